@@ -1,0 +1,72 @@
+"""The ``valueportrait`` command: a thin shell over the library.
+
+Each sub-command lives in its own module (``valueportrait.cli.<module>``) and is imported only when it runs,
+so ``valueportrait --help`` stays fast and a missing optional extra affects only its own command. Library
+errors (:class:`~valueportrait.errors.ValuePortraitError`) become ``Error: ...`` with exit status 1.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from valueportrait import __version__
+from valueportrait.errors import ValuePortraitError
+
+#: command name -> (module in valueportrait.cli, attribute, one-line help shown by --help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "build": ("build", "build", "Build the Value Portrait dataset folder from the raw upstream release."),
+    "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
+    "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
+    "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
+    "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),
+    "deviation": ("deviation", "deviation", "Compare model personas with real demographic groups."),
+    "publish": ("publish", "publish", "Publish a built dataset folder as a tagged Hub dataset revision."),
+    "publish-metric": ("publish", "publish_metric", "Publish the evaluate metric as a Hugging Face Space."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a sub-command's module only when that command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(f"valueportrait.cli.{module}"), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ValuePortraitError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="valueportrait")
+def cli() -> None:
+    """Value Portrait: what values does a language model express?
+
+    \b
+    Typical session:
+      valueportrait build --raw ../shared/upstream --out ./valueportrait
+      valueportrait score --upstream-outputs ../shared/upstream/lm_evaluation/outputs/final \\
+          --dataset ./valueportrait --out ./scores
+    """
+
+
+def main(argv: list[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="valueportrait")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""The Value Portrait dataset as one object of pandas tables: from the raw release, or from a built folder / Hub repo.
+
+:class:`ValuePortraitData` is what the scoring core, the metric, the runner and the statistics use. It is
+made either in memory from the raw release (:func:`from_release`, used by the build) or read back from a
+built dataset folder or a Hub dataset repo (:func:`open_dataset`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from .dimensions import FAMILIES
+from .errors import DatasetError
+from .selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select
+
+#: The configs of the published dataset, in card order. ``items`` is the default config.
+CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
+#: Split name of every config.
+SPLIT = "test"
+#: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
+DATASET_VERSION = "1.0.0"
+
+
+@dataclass
+class ValuePortraitData:
+    """All configs of one build, plus its build settings (``build_info``)."""
+
+    items: pd.DataFrame
+    correlations: pd.DataFrame
+    human_ratings: pd.DataFrame
+    participants: pd.DataFrame
+    prompts: pd.DataFrame
+    queries: pd.DataFrame
+    build_info: dict[str, Any] = field(default_factory=dict)
+
+    # -- selection ---------------------------------------------------------------------------------------
+    @property
+    def correlation_source(self) -> Literal["published", "computed"]:
+        """Which correlations drove this build's selection (``published`` or ``computed``)."""
+        return self.build_info.get("selection", {}).get("correlations", "computed")
+
+    def selection(self, *, threshold: float | None = None, alpha: float | None = None, mode: Mode | None = None,
+                  correlations: Literal["published", "computed"] | None = None) -> pd.DataFrame:
+        """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
+
+        With no arguments: the build's own selection (the ``selected`` column). Any argument re-selects from
+        the correlations with the build's settings for the others.
+        """
+        sel = self.build_info.get("selection", {})
+        if threshold is None and alpha is None and mode is None and correlations is None and "selected" in self.correlations:
+            c = self.correlations
+            rho = c["rho_published"] if self.correlation_source == "published" else c["rho"]
+            m = c["selected"].to_numpy(dtype=bool)
+            out = c.loc[m, ["item_id", "family", "dimension"]].copy()
+            out["key"] = np.where(rho[m].to_numpy() < 0, -1, 1).astype(np.int64)
+            return out.reset_index(drop=True)
+        use = correlations or self.correlation_source
+        rho_col, p_col = ("rho_published", "p_value_published") if use == "published" else ("rho", "p_value")
+        if self.correlations[rho_col].isna().all():
+            raise DatasetError(f"this dataset has no {use} correlations; choose correlations='computed'")
+        key = select(self.correlations[rho_col].to_numpy(), self.correlations[p_col].to_numpy(),
+                     threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
+                     alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
+                     mode=sel.get("mode", "pos") if mode is None else mode)
+        out = self.correlations.loc[key != 0, ["item_id", "family", "dimension"]].copy()
+        out["key"] = key[key != 0]
+        return out.reset_index(drop=True)
+
+    @property
+    def item_ids(self) -> list[str]:
+        return self.items["item_id"].tolist()
+
+
+def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[str, list[list[str]]]:
+    """For each family, the list of dimensions each item measures (empty list if none), in family order."""
+    out: dict[str, list[list[str]]] = {}
+    for family, dims in FAMILIES.items():
+        sel = selection[selection["family"] == family]
+        order = {d: k for k, d in enumerate(dims)}
+        by_item: dict[str, list[str]] = {}
+        for iid, dim in zip(sel["item_id"], sel["dimension"]):
+            by_item.setdefault(iid, []).append(dim)
+        out[family] = [sorted(by_item.get(i, []), key=order.__getitem__) for i in item_ids]
+    return out
+
+
+def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
+                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos"
+                 ) -> ValuePortraitData:
+    """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
+
+    ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
+    the published tables; paper-faithful) or ``computed``.
+    """
+    from valueportrait.builders import raw_release
+    from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
+    from valueportrait.builders.tables import read_release
+
+    root = raw_release.resolve_raw_dir(raw)
+    rel = read_release(root)
+    corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
+    has_published = corr["rho_published"].notna().any()
+    if correlations is None:
+        correlations = "published" if has_published else "computed"
+    if correlations == "published" and not has_published:
+        raise DatasetError(
+            "--correlations published was asked for, but the raw release has no published correlation tables "
+            "(data/correlation_results/*.json); use --correlations computed."
+        )
+    rho_col, p_col = ("rho_published", "p_value_published") if correlations == "published" else ("rho", "p_value")
+    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode)
+    corr["selected"] = key != 0
+    corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
+                 "p_value_published"]]
+    items = rel.items.merge(rel.queries[["query_id", "categories"]], on="query_id", how="left")
+    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]]
+    for family, lists in item_dimension_lists(items["item_id"], sel).items():
+        items[family] = lists
+    check = cross_check(corr, rel.human_ratings)
+    info = {
+        "dataset_version": DATASET_VERSION,
+        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
+        "cross_check": check.to_dict() if check.available else None,
+        "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
+        "inputs": raw_release.input_fingerprints(root, rel.input_files),
+    }
+    return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
+                             participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
+                             build_info=info)
