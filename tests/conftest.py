@@ -34,3 +34,17 @@ def release_data(raw_dir):
 
     with pytest.warns(UserWarning):
         return from_release(raw_dir)
+
+
+@pytest.fixture(scope="session")
+def built_dataset(raw_dir, tmp_path_factory) -> Path:
+    """A dataset folder built once per session from the real release with the default settings."""
+    import warnings
+
+    from valueportrait.builders.build import build_dataset
+
+    out = tmp_path_factory.mktemp("built") / "valueportrait"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        build_dataset(raw_dir, out)
+    return out

@@ -132,3 +132,39 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
                              participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
                              build_info=info)
+
+
+def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:
+    """Read a built dataset back: a local folder written by ``valueportrait build``, or a Hub dataset repo id.
+
+    A Hub repo is fetched with :func:`huggingface_hub.snapshot_download` (``revision`` = tag, branch or commit).
+    """
+    import json
+
+    path = Path(source).expanduser()
+    if not path.exists():
+        if revision is None and (str(source).startswith((".", "/", "~")) or str(source).count("/") != 1):
+            raise DatasetError(
+                f"no dataset folder at {str(source)!r}. Build one with `valueportrait build --raw RAW --out "
+                f"{source}`, or give a Hub dataset repo id such as ORG/valueportrait."
+            )
+        from huggingface_hub import snapshot_download
+
+        try:
+            path = Path(snapshot_download(str(source), repo_type="dataset", revision=revision))
+        except Exception as exc:  # network, auth or missing repo: say which
+            raise DatasetError(
+                f"could not fetch the dataset repo {str(source)!r} (revision {revision or 'main'}) from the Hub: "
+                f"{type(exc).__name__}: {exc}. Check the repo id, the revision and your network, or pass a built folder."
+            ) from None
+    missing = [c for c in CONFIGS if not (path / c).is_dir()]
+    if missing or not (path / "build_info.json").is_file():
+        raise DatasetError(
+            f"{str(path)!r} is not a built Value Portrait dataset: missing "
+            f"{', '.join([*(f'{c}/' for c in missing), *([] if (path / 'build_info.json').is_file() else ['build_info.json'])])}. "
+            "Rebuild it with `valueportrait build --raw RAW --out DIR`."
+        )
+    tables = {c: pd.concat([pd.read_parquet(f) for f in sorted((path / c).glob("*.parquet"))], ignore_index=True)
+              for c in CONFIGS}
+    info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
+    return ValuePortraitData(**tables, build_info=info)
