@@ -252,13 +252,11 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     assert git("log", "-1", "--format=%an <%ae>", cwd=c1).strip() == "valueportrait publish <valueportrait-publish@localhost>"
     assert git("tag", "-l", "--format=%(contents)", "v1.0.0", cwd=c1).strip() == plan_json["tag_message"]
 
-    # Publishing the same folder again: no commit, tag left alone.
+    # Publishing the same folder again: nothing to do.
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1:] == [
-        f"No changes: main already holds these 8 files at {commit1[:12]}; no commit made.",
-        "Tag v1.0.0 already names this content; left as it is.",
-    ]
+        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do."]
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
 
     # v1.1.0: a changed build (threshold 0.35), its own commit and tag.
@@ -286,6 +284,12 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     assert {d: v10[d] for d in SOME_DIMS_V1_0} == SOME_DIMS_V1_0
     assert {d: v11[d] for d in SOME_DIMS_V1_1} == SOME_DIMS_V1_1
     assert all(v11[d] <= v10[d] for d in v10)  # a stricter threshold only drops items
+
+    # Re-running the v1.0.0 publish now does nothing: main keeps serving v1.1.0.
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.output.splitlines()[1] == (
+        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do.")
+    assert git("rev-parse", "refs/heads/main", cwd=path).strip() == commit2
 
 
 def test_existing_tag_is_moved_only_with_force(built_dataset, tmp_path):
@@ -326,25 +330,53 @@ def test_missing_tag_is_created_on_unchanged_content(built_dataset, tmp_path):
     assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit
 
 
-def test_repo_is_created_when_missing_and_stale_files_are_removed(built_dataset, tmp_path):
+def test_repo_is_created_when_missing(built_dataset, tmp_path):
     path = tmp_path / "new" / "vp.git"
     url = path.as_uri()
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1] == f"Created the dataset repo {url}."
-    # Someone adds a stray file and .gitattributes on main; a publish removes the stray file, keeps .gitattributes.
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip()
+
+
+def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path):
+    path, url = bare_repo(tmp_path)
+    # The repo already holds a stray file and the Hub's .gitattributes on main.
     work = tmp_path / "w"
-    git("clone", "--quiet", url, str(work))
+    git("init", "-q", "--initial-branch", "main", str(work))
     (work / "stray.txt").write_text("x\n")
     (work / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
     git("add", ".", cwd=work)
-    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "stray", cwd=work)
-    git("push", "-q", "origin", "main", cwd=work)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "initial", cwd=work)
+    git("push", "-q", url, "main", cwd=work)
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
     commit = git("rev-parse", "main", cwd=path).strip()
     assert res.output.splitlines()[1] == (f"Committed {commit[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream "
-                                          "08e1fb7)' (0 file(s) uploaded, 1 removed).")
+                                          "08e1fb7)' (8 file(s) uploaded, 1 removed).")
     names = git("ls-tree", "-r", "--name-only", "main", cwd=path).split()
-    assert ".gitattributes" in names and "stray.txt" not in names
+    assert sorted(names) == sorted([".gitattributes", *tree_fingerprints(built_dataset)])
+
+
+def test_publishing_below_a_newer_version_needs_force(built_dataset, built_v1_1, tmp_path):
+    path, url = bare_repo(tmp_path)
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG_1_1.replace("## 1.0.0", "## 1.0.1 (2026-11-24)\n\n- Card fix.\n\n## 1.0.0"))
+    assert invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", "1.1.0", "--changelog",
+                  str(changelog)).exit_code == 0
+    head = git("rev-parse", "main", cwd=path).strip()
+    old = copy_folder(built_dataset, tmp_path / "ds-1.0.1")
+    info = json.loads((old / "build_info.json").read_text())
+    (old / "build_info.json").write_text(json.dumps({**info, "dataset_version": "1.0.1"}))
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog))
+    assert res.exit_code == 1
+    assert res.output.splitlines()[1] == (
+        f"Error: {url} already has a newer version (v1.1.0); publishing v1.0.1 would make main (what users get "
+        "without revision=) serve older data. Publish a version above v1.1.0, or pass --force to publish v1.0.1 anyway.")
+    assert git("rev-parse", "main", cwd=path).strip() == head and "v1.0.1" not in git("tag", cwd=path)
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog),
+                 "--force")
+    assert res.exit_code == 0, res.output
+    assert git("rev-parse", "v1.0.1^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip() != head
 
 
 def test_not_a_git_repository(built_dataset, tmp_path):

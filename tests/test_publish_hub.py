@@ -181,9 +181,11 @@ def test_republish_is_idempotent_and_a_changed_build_needs_force(hub, built_data
     hub.calls.clear()
     res = invoke(*args)
     assert res.exit_code == 0, res.output
-    assert [n for n, _, _ in hub.calls] == ["repo_exists", "list_repo_refs", "list_repo_tree", "list_repo_tree"]
-    assert res.output.splitlines()[1:] == [f"No changes: main already holds these 8 files at {first[:12]}; no commit made.",
-                                           "Tag v1.0.0 already names this content; left as it is."]
+    assert hub.calls == [("repo_exists", ("my-org/vp",), {"repo_type": "dataset"}),
+                         ("list_repo_refs", ("my-org/vp",), {"repo_type": "dataset"}),
+                         ("list_repo_tree", ("my-org/vp",), {"recursive": True, "revision": first, "repo_type": "dataset"})]
+    assert res.output.splitlines()[1:] == [
+        f"Already published: tag v1.0.0 names exactly these 8 files (commit {first[:12]}); nothing to do."]
 
     changed = Path(shutil.copytree(built_dataset, tmp_path / "changed"))
     with (changed / "README.md").open("a", encoding="utf-8") as fh:

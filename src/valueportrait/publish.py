@@ -6,9 +6,10 @@ Publishing is two steps with one object between them:
    return a :class:`PublishPlan`: every file with its size and sha256, the commit message, the tag. Nothing
    is sent anywhere; ``--dry-run`` prints this object.
 2. :func:`execute` makes a target's branch ``main`` hold exactly the plan's files (commit only if something
-   differs; ``.gitattributes`` is kept), then tags the commit. It refuses to move an existing tag unless the
-   plan says ``force``, and it checks that no file changed since planning, so a dry run is exact by
-   construction.
+   differs; ``.gitattributes`` is kept), then tags the commit. A tag that already names exactly these files
+   means there is nothing to do. It refuses to move an existing tag, or to publish below an existing newer
+   version, unless the plan says ``force``; and it checks that no file changed since planning, so a dry run is
+   exact by construction.
 
 Two targets share these semantics: :class:`HubTarget` (``huggingface_hub.HfApi``: ``create_repo``,
 ``create_commit``, ``create_tag``) for ``ORG/NAME`` repo ids, and :class:`GitTarget` (the git CLI) for a
@@ -118,7 +119,8 @@ class PublishPlan:
         if self.version:
             lines.append(f"Version: {self.version}")
         if self.tag:
-            lines.append(f"Tag:     {self.tag} ({'moved if it exists (--force)' if self.force else 'refused if it exists at other content'})")
+            policy = "moved if it exists (--force)" if self.force else "refused if it exists at other content"
+            lines.append(f"Tag:     {self.tag} ({policy})")
             lines.append(f"         message: {self.tag_message}")
         lines.append("Commit:  " + self.commit_title)
         lines += [("         " + line).rstrip() for line in self.commit_description.splitlines()]
@@ -139,12 +141,16 @@ class PublishResult:
     committed: bool  #: False when the branch already held the plan's files
     added: list[str] = field(default_factory=list)  #: files uploaded (new or changed)
     deleted: list[str] = field(default_factory=list)  #: remote files removed
-    tag_action: Literal["created", "moved", "unchanged"] | None = None
+    tag_action: Literal["created", "moved", "unchanged"] | None = None  #: "unchanged": already published
 
     def render(self, plan: PublishPlan) -> str:
         out = []
         if self.repo_created:
             out.append(f"Created the {plan.repo_type} repo {plan.repo_id}.")
+        if self.tag_action == "unchanged":
+            out.append(f"Already published: tag {plan.tag} names exactly these {len(plan.files)} files "
+                       f"(commit {self.commit[:12]}); nothing to do.")
+            return "\n".join(out)
         if self.committed:
             out.append(f"Committed {self.commit[:12]} to {plan.branch}: {plan.commit_title!r} "
                        f"({len(self.added)} file(s) uploaded, {len(self.deleted)} removed).")
@@ -155,8 +161,6 @@ class PublishResult:
             out.append(f"Tagged {self.commit[:12]} as {plan.tag}.")
         elif self.tag_action == "moved":
             out.append(f"Moved tag {plan.tag} to {self.commit[:12]} (--force).")
-        elif self.tag_action == "unchanged":
-            out.append(f"Tag {plan.tag} already names this content; left as it is.")
         return "\n".join(out)
 
 
@@ -282,7 +286,8 @@ def check_dataset_card(card_path: Path, present: set[str]) -> Any:
     configs = {c.get("config_name"): c for c in meta["configs"] if isinstance(c, dict)}
     absent = [c for c in CONFIGS if c not in configs]
     if absent:
-        raise PublishError(f"{where}: the card's `configs` lacks {', '.join(absent)} (has {', '.join(map(str, configs))}). "
+        raise PublishError(f"{where}: the card's `configs` lacks {', '.join(absent)} "
+                           f"(has {', '.join(map(str, configs))}). "
                            "Rebuild the folder with `valueportrait build`.")
     for name, conf in configs.items():
         files = conf.get("data_files") or []
@@ -486,37 +491,51 @@ def verify_sources(plan: PublishPlan) -> None:
                                f"{f.sha256}); plan again (run the dry run again to see the new plan).")
 
 
+def _version_key(tag: str) -> tuple[int, int, int] | None:
+    m = re.match(r"^v(\d+)\.(\d+)\.(\d+)$", tag)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
 def execute(plan: PublishPlan, target: Any) -> PublishResult:
     """Make ``target``'s branch hold exactly ``plan.files`` and tag it; see the module docstring.
 
-    Every refusal (changed source file, existing tag at other content without ``force``) happens before
-    anything is written to the target.
+    A tag that already names exactly these files means the version is published: nothing is done (``main`` is
+    not touched either, so re-running an old publish never rolls ``main`` back). Every refusal (a source file
+    changed since planning; the tag exists at other content; a newer version is already tagged) happens before
+    anything is written, and ``force`` overrides the last two.
     """
     verify_sources(plan)
     with target:
         created = target.ensure_repo()
         branches, tags = target.refs()
         head = branches.get(plan.branch)
-        adds, deletes = diff(plan, target.files(head) if head else {})
         tag_action = None
         if plan.tag:
             if plan.tag in tags:
                 tag_adds, tag_deletes = diff(plan, target.files(tags[plan.tag]))
                 if not tag_adds and not tag_deletes:
-                    tag_action = "unchanged"
-                elif plan.force:
-                    tag_action = "moved"
-                else:
+                    return PublishResult(repo_created=created, commit=tags[plan.tag], committed=False,
+                                         tag_action="unchanged")
+                if not plan.force:
                     raise PublishError(
                         f"tag {plan.tag} already exists in {plan.repo_id} at commit {tags[plan.tag][:12]}, with other "
                         f"content ({len(tag_adds)} file(s) differ, {len(tag_deletes)} extra). Published revisions are "
                         "pinned by users: bump the version (DATASET_VERSION, cards/CHANGELOG.md, rebuild), or pass "
                         "--force to move the tag.")
+                tag_action = "moved"
             else:
                 tag_action = "created"
+            mine = _version_key(plan.tag)
+            newer = sorted((t for t in tags if mine and (_version_key(t) or (0, 0, 0)) > mine), key=_version_key)
+            if newer and not plan.force:
+                raise PublishError(
+                    f"{plan.repo_id} already has a newer version ({', '.join(newer)}); publishing {plan.tag} would "
+                    f"make {plan.branch} (what users get without revision=) serve older data. Publish a version above "
+                    f"{newer[-1]}, or pass --force to publish {plan.tag} anyway.")
+        adds, deletes = diff(plan, target.files(head) if head else {})
         committed = bool(adds or deletes)
         commit = target.commit(plan, adds, deletes, parent=head) if committed else head
-        if tag_action in ("created", "moved"):
+        if tag_action is not None:
             target.tag(plan.tag, plan.tag_message, commit, replace=tag_action == "moved")
     return PublishResult(repo_created=created, commit=commit, committed=committed, added=[f.path for f in adds],
                          deleted=deletes, tag_action=tag_action)
@@ -697,7 +716,8 @@ class GitTarget:
         adds_now, deletes_now = diff(plan, self.files(commit))
         if adds_now or deletes_now:
             raise PublishError(f"the commit prepared for {self.url} differs from the plan "
-                               f"({', '.join([f.path for f in adds_now] + deletes_now)}); nothing was pushed. Plan again.")
+                               f"({', '.join([f.path for f in adds_now] + deletes_now)}); nothing was pushed. "
+                               "Plan again.")
         remote_was_empty = parent is None and not self.refs()[0]
         self._git("push", "--quiet", "origin", f"HEAD:refs/heads/{plan.branch}")
         if remote_was_empty and (self.path / "HEAD").is_file():
