@@ -1,0 +1,109 @@
+"""``valueportrait publish`` and ``valueportrait publish-metric``: thin shells over :mod:`valueportrait.publish`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from valueportrait import publish as core
+
+_ENDPOINT_HELP = "Hub endpoint for a private hub (default: $HF_ENDPOINT, else https://huggingface.co)."
+
+
+def _token_line(plan: core.PublishPlan) -> str:
+    if plan.target_kind == "git":
+        return "Token:   not used (git target)"
+    source = core.token_source()
+    return (f"Token:   from {source} (never shown)" if source else
+            "Token:   none found; the real publish needs HF_TOKEN or `hf auth login`")
+
+
+def _run(plan: core.PublishPlan, *, dry_run: bool, as_json: bool) -> None:
+    if dry_run:
+        if as_json:
+            click.echo(json.dumps(plan.to_dict(), indent=2))
+        else:
+            click.echo("Dry run: nothing is sent. Plan:")
+            click.echo(plan.render())
+            click.echo(_token_line(plan))
+        return
+    if not as_json:
+        click.echo(f"Publishing {len(plan.files)} files ({plan.total_size:,} bytes) to {plan.repo_id} ...")
+    result = core.publish(plan)
+    if as_json:
+        click.echo(json.dumps({"plan": plan.to_dict(), "result": {
+            "repo_created": result.repo_created, "commit": result.commit, "committed": result.committed,
+            "added": result.added, "deleted": result.deleted, "tag_action": result.tag_action}}, indent=2))
+    else:
+        click.echo(result.render(plan))
+
+
+@click.command("publish")
+@click.option("--dataset", "dataset", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Built dataset folder (from `valueportrait build`).")
+@click.option("--repo-id", required=True,
+              help="Hub dataset repo ORG/NAME, or file:///path/to/repo.git for a plain git repository.")
+@click.option("--version", "version", required=True, metavar="X.Y.Z",
+              help="Dataset version being published; must equal the folder's build_info.json dataset_version. "
+                   "The tag is vX.Y.Z.")
+@click.option("--dry-run", is_flag=True, help="Print the exact plan (files, sizes, sha256, commit, tag); no network.")
+@click.option("--force", is_flag=True, help="Move the tag vX.Y.Z if it exists at other content.")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@click.option("--private", is_flag=True, help="Create the repo private (only when it is created).")
+@click.option("--changelog", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="Changelog with a '## X.Y.Z (date)' entry per version (default: the package's cards/CHANGELOG.md).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and the result) as JSON.")
+def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: bool, endpoint: str | None,
+            private: bool, changelog: Path | None, as_json: bool) -> None:
+    """Publish a built dataset folder as one commit on main, tagged vX.Y.Z.
+
+    The commit message names the version and the build's provenance (upstream commit, selection settings).
+    Publishing identical content again makes no commit. The token comes from HF_TOKEN or `hf auth login`
+    and is never printed.
+
+    \b
+    Example:
+      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run
+      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0
+    """
+    plan = core.plan_dataset(dataset, repo_id, version, force=force, endpoint=endpoint, private=private or None,
+                             changelog=changelog)
+    _run(plan, dry_run=dry_run, as_json=as_json)
+
+
+def default_metric_dir() -> Path:
+    """The package's metric/ folder (``valueportrait.metric_path()`` where available)."""
+    import valueportrait
+
+    if hasattr(valueportrait, "metric_path"):
+        return Path(valueportrait.metric_path())
+    import valueportrait.metric
+
+    return Path(valueportrait.metric.__file__).parent
+
+
+@click.command("publish-metric")
+@click.option("--repo-id", required=True,
+              help="Space ORG/NAME (evaluate.load('ORG/NAME') will find it), or file:///path/to/repo.git.")
+@click.option("--metric-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Metric folder to upload (default: the package's metric/ folder).")
+@click.option("--dry-run", is_flag=True, help="Print the exact plan (files, sizes, sha256, commit); no network.")
+@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
+@click.option("--private", is_flag=True, help="Create the Space private (only when it is created).")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan (and the result) as JSON.")
+def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoint: str | None,
+                   private: bool, as_json: bool) -> None:
+    """Publish the evaluate metric as a gradio Space (card, app.py, requirements.txt, the metric script).
+
+    The Space card's YAML (sdk: gradio, app_file, tags evaluate/metric) is checked first.
+
+    \b
+    Example:
+      valueportrait publish-metric --repo-id my-org/valueportrait --dry-run
+      valueportrait publish-metric --repo-id my-org/valueportrait
+      python -c "import evaluate; evaluate.load('my-org/valueportrait')"
+    """
+    plan = core.plan_metric(metric_dir or default_metric_dir(), repo_id, endpoint=endpoint, private=private or None)
+    _run(plan, dry_run=dry_run, as_json=as_json)

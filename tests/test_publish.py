@@ -1,0 +1,412 @@
+"""Publishing dataset revisions: the plan, its checks, and a real round trip through a local git repository.
+
+The Hub is out of reach in tests; a Hub repo is a git repository, so `--repo-id file:///.../repo.git` runs the
+same plan -> commit -> tag logic against a bare repository made with `git init --bare`.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import json
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import datasets
+import pytest
+from click.testing import CliRunner
+
+from valueportrait import publish as core
+from valueportrait.cli.main import cli
+from valueportrait.errors import PublishError
+
+FAKE_TOKEN = "hf_FAKEtokenNeverToBeSeen0123456789abcdef"
+
+# Items measuring each dimension, counted directly from upstream's data/correlation_results/*.json (published
+# Spearman rho and p): rho > 0.30 and p < 0.05 gives 625 item-dimension pairs, rho > 0.35 and p < 0.05 gives 305.
+PAIRS_V1_0 = 625
+PAIRS_V1_1 = 305
+SOME_DIMS_V1_0 = {"Achievement": 56, "Power": 64, "Neuroticism": 5, "Agreeableness": 92}
+SOME_DIMS_V1_1 = {"Achievement": 35, "Power": 30, "Neuroticism": 3, "Agreeableness": 51}
+
+CHANGELOG_1_1 = """# Changelog
+
+## 1.1.0 (2026-11-23)
+
+- Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.
+
+## 1.0.0 (2026-11-22)
+
+- First release, built from upstream 08e1fb7.
+"""
+
+
+@pytest.fixture(autouse=True)
+def isolated_git(tmp_path, monkeypatch):
+    """git sees no global or system config (so no user identity or signing from this machine)."""
+    cfg = tmp_path / "empty-gitconfig"
+    cfg.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+
+
+@pytest.fixture(scope="module")
+def built_v1_1(raw_dir, tmp_path_factory) -> Path:
+    """A changed build: dataset version 1.1.0 with the stricter threshold 0.35."""
+    from valueportrait.builders.build import build_dataset
+
+    out = tmp_path_factory.mktemp("built-1.1") / "valueportrait"
+    with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
+        build_dataset(raw_dir, out, threshold=0.35)
+    return out
+
+
+@pytest.fixture
+def changelog_1_1(tmp_path) -> Path:
+    path = tmp_path / "CHANGELOG.md"
+    path.write_text(CHANGELOG_1_1, encoding="utf-8")
+    return path
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def bare_repo(tmp_path: Path) -> tuple[Path, str]:
+    path = tmp_path / "remote" / "valueportrait.git"
+    path.parent.mkdir(parents=True)
+    git("init", "--bare", "--quiet", str(path))
+    return path, path.as_uri()
+
+
+def clone_at(url: str, ref: str, dest: Path) -> Path:
+    git("clone", "--quiet", "--branch", ref, url, str(dest))
+    return dest
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def dims_per_item_count(folder: Path) -> collections.Counter:
+    """Items measuring each dimension, from the `items` config loaded with datasets."""
+    items = datasets.load_dataset(str(folder), "items", split="test")
+    counts: collections.Counter = collections.Counter()
+    for family in ("pvq", "higher_pvq", "bfi"):
+        for dims in items[family]:
+            counts.update(dims)
+    return counts
+
+
+def tree_fingerprints(folder: Path) -> dict[str, tuple[int, str]]:
+    out = {}
+    for p in sorted(folder.rglob("*")):
+        rel = p.relative_to(folder)
+        if p.is_file() and rel.parts[0] != ".git":
+            out[rel.as_posix()] = (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
+    return out
+
+
+def copy_folder(src: Path, dest: Path) -> Path:
+    shutil.copytree(src, dest)
+    return dest
+
+
+# --------------------------------------------------------------------------------------------------------
+# The changelog and the plan
+# --------------------------------------------------------------------------------------------------------
+def test_packaged_changelog_starts_with_first_release():
+    entries = core.changelog_entries(core.default_changelog().read_text(encoding="utf-8"))
+    versions = list(entries)
+    assert versions[-1] == "1.0.0"
+    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True)  # newest first
+    date, text = entries["1.0.0"]
+    assert date == "2026-11-22"
+    assert "08e1fb7903c619592bd8b3267f00191e36957f9e" in text
+
+
+def test_changelog_entries_parse_headings_and_stop_at_next_section():
+    text = "# Log\n\nintro\n\n## 1.2.0 (2026-01-02)\n\n- b\n\n## v1.1.0\n- a\n\n# Other\nnot an entry\n"
+    assert core.changelog_entries(text) == {"1.2.0": ("2026-01-02", "- b"), "1.1.0": (None, "- a")}
+
+
+def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
+                 "1.0.0", "--dry-run")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "Dry run: nothing is sent. Plan:"
+    assert lines[1] == "Target:  Hub dataset repo my-org/valueportrait at https://huggingface.co, branch main"
+    assert lines[2] == "Version: 1.0.0"
+    assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
+    assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
+    assert "         Selection: alpha=0.05, correlations=published, mode=pos, threshold=0.3" in lines
+    files = tree_fingerprints(built_dataset)
+    assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
+    assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines
+    for path, (size, sha) in files.items():  # sha256 computed here independently with hashlib
+        assert any(line.split() == [f"{size:,}", sha, path] for line in lines), path
+
+
+def test_dry_run_json_is_the_plan(built_dataset):
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
+                 "1.0.0", "--dry-run", "--json")
+    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", "1.0.0")
+    assert json.loads(res.output) == plan.to_dict()
+    assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == tree_fingerprints(built_dataset)
+
+
+def test_version_must_match_the_build(built_dataset):
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.1.0",
+                 "--dry-run")
+    assert res.exit_code == 1
+    assert res.output.startswith(
+        f"Error: --version 1.1.0 does not match the folder: '{built_dataset / 'build_info.json'}' says "
+        "dataset_version '1.0.0'.")
+    assert "pass --version 1.0.0" in res.output and "DATASET_VERSION" in res.output
+
+
+@pytest.mark.parametrize("version", ["1.0", "v1.0.0", "1.0.0-rc1", ""])
+def test_version_must_be_x_y_z(built_dataset, version):
+    with pytest.raises(PublishError, match=r"is not a version: expected X\.Y\.Z"):
+        core.plan_dataset(built_dataset, "my-org/vp", version)
+
+
+def test_version_without_changelog_entry_is_refused(built_v1_1):
+    with pytest.raises(PublishError, match=r"version 1\.1\.0 has no entry in the changelog .*it has 1\.0\.0"):
+        core.plan_dataset(built_v1_1, "my-org/vp", "1.1.0")
+
+
+@pytest.mark.parametrize("repo_id", ["valueportrait", "my-org/vp/extra", "https://huggingface.co/x/y", "file://rel"])
+def test_bad_repo_id(built_dataset, repo_id):
+    with pytest.raises(PublishError, match="--repo-id"):
+        core.plan_dataset(built_dataset, repo_id, "1.0.0")
+
+
+def test_folder_without_build_info_or_card_configs_is_refused(built_dataset, tmp_path):
+    folder = copy_folder(built_dataset, tmp_path / "ds")
+    card = (folder / "README.md").read_text(encoding="utf-8")
+    (folder / "README.md").write_text(card.replace("- config_name: queries", "- config_name: queries_renamed"),
+                                      encoding="utf-8")
+    with pytest.raises(PublishError, match=r"README\.md: the card's `configs` lacks queries"):
+        core.plan_dataset(folder, "my-org/vp", "1.0.0")
+    (folder / "build_info.json").unlink()
+    with pytest.raises(PublishError, match=r"build_info\.json' is missing"):
+        core.plan_dataset(folder, "my-org/vp", "1.0.0")
+    with pytest.raises(PublishError, match="no dataset folder"):
+        core.plan_dataset(tmp_path / "nope", "my-org/vp", "1.0.0")
+
+
+def test_built_dataset_card_parses_as_a_dataset_card(built_dataset):
+    from huggingface_hub import DatasetCard
+
+    from valueportrait.dataset import CONFIGS
+
+    card = DatasetCard.load(built_dataset / "README.md")
+    meta = card.data.to_dict()
+    assert meta["license"] == "mit"
+    assert meta["pretty_name"]
+    assert [c["config_name"] for c in meta["configs"]] == list(CONFIGS)
+    present = {p for p in tree_fingerprints(built_dataset)}
+    core.check_dataset_card(built_dataset / "README.md", present)  # raises if anything is missing
+
+
+def test_execute_refuses_a_file_changed_after_planning(built_dataset, tmp_path):
+    folder = copy_folder(built_dataset, tmp_path / "ds")
+    plan = core.plan_dataset(folder, (tmp_path / "r.git").as_uri(), "1.0.0")
+    (folder / "README.md").write_text("changed\n", encoding="utf-8")
+    with pytest.raises(PublishError, match=r"README\.md' changed since the publish plan was made"):
+        core.publish(plan)
+    assert not (tmp_path / "r.git").exists()  # refused before anything was created
+
+
+# --------------------------------------------------------------------------------------------------------
+# Round trip through a real git repository
+# --------------------------------------------------------------------------------------------------------
+def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1, changelog_1_1, tmp_path):
+    path, url = bare_repo(tmp_path)
+
+    # v1.0.0: the dry run's plan is what gets published.
+    plan_json = json.loads(invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version",
+                                  "1.0.0", "--dry-run", "--json").output)
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.exit_code == 0, res.output
+    commit1 = git("rev-parse", "refs/heads/main", cwd=path).strip()
+    assert res.output.splitlines() == [
+        f"Publishing 8 files ({plan_json['total_size']:,} bytes) to {url} ...",
+        f"Committed {commit1[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream 08e1fb7)' "
+        "(8 file(s) uploaded, 0 removed).",
+        f"Tagged {commit1[:12]} as v1.0.0.",
+    ]
+    assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit1
+    assert git("symbolic-ref", "HEAD", cwd=path).strip() == "refs/heads/main"
+    c1 = clone_at(url, "v1.0.0", tmp_path / "c1")
+    assert tree_fingerprints(c1) == {f["path"]: (f["size"], f["sha256"]) for f in plan_json["files"]}
+    assert git("log", "-1", "--format=%B", cwd=c1).strip() == (
+        plan_json["commit_title"] + "\n\n" + plan_json["commit_description"]).strip()
+    assert git("log", "-1", "--format=%an <%ae>", cwd=c1).strip() == "valueportrait publish <valueportrait-publish@localhost>"
+    assert git("tag", "-l", "--format=%(contents)", "v1.0.0", cwd=c1).strip() == plan_json["tag_message"]
+
+    # Publishing the same folder again: nothing to do.
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[1:] == [
+        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do."]
+    assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
+
+    # v1.1.0: a changed build (threshold 0.35), its own commit and tag.
+    res = invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", "1.1.0", "--changelog",
+                 str(changelog_1_1), "--json")
+    assert res.exit_code == 0, res.output
+    result = json.loads(res.output)["result"]
+    commit2 = git("rev-parse", "refs/heads/main", cwd=path).strip()
+    assert result["commit"] == commit2 and result["committed"] and result["tag_action"] == "created"
+    assert git("rev-list", "--count", "main", cwd=path).strip() == "2"
+    assert git("rev-parse", "v1.1.0^{commit}", cwd=path).strip() == commit2
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit1
+    # Only what changed was uploaded: the selection lives in items and correlations (and build_info); prompts,
+    # queries, human ratings and participants are byte-identical. (The card may change with the version.)
+    assert {"build_info.json", "items/test-00000-of-00001.parquet",
+            "correlations/test-00000-of-00001.parquet"} <= set(result["added"]) <= {
+        "build_info.json", "items/test-00000-of-00001.parquet", "correlations/test-00000-of-00001.parquet", "README.md"}
+    assert result["deleted"] == []
+    assert "Stricter selection: rho > 0.35" in git("log", "-1", "--format=%B", "v1.1.0", cwd=path)
+
+    # Cloning at each tag and loading with datasets gives that version's data.
+    v10 = dims_per_item_count(c1)
+    v11 = dims_per_item_count(clone_at(url, "v1.1.0", tmp_path / "c2"))
+    assert sum(v10.values()) == PAIRS_V1_0 and sum(v11.values()) == PAIRS_V1_1
+    assert {d: v10[d] for d in SOME_DIMS_V1_0} == SOME_DIMS_V1_0
+    assert {d: v11[d] for d in SOME_DIMS_V1_1} == SOME_DIMS_V1_1
+    assert all(v11[d] <= v10[d] for d in v10)  # a stricter threshold only drops items
+
+    # Re-running the v1.0.0 publish now does nothing: main keeps serving v1.1.0.
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.output.splitlines()[1] == (
+        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do.")
+    assert git("rev-parse", "refs/heads/main", cwd=path).strip() == commit2
+
+
+def test_existing_tag_is_moved_only_with_force(built_dataset, tmp_path):
+    path, url = bare_repo(tmp_path)
+    assert invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0").exit_code == 0
+    commit1 = git("rev-parse", "v1.0.0^{commit}", cwd=path).strip()
+
+    changed = copy_folder(built_dataset, tmp_path / "changed")
+    with (changed / "README.md").open("a", encoding="utf-8") as fh:
+        fh.write("\nA fixed typo.\n")
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", "1.0.0")
+    assert res.exit_code == 1
+    assert res.output.splitlines()[1].startswith(
+        f"Error: tag v1.0.0 already exists in {url} at commit {commit1[:12]}, with other content (1 file(s) differ, "
+        "0 extra).")
+    assert "--force" in res.output
+    assert git("rev-list", "--count", "main", cwd=path).strip() == "1"  # refused before any write
+
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", "1.0.0", "--force")
+    assert res.exit_code == 0, res.output
+    commit2 = git("rev-parse", "refs/heads/main", cwd=path).strip()
+    assert commit2 != commit1
+    assert res.output.splitlines()[-1] == f"Moved tag v1.0.0 to {commit2[:12]} (--force)."
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit2
+    assert (clone_at(url, "v1.0.0", tmp_path / "c") / "README.md").read_text(encoding="utf-8").endswith("A fixed typo.\n")
+
+
+def test_missing_tag_is_created_on_unchanged_content(built_dataset, tmp_path):
+    path, url = bare_repo(tmp_path)
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    git("tag", "-d", "v1.0.0", cwd=path)
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    commit = git("rev-parse", "main", cwd=path).strip()
+    assert res.output.splitlines()[1:] == [
+        f"No changes: main already holds these 8 files at {commit[:12]}; no commit made.",
+        f"Tagged {commit[:12]} as v1.0.0.",
+    ]
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit
+
+
+def test_repo_is_created_when_missing(built_dataset, tmp_path):
+    path = tmp_path / "new" / "vp.git"
+    url = path.as_uri()
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[1] == f"Created the dataset repo {url}."
+    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip()
+
+
+def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path):
+    path, url = bare_repo(tmp_path)
+    # The repo already holds a stray file and the Hub's .gitattributes on main.
+    work = tmp_path / "w"
+    git("init", "-q", "--initial-branch", "main", str(work))
+    (work / "stray.txt").write_text("x\n")
+    (work / ".gitattributes").write_text("*.parquet filter=lfs diff=lfs merge=lfs -text\n")
+    git("add", ".", cwd=work)
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "initial", cwd=work)
+    git("push", "-q", url, "main", cwd=work)
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    commit = git("rev-parse", "main", cwd=path).strip()
+    assert res.output.splitlines()[1] == (f"Committed {commit[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream "
+                                          "08e1fb7)' (8 file(s) uploaded, 1 removed).")
+    names = git("ls-tree", "-r", "--name-only", "main", cwd=path).split()
+    assert sorted(names) == sorted([".gitattributes", *tree_fingerprints(built_dataset)])
+
+
+def test_publishing_below_a_newer_version_needs_force(built_dataset, built_v1_1, tmp_path):
+    path, url = bare_repo(tmp_path)
+    changelog = tmp_path / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG_1_1.replace("## 1.0.0", "## 1.0.1 (2026-11-24)\n\n- Card fix.\n\n## 1.0.0"))
+    assert invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", "1.1.0", "--changelog",
+                  str(changelog)).exit_code == 0
+    head = git("rev-parse", "main", cwd=path).strip()
+    old = copy_folder(built_dataset, tmp_path / "ds-1.0.1")
+    info = json.loads((old / "build_info.json").read_text())
+    (old / "build_info.json").write_text(json.dumps({**info, "dataset_version": "1.0.1"}))
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog))
+    assert res.exit_code == 1
+    assert res.output.splitlines()[1] == (
+        f"Error: {url} already has a newer version (v1.1.0); publishing v1.0.1 would make main (what users get "
+        "without revision=) serve older data. Publish a version above v1.1.0, or pass --force to publish v1.0.1 anyway.")
+    assert git("rev-parse", "main", cwd=path).strip() == head and "v1.0.1" not in git("tag", cwd=path)
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog),
+                 "--force")
+    assert res.exit_code == 0, res.output
+    assert git("rev-parse", "v1.0.1^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip() != head
+
+
+def test_not_a_git_repository(built_dataset, tmp_path):
+    (tmp_path / "plain").mkdir()
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", (tmp_path / "plain").as_uri(), "--version",
+                 "1.0.0")
+    assert res.exit_code == 1
+    assert "exists but is not a git repository" in res.output
+
+
+def test_token_never_reaches_output_logs_or_files(built_dataset, tmp_path, monkeypatch, caplog):
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    path, url = bare_repo(tmp_path)
+    outputs = []
+    for args in (["--repo-id", "my-org/vp", "--dry-run"], ["--repo-id", "my-org/vp", "--dry-run", "--json"],
+                 ["--repo-id", url, "--dry-run"], ["--repo-id", url], ["--repo-id", url, "--json"]):
+        res = invoke("publish", "--dataset", str(built_dataset), "--version", "1.0.0", *args)
+        assert res.exit_code == 0, res.output
+        outputs.append(res.output)
+    assert "Token:   from HF_TOKEN (never shown)" in outputs[0]
+    assert "Token:   not used (git target)" in outputs[2]
+    clone = clone_at(url, "v1.0.0", tmp_path / "c")
+    history = git("log", "--all", "-p", "--format=%H %an %ae %B", cwd=clone)
+    tags = git("for-each-ref", "--format=%(contents)", "refs/tags", cwd=clone)
+    texts = outputs + [history, tags, caplog.text]
+    texts += [p.read_bytes().decode("latin-1") for p in tmp_path.rglob("*") if p.is_file()]
+    assert all(FAKE_TOKEN not in t for t in texts)
+
+
+def test_publish_help_has_an_example():
+    res = invoke("publish", "--help")
+    assert "Example:" in res.output
+    assert "valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run" in res.output
