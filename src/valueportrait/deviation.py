@@ -297,8 +297,9 @@ def bias_index(model_gaps: np.ndarray, human_gaps: np.ndarray) -> dict[str, floa
         n = ok.sum(axis=axes)
         bi = np.where(ok, np.abs(err), 0).sum(axis=axes) / n
         rmse = np.sqrt(np.where(ok, err ** 2, 0).sum(axis=axes) / n)
-        sa = gap_comparison(gm, gh)["sign_agree"]
-        sign = np.nanmean(np.where(ok, sa, np.nan), axis=axes) if np.isfinite(sa).any() else np.nan
+        sa = np.where(ok, gap_comparison(gm, gh)["sign_agree"], np.nan)
+        sign = np.isfinite(sa).sum(axis=axes)
+        sign = np.where(sign > 0, np.nansum(sa, axis=axes) / np.maximum(sign, 1), np.nan)
         exag = np.where(ok, np.abs(gm), 0).sum(axis=axes) / np.where(ok, np.abs(gh), 0).sum(axis=axes)
 
     def out(v):
@@ -375,7 +376,7 @@ def js_alignment(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     >>> float(js_alignment(np.array([1, 0.]), np.array([0, 1.])))
     0.0
     >>> round(float(js_alignment(np.array([0.5, 0.5]), np.array([1.0, 0.0]))), 6)
-    0.450974
+    0.442077
     """
     p, q = np.asarray(p, dtype=float), np.asarray(q, dtype=float)
     p = p / p.sum(axis=-1, keepdims=True)
