@@ -120,3 +120,26 @@ def test_deviation_small_group_and_bins(inputs):
     assert old["note"].iloc[0] == f"fewer than {n_old + 1} raters ({n_old}): too few for a group portrait; no statistics"
     assert f"no statistics: fewer than {n_old + 1} raters ({n_old})" in res.stdout
     assert (out / "radar_age.png").exists()
+
+
+def test_deviation_with_norms_table(inputs):
+    # group norms computed from the SYNTHETIC demographics, then passed as a table (as published norms would be)
+    from valueportrait.dataset import open_dataset
+    from valueportrait.demographics import human_group_norms, read_demographics
+
+    data = open_dataset(inputs["dataset"])
+    norms = human_group_norms(data, read_demographics(inputs["demo"], attributes={"sex": "Sex"}), n_boot=100)
+    path = inputs["root"] / "norms.csv"
+    norms.to_csv(path, index=False)
+    out = inputs["root"] / "norms_out"
+    res = invoke("--dataset", inputs["dataset"], "--norms", path, "--ratings", inputs["ratings"],
+                 "--persona-map", inputs["pmap"], "--n-boot", 100, "--out", out, "--no-plot")
+    assert res.exit_code == 0, res.output
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert gaps["p_value"].isna().all() and gaps["human_gap"].notna().sum() == 19  # one pair x 19 dimensions
+    dims = pd.read_csv(out / "dimensions.csv").set_index(["group", "family", "dimension"])
+    ref = norms.set_index(["group", "family", "dimension"])
+    np.testing.assert_allclose(dims.loc[("Female", "pvq"), "human_score"], ref.loc[("Female", "pvq"), "score"])
+    res = invoke("--dataset", inputs["dataset"], "--norms", path, "--demographics", inputs["demo"],
+                 "--ratings", inputs["ratings"], "--out", inputs["root"] / "e4")
+    assert res.exit_code == 1 and "give exactly one of --demographics FILE" in res.output

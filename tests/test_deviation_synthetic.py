@@ -161,7 +161,7 @@ def test_persona_without_group_is_an_error(population):
     ratings = model_ratings(population, {"a helpful assistant": 0.0})
     with pytest.raises(InputError, match="persona 'a helpful assistant' has no human group"):
         compare_personas(population.data, population.demo, ratings, n_boot=10)
-    with pytest.raises(InputError, match=r"no participant is in group 'D' of 'sex'; groups: 'A', 'B', 'C'"):
+    with pytest.raises(InputError, match=r"no group 'D' of 'sex' in the demographics \(<table>\); groups: 'A', 'B', 'C'"):
         compare_personas(population.data, population.demo, model_ratings(population, {"sex=D": 0.0}), n_boot=10)
     with pytest.raises(InputError, match="attribute 'age', which the demographics"):
         compare_personas(population.data, population.demo, model_ratings(population, {"age=old": 0.0}), n_boot=10)
@@ -189,3 +189,37 @@ def test_distribution_alignment_prefers_the_matching_sampler(population):
     assert d.loc["shifted", "wasserstein"] == pytest.approx(1 - 2 / 5, abs=0.05)  # shifted by 2 of K-1 = 5 points
     assert d.loc["matching", "js"] > d.loc["shifted", "js"] + 0.3
     assert rep.gaps.empty  # both personas play the same group: no between-group pair
+
+
+def test_compare_with_norms_table_matches_raters(population):
+    """Group norms passed as a table (the human_group_norms schema) give the same point statistics."""
+    from valueportrait.deviation import compare_with_norms
+
+    ratings = model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5, "sex=C": 0.0}, amplify=2.0)
+    norms = human_group_norms(population.data, population.demo, n_boot=400, seed=0)
+    sel = population.data.selection()
+    by_raters = compare_personas(population.data, population.demo, ratings, n_boot=200, n_perm=0, seed=0)
+    by_norms = compare_with_norms(ratings, norms, sel, items=population.item_ids, n_boot=200, seed=0)
+    cols = ["model_score", "human_score", "deviation"]
+    pd.testing.assert_frame_equal(by_norms.dimensions[cols], by_raters.dimensions[cols])
+    np.testing.assert_allclose(by_norms.gaps["human_gap"], by_raters.gaps["human_gap"])
+    assert by_norms.gaps["p_value"].isna().all()
+    b = by_norms.bias.set_index("family")
+    assert b.loc["pvq", "bias_index"] == pytest.approx(by_raters.bias.set_index("family").loc["pvq", "bias_index"])
+    # the normal approximation of the human CI gives intervals of about the same width as the rater bootstrap
+    w_norm = (by_norms.dimensions["human_ci_high"] - by_norms.dimensions["human_ci_low"]).dropna()
+    w_boot = (by_raters.dimensions["human_ci_high"] - by_raters.dimensions["human_ci_low"]).dropna()
+    assert np.median(w_norm / w_boot) == pytest.approx(1.0, abs=0.25)
+    # the small group's null carries its note; no item-level ratings -> no distribution alignment
+    c = by_norms.dimensions[by_norms.dimensions["group"] == "C"]
+    assert c["human_score"].isna().all() and c["note"].iloc[0].startswith("fewer than 5 raters (3)")
+    assert by_norms.distributions.loc[by_norms.distributions["group"] == "A", "note"].iloc[0].startswith(
+        "no item-level human ratings")
+    # published norms without CIs: the human scores are taken as exact
+    exact = compare_with_norms(ratings, norms.drop(columns=["score_ci_low", "score_ci_high"]), sel, n_boot=50)
+    a = exact.dimensions[exact.dimensions["group"] == "A"].dropna(subset=["human_score"])
+    np.testing.assert_allclose(a["human_ci_low"], a["human_score"])
+    with pytest.raises(InputError, match=r"norms table lacks column\(s\) \['score'\]"):
+        compare_with_norms(ratings, norms.drop(columns=["score"]), sel)
+    with pytest.raises(InputError, match="no group 'D' of 'sex' in the norms table"):
+        compare_with_norms(model_ratings(population, {"sex=D": 0.0}), norms, sel)

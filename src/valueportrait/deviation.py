@@ -471,15 +471,22 @@ def read_persona_map(path: str | Path) -> dict[str, tuple[str, str]]:
     return {str(p): (str(a), str(g)) for p, a, g in zip(frame["persona"], frame["attribute"], frame["group"])}
 
 
-def resolve_personas(personas: Sequence[str], persona_map: Mapping[str, Any] | None, demo: Demographics
-                     ) -> pd.DataFrame:
+def resolve_personas(personas: Sequence[str], persona_map: Mapping[str, Any] | None,
+                     groups: Mapping[str, Sequence[str]], source: str = "the demographics") -> pd.DataFrame:
     """persona, attribute, group for each persona; labels ``attribute=group`` need no map.
+
+    Parameters
+    ----------
+    groups : mapping attribute -> group labels
+        The human groups available (from the demographics, or a norms table).
+    source : str
+        What ``groups`` came from, for messages.
 
     Raises
     ------
     InputError
-        A persona with no group (not in the map and not ``attribute=group``), an unknown attribute, or a
-        group that no participant belongs to -- naming the available ones.
+        A persona with no group (not in the map and not ``attribute=group``), an unknown attribute, or an
+        unknown group -- naming the available ones.
     """
     rows = []
     for persona in personas:
@@ -491,13 +498,12 @@ def resolve_personas(personas: Sequence[str], persona_map: Mapping[str, Any] | N
         else:
             raise InputError(f"persona {persona!r} has no human group: label personas 'attribute=group' (e.g. "
                              f"'sex=Female') or map them with a persona map (--persona-map FILE)")
-        if attr not in demo.attributes:
-            raise InputError(f"persona {persona!r} names attribute {attr!r}, which the demographics ({demo.source}) "
-                             f"do not have; attributes: {', '.join(demo.attributes)}")
-        groups = demo.groups(attr)
-        if group not in groups:
-            raise InputError(f"persona {persona!r}: no participant is in group {group!r} of {attr!r}; groups: "
-                             f"{', '.join(f'{g!r}' for g in groups)}")
+        if attr not in groups:
+            raise InputError(f"persona {persona!r} names attribute {attr!r}, which {source} does not have; "
+                             f"attributes: {', '.join(groups)}")
+        if group not in groups[attr]:
+            raise InputError(f"persona {persona!r}: no group {group!r} of {attr!r} in {source}; groups: "
+                             f"{', '.join(f'{g!r}' for g in groups[attr])}")
         rows.append({"persona": persona, "attribute": attr, "group": group})
     return pd.DataFrame(rows, columns=["persona", "attribute", "group"])
 
@@ -585,34 +591,12 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     ratings = _check_ratings(model_ratings)
     personas = list(dict.fromkeys(ratings["persona"].astype(str)))
     demo = check_participants(demo, data.participants["participant_id"].tolist())
-    pmap = resolve_personas(personas, persona_map, demo)
+    pmap = resolve_personas(personas, persona_map, {a: list(demo.groups(a)) for a in demo.attributes},
+                            f"the demographics ({demo.source})")
     design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
     items = list(design.item_ids)
+    model = _model_side(ratings, design, n_boot, seed)
     all_raters = rater_matrix(data.human_ratings, items)
-    dims_f = np.array([f for f, _ in DIMENSIONS])
-    D = len(DIMENSIONS)
-    nan = np.full(D, np.nan)
-
-    # model side: item means per persona; one item bootstrap shared by all personas (paired gaps)
-    model_M, model_counts = {}, {}
-    for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
-        counts, n = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)
-        ok = r["rating"].notna() & r["item_id"].isin(items)
-        m = r[ok].groupby("item_id")["rating"].mean()
-        model_M[persona] = pd.Series(items).map(m).to_numpy(dtype=float)
-        model_counts[persona] = counts
-    rated_any = np.zeros(len(items), dtype=bool)
-    for M in model_M.values():
-        rated_any |= ~np.isnan(M)
-    rated_any &= design.measured
-    if not rated_any.any():
-        raise InputError("none of the model's rated items is a selected item of the dataset; check the item ids "
-                         "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
-    W = item_bootstrap_weights(rated_any, n_boot, np.random.default_rng([int(seed), 1]))
-    model_point, model_boot = {}, {}
-    for persona, M in model_M.items():
-        model_point[persona] = score_matrix(M, design)[0][0]
-        model_boot[persona] = score_matrix(M, design, W)[0] if n_boot > 0 else np.empty((0, D))
 
     # human side, per (attribute, group) that a persona names
     human: dict[tuple[str, str], dict[str, Any]] = {}
@@ -629,6 +613,43 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
                 np.repeat(np.array(items, dtype=object)[None, :], n, axis=0).ravel(), raters.ratings.ravel(),
                 items)[0]
         human[(attr, group)] = entry
+    settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
+                "min_model_samples": min_model_samples, "human": "raters"}
+    return _assemble(pmap, model, human, design, n_boot=n_boot, n_perm=n_perm, ci=ci, seed=seed,
+                     min_raters=min_raters, min_model_samples=min_model_samples, settings=settings)
+
+
+def _model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed: int) -> dict[str, Any]:
+    """Item means, portrait, replicates and rating counts per persona; one item bootstrap shared by all."""
+    items = list(design.item_ids)
+    D = len(DIMENSIONS)
+    model_M, model_counts = {}, {}
+    for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
+        model_counts[persona] = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
+        ok = r["rating"].notna() & r["item_id"].isin(items)
+        m = r[ok].groupby("item_id")["rating"].mean()
+        model_M[persona] = pd.Series(items).map(m).to_numpy(dtype=float)
+    rated_any = np.zeros(len(items), dtype=bool)
+    for M in model_M.values():
+        rated_any |= ~np.isnan(M)
+    rated_any &= design.measured
+    if not rated_any.any():
+        raise InputError("none of the model's rated items is a selected item of the dataset; check the item ids "
+                         "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
+    W = item_bootstrap_weights(rated_any, n_boot, np.random.default_rng([int(seed), 1]))
+    point = {p: score_matrix(M, design)[0][0] for p, M in model_M.items()}
+    boot = {p: score_matrix(M, design, W)[0] if n_boot > 0 else np.empty((0, D)) for p, M in model_M.items()}
+    return {"point": point, "boot": boot, "counts": model_counts, "n_items": int(rated_any.sum())}
+
+
+def _assemble(pmap: pd.DataFrame, model: dict[str, Any], human: dict[tuple[str, str], dict[str, Any]],
+              design: ScoringDesign, *, n_boot: int, n_perm: int, ci: float, seed: int, min_raters: int,
+              min_model_samples: int, settings: dict[str, Any]) -> DeviationReport:
+    """All statistics from the model side and the human entries (point, boot[, raters, counts] or note)."""
+    model_point, model_boot, model_counts = model["point"], model["boot"], model["counts"]
+    dims_f = np.array([f for f, _ in DIMENSIONS])
+    D = len(DIMENSIONS)
+    nan = np.full(D, np.nan)
 
     dim_rows, agr_rows, dist_rows = [], [], []
     for persona, attr, group in pmap.itertuples(index=False):
@@ -666,6 +687,8 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
         drow = {**base, "n_items": 0, "wasserstein": np.nan, "js": np.nan}
         if note:
             drow["note"] = note
+        elif "counts" not in h:
+            drow["note"] = "no item-level human ratings (group norms given as a table): no distribution alignment"
         else:
             da = distribution_alignment(model_counts[persona], h["counts"], min_model_samples=min_model_samples)
             drow.update(n_items=da["n_items"], wasserstein=da["wasserstein"], js=da["js"],
@@ -695,11 +718,14 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
                 note = None
                 gh_b = ha["boot"] - hb["boot"]
                 ghlo, ghhi = percentile_ci(gh_b, ci) if n_boot > 0 else (nan, nan)
-                pooled = np.concatenate([ha["raters"].ratings, hb["raters"].ratings])
-                in_a = np.r_[np.ones(ha["n"], bool), np.zeros(hb["n"], bool)]
-                strata = np.concatenate([ha["raters"].strata, hb["raters"].strata])
-                gh, pv = permutation_gap_pvalue(pooled, in_a, strata, design, n_perm,
-                                                group_seed(seed, attr, a.group, b.group, "perm"))
+                if "raters" in ha and "raters" in hb:
+                    pooled = np.concatenate([ha["raters"].ratings, hb["raters"].ratings])
+                    in_a = np.r_[np.ones(ha["n"], bool), np.zeros(hb["n"], bool)]
+                    strata = np.concatenate([ha["raters"].strata, hb["raters"].strata])
+                    gh, pv = permutation_gap_pvalue(pooled, in_a, strata, design, n_perm,
+                                                    group_seed(seed, attr, a.group, b.group, "perm"))
+                else:  # norms table: no raters to permute
+                    gh, pv = ha["point"] - hb["point"], nan
                 cmp = gap_comparison(gm, gh)
                 pair_gm.append(gm), pair_gh.append(gh), pair_gm_b.append(gm_b), pair_gh_b.append(gh_b)
             for k, (f, d) in enumerate(DIMENSIONS):
@@ -742,15 +768,84 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
         bias=frame(bias_rows, ["attribute", "family", "n_pairs", "bias_index", "bias_index_ci_low",
                                "bias_index_ci_high", "gap_rmse", "sign_agreement", "exaggeration", "note"]),
         distributions=frame(dist_rows, ["attribute", "group", "persona", "n_items", "wasserstein", "js", "note"]),
-        settings={"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
-                  "min_model_samples": min_model_samples, "families": list(PROFILE_FAMILIES),
-                  "dimensions": [f"{f}/{d}" for f, d in DIMENSIONS], "n_items_model": int(rated_any.sum())},
+        settings={**settings, "families": list(PROFILE_FAMILIES),
+                  "dimensions": [f"{f}/{d}" for f, d in DIMENSIONS], "n_items_model": model["n_items"]},
     )
     return report
 
 
+def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selection: pd.DataFrame, *,
+                       persona_map: Mapping[str, Any] | None = None, items: Sequence[str] | None = None,
+                       n_boot: int = 1000, ci: float = 0.95, norms_ci: float = 0.95, seed: int = 0
+                       ) -> DeviationReport:
+    r"""Compare a model's personas with group norms given as a table (e.g. published norms, or the dataset's
+    ``human_group_norms`` config) instead of the raters themselves.
+
+    Parameters
+    ----------
+    model_ratings : DataFrame
+        Ratings table of one model with a ``persona`` column.
+    norms : DataFrame
+        ``attribute, group, family, dimension, score`` and optionally ``score_ci_low, score_ci_high`` (at
+        level ``norms_ci``), ``n_raters``, ``note`` -- the schema of
+        :func:`valueportrait.demographics.human_group_norms`.
+    selection : DataFrame
+        ``item_id, family, dimension, key``: the selection the norms were scored with.
+    items : sequence of str, optional
+        Item order (default: the selection's items).
+
+    Returns
+    -------
+    DeviationReport
+        As :func:`compare_personas`, except: no permutation p-values (``p_value`` NaN) and no distribution
+        alignment (no item-level human ratings); notes say so.
+
+    Notes
+    -----
+    Without raters, the human score's sampling distribution is approximated as normal with
+    :math:`\sigma_d = (\text{hi}_d - \text{lo}_d) / (2 z)`, :math:`z = \Phi^{-1}(1 - (1-\text{norms\_ci})/2)`,
+    independently per dimension: replicate *b* is :math:`s^H_d + \sigma_d \varepsilon_{bd}`,
+    :math:`\varepsilon \sim N(0, 1)`. Without CI columns the human scores are taken as exact
+    (:math:`\sigma_d = 0`). A group whose scores are all missing is a documented null (its ``note``).
+    """
+    from scipy.stats import norm as normal
+
+    missing = [c for c in ("attribute", "group", "family", "dimension", "score") if c not in norms.columns]
+    if missing:
+        raise InputError(f"the norms table lacks column(s) {missing}; expected attribute, group, family, dimension, "
+                         "score[, score_ci_low, score_ci_high] (the human_group_norms schema)")
+    ratings = _check_ratings(model_ratings)
+    personas = list(dict.fromkeys(ratings["persona"].astype(str)))
+    available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
+    pmap = resolve_personas(personas, persona_map, available, "the norms table")
+    design = ScoringDesign.from_selection(selection, list(items) if items is not None else None)
+    model = _model_side(ratings, design, n_boot, seed)
+    z = normal.ppf(1 - (1 - norms_ci) / 2)
+    has_ci = {"score_ci_low", "score_ci_high"} <= set(norms.columns)
+    human: dict[tuple[str, str], dict[str, Any]] = {}
+    for attr, group in dict.fromkeys(zip(pmap["attribute"], pmap["group"])):
+        g = norms[(norms["attribute"] == attr) & (norms["group"].astype(str) == group)]
+        g = g.set_index(["family", "dimension"]).reindex(list(DIMENSIONS))
+        n = int(g["n_raters"].max()) if "n_raters" in g and g["n_raters"].notna().any() else 0
+        point = g["score"].to_numpy(dtype=float)
+        if np.isnan(point).all():
+            given = g["note"].dropna() if "note" in g else pd.Series(dtype=str)
+            human[(attr, group)] = {"n": n, "note": given.iloc[0] if len(given) else
+                                    "the norms table has no score for this group"}
+            continue
+        sd = ((g["score_ci_high"] - g["score_ci_low"]).to_numpy(dtype=float) / (2 * z) if has_ci
+              else np.zeros(len(point)))
+        rng = group_seed(seed, attr, group, "norms")
+        boot = point + np.nan_to_num(sd) * rng.standard_normal((n_boot, len(point)))
+        human[(attr, group)] = {"n": n, "point": point, "boot": boot}
+    settings = {"n_boot": n_boot, "n_perm": 0, "ci": ci, "seed": seed, "min_raters": None,
+                "min_model_samples": None, "human": "norms table", "norms_ci": norms_ci if has_ci else None}
+    return _assemble(pmap, model, human, design, n_boot=n_boot, n_perm=0, ci=ci, seed=seed, min_raters=0,
+                     min_model_samples=2, settings=settings)
+
+
 __all__ = [
-    "DeviationReport", "bias_index", "compare_personas", "deviation_ci", "distribution_alignment", "gap_comparison",
+    "DeviationReport", "bias_index", "compare_personas", "compare_with_norms", "deviation_ci", "distribution_alignment", "gap_comparison",
     "js_alignment", "parse_group_label", "permutation_gap_pvalue", "profile_agreement", "rating_distributions",
     "read_persona_map", "resolve_personas", "wasserstein_alignment",
 ]

@@ -48,6 +48,21 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     return frame
 
 
+def read_norms(path: str | Path) -> pd.DataFrame:
+    """A group norms table (the ``human_group_norms`` schema) from CSV or parquet."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"norms table {str(path)!r} not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        if path.suffix.lower() == ".csv":
+            return pd.read_csv(path, dtype={"attribute": "str", "group": "str"})
+    except (ValueError, OSError, pd.errors.ParserError) as exc:
+        raise InputError(f"norms table {str(path)!r} could not be read: {exc}") from None
+    raise InputError(f"norms table {str(path)!r}: expected a .csv or .parquet file")
+
+
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     out = {}
     for v in values:
@@ -96,8 +111,11 @@ def summary_text(report, model: str) -> str:
 
 @click.command("deviation")
 @click.option("--dataset", "dataset", required=True, help="Built dataset folder or Hub dataset repo id.")
-@click.option("--demographics", "demographics", required=True, type=click.Path(dir_okay=False),
+@click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False),
               help="Demographics table (CSV/TSV/JSON/JSONL), one row per participant.")
+@click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
+              help="Instead of --demographics: group norms as a table (CSV or parquet; columns attribute, group, "
+                   "family, dimension, score[, score_ci_low, score_ci_high]), e.g. published norms.")
 @click.option("--id-column", default=None, help="Participant id column (default: 'participant_id', "
               "'Participant id', 'PROLIFIC_PID' or 'pid').")
 @click.option("--attribute", "attributes", multiple=True, metavar="NAME[=COLUMN]",
@@ -119,10 +137,12 @@ def summary_text(report, model: str) -> str:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--no-plot", is_flag=True, help="Do not draw the radar charts (no matplotlib needed).")
-def deviation(dataset, demographics, id_column, attributes, bins, ratings_path, model, persona_map, n_boot, n_perm,
+def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ratings_path, model, persona_map, n_boot, n_perm,
               ci, seed, min_raters, out, force, no_plot):
     """Compare a model's personas with the real demographic groups of the raters.
 
+    The human side is either the raters' demographics (--demographics: group portraits from the raters
+    themselves, bootstrap CIs over raters, permutation p-values) or group norms given as a table (--norms).
     Writes DIR/{dimensions,agreement,gaps,bias,distributions}.csv, settings.json and, unless --no-plot,
     DIR/radar_<attribute>.png (human group vs model persona, 10 values), and prints the agreement and the
     bias index. Formulas: docs/deviation.md.
@@ -135,9 +155,12 @@ def deviation(dataset, demographics, id_column, attributes, bins, ratings_path, 
     """
     from valueportrait.dataset import open_dataset
     from valueportrait.demographics import read_demographics
-    from valueportrait.deviation import compare_personas, read_persona_map
+    from valueportrait.deviation import compare_personas, compare_with_norms, read_persona_map
 
     out = Path(out)
+    if (demographics is None) == (norms_path is None):
+        raise InputError("give exactly one of --demographics FILE (the raters' demographics) and --norms FILE "
+                         "(group norms as a table)")
     if out.exists() and not force:
         raise OutputExistsError(f"{str(out)!r} exists; pass --force to replace it or choose another --out")
     if not no_plot:
@@ -160,7 +183,8 @@ def deviation(dataset, demographics, id_column, attributes, bins, ratings_path, 
             raise InputError(f"--bins {name}={edges}: edges must be numbers separated by commas") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        demo = read_demographics(demographics, id_column=id_column, attributes=attr_map, bins=bin_map or None)
+        demo = (read_demographics(demographics, id_column=id_column, attributes=attr_map, bins=bin_map or None)
+                if demographics else None)
         ratings = read_ratings(ratings_path)
         if "model" in ratings.columns and ratings["model"].nunique() > 1:
             if model is None:
@@ -173,8 +197,13 @@ def deviation(dataset, demographics, id_column, attributes, bins, ratings_path, 
                                else Path(ratings_path).stem)
         pmap = read_persona_map(persona_map) if persona_map else None
         data = open_dataset(dataset)
-        report = compare_personas(data, demo, ratings, persona_map=pmap, n_boot=n_boot, n_perm=n_perm, ci=ci,
-                                  seed=seed, min_raters=min_raters)
+        if demo is not None:
+            report = compare_personas(data, demo, ratings, persona_map=pmap, n_boot=n_boot, n_perm=n_perm, ci=ci,
+                                      seed=seed, min_raters=min_raters)
+        else:
+            norms = read_norms(norms_path)
+            report = compare_with_norms(ratings, norms, data.selection(), persona_map=pmap,
+                                        items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci, seed=seed)
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
 
@@ -184,8 +213,9 @@ def deviation(dataset, demographics, id_column, attributes, bins, ratings_path, 
         for name, table in report.tables().items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         settings = {**report.settings, "model": model_name, "dataset": str(dataset),
-                    "demographics": str(demographics), "ratings": str(ratings_path),
-                    "attributes": list(demo.attributes)}
+                    "demographics": demographics and str(demographics), "norms": norms_path and str(norms_path),
+                    "ratings": str(ratings_path),
+                    "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
         (tmp / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         charts = []
         if not no_plot:
