@@ -23,6 +23,7 @@ def radar_figure(dimensions: pd.DataFrame, attribute: str, *, family: str = "pvq
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     dims = list(FAMILIES[family])
     sub = dimensions[(dimensions["attribute"] == attribute) & (dimensions["family"] == family)]
@@ -55,6 +56,7 @@ def radar_figure(dimensions: pd.DataFrame, attribute: str, *, family: str = "pvq
         ax.set_xticks(angles)
         ax.set_xticklabels([d.replace("_", "-") for d in dims], fontsize=8)
         ax.tick_params(axis="y", labelsize=7)
+        ax.yaxis.set_major_locator(MaxNLocator(4, symmetric=True))
         ax.set_rlabel_position(180 / len(dims))  # radial labels between the first two values
         ax.set_title(f"{attribute} = {group}", fontsize=10, pad=18)
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.08), fontsize=8, frameon=False)
