@@ -197,3 +197,18 @@ def test_norms_on_real_participants_with_synthetic_demographics(release_data, tm
     # parquet round trip of the flat schema (the build writes it as a config)
     norms.to_parquet(tmp_path / "n.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "n.parquet"), norms, check_dtype=False)
+
+
+def test_build_helpers_features_and_info():
+    data, demo = tiny_data()
+    norms = human_group_norms(data, demo, n_boot=20)
+    import datasets
+
+    from valueportrait.demographics import demographics_build_info, human_group_norms_features
+
+    ds = datasets.Dataset.from_pandas(norms, features=human_group_norms_features(), preserve_index=False)
+    assert ds.num_rows == 2 * 19 and ds.features["n_raters"].dtype == "int64"
+    info = demographics_build_info(demo, data.participants, norms)
+    assert info == {"source_file": "<table>", "attributes": ["group"], "groups": {"group": {"A": 5, "B": 1}},
+                    "participants_matched": 6, "participants_total": 6,
+                    "norms": {"n_boot": 20, "ci": 0.95, "seed": 0, "min_raters": 5}}

@@ -373,7 +373,6 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
     demo = check_participants(demo, data.participants["participant_id"].tolist())
     design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
     all_raters = rater_matrix(data.human_ratings, design.item_ids)
-    n_items_dim = None
     parts = data.participants.set_index("participant_id")
     inst_cols = [f"{f}_{d}" for f, d in DIMENSIONS]
     rows = []
@@ -389,8 +388,9 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
                 continue
             point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
             lo, hi = percentile_ci(boot, ci) if n_boot > 0 else (np.full_like(point, np.nan),) * 2
-            _, raw = score_matrix(item_means(raters.ratings), design)
-            rated = ~np.isnan(item_means(raters.ratings)[0])
+            means = item_means(raters.ratings)
+            _, raw = score_matrix(means, design)
+            rated = ~np.isnan(means[0])
             n_items_dim = ((design.pos + design.neg) * rated).sum(axis=1).astype(int)
             inst = parts.loc[parts.index.intersection(members), inst_cols]
             for k, (f, d) in enumerate(DIMENSIONS):
@@ -409,3 +409,31 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
     out["instrument_n"] = out["instrument_n"].fillna(0).astype("int64")
     out.attrs = {"n_boot": n_boot, "ci": ci, "seed": seed, "min_raters": min_raters}
     return out
+
+
+def human_group_norms_features():
+    """``datasets.Features`` of the ``human_group_norms`` config (column order :data:`NORMS_COLUMNS`)."""
+    from datasets import Features, Value
+
+    types = {"attribute": "string", "group": "string", "family": "string", "dimension": "string",
+             "n_raters": "int64", "score": "float64", "score_ci_low": "float64", "score_ci_high": "float64",
+             "raw_mean": "float64", "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64",
+             "instrument_n": "int64", "note": "string"}
+    return Features({c: Value(types[c]) for c in NORMS_COLUMNS})
+
+
+def demographics_build_info(demo: Demographics, participants: pd.DataFrame, norms: pd.DataFrame) -> dict:
+    """The ``demographics`` entry of ``build_info.json``: attributes, groups, matching, norms settings.
+
+    No participant-level value is included, only group labels and counts.
+    """
+    known = set(participants["participant_id"])
+    matched = int(demo.table["participant_id"].isin(known).sum())
+    return {
+        "source_file": Path(demo.source).name,
+        "attributes": list(demo.attributes),
+        "groups": {a: {g: len(set(ids) & known) for g, ids in demo.groups(a).items()} for a in demo.attributes},
+        "participants_matched": matched,
+        "participants_total": len(known),
+        "norms": dict(norms.attrs),
+    }
