@@ -1,0 +1,72 @@
+"""Speed of the deviation statistics on the real release (SYNTHETIC demographics and model ratings).
+
+    VALUEPORTRAIT_RAW=../shared/upstream python benchmarks/bench_deviation.py
+
+Times: human_group_norms (2 attributes, 6 groups, 1000 rater-bootstrap replicates each); compare_personas
+(4 personas x 3 samples per item, 1000 bootstrap replicates, 1000 permutations per group pair); and the
+vectorised rater bootstrap of one group against a loop that scores each replicate with the reference _score.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from valueportrait.dataset import from_release
+from valueportrait.demographics import demographics_from_frame, human_group_norms
+from valueportrait.deviation import compare_personas
+from valueportrait.portrait_bootstrap import ScoringDesign, _score, rater_matrix, stratified_rater_weights
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = from_release()
+    rng = np.random.default_rng(0)
+    pids = data.participants["participant_id"]
+    demo = demographics_from_frame(pd.DataFrame({  # SYNTHETIC labels
+        "participant_id": pids, "sex": rng.choice(["Female", "Male"], len(pids)),
+        "age": rng.integers(18, 80, len(pids)).astype(str)}), bins={"age": [18, 30, 45, 60]})
+    items = data.items["item_id"]
+    ratings = pd.concat([pd.DataFrame({"model": "synthetic", "item_id": items, "variant": v, "persona": p,
+                                       "rating": rng.integers(1, 7, len(items)).astype(float)})
+                         for p in ("sex=Female", "sex=Male", "age=18-29", "age=60+") for v in ("v1", "v2", "v3")])
+    sel = data.selection()
+    t_norms = best_of(lambda: human_group_norms(data, demo, n_boot=1000))
+    t_cmp = best_of(lambda: compare_personas(data, demo, ratings, n_boot=1000, n_perm=1000))
+
+    design = ScoringDesign.from_selection(sel, items.tolist())
+    raters = rater_matrix(data.human_ratings, design.item_ids).subset(demo.groups("sex")["Female"])
+    from valueportrait.demographics import group_portrait_replicates
+
+    t_vec = best_of(lambda: group_portrait_replicates(raters, design, 1000, np.random.default_rng(1)))
+    W = stratified_rater_weights(raters.strata, 50, np.random.default_rng(1))
+    hr = data.human_ratings.set_index("participant_id")
+
+    def loop():
+        for w in W:  # the same replicates, each scored by building its ratings table and calling _score
+            draw = np.repeat(np.array(raters.participant_ids), w.astype(int))
+            _score(hr.loc[draw].reset_index(), sel)
+
+    t_loop = best_of(loop, repeat=1) * (1000 / 50)
+    print(f"human_group_norms, 6 groups x 1000 replicates:              {t_norms:6.2f} s")
+    print(f"compare_personas, 4 personas, 1000 replicates + 1000 perms: {t_cmp:6.2f} s")
+    print(f"one group, 1000 rater-bootstrap replicates, vectorised:     {t_vec:6.3f} s")
+    print(f"  same with a loop over _score (extrapolated from 50):      {t_loop:6.2f} s "
+          f"({t_loop / t_vec:.0f}x slower)")
+
+
+if __name__ == "__main__":
+    main()

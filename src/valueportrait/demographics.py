@@ -1,0 +1,439 @@
+"""Demographics of the human raters: read, validate, join to participants, and each group's norms.
+
+The public Value Portrait release has no demographics. A user who holds them (e.g. the Prolific export of
+the study: ``Participant id``, ``Sex``, ``Age``, education, political orientation) passes them as a CSV or
+JSON table; :func:`read_demographics` reads it with a configurable column mapping, :func:`check_participants`
+matches it to the dataset's participants, :func:`join_demographics` adds the attribute columns to the
+``participants`` table, and :func:`human_group_norms` gives, per attribute x group,
+
+(a) the group's portrait on the benchmark's own scale: its members' item ratings averaged per item and
+    scored exactly like a model's ratings, with a bootstrap CI over raters;
+(b) the group's PVQ-21 / BFI-10 instrument means (their questionnaire scores) with sd and n.
+
+Groups with fewer than ``min_raters`` (default 5) raters get a null row with a note saying why.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+from .portrait_bootstrap import (DIMENSIONS, RaterMatrix, ScoringDesign, item_means, percentile_ci, rater_matrix,
+                                 score_matrix, stratified_rater_weights)
+
+#: Column names tried, in order and ignoring case / spaces / underscores, for the participant id.
+ID_COLUMNS: tuple[str, ...] = ("participant_id", "Participant id", "PROLIFIC_PID", "pid")
+#: Cell values read as missing (Prolific writes DATA_EXPIRED / CONSENT_REVOKED for withdrawn answers).
+MISSING_VALUES: tuple[str, ...] = ("", "NA", "N/A", "nan", "NaN", "None", "null", "DATA_EXPIRED", "CONSENT_REVOKED")
+#: Prolific export columns that are study bookkeeping, not attributes; left out when no attributes are named.
+PROLIFIC_BOOKKEEPING: tuple[str, ...] = (
+    "Submission id", "Status", "Custom study tncs accepted at", "Started at", "Completed at", "Reviewed at",
+    "Archived at", "Time taken", "Completion code", "Total approvals",
+)
+#: Groups with fewer raters than this get no norms (a null row with a note).
+MIN_RATERS = 5
+
+
+class DemographicsWarning(UserWarning):
+    """Demographics rows that were dropped or participants left without demographics."""
+
+
+def attribute_name(column: str) -> str:
+    """Normalised attribute name of a column: lower case, runs of other characters -> ``_``.
+
+    >>> attribute_name("Political orientation")
+    'political_orientation'
+    """
+    name = re.sub(r"[^0-9a-z]+", "_", str(column).strip().lower()).strip("_")
+    if not name:
+        raise InputError(f"column {column!r} gives an empty attribute name; name the attribute explicitly")
+    return name
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"[\s_]+", "", str(s).lower())
+
+
+@dataclass(frozen=True)
+class Demographics:
+    """A demographics table: ``participant_id`` plus one string column per attribute (NaN = missing).
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``participant_id`` (str) then the attribute columns (str).
+    attributes : tuple of str
+        The attribute column names, in table order.
+    source : str
+        Where it came from (a file path), for messages.
+    rows : tuple of str
+        Where each row of ``table`` came from (``"line 4"`` of a CSV, ``"record 3"`` of JSON), for messages.
+    """
+
+    table: pd.DataFrame
+    attributes: tuple[str, ...]
+    source: str = "<table>"
+    rows: tuple[str, ...] = ()
+
+    def groups(self, attribute: str) -> dict[str, list[str]]:
+        """group label -> participant ids (sorted), for one attribute; missing values are in no group."""
+        if attribute not in self.attributes:
+            raise InputError(f"no attribute {attribute!r} in the demographics ({self.source}); "
+                             f"available: {', '.join(self.attributes)}")
+        col = self.table[["participant_id", attribute]].dropna()
+        return {str(g): sorted(ids) for g, ids in col.groupby(attribute)["participant_id"]}
+
+
+def _bin_labels(edges: Sequence[float]) -> list[str]:
+    def fmt(x: float) -> str:
+        return f"{x:g}"
+
+    labels = [f"<{fmt(edges[0])}"]
+    labels += [f"{fmt(a)}-{fmt(b - 1) if float(a).is_integer() and float(b).is_integer() else fmt(b)}"
+               for a, b in zip(edges[:-1], edges[1:])]
+    labels.append(f"{fmt(edges[-1])}+")
+    return labels
+
+
+def bin_numeric(values: pd.Series, edges: Sequence[float], *, name: str = "value",
+                rows: Sequence[str] | None = None) -> pd.Series:
+    """Put numbers into left-closed bins: ``[e0, e1) -> "e0-(e1-1)"`` for integer edges, plus ``<e0`` and ``eK+``.
+
+    >>> bin_numeric(pd.Series(["17", "18", "29", "30", "64"]), [18, 30, 45]).tolist()
+    ['<18', '18-29', '18-29', '30-44', '45+']
+    """
+    edges = [float(e) for e in edges]
+    if len(edges) < 1 or any(b <= a for a, b in zip(edges[:-1], edges[1:])):
+        raise InputError(f"bin edges for {name!r} must be increasing numbers, got {edges}")
+    num = pd.to_numeric(values, errors="coerce")
+    bad = values.notna() & num.isna()
+    if bad.any():
+        where = [rows[k] if rows else f"row {k + 1}" for k in np.flatnonzero(bad.to_numpy())[:5]]
+        raise InputError(f"attribute {name!r} is binned, so its values must be numbers; not numbers at "
+                         f"{', '.join(where)} (e.g. {values[bad].iloc[0]!r}). Fix the values or drop the bins.")
+    idx = np.searchsorted(np.asarray(edges), num.to_numpy(dtype=float), side="right")
+    labels = np.asarray(_bin_labels(edges), dtype=object)[np.minimum(idx, len(edges))]
+    return pd.Series(np.where(num.isna(), np.nan, labels), index=values.index, dtype="str")
+
+
+def demographics_from_frame(frame: pd.DataFrame, *, id_column: str | None = None,
+                            attributes: Mapping[str, str] | Sequence[str] | None = None,
+                            bins: Mapping[str, Sequence[float]] | None = None,
+                            missing_values: Sequence[str] = MISSING_VALUES, source: str = "<table>",
+                            rows: Sequence[str] | None = None) -> Demographics:
+    """Validate a raw demographics DataFrame (all cells as read) into :class:`Demographics`.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        One row per participant.
+    id_column : str, optional
+        The participant id column; default: the first of :data:`ID_COLUMNS` present (ignoring case, spaces
+        and underscores).
+    attributes : mapping attribute -> column, or list of columns, optional
+        Which columns are attributes and their names; a list names each by :func:`attribute_name`.
+        Default: every other column except Prolific's bookkeeping columns.
+    bins : mapping attribute -> edges, optional
+        Numeric attributes to bin (e.g. ``{"age": [18, 30, 45, 60]}``), see :func:`bin_numeric`.
+    missing_values : sequence of str
+        Cell values read as missing.
+
+    Raises
+    ------
+    InputError
+        Missing id/attribute column, empty ids, or one participant listed twice with different values.
+    """
+    rows = list(rows) if rows is not None else [f"row {k + 1}" for k in range(len(frame))]
+    frame = frame.reset_index(drop=True)
+    cols = [str(c) for c in frame.columns]
+    frame.columns = cols
+    if id_column is None:
+        by_norm = {_norm(c): c for c in cols}
+        id_column = next((by_norm[_norm(c)] for c in ID_COLUMNS if _norm(c) in by_norm), None)
+        if id_column is None:
+            raise InputError(f"{source}: no participant id column; looked for {', '.join(map(repr, ID_COLUMNS))} "
+                             f"among the columns {cols}. Name it with --id-column (id_column=...).")
+    elif id_column not in cols:
+        raise InputError(f"{source}: no column {id_column!r} (the participant id column); columns: {cols}")
+    if attributes is None:
+        skip = {_norm(c) for c in PROLIFIC_BOOKKEEPING} | {_norm(id_column)}
+        mapping = {attribute_name(c): c for c in cols if _norm(c) not in skip}
+    elif isinstance(attributes, Mapping):
+        mapping = {str(k): str(v) for k, v in attributes.items()}
+    else:
+        mapping = {attribute_name(c): str(c) for c in attributes}
+    absent = [c for c in mapping.values() if c not in cols]
+    if absent:
+        raise InputError(f"{source}: no column(s) {absent} for the attribute(s) "
+                         f"{[a for a, c in mapping.items() if c in absent]}; columns: {cols}")
+    if not mapping:
+        raise InputError(f"{source}: no attribute columns besides the id column {id_column!r}")
+    if "participant_id" in mapping:
+        raise InputError(f"{source}: 'participant_id' cannot be an attribute name")
+    missing = set(missing_values)
+
+    def clean(s: pd.Series) -> pd.Series:
+        s = s.astype("str").str.strip()
+        return s.where(~s.isin(missing) & s.notna())
+
+    ids = clean(frame[id_column])
+    empty = np.flatnonzero(ids.isna().to_numpy())
+    if len(empty):
+        raise InputError(f"{source}: empty participant id ({id_column!r}) at {', '.join(rows[k] for k in empty[:10])}"
+                         f"{' ...' if len(empty) > 10 else ''}; every row needs an id (remove those rows).")
+    table = pd.DataFrame({"participant_id": ids})
+    for attr, col in mapping.items():
+        table[attr] = clean(frame[col])
+        if bins and attr in bins:
+            table[attr] = bin_numeric(table[attr], bins[attr], name=attr, rows=rows)
+    unknown_bins = set(bins or ()) - set(mapping)
+    if unknown_bins:
+        raise InputError(f"bins given for {sorted(unknown_bins)}, which are not attributes ({sorted(mapping)})")
+    dup = table["participant_id"].duplicated(keep=False).to_numpy()
+    if dup.any():
+        keep = np.ones(len(table), dtype=bool)
+        for pid, idx in table[dup].groupby("participant_id").groups.items():
+            block = table.loc[idx, list(mapping)]
+            if len(block.drop_duplicates()) > 1:
+                raise InputError(f"{source}: participant {pid!r} is listed at {', '.join(rows[k] for k in idx)} with "
+                                 "different values; keep one row per participant.")
+            keep[list(idx)[1:]] = False
+        warnings.warn(f"{source}: {int(dup.sum() - keep[dup].sum())} duplicate row(s) with identical values dropped",
+                      DemographicsWarning, stacklevel=2)
+        table, rows = table[keep].reset_index(drop=True), [r for r, k in zip(rows, keep) if k]
+    return Demographics(table, tuple(mapping), source, tuple(rows))
+
+
+def read_demographics(path: str | Path, *, id_column: str | None = None,
+                      attributes: Mapping[str, str] | Sequence[str] | None = None,
+                      bins: Mapping[str, Sequence[float]] | None = None,
+                      missing_values: Sequence[str] = MISSING_VALUES) -> Demographics:
+    """Read a demographics table from CSV / TSV, JSON (a list of records) or JSON lines.
+
+    See :func:`demographics_from_frame` for the parameters. Every cell is read as text.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"demographics file {str(path)!r} not found")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".csv", ".tsv", ".txt"):
+            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if suffix == ".tsv" else ",")
+            rows = [f"line {k + 2}" for k in range(len(frame))]
+        elif suffix == ".jsonl":
+            recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+            frame = pd.DataFrame(recs, dtype=object)
+            rows = [f"line {k + 1}" for k in range(len(frame))]
+        elif suffix == ".json":
+            recs = json.loads(path.read_text(encoding="utf-8"))
+            if isinstance(recs, dict):  # {"records": [...]} or column-oriented
+                recs = recs.get("records", recs)
+            frame = pd.DataFrame(recs, dtype=object)
+            rows = [f"record {k + 1}" for k in range(len(frame))]
+        else:
+            raise InputError(f"demographics file {str(path)!r}: expected .csv, .tsv, .json or .jsonl")
+    except (ValueError, pd.errors.ParserError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"demographics file {str(path)!r} could not be read as {suffix[1:]}: {exc}") from None
+    frame = frame.map(lambda v: "" if v is None else str(v)) if suffix != ".csv" and len(frame) else frame
+    return demographics_from_frame(frame, id_column=id_column, attributes=attributes, bins=bins,
+                                   missing_values=missing_values, source=str(path), rows=rows)
+
+
+def check_participants(demo: Demographics, participant_ids: Sequence[str]) -> Demographics:
+    """Match the demographics to the dataset's participants; drop unknown ids (warning naming the rows).
+
+    Raises
+    ------
+    InputError
+        When no id matches (a wrong file or id column).
+
+    Warns
+    -----
+    DemographicsWarning
+        Rows whose id is not a participant (dropped), and participants with no demographics row.
+    """
+    known = set(participant_ids)
+    ids = demo.table["participant_id"]
+    unknown = ~ids.isin(known).to_numpy()
+    if unknown.all():
+        raise InputError(f"{demo.source}: none of its {len(ids)} participant ids is a participant of the dataset "
+                         f"(e.g. {ids.iloc[0]!r}; the dataset's look like {sorted(known)[0]!r}). Check the file "
+                         "and the id column (--id-column).")
+    if unknown.any():
+        where = [f"{demo.rows[k] if demo.rows else k + 1} ({ids.iloc[k]!r})" for k in np.flatnonzero(unknown)[:10]]
+        warnings.warn(f"{demo.source}: {int(unknown.sum())} row(s) name no participant of the dataset and are "
+                      f"dropped: {', '.join(where)}{' ...' if unknown.sum() > 10 else ''}",
+                      DemographicsWarning, stacklevel=2)
+    absent = sorted(known - set(ids))
+    if absent:
+        warnings.warn(f"{demo.source}: {len(absent)} of {len(known)} participants have no demographics row "
+                      f"(e.g. {', '.join(absent[:5])}); they are in no group", DemographicsWarning, stacklevel=2)
+    keep = ~unknown
+    return Demographics(demo.table[keep].reset_index(drop=True), demo.attributes, demo.source,
+                        tuple(r for r, k in zip(demo.rows, keep) if k) if demo.rows else ())
+
+
+def join_demographics(participants: pd.DataFrame, demo: Demographics) -> pd.DataFrame:
+    """The ``participants`` table with one string column per attribute added (NaN where unknown).
+
+    Unknown ids are dropped and absent participants warned about (:func:`check_participants`).
+    """
+    clash = [a for a in demo.attributes if a in participants.columns]
+    if clash:
+        raise InputError(f"attribute name(s) {clash} clash with participants columns; rename them "
+                         "(attributes={'new_name': 'Column'} / --attribute NEW=Column)")
+    demo = check_participants(demo, participants["participant_id"].tolist())
+    out = participants.merge(demo.table, on="participant_id", how="left", validate="one_to_one")
+    for a in demo.attributes:
+        out[a] = out[a].astype("str")
+    return out
+
+
+def group_seed(seed: int, *labels: str) -> np.random.Generator:
+    """A generator for one (attribute, group, ...) that does not depend on the order groups are visited."""
+    return np.random.default_rng([int(seed), *(zlib.crc32(str(x).encode("utf-8")) for x in labels)])
+
+
+def group_portrait_replicates(raters: RaterMatrix, design: ScoringDesign, n_boot: int,
+                              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """A rater group's portrait (D,) and ``n_boot`` bootstrap replicates of it (B, D).
+
+    Notes
+    -----
+    The group's item means :math:`\\bar r_i = \\operatorname{mean}_{j \\in G,\\ r_{ji} \\ne \\text{NA}}\\, r_{ji}`
+    are scored like a model's (:func:`valueportrait.portrait_bootstrap.score_matrix`). A replicate draws the
+    group's raters with replacement within strata (raters of the same survey group(s)), recomputes the item
+    means (a rater drawn *k* times counts *k* times) and scores them.
+    """
+    point, _ = score_matrix(item_means(raters.ratings), design)
+    if n_boot <= 0:
+        return point[0], np.empty((0, point.shape[1]))
+    W = stratified_rater_weights(raters.strata, n_boot, rng)
+    boot, _ = score_matrix(item_means(raters.ratings, W), design)
+    return point[0], boot
+
+
+#: Columns of the ``human_group_norms`` table (the dataset config), in order.
+NORMS_COLUMNS: tuple[str, ...] = (
+    "attribute", "group", "family", "dimension", "n_raters", "score", "score_ci_low", "score_ci_high", "raw_mean",
+    "n_items", "instrument_mean", "instrument_sd", "instrument_n", "note",
+)
+
+
+def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | None = None,
+                      selection: pd.DataFrame | None = None, n_boot: int = 1000, ci: float = 0.95, seed: int = 0,
+                      min_raters: int = MIN_RATERS) -> pd.DataFrame:
+    """Per attribute x group x dimension: the group's benchmark portrait (with CI) and instrument norms.
+
+    Parameters
+    ----------
+    data : ValuePortraitData
+        Gives ``human_ratings``, ``participants`` and (unless ``selection`` is given) the selection.
+    demo : Demographics
+    attributes : list of str, optional
+        Default: all of ``demo.attributes``.
+    selection : DataFrame, optional
+        ``item_id, family, dimension, key``; default ``data.selection()``.
+    n_boot, ci, seed : bootstrap replicates over raters, interval level, seed (results are reproducible).
+    min_raters : int
+        Groups with fewer raters get NaN values and a ``note``.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`NORMS_COLUMNS`, one row per attribute x group x (family, dimension) in FAMILIES order.
+        ``df.attrs`` holds ``{"n_boot", "ci", "seed", "min_raters"}``.
+
+    Notes
+    -----
+    For group *G* of attribute *a* with :math:`n_G` raters:
+
+    * ``score``, ``raw_mean``: the group's item means scored like a model (see
+      :func:`group_portrait_replicates`); ``n_items`` = rated items of the dimension;
+    * ``score_ci_low``/``score_ci_high``: percentile interval of ``n_boot`` stratified rater-bootstrap replicates;
+    * ``instrument_mean`` = :math:`\\frac{1}{n}\\sum_{j\\in G} s_{jd}`, ``instrument_sd`` = sample sd
+      (ddof 1) of the members' questionnaire scores :math:`s_{jd}` (the ``participants`` columns
+      ``<family>_<dimension>``), ``instrument_n`` = members with a score.
+
+    A group with :math:`n_G <` ``min_raters`` gets NaN in every value column and a note.
+    """
+    selection = data.selection() if selection is None else selection
+    attributes = list(demo.attributes if attributes is None else attributes)
+    demo = check_participants(demo, data.participants["participant_id"].tolist())
+    design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
+    all_raters = rater_matrix(data.human_ratings, design.item_ids)
+    parts = data.participants.set_index("participant_id")
+    inst_cols = [f"{f}_{d}" for f, d in DIMENSIONS]
+    rows = []
+    for attr in attributes:
+        for group, members in demo.groups(attr).items():
+            raters = all_raters.subset(members)
+            n = len(raters.participant_ids)
+            base = {"attribute": attr, "group": group, "n_raters": n}
+            if n < min_raters:
+                note = (f"fewer than {min_raters} raters ({n}): too few for group norms; "
+                        "values left empty")
+                rows += [{**base, "family": f, "dimension": d, "note": note} for f, d in DIMENSIONS]
+                continue
+            point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
+            lo, hi = percentile_ci(boot, ci) if n_boot > 0 else (np.full_like(point, np.nan),) * 2
+            means = item_means(raters.ratings)
+            _, raw = score_matrix(means, design)
+            rated = ~np.isnan(means[0])
+            n_items_dim = ((design.pos + design.neg) * rated).sum(axis=1).astype(int)
+            inst = parts.loc[parts.index.intersection(members), inst_cols]
+            for k, (f, d) in enumerate(DIMENSIONS):
+                col = inst.iloc[:, k].dropna()
+                rows.append({**base, "family": f, "dimension": d, "score": point[k], "score_ci_low": lo[k],
+                             "score_ci_high": hi[k], "raw_mean": raw[0, k], "n_items": int(n_items_dim[k]),
+                             "instrument_mean": float(col.mean()) if len(col) else np.nan,
+                             "instrument_sd": float(col.std(ddof=1)) if len(col) > 1 else np.nan,
+                             "instrument_n": len(col),
+                             "note": None if n_items_dim[k] else "no rated item measures this dimension"})
+    out = pd.DataFrame(rows, columns=list(NORMS_COLUMNS))
+    out = out.astype({"attribute": "str", "group": "str", "family": "str", "dimension": "str", "note": "str",
+                      "n_raters": "int64", **{c: "float64" for c in ("score", "score_ci_low", "score_ci_high",
+                                                                     "raw_mean", "instrument_mean", "instrument_sd")}})
+    out["n_items"] = out["n_items"].fillna(0).astype("int64")
+    out["instrument_n"] = out["instrument_n"].fillna(0).astype("int64")
+    out.attrs = {"n_boot": n_boot, "ci": ci, "seed": seed, "min_raters": min_raters}
+    return out
+
+
+def human_group_norms_features():
+    """``datasets.Features`` of the ``human_group_norms`` config (column order :data:`NORMS_COLUMNS`)."""
+    from datasets import Features, Value
+
+    types = {"attribute": "string", "group": "string", "family": "string", "dimension": "string",
+             "n_raters": "int64", "score": "float64", "score_ci_low": "float64", "score_ci_high": "float64",
+             "raw_mean": "float64", "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64",
+             "instrument_n": "int64", "note": "string"}
+    return Features({c: Value(types[c]) for c in NORMS_COLUMNS})
+
+
+def demographics_build_info(demo: Demographics, participants: pd.DataFrame, norms: pd.DataFrame) -> dict:
+    """The ``demographics`` entry of ``build_info.json``: attributes, groups, matching, norms settings.
+
+    No participant-level value is included, only group labels and counts.
+    """
+    known = set(participants["participant_id"])
+    matched = int(demo.table["participant_id"].isin(known).sum())
+    return {
+        "source_file": Path(demo.source).name,
+        "attributes": list(demo.attributes),
+        "groups": {a: {g: len(set(ids) & known) for g, ids in demo.groups(a).items()} for a in demo.attributes},
+        "participants_matched": matched,
+        "participants_total": len(known),
+        "norms": dict(norms.attrs),
+    }

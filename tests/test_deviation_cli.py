@@ -1,0 +1,145 @@
+"""``valueportrait deviation`` end to end on the built dataset, with SYNTHETIC demographics and model ratings.
+
+The demographics (random sex / age labels over the real participant ids) and the model ratings (random
+integers) are generated here and are not data of the benchmark.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from valueportrait.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def inputs(built_dataset, tmp_path_factory):
+    root = tmp_path_factory.mktemp("deviation_cli")
+    rng = np.random.default_rng(11)
+    pids = pd.read_parquet(next((built_dataset / "participants").glob("*.parquet")))["participant_id"]
+    items = pd.read_parquet(next((built_dataset / "items").glob("*.parquet")))["item_id"]
+    demo = root / "synthetic_demographics.csv"
+    pd.DataFrame({"Participant id": pids, "Sex": rng.choice(["Female", "Male"], len(pids)),
+                  "Age": rng.integers(18, 75, len(pids)), "Status": "APPROVED"}).to_csv(demo, index=False)
+    frames = [pd.DataFrame({"model": "synthetic-model", "item_id": items, "variant": v, "persona": p,
+                            "rating": rng.integers(1, 7, len(items)).astype(float)})
+              for p in ("a woman", "a man") for v in ("v1", "v2", "v3")]
+    ratings = root / "synthetic_ratings.csv"
+    pd.concat(frames).to_csv(ratings, index=False)
+    pmap = root / "personas.json"
+    pmap.write_text(json.dumps({"a woman": "sex=Female", "a man": "sex=Male"}))
+    return {"root": root, "demo": demo, "ratings": ratings, "pmap": pmap, "dataset": built_dataset}
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, ["deviation", *map(str, args)])
+
+
+def test_deviation_end_to_end(inputs):
+    out = inputs["root"] / "out"
+    res = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "sex=Sex",
+                 "--ratings", inputs["ratings"], "--persona-map", inputs["pmap"], "--n-boot", 200, "--n-perm", 200,
+                 "--out", out)
+    assert res.exit_code == 0, res.output
+    files = sorted(p.name for p in out.iterdir())
+    assert files == ["agreement.csv", "bias.csv", "dimensions.csv", "distributions.csv", "gaps.csv", "radar_sex.png",
+                     "settings.json"]
+    assert (out / "radar_sex.png").stat().st_size > 10_000
+    dims = pd.read_csv(out / "dimensions.csv")
+    assert len(dims) == 2 * 19 and set(dims["persona"]) == {"a woman", "a man"}
+    np.testing.assert_allclose(dims["deviation"], dims["model_score"] - dims["human_score"])
+    agr = pd.read_csv(out / "agreement.csv")
+    bias = pd.read_csv(out / "bias.csv")
+    lines = res.stdout.splitlines()
+    assert lines[0] == ("Model synthetic-model: 2 persona(s), 317 scored items; bootstrap 200, 95% CI, seed 0")
+    # 317 = items measuring at least one selected dimension in the default selection (625 pairs)
+    assert lines[2].split() == ["attribute", "group", "persona", "raters", "values", "r", "rho", "RMSE", "traits", "r",
+                                "rho", "RMSE"]
+    woman = agr[(agr["persona"] == "a woman")].set_index("family")
+    n_f = int(dims.loc[dims["persona"] == "a woman", "n_raters"].iloc[0])
+    assert lines[3].split() == ["sex", "Female", "a", "woman", str(n_f),
+                                *(f"{woman.loc[f, k]:.2f}" for f in ("pvq", "bfi") for k in ("pearson", "spearman", "rmse"))]
+    pvq = bias.set_index("family").loc["pvq"]
+    assert f"{pvq['bias_index']:.3f}" in res.stdout and "Bias index = mean |model gap - human gap|" in res.stdout
+    assert lines[-1] == (f"Wrote {out}/: dimensions.csv, agreement.csv, gaps.csv, bias.csv, distributions.csv, "
+                         "settings.json, radar_sex.png")
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["model"] == "synthetic-model" and settings["n_boot"] == 200 and settings["attributes"] == ["sex"]
+    # same seed, same numbers
+    res2 = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "sex=Sex",
+                  "--ratings", inputs["ratings"], "--persona-map", inputs["pmap"], "--n-boot", 200, "--n-perm", 200,
+                  "--out", out, "--force", "--no-plot")
+    assert res2.exit_code == 0, res2.output
+    pd.testing.assert_frame_equal(pd.read_csv(out / "bias.csv"), bias)
+    assert not (out / "radar_sex.png").exists()
+
+
+def test_deviation_errors(inputs):
+    root = inputs["root"]
+    common = ["--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--ratings", inputs["ratings"],
+              "--n-boot", 10, "--n-perm", 0]
+    res = invoke(*common, "--attribute", "sex=Sex", "--out", root / "e1")
+    assert res.exit_code == 1
+    assert res.output.strip().endswith("Error: persona 'a woman' has no human group: label personas "
+                                       "'attribute=group' (e.g. 'sex=Female') or map them with a persona map "
+                                       "(--persona-map FILE)")
+    assert not (root / "e1").exists()  # nothing half-written
+    (root / "exists").mkdir()
+    res = invoke(*common, "--out", root / "exists")
+    assert res.exit_code == 1 and f"Error: '{root / 'exists'}' exists; pass --force" in res.output
+    res = invoke(*common, "--attribute", "sex=Gender", "--out", root / "e2")
+    assert res.exit_code == 1 and "no column(s) ['Gender'] for the attribute(s) ['sex']" in res.output
+    two = root / "two_models.csv"
+    r = pd.read_csv(inputs["ratings"])
+    pd.concat([r, r.assign(model="other")]).to_csv(two, index=False)
+    res = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--ratings", two,
+                 "--out", root / "e3")
+    assert res.exit_code == 1 and "holds several models (synthetic-model, other); choose one with --model" in res.output
+
+
+def test_deviation_small_group_and_bins(inputs):
+    # age bins over SYNTHETIC ages; a persona per age group; --min-raters above the smallest group's size
+    ratings = pd.read_csv(inputs["ratings"])
+    ratings["persona"] = ratings["persona"].map({"a woman": "age=18-29", "a man": "age=60+"})
+    path = inputs["root"] / "age_ratings.jsonl"
+    ratings.to_json(path, orient="records", lines=True)
+    demo = pd.read_csv(inputs["demo"])
+    n_old = int((demo["Age"] >= 60).sum())
+    out = inputs["root"] / "age_out"
+    res = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "age=Age",
+                 "--bins", "age=18,30,45,60", "--ratings", path, "--n-boot", 50, "--n-perm", 20,
+                 "--min-raters", n_old + 1, "--out", out)
+    assert res.exit_code == 0, res.output
+    dims = pd.read_csv(out / "dimensions.csv")
+    old = dims[dims["group"] == "60+"]
+    assert old["human_score"].isna().all()
+    assert old["note"].iloc[0] == f"fewer than {n_old + 1} raters ({n_old}): too few for a group portrait; no statistics"
+    assert f"no statistics: fewer than {n_old + 1} raters ({n_old})" in res.stdout
+    assert (out / "radar_age.png").exists()
+
+
+def test_deviation_with_norms_table(inputs):
+    # group norms computed from the SYNTHETIC demographics, then passed as a table (as published norms would be)
+    from valueportrait.dataset import open_dataset
+    from valueportrait.demographics import human_group_norms, read_demographics
+
+    data = open_dataset(inputs["dataset"])
+    norms = human_group_norms(data, read_demographics(inputs["demo"], attributes={"sex": "Sex"}), n_boot=100)
+    path = inputs["root"] / "norms.csv"
+    norms.to_csv(path, index=False)
+    out = inputs["root"] / "norms_out"
+    res = invoke("--dataset", inputs["dataset"], "--norms", path, "--ratings", inputs["ratings"],
+                 "--persona-map", inputs["pmap"], "--n-boot", 100, "--out", out, "--no-plot")
+    assert res.exit_code == 0, res.output
+    gaps = pd.read_csv(out / "gaps.csv")
+    assert gaps["p_value"].isna().all() and gaps["human_gap"].notna().sum() == 19  # one pair x 19 dimensions
+    dims = pd.read_csv(out / "dimensions.csv")
+    got = dims.loc[dims["group"] == "Female", "human_score"].to_numpy()
+    np.testing.assert_allclose(got, norms.loc[norms["group"] == "Female", "score"].to_numpy())
+    res = invoke("--dataset", inputs["dataset"], "--norms", path, "--demographics", inputs["demo"],
+                 "--ratings", inputs["ratings"], "--out", inputs["root"] / "e4")
+    assert res.exit_code == 1 and "give exactly one of --demographics FILE" in res.output
