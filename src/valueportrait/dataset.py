@@ -99,6 +99,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     """
     from valueportrait.builders import raw_release
     from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
+    from valueportrait.builders.reliability import reliability_report
     from valueportrait.builders.tables import read_release
 
     root = raw_release.resolve_raw_dir(raw)
@@ -118,7 +119,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
                  "p_value_published"]]
     items = rel.items.merge(rel.queries[["query_id", "categories"]], on="query_id", how="left")
-    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]]
+    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]].copy()
+    sel["key"] = key[key != 0]
     for family, lists in item_dimension_lists(items["item_id"], sel).items():
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
@@ -126,6 +128,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "dataset_version": DATASET_VERSION,
         "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
         "cross_check": check.to_dict() if check.available else None,
+        "reliability": reliability_report(rel.human_ratings, sel),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
     }
