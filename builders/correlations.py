@@ -117,7 +117,8 @@ class CrossCheck:
     def to_dict(self) -> dict:
         return {
             "tolerance": self.tolerance,
-            "families": [vars(f) for f in self.families],
+            "families": [{k: (None if isinstance(v, float) and v != v else v) for k, v in vars(f).items()}
+                         for f in self.families],
             "differing_survey_groups": self.differing_groups,
             "survey_groups": self.groups_total,
             "multi_group_participants": self.multi_group_participants,

@@ -199,3 +199,70 @@ def table_for(data: ValuePortraitData, config: str) -> pa.Table:
     schema = features.arrow_schema
     # Object columns may hold NaN for missing strings (pandas 3 str dtype); from_pandas maps them to null.
     return pa.Table.from_pandas(df[list(features)], schema=schema, preserve_index=False)
+
+
+#: What each field of each config holds (rendered into the card's field tables).
+FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "items": {
+        "item_id": 'Item id `"{query_id}-{response_id}"`, e.g. `"1008-1"`.',
+        "query_id": "Upstream `portrait_id` of the query (first digit: 1 Reddit, 2 Dear Abby, 3 ShareGPT, 4 LMSYS).",
+        "response_id": "Candidate response number, 1-5.",
+        "source": "Where the query comes from: `Reddit` (AITA), `DearAbby`, `ShareGPT` or `LMSYS`.",
+        "template": "Prompt template the item is asked with: `reddit` (Reddit, Dear Abby) or `sharegpt` (ShareGPT, LMSYS).",
+        "title": "Title of the query (Reddit and Dear Abby; null for ShareGPT and LMSYS).",
+        "text": "The query text.",
+        "response": "The candidate response a model rates.",
+        "categories": "Topic categories of the query (upstream `query_categorized.json`).",
+        "pvq": "The basic Schwartz values (PVQ-21) this item measures under this build's selection rule.",
+        "higher_pvq": "The higher-order values this item measures.",
+        "bfi": "The Big Five traits (BFI-10) this item measures.",
+    },
+    "correlations": {
+        "item_id": "Item id.",
+        "family": "`pvq`, `higher_pvq` or `bfi`.",
+        "dimension": "Value or trait, upstream spelling (e.g. `Self_Direction`, `Openness_to_Change`).",
+        "rho": "Spearman rho between the item's ratings and the raters' scores on the dimension, computed in this build.",
+        "p_value": "Two-sided p-value of `rho` (t approximation, as `scipy.stats.spearmanr`).",
+        "n": "Number of raters (the item's survey group).",
+        "selected": "Whether the item measures the dimension under this build's rule (see below).",
+        "rho_published": "Rho in upstream's `data/correlation_results` (null if absent).",
+        "p_value_published": "P-value in upstream's `data/correlation_results` (null if absent).",
+    },
+    "human_ratings": {
+        "participant_id": "Prolific participant id as released (e.g. `P001`).",
+        "survey_group": "Survey group 1-12 (order of `survey.json`); each group rated its own items.",
+        "item_id": "Item id.",
+        "rating": "How much the response is like the rater: 1 (not like me at all) to 6 (very much like me).",
+    },
+    "participants": {
+        "participant_id": "Prolific participant id.",
+        "survey_groups": "Survey group(s) the participant rated in (P186 is in two).",
+        **{f"pvq_{d}": f"PVQ-21 score on {d} (ipsatized, as released)." for d in FAMILIES["pvq"]},
+        **{f"higher_pvq_{d}": f"Higher-order value score on {d}." for d in FAMILIES["higher_pvq"]},
+        **{f"bfi_{d}": f"BFI-10 score on {d}." for d in FAMILIES["bfi"]},
+    },
+    "prompts": {
+        "variant": "`v1`, `v2`, `v3` (three wordings) and their `_reversed` forms (options listed 1 to 6 instead of 6 to 1).",
+        "template": "`reddit` or `sharegpt`.",
+        "text": "The prompt exactly as released, with `{title}`, `{text}` and `{content}` (the response) placeholders.",
+    },
+    "queries": {
+        "query_id": "Upstream `portrait_id`.",
+        "source": "`Reddit`, `DearAbby`, `ShareGPT` or `LMSYS`.",
+        "template": "`reddit` or `sharegpt`.",
+        "title": "Title (null for ShareGPT and LMSYS).",
+        "text": "The query text.",
+        "categories": "Topic categories.",
+        "source_metadata": "Upstream's `extra` record without `portrait_id`, as a JSON string (`{}` for the 8 queries found only in the tagged file).",
+        "statistics": "Upstream's `statistics` record as a JSON string.",
+    },
+}
+
+
+def feature_type(feature: object) -> str:
+    """Short type name of a feature for the card: ``string``, ``int64``, ``list[string]``..."""
+    if isinstance(feature, datasets.Value):
+        return feature.dtype
+    if isinstance(feature, (datasets.List, datasets.LargeList)):
+        return f"list[{feature_type(feature.feature)}]"
+    return type(feature).__name__
