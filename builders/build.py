@@ -59,7 +59,7 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
     The folder's path. (To get the tables as well, call :func:`from_release` and :func:`write_dataset`.)
     """
     out = Path(out)
-    _check_out(out, overwrite)
+    check_output_folder(out, overwrite)
     say = progress or (lambda msg: None)
     say("reading the raw release and computing correlations")
     data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
@@ -67,7 +67,8 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
     return out
 
 
-def _check_out(out: Path, overwrite: bool) -> None:
+def check_output_folder(out: Path, overwrite: bool) -> None:
+    """Raise :class:`OutputExistsError` if ``out`` exists (and ``overwrite`` is off) or is not a folder."""
     if out.exists() and not overwrite:
         raise OutputExistsError(
             f"the output folder {str(out)!r} exists; pass --overwrite to replace it (it is replaced only once the "
@@ -81,7 +82,7 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
                   progress: Progress | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename)."""
     out = Path(out)
-    _check_out(out, overwrite)
+    check_output_folder(out, overwrite)
     say = progress or (lambda msg: None)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))

@@ -171,3 +171,50 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
               for c in CONFIGS}
     info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
     return ValuePortraitData(**tables, build_info=info)
+
+
+def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):
+    """One config of a built Value Portrait dataset as a :class:`datasets.Dataset` (split ``test``).
+
+    Parameters
+    ----------
+    source : a folder written by ``valueportrait build`` (``"./valueportrait"``), or a Hub dataset repo id
+        (``"ORG/valueportrait"``).
+    config : one of :data:`CONFIGS` (default ``items``).
+    revision : Hub revision (tag such as ``v1.0.0``, branch or commit); only for a repo id.
+
+    A thin shell over :func:`datasets.load_dataset`, which reads the folder's card (``configs:``) offline.
+
+    Examples
+    --------
+    >>> items = load_dataset("./valueportrait")                       # doctest: +SKIP
+    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.0.0")  # doctest: +SKIP
+    """
+    import datasets
+
+    if config not in CONFIGS:
+        raise DatasetError(f"unknown config {config!r}; the Value Portrait dataset has {', '.join(CONFIGS)}.")
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if revision is not None:
+            raise DatasetError(f"{str(source)!r} is a local folder; revision={revision!r} applies only to a Hub "
+                               "repo id. Drop the revision, or check out that revision into the folder.")
+        if not (path / config).is_dir() or not (path / "README.md").is_file():
+            raise DatasetError(
+                f"{str(path)!r} is not a built Value Portrait dataset (no {config}/ folder or README.md). "
+                f"Build one with `valueportrait build --raw RAW --out {source}`."
+            )
+        return datasets.load_dataset(str(path), config, split=SPLIT)
+    if str(source).startswith((".", "/", "~")) or str(source).count("/") != 1:
+        raise DatasetError(
+            f"no dataset folder at {str(source)!r}. Build one with `valueportrait build --raw RAW --out {source}`, "
+            "or give a Hub dataset repo id such as ORG/valueportrait."
+        )
+    try:
+        return datasets.load_dataset(str(source), config, split=SPLIT, revision=revision)
+    except Exception as exc:  # network, auth or missing repo: say which
+        raise DatasetError(
+            f"could not load config {config!r} of the dataset repo {str(source)!r} (revision {revision or 'main'}) "
+            f"from the Hub: {type(exc).__name__}: {exc}. Check the repo id, the revision and your network, or pass "
+            "a built folder."
+        ) from None
