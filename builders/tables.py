@@ -95,7 +95,7 @@ def read_queries(root: Path) -> pd.DataFrame:
         raise RawDataError(
             f"{first['_file']}: query id {first['query_id']!r} appears more than once "
             f"(records {', '.join(f'{f}#{r}' for f, r in zip(dup['_file'], dup['_record']))}). "
-            "Each extra.portrait_id must be unique across the four source files."
+            "Each extra.portrait_id must be unique across the four source files; remove or renumber one of these records."
         )
     bad = df[~df["source"].isin(SOURCE_TEMPLATE)]
     if len(bad):
@@ -174,7 +174,10 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     dup = df[df.duplicated("item_id", keep=False)]
     if len(dup):
-        raise RawDataError(f"duplicate item ids {sorted(set(dup['item_id']))}; item ids must be unique.")
+        raise RawDataError(
+            f"duplicate item ids {sorted(set(dup['item_id']))} in data/query-response/*.json and {rr.TAGGED_FILE}; "
+            "item ids (portrait_id-option_id) must be unique. Remove the duplicate query or response record."
+        )
     return df.sort_values(["query_id", "response_id"], key=_natural).reset_index(drop=True)
 
 
@@ -197,7 +200,8 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
                     where = f"survey group {g}, item {iid}, rating #{k}"
                     _expect(isinstance(entry, list) and len(entry) == 2, rel, where, f"expected [rating, participant_id], got {entry!r}")
                     rating, pid = entry
-                    if isinstance(rating, bool) or not isinstance(rating, (int, float)) or rating != int(rating) or not 1 <= rating <= 6:
+                    if (isinstance(rating, bool) or not isinstance(rating, (int, float)) or not float(rating).is_integer()
+                            or not 1 <= rating <= 6):
                         raise RawDataError(
                             f"{rel}: {where} (participant {pid}): rating {rating!r} is not an integer from 1 to 6. "
                             "The survey used a 6-point scale (1 = not like me at all ... 6 = very much like me); "
@@ -209,6 +213,14 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
                     ratings.append(int(rating))
     df = pd.DataFrame({"participant_id": pids, "survey_group": np.array(grp, dtype=np.int64),
                        "item_id": items, "rating": np.array(ratings, dtype=np.int64)})
+    groups_of_item = df.drop_duplicates(["item_id", "survey_group"]).groupby("item_id")["survey_group"]
+    shared = groups_of_item.nunique()
+    if (shared > 1).any():
+        iid = shared[shared > 1].index[0]
+        raise RawDataError(
+            f"{rel}: item {iid} appears in survey groups {sorted(int(g) for g in groups_of_item.get_group(iid).unique())}; "
+            "each item belongs to exactly one survey group (its raters). Remove the duplicate entry."
+        )
     dup = df[df.duplicated(["participant_id", "item_id"], keep=False)]
     if len(dup):
         r = dup.iloc[0]
