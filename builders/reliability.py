@@ -93,24 +93,29 @@ def reliability_by_group(ratings: pd.DataFrame, selection: pd.DataFrame, ci: flo
     (dimension, group) holding at least 2 selected items, in family / dimension / group order. Raters are
     those of the group who rated every one of these items.
     """
-    wide = ratings.pivot_table(index=["survey_group", "participant_id"], columns="item_id", values="rating",
-                               aggfunc="first", sort=True)
-    group_of = ratings.drop_duplicates("item_id").set_index("item_id")["survey_group"]
-    sel = selection[selection["item_id"].isin(group_of.index)].copy()
-    sel["survey_group"] = sel["item_id"].map(group_of).astype(np.int64)
+    # one (raters x items) matrix per survey group, NaN where a rater did not rate an item
+    matrices: dict[int, tuple[np.ndarray, dict[str, int]]] = {}
+    for g, part in ratings.groupby("survey_group", sort=True):
+        wide = part.pivot(index="participant_id", columns="item_id", values="rating")
+        matrices[int(g)] = (wide.to_numpy(dtype=float), {iid: j for j, iid in enumerate(wide.columns)})
+    group_of = {iid: g for g, (_, cols) in matrices.items() for iid in cols}
+    sel = selection[selection["item_id"].isin(group_of.keys())]
+    by_dim: dict[tuple[str, str], dict[int, list[tuple[str, int]]]] = {}
+    for iid, fam, dim, key in zip(sel["item_id"], sel["family"], sel["dimension"], sel["key"]):
+        by_dim.setdefault((fam, dim), {}).setdefault(group_of[iid], []).append((iid, int(key)))
     rows = []
     for family, dims in FAMILIES.items():
         for dim in dims:
-            mine = sel[(sel["family"] == family) & (sel["dimension"] == dim)]
-            for g, part in mine.groupby("survey_group", sort=True):
-                if len(part) < 2:
+            for g, members in sorted(by_dim.get((family, dim), {}).items()):
+                if len(members) < 2:
                     continue
-                block = wide.loc[g, part["item_id"].tolist()].dropna()
-                x = block.to_numpy(dtype=float, copy=True)
-                keys = part["key"].to_numpy()
-                x[:, keys < 0] = SCALE_MAX + 1 - x[:, keys < 0]
+                m, cols = matrices[g]
+                x = m[:, [cols[iid] for iid, _ in members]]
+                x = x[~np.isnan(x).any(axis=1)]
+                reverse = np.array([k < 0 for _, k in members])
+                x[:, reverse] = SCALE_MAX + 1 - x[:, reverse]
                 a, lo, hi = cronbach_alpha(x, ci) if len(x) >= 3 else (math.nan,) * 3
-                rows.append({"family": family, "dimension": dim, "survey_group": int(g), "items": len(part),
+                rows.append({"family": family, "dimension": dim, "survey_group": g, "items": len(members),
                              "raters": len(x), "alpha": a, "ci_low": lo, "ci_high": hi})
     cols = ["family", "dimension", "survey_group", "items", "raters", "alpha", "ci_low", "ci_high"]
     return pd.DataFrame(rows, columns=cols)
