@@ -4,8 +4,9 @@
    survey group, one matrix product) against a per-pair ``scipy.stats.spearmanr`` loop, in the same run, with
    the same tables; checks they agree to 1e-12.
 2. The whole build from raw: ``valueportrait build --raw RAW --out DIR`` as a fresh process (interpreter start,
-   imports, reading, correlations, reliability, the datasets builder, parquet, card), and the in-process
-   ``build_dataset`` call after imports.
+   imports, reading, correlations, reliability, the datasets builder, parquet, card): wall time, and CPU time
+   (user + sys; the build is single-threaded, so on a machine shared with other jobs the CPU time is what
+   the wall time would be without them); and the in-process ``build_dataset`` call after imports.
 
 Usage::
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -70,12 +72,15 @@ def bench_build(raw: Path, repeat: int) -> None:
     exe = Path(sys.executable).with_name("valueportrait")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "valueportrait.cli.main"]
     with tempfile.TemporaryDirectory() as tmp:
-        cli_times = []
+        cli_times, cli_cpu = [], []
         for i in range(repeat):
             out = Path(tmp) / f"cli{i}"
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             t = time.perf_counter()
             subprocess.run([*cmd, "build", "--raw", str(raw), "--out", str(out)], check=True, capture_output=True)
             cli_times.append(time.perf_counter() - t)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            cli_cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
         import datasets  # noqa: F401  (imports outside the timer for the in-process figure)
 
         from valueportrait.builders.build import build_dataset
@@ -95,7 +100,8 @@ def bench_build(raw: Path, repeat: int) -> None:
             lib_times.append(time.perf_counter() - t)
         shutil.rmtree(Path(tmp) / "warmup")
     print("whole build from raw")
-    print(f"  `valueportrait build` as a fresh process: {_best(cli_times)}")
+    print(f"  `valueportrait build` as a fresh process: wall {_best(cli_times)}")
+    print(f"  `valueportrait build` as a fresh process: CPU time (user + sys) {_best(cli_cpu)}")
     print(f"  build_dataset() in process, first call (lazy imports of scipy.special, jinja2...): {first:.3f} s")
     print(f"  build_dataset() in process, after imports: {_best(lib_times)}")
 
