@@ -217,3 +217,12 @@ def test_tables_are_cast_to_the_declared_features(release_data):
     missing = dataclasses.replace(release_data, prompts=release_data.prompts.drop(columns="text"))
     with pytest.raises(KeyError, match=r"config 'prompts' lacks column\(s\) \['text'\]"):
         table_for(missing, "prompts")
+
+
+def test_public_loader_hub_errors_are_wrapped(monkeypatch, tmp_path):
+    # offline (no network in tests): a Hub repo id fails with a DatasetError naming repo, config and revision
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetError, match=r"could not load config 'queries' of the dataset repo 'someorg/valueportrait' "
+                                           r"\(revision v1\.0\.0\) from the Hub: .*Check the repo id, the revision"):
+        valueportrait.load_dataset("someorg/valueportrait", "queries", revision="v1.0.0")
