@@ -12,6 +12,7 @@ from __future__ import annotations
 from importlib import resources
 
 from valueportrait.builders import raw_release
+from valueportrait.builders.build import parquet_path
 from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
@@ -20,7 +21,7 @@ from valueportrait.builders.report import (
     reliability_table,
 )
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, SPLIT, ValuePortraitData
-from valueportrait.dimensions import FAMILIES, FAMILY_TITLES
+from valueportrait.dimensions import FAMILY_TITLES
 
 TEMPLATE = "dataset_card.md.j2"
 
@@ -35,8 +36,6 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
     """
     from datasets.info import DatasetInfosDict
     from huggingface_hub import DatasetCardData
-
-    from valueportrait.builders.build import parquet_path
 
     configs = []
     for config in CONFIGS:
@@ -67,8 +66,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
     from huggingface_hub import DatasetCard
 
     from valueportrait.dataset_script.valueportrait import (
-        _CITATION,
-        _DESCRIPTION,
+        CITATION,
+        DESCRIPTION,
         CONFIG_DESCRIPTIONS,
         FEATURES,
         FIELD_DESCRIPTIONS,
@@ -101,8 +100,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
         card_data(data, infos),
         template_str=template,
         version=DATASET_VERSION,
-        description=_DESCRIPTION.strip(),
-        citation=_CITATION.strip(),
+        description=DESCRIPTION.strip(),
+        citation=CITATION.strip(),
         configs=CONFIGS,
         config_table=config_rows,
         fields=fields,
@@ -133,7 +132,6 @@ def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
-        families=FAMILIES,
     ).content
 
 

@@ -32,7 +32,7 @@ from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 _HOMEPAGE = "https://github.com/holi-lab/ValuePortrait"
 _LICENSE = "mit"
 
-_CITATION = """\
+CITATION = """\
 @inproceedings{han-etal-2025-value,
     title = "Value Portrait: Assessing Language Models' Values through Psychometrically and Ecologically Valid Items",
     author = "Han, Jongwook and Choi, Dongmin and Song, Woojung and Lee, Eun-Ju and Jo, Yohan",
@@ -43,7 +43,7 @@ _CITATION = """\
 }
 """
 
-_DESCRIPTION = """\
+DESCRIPTION = """\
 Value Portrait (Han et al., ACL 2025) measures the values and personality a language model expresses. Each of
 its 520 items is a real user query (Reddit, Dear Abby, ShareGPT, LMSYS) with one candidate response; a model
 rates how much the response is "like me" on a 6-point scale. An item measures a Schwartz value (PVQ-21, 10
@@ -161,11 +161,11 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
 
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
-            description=_DESCRIPTION,
+            description=DESCRIPTION,
             features=FEATURES[self.config.name],
             homepage=_HOMEPAGE,
             license=_LICENSE,
-            citation=_CITATION,
+            citation=CITATION,
         )
 
     def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
