@@ -38,42 +38,38 @@ def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> p
     group's items.
     """
     value_cols = [f"{f}_{d}" for f, d in DIMENSION_COLUMNS]
-    values = participants.set_index("participant_id")[value_cols]
-    # One row per (survey group, participant) and one column per item: the group's rating matrix.
-    wide = ratings.pivot_table(index=["survey_group", "participant_id"], columns="item_id", values="rating",
-                               aggfunc="first", sort=True)
-    item_order = list(dict.fromkeys(ratings["item_id"]))
-    frames = []
-    # Items whose rater set is identical form one block.
-    mask = wide.notna().to_numpy()
-    signatures: dict[bytes, list[int]] = {}
-    for j in range(mask.shape[1]):
-        signatures.setdefault(np.packbits(mask[:, j]).tobytes(), []).append(j)
-    for cols in signatures.values():
+    # Integer codes: items in order of first appearance, raters as (survey group, participant) rows.
+    item_codes, item_ids = pd.factorize(ratings["item_id"])
+    pid_codes, pids = pd.factorize(ratings["participant_id"], sort=True)
+    group = ratings["survey_group"].to_numpy(dtype=np.int64)
+    row_codes, row_keys = pd.factorize(group * len(pids) + pid_codes, sort=True)
+    row_pid = np.asarray(row_keys) % len(pids)
+    wide = np.full((len(row_keys), len(item_ids)), np.nan)
+    wide[row_codes, item_codes] = ratings["rating"].to_numpy(dtype=float)
+    values = participants.set_index("participant_id").reindex(pids)[value_cols].to_numpy(dtype=float)[row_pid]
+    # Items whose rater set is identical form one block (one per survey group in the release).
+    mask = ~np.isnan(wide)
+    _, block_of = np.unique(np.packbits(mask, axis=0).T, axis=0, return_inverse=True)
+    b = len(DIMENSION_COLUMNS)
+    rho = np.empty((len(item_ids), b))
+    p = np.empty((len(item_ids), b))
+    n = np.empty(len(item_ids), dtype=np.int64)
+    for block in np.unique(block_of):
+        cols = np.flatnonzero(block_of.ravel() == block)
         rows = mask[:, cols[0]]
-        block = wide.iloc[rows, cols]
-        raters = block.index.get_level_values("participant_id")
-        x = block.to_numpy(dtype=float)
-        y = values.loc[raters].to_numpy(dtype=float)
-        rho, p = spearman_matrix(x, y)
-        a, b = rho.shape
-        frames.append(
-            pd.DataFrame(
-                {
-                    "item_id": np.repeat(block.columns.to_numpy(dtype=object), b),
-                    "family": np.tile([f for f, _ in DIMENSION_COLUMNS], a),
-                    "dimension": np.tile([d for _, d in DIMENSION_COLUMNS], a),
-                    "rho": rho.ravel(),
-                    "p_value": p.ravel(),
-                    "n": np.full(a * b, len(raters), dtype=np.int64),
-                }
-            )
-        )
-    out = pd.concat(frames, ignore_index=True)
-    order = {iid: k for k, iid in enumerate(item_order)}
-    dim_order = {fd: k for k, fd in enumerate(DIMENSION_COLUMNS)}
-    key = out["item_id"].map(order) * len(dim_order) + [dim_order[fd] for fd in zip(out["family"], out["dimension"])]
-    return out.iloc[np.argsort(key.to_numpy(), kind="stable")].reset_index(drop=True)
+        rho[cols], p[cols] = spearman_matrix(wide[np.ix_(rows, cols)], values[rows])
+        n[cols] = rows.sum()
+    a = len(item_ids)
+    return pd.DataFrame(
+        {
+            "item_id": np.repeat(np.asarray(item_ids, dtype=object), b),
+            "family": np.tile(np.array([f for f, _ in DIMENSION_COLUMNS], dtype=object), a),
+            "dimension": np.tile(np.array([d for _, d in DIMENSION_COLUMNS], dtype=object), a),
+            "rho": rho.ravel(),
+            "p_value": p.ravel(),
+            "n": np.repeat(n, b),
+        }
+    )
 
 
 def merge_published(computed: pd.DataFrame, published: pd.DataFrame | None) -> pd.DataFrame:
@@ -117,7 +113,8 @@ class CrossCheck:
     def to_dict(self) -> dict:
         return {
             "tolerance": self.tolerance,
-            "families": [vars(f) for f in self.families],
+            "families": [{k: (None if isinstance(v, float) and v != v else v) for k, v in vars(f).items()}
+                         for f in self.families],
             "differing_survey_groups": self.differing_groups,
             "survey_groups": self.groups_total,
             "multi_group_participants": self.multi_group_participants,

@@ -95,7 +95,7 @@ def read_queries(root: Path) -> pd.DataFrame:
         raise RawDataError(
             f"{first['_file']}: query id {first['query_id']!r} appears more than once "
             f"(records {', '.join(f'{f}#{r}' for f, r in zip(dup['_file'], dup['_record']))}). "
-            "Each extra.portrait_id must be unique across the four source files."
+            "Each extra.portrait_id must be unique across the four source files; remove or renumber one of these records."
         )
     bad = df[~df["source"].isin(SOURCE_TEMPLATE)]
     if len(bad):
@@ -174,7 +174,10 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     dup = df[df.duplicated("item_id", keep=False)]
     if len(dup):
-        raise RawDataError(f"duplicate item ids {sorted(set(dup['item_id']))}; item ids must be unique.")
+        raise RawDataError(
+            f"duplicate item ids {sorted(set(dup['item_id']))} in data/query-response/*.json and {rr.TAGGED_FILE}; "
+            "item ids (portrait_id-option_id) must be unique. Remove the duplicate query or response record."
+        )
     return df.sort_values(["query_id", "response_id"], key=_natural).reset_index(drop=True)
 
 
@@ -193,22 +196,32 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
         for portrait_id, options in group.items():
             for o in options:
                 iid = item_id(portrait_id, o.get("option_id"))
-                for k, entry in enumerate(o.get("data") or []):
-                    where = f"survey group {g}, item {iid}, rating #{k}"
-                    _expect(isinstance(entry, list) and len(entry) == 2, rel, where, f"expected [rating, participant_id], got {entry!r}")
-                    rating, pid = entry
-                    if isinstance(rating, bool) or not isinstance(rating, (int, float)) or rating != int(rating) or not 1 <= rating <= 6:
+                data = o.get("data") or []
+                for k, entry in enumerate(data):
+                    if not (isinstance(entry, list) and len(entry) == 2):
+                        raise RawDataError(f"{rel}: survey group {g}, item {iid}, rating #{k}: expected [rating, "
+                                           f"participant_id], got {entry!r}. Fix or remove this entry.")
+                    rating = entry[0]
+                    if not (type(rating) is int and 1 <= rating <= 6) and not _is_rating(rating):
                         raise RawDataError(
-                            f"{rel}: {where} (participant {pid}): rating {rating!r} is not an integer from 1 to 6. "
-                            "The survey used a 6-point scale (1 = not like me at all ... 6 = very much like me); "
-                            "fix or remove this entry."
+                            f"{rel}: survey group {g}, item {iid}, rating #{k} (participant {entry[1]}): rating "
+                            f"{rating!r} is not an integer from 1 to 6. The survey used a 6-point scale "
+                            "(1 = not like me at all ... 6 = very much like me); fix or remove this entry."
                         )
-                    pids.append(str(pid))
-                    grp.append(g)
-                    items.append(iid)
-                    ratings.append(int(rating))
+                ratings += [int(e[0]) for e in data]
+                pids += [str(e[1]) for e in data]
+                grp += [g] * len(data)
+                items += [iid] * len(data)
     df = pd.DataFrame({"participant_id": pids, "survey_group": np.array(grp, dtype=np.int64),
                        "item_id": items, "rating": np.array(ratings, dtype=np.int64)})
+    groups_of_item = df.drop_duplicates(["item_id", "survey_group"]).groupby("item_id")["survey_group"]
+    shared = groups_of_item.nunique()
+    if (shared > 1).any():
+        iid = shared[shared > 1].index[0]
+        raise RawDataError(
+            f"{rel}: item {iid} appears in survey groups {sorted(int(g) for g in groups_of_item.get_group(iid).unique())}; "
+            "each item belongs to exactly one survey group (its raters). Remove the duplicate entry."
+        )
     dup = df[df.duplicated(["participant_id", "item_id"], keep=False)]
     if len(dup):
         r = dup.iloc[0]
@@ -216,14 +229,16 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
             f"{rel}: participant {r['participant_id']} rated item {r['item_id']} more than once "
             f"(survey group {r['survey_group']}); each participant rates an item once."
         )
-    return df.sort_values(["survey_group", "item_id", "participant_id"], key=_item_key).reset_index(drop=True)
+    # sort by survey group, item (numerically: 1021-2 before 1021-10), participant
+    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=_sort_item))}
+    order = np.lexsort((np.array(pids), np.array([item_rank[i] for i in items]), df["survey_group"].to_numpy()))
+    return df.iloc[order].reset_index(drop=True)
 
 
-def _item_key(s: pd.Series) -> pd.Series:
-    if s.name == "item_id":
-        parts = s.str.split("-", expand=True)
-        return parts[0].astype(int) * 100 + parts[1].astype(int)
-    return s
+def _is_rating(value: object) -> bool:
+    """True for an integer 1-6, also written as a float (``4.0``); False for bools, strings, None, NaN, 2.5..."""
+    return (isinstance(value, (int, float)) and not isinstance(value, bool) and float(value).is_integer()
+            and 1 <= value <= 6)
 
 
 def read_participants(root: Path, ratings: pd.DataFrame) -> pd.DataFrame:

@@ -12,4 +12,15 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["FAMILIES", "LIKERT", "VARIANTS", "ValuePortraitError", "__version__"]
+__all__ = ["FAMILIES", "LIKERT", "VARIANTS", "ValuePortraitError", "__version__", "load_dataset", "open_dataset"]
+
+#: Public names imported on first use, so that ``import valueportrait`` (and the CLI's start) stays light.
+_LAZY = {"load_dataset": "dataset", "open_dataset": "dataset"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -99,6 +99,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     """
     from valueportrait.builders import raw_release
     from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
+    from valueportrait.builders.reliability import reliability_report
     from valueportrait.builders.tables import read_release
 
     root = raw_release.resolve_raw_dir(raw)
@@ -118,7 +119,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
                  "p_value_published"]]
     items = rel.items.merge(rel.queries[["query_id", "categories"]], on="query_id", how="left")
-    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]]
+    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]].copy()
+    sel["key"] = key[key != 0]
     for family, lists in item_dimension_lists(items["item_id"], sel).items():
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
@@ -126,6 +128,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "dataset_version": DATASET_VERSION,
         "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
         "cross_check": check.to_dict() if check.available else None,
+        "reliability": reliability_report(rel.human_ratings, sel),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
     }
@@ -168,3 +171,50 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
               for c in CONFIGS}
     info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
     return ValuePortraitData(**tables, build_info=info)
+
+
+def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):
+    """One config of a built Value Portrait dataset as a :class:`datasets.Dataset` (split ``test``).
+
+    Parameters
+    ----------
+    source : a folder written by ``valueportrait build`` (``"./valueportrait"``), or a Hub dataset repo id
+        (``"ORG/valueportrait"``).
+    config : one of :data:`CONFIGS` (default ``items``).
+    revision : Hub revision (tag such as ``v1.0.0``, branch or commit); only for a repo id.
+
+    A thin shell over :func:`datasets.load_dataset`, which reads the folder's card (``configs:``) offline.
+
+    Examples
+    --------
+    >>> items = load_dataset("./valueportrait")                       # doctest: +SKIP
+    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.0.0")  # doctest: +SKIP
+    """
+    import datasets
+
+    if config not in CONFIGS:
+        raise DatasetError(f"unknown config {config!r}; the Value Portrait dataset has {', '.join(CONFIGS)}.")
+    path = Path(source).expanduser()
+    if path.is_dir():
+        if revision is not None:
+            raise DatasetError(f"{str(source)!r} is a local folder; revision={revision!r} applies only to a Hub "
+                               "repo id. Drop the revision, or check out that revision into the folder.")
+        if not (path / config).is_dir() or not (path / "README.md").is_file():
+            raise DatasetError(
+                f"{str(path)!r} is not a built Value Portrait dataset (no {config}/ folder or README.md). "
+                f"Build one with `valueportrait build --raw RAW --out {source}`."
+            )
+        return datasets.load_dataset(str(path), config, split=SPLIT)
+    if str(source).startswith((".", "/", "~")) or str(source).count("/") != 1:
+        raise DatasetError(
+            f"no dataset folder at {str(source)!r}. Build one with `valueportrait build --raw RAW --out {source}`, "
+            "or give a Hub dataset repo id such as ORG/valueportrait."
+        )
+    try:
+        return datasets.load_dataset(str(source), config, split=SPLIT, revision=revision)
+    except Exception as exc:  # network, auth or missing repo: say which
+        raise DatasetError(
+            f"could not load config {config!r} of the dataset repo {str(source)!r} (revision {revision or 'main'}) "
+            f"from the Hub: {type(exc).__name__}: {exc}. Check the repo id, the revision and your network, or pass "
+            "a built folder."
+        ) from None

@@ -7,7 +7,7 @@ data (``tests/test_correlations.py``).
 from __future__ import annotations
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 
 def spearman_matrix(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -55,8 +55,33 @@ def spearman_matrix(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return rho, p
 
 
+def rank_columns(a: np.ndarray) -> np.ndarray:
+    """Average ranks (1-based, ties share the mean of their positions) of each column of a 2-D array.
+
+    The same numbers as ``scipy.stats.rankdata(a, axis=0)`` (method ``average``), without importing
+    ``scipy.stats`` (about 1 s of start-up, most of a build's budget).
+
+    >>> rank_columns(np.array([[3.0, 1.0], [1.0, 1.0], [3.0, 2.0]])).tolist()
+    [[2.5, 1.5], [1.0, 1.5], [2.5, 3.0]]
+    """
+    n = a.shape[0]
+    order = np.argsort(a, axis=0, kind="stable")
+    s = np.take_along_axis(a, order, axis=0)
+    pos = np.arange(n)[:, None]
+    starts = np.ones(s.shape, dtype=bool)
+    starts[1:] = s[1:] != s[:-1]
+    ends = np.ones(s.shape, dtype=bool)
+    ends[:-1] = starts[1:]
+    # first and last sorted position of each element's tie group
+    first = np.maximum.accumulate(np.where(starts, pos, 0), axis=0)
+    last = np.minimum.accumulate(np.where(ends, pos, n - 1)[::-1], axis=0)[::-1]
+    ranks = np.empty(s.shape, dtype=float)
+    np.put_along_axis(ranks, order, (first + last) / 2.0 + 1.0, axis=0)
+    return ranks
+
+
 def _standardised_ranks(a: np.ndarray) -> np.ndarray:
-    r = stats.rankdata(a, axis=0)
+    r = rank_columns(a)
     r -= r.mean(axis=0)
     sd = np.sqrt((r * r).mean(axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):

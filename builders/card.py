@@ -1,0 +1,163 @@
+"""Render the dataset card (README.md of the built folder) from the template in ``valueportrait/cards``.
+
+The YAML front matter is a :class:`huggingface_hub.DatasetCardData` (license, pretty_name, task_categories,
+tags, size_categories, ``configs`` with each config's data_files, and ``dataset_info`` from the builder's
+:class:`datasets.DatasetInfo`), the body is ``cards/dataset_card.md.j2`` rendered with jinja2 through
+:meth:`huggingface_hub.DatasetCard.from_template`. Every table in the body is made here from the build's own
+numbers; nothing in the card depends on the time or the machine, so two builds give the same bytes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from valueportrait.builders import raw_release
+from valueportrait.builders.build import parquet_path
+from valueportrait.builders.report import (
+    cross_check_table,
+    items_per_dimension,
+    items_per_family,
+    markdown_table,
+    reliability_table,
+)
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dimensions import FAMILY_TITLES
+
+TEMPLATE = "dataset_card.md.j2"
+
+#: Tags of the card (Hub search).
+TAGS = ["values", "personality", "psychometrics", "schwartz-values", "big-five", "llm-evaluation", "survey"]
+
+
+def card_data(data: ValuePortraitData, infos: dict | None = None):
+    """The card's YAML metadata as a :class:`huggingface_hub.DatasetCardData`.
+
+    ``infos`` maps config -> :class:`datasets.DatasetInfo` as written by the builder (adds ``dataset_info``).
+    """
+    from datasets.info import DatasetInfosDict
+    from huggingface_hub import DatasetCardData
+
+    configs = []
+    for config in CONFIGS:
+        entry = {"config_name": config, "data_files": [{"split": SPLIT, "path": parquet_path(config)}]}
+        if config == "items":
+            entry["default"] = True
+        configs.append(entry)
+    cd = DatasetCardData(
+        language=["en"],
+        license="mit",
+        pretty_name="Value Portrait",
+        annotations_creators=["crowdsourced"],
+        language_creators=["found"],
+        multilinguality=["monolingual"],
+        size_categories=["10K<n<100K"],
+        source_datasets=["original"],
+        task_categories=["text-generation"],
+        tags=TAGS,
+        configs=configs,
+    )
+    if infos:
+        DatasetInfosDict({c: infos[c] for c in CONFIGS if c in infos}).to_dataset_card_data(cd)
+    return cd
+
+
+def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
+    """The full card text (front matter + body)."""
+    from huggingface_hub import DatasetCard
+
+    from valueportrait.dataset_script.valueportrait import (
+        CITATION,
+        DESCRIPTION,
+        CONFIG_DESCRIPTIONS,
+        FEATURES,
+        FIELD_DESCRIPTIONS,
+        feature_type,
+    )
+
+    info = data.build_info
+    template = resources.files("valueportrait.cards").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    fields = {
+        c: markdown_table(["field", "type", "description"],
+                          [(f"`{name}`", f"`{feature_type(feat)}`", FIELD_DESCRIPTIONS[c][name])
+                           for name, feat in FEATURES[c].items()])
+        for c in CONFIGS
+    }
+    config_rows = markdown_table(["config", "rows", "what it holds"],
+                                 [(f"`{c}`", len(getattr(data, c)), CONFIG_DESCRIPTIONS[c]) for c in CONFIGS], "lrl")
+    per_dim = items_per_dimension(data)
+    dims_table = markdown_table(["family", "dimension", "items"],
+                                [(FAMILY_TITLES[r.family], f"`{r.dimension}`", r.items) for r in per_dim.itertuples()],
+                                "llr")
+    per_fam = items_per_family(data)
+    fam_table = markdown_table(["family", "selected item x dimension pairs", "distinct items"],
+                               [(FAMILY_TITLES[r.family], r.pairs, r.items) for r in per_fam.itertuples()], "lrr")
+    sel = info["selection"]
+    comparison = _selection_comparison(data)
+    check = info.get("cross_check")
+    check_table = cross_check_table(info)
+    rel = reliability_table(info)
+    return DatasetCard.from_template(
+        card_data(data, infos),
+        template_str=template,
+        version=DATASET_VERSION,
+        description=DESCRIPTION.strip(),
+        citation=CITATION.strip(),
+        configs=CONFIGS,
+        config_table=config_rows,
+        fields=fields,
+        n_items=len(data.items),
+        n_raters=len(data.participants),
+        n_ratings=len(data.human_ratings),
+        n_groups=int(data.human_ratings["survey_group"].nunique()),
+        selection=sel,
+        near_misses=_near_misses(data),
+        n_pairs=len(data.correlations),
+        n_min=int(data.correlations["n"].min()),
+        n_max=int(data.correlations["n"].max()),
+        selected_items=int(data.selection()["item_id"].nunique()),
+        dims_table=dims_table,
+        fam_table=fam_table,
+        comparison=comparison,
+        check=check,
+        check_table=None if check_table is None else markdown_table(
+            ["family", "published pairs", f"equal to {check['tolerance']:g}", "max abs diff rho", "max abs diff p"],
+            check_table.itertuples(index=False), "lrrrr"),
+        multi_group=", ".join(f"{p} (groups {', '.join(map(str, g))})"
+                              for p, g in (check or {}).get("multi_group_participants", {}).items()),
+        reliability=info.get("reliability"),
+        reliability_table=None if rel is None else markdown_table(
+            ["family", "dimension", "items", "usable groups", "median alpha", "mean alpha", "min", "max"],
+            [(r.family, f"`{r.dimension}`", r.items, r.groups_usable, r.alpha_median, r.alpha_mean, r.alpha_min,
+              r.alpha_max) for r in rel.itertuples()], "llrrrrrr"),
+        upstream=info["upstream"],
+        inputs=info["inputs"],
+        upstream_repo=raw_release.UPSTREAM_REPO,
+    ).content
+
+
+def _selection_comparison(data: ValuePortraitData) -> dict | None:
+    """How many pairs the build's rule selects on the published and on the computed correlations, and how many
+    differ (None when the release has no published tables)."""
+    if data.correlations["rho_published"].isna().all():
+        return None
+    pub = data.selection(correlations="published")
+    com = data.selection(correlations="computed")
+    key = ["item_id", "family", "dimension"]
+    both = pub.merge(com, on=key, how="outer", indicator=True)
+    return {
+        "published": len(pub),
+        "computed": len(com),
+        "only_published": int((both["_merge"] == "left_only").sum()),
+        "only_computed": int((both["_merge"] == "right_only").sum()),
+    }
+
+
+
+def _near_misses(data: ValuePortraitData) -> list[str]:
+    """Pairs (``"item_id Dimension"``) with rho above the build's threshold but p not below its alpha."""
+    sel = data.build_info["selection"]
+    c = data.correlations
+    rho, p = (c["rho_published"], c["p_value_published"]) if sel["correlations"] == "published" else (c["rho"], c["p_value"])
+    strong = rho.abs() > sel["threshold"] if sel["mode"] == "abs" else rho > sel["threshold"]
+    miss = c[strong & (p >= sel["alpha"])]
+    return [f"{i} {d}" for i, d in zip(miss["item_id"], miss["dimension"])]

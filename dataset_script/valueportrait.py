@@ -1,0 +1,268 @@
+"""The Value Portrait dataset as a ``datasets`` builder: its 6 configs, their Features, version and citation.
+
+Since datasets 4, ``load_dataset`` no longer runs dataset scripts, so the published dataset is a no-code
+folder of parquet files. This builder is what writes them: ``valueportrait build`` instantiates it once per
+config and calls :meth:`datasets.DatasetBuilder.download_and_prepare` with ``file_format="parquet"``, then
+lays the files out as the Hub expects (see :mod:`valueportrait.builders.build`). Every table is cast to the
+declared :data:`FEATURES`, so a column that changes type fails the build instead of silently changing the
+published schema.
+
+The builder can also be used on its own::
+
+    >>> from valueportrait.dataset_script.valueportrait import ValuePortrait   # doctest: +SKIP
+    >>> b = ValuePortrait(config_name="items", raw="../shared/upstream")        # doctest: +SKIP
+    >>> b.download_and_prepare("/tmp/vp-items", file_format="parquet")          # doctest: +SKIP
+
+The tables themselves come from the pure builders in :mod:`valueportrait.builders` (through
+:func:`valueportrait.dataset.from_release`); this module only declares and writes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import datasets
+import pyarrow as pa
+
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dimensions import FAMILIES
+from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
+
+_HOMEPAGE = "https://github.com/holi-lab/ValuePortrait"
+_LICENSE = "mit"
+
+CITATION = """\
+@inproceedings{han-etal-2025-value,
+    title = "Value Portrait: Assessing Language Models' Values through Psychometrically and Ecologically Valid Items",
+    author = "Han, Jongwook and Choi, Dongmin and Song, Woojung and Lee, Eun-Ju and Jo, Yohan",
+    booktitle = "Proceedings of the 63rd Annual Meeting of the Association for Computational Linguistics (Volume 1: Long Papers)",
+    year = "2025",
+    publisher = "Association for Computational Linguistics",
+    url = "https://aclanthology.org/2025.acl-long.838/",
+}
+"""
+
+DESCRIPTION = """\
+Value Portrait (Han et al., ACL 2025) measures the values and personality a language model expresses. Each of
+its 520 items is a real user query (Reddit, Dear Abby, ShareGPT, LMSYS) with one candidate response; a model
+rates how much the response is "like me" on a 6-point scale. An item measures a Schwartz value (PVQ-21, 10
+basic + 4 higher-order) or a Big Five trait (BFI-10) when, among the 559 human raters of the main survey, its
+ratings correlate with the raters' own questionnaire scores (Spearman rho > 0.3, p < 0.05).
+"""
+
+#: One-line description of each config (shown in the card).
+CONFIG_DESCRIPTIONS: dict[str, str] = {
+    "items": "The 520 items (query + response) with, per family, the dimensions each item measures. Default config.",
+    "correlations": "Spearman rho / p / n of every item x dimension pair (520 x 19), computed here and as published.",
+    "human_ratings": "Every rating of the main survey: 559 raters in 12 survey groups, 24,320 ratings on a 1-6 scale.",
+    "participants": "Each rater's survey group(s) and questionnaire scores (PVQ-21 ipsatized, higher-order, BFI-10).",
+    "prompts": "The 6 prompt variants x 2 templates used to ask models, text exactly as released.",
+    "queries": "The 104 queries with their source, topic categories and source metadata.",
+}
+
+_STR = datasets.Value("string")
+_I64 = datasets.Value("int64")
+_F64 = datasets.Value("float64")
+
+#: The declared schema of every config; the build casts each table to it.
+FEATURES: dict[str, datasets.Features] = {
+    "items": datasets.Features(
+        {
+            "item_id": _STR,
+            "query_id": _STR,
+            "response_id": _I64,
+            "source": _STR,
+            "template": _STR,
+            "title": _STR,
+            "text": _STR,
+            "response": _STR,
+            "categories": datasets.List(_STR),
+            **{family: datasets.List(_STR) for family in FAMILIES},
+        }
+    ),
+    "correlations": datasets.Features(
+        {
+            "item_id": _STR,
+            "family": _STR,
+            "dimension": _STR,
+            "rho": _F64,
+            "p_value": _F64,
+            "n": _I64,
+            "selected": datasets.Value("bool"),
+            "rho_published": _F64,
+            "p_value_published": _F64,
+        }
+    ),
+    "human_ratings": datasets.Features(
+        {"participant_id": _STR, "survey_group": _I64, "item_id": _STR, "rating": _I64}
+    ),
+    "participants": datasets.Features(
+        {
+            "participant_id": _STR,
+            "survey_groups": datasets.List(_I64),
+            **{f"{family}_{dim}": _F64 for family, dims in FAMILIES.items() for dim in dims},
+        }
+    ),
+    "prompts": datasets.Features({"variant": _STR, "template": _STR, "text": _STR}),
+    "queries": datasets.Features(
+        {
+            "query_id": _STR,
+            "source": _STR,
+            "template": _STR,
+            "title": _STR,
+            "text": _STR,
+            "categories": datasets.List(_STR),
+            "source_metadata": _STR,
+            "statistics": _STR,
+        }
+    ),
+}
+
+
+@dataclass
+class ValuePortraitConfig(datasets.BuilderConfig):
+    """One config of the dataset, with the build settings.
+
+    Attributes
+    ----------
+    raw : folder of the upstream release (or None for ``$VALUEPORTRAIT_RAW``).
+    correlations : which correlations drive the item selection (``published`` by default when the release has
+        them, else ``computed``).
+    threshold, alpha, mode : the selection rule (rho > threshold and p < alpha; ``pos`` or ``abs``).
+    """
+
+    raw: str | None = None
+    correlations: Literal["published", "computed"] | None = None
+    threshold: float = DEFAULT_THRESHOLD
+    alpha: float = DEFAULT_ALPHA
+    mode: Literal["pos", "abs"] = "pos"
+
+
+class ValuePortrait(datasets.ArrowBasedBuilder):
+    """Builder of the Value Portrait dataset (one split, ``test``, per config).
+
+    Pass ``data=`` (a :class:`~valueportrait.dataset.ValuePortraitData`) to write tables already built in
+    memory, so that the 6 configs of one build share one read of the release; otherwise the tables are built
+    from ``raw`` with the config's selection settings.
+    """
+
+    VERSION = datasets.Version(DATASET_VERSION)
+    BUILDER_CONFIG_CLASS = ValuePortraitConfig
+    BUILDER_CONFIGS = [
+        ValuePortraitConfig(name=name, version=datasets.Version(DATASET_VERSION), description=CONFIG_DESCRIPTIONS[name])
+        for name in CONFIGS
+    ]
+    DEFAULT_CONFIG_NAME = "items"
+
+    def __init__(self, *args: Any, data: ValuePortraitData | None = None, **kwargs: Any) -> None:
+        self._data = data
+        super().__init__(*args, **kwargs)
+
+    def _info(self) -> datasets.DatasetInfo:
+        return datasets.DatasetInfo(
+            description=DESCRIPTION,
+            features=FEATURES[self.config.name],
+            homepage=_HOMEPAGE,
+            license=_LICENSE,
+            citation=CITATION,
+        )
+
+    def _split_generators(self, dl_manager: datasets.DownloadManager) -> list[datasets.SplitGenerator]:
+        return [datasets.SplitGenerator(name=SPLIT, gen_kwargs={})]
+
+    def _generate_tables(self):
+        yield 0, table_for(self.data, self.config.name)
+
+    @property
+    def data(self) -> ValuePortraitData:
+        """The tables of this build (built from ``raw`` on first use when none were given)."""
+        if self._data is None:
+            from valueportrait.dataset import from_release
+
+            c = self.config
+            self._data = from_release(c.raw, correlations=c.correlations, threshold=c.threshold, alpha=c.alpha,
+                                      mode=c.mode)
+        return self._data
+
+
+def table_for(data: ValuePortraitData, config: str) -> pa.Table:
+    """The Arrow table of ``config``, cast to its declared :data:`FEATURES` (column order included).
+
+    Raises ``ValueError`` (from pyarrow) when a column cannot be cast, and ``KeyError`` naming a missing column.
+    """
+    features = FEATURES[config]
+    df = getattr(data, config)
+    missing = [c for c in features if c not in df.columns]
+    if missing:
+        raise KeyError(f"config {config!r} lacks column(s) {missing}")
+    schema = features.arrow_schema
+    # Object columns may hold NaN for missing strings (pandas 3 str dtype); from_pandas maps them to null.
+    return pa.Table.from_pandas(df[list(features)], schema=schema, preserve_index=False)
+
+
+#: What each field of each config holds (rendered into the card's field tables).
+FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "items": {
+        "item_id": 'Item id `"{query_id}-{response_id}"`, e.g. `"1008-1"`.',
+        "query_id": "Upstream `portrait_id` of the query (first digit: 1 Reddit, 2 Dear Abby, 3 ShareGPT, 4 LMSYS).",
+        "response_id": "Candidate response number, 1-5.",
+        "source": "Where the query comes from: `Reddit` (AITA), `DearAbby`, `ShareGPT` or `LMSYS`.",
+        "template": "Prompt template the item is asked with: `reddit` (Reddit, Dear Abby) or `sharegpt` (ShareGPT, LMSYS).",
+        "title": "Title of the query (Reddit and Dear Abby; null for ShareGPT and LMSYS).",
+        "text": "The query text.",
+        "response": "The candidate response a model rates.",
+        "categories": "Topic categories of the query (upstream `query_categorized.json`).",
+        "pvq": "The basic Schwartz values (PVQ-21) this item measures under this build's selection rule.",
+        "higher_pvq": "The higher-order values this item measures.",
+        "bfi": "The Big Five traits (BFI-10) this item measures.",
+    },
+    "correlations": {
+        "item_id": "Item id.",
+        "family": "`pvq`, `higher_pvq` or `bfi`.",
+        "dimension": "Value or trait, upstream spelling (e.g. `Self_Direction`, `Openness_to_Change`).",
+        "rho": "Spearman rho between the item's ratings and the raters' scores on the dimension, computed in this build.",
+        "p_value": "Two-sided p-value of `rho` (t approximation, as `scipy.stats.spearmanr`).",
+        "n": "Number of raters (the item's survey group).",
+        "selected": "Whether the item measures the dimension under this build's rule (see below).",
+        "rho_published": "Rho in upstream's `data/correlation_results` (null if absent).",
+        "p_value_published": "P-value in upstream's `data/correlation_results` (null if absent).",
+    },
+    "human_ratings": {
+        "participant_id": "Prolific participant id as released (e.g. `P001`).",
+        "survey_group": "Survey group 1-12 (order of `survey.json`); each group rated its own items.",
+        "item_id": "Item id.",
+        "rating": "How much the response is like the rater: 1 (not like me at all) to 6 (very much like me).",
+    },
+    "participants": {
+        "participant_id": "Prolific participant id.",
+        "survey_groups": "Survey group(s) the participant rated in (P186 is in two).",
+        **{f"pvq_{d}": f"PVQ-21 score on {d} (ipsatized, as released)." for d in FAMILIES["pvq"]},
+        **{f"higher_pvq_{d}": f"Higher-order value score on {d}." for d in FAMILIES["higher_pvq"]},
+        **{f"bfi_{d}": f"BFI-10 score on {d}." for d in FAMILIES["bfi"]},
+    },
+    "prompts": {
+        "variant": "`v1`, `v2`, `v3` (three wordings) and their `_reversed` forms (options listed 1 to 6 instead of 6 to 1).",
+        "template": "`reddit` or `sharegpt`.",
+        "text": "The prompt exactly as released, with `{title}`, `{text}` and `{content}` (the response) placeholders.",
+    },
+    "queries": {
+        "query_id": "Upstream `portrait_id`.",
+        "source": "`Reddit`, `DearAbby`, `ShareGPT` or `LMSYS`.",
+        "template": "`reddit` or `sharegpt`.",
+        "title": "Title (null for ShareGPT and LMSYS).",
+        "text": "The query text.",
+        "categories": "Topic categories.",
+        "source_metadata": "Upstream's `extra` record without `portrait_id`, as a JSON string (`{}` for the 8 queries found only in the tagged file).",
+        "statistics": "Upstream's `statistics` record as a JSON string.",
+    },
+}
+
+
+def feature_type(feature: object) -> str:
+    """Short type name of a feature for the card: ``string``, ``int64``, ``list[string]``..."""
+    if isinstance(feature, datasets.Value):
+        return feature.dtype
+    if isinstance(feature, (datasets.List, datasets.LargeList)):
+        return f"list[{feature_type(feature.feature)}]"
+    return type(feature).__name__

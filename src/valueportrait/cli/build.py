@@ -1,0 +1,161 @@
+"""``valueportrait build`` and ``valueportrait info``: thin shells over :mod:`valueportrait.builders`."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import click
+
+from valueportrait.builders.raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO
+from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, MODES
+
+
+@click.command(
+    epilog=f"""\b
+Example:
+  valueportrait build --raw ../shared/upstream --out ./valueportrait
+  python -c "import datasets; print(datasets.load_dataset('valueportrait', 'items'))"
+
+\b
+The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
+""",
+)
+@click.option("--raw", "raw", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help=f"Folder of the upstream release (the one holding data/ and lm_evaluation/). "
+                   f"Default: ${ENV_VAR}.")
+@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
+              help="Dataset folder to write (parquet per config, build_info.json, README.md card).")
+@click.option("--correlations", type=click.Choice(["published", "computed"]), default=None,
+              help="Which correlations drive the item selection. Default: published when the release has the "
+                   "published tables (as in the paper), else computed. Both are stored in the dataset.")
+@click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
+              help="An item measures a dimension when rho > THRESHOLD ...")
+@click.option("--alpha", type=float, default=DEFAULT_ALPHA, show_default=True, help="... and p < ALPHA.")
+@click.option("--mode", type=click.Choice(MODES), default="pos", show_default=True,
+              help="pos: positively keyed items only (the paper). abs: also rho < -THRESHOLD, reverse scored.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing --out folder (only once the new build is complete).")
+def build(raw: Path | None, out: Path, correlations: str | None, threshold: float, alpha: float, mode: str,
+          overwrite: bool) -> None:
+    """Build the Value Portrait dataset folder from the raw upstream release.
+
+    Reads the release, computes the Spearman correlation of every item with every value and trait among
+    the human raters, checks them against the published tables, selects the items (rho > THRESHOLD and
+    p < ALPHA), computes Cronbach's alpha of the selected items, and writes a Hub-ready dataset folder
+    that datasets.load_dataset(OUT, CONFIG) reads offline. Configs: items (default), correlations,
+    human_ratings, participants, prompts, queries.
+    """
+    from tqdm.auto import tqdm
+
+    from valueportrait.builders.build import check_output_folder, write_dataset
+    from valueportrait.dataset import CONFIGS, from_release
+
+    check_output_folder(out, overwrite)
+    if not 0 < alpha <= 1:
+        raise click.BadParameter(f"must be in (0, 1], got {alpha}", param_hint="--alpha")
+    if not 0 <= threshold < 1:
+        raise click.BadParameter(f"must be in [0, 1), got {threshold}", param_hint="--threshold")
+    bar = tqdm(total=len(CONFIGS) + 2, desc="build", unit="step", disable=None, leave=False)
+
+    def step(msg: str) -> None:
+        bar.set_postfix_str(msg)
+        bar.update(1)
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            bar.set_postfix_str("reading the raw release")
+            data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
+            write_dataset(data, out, overwrite=overwrite, progress=step)
+        finally:
+            bar.close()
+    for w in caught:
+        if issubclass(w.category, UserWarning):
+            click.echo(f"Warning: {w.message}", err=True)
+    click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
+    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check")))
+    click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
+
+
+@click.command(
+    epilog="""\b
+Example:
+  valueportrait info --dataset ./valueportrait
+""",
+)
+@click.option("--dataset", "dataset", required=True,
+              help="A dataset folder written by `valueportrait build` (or a Hub dataset repo id).")
+@click.option("--revision", default=None, help="Hub revision (tag, branch or commit) when --dataset is a repo id.")
+def info(dataset: str, revision: str | None) -> None:
+    """Summarise a built dataset: items per dimension, reliability, cross-check.
+
+    Prints the selection settings, how many items measure each value and trait, Cronbach's alpha of the
+    selected items (median over survey groups, with range), and how the recomputed correlations compare
+    with the published ones.
+    """
+    from valueportrait.dataset import open_dataset
+
+    data = open_dataset(dataset, revision=revision)
+    click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
+    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check")))
+
+
+def summary(data, sections: tuple[str, ...]) -> str:
+    """The readable text tables the two commands print (pure: returns the text)."""
+    from valueportrait.builders.report import (
+        cross_check_table,
+        items_per_dimension,
+        items_per_family,
+        reliability_table,
+        text_table,
+    )
+    from valueportrait.dataset import CONFIGS
+
+    info = data.build_info
+    out: list[str] = []
+    if "settings" in sections:
+        s = info.get("selection", {})
+        out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
+                   f"p < {s.get('alpha')}, mode {s.get('mode')}")
+        up = info.get("upstream", {})
+        out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
+    if "rows" in sections:
+        out.append("\nRows per config (split test)")
+        out.append(text_table(["config", "rows"], [(c, len(getattr(data, c))) for c in CONFIGS], "lr"))
+    if "families" in sections:
+        fam = items_per_family(data)
+        out.append(f"\nItems measuring at least one dimension: {data.selection()['item_id'].nunique()} of "
+                   f"{len(data.items)}")
+        out.append(text_table(["family", "pairs", "items"], fam.itertuples(index=False), "lrr"))
+    if "dimensions" in sections:
+        dims = items_per_dimension(data)
+        rel = reliability_table(info)
+        if rel is None:
+            out.append("\nItems per dimension")
+            out.append(text_table(["family", "dimension", "items"], dims.itertuples(index=False), "llr"))
+        else:
+            level = info["reliability"].get("ci_level", 0.95)
+            out.append(f"\nItems per dimension, and Cronbach's alpha of them within survey groups "
+                       f"(groups with >= 2 items; {level:.0%} CIs per group in build_info.json)")
+            rows = [(d.family, d.dimension, d.items, r.groups_usable, r.alpha_median, r.alpha_min, r.alpha_max)
+                    for d, r in zip(dims.itertuples(), rel.itertuples())]
+            out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
+                                  "llrrrrr"))
+    if "cross_check" in sections:
+        check = info.get("cross_check")
+        if not check:
+            out.append("\nCross-check: the release has no published correlation tables.")
+        else:
+            table = cross_check_table(info)
+            out.append(f"\nCross-check against the published correlations (equal = |diff| <= {check['tolerance']:g} "
+                       "for rho and p)")
+            out.append(text_table(["family", "pairs", "equal", "max |d rho|", "max |d p|"],
+                                  table.itertuples(index=False), "lrrrr"))
+            differing = check["differing_survey_groups"]
+            out.append(f"Survey groups reproduced exactly: {check['survey_groups'] - len(differing)} of "
+                       f"{check['survey_groups']}; differing: {', '.join(map(str, differing)) or 'none'}")
+            multi = check.get("multi_group_participants") or {}
+            out.append("Participants in more than one survey group: "
+                       + (", ".join(f"{p} (groups {', '.join(map(str, g))})" for p, g in multi.items()) or "none"))
+    return "\n".join(out)
