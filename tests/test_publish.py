@@ -54,14 +54,21 @@ def isolated_git(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def built_v1_1(raw_dir, tmp_path_factory) -> Path:
-    """A changed build: dataset version 1.1.0 with the stricter threshold 0.35."""
+    """A changed build: dataset version 1.1.0 with the stricter threshold 0.35.
+
+    Its card shows a changelog with a 1.1.0 entry (a build refuses a version its changelog lacks), the same
+    file the round trip passes to publish with --changelog.
+    """
     from valueportrait.builders.build import build_dataset
 
-    out = tmp_path_factory.mktemp("built-1.1") / "valueportrait"
+    root = tmp_path_factory.mktemp("built-1.1")
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG_1_1, encoding="utf-8")
+    out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, threshold=0.35)
+        build_dataset(raw_dir, out, threshold=0.35, changelog=changelog)
     return out
 
 
