@@ -121,11 +121,13 @@ def parse_likert_many(texts: Iterable[object]) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
-def to_ratings(values: Iterable[object], *, what: str = "predictions") -> np.ndarray:
+def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseable: str = "error") -> np.ndarray:
     """Ratings given as numbers (1-6, floats allowed) or Likert phrases -> float array (NaN for missing).
 
     Phrases are read with :func:`parse_likert`; a string that gives no rating is an error here (unlike in
-    :func:`parse_likert_many`), since a caller who passes phrases as ratings expects each to be one.
+    :func:`parse_likert_many`), since a caller who passes phrases as ratings expects each to be one;
+    ``unparseable="missing"`` makes it NaN instead (free-text model answers). Numbers outside 1-6 are always
+    an error.
 
     Raises
     ------
@@ -144,7 +146,8 @@ def to_ratings(values: Iterable[object], *, what: str = "predictions") -> np.nda
                 try:
                     r = float(v)
                 except ValueError:
-                    bad.append((i, v))
+                    if unparseable != "missing":
+                        bad.append((i, v))
                     out[i] = np.nan
                     continue
             out[i] = r

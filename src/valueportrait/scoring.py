@@ -20,6 +20,7 @@ product per family of replicates, so 10,000 replicates of a portrait take a frac
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -261,7 +262,8 @@ def bootstrap_portrait(ratings: pd.DataFrame | pd.Series, selection: pd.DataFram
         reps = mean - fmean[:, _FAMILY_INDEX] if center else mean
         reps = np.where(n > 0, reps, np.nan)
         lo, hi = _percentile_ci(reps, confidence)
-        with np.errstate(invalid="ignore"):
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             se = np.nanstd(reps, axis=0, ddof=1) if n_boot > 1 else np.full(len(DIMENSIONS), np.nan)
     null = out["score"].isna().to_numpy()
     out["ci_low"] = np.where(null, np.nan, lo)
