@@ -61,3 +61,21 @@ def test_agrees_with_upstream_on_every_released_answer(raw_dir):
     assert summary["unparseable"].to_dict() == {"claude-3-5-sonnet-20241022": 0, "gemini-2.0-flash-001": 22,
                                                 "gpt-4o-2024-11-20": 0, "llama-3.1-8b-instruct": 56}
     assert summary["upstream_unparseable"].to_dict()["llama-3.1-8b-instruct"] == 55
+
+
+def test_fast_reader_equals_json(raw_dir, tmp_path):
+    """The fast scan of upstream's files gives exactly what json.loads gives; other layouts fall back to json."""
+    import json
+
+    from valueportrait.upstream_outputs import _read_entries, _scan_entries, find_output_files
+
+    for f in find_output_files(raw_dir / "lm_evaluation" / "outputs" / "final"):
+        raw = f.path.read_bytes()
+        expected = [(e["portrait_id"], e["option_id"], e.get("raw_response", e.get("error")), e.get("numeric_response"))
+                    for e in json.loads(raw)]
+        assert _scan_entries(raw) == expected, f.path
+    other = tmp_path / "m_v1_results.json"
+    other.write_text(json.dumps([{"option_id": 2, "portrait_id": 1008, "numeric_response": 5,
+                                  "raw_response": 'Like "me"'}]))
+    assert _scan_entries(other.read_bytes()) is None
+    assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0)]

@@ -32,6 +32,7 @@ from .errors import InputError
 #: (family, dimension) in FAMILIES order: the 19 rows of every portrait.
 DIMENSIONS: tuple[tuple[str, str], ...] = tuple((f, d) for f, dims in FAMILIES.items() for d in dims)
 _FAMILY_INDEX = np.array([list(FAMILIES).index(f) for f, _ in DIMENSIONS])
+_COLUMN = {fd: j for j, fd in enumerate(DIMENSIONS)}
 SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family_mean", "note"]
 
 
@@ -58,7 +59,7 @@ def item_ratings(ratings: pd.DataFrame) -> pd.Series:
             raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
                              "6-point scale (6 = very much like me ... 1 = not like me at all); NaN marks a missing one.")
     ok = rating.notna().to_numpy()
-    ids = ratings["item_id"].astype(str).to_numpy()[ok]
+    ids = np.asarray(ratings["item_id"].tolist(), dtype=object)[ok]
     vals = rating.to_numpy(dtype=float)[ok]
     if len(ids) == 0:
         return pd.Series([], dtype=float, name="rating", index=pd.Index([], name="item_id", dtype=object))
@@ -85,17 +86,20 @@ class Design:
         if missing:
             raise InputError(f"the selection lacks column(s) {missing}; expected item_id, family, dimension, key "
                              "as returned by ValuePortraitData.selection()")
-        col = {fd: j for j, fd in enumerate(DIMENSIONS)}
-        pos = pd.Index(item_ids)
-        sel = selection[selection["item_id"].isin(pos)]
-        j = np.array([col.get((f, d), -1) for f, d in zip(sel["family"], sel["dimension"])], dtype=int)
-        if (j < 0).any():
-            bad = sorted({f"{f}/{d}" for (f, d), jj in zip(zip(sel["family"], sel["dimension"]), j) if jj < 0})
-            raise InputError(f"the selection names unknown dimension(s) {bad[:10]}; known: "
-                             f"{', '.join(f'{f}/{d}' for f, d in DIMENSIONS)}")
+        row = {iid: k for k, iid in enumerate(item_ids)}
         key = np.zeros((len(item_ids), len(DIMENSIONS)))
-        k = sel["key"].to_numpy(dtype=float) if "key" in sel else np.ones(len(sel))
-        key[pos.get_indexer(sel["item_id"]), j] = k
+        keys = selection["key"].tolist() if "key" in selection else [1] * len(selection)
+        unknown = set()
+        for iid, f, d, k in zip(selection["item_id"].tolist(), selection["family"].tolist(),
+                                selection["dimension"].tolist(), keys):
+            j = _COLUMN.get((f, d))
+            if j is None:
+                unknown.add(f"{f}/{d}")
+            elif iid in row:
+                key[row[iid], j] = k
+        if unknown:
+            raise InputError(f"the selection names unknown dimension(s) {sorted(unknown)[:10]}; known: "
+                             f"{', '.join(f'{f}/{d}' for f, d in DIMENSIONS)}")
         valid = np.stack([(key[:, _FAMILY_INDEX == f] != 0).any(axis=1) for f in range(len(FAMILIES))], axis=1)
         return cls(np.asarray(item_ids), key, valid.astype(float))
 
@@ -140,9 +144,13 @@ def _portrait_stats(design: Design, r: np.ndarray, weights: np.ndarray | None = 
 
 def _design_for(ratings: pd.DataFrame | pd.Series, selection: pd.DataFrame) -> tuple[Design, np.ndarray]:
     r = ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
-    sel_items = np.unique(selection["item_id"].astype(str).to_numpy())
-    r = r[r.index.isin(sel_items)]
-    return Design.build(r.index.to_numpy(), selection), r.to_numpy(dtype=float)
+    if "item_id" not in selection.columns:
+        raise InputError("the selection lacks column item_id; expected item_id, family, dimension, key as returned "
+                         "by ValuePortraitData.selection()")
+    sel_items = set(selection["item_id"].tolist())
+    ids = r.index.tolist()
+    keep = np.fromiter((i in sel_items for i in ids), dtype=bool, count=len(ids))
+    return Design.build(np.asarray(ids, dtype=object)[keep], selection), r.to_numpy(dtype=float)[keep]
 
 
 # -- scores ----------------------------------------------------------------------------------------------------
