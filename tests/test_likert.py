@@ -79,3 +79,11 @@ def test_fast_reader_equals_json(raw_dir, tmp_path):
                                   "raw_response": 'Like "me"'}]))
     assert _scan_entries(other.read_bytes()) is None
     assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0)]
+
+
+def test_docstring_examples():
+    import doctest
+
+    import valueportrait.likert as module
+
+    assert doctest.testmod(module, raise_on_error=False).failed == 0
