@@ -33,6 +33,8 @@ def test_hand_computed_portrait():
     assert out.loc["Power", "std"] == pytest.approx(1.0)  # population std of (5, 3)
     assert out.loc["Power", "score"] == pytest.approx(4.0 - fam_pvq)
     assert out.loc["Security", "raw_mean"] == pytest.approx(2.0) and out.loc["Security", "std"] == 0.0
+    # reverse-scored d is centred on 7 - family mean: mean of k_i (r_i - fam) = ((2 - 3.75) - (5 - 3.75)) / 2
+    assert out.loc["Security", "score"] == pytest.approx(-1.5)
     assert out.loc["Openness", "score"] == 0.0 and out.loc["Openness", "family_mean"] == 2.0
     assert np.isnan(out.loc["Hedonism", "score"]) and out.loc["Hedonism", "note"] == "no rated item measures Hedonism"
     assert out.loc["Hedonism", "n"] == 0
@@ -145,3 +147,17 @@ def test_human_baseline(built_dataset):
     np.testing.assert_allclose(h["score"], plain["score"], atol=1e-12)
     assert ((h["ci_low"] < h["score"]) & (h["score"] < h["ci_high"])).all()
     assert (h["n"] > 0).all()
+
+
+@pytest.mark.parametrize("center", [True, False])
+def test_linear_form_equals_scores_with_reverse_keys(center):
+    """scores = r @ C + c0 (used by the permutation test and the rater bootstrap) agrees with score_portrait."""
+    from valueportrait.scoring import _design_for
+
+    r = ratings(a=5.5, b=3, c=2, d=4.5)
+    design, vec = _design_for(item_ratings(r), SEL)
+    C, c0 = design.coefficients(center)
+    expected = score_portrait(r, SEL, center=center)["score"].to_numpy()
+    got = vec @ np.nan_to_num(C) + np.nan_to_num(c0)
+    ok = ~np.isnan(expected)
+    np.testing.assert_allclose(got[ok], expected[ok], atol=1e-12)

@@ -9,7 +9,10 @@ The paper's scoring (Han et al. 2025, Sec. 4; upstream ``lm_evaluation`` scoring
 * a dimension :math:`d` with items :math:`I_d` has :math:`x_{id} = r_i` (key +1) or :math:`7 - r_i` (key -1,
   reverse scored; selection mode ``abs`` only), raw mean :math:`m_d = \\frac{1}{|I_d|}\\sum_{i\\in I_d} x_{id}`,
   population std :math:`s_d = \\sqrt{\\frac{1}{|I_d|}\\sum (x_{id} - m_d)^2}` and :math:`n_d = |I_d|`;
-* the score is :math:`m_d - \\bar r_f` (``center=True``), or :math:`m_d`.
+* the score is :math:`m_d - \\bar r_f` (``center=True``), or :math:`m_d`. With reverse-scored items the
+  reference is the family mean as the dimension sees it, :math:`7 - \\bar r_f` for those items, so the score
+  is :math:`\\frac{1}{|I_d|}\\sum_{i \\in I_d} k_i (r_i - \\bar r_f)` (a reverse-scored item counts its
+  rating's distance below the model's average).
 
 Checked against upstream's published ``score_results/final_results_0.3_pos_centered`` files for the four
 released models to 1e-9 (``tests/test_reproduction.py``), up to two documented upstream departures.
@@ -115,23 +118,31 @@ class Design:
         with np.errstate(invalid="ignore", divide="ignore"):
             C = self.key / n
             c0 = 7.0 * (self.key < 0).sum(axis=0) / n
-            if center:
+            if center:  # score = sum_i k_i r_i / n - (sum_i k_i / n) * family mean  (see _portrait_stats)
                 nf = self.valid.sum(axis=0)
-                C = C - (self.valid / nf)[:, _FAMILY_INDEX]
+                C = C - (self.valid / nf)[:, _FAMILY_INDEX] * (self.key.sum(axis=0) / n)
+                c0 = np.zeros_like(c0)
         return C, c0
 
 
 def _portrait_stats(design: Design, r: np.ndarray, weights: np.ndarray | None = None):
-    """Raw mean, std, n per dimension and family means; ``weights`` (B x N) gives B replicates at once."""
+    """Raw mean, std, n, centring reference per dimension and family means (``weights`` B x N: B replicates).
+
+    The reference a dimension's raw mean is centred on is the family mean :math:`\\bar r_f` as that dimension
+    sees it: :math:`\\bar r_f` for positively keyed items, :math:`7 - \\bar r_f` for reverse-scored ones, i.e.
+    :math:`(n^+ \\bar r_f + n^- (7 - \\bar r_f)) / n`, so that score = mean over items of
+    :math:`k_i (r_i - \\bar r_f)`. With positive keys only (mode ``pos``) it is :math:`\\bar r_f`.
+    """
     member = (design.key != 0).astype(float)
+    neg = (design.key < 0).astype(float)
     x = design.values(r)
     if weights is None:
-        n = member.sum(axis=0)
+        n, n_neg = member.sum(axis=0), neg.sum(axis=0)
         s1, s2 = x.sum(axis=0), (x * x).sum(axis=0)
         nf = design.valid.sum(axis=0)
         fs = r @ design.valid
     else:
-        n = weights @ member
+        n, n_neg = weights @ member, weights @ neg
         s1, s2 = weights @ x, weights @ (x * x)
         nf = weights @ design.valid
         fs = weights @ (design.valid * r[:, None])
@@ -139,7 +150,9 @@ def _portrait_stats(design: Design, r: np.ndarray, weights: np.ndarray | None = 
         mean = s1 / n
         var = np.maximum(s2 / n - mean * mean, 0.0)
         fmean = fs / nf
-    return mean, np.sqrt(var), n, fmean
+        fm = fmean[..., _FAMILY_INDEX]
+        ref = np.where(n_neg > 0, ((n - n_neg) * fm + n_neg * (7.0 - fm)) / n, fm)
+    return mean, np.sqrt(var), n, fmean, ref
 
 
 def _design_for(ratings: pd.DataFrame | pd.Series, selection: pd.DataFrame) -> tuple[Design, np.ndarray]:
@@ -174,7 +187,7 @@ def score_portrait(ratings: pd.DataFrame | pd.Series, selection: pd.DataFrame, *
     -------
     DataFrame
         ``family, dimension, score, raw_mean, std, n, family_mean, note``; ``score = raw_mean - family_mean``
-        (or ``raw_mean``), ``std`` the population std of the items' ratings, ``n`` the number of rated items.
+        (or ``raw_mean``; with reverse-scored items the reference is ``7 - family_mean`` for those, see above), ``std`` the population std of the items' ratings, ``n`` the number of rated items.
         ``attrs`` holds ``n_items_rated`` (items with a valid rating) and ``n_items_used`` (of those, in the
         selection).
     """
@@ -185,15 +198,15 @@ def score_portrait(ratings: pd.DataFrame | pd.Series, selection: pd.DataFrame, *
         raise InputError(f"min_items must be >= 1, got {min_items}")
     r_all = ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
     design, r = _design_for(r_all, selection)
-    mean, std, n, fmean = _portrait_stats(design, r)
-    out = _frame(mean, std, n, fmean, center, min_items)
+    mean, std, n, fmean, ref = _portrait_stats(design, r)
+    out = _frame(mean, std, n, fmean, ref, center, min_items)
     out.attrs.update(n_items_rated=int(len(r_all)), n_items_used=int(len(r)))
     return out
 
 
-def _frame(mean, std, n, fmean, center, min_items) -> pd.DataFrame:
+def _frame(mean, std, n, fmean, ref, center, min_items) -> pd.DataFrame:
     fm = fmean[_FAMILY_INDEX]
-    score = mean - fm if center else mean.copy()
+    score = mean - ref if center else mean.copy()
     notes = []
     for j, (f, d) in enumerate(DIMENSIONS):
         if n[j] == 0:
@@ -266,8 +279,8 @@ def bootstrap_portrait(ratings: pd.DataFrame | pd.Series, selection: pd.DataFram
     lo = hi = se = np.full(len(DIMENSIONS), np.nan)
     if len(r):
         w = resample_counts(len(r), n_boot, np.random.default_rng(seed))
-        mean, _, n, fmean = _portrait_stats(design, r, w)
-        reps = mean - fmean[:, _FAMILY_INDEX] if center else mean
+        mean, _, n, _, ref = _portrait_stats(design, r, w)
+        reps = mean - ref if center else mean
         reps = np.where(n > 0, reps, np.nan)
         lo, hi = _percentile_ci(reps, confidence)
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
@@ -311,9 +324,9 @@ def compare_portraits(ratings_a: pd.DataFrame | pd.Series, ratings_b: pd.DataFra
     lo = hi = p = np.full(len(DIMENSIONS), np.nan)
     if len(a):
         w = resample_counts(len(a), n_boot, rng)
-        ma, _, n, fa = _portrait_stats(design, a, w)
-        mb, _, _, fb = _portrait_stats(design, b, w)
-        reps = (ma - mb) - ((fa - fb)[:, _FAMILY_INDEX] if center else 0.0)
+        ma, _, n, _, refa = _portrait_stats(design, a, w)
+        mb, _, _, _, refb = _portrait_stats(design, b, w)
+        reps = (ma - mb) - ((refa - refb) if center else 0.0)
         reps = np.where(n > 0, reps, np.nan)
         lo, hi = _percentile_ci(reps, confidence)
         C, _ = design.coefficients(center)
