@@ -66,7 +66,7 @@ def radar_chart(portraits: dict[str, pd.DataFrame], path: str | Path, *, family:
     ax.set_xticks(angles)
     ax.set_xticklabels([d.replace("_", " ") for d in dims], fontsize=11)
     ax.tick_params(axis="x", pad=14)
-    step = 0.25 if limit <= 1 else 0.5 if limit <= 2 else 1.0
+    step = next(st for st in (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0) if limit / st <= 3 or st == 5.0)
     ticks = np.arange(-np.floor(limit / step) * step, limit + 1e-9, step)
     ax.set_yticks(ticks)
     ax.set_yticklabels([f"{t:+.2f}" if abs(t) > 1e-9 else "0" for t in ticks], fontsize=8, color="dimgray")
