@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from valueportrait.errors import InputError
+from valueportrait.errors import InputError, OutputExistsError
 
 
 def _read_run_dirs(run_dirs: tuple[str, ...]) -> pd.DataFrame:
@@ -119,7 +119,7 @@ def score(run_dirs, upstream_outputs, dataset, revision, out_dir, threshold, alp
         models = [m for m in portraits if m != HUMAN_MODEL]
         existing = [str(out / f"{m}_scores.json") for m in models if (out / f"{m}_scores.json").exists()]
         if existing and not overwrite:
-            raise click.ClickException(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
+            raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
         sel_info = {"threshold": threshold, "alpha": alpha, "mode": mode, "correlations": correlations}
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, dataset=str(dataset),
                                   revision=revision, dataset_version=data.build_info.get("dataset_version"),
