@@ -3,16 +3,10 @@
 import datasets
 import evaluate
 
+from valueportrait.citation import CITATION
 from valueportrait.evaluation import evaluate_ratings
 
-_CITATION = """\
-@inproceedings{han-etal-2025-value,
-    title = "Value Portrait: Assessing Language Models' Values through Psychometrically and Ecologically Valid Items",
-    author = "Han, Jongwook and Choi, Dongmin and Song, Woojung and Lee, Eun-Ju and Jo, Yohan",
-    booktitle = "Proceedings of the 63rd Annual Meeting of the Association for Computational Linguistics (ACL)",
-    year = "2025",
-}
-"""
+_CITATION = CITATION
 
 _DESCRIPTION = """\
 Value Portrait (Han et al., ACL 2025) asks a model how much each of 520 real-life query-response items is
