@@ -28,6 +28,7 @@ from typing import Any, Literal
 import datasets
 import pyarrow as pa
 
+from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
 from valueportrait.demographics import human_group_norms_features
 from valueportrait.dimensions import FAMILIES
@@ -36,16 +37,6 @@ from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 _HOMEPAGE = "https://github.com/holi-lab/ValuePortrait"
 _LICENSE = "mit"
 
-CITATION = """\
-@inproceedings{han-etal-2025-value,
-    title = "Value Portrait: Assessing Language Models' Values through Psychometrically and Ecologically Valid Items",
-    author = "Han, Jongwook and Choi, Dongmin and Song, Woojung and Lee, Eun-Ju and Jo, Yohan",
-    booktitle = "Proceedings of the 63rd Annual Meeting of the Association for Computational Linguistics (Volume 1: Long Papers)",
-    year = "2025",
-    publisher = "Association for Computational Linguistics",
-    url = "https://aclanthology.org/2025.acl-long.838/",
-}
-"""
 
 DESCRIPTION = """\
 Value Portrait (Han et al., ACL 2025) measures the values and personality a language model expresses. Each of

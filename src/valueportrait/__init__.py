@@ -12,10 +12,11 @@ try:
 except PackageNotFoundError:  # pragma: no cover - running from a source tree without install
     __version__ = "0.0.0"
 
-__all__ = ["FAMILIES", "LIKERT", "VARIANTS", "ValuePortraitError", "__version__", "load_dataset", "open_dataset"]
+__all__ = ["FAMILIES", "LIKERT", "VARIANTS", "ValuePortraitError", "__version__", "load_dataset", "metric_path",
+           "open_dataset", "parse_likert", "score_portrait"]
 
 #: Public names imported on first use, so that ``import valueportrait`` (and the CLI's start) stays light.
-_LAZY = {"load_dataset": "dataset", "open_dataset": "dataset"}
+_LAZY = {"load_dataset": "dataset", "open_dataset": "dataset", "parse_likert": "likert", "score_portrait": "scoring"}
 
 
 def __getattr__(name: str):
@@ -24,3 +25,14 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def metric_path() -> str:
+    """Path of the evaluate module ``valueportrait.py``: ``evaluate.load(valueportrait.metric_path(), dataset=...)``."""
+    from importlib.util import find_spec
+    from pathlib import Path
+
+    spec = find_spec("valueportrait.metric")
+    if spec is None or not spec.submodule_search_locations:  # pragma: no cover - broken install
+        raise ValuePortraitError("the valueportrait.metric package is missing from this installation; reinstall valueportrait")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "valueportrait.py")

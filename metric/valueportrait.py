@@ -1,0 +1,89 @@
+"""Value Portrait: a language model's ratings of real-life scenario items -> its Schwartz values and Big Five."""
+
+import datasets
+import evaluate
+
+from valueportrait.citation import CITATION
+from valueportrait.evaluation import evaluate_ratings
+
+_CITATION = CITATION
+
+_DESCRIPTION = """\
+Value Portrait (Han et al., ACL 2025) asks a model how much each of 520 real-life query-response items is
+"like me" (6-point scale). Items were rated by 559 people whose Schwartz values (PVQ-21) and Big Five (BFI-10)
+were measured; an item measures a dimension when its ratings correlate with it (rho > 0.3, p < 0.05). A
+model's score for a dimension is the mean rating of that dimension's items minus the mean over all items of
+the family (a correction for scale use): 10 basic values, 4 higher-order values, 5 Big Five traits.
+"""
+
+_KWARGS_DESCRIPTION = """
+Args:
+    predictions (`list` of `float` or `str`): ratings 1-6, or free-text answers such as "somewhat like me"
+        (read with valueportrait.parse_likert; unparseable text counts as missing). All numbers or all strings.
+    references (`list` of `str`): item ids like "1008-1", one per prediction. Several ratings of an item are averaged.
+    dataset (`str`): built dataset folder or Hub dataset repo id; may be given to `evaluate.load` instead.
+    revision (`str`, optional): Hub revision of the dataset.
+    variants (`list` of `str`, optional): prompt-variant label per prediction (adds `prompt_sensitivity`).
+    personas (`list` of `str`, optional): persona / group label per prediction (adds one portrait per persona).
+    threshold, alpha, mode, correlations (optional): re-select the items (default: the dataset's selection).
+    center (`bool`, default True), min_items (`int`, default 1), n_boot (`int`, default 1000),
+    confidence (`float`, default 0.95), seed (`int`, default 0).
+Returns:
+    scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, note}}} for pvq, higher_pvq, bfi.
+    family_means: {family: mean rating over the family's items}.
+    counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used}.
+    settings: the dataset and selection used. prompt_sensitivity, personas: None unless labels are given.
+Examples:
+    >>> import evaluate, valueportrait
+    >>> metric = evaluate.load(valueportrait.metric_path(), dataset=DATASET)
+    >>> ids = metric.item_ids()
+    >>> result = metric.compute(predictions=["somewhat like me"] * len(ids), references=ids, n_boot=0)
+    >>> result["scores"]["pvq"]["Benevolence"]["score"]
+    0.0
+    >>> result["counts"]["ratings_used"] == result["counts"]["items_used"]
+    True
+"""
+
+
+@evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
+class Valueportrait(evaluate.Metric):
+    """The Value Portrait metric: a thin shell over ``valueportrait.evaluation.evaluate_ratings``."""
+
+    def __init__(self, dataset=None, revision=None, **kwargs):
+        self.dataset = dataset
+        self.revision = revision
+        self._data = None
+        super().__init__(**kwargs)
+
+    def _info(self):
+        return evaluate.MetricInfo(
+            description=_DESCRIPTION,
+            citation=_CITATION,
+            inputs_description=_KWARGS_DESCRIPTION,
+            features=[
+                datasets.Features({"predictions": datasets.Value("float64"), "references": datasets.Value("string")}),
+                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
+            ],
+            homepage="https://github.com/holi-lab/ValuePortrait",
+            codebase_urls=["https://github.com/holi-lab/ValuePortrait"],
+        )
+
+    def _dataset(self, dataset=None, revision=None):
+        from valueportrait.evaluation import load_data
+
+        if dataset is not None and (dataset, revision) != (self.dataset, self.revision):
+            return load_data(dataset, revision)
+        if self._data is None:
+            self._data = load_data(self.dataset, self.revision)
+        return self._data
+
+    def item_ids(self):
+        """All item ids of the dataset, in the dataset's order."""
+        return self._dataset().item_ids
+
+    def _compute(self, predictions, references, dataset=None, revision=None, **kwargs):
+        data = self._dataset(dataset, revision)
+        result = evaluate_ratings(predictions, references, dataset=data, **kwargs)
+        result["settings"]["dataset"] = str(dataset or self.dataset)
+        result["settings"]["revision"] = revision if dataset is not None else self.revision
+        return result

@@ -1,0 +1,177 @@
+"""Upstream's model-output layout -> a ratings table.
+
+Upstream (holi-lab/ValuePortrait, ``lm_evaluation/outputs/final``) writes one JSON list per model and prompt
+variant: ``<provider>/<model>_<variant>_results.json`` with entries ``{portrait_id, option_id, raw_response,
+parsed_response, numeric_response, ...}`` or ``{portrait_id, option_id, error, ...}`` when its parser failed.
+The model name is the file name before ``_v1`` / ``_v2`` / ``_v3``.
+
+:func:`read_upstream_outputs` re-parses every ``raw_response`` with :func:`~valueportrait.likert.parse_likert`
+(``parse="valueportrait"``, default) or keeps upstream's ``numeric_response`` (``parse="upstream"``).
+Entries with an ``error`` keep their text (after upstream's "Could not parse ..." prefix) as the response.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, RawDataNotFoundError
+from .likert import parse_likert_many
+
+_FILE = re.compile(r"^(?P<model>.+?)_(?P<variant>v\d+(?:_reversed)?)_results\.json$")
+_ERROR_PREFIX = "Could not parse valid Likert response from: "
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    path: Path
+    model: str
+    variant: str
+
+
+def find_output_files(folder: str | Path) -> list[OutputFile]:
+    """Every ``<model>_<variant>_results.json`` under ``folder`` (any depth), sorted by model then variant."""
+    root = Path(folder).expanduser()
+    if not root.is_dir():
+        raise RawDataNotFoundError(f"no upstream outputs folder at {str(root)!r}; expected upstream's "
+                                   "lm_evaluation/outputs/final (<provider>/<model>_<variant>_results.json)")
+    files = []
+    for p in sorted(root.rglob("*_results.json")):
+        m = _FILE.match(p.name)
+        if m:
+            files.append(OutputFile(p, m["model"], m["variant"]))
+    if not files:
+        raise RawDataNotFoundError(f"no <model>_<variant>_results.json files under {str(root)!r} (e.g. "
+                                   "openai/gpt-4o-2024-11-20_v1_results.json)")
+    return sorted(files, key=lambda f: (f.model, f.variant))
+
+
+_STRING = rb'"([^"\\]*(?:\\.[^"\\]*)*)"'
+#: The head of an entry as upstream's writer lays it out, right after its '"portrait_id":' key.
+_HEAD = re.compile(
+    rb'\s*(\d+)\s*,\s*"option_id":\s*(\d+)\s*,\s*"(raw_response|error)":\s*' + _STRING
+    + rb'(?:\s*,\s*"parsed_response":\s*(?:null|"[^"\\]*(?:\\.[^"\\]*)*")\s*,\s*"numeric_response":\s*'
+    rb'(null|-?\d+(?:\.\d+)?))?'
+)
+
+
+def _scan_entries(raw: bytes) -> list[tuple[int, int, str | None, float | None]] | None:
+    """Fast path: (portrait_id, option_id, text, numeric_response) per entry without decoding the whole file.
+
+    Upstream's files hold each entry's prompt and scenario (~2.4 KB an entry) that scoring never reads; this
+    splits on the ``"portrait_id":`` key (a JSON string can only contain ``\\"``, so the key cannot occur
+    inside one) and reads the head of each entry. ``None`` when an entry does not have upstream's layout: the
+    caller then falls back to :func:`json.loads`.
+    """
+    heads = [_HEAD.match(c) for c in raw.split(b'"portrait_id":')[1:]]
+    if None in heads:
+        return None
+    groups = [m.groups() for m in heads]
+    # upstream's layout: raw_response, parsed_response, numeric_response in a row; an error entry has none
+    if any((k == b"raw_response") != (n is not None) for _, _, k, _, n in groups):
+        return None
+    decoded: dict[bytes, str] = {}  # answers repeat a lot (most are one of the six phrases): decode each once
+    try:
+        for _, _, _, t, _ in groups:
+            if t not in decoded:
+                decoded[t] = t.decode("utf-8") if b"\\" not in t else json.loads(b'"' + t + b'"')
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return [(int(p), int(o), decoded[t], None if n is None or n == b"null" else float(n)) for p, o, _, t, n in groups]
+
+
+def _read_entries(path: Path) -> list[tuple[int, int, str | None, float | None]]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot be read ({exc})") from None
+    fast = _scan_entries(raw)
+    if fast is not None and raw.lstrip()[:1] == b"[":
+        return fast
+    try:
+        entries = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InputError(f"{path}: not a readable JSON file ({exc}); expected a list of output entries") from None
+    if not isinstance(entries, list):
+        raise InputError(f"{path}: expected a JSON list of entries, got {type(entries).__name__}")
+    out = []
+    for k, e in enumerate(entries):
+        try:
+            pid, oid = int(e["portrait_id"]), int(e["option_id"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{path}: entry {k} lacks an integer portrait_id / option_id "
+                             f"(keys: {sorted(e)[:8] if isinstance(e, dict) else type(e).__name__})") from None
+        text = e.get("raw_response")
+        if text is None and isinstance(e.get("error"), str):
+            text = e["error"]
+        num = e.get("numeric_response")
+        out.append((pid, oid, text, float(num) if isinstance(num, (int, float)) else None))
+    return out
+
+
+def read_output_files(files: list[OutputFile], *, parse: Literal["valueportrait", "upstream"] = "valueportrait",
+                      progress: bool = False) -> pd.DataFrame:
+    """Output files -> one table ``model, item_id, variant, persona, rating, response, upstream_rating``.
+
+    ``rating`` is NaN where the answer gives no rating; ``response`` is the raw answer (for an upstream
+    ``error`` entry, the text after "Could not parse valid Likert response from: ").
+    """
+    if parse not in ("valueportrait", "upstream"):
+        raise InputError(f"parse must be 'valueportrait' or 'upstream', got {parse!r}")
+    it = files
+    if progress:
+        from tqdm.auto import tqdm
+
+        it = tqdm(files, desc="reading outputs", unit="file")
+    models, variants, ids, texts, nums = [], [], [], [], []
+    for f in it:
+        entries = _read_entries(f.path)
+        models += [f.model] * len(entries)
+        variants += [f.variant] * len(entries)
+        ids += [f"{p}-{o}" for p, o, _, _ in entries]
+        texts += [t.removeprefix(_ERROR_PREFIX) if isinstance(t, str) else None for _, _, t, _ in entries]
+        nums += [np.nan if n is None else n for _, _, _, n in entries]
+    upstream = np.asarray(nums, dtype=float)
+    rating = parse_likert_many(texts) if parse == "valueportrait" else upstream
+    obj = lambda v: pd.Series(v, dtype=object)  # noqa: E731 - plain Python strings: cheap to build, as fast to group
+    return pd.DataFrame({
+        "model": obj(models), "item_id": obj(ids), "variant": obj(variants), "persona": obj([None] * len(ids)),
+        "rating": rating, "response": obj(texts), "upstream_rating": upstream,
+    })
+
+
+def read_output_file(f: OutputFile, *, parse: Literal["valueportrait", "upstream"] = "valueportrait"
+                     ) -> pd.DataFrame:
+    """One output file -> its rows (see :func:`read_output_files`)."""
+    return read_output_files([f], parse=parse)
+
+
+def read_upstream_outputs(folder: str | Path, *, parse: Literal["valueportrait", "upstream"] = "valueportrait",
+                          models: list[str] | None = None, progress: bool = False) -> pd.DataFrame:
+    """All output files under ``folder`` -> one ratings table (plus ``response`` and ``upstream_rating``).
+
+    ``models`` restricts to those model names.
+    """
+    files = find_output_files(folder)
+    if models:
+        unknown = sorted(set(models) - {f.model for f in files})
+        if unknown:
+            raise InputError(f"model(s) {unknown} not in {folder}; found {sorted({f.model for f in files})}")
+        files = [f for f in files if f.model in models]
+    return read_output_files(files, parse=parse, progress=progress)
+
+
+def parse_summary(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Per model: answers, unparseable answers (ours), and disagreements with upstream's numeric_response."""
+    r = ratings
+    ours, up = r["rating"].to_numpy(dtype=float), r["upstream_rating"].to_numpy(dtype=float)
+    same = (ours == up) | (np.isnan(ours) & np.isnan(up))
+    df = pd.DataFrame({"model": r["model"], "answers": 1, "unparseable": np.isnan(ours),
+                       "upstream_unparseable": np.isnan(up), "differ_from_upstream": ~same})
+    return df.groupby("model", sort=False).sum().astype(int)

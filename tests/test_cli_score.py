@@ -1,0 +1,102 @@
+"""`valueportrait score` and `valueportrait plot`, with click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from valueportrait.cli.main import cli
+
+
+@pytest.fixture(scope="module")
+def scored(raw_dir, built_dataset, tmp_path_factory):
+    out = tmp_path_factory.mktemp("scores")
+    res = CliRunner().invoke(cli, ["score", "--upstream-outputs", str(raw_dir / "lm_evaluation" / "outputs" / "final"),
+                                   "--dataset", str(built_dataset), "--out", str(out), "--n-boot", "200"])
+    return res, out
+
+
+def test_score_upstream_outputs(scored, raw_dir):
+    res, out = scored
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in out.iterdir()) == [
+        "claude-3-5-sonnet-20241022_scores.json", "gemini-2.0-flash-001_scores.json", "gpt-4o-2024-11-20_scores.json",
+        "leaderboard.csv", "leaderboard.json", "leaderboard.md", "llama-3.1-8b-instruct_scores.json"]
+    # the printed leaderboard: one row per model and the human raters, rounded centred scores
+    assert "gpt-4o-2024-11-20                    +0.33        +0.13     -0.10" in res.output
+    assert "human raters                         +0.54        -0.16     -0.19" in res.output
+    assert "llama-3.1-8b-instruct          3120           56" in res.output  # 56 unparseable answers
+    # upstream's schema, equal to the published file for bfi
+    ours = json.loads((out / "gpt-4o-2024-11-20_scores.json").read_text())
+    pub = json.loads((raw_dir / "lm_evaluation" / "score_results" / "final_results_0.3_pos_centered" /
+                      "gpt-4o-2024-11-20_averaged_results_0.3_pos_centered_scores.json").read_text())
+    assert ours["meta"]["model_name"] == "gpt-4o-2024-11-20"
+    assert set(ours["scores"]) == {"pvq", "higher_pvq", "bfi"}
+    for dim, cell in pub["scores"]["bfi"].items():
+        assert ours["scores"]["bfi"][dim]["n"] == cell["n"]
+        for k in ("centered_mean", "original_mean", "std_dev"):
+            assert ours["scores"]["bfi"][dim][k] == pytest.approx(cell[k], abs=1e-9)
+    board = pd.read_csv(out / "leaderboard.csv")
+    assert len(board) == 5 * 19 and set(board["model"]) >= {"human raters"}
+    assert {"ci_low", "ci_high"} <= set(board.columns)
+    data = json.loads((out / "leaderboard.json").read_text())
+    assert data["meta"]["dataset_version"] and len(data["prompt_sensitivity"]) == 4
+    assert "| human raters |" in (out / "leaderboard.md").read_text()
+
+
+def test_score_refuses_to_overwrite(scored, raw_dir, built_dataset):
+    _, out = scored
+    res = CliRunner().invoke(cli, ["score", "--upstream-outputs", str(raw_dir / "lm_evaluation" / "outputs" / "final"),
+                                   "--dataset", str(built_dataset), "--out", str(out), "--n-boot", "0"])
+    assert res.exit_code == 1 and "exist(s); pass --overwrite" in res.output
+
+
+def test_score_needs_input(built_dataset):
+    res = CliRunner().invoke(cli, ["score", "--dataset", str(built_dataset)])
+    assert res.exit_code == 2 and "give run directories (RUN_DIR ...) and/or --upstream-outputs DIR" in res.output
+
+
+def test_score_run_dirs_without_runner(built_dataset, tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "valueportrait.runner.rundir", None)  # as if the runner were not installed
+    res = CliRunner().invoke(cli, ["score", str(tmp_path), "--dataset", str(built_dataset)])
+    assert res.exit_code == 1 and "reading run directories needs valueportrait.runner.rundir" in res.output
+
+
+def test_score_run_dirs(built_dataset, tmp_path, monkeypatch):
+    import types
+
+    fake = types.ModuleType("valueportrait.runner.rundir")
+
+    def read_run_ratings(run_dir):
+        ids = ["1008-1", "1008-2", "1901-1"]
+        return (pd.DataFrame({"model": "tiny", "item_id": ids, "variant": "v1", "persona": None,
+                              "rating": [6.0, 2.0, float("nan")]}), {"model": "tiny"})
+
+    fake.read_run_ratings = read_run_ratings
+    monkeypatch.setitem(sys.modules, "valueportrait.runner.rundir", fake)
+    res = CliRunner().invoke(cli, ["score", str(tmp_path), "--dataset", str(built_dataset), "--no-humans",
+                                   "--n-boot", "0"])
+    assert res.exit_code == 0, res.output
+    assert "\ntiny  " in res.output and "human raters" not in res.output
+
+
+def test_plot(scored, tmp_path):
+    _, out = scored
+    png = tmp_path / "radar.png"
+    res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(png),
+                                   "--models", "gpt-4o-2024-11-20,human raters"])
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 20_000
+    svg = tmp_path / "bfi.svg"
+    res = CliRunner().invoke(cli, ["plot", str(out / "llama-3.1-8b-instruct_scores.json"), "--out", str(svg),
+                                   "--family", "bfi"])
+    assert res.exit_code == 0 and "Neuroticism" in svg.read_text()
+    res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(tmp_path / "x.png"),
+                                   "--models", "nobody"])
+    assert res.exit_code == 1 and "--models ['nobody'] not in the scores" in res.output
+    res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(tmp_path / "x.gif")])
+    assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output

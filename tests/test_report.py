@@ -1,0 +1,55 @@
+"""Leaderboard and upstream-schema writers; the radar chart on a small portrait."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from valueportrait import score_portrait
+from valueportrait.errors import OutputExistsError
+from valueportrait.report import leaderboard_table, leaderboard_text, upstream_scores, write_leaderboard
+
+SEL = pd.DataFrame([("a", "pvq", "Power", 1), ("b", "pvq", "Security", 1), ("c", "bfi", "Openness", 1)],
+                   columns=["item_id", "family", "dimension", "key"])
+
+
+@pytest.fixture
+def portraits():
+    r = pd.DataFrame({"item_id": ["a", "b", "c"], "rating": [5.0, 3.0, 4.0]})
+    return {"m1": score_portrait(r, SEL), "m2": score_portrait(r.assign(rating=[2.0, 4.0, 1.0]), SEL)}
+
+
+def test_upstream_schema_with_nulls(portraits):
+    doc = upstream_scores("m1", portraits["m1"])
+    assert doc["meta"] == {"model_name": "m1", "prompt": "averaged_0.3_pos_centered"}
+    assert doc["scores"]["pvq"]["Power"] == {"centered_mean": 1.0, "original_mean": 5.0, "std_dev": 0.0, "n": 1}
+    assert doc["scores"]["pvq"]["Hedonism"] == {"centered_mean": None, "original_mean": None, "std_dev": None, "n": 0}
+    assert list(doc["scores"]["pvq"])[:2] == ["Self_Direction", "Stimulation"]
+    json.dumps(doc, allow_nan=False)
+
+
+def test_leaderboard_text_and_files(portraits, tmp_path):
+    table = leaderboard_table(portraits)
+    assert table.loc["m2", "Power"] == -1.0 and np.isnan(table.loc["m1", "Hedonism"])
+    text = leaderboard_text(portraits)
+    assert "m1                  —            —         —            —  +1.00     -1.00           —" in text
+    paths = write_leaderboard(tmp_path, portraits, dataset="x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.csv", "leaderboard.json", "leaderboard.md"]
+    data = json.loads(paths["json"].read_text())
+    assert data["meta"] == {"dataset": "x"} and data["models"]["m2"]["pvq"]["Security"]["score"] == 1.0
+    assert data["models"]["m1"]["pvq"]["Hedonism"]["note"] == "no rated item measures Hedonism"
+    with pytest.raises(OutputExistsError, match="pass --overwrite"):
+        write_leaderboard(tmp_path, portraits)
+    write_leaderboard(tmp_path, portraits, overwrite=True)
+    assert not list(tmp_path.glob(".*"))  # no temporary files left behind
+
+
+def test_radar_chart(portraits, tmp_path):
+    from valueportrait.plot import radar_chart
+
+    path = radar_chart(portraits, tmp_path / "r.png", title="two models")
+    assert path.read_bytes()[:4] == b"\x89PNG"
+    assert not list(tmp_path.glob(".*"))
