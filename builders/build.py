@@ -8,6 +8,11 @@ declared Features, and the files are laid out as a no-code Hub repository::
     OUT/build_info.json                           settings, cross-check, reliability, input sha256
     OUT/<config>/test-00000-of-00001.parquet      one per config
 
+With demographics (:func:`attach_demographics`, ``valueportrait build --demographics FILE``) the
+``participants`` config gains one string column per attribute and a 7th config, ``human_group_norms``, is
+written; ``build_info.json`` gets a ``demographics`` entry (attributes, group sizes, norms settings). Without
+them the folder is exactly the six configs.
+
 Everything is written into a temporary sibling of OUT and renamed into place only when complete, so a
 failed build never leaves a half-written folder and never touches an existing one. The output depends only
 on the input files and the settings (no dates, no paths): two builds give byte-identical files.
@@ -23,9 +28,9 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from valueportrait.dataset import CONFIGS, SPLIT, ValuePortraitData, from_release
+from valueportrait.dataset import SPLIT, ValuePortraitData, from_release
 from valueportrait.errors import DatasetError, OutputExistsError
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode
 
@@ -35,6 +40,9 @@ BUILD_INFO_FILE = "build_info.json"
 
 Progress = Callable[[str], None]
 
+if TYPE_CHECKING:
+    from valueportrait.demographics import Demographics
+
 
 def parquet_path(config: str) -> str:
     """Path of a config's parquet file inside the built folder."""
@@ -43,7 +51,9 @@ def parquet_path(config: str) -> str:
 
 def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Literal["published", "computed"] | None = None,
                   threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                  overwrite: bool = False, progress: Progress | None = None) -> Path:
+                  overwrite: bool = False, progress: Progress | None = None,
+                  demographics: Demographics | None = None, norms_n_boot: int = 1000, norms_ci: float = 0.95,
+                  norms_seed: int = 0, min_raters: int = 5, changelog: str | Path | None = None) -> Path:
     """Build the dataset from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``) into the folder ``out``.
 
     Parameters
@@ -53,6 +63,10 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
         new build is complete.
     correlations, threshold, alpha, mode : the selection settings, see :func:`valueportrait.dataset.from_release`.
     progress : called with a short message before each stage (the CLI shows them).
+    demographics : the raters' demographics (:func:`valueportrait.demographics.read_demographics`), or None.
+        When given, see :func:`attach_demographics` (``norms_*`` and ``min_raters`` are its settings).
+    changelog : the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must have an
+        entry for the dataset version.
 
     Returns
     -------
@@ -63,8 +77,37 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
     say = progress or (lambda msg: None)
     say("reading the raw release and computing correlations")
     data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
-    write_dataset(data, out, overwrite=overwrite, progress=progress)
+    if demographics is not None:
+        say("joining the demographics and computing the group norms")
+        data = attach_demographics(data, demographics, n_boot=norms_n_boot, ci=norms_ci, seed=norms_seed,
+                                   min_raters=min_raters)
+    write_dataset(data, out, overwrite=overwrite, progress=progress, changelog=changelog)
     return out
+
+
+def attach_demographics(data: ValuePortraitData, demo: Demographics, *, n_boot: int = 1000, ci: float = 0.95,
+                        seed: int = 0, min_raters: int = 5) -> ValuePortraitData:
+    """``data`` with the demographics joined: attribute columns in ``participants``, the ``human_group_norms``
+    config and ``build_info["demographics"]``.
+
+    The norms are :func:`valueportrait.demographics.human_group_norms` of the build's own selection
+    (bootstrap over raters with ``n_boot`` replicates, level ``ci``, ``seed``; groups with fewer than
+    ``min_raters`` raters get a null row with a note). Unknown ids are dropped and participants without a row
+    counted, with a :class:`~valueportrait.demographics.DemographicsWarning` each. Pure: returns a new object.
+    """
+    import warnings
+    from dataclasses import replace
+
+    from valueportrait.demographics import (DemographicsWarning, check_participants, demographics_build_info,
+                                            human_group_norms, join_demographics)
+
+    demo = check_participants(demo, data.participants["participant_id"].tolist())  # warns once, here
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DemographicsWarning)  # the same warnings again from the checks below
+        participants = join_demographics(data.participants, demo)
+        norms = human_group_norms(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
+    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, norms)}
+    return replace(data, participants=participants, human_group_norms=norms, build_info=info)
 
 
 def check_output_folder(out: Path, overwrite: bool) -> None:
@@ -79,16 +122,23 @@ def check_output_folder(out: Path, overwrite: bool) -> None:
 
 
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
-                  progress: Progress | None = None) -> None:
-    """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename)."""
+                  progress: Progress | None = None, changelog: str | Path | None = None) -> None:
+    """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
+
+    ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must
+    have an entry for ``build_info["dataset_version"]``, else :class:`DatasetError` before anything is written.
+    """
+    from valueportrait.builders.card import read_changelog
+
     out = Path(out)
     check_output_folder(out, overwrite)
+    entries = read_changelog(changelog, data.build_info.get("dataset_version"))
     say = progress or (lambda msg: None)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         infos = {}
-        for config in CONFIGS:
+        for config in data.configs:
             say(f"writing config {config}")
             infos[config] = _write_config(data, config, tmp)
         (tmp / BUILD_INFO_FILE).write_text(json.dumps(data.build_info, indent=2, sort_keys=True, allow_nan=False) + "\n",
@@ -96,7 +146,7 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
         say("rendering the dataset card")
         from valueportrait.builders.card import render_card
 
-        (tmp / CARD_FILE).write_text(render_card(data, infos), encoding="utf-8")
+        (tmp / CARD_FILE).write_text(render_card(data, infos, changelog=entries), encoding="utf-8")
         _replace(tmp, out, overwrite)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -5,11 +5,16 @@ tags, size_categories, ``configs`` with each config's data_files, and ``dataset_
 :class:`datasets.DatasetInfo`), the body is ``cards/dataset_card.md.j2`` rendered with jinja2 through
 :meth:`huggingface_hub.DatasetCard.from_template`. Every table in the body is made here from the build's own
 numbers; nothing in the card depends on the time or the machine, so two builds give the same bytes.
+
+The card's Changelog section is rendered from ``cards/CHANGELOG.md`` (its entries, newest first), the same
+file ``valueportrait publish`` requires an entry in: the changelog has one source.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from valueportrait.builders import raw_release
 from valueportrait.builders.build import parquet_path
@@ -20,13 +25,52 @@ from valueportrait.builders.report import (
     markdown_table,
     reliability_table,
 )
-from valueportrait.dataset import CONFIGS, DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dataset import SPLIT, ValuePortraitData
 from valueportrait.dimensions import FAMILY_TITLES
+from valueportrait.errors import DatasetError
 
 TEMPLATE = "dataset_card.md.j2"
 
 #: Tags of the card (Hub search).
 TAGS = ["values", "personality", "psychometrics", "schwartz-values", "big-five", "llm-evaluation", "survey"]
+
+
+@dataclass(frozen=True)
+class ChangelogEntry:
+    """One ``## X.Y.Z (YYYY-MM-DD)`` section of the changelog."""
+
+    version: str
+    date: str | None
+    body: str
+
+
+def read_changelog(path: str | Path | None = None, version: str | None = None) -> list[ChangelogEntry]:
+    """The entries of the changelog (default: the package's ``cards/CHANGELOG.md``), newest first.
+
+    Parsed as :func:`valueportrait.publish.changelog_entries` parses it (the same file, the same rule). When
+    ``version`` is given it must have an entry: a card never shows a changelog that lacks its own version.
+
+    Raises
+    ------
+    DatasetError
+        The file does not exist, has no entry, or has none for ``version``.
+    """
+    from valueportrait.publish import changelog_entries, default_changelog
+
+    path = Path(path) if path is not None else default_changelog()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise DatasetError(f"the changelog {str(path)!r} does not exist.") from None
+    entries = [ChangelogEntry(v, date, body) for v, (date, body) in changelog_entries(text).items()]
+    if not entries:
+        raise DatasetError(f"the changelog {str(path)!r} has no '## X.Y.Z (YYYY-MM-DD)' entry.")
+    if version is not None and version not in {e.version for e in entries}:
+        raise DatasetError(
+            f"dataset version {version} has no entry in the changelog {str(path)!r} (it has "
+            f"{', '.join(e.version for e in entries)}). Add a section '## {version} (YYYY-MM-DD)' saying what "
+            "changed for users (newest first), then build again: the card shows this changelog.")
+    return entries
 
 
 def card_data(data: ValuePortraitData, infos: dict | None = None):
@@ -38,7 +82,7 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
     from huggingface_hub import DatasetCardData
 
     configs = []
-    for config in CONFIGS:
+    for config in data.configs:
         entry = {"config_name": config, "data_files": [{"split": SPLIT, "path": parquet_path(config)}]}
         if config == "items":
             entry["default"] = True
@@ -57,33 +101,41 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
         configs=configs,
     )
     if infos:
-        DatasetInfosDict({c: infos[c] for c in CONFIGS if c in infos}).to_dataset_card_data(cd)
+        DatasetInfosDict({c: infos[c] for c in data.configs if c in infos}).to_dataset_card_data(cd)
     return cd
 
 
-def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
-    """The full card text (front matter + body)."""
+def render_card(data: ValuePortraitData, infos: dict | None = None,
+                changelog: list[ChangelogEntry] | str | Path | None = None) -> str:
+    """The full card text (front matter + body).
+
+    ``changelog``: the entries to show (:func:`read_changelog`), or a changelog file; default the package's.
+    """
     from huggingface_hub import DatasetCard
 
     from valueportrait.dataset_script.valueportrait import (
         CITATION,
         DESCRIPTION,
         CONFIG_DESCRIPTIONS,
-        FEATURES,
-        FIELD_DESCRIPTIONS,
         feature_type,
+        features_for,
+        field_descriptions,
     )
 
     info = data.build_info
+    version = info["dataset_version"]
+    if not isinstance(changelog, list):
+        changelog = read_changelog(changelog, version)
     template = resources.files("valueportrait.cards").joinpath(TEMPLATE).read_text(encoding="utf-8")
+    configs = data.configs
     fields = {
         c: markdown_table(["field", "type", "description"],
-                          [(f"`{name}`", f"`{feature_type(feat)}`", FIELD_DESCRIPTIONS[c][name])
-                           for name, feat in FEATURES[c].items()])
-        for c in CONFIGS
+                          [(f"`{name}`", f"`{feature_type(feat)}`", field_descriptions(data, c)[name])
+                           for name, feat in features_for(data, c).items()])
+        for c in configs
     }
     config_rows = markdown_table(["config", "rows", "what it holds"],
-                                 [(f"`{c}`", len(getattr(data, c)), CONFIG_DESCRIPTIONS[c]) for c in CONFIGS], "lrl")
+                                 [(f"`{c}`", len(getattr(data, c)), CONFIG_DESCRIPTIONS[c]) for c in configs], "lrl")
     per_dim = items_per_dimension(data)
     dims_table = markdown_table(["family", "dimension", "items"],
                                 [(FAMILY_TITLES[r.family], f"`{r.dimension}`", r.items) for r in per_dim.itertuples()],
@@ -99,10 +151,10 @@ def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
     return DatasetCard.from_template(
         card_data(data, infos),
         template_str=template,
-        version=DATASET_VERSION,
+        version=version,
         description=DESCRIPTION.strip(),
         citation=CITATION.strip(),
-        configs=CONFIGS,
+        configs=configs,
         config_table=config_rows,
         fields=fields,
         n_items=len(data.items),
@@ -132,7 +184,21 @@ def render_card(data: ValuePortraitData, infos: dict | None = None) -> str:
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
+        demographics=info.get("demographics"),
+        groups_table=_groups_table(data),
+        changelog=changelog,
     ).content
+
+
+def _groups_table(data: ValuePortraitData) -> str | None:
+    """Markdown table of the demographic groups: attribute, group, raters, whether it has norms (None without)."""
+    demo = data.build_info.get("demographics")
+    if not demo:
+        return None
+    min_raters = demo.get("norms", {}).get("min_raters", 0)
+    rows = [(f"`{a}`", g, n, "yes" if n >= min_raters else f"no (fewer than {min_raters} raters)")
+            for a in demo["attributes"] for g, n in demo["groups"][a].items()]
+    return markdown_table(["attribute", "group", "raters", "norms"], rows, "llrl")
 
 
 def _selection_comparison(data: ValuePortraitData) -> dict | None:

@@ -1,4 +1,7 @@
-"""The Value Portrait dataset as a ``datasets`` builder: its 6 configs, their Features, version and citation.
+"""The Value Portrait dataset as a ``datasets`` builder: its configs, their Features, version and citation.
+
+Six configs are always there; a 7th, ``human_group_norms``, and string attribute columns in ``participants``
+only when the build was given demographics (``valueportrait build --demographics FILE``).
 
 Since datasets 4, ``load_dataset`` no longer runs dataset scripts, so the published dataset is a no-code
 folder of parquet files. This builder is what writes them: ``valueportrait build`` instantiates it once per
@@ -26,7 +29,8 @@ import datasets
 import pyarrow as pa
 
 from valueportrait.citation import CITATION
-from valueportrait.dataset import CONFIGS, DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
+from valueportrait.demographics import human_group_norms_features
 from valueportrait.dimensions import FAMILIES
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 
@@ -50,6 +54,8 @@ CONFIG_DESCRIPTIONS: dict[str, str] = {
     "participants": "Each rater's survey group(s) and questionnaire scores (PVQ-21 ipsatized, higher-order, BFI-10).",
     "prompts": "The 6 prompt variants x 2 templates used to ask models, text exactly as released.",
     "queries": "The 104 queries with their source, topic categories and source metadata.",
+    "human_group_norms": "Per demographic attribute x group x dimension: the group's portrait on the benchmark's "
+                         "scale (rater-bootstrap CI) and its questionnaire means. Only in builds given demographics.",
 }
 
 _STR = datasets.Value("string")
@@ -108,7 +114,18 @@ FEATURES: dict[str, datasets.Features] = {
             "statistics": _STR,
         }
     ),
+    "human_group_norms": human_group_norms_features(),
 }
+
+
+def features_for(data: ValuePortraitData | None, config: str) -> datasets.Features:
+    """The Features of ``config`` in this build: :data:`FEATURES`, with ``participants`` gaining one string
+    column per demographic attribute when the build has demographics (``data.demographic_attributes``)."""
+    features = FEATURES[config]
+    attributes = data.demographic_attributes if data is not None else ()
+    if config == "participants" and attributes:
+        return datasets.Features({**features, **{a: _STR for a in attributes}})
+    return features
 
 
 @dataclass
@@ -142,7 +159,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     BUILDER_CONFIG_CLASS = ValuePortraitConfig
     BUILDER_CONFIGS = [
         ValuePortraitConfig(name=name, version=datasets.Version(DATASET_VERSION), description=CONFIG_DESCRIPTIONS[name])
-        for name in CONFIGS
+        for name in CONFIGS + OPTIONAL_CONFIGS
     ]
     DEFAULT_CONFIG_NAME = "items"
 
@@ -153,7 +170,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
             description=DESCRIPTION,
-            features=FEATURES[self.config.name],
+            features=features_for(self._data, self.config.name),
             homepage=_HOMEPAGE,
             license=_LICENSE,
             citation=CITATION,
@@ -178,12 +195,16 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
 
 
 def table_for(data: ValuePortraitData, config: str) -> pa.Table:
-    """The Arrow table of ``config``, cast to its declared :data:`FEATURES` (column order included).
+    """The Arrow table of ``config``, cast to its declared Features (:func:`features_for`; column order included).
 
-    Raises ``ValueError`` (from pyarrow) when a column cannot be cast, and ``KeyError`` naming a missing column.
+    Raises ``ValueError`` (from pyarrow) when a column cannot be cast, and ``KeyError`` naming a missing column
+    (or an optional config this build does not have).
     """
-    features = FEATURES[config]
+    features = features_for(data, config)
     df = getattr(data, config)
+    if df is None:
+        raise KeyError(f"this build has no {config!r} config (it is made only with demographics: "
+                       "valueportrait build --demographics FILE)")
     missing = [c for c in features if c not in df.columns]
     if missing:
         raise KeyError(f"config {config!r} lacks column(s) {missing}")
@@ -247,7 +268,34 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "source_metadata": "Upstream's `extra` record without `portrait_id`, as a JSON string (`{}` for the 8 queries found only in the tagged file).",
         "statistics": "Upstream's `statistics` record as a JSON string.",
     },
+    "human_group_norms": {
+        "attribute": "Demographic attribute, as named at build time (e.g. `sex`, `age`).",
+        "group": "Group label of the attribute (e.g. `Female`, `30-44`).",
+        "family": "`pvq`, `higher_pvq` or `bfi`.",
+        "dimension": "Value or trait, upstream spelling.",
+        "n_raters": "Members of the group who rated items in the main survey.",
+        "score": "The group's portrait: its members' item ratings averaged per item and scored like a model's "
+                 "(dimension mean minus family mean over the selected items).",
+        "score_ci_low": "Lower end of the percentile CI of `score` (bootstrap over raters, within survey groups).",
+        "score_ci_high": "Upper end of that CI.",
+        "raw_mean": "Mean item rating of the dimension's selected items, before centring.",
+        "n_items": "Rated items of the dimension.",
+        "instrument_mean": "Mean of the members' questionnaire scores on the dimension (`participants` column "
+                           "`<family>_<dimension>`).",
+        "instrument_sd": "Sample sd (ddof 1) of those scores.",
+        "instrument_n": "Members with a questionnaire score.",
+        "note": "Why values are missing (e.g. fewer than 5 raters), else null.",
+    },
 }
+
+
+def field_descriptions(data: ValuePortraitData | None, config: str) -> dict[str, str]:
+    """:data:`FIELD_DESCRIPTIONS` of ``config``, plus the demographic attribute columns of ``participants``."""
+    out = FIELD_DESCRIPTIONS[config]
+    if config == "participants" and data is not None and data.demographic_attributes:
+        out = {**out, **{a: f"Demographic attribute `{a}` (joined at build time; null when unknown)."
+                         for a in data.demographic_attributes}}
+    return out
 
 
 def feature_type(feature: object) -> str:

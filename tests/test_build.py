@@ -86,7 +86,14 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
     for rel, sha in info["inputs"].items():
         assert sha == hashlib.sha256((raw_dir / rel).read_bytes()).hexdigest()
         assert f"| `{rel}` | `{sha}` |" in text
-    assert f"- **{DATASET_VERSION}**" in text
+    # the Changelog section is cards/CHANGELOG.md's entries (one source, the file publish checks), nothing else
+    from valueportrait.publish import changelog_entries, default_changelog
+
+    entries = changelog_entries(default_changelog().read_text(encoding="utf-8"))
+    assert DATASET_VERSION in entries
+    expected = "".join(f"\n### {v}{f' ({d})' if d else ''}\n\n{body}\n" for v, (d, body) in entries.items())
+    assert text.split("\n## Changelog\n", 1)[1] == expected
+    assert "### 1.0.0 (2026-11-22)\n\n- First release, built from the upstream release" in text
     assert "Value Portrait: Assessing Language Models' Values through Psychometrically and Ecologically Valid Items" in text
     assert "no demographic" in text.lower() and "pilot" in text
 

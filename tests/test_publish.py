@@ -54,14 +54,21 @@ def isolated_git(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def built_v1_1(raw_dir, tmp_path_factory) -> Path:
-    """A changed build: dataset version 1.1.0 with the stricter threshold 0.35."""
+    """A changed build: dataset version 1.1.0 with the stricter threshold 0.35.
+
+    Its card shows a changelog with a 1.1.0 entry (a build refuses a version its changelog lacks), the same
+    file the round trip passes to publish with --changelog.
+    """
     from valueportrait.builders.build import build_dataset
 
-    out = tmp_path_factory.mktemp("built-1.1") / "valueportrait"
+    root = tmp_path_factory.mktemp("built-1.1")
+    changelog = root / "CHANGELOG.md"
+    changelog.write_text(CHANGELOG_1_1, encoding="utf-8")
+    out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, threshold=0.35)
+        build_dataset(raw_dir, out, threshold=0.35, changelog=changelog)
     return out
 
 
@@ -276,6 +283,12 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
         "build_info.json", "items/test-00000-of-00001.parquet", "correlations/test-00000-of-00001.parquet", "README.md"}
     assert result["deleted"] == []
     assert "Stricter selection: rho > 0.35" in git("log", "-1", "--format=%B", "v1.1.0", cwd=path)
+    # the published card shows its version and the same changelog entry (one source for both)
+    card_v11 = git("show", "v1.1.0:README.md", cwd=path)
+    assert "version **1.1.0**" in card_v11
+    assert card_v11.split("\n## Changelog\n", 1)[1] == (
+        "\n### 1.1.0 (2026-11-23)\n\n- Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.\n"
+        "\n### 1.0.0 (2026-11-22)\n\n- First release, built from upstream 08e1fb7.\n")
 
     # Cloning at each tag and loading with datasets gives that version's data.
     v10 = dims_per_item_count(c1)

@@ -18,8 +18,10 @@ from .dimensions import FAMILIES
 from .errors import DatasetError
 from .selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select
 
-#: The configs of the published dataset, in card order. ``items`` is the default config.
+#: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
+#: Configs a build has only when asked for: ``human_group_norms`` with ``valueportrait build --demographics``.
+OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms",)
 #: Split name of every config.
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
@@ -28,7 +30,12 @@ DATASET_VERSION = "1.0.0"
 
 @dataclass
 class ValuePortraitData:
-    """All configs of one build, plus its build settings (``build_info``)."""
+    """All configs of one build, plus its build settings (``build_info``).
+
+    ``human_group_norms`` (see :func:`valueportrait.demographics.human_group_norms`) is None unless the build
+    was given demographics; then ``participants`` also has one string column per attribute and
+    ``build_info["demographics"]`` says which.
+    """
 
     items: pd.DataFrame
     correlations: pd.DataFrame
@@ -37,6 +44,17 @@ class ValuePortraitData:
     prompts: pd.DataFrame
     queries: pd.DataFrame
     build_info: dict[str, Any] = field(default_factory=dict)
+    human_group_norms: pd.DataFrame | None = None
+
+    @property
+    def configs(self) -> tuple[str, ...]:
+        """The configs this build has: :data:`CONFIGS`, then the :data:`OPTIONAL_CONFIGS` that are present."""
+        return CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if getattr(self, c) is not None)
+
+    @property
+    def demographic_attributes(self) -> tuple[str, ...]:
+        """The attribute columns joined into ``participants`` at build time (empty without demographics)."""
+        return tuple((self.build_info.get("demographics") or {}).get("attributes", ()))
 
     # -- selection ---------------------------------------------------------------------------------------
     @property
@@ -167,8 +185,9 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
             f"{', '.join([*(f'{c}/' for c in missing), *([] if (path / 'build_info.json').is_file() else ['build_info.json'])])}. "
             "Rebuild it with `valueportrait build --raw RAW --out DIR`."
         )
+    present = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if (path / c).is_dir())
     tables = {c: pd.concat([pd.read_parquet(f) for f in sorted((path / c).glob("*.parquet"))], ignore_index=True)
-              for c in CONFIGS}
+              for c in present}
     info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
     return ValuePortraitData(**tables, build_info=info)
 
@@ -180,7 +199,8 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
     ----------
     source : a folder written by ``valueportrait build`` (``"./valueportrait"``), or a Hub dataset repo id
         (``"ORG/valueportrait"``).
-    config : one of :data:`CONFIGS` (default ``items``).
+    config : one of :data:`CONFIGS` (default ``items``), or ``human_group_norms`` when the dataset was built
+        with demographics.
     revision : Hub revision (tag such as ``v1.0.0``, branch or commit); only for a repo id.
 
     A thin shell over :func:`datasets.load_dataset`, which reads the folder's card (``configs:``) offline.
@@ -192,13 +212,19 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
     """
     import datasets
 
-    if config not in CONFIGS:
-        raise DatasetError(f"unknown config {config!r}; the Value Portrait dataset has {', '.join(CONFIGS)}.")
+    if config not in CONFIGS + OPTIONAL_CONFIGS:
+        raise DatasetError(f"unknown config {config!r}; the Value Portrait dataset has {', '.join(CONFIGS)} "
+                           f"(and {', '.join(OPTIONAL_CONFIGS)} when built with --demographics).")
     path = Path(source).expanduser()
     if path.is_dir():
         if revision is not None:
             raise DatasetError(f"{str(source)!r} is a local folder; revision={revision!r} applies only to a Hub "
                                "repo id. Drop the revision, or check out that revision into the folder.")
+        if config in OPTIONAL_CONFIGS and (path / "README.md").is_file() and not (path / config).is_dir():
+            raise DatasetError(
+                f"{str(path)!r} has no {config} config: it was built without demographics. Rebuild it with "
+                f"`valueportrait build --raw RAW --out {source} --demographics FILE` (the public release has none)."
+            )
         if not (path / config).is_dir() or not (path / "README.md").is_file():
             raise DatasetError(
                 f"{str(path)!r} is not a built Value Portrait dataset (no {config}/ folder or README.md). "

@@ -18,6 +18,12 @@ Example:
   python -c "import datasets; print(datasets.load_dataset('valueportrait', 'items'))"
 
 \b
+With the raters' demographics (not in the public release), e.g. a Prolific export:
+  valueportrait build --raw ../shared/upstream --out ./valueportrait \\
+      --demographics prolific_export.csv --attribute sex=Sex --attribute age=Age \\
+      --bins age=18,30,45,60
+
+\b
 The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 """,
 )
@@ -36,19 +42,39 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
               help="pos: positively keyed items only (the paper). abs: also rho < -THRESHOLD, reverse scored.")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing --out folder (only once the new build is complete).")
+@click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
+              help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
+                   "participants, and group norms written as the human_group_norms config.")
+@click.option("--id-column", default=None,
+              help="With --demographics: the participant id column (default: 'participant_id', 'Participant id', "
+                   "'PROLIFIC_PID' or 'pid').")
+@click.option("--attribute", "attributes", multiple=True, metavar="NAME[=COLUMN]",
+              help="With --demographics: an attribute to keep (repeatable); NAME=COLUMN renames a column. "
+                   "Default: every column but the id and Prolific's bookkeeping.")
+@click.option("--bins", "bins", multiple=True, metavar="NAME=E1,E2,...",
+              help="With --demographics: bin a numeric attribute at these edges, e.g. age=18,30,45,60 (repeatable).")
+@click.option("--n-boot", default=1000, show_default=True, type=click.IntRange(0),
+              help="With --demographics: bootstrap replicates over raters for the group norms' CIs.")
+@click.option("--ci", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
+              help="With --demographics: level of the group norms' CIs.")
+@click.option("--seed", default=0, show_default=True, type=int, help="With --demographics: bootstrap seed.")
+@click.option("--min-raters", default=5, show_default=True, type=click.IntRange(1),
+              help="With --demographics: groups with fewer raters get empty norms (a note says why).")
 def build(raw: Path | None, out: Path, correlations: str | None, threshold: float, alpha: float, mode: str,
-          overwrite: bool) -> None:
+          overwrite: bool, demographics: Path | None, id_column: str | None, attributes: tuple[str, ...],
+          bins: tuple[str, ...], n_boot: int, ci: float, seed: int, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
     the human raters, checks them against the published tables, selects the items (rho > THRESHOLD and
     p < ALPHA), computes Cronbach's alpha of the selected items, and writes a Hub-ready dataset folder
     that datasets.load_dataset(OUT, CONFIG) reads offline. Configs: items (default), correlations,
-    human_ratings, participants, prompts, queries.
+    human_ratings, participants, prompts, queries; with --demographics also human_group_norms (and the
+    attribute columns in participants).
     """
     from tqdm.auto import tqdm
 
-    from valueportrait.builders.build import check_output_folder, write_dataset
+    from valueportrait.builders.build import attach_demographics, check_output_folder, write_dataset
     from valueportrait.dataset import CONFIGS, from_release
 
     check_output_folder(out, overwrite)
@@ -56,7 +82,11 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
         raise click.BadParameter(f"must be in (0, 1], got {alpha}", param_hint="--alpha")
     if not 0 <= threshold < 1:
         raise click.BadParameter(f"must be in [0, 1), got {threshold}", param_hint="--threshold")
-    bar = tqdm(total=len(CONFIGS) + 2, desc="build", unit="step", disable=None, leave=False)
+    given = [name for name, v in (("--id-column", id_column), ("--attribute", attributes), ("--bins", bins)) if v]
+    if given and demographics is None:
+        raise click.UsageError(f"{', '.join(given)} only apply with --demographics FILE")
+    bar = tqdm(total=len(CONFIGS) + 2 + 2 * (demographics is not None), desc="build", unit="step", disable=None,
+               leave=False)
 
     def step(msg: str) -> None:
         bar.set_postfix_str(msg)
@@ -65,8 +95,17 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
+            demo = None
+            if demographics is not None:  # read first: a bad file fails before the long part
+                from valueportrait.demographics import read_demographics
+
+                demo = read_demographics(demographics, id_column=id_column,
+                                         attributes=attribute_mapping(attributes), bins=bin_edges(bins))
             bar.set_postfix_str("reading the raw release")
             data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
+            if demo is not None:
+                step("joining the demographics and computing the group norms")
+                data = attach_demographics(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
             write_dataset(data, out, overwrite=overwrite, progress=step)
         finally:
             bar.close()
@@ -74,8 +113,36 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
         if issubclass(w.category, UserWarning):
             click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
-    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check")))
+    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check", "demographics")))
     click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
+
+
+def attribute_mapping(values: tuple[str, ...]) -> dict[str, str] | None:
+    """``("sex=Sex", "age")`` -> ``{"sex": "Sex", "age": "age"}`` (None when empty: every column)."""
+    if not values:
+        return None
+    out = {}
+    for v in values:
+        name, _, column = v.partition("=")
+        if not name.strip():
+            raise click.BadParameter(f"expected NAME or NAME=COLUMN, got {v!r}", param_hint="--attribute")
+        out[name.strip()] = (column or name).strip()
+    return out
+
+
+def bin_edges(values: tuple[str, ...]) -> dict[str, list[float]] | None:
+    """``("age=18,30,45,60",)`` -> ``{"age": [18.0, 30.0, 45.0, 60.0]}`` (None when empty)."""
+    out = {}
+    for v in values:
+        name, sep, edges = v.partition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = [float(e) for e in edges.split(",") if e.strip()]
+        except ValueError:
+            raise click.BadParameter(f"expected NAME=E1,E2,... with numbers, e.g. age=18,30,45,60; got {v!r}",
+                                     param_hint="--bins") from None
+    return out or None
 
 
 @click.command(
@@ -98,7 +165,7 @@ def info(dataset: str, revision: str | None) -> None:
 
     data = open_dataset(dataset, revision=revision)
     click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
-    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check")))
+    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check", "demographics")))
 
 
 def summary(data, sections: tuple[str, ...]) -> str:
@@ -110,8 +177,6 @@ def summary(data, sections: tuple[str, ...]) -> str:
         reliability_table,
         text_table,
     )
-    from valueportrait.dataset import CONFIGS
-
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
@@ -122,7 +187,7 @@ def summary(data, sections: tuple[str, ...]) -> str:
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
     if "rows" in sections:
         out.append("\nRows per config (split test)")
-        out.append(text_table(["config", "rows"], [(c, len(getattr(data, c))) for c in CONFIGS], "lr"))
+        out.append(text_table(["config", "rows"], [(c, len(getattr(data, c))) for c in data.configs], "lr"))
     if "families" in sections:
         fam = items_per_family(data)
         out.append(f"\nItems measuring at least one dimension: {data.selection()['item_id'].nunique()} of "
@@ -158,4 +223,17 @@ def summary(data, sections: tuple[str, ...]) -> str:
             multi = check.get("multi_group_participants") or {}
             out.append("Participants in more than one survey group: "
                        + (", ".join(f"{p} (groups {', '.join(map(str, g))})" for p, g in multi.items()) or "none"))
+    if "demographics" in sections:
+        demo = info.get("demographics")
+        if not demo:
+            out.append("\nDemographics: none (the public release has none; add them with "
+                       "`valueportrait build --demographics FILE`).")
+        else:
+            norms = demo.get("norms", {})
+            out.append(f"\nDemographics from {demo['source_file']}: {demo['participants_matched']} of "
+                       f"{demo['participants_total']} participants matched; group norms in human_group_norms "
+                       f"({norms.get('n_boot')} rater-bootstrap replicates, {norms.get('ci', 0):.0%} CI, seed "
+                       f"{norms.get('seed')}; none for groups under {norms.get('min_raters')} raters)")
+            rows = [(a, g, n) for a in demo["attributes"] for g, n in demo["groups"][a].items()]
+            out.append(text_table(["attribute", "group", "raters"], rows, "llr"))
     return "\n".join(out)

@@ -115,7 +115,8 @@ def summary_text(report, model: str) -> str:
               help="Demographics table (CSV/TSV/JSON/JSONL), one row per participant.")
 @click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
               help="Instead of --demographics: group norms as a table (CSV or parquet; columns attribute, group, "
-                   "family, dimension, score[, score_ci_low, score_ci_high]), e.g. published norms.")
+                   "family, dimension, score[, score_ci_low, score_ci_high]), e.g. published norms. With neither, "
+                   "the dataset's own human_group_norms config (a build with --demographics).")
 @click.option("--id-column", default=None, help="Participant id column (default: 'participant_id', "
               "'Participant id', 'PROLIFIC_PID' or 'pid').")
 @click.option("--attribute", "attributes", multiple=True, metavar="NAME[=COLUMN]",
@@ -142,7 +143,9 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
     """Compare a model's personas with the real demographic groups of the raters.
 
     The human side is either the raters' demographics (--demographics: group portraits from the raters
-    themselves, bootstrap CIs over raters, permutation p-values) or group norms given as a table (--norms).
+    themselves, bootstrap CIs over raters, permutation p-values), group norms given as a table (--norms), or,
+    with neither, the group norms stored in the dataset (its human_group_norms config, written by
+    `valueportrait build --demographics`).
     Writes DIR/{dimensions,agreement,gaps,bias,distributions}.csv, settings.json and, unless --no-plot,
     DIR/radar_<attribute>.png (human group vs model persona, 10 values), and prints the agreement and the
     bias index. Formulas: docs/deviation.md.
@@ -152,15 +155,17 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
       valueportrait deviation --dataset ./valueportrait --demographics prolific_export.csv \\
           --attribute sex=Sex --attribute age=Age --bins age=18,30,45,60 \\
           --ratings runs/gpt-4o-personas --out ./deviation
+      valueportrait deviation --dataset ./valueportrait-demographics \\
+          --ratings runs/gpt-4o-personas --out ./deviation
     """
     from valueportrait.dataset import open_dataset
     from valueportrait.demographics import read_demographics
     from valueportrait.deviation import compare_personas, compare_with_norms, read_persona_map
 
     out = Path(out)
-    if (demographics is None) == (norms_path is None):
-        raise InputError("give exactly one of --demographics FILE (the raters' demographics) and --norms FILE "
-                         "(group norms as a table)")
+    if demographics is not None and norms_path is not None:
+        raise InputError("give at most one of --demographics FILE (the raters' demographics) and --norms FILE "
+                         "(group norms as a table); with neither, the dataset's human_group_norms config is used")
     if out.exists() and not force:
         raise OutputExistsError(f"{str(out)!r} exists; pass --force to replace it or choose another --out")
     if not no_plot:
@@ -197,13 +202,21 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
                                else Path(ratings_path).stem)
         pmap = read_persona_map(persona_map) if persona_map else None
         data = open_dataset(dataset)
+        norms_ci = 0.95
+        if demo is None and norms_path is None:
+            if data.human_group_norms is None:
+                raise InputError(f"the dataset {dataset!r} has no human_group_norms config (it was built without "
+                                 "demographics; the public release has none). Pass --demographics FILE or --norms "
+                                 "FILE, or rebuild the dataset with `valueportrait build --demographics FILE`.")
+            norms_ci = float((data.build_info.get("demographics") or {}).get("norms", {}).get("ci", 0.95))
         if demo is not None:
             report = compare_personas(data, demo, ratings, persona_map=pmap, n_boot=n_boot, n_perm=n_perm, ci=ci,
                                       seed=seed, min_raters=min_raters)
         else:
-            norms = read_norms(norms_path)
+            norms = read_norms(norms_path) if norms_path is not None else data.human_group_norms
             report = compare_with_norms(ratings, norms, data.selection(), persona_map=pmap,
-                                        items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci, seed=seed)
+                                        items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci,
+                                        norms_ci=norms_ci, seed=seed)
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
 
@@ -213,7 +226,9 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
         for name, table in report.tables().items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         settings = {**report.settings, "model": model_name, "dataset": str(dataset),
-                    "demographics": demographics and str(demographics), "norms": norms_path and str(norms_path),
+                    "demographics": demographics and str(demographics),
+                    "norms": str(norms_path) if norms_path else (None if demo is not None
+                                                                  else f"{dataset} (human_group_norms config)"),
                     "ratings": str(ratings_path),
                     "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
         (tmp / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
