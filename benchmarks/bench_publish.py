@@ -1,7 +1,7 @@
 """Time the publish steps on the real build: planning (hashing every file), a first publish to a local git
 repository, and an idempotent re-publish (no commit).
 
-    VALUEPORTRAIT_RAW=../shared/upstream python benchmarks/publish_bench.py
+    VALUEPORTRAIT_RAW=../shared/upstream python benchmarks/bench_publish.py
 
 The figures go in docs/publish.md. Publishing to the Hub adds the upload time of the changed files only.
 """
