@@ -230,13 +230,16 @@ def _short(value: Any) -> str:
 
 # -- export to upstream's outputs layout -----------------------------------------------------------------------
 
+_CORR_FIELDS = {"pvq": "correlations", "higher_pvq": "higher_pvq_correlations", "bfi": "bfi_correlations"}
+
+
 def _correlation_lists(correlations: pd.DataFrame, threshold: float = 0.3) -> dict[str, dict[str, list]]:
     """item_id -> {'correlations' | 'higher_pvq_correlations' | 'bfi_correlations': [[dimension, rho], ...]}.
 
     Upstream tags each item with the dimensions whose published |rho| exceeds 0.3 (p not considered), in the
     published tables' order; the computed rho stands in where no published value exists.
     """
-    field = {"pvq": "correlations", "higher_pvq": "higher_pvq_correlations", "bfi": "bfi_correlations"}
+    field = _CORR_FIELDS
     rho = correlations["rho_published"].where(correlations["rho_published"].notna(), correlations["rho"])
     keep = correlations.loc[rho.abs() > threshold, ["item_id", "family", "dimension"]].assign(rho=rho)
     out: dict[str, dict[str, list]] = {}
@@ -286,7 +289,7 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
             row["content"] = {"title": title, "text": item["text"], "output_text": item["response"]}
             row["prompt"] = render_prompt(templates[variant, item["template"]], title=title, text=item["text"],
                                           content=item["response"])
-            row.update(corr.get(rec["item_id"], {}))
+            row.update(corr.get(rec["item_id"], {f: [] for f in _CORR_FIELDS.values()}))
             rows.append(row)
         name = base if persona is None else f"{base}-{_safe_name(persona)}"
         path = out_dir / f"{name}_{variant}_results.json"
