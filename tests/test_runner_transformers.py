@@ -12,6 +12,7 @@ from click.testing import CliRunner
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 
+from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.cli.main import cli  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.dimensions import LIKERT  # noqa: E402
@@ -20,41 +21,9 @@ from valueportrait.runner.rundir import load_records, read_manifest, read_run_ra
 from valueportrait.runner.transformers_backend import (PHRASES, TransformersBackend,  # noqa: E402
                                                        distribution_from_loglik)
 
-CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
-                 "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
-
-
 @pytest.fixture(scope="module")
 def data(built_dataset):
     return open_dataset(built_dataset)
-
-
-def make_tiny_model(folder, corpus, *, chat: bool):
-    """A randomly initialised 2-layer Llama and a byte-level BPE tokenizer trained on ``corpus``, saved to ``folder``."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=["<|pad|>", "<|bos|>", "<|eos|>"],
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
-    tok.train_from_iterator(corpus, trainer)
-    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|bos|>", eos_token="<|eos|>",
-                                   pad_token="<|pad|>")
-    if chat:
-        fast.chat_template = CHAT_TEMPLATE
-    torch.manual_seed(0)
-    config = LlamaConfig(vocab_size=fast.vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
-                         pad_token_id=0, bos_token_id=1, eos_token_id=2)
-    model = LlamaForCausalLM(config)
-    with torch.no_grad():  # larger weights than the default init, so the 6 answers get clearly different odds
-        for p in model.parameters():
-            p.mul_(8.0 if p.dim() > 1 else 1.0)
-    model.save_pretrained(folder)
-    fast.save_pretrained(folder)
-    return folder
 
 
 @pytest.fixture(scope="module")
