@@ -98,23 +98,28 @@ class OpenAIChatBackend:
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
         self.config = config
         self._rng = rng or random.Random()
-        self._client: httpx.AsyncClient | None = None
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
         self.url = config.base_url.rstrip("/") + "/chat/completions"
 
     async def __aenter__(self) -> "OpenAIChatBackend":
+        # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
+        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not.
         headers = {"Content-Type": "application/json"}
         if self.config.api_key:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
-        n = max(1, self.config.concurrency)
-        self._client = httpx.AsyncClient(
-            headers=headers, timeout=httpx.Timeout(self.config.timeout),
-            limits=httpx.Limits(max_connections=n, max_keepalive_connections=n))
+        self._idle = asyncio.Queue()
+        ssl_context = httpx.create_ssl_context()  # loading the CA bundle once, not once per client (~40 ms each)
+        for _ in range(max(1, self.config.concurrency)):
+            client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
+                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+            self._clients.append(client)
+            self._idle.put_nowait(client)
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        clients, self._clients, self._idle = self._clients, [], None
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
     def redact(self, text: str | None) -> str | None:
         """``text`` with any occurrence of the API key replaced by ``***``."""
@@ -132,7 +137,7 @@ class OpenAIChatBackend:
 
     async def rate(self, request: Request) -> Outcome:
         """Send one request with retries; never raises for a per-request failure (it returns ``failed``)."""
-        assert self._client is not None, "use `async with OpenAIChatBackend(...)`"
+        assert self._idle is not None, "use `async with OpenAIChatBackend(...)`"
         cfg = self.config
         start = time.perf_counter()
         last_error = "no attempt made"
@@ -158,12 +163,15 @@ class OpenAIChatBackend:
                        attempts=cfg.max_attempts, latency_s=time.perf_counter() - start)
 
     async def _attempt(self, request: Request) -> str:
+        client = await self._idle.get()
         try:
-            resp = await self._client.post(self.url, json=self.body(request))
+            resp = await client.post(self.url, json=self.body(request))
         except httpx.TimeoutException as exc:
             raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise _Retry(f"connection error: {type(exc).__name__}: {exc}") from None
+        finally:
+            self._idle.put_nowait(client)
         if resp.status_code != 200:
             message = f"HTTP {resp.status_code} from {self.url}: {_error_text(resp)}"
             if resp.status_code in RETRY_STATUS or resp.status_code >= 500:
