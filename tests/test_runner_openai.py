@@ -112,6 +112,10 @@ def test_resume_retries_only_failed(tmp_path, built_dataset):
         again = run_cli([*args, "--base-url", server.base_url])
         assert again.exit_code == 0 and sum(server.attempts.values()) == 0  # everything was done
         assert "Resuming" in again.output and "6 already done, 0 sent now" in again.output
+        # a larger --limit extends the same run (the limit is not part of the run's identity)
+        more = run_cli([*[a if a != "6" else "9" for a in args], "--base-url", server.base_url])
+        assert more.exit_code == 0 and "9 in the run; 6 already done, 3 sent now" in more.output
+        assert sum(server.attempts.values()) == 3
 
 
 def test_failed_then_resumed(tmp_path, built_dataset):

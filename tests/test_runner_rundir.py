@@ -141,3 +141,16 @@ def test_read_run_ratings_types(tmp_path):
     t = read_run_ratings(run)
     assert t.dtypes["rating"] == "float64" and pd.api.types.is_string_dtype(t["item_id"])
     assert t["persona"].tolist() == ["p"]
+
+
+def test_ratings_table_order_does_not_depend_on_finish_order(tmp_path):
+    run = tmp_path / "run"
+    m = manifest(variants=["v1", "v2"], personas=[{"label": "z", "text": "Z"}, {"label": "a", "text": "A"}])
+    with RunLog.open(run, m) as log:
+        for item, variant, persona in [("1010-2", "v2", "a"), ("1003-1", "v2", None), ("1010-2", "v1", "z"),
+                                       ("1003-10", "v1", None), ("1003-9", "v1", None), ("1003-1", "v1", "a")]:
+            log.append(rec(item, variant=variant, persona=persona))
+    t = read_run_ratings(run)
+    assert list(zip(t["persona"].fillna("-"), t["variant"], t["item_id"])) == [
+        ("-", "v1", "1003-9"), ("-", "v1", "1003-10"), ("-", "v2", "1003-1"),
+        ("z", "v1", "1010-2"), ("a", "v1", "1003-1"), ("a", "v2", "1010-2")]

@@ -30,7 +30,7 @@ from typing import Any, Iterable
 
 import pandas as pd
 
-from valueportrait.dimensions import LIKERT
+from valueportrait.dimensions import LIKERT, VARIANTS
 from valueportrait.errors import OutputExistsError, RunError
 
 MANIFEST = "manifest.json"
@@ -136,11 +136,13 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
 def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
     """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
 
-    One row per request (the last record of each key). Columns and meaning follow the shared ratings-table
+    One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
+    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the shared ratings-table
     contract, so the result goes straight into ``score_portrait``.
     """
     manifest = read_manifest(run_dir)
-    recs = latest_records(load_records(run_dir))
+    rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
+    recs = sorted(latest_records(load_records(run_dir)), key=lambda r: _request_order(r, rank))
     return pd.DataFrame({
         "model": pd.Series([manifest["model"]] * len(recs), dtype="str"),
         "item_id": pd.Series([r["item_id"] for r in recs], dtype="str"),
@@ -149,6 +151,14 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
         "rating": pd.Series([math.nan if r.get("rating") is None else float(r["rating"]) for r in recs],
                             dtype="float64"),
     })
+
+
+def _request_order(record: dict[str, Any], persona_rank: dict[str, int]) -> tuple:
+    persona = record.get("persona")
+    variant = record["variant"]
+    item = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in str(record["item_id"]).split("-"))
+    return (persona is not None, persona_rank.get(persona, len(persona_rank)), persona or "",
+            VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS), variant, item)
 
 
 class RunLog:
