@@ -73,13 +73,34 @@ def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int
 
                 summary, elapsed, cpu = asyncio.run(go())
             assert summary.rated == n, summary
+            bare = asyncio.run(bare_httpx(config.base_url + "/chat/completions", reqs, c))
             rate = n / elapsed
             bound = c / latency
-            rows.append((c, n, elapsed, rate, bound, rate / bound, cpu / n * 1e3))
+            rows.append((c, n, elapsed, rate, bound, rate / bound, cpu / n * 1e3, bare))
         return rows
     finally:
         server.terminate()
         server.wait(10)
+
+
+async def bare_httpx(url: str, reqs, c: int) -> float:
+    """Requests/s of bare httpx posts (same single-connection-client-per-slot layout, no parsing, no log)."""
+    import httpx
+
+    clients = [httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) for _ in range(c)]
+    queue: asyncio.Queue = asyncio.Queue()
+    for r in reqs:
+        queue.put_nowait({"model": "scripted", "messages": list(r.messages)})
+
+    async def worker(client):
+        while not queue.empty():
+            (await client.post(url, json=queue.get_nowait())).json()
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker(cl) for cl in clients))
+    elapsed = time.perf_counter() - t0
+    await asyncio.gather(*(cl.aclose() for cl in clients))
+    return len(reqs) / elapsed
 
 
 def bench_loglik(data, tmp: Path, repeats: int) -> list[tuple]:
@@ -127,10 +148,11 @@ def main() -> None:
         rows = bench_api(data, tmp, latency, [1, 8, 32, 64], per_level=40 if args.quick else 100)
         print(f"API throughput, local server with {latency * 1e3:.0f} ms latency (bound = concurrency / latency)")
         print(f"(machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end)")
-        print("| concurrency | requests | seconds | req/s | bound req/s | efficiency | client CPU ms/req |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
-        for c, n, el, rate, bound, eff, cpu in rows:
-            print(f"| {c} | {n} | {el:.2f} | {rate:.1f} | {bound:.0f} | {eff:.0%} | {cpu:.2f} |")
+        print("| concurrency | requests | seconds | req/s | bound req/s | efficiency | client CPU ms/req "
+              "| bare httpx req/s |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for c, n, el, rate, bound, eff, cpu, bare in rows:
+            print(f"| {c} | {n} | {el:.2f} | {rate:.1f} | {bound:.0f} | {eff:.0%} | {cpu:.2f} | {bare:.1f} |")
         lrows = bench_loglik(data, tmp, repeats=10 if args.quick else 30)
         print("\nLog-likelihood backend, ms per request (CPU, 1 thread)")
         print("| model (layers x hidden) | prompt tokens | shared prefix | 6 separate passes | speed-up |")
