@@ -269,3 +269,27 @@ def _http_date(seconds_from_now: float) -> str:
     import email.utils
 
     return email.utils.formatdate(time.time() + seconds_from_now, usegmt=True)
+
+
+def test_ctrl_c_exits_130_and_resume_completes(tmp_path, built_dataset):
+    out = tmp_path / "run"
+    with ChatServer(latency=0.05) as server:
+        args = ["run", "--dataset", str(built_dataset), "--model", "scripted", "--base-url", server.base_url,
+                "--variants", "v1", "--limit", "40", "--out", str(out), "--concurrency", "2", "--quiet"]
+        proc = subprocess.Popen([sys.executable, "-m", "valueportrait.cli.main", *args],
+                                env={**os.environ, "OPENAI_API_KEY": KEY}, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        log = out / "records.jsonl"
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (log.is_file() and log.read_bytes().count(b"\n") >= 8):
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=30)
+        assert proc.returncode == 130
+        assert output.decode().strip().endswith(
+            "Interrupted. Every finished request is saved; re-run the same command to resume.")
+        assert log.read_bytes().endswith(b"\n")  # no torn line after a clean interrupt
+        res = run_cli(args[1:])
+    assert res.exit_code == 0
+    assert Counter(r["item_id"] for r in load_records(out)) == Counter(
+        read_run_ratings(out)["item_id"].tolist()) and len(load_records(out)) == 40

@@ -1,9 +1,10 @@
 """Backend for any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, OpenRouter...).
 
-Requests are sent with :mod:`httpx` (async, one pooled client). Each request gets a per-attempt timeout and is
-retried, up to ``max_attempts`` attempts in all, on what is usually transient: HTTP 408 / 409 / 429 / 5xx,
-timeouts, connection and protocol errors, and 200 responses whose body is not the expected JSON. The wait
-before retry ``k`` (k = 1, 2, ...) is
+Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot). Each attempt
+has a deadline of ``timeout`` seconds (the whole exchange). A request is retried, up to ``max_attempts``
+attempts in all, on what is usually transient: HTTP 408 / 409 / 425 / 429 / 5xx, timeouts, connection and
+protocol errors, and 200 responses whose body is not the expected JSON. The wait before retry ``k``
+(k = 1, 2, ...) is
 
     ``d_k = min(backoff_max, backoff_base * 2**(k-1))``,  waited as ``d_k / 2 + U(0, d_k / 2)`` (jitter),
 
@@ -165,10 +166,11 @@ class OpenAIChatBackend:
     async def _attempt(self, request: Request) -> str:
         client = await self._idle.get()
         try:
-            resp = await client.post(self.url, json=self.body(request))
-        except httpx.TimeoutException as exc:
+            async with asyncio.timeout(self.config.timeout):  # the whole attempt, not only each read
+                resp = await client.post(self.url, json=self.body(request))
+        except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # connection, protocol, decoding errors
             raise _Retry(f"connection error: {type(exc).__name__}: {exc}") from None
         finally:
             self._idle.put_nowait(client)
