@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections import Counter
-from pathlib import Path
 
 import httpx
 import numpy as np
@@ -23,7 +20,7 @@ from chat_server import ChatServer, request_key, scripted_rating
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 from valueportrait.runner.openai_backend import backoff_delay, retry_after_seconds
-from valueportrait.runner.prompts import build_requests, parse_variants
+from valueportrait.runner.prompts import build_requests
 from valueportrait.runner.rundir import load_records, read_manifest, read_run_ratings
 
 KEY = "sk-test-SECRET-0123456789abcdef"

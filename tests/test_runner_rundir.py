@@ -10,7 +10,8 @@ import pytest
 
 from valueportrait.dataset import open_dataset
 from valueportrait.errors import OutputExistsError, RunError
-from valueportrait.runner.rundir import (MANIFEST, RECORDS, RunLog, export_upstream, latest_records, load_records,
+from valueportrait.runner.prompts import fingerprint
+from valueportrait.runner.rundir import (RECORDS, RunLog, export_upstream, latest_records, load_records,
                                          read_manifest, read_run_ratings)
 
 
@@ -105,7 +106,8 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
     data = open_dataset(built_dataset)
     run = tmp_path / "run"
     ids = data.items["item_id"].tolist()
-    with RunLog.open(run, manifest(model="my/model_v2", variants=["v1", "v2"])) as log:
+    fp = fingerprint(data.items, data.prompts)
+    with RunLog.open(run, manifest(model="my/model_v2", variants=["v1", "v2"], dataset_fingerprint=fp)) as log:
         for iid in ids:
             log.append(rec(iid, rating=4.0, raw="somewhat like me"))
         log.append(rec(ids[0], variant="v2", status="failed", rating=None, error="gave up"))
@@ -132,6 +134,11 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
     assert len(v2) == 1 and v2[0]["error"] == "gave up" and "numeric_response" not in v2[0]
     women = json.loads((tmp_path / "out" / "my-model-v2-women_v2_results.json").read_text())
     assert women[0]["parsed_response"] == "not like me at all" and women[0]["numeric_response"] == 1.0
+    other = tmp_path / "other"
+    with RunLog.open(other, manifest(dataset_fingerprint="0" * 64)) as log:
+        log.append(rec(ids[0]))
+    with pytest.raises(RunError, match="was run on another dataset content"):
+        export_upstream(other, tmp_path / "out2", data)
 
 
 def test_read_run_ratings_types(tmp_path):

@@ -268,10 +268,14 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
     backend's ``numeric_response`` is the expected rating (a float) and ``parsed_response`` the most likely phrase.
     ``data`` is the :class:`~valueportrait.dataset.ValuePortraitData` the run used (prompts are rebuilt from it).
     """
-    from .prompts import render_prompt
+    from .prompts import fingerprint, render_prompt
 
     items = data.items
     manifest = read_manifest(run_dir)
+    if manifest.get("dataset_fingerprint") not in (None, fingerprint(items, data.prompts)):
+        raise RunError(f"{run_dir} was run on another dataset content (fingerprint "
+                       f"{str(manifest['dataset_fingerprint'])[:12]}...); export it with the dataset it was run on "
+                       f"({manifest.get('dataset_source')}, version {manifest.get('dataset_version')})")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     by_id = items.set_index("item_id")
