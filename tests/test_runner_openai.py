@@ -290,3 +290,12 @@ def test_ctrl_c_exits_130_and_resume_completes(tmp_path, built_dataset):
     assert res.exit_code == 0
     assert Counter(r["item_id"] for r in load_records(out)) == Counter(
         read_run_ratings(out)["item_id"].tolist()) and len(load_records(out)) == 40
+
+
+def test_help_has_examples_and_command_is_registered():
+    res = CliRunner().invoke(cli, ["run", "--help"])
+    assert res.exit_code == 0
+    assert "Examples:" in res.output and "valueportrait run --dataset ./valueportrait --model gpt-4o-mini" in res.output
+    assert "--api-key-env NAME" in res.output and "--export-upstream DIR" in res.output
+    top = CliRunner().invoke(cli, ["--help"])
+    assert "run       Run a model (OpenAI-compatible API or local transformers) on the benchmark." in top.output
