@@ -298,4 +298,4 @@ def test_help_has_examples_and_command_is_registered():
     assert "Examples:" in res.output and "valueportrait run --dataset ./valueportrait --model gpt-4o-mini" in res.output
     assert "--api-key-env NAME" in res.output and "--export-upstream DIR" in res.output
     top = CliRunner().invoke(cli, ["--help"])
-    assert "run       Run a model (OpenAI-compatible API or local transformers) on the benchmark." in top.output
+    assert "Run a model (OpenAI-compatible API or local transformers) on" in " ".join(top.output.split())
