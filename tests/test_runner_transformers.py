@@ -139,3 +139,21 @@ def test_end_to_end_scored_portrait_local_model(tmp_path, plain_model, built_dat
         .groupby(["family", "dimension"])["r"].mean()
     got = portrait.set_index(["family", "dimension"])["raw_mean"].loc[expected.index]
     np.testing.assert_allclose(got.to_numpy(), expected.to_numpy(), atol=1e-12)
+
+
+def test_too_long_prompt_fails_the_request_and_bad_template_stops_the_run(chat_model, data):
+    backend = TransformersBackend(str(chat_model), device="cpu").load()
+    req = build_requests(data.items, data.prompts, variants=["v1"], limit=1)[0]
+    backend.model.config.max_position_embeddings = 50
+    out = backend.rate_sync(req)
+    assert out.status == "failed" and out.error.endswith("exceed the model's context of 50 tokens")
+    backend.model.config.max_position_embeddings = 8192
+    backend.tokenizer.chat_template = ("{% for m in messages %}{% if m['role'] == 'system' %}"
+                                       "{{ raise_exception('System role not supported') }}{% endif %}"
+                                       "{{ m['content'] }}{% endfor %}")
+    persona_req = build_requests(data.items, data.prompts, variants=["v1"], personas=[Persona("p", "a cook")],
+                                 limit=1)[0]
+    from valueportrait.runner.outcome import FatalBackendError
+
+    with pytest.raises(FatalBackendError, match="chat template rejected the messages.*System role not supported"):
+        backend.rate_sync(persona_req)

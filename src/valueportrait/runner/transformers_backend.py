@@ -30,7 +30,7 @@ import numpy as np
 from valueportrait.dimensions import LIKERT
 from valueportrait.errors import RunError
 
-from .outcome import Outcome
+from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
 #: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
@@ -171,11 +171,25 @@ class TransformersBackend:
                 out.append(float(logp[pos, torch.tensor(c, device=self.device)].sum()))
         return np.array(out, dtype=np.float64)
 
+    def max_length(self) -> int | None:
+        """The model's context length (``max_position_embeddings``), if its config says."""
+        return getattr(getattr(self.model, "config", None), "max_position_embeddings", None)
+
     def rate_sync(self, request: Request) -> Outcome:
         start = time.perf_counter()
         try:
+            n_tokens = len(self.context_ids(request.messages)) + max(len(c) for c in self.phrase_ids())
+        except Exception as exc:  # the chat template refused the messages: every request would fail alike
+            raise FatalBackendError(
+                f"the tokenizer's chat template rejected the messages ({type(exc).__name__}: {str(exc)[:200]}); "
+                "a persona needs a template that accepts a system message") from None
+        limit = self.max_length()
+        if limit is not None and n_tokens > limit:
+            return Outcome("failed", error=f"prompt + answer of {n_tokens} tokens exceed the model's context of "
+                                           f"{limit} tokens", latency_s=time.perf_counter() - start)
+        try:
             ll = self.loglikelihoods(request.messages)
-        except RuntimeError as exc:  # e.g. out of memory or a prompt longer than the model's context
+        except (RuntimeError, IndexError) as exc:  # e.g. out of memory
             return Outcome("failed", error=f"{type(exc).__name__}: {str(exc)[:300]}",
                            latency_s=time.perf_counter() - start)
         if not np.all(np.isfinite(ll)):
