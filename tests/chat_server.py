@@ -5,7 +5,9 @@ Answers are scripted: by default the Likert phrase of rating ``scripted_rating(u
 function of the prompt, so a test knows the rating each request must end with. ``fault(key, attempt)`` may
 inject, per request attempt: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slow"`` (answer after
 ``slow_s``, longer than the client's timeout), ``"malformed"`` (200 with a broken JSON body), ``"drop"``
-(connection closed without an answer), ``"garbage"`` (a 200 answer with no Likert phrase) or ``"401"``
+(connection closed without an answer), ``"close"`` (an answer with ``Connection: close``, then closed),
+``"idle-close"`` (an answer, then the connection closed after 0.1 s idle, as a keep-alive timeout does),
+``"garbage"`` (a 200 answer with no Likert phrase) or ``"401"``
 (a bad key, echoed back in the message as OpenAI does).
 """
 
@@ -56,6 +58,10 @@ class ChatServer:
     attempts: Counter = field(default_factory=Counter)
     in_flight: int = 0
     max_in_flight: int = 0
+    connections: int = 0
+    _writers: set = field(default_factory=set)
+    _tasks: set = field(default_factory=set)
+    _idle_close: set = field(default_factory=set)
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> str:
@@ -83,6 +89,12 @@ class ChatServer:
     def stop(self) -> None:
         async def close():
             self._server.close()
+            for w in list(self._writers):
+                w.close()
+            tasks = list(self._tasks)
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await self._server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
@@ -98,9 +110,19 @@ class ChatServer:
 
     # -- HTTP ------------------------------------------------------------------------------------------------
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.connections += 1
+        self._writers.add(writer)
+        self._tasks.add(asyncio.current_task())
         try:
             while True:
-                head = await reader.readuntil(b"\r\n\r\n")
+                if writer in self._idle_close:
+                    self._idle_close.discard(writer)
+                    try:
+                        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 0.1)
+                    except TimeoutError:
+                        break
+                else:
+                    head = await reader.readuntil(b"\r\n\r\n")
                 lines = head.decode("latin-1").split("\r\n")
                 method, path, _ = lines[0].split(" ", 2)
                 headers = {k.strip().lower(): v.strip() for k, v in
@@ -112,6 +134,8 @@ class ChatServer:
         except (asyncio.IncompleteReadError, ConnectionError, asyncio.LimitOverrunError):
             pass
         finally:
+            self._writers.discard(writer)
+            self._tasks.discard(asyncio.current_task())
             writer.close()
 
     def _send(self, writer, status: int, payload: bytes, extra: dict[str, str] | None = None) -> None:
@@ -155,6 +179,15 @@ class ChatServer:
                 self._send(writer, 200, b'{"id": "x", "choices": [{"message": {"content": "like m')
             elif fault == "drop":
                 return False
+            elif fault == "close":  # answer with "Connection: close", then close
+                self._send(writer, 200, self._completion(req, self.answer(req["messages"])), {"Connection": "close"})
+                await writer.drain()
+                return False
+            elif fault == "idle-close":  # answer; close the connection if idle for 0.1 s (a keep-alive timeout)
+                self._send(writer, 200, self._completion(req, self.answer(req["messages"])))
+                await writer.drain()
+                self._idle_close.add(writer)
+                return True
             elif fault == "garbage":
                 self._send(writer, 200, self._completion(req, "As an AI, I don't have thoughts of my own."))
             else:

@@ -1,6 +1,7 @@
 """Backend for any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, OpenRouter...).
 
-Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot). Each attempt
+Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot, over the lean
+HTTP/1.1 transport of :mod:`.h11_transport` unless a proxy is configured). Each attempt
 has a deadline of ``timeout`` seconds (the whole exchange). A request is retried, up to ``max_attempts``
 attempts in all, on what is usually transient: HTTP 408 / 409 / 425 / 429 / 5xx, timeouts, connection and
 protocol errors, and 200 responses whose body is not the expected JSON. The wait before retry ``k``
@@ -28,6 +29,7 @@ from datetime import datetime, timezone
 import httpx
 
 from .answers import parse_answer
+from .h11_transport import H11Transport, proxy_for
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
@@ -52,6 +54,8 @@ class OpenAIConfig:
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
     concurrency: int = 8
+    #: Use the lean h11 transport (unless a proxy applies); False: httpx's own transport.
+    fast_http: bool = True
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
@@ -104,15 +108,19 @@ class OpenAIChatBackend:
 
     async def __aenter__(self) -> "OpenAIChatBackend":
         # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
-        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not.
+        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not. Each
+        # client talks through the lean h11 transport (see h11_transport.py) unless a proxy is configured.
         headers = {"Content-Type": "application/json"}
         if self.config.api_key:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         self._idle = asyncio.Queue()
         ssl_context = httpx.create_ssl_context()  # loading the CA bundle once, not once per client (~40 ms each)
+        lean = self.config.fast_http and proxy_for(self.url) is None
         for _ in range(max(1, self.config.concurrency)):
+            transport = H11Transport(ssl_context, connect_timeout=self.config.timeout) if lean else None
             client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
-                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
+                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                                       transport=transport)
             self._clients.append(client)
             self._idle.put_nowait(client)
         return self
