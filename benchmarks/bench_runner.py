@@ -46,7 +46,7 @@ def dataset_folder(args, tmp: Path) -> Path:
     return out
 
 
-def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int) -> list[tuple]:
+def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int, rounds: int) -> list[tuple]:
     from valueportrait.runner.execute import run_requests
     from valueportrait.runner.openai_backend import OpenAIChatBackend, OpenAIConfig
     from valueportrait.runner.prompts import build_requests
@@ -57,10 +57,11 @@ def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int
                                "--latency", str(latency)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         server.stdout.readline()  # "serving ..."
-        all_reqs = build_requests(data.items, data.prompts, variants=["v1", "v2", "v3"])
+        all_reqs = build_requests(data.items, data.prompts, variants=["v1", "v1_reversed", "v2", "v2_reversed", "v3",
+                                                                     "v3_reversed"])
         rows = []
         for c in levels:
-            n = max(per_level, 20 * c)
+            n = min(len(all_reqs), max(per_level, rounds * c))  # `rounds` latencies' worth at full concurrency
             reqs = all_reqs[:n]
             config = OpenAIConfig(model="scripted", base_url=f"http://127.0.0.1:{port}/v1", api_key="bench",
                                   concurrency=c, timeout=30)
@@ -84,7 +85,8 @@ def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int
 
 
 async def bare_httpx(url: str, reqs, c: int) -> float:
-    """Requests/s of bare httpx posts (same single-connection-client-per-slot layout, no parsing, no log)."""
+    """Requests/s of bare httpx posts through httpx's default transport (one single-connection client per slot,
+    no parsing, no log): what the runner would reach without the h11 transport."""
     import httpx
 
     clients = [httpx.AsyncClient(limits=httpx.Limits(max_connections=1)) for _ in range(c)]
@@ -138,6 +140,7 @@ def main() -> None:
     ap.add_argument("--raw", help="upstream release (default $VALUEPORTRAIT_RAW or ../shared/upstream)")
     ap.add_argument("--dataset", help="an already built dataset folder")
     ap.add_argument("--quick", action="store_true", help="fewer requests")
+    ap.add_argument("--api-only", action="store_true", help="skip the log-likelihood benchmark")
     args = ap.parse_args()
     from valueportrait.dataset import open_dataset
 
@@ -145,14 +148,17 @@ def main() -> None:
         tmp = Path(t)
         data = open_dataset(dataset_folder(args, tmp))
         latency = 0.05
-        rows = bench_api(data, tmp, latency, [1, 8, 32, 64], per_level=40 if args.quick else 100)
+        rows = bench_api(data, tmp, latency, [1, 8, 32, 64], per_level=40 if args.quick else 100,
+                         rounds=20 if args.quick else 50)
         print(f"API throughput, local server with {latency * 1e3:.0f} ms latency (bound = concurrency / latency)")
         print(f"(machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end)")
         print("| concurrency | requests | seconds | req/s | bound req/s | efficiency | client CPU ms/req "
-              "| bare httpx req/s |")
+              "| bare httpx (default transport) req/s |")
         print("|---:|---:|---:|---:|---:|---:|---:|---:|")
         for c, n, el, rate, bound, eff, cpu, bare in rows:
             print(f"| {c} | {n} | {el:.2f} | {rate:.1f} | {bound:.0f} | {eff:.0%} | {cpu:.2f} | {bare:.1f} |")
+        if args.api_only:
+            return
         lrows = bench_loglik(data, tmp, repeats=10 if args.quick else 30)
         print("\nLog-likelihood backend, ms per request (CPU, 1 thread)")
         print("| model (layers x hidden) | prompt tokens | shared prefix | 6 separate passes | speed-up |")
