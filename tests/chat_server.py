@@ -7,13 +7,15 @@ inject, per request attempt: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slo
 ``slow_s``, longer than the client's timeout), ``"malformed"`` (200 with a broken JSON body), ``"drop"``
 (connection closed without an answer), ``"close"`` (an answer with ``Connection: close``, then closed),
 ``"idle-close"`` (an answer, then the connection closed after 0.1 s idle, as a keep-alive timeout does),
-``"garbage"`` (a 200 answer with no Likert phrase) or ``"401"``
+``"chunked"`` / ``"gzip"`` (a
+valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`` (a 200 answer with no Likert phrase) or ``"401"``
 (a bad key, echoed back in the message as OpenAI does).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import json
 import threading
@@ -54,6 +56,7 @@ class ChatServer:
     answer: Callable[[list[dict]], str] = lambda messages: PHRASE_OF[scripted_rating(messages)]
     host: str = "127.0.0.1"
     port: int = 0
+    ssl_context: object = None  # an ssl.SSLContext to serve https
     events: list[Event] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
     in_flight: int = 0
@@ -72,7 +75,7 @@ class ChatServer:
         def serve():
             asyncio.set_event_loop(self._loop)
             self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._handle, self.host, self.port, backlog=1024))
+                asyncio.start_server(self._handle, self.host, self.port, backlog=1024, ssl=self.ssl_context))
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
@@ -84,7 +87,7 @@ class ChatServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/v1"
+        return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}/v1"
 
     def stop(self) -> None:
         async def close():
@@ -188,6 +191,15 @@ class ChatServer:
                 await writer.drain()
                 self._idle_close.add(writer)
                 return True
+            elif fault == "chunked":  # the answer in chunked transfer encoding
+                body = self._completion(req, self.answer(req["messages"]))
+                half = len(body) // 2
+                chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:half], body[half:])) + b"0\r\n\r\n"
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             + chunks)
+            elif fault == "gzip":  # the answer gzip-compressed (Content-Encoding: gzip)
+                body = gzip.compress(self._completion(req, self.answer(req["messages"])))
+                self._send(writer, 200, body, {"Content-Encoding": "gzip"})
             elif fault == "garbage":
                 self._send(writer, 200, self._completion(req, "As an AI, I don't have thoughts of my own."))
             else:

@@ -25,16 +25,16 @@ def _pick(key: str) -> float:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 16 ** 8
 
 
-async def _rate_all(base_url, reqs, *, fast_http, concurrency=4):
+async def _rate_all(base_url, reqs, *, fast_http, concurrency=4, ssl_context=None):
     config = OpenAIConfig(model="scripted", base_url=base_url, api_key="k", concurrency=concurrency, timeout=0.5,
-                          max_attempts=3, backoff_base=0.01, fast_http=fast_http)
+                          max_attempts=3, backoff_base=0.01, fast_http=fast_http, ssl_context=ssl_context)
     async with OpenAIChatBackend(config) as backend:
         return await asyncio.gather(*(backend.rate(r) for r in reqs))
 
 
 @pytest.mark.parametrize("fast_http", [True, False])
 def test_both_transports_same_outcomes_under_faults(requests_, fast_http):
-    kinds = ["500", "malformed", "drop", "close", "slow", None, None, None]
+    kinds = ["500", "malformed", "drop", "close", "slow", "chunked", "gzip", None, None, None]
 
     def fault(key, attempt):
         return kinds[int(_pick(f"{key}:{attempt}") * len(kinds))] if attempt == 1 else None
@@ -45,7 +45,7 @@ def test_both_transports_same_outcomes_under_faults(requests_, fast_http):
         assert out.status == "rated" and out.rating == scripted_rating(list(req.messages)), out
     # every attempt is accounted for: a connection the server closed after answering ("close") is not reused
     assert sum(o.attempts for o in outcomes) == sum(server.attempts.values())
-    assert {e.outcome for e in server.events} >= {"500", "malformed", "drop", "close", "slow"}
+    assert {e.outcome for e in server.events} >= {"500", "malformed", "drop", "close", "slow", "chunked", "gzip"}
 
 
 def test_keep_alive_reuses_one_connection_per_slot(requests_):
@@ -70,6 +70,35 @@ def test_connection_closed_while_idle_is_not_reused(requests_):
 
         outcomes = asyncio.run(go())
     assert [o.status for o in outcomes] == ["rated"] * 3 and server.connections == 3
+
+
+@pytest.mark.parametrize("fast_http", [True, False])
+def test_https_with_a_local_certificate(tmp_path, requests_, fast_http):
+    import shutil
+    import ssl
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a test certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out",
+                    str(cert), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"],
+                   check=True, capture_output=True)
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_ctx.load_cert_chain(cert, key)
+    with ChatServer(ssl_context=server_ctx) as server:
+        assert server.base_url.startswith("https://")
+
+        async def go(verify):
+            return await _rate_all(server.base_url, requests_[:4], fast_http=fast_http, concurrency=2,
+                                   ssl_context=verify)
+
+        trusted = ssl.create_default_context(cafile=str(cert))
+        outcomes = asyncio.run(go(trusted))
+        assert [o.status for o in outcomes] == ["rated"] * 4
+        untrusted = asyncio.run(go(ssl.create_default_context()))  # the self-signed certificate is refused
+        assert {o.status for o in untrusted} == {"failed"}
+        assert "CERTIFICATE_VERIFY_FAILED" in untrusted[0].error or "certificate verify failed" in untrusted[0].error
 
 
 def test_connect_error_and_unsupported_scheme():

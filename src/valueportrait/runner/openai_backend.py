@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -56,6 +57,8 @@ class OpenAIConfig:
     concurrency: int = 8
     #: Use the lean h11 transport (unless a proxy applies); False: httpx's own transport.
     fast_http: bool = True
+    #: TLS settings for https (e.g. a private CA); default: httpx's (certifi, SSL_CERT_FILE / SSL_CERT_DIR).
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
@@ -114,7 +117,8 @@ class OpenAIChatBackend:
         if self.config.api_key:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         self._idle = asyncio.Queue()
-        ssl_context = httpx.create_ssl_context()  # loading the CA bundle once, not once per client (~40 ms each)
+        # one SSL context for all clients: loading the CA bundle costs ~40 ms each time
+        ssl_context = self.config.ssl_context or httpx.create_ssl_context()
         lean = self.config.fast_http and proxy_for(self.url) is None
         for _ in range(max(1, self.config.concurrency)):
             transport = H11Transport(ssl_context, connect_timeout=self.config.timeout) if lean else None
