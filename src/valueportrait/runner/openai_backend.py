@@ -10,8 +10,9 @@ protocol errors, and 200 responses whose body is not the expected JSON. The wait
     ``d_k = min(backoff_max, backoff_base * 2**(k-1))``,  waited as ``d_k / 2 + U(0, d_k / 2)`` (jitter),
 
 unless the server sent ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``: then that long (capped
-at ``retry_after_max``). Other 4xx answers fail the request at once; 401 / 403 / 404 stop the whole run
-(:class:`FatalBackendError`: a bad key, an unknown model or a wrong URL fail every request alike).
+at ``retry_after_max``). Other 4xx answers fail the request at once; 401 / 403 / 404 and an untrusted TLS
+certificate stop the whole run (:class:`FatalBackendError`: a bad key, an unknown model, a wrong URL or a
+certificate fail every request alike).
 
 The API key is sent in the ``Authorization`` header only. It is never logged or stored, and any echo of it in
 a server's error message is replaced by ``***`` before the message is kept.
@@ -182,6 +183,9 @@ class OpenAIChatBackend:
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
         except httpx.RequestError as exc:  # connection, protocol, decoding errors
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # retrying cannot help, and every request would hit it
+                raise FatalBackendError(f"the TLS certificate of {self.url} is not trusted ({exc}); for a private "
+                                        "CA set SSL_CERT_FILE to its certificate bundle") from None
             raise _Retry(f"connection error: {type(exc).__name__}: {exc}") from None
         finally:
             self._idle.put_nowait(client)
