@@ -1,0 +1,100 @@
+"""``valueportrait run``: rate the benchmark's items with a model, into a resumable run directory."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from valueportrait.errors import InputError, RunError
+
+#: Exit status when the run ended with failed requests (re-running the command retries them).
+EXIT_INCOMPLETE = 3
+
+
+@click.command("run")
+@click.option("--dataset", "dataset", required=True, metavar="DS",
+              help="Built dataset folder (valueportrait build) or Hub dataset repo id.")
+@click.option("--revision", default=None, help="Hub revision (tag, branch, commit) of --dataset.")
+@click.option("--model", required=True, metavar="NAME",
+              help="Model name for the API, or a transformers model id / folder.")
+@click.option("--backend", type=click.Choice(["openai", "transformers"]), default="openai", show_default=True,
+              help="openai: any OpenAI-compatible chat-completions endpoint; transformers: a local causal LM "
+                   "scored by the likelihood of each answer phrase.")
+@click.option("--base-url", default=None, metavar="URL",
+              help="Endpoint base URL, e.g. http://localhost:8000/v1 (vLLM). Default: the OpenAI API.")
+@click.option("--variants", default="all", show_default=True, metavar="all|v1,v2_reversed,...",
+              help="Prompt variants to run.")
+@click.option("--persona", default=None, metavar="TEXT",
+              help="Answer as this persona (a system message; the text is also its label).")
+@click.option("--personas", "personas_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Several personas: .jsonl / .json / .csv with fields label and text.")
+@click.option("--out", default=None, metavar="RUN_DIR", help="Run directory. Default: runs/<model label>.")
+@click.option("--label", default=None, help="Model name stored with the ratings. Default: last part of --model.")
+@click.option("--concurrency", type=click.IntRange(1, 1024), default=8, show_default=True,
+              help="Requests in flight at once (openai backend).")
+@click.option("--temperature", type=float, default=0.0, show_default=True)
+@click.option("--max-tokens", type=click.IntRange(1), default=64, show_default=True)
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--limit", type=click.IntRange(1), default=None, metavar="N",
+              help="Only the first N items (a smoke test). Resuming with a larger N extends the run.")
+@click.option("--timeout", type=click.FloatRange(0.001), default=60.0, show_default=True,
+              help="Seconds per attempt (openai backend).")
+@click.option("--max-attempts", type=click.IntRange(1, 50), default=6, show_default=True,
+              help="Attempts per request before it is recorded as failed (openai backend).")
+@click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
+              help="Environment variable holding the API key (never logged or written).")
+@click.option("--device", default=None, help="torch device for the transformers backend (default: cuda if any).")
+@click.option("--export-upstream", "export_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Also write upstream's <model>_<variant>_results.json files to DIR.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
+        temperature, max_tokens, seed, limit, timeout, max_attempts, api_key_env, device, export_dir, quiet):
+    """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
+
+    Each item is asked under each prompt variant (and persona); every finished request is appended to
+    RUN_DIR/records.jsonl at once. Re-running the same command resumes: done requests are skipped, failed
+    ones are tried again. A run directory refuses a command with other parameters. Exit status: 0 when every
+    request is done, 3 when some failed, 1 on an error, 130 when interrupted.
+
+    \b
+    Examples:
+      export OPENAI_API_KEY=...
+      valueportrait run --dataset ./valueportrait --model gpt-4o-mini --out runs/gpt-4o-mini
+      valueportrait run --dataset ./valueportrait --model llama3.1 --base-url http://localhost:11434/v1 \\
+          --variants v1,v1_reversed --personas personas.jsonl
+      valueportrait run --dataset ./valueportrait --model Qwen/Qwen2.5-0.5B-Instruct --backend transformers
+      valueportrait score runs/gpt-4o-mini
+    """
+    from valueportrait.runner.execute import RunSpec, run_benchmark
+    from valueportrait.runner.prompts import Persona, load_personas, parse_variants
+
+    if persona is not None and personas_file is not None:
+        raise InputError("give either --persona TEXT or --personas FILE, not both")
+    personas = load_personas(personas_file) if personas_file else \
+        [Persona(persona.strip(), persona.strip())] if persona and persona.strip() else []
+    api_key = os.environ.get(api_key_env) or None
+    if backend == "openai" and base_url is None and api_key is None:
+        raise RunError(f"the OpenAI API needs a key: set the environment variable {api_key_env} (or name another "
+                       "one with --api-key-env), or point --base-url at a local server.")
+    spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, out=out, label=label,
+                   base_url=base_url, variants=parse_variants(variants), personas=personas,
+                   concurrency=concurrency, temperature=temperature, max_tokens=max_tokens, seed=seed, limit=limit,
+                   timeout=timeout, max_attempts=max_attempts, device=device)
+    try:
+        summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo)
+    except KeyboardInterrupt:
+        click.echo("Interrupted. Every finished request is saved; re-run the same command to resume.", err=True)
+        raise SystemExit(130) from None
+    click.echo(f"Run directory: {run_dir}")
+    for line in summary.lines():
+        click.echo(line)
+    if export_dir:
+        from valueportrait.dataset import open_dataset
+        from valueportrait.runner.rundir import export_upstream
+
+        files = export_upstream(run_dir, export_dir, open_dataset(dataset, revision=revision))
+        click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
+    click.echo(f"Next: valueportrait score {run_dir}")
+    if summary.remaining:
+        raise SystemExit(EXIT_INCOMPLETE)

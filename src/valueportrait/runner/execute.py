@@ -1,0 +1,230 @@
+"""Run a backend over the requests of a run: bounded concurrency, a durable log, a progress bar, a summary.
+
+:func:`run_requests` is the engine (any backend with ``async rate(request) -> Outcome``);
+:func:`run_benchmark` is what the ``run`` command calls: open the dataset, build the requests, open or resume
+the run directory, pick the backend, run, summarise.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+from urllib.parse import urlsplit, urlunsplit
+
+from valueportrait.dimensions import VARIANTS
+from valueportrait.errors import RunError
+
+from .outcome import FatalBackendError, Outcome
+from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerprint
+from .rundir import FORMAT, FORMAT_VERSION, RunLog, now
+
+
+@dataclass
+class RunSummary:
+    """Counts of one invocation. ``already_done`` were skipped (resume); the others were sent now."""
+
+    total: int
+    already_done: int = 0
+    rated: int = 0
+    unparseable: int = 0
+    failed: int = 0
+    retried: int = 0
+    elapsed_s: float = 0.0
+    repaired_bytes: int = 0
+
+    @property
+    def sent(self) -> int:
+        return self.rated + self.unparseable + self.failed
+
+    @property
+    def remaining(self) -> int:
+        return self.total - self.already_done - self.rated - self.unparseable
+
+    def lines(self) -> list[str]:
+        rate = self.sent / self.elapsed_s if self.elapsed_s > 0 else 0.0
+        out = [f"Requests: {self.total} in the run; {self.already_done} already done, {self.sent} sent now "
+               f"in {self.elapsed_s:.1f} s ({rate:.1f}/s)",
+               f"Done: {self.rated} rated, {self.unparseable} unparseable; failed: {self.failed} "
+               f"(retries: {self.retried})"]
+        if self.remaining:
+            out.append(f"Not done: {self.remaining} (failed requests are tried again when you re-run the command)")
+        return out
+
+
+async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *, concurrency: int = 8,
+                       progress: bool = True, desc: str = "rating") -> RunSummary:
+    """Send every request not yet done in ``log`` through ``backend``, ``concurrency`` at a time.
+
+    Each outcome is appended to the log (flushed + fsynced, in a writer thread so the event loop keeps going)
+    before the request counts as done. A :class:`FatalBackendError` cancels the rest and raises
+    :class:`RunError`; records already written stay.
+    """
+    from tqdm.auto import tqdm
+
+    pending = [r for r in requests if r.key not in log.done]
+    summary = RunSummary(total=len(requests), already_done=len(requests) - len(pending),
+                         repaired_bytes=log.repaired_bytes)
+    queue: asyncio.Queue[Request] = asyncio.Queue()
+    for r in pending:
+        queue.put_nowait(r)
+    loop = asyncio.get_running_loop()
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="valueportrait-log")
+    bar = tqdm(total=len(requests), initial=summary.already_done, desc=desc, unit="req", disable=not progress,
+               dynamic_ncols=True, file=sys.stderr)
+    start = time.perf_counter()
+
+    async def worker() -> None:
+        while True:
+            try:
+                request = queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            outcome: Outcome = await backend.rate(request)
+            await loop.run_in_executor(writer, log.append, outcome.record(request))
+            setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
+            summary.retried += max(0, outcome.attempts - 1)
+            bar.update(1)
+            bar.set_postfix(failed=summary.failed, unparseable=summary.unparseable, retries=summary.retried,
+                            refresh=False)
+
+    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(pending))))]
+    try:
+        await asyncio.gather(*tasks)
+    except FatalBackendError as exc:
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise RunError(f"the backend refused the run: {exc}. Nothing was recorded for the requests in flight; "
+                       "fix the problem and re-run the same command to resume.") from None
+    finally:
+        for t in tasks:
+            t.cancel()
+        writer.shutdown(wait=True)
+        summary.elapsed_s = time.perf_counter() - start
+        bar.close()
+    return summary
+
+
+@dataclass
+class RunSpec:
+    """Everything the ``run`` command takes (see ``valueportrait run --help``)."""
+
+    dataset: str
+    model: str
+    backend: str = "openai"
+    out: str | None = None
+    label: str | None = None
+    base_url: str | None = None
+    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
+    personas: list[Persona] = field(default_factory=list)
+    persona_template: str = PERSONA_TEMPLATE
+    concurrency: int = 8
+    temperature: float = 0.0
+    max_tokens: int = 64
+    seed: int | None = 42
+    limit: int | None = None
+    timeout: float = 60.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    device: str | None = None
+    revision: str | None = None
+
+    @property
+    def model_label(self) -> str:
+        """The ``model`` stored with every rating: ``--label``, else the last part of the model name or path."""
+        return self.label or self.model.rstrip("/").split("/")[-1]
+
+    def run_dir(self) -> Path:
+        if self.out:
+            return Path(self.out)
+        from .rundir import _safe_name
+
+        return Path("runs") / _safe_name(self.model_label)
+
+
+def public_url(url: str | None) -> str | None:
+    """A base URL without user info, query or fragment (where credentials sometimes hide)."""
+    if not url:
+        return url
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = host + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[str, Any]:
+    from valueportrait import __version__
+
+    generation = spec.backend == "openai"
+    return {
+        "format": FORMAT, "format_version": FORMAT_VERSION,
+        "model": spec.model_label, "model_name": spec.model, "backend": spec.backend,
+        "base_url": public_url(spec.base_url) if generation else None,
+        "temperature": spec.temperature if generation else None,
+        "max_tokens": spec.max_tokens if generation else None,
+        "seed": spec.seed if generation else None,
+        "variants": list(spec.variants),
+        "personas": [{"label": p.label, "text": p.text} for p in spec.personas],
+        "persona_template": spec.persona_template if spec.personas else None,
+        "scoring": scoring,
+        "dataset_source": str(spec.dataset), "dataset_revision": spec.revision,
+        "dataset_version": data.build_info.get("dataset_version"),
+        "dataset_fingerprint": fp,
+        "dataset_selection": data.build_info.get("selection"),
+        "package_version": __version__,
+        "sessions": [{"started_at": now(), "package_version": __version__, "concurrency": spec.concurrency,
+                      "limit": spec.limit, "timeout": spec.timeout if generation else None,
+                      "max_attempts": spec.max_attempts if generation else None}],
+    }
+
+
+def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool = True,
+                  echo: Callable[[str], None] = print) -> tuple[RunSummary, Path]:
+    """Open the dataset, build the requests, open or resume the run directory and rate what is not done yet."""
+    from valueportrait.dataset import open_dataset
+
+    if spec.backend not in ("openai", "transformers"):
+        raise RunError(f"unknown backend {spec.backend!r}; expected 'openai' or 'transformers'")
+    if spec.limit is not None and spec.limit < 1:
+        raise RunError(f"--limit must be at least 1, got {spec.limit}")
+    data = open_dataset(spec.dataset, revision=spec.revision)
+    requests = build_requests(data.items, data.prompts, variants=spec.variants,
+                              personas=spec.personas or [None], limit=spec.limit,
+                              persona_template=spec.persona_template)
+    fp = fingerprint(data.items, data.prompts)
+    if spec.backend == "openai":
+        from .openai_backend import DEFAULT_BASE_URL, OpenAIChatBackend, OpenAIConfig
+
+        config = OpenAIConfig(model=spec.model, base_url=spec.base_url or DEFAULT_BASE_URL, api_key=api_key,
+                              temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed,
+                              timeout=spec.timeout, max_attempts=spec.max_attempts, backoff_base=spec.backoff_base,
+                              concurrency=spec.concurrency)
+        backend = OpenAIChatBackend(config)
+        scoring = "generation+parse"
+        concurrency = spec.concurrency
+    else:
+        from .transformers_backend import SCORING, TransformersBackend
+
+        backend = TransformersBackend(spec.model, device=spec.device)
+        scoring = SCORING
+        concurrency = 1
+    run_dir = spec.run_dir()
+    manifest = make_manifest(spec, data, fp, scoring=scoring)
+    with RunLog.open(run_dir, manifest) as log:
+        if log.repaired_bytes:
+            echo(f"Repaired the run log: cut a torn last line ({log.repaired_bytes} bytes) left by an interrupted run.")
+        if log.records_before:
+            echo(f"Resuming {run_dir}: {len(log.done)} requests already done.")
+
+        async def go() -> RunSummary:
+            async with backend:
+                return await run_requests(backend, requests, log, concurrency=concurrency, progress=progress,
+                                          desc=spec.model_label)
+
+        summary = asyncio.run(go())
+    return summary, run_dir

@@ -1,0 +1,221 @@
+"""Backend for any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, OpenRouter...).
+
+Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot, over the lean
+HTTP/1.1 transport of :mod:`.h11_transport` unless a proxy is configured). Each attempt
+has a deadline of ``timeout`` seconds (the whole exchange). A request is retried, up to ``max_attempts``
+attempts in all, on what is usually transient: HTTP 408 / 409 / 425 / 429 / 5xx, timeouts, connection and
+protocol errors, and 200 responses whose body is not the expected JSON. The wait before retry ``k``
+(k = 1, 2, ...) is
+
+    ``d_k = min(backoff_max, backoff_base * 2**(k-1))``,  waited as ``d_k / 2 + U(0, d_k / 2)`` (jitter),
+
+unless the server sent ``Retry-After`` (seconds or an HTTP date) or ``retry-after-ms``: then that long (capped
+at ``retry_after_max``). Other 4xx answers fail the request at once; 401 / 403 / 404 and an untrusted TLS
+certificate stop the whole run (:class:`FatalBackendError`: a bad key, an unknown model, a wrong URL or a
+certificate fail every request alike).
+
+The API key is sent in the ``Authorization`` header only. It is never logged or stored, and any echo of it in
+a server's error message is replaced by ``***`` before the message is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import ssl
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+import httpx
+
+from .answers import parse_answer
+from .h11_transport import H11Transport, proxy_for
+from .outcome import FatalBackendError, Outcome
+from .prompts import Request
+
+DEFAULT_BASE_URL = "https://api.openai.com/v1"
+RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+FATAL_STATUS = frozenset({401, 403, 404})
+
+
+@dataclass
+class OpenAIConfig:
+    """Settings of the chat-completions backend (the key is kept out of ``repr``)."""
+
+    model: str
+    base_url: str = DEFAULT_BASE_URL
+    api_key: str | None = field(default=None, repr=False)
+    temperature: float = 0.0
+    max_tokens: int = 64
+    seed: int | None = 42
+    timeout: float = 60.0
+    max_attempts: int = 6
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 120.0
+    concurrency: int = 8
+    #: Use the lean h11 transport (unless a proxy applies); False: httpx's own transport.
+    fast_http: bool = True
+    #: TLS settings for https (e.g. a private CA); default: httpx's (certifi, SSL_CERT_FILE / SSL_CERT_DIR).
+    ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+
+
+def retry_after_seconds(headers: httpx.Headers) -> float | None:
+    """Seconds asked for by ``retry-after-ms`` or ``Retry-After`` (delta-seconds or HTTP date), else None."""
+    ms = headers.get("retry-after-ms")
+    if ms:
+        try:
+            return max(0.0, float(ms) / 1000.0)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
+    """Wait before retry number ``attempt`` (1-based): exponential, capped, with equal jitter."""
+    d = min(cap, base * 2 ** (attempt - 1))
+    return d / 2 + rng.uniform(0, d / 2)
+
+
+class _Retry(Exception):
+    def __init__(self, message: str, wait: float | None = None):
+        super().__init__(message)
+        self.wait = wait
+
+
+class OpenAIChatBackend:
+    """Rates requests through ``POST {base_url}/chat/completions``. Use as an async context manager."""
+
+    kind = "openai"
+
+    def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
+        self.config = config
+        self._rng = rng or random.Random()
+        self._clients: list[httpx.AsyncClient] = []
+        self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
+        self.url = config.base_url.rstrip("/") + "/chat/completions"
+
+    async def __aenter__(self) -> "OpenAIChatBackend":
+        # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
+        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not. Each
+        # client talks through the lean h11 transport (see h11_transport.py) unless a proxy is configured.
+        headers = {"Content-Type": "application/json"}
+        if self.config.api_key:
+            headers["Authorization"] = f"Bearer {self.config.api_key}"
+        self._idle = asyncio.Queue()
+        # one SSL context for all clients: loading the CA bundle costs ~40 ms each time
+        ssl_context = self.config.ssl_context or httpx.create_ssl_context()
+        lean = self.config.fast_http and proxy_for(self.url) is None
+        for _ in range(max(1, self.config.concurrency)):
+            transport = H11Transport(ssl_context, connect_timeout=self.config.timeout) if lean else None
+            client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
+                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                                       transport=transport)
+            self._clients.append(client)
+            self._idle.put_nowait(client)
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        clients, self._clients, self._idle = self._clients, [], None
+        await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
+
+    def redact(self, text: str | None) -> str | None:
+        """``text`` with any occurrence of the API key replaced by ``***``."""
+        key = self.config.api_key
+        if text is None or not key:
+            return text
+        return text.replace(key, "***")
+
+    def body(self, request: Request) -> dict:
+        body = {"model": self.config.model, "messages": list(request.messages),
+                "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
+        if self.config.seed is not None:
+            body["seed"] = self.config.seed
+        return body
+
+    async def rate(self, request: Request) -> Outcome:
+        """Send one request with retries; never raises for a per-request failure (it returns ``failed``)."""
+        assert self._idle is not None, "use `async with OpenAIChatBackend(...)`"
+        cfg = self.config
+        start = time.perf_counter()
+        last_error = "no attempt made"
+        for attempt in range(1, cfg.max_attempts + 1):
+            try:
+                content = await self._attempt(request)
+            except _Retry as exc:
+                last_error = self.redact(str(exc))
+                if attempt == cfg.max_attempts:
+                    break
+                wait = min(exc.wait, cfg.retry_after_max) if exc.wait is not None else \
+                    backoff_delay(attempt, cfg.backoff_base, cfg.backoff_max, self._rng)
+                await asyncio.sleep(wait)
+                continue
+            except _Fail as exc:
+                return Outcome("failed", error=self.redact(str(exc)), attempts=attempt,
+                               latency_s=time.perf_counter() - start)
+            rating = parse_answer(content)
+            return Outcome("rated" if rating is not None else "unparseable",
+                           rating=float(rating) if rating is not None else None, raw=self.redact(content),
+                           attempts=attempt, latency_s=time.perf_counter() - start)
+        return Outcome("failed", error=f"gave up after {cfg.max_attempts} attempts; last error: {last_error}",
+                       attempts=cfg.max_attempts, latency_s=time.perf_counter() - start)
+
+    async def _attempt(self, request: Request) -> str:
+        client = await self._idle.get()
+        try:
+            async with asyncio.timeout(self.config.timeout):  # the whole attempt, not only each read
+                resp = await client.post(self.url, json=self.body(request))
+        except (TimeoutError, httpx.TimeoutException) as exc:
+            raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
+        except httpx.RequestError as exc:  # connection, protocol, decoding errors
+            if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # retrying cannot help, and every request would hit it
+                raise FatalBackendError(f"the TLS certificate of {self.url} is not trusted ({exc}); for a private "
+                                        "CA set SSL_CERT_FILE to its certificate bundle") from None
+            raise _Retry(f"connection error: {type(exc).__name__}: {exc}") from None
+        finally:
+            self._idle.put_nowait(client)
+        if resp.status_code != 200:
+            message = f"HTTP {resp.status_code} from {self.url}: {_error_text(resp)}"
+            if resp.status_code in RETRY_STATUS or resp.status_code >= 500:
+                raise _Retry(message, retry_after_seconds(resp.headers))
+            if resp.status_code in FATAL_STATUS:
+                hint = {401: "check the API key (--api-key-env)", 403: "check the key's permissions",
+                        404: "check --base-url and --model"}[resp.status_code]
+                raise FatalBackendError(self.redact(f"{message} ({hint})"))
+            raise _Fail(message)
+        try:
+            payload = resp.json()
+            message = payload["choices"][0]["message"]
+        except (ValueError, KeyError, IndexError, TypeError):
+            raise _Retry(f"malformed response body (not chat-completions JSON): {resp.text[:200]!r}") from None
+        content = message.get("content") if isinstance(message, dict) else None
+        return content if isinstance(content, str) else ""
+
+
+class _Fail(Exception):
+    """A request that will not succeed by retrying (e.g. HTTP 400)."""
+
+
+def _error_text(resp: httpx.Response) -> str:
+    try:
+        err = resp.json().get("error")
+        if isinstance(err, dict) and err.get("message"):
+            return str(err["message"])[:300]
+    except (ValueError, AttributeError):
+        pass
+    return resp.text[:300] or resp.reason_phrase

@@ -1,0 +1,107 @@
+"""The lm-evaluation-harness task files load (pyyaml, with lm-eval's !function tag) and their functions work."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+from valueportrait.dimensions import LIKERT, VARIANTS  # noqa: E402
+from valueportrait.errors import DatasetError, InputError  # noqa: E402
+from valueportrait.lm_eval import task_dir, utils  # noqa: E402
+from valueportrait.runner.prompts import build_requests  # noqa: E402
+
+
+class _Loader(yaml.SafeLoader):
+    """pyyaml loader resolving ``!function utils.name`` the way lm-eval does (module beside the YAML file)."""
+
+
+def _function(loader, node):
+    module, name = loader.construct_scalar(node).rsplit(".", 1)
+    assert module == "utils"
+    return getattr(utils, name)
+
+
+_Loader.add_constructor("!function", _function)
+
+
+def load_yaml(name):
+    return yaml.load((task_dir() / name).read_text(encoding="utf-8"), Loader=_Loader)
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_variant_task_configs_load(variant):
+    cfg = load_yaml(f"valueportrait_{variant}.yaml")
+    assert cfg["task"] == f"valueportrait_{variant}"
+    assert cfg["dataset_kwargs"] == {"variant": variant}
+    assert cfg["output_type"] == "multiple_choice" and cfg["test_split"] == "test" and cfg["num_fewshot"] == 0
+    for key in ("custom_dataset", "doc_to_text", "doc_to_choice", "doc_to_target", "process_results"):
+        assert callable(cfg[key]), key
+    produced = set(utils.process_results({}, [(-1.0, False)] * 6))
+    assert {m["metric"] for m in cfg["metric_list"]} == produced == {"rating", "rating_argmax"}
+    assert cfg["metadata"]["version"] == 1.0
+
+
+def test_group_config_lists_the_six_tasks():
+    cfg = load_yaml("valueportrait.yaml")
+    assert cfg["group"] == "valueportrait"
+    assert cfg["task"] == [f"valueportrait_{v}" for v in VARIANTS]
+    assert sorted(p.name for p in task_dir().glob("*.yaml")) == sorted(
+        ["valueportrait.yaml", *(f"valueportrait_{v}.yaml" for v in VARIANTS)])
+
+
+def test_load_docs_and_doc_functions(built_dataset):
+    cfg = load_yaml("valueportrait_v2_reversed.yaml")
+    # lm-eval calls custom_dataset(**(dataset_kwargs | metadata)); --metadata adds "dataset"
+    ds = cfg["custom_dataset"](**(cfg["dataset_kwargs"] | cfg["metadata"] | {"dataset": str(built_dataset)}))
+    test = ds["test"]
+    assert len(test) == 520 and set(test.column_names) == {"item_id", "variant", "template", "prompt"}
+    from valueportrait.dataset import open_dataset
+
+    data = open_dataset(built_dataset)
+    reqs = build_requests(data.items, data.prompts, variants=["v2_reversed"], limit=3)
+    for doc, req in zip(test.select(range(3)), reqs):
+        assert doc["item_id"] == req.item_id
+        assert cfg["doc_to_text"](doc) == req.prompt + "\n\nAnswer:"
+    choices = cfg["doc_to_choice"](test[0])
+    assert [LIKERT[c] for c in choices] == [1, 2, 3, 4, 5, 6]
+    assert cfg["doc_to_target"](test[0]) == ""
+
+
+def test_load_docs_errors(monkeypatch):
+    monkeypatch.delenv("VALUEPORTRAIT_DATASET", raising=False)
+    with pytest.raises(DatasetError, match=r"--metadata '\{\"dataset\": \"PATH_OR_HUB_REPO\"\}'"):
+        utils.load_docs(variant="v1", version=1.0)
+    with pytest.raises(InputError, match="unknown prompt variant"):
+        utils.load_docs(variant="v9", dataset="x")
+
+
+def test_process_results_expected_and_argmax_rating():
+    lls = np.log([0.05, 0.05, 0.1, 0.2, 0.5, 0.1])  # ratings 1..6
+    out = utils.process_results({"item_id": "1003-1"}, [(float(x), False) for x in lls])
+    assert out["rating"] == pytest.approx(0.05 + 0.1 + 0.3 + 0.8 + 2.5 + 0.6, abs=1e-12)
+    assert out["rating_argmax"] == 5.0
+    with pytest.raises(InputError, match="item 1003-1: expected 6 log-likelihoods, got 2"):
+        utils.process_results({"item_id": "1003-1"}, [(0.0, False)] * 2)
+
+
+def test_ratings_from_samples(tmp_path):
+    lines = [
+        {"doc_id": 0, "doc": {"item_id": "1003-1", "variant": "v1"}, "rating": 4.25, "rating_argmax": 4.0},
+        {"doc_id": 1, "doc": {"item_id": "1003-2", "variant": "v1"},
+         "filtered_resps": [[str(x), "False"] for x in np.log([0.5, 0.1, 0.1, 0.1, 0.1, 0.1])]},
+    ]
+    path = tmp_path / "samples_valueportrait_v1.jsonl"
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    table = utils.ratings_from_samples(path, "tiny")
+    assert table["item_id"].tolist() == ["1003-1", "1003-2"] and table["model"].tolist() == ["tiny"] * 2
+    assert table["rating"].tolist()[0] == 4.25
+    assert table["rating"].tolist()[1] == pytest.approx(0.5 + 0.1 * (2 + 3 + 4 + 5 + 6), abs=1e-12)
+    assert math.isnan(table["persona"].tolist()[0]) or table["persona"].tolist()[0] is None
+    path.write_text('{"doc": {"item_id": "1003-1"}}\n')
+    with pytest.raises(InputError, match="line 1: not an lm-eval sample"):
+        utils.ratings_from_samples(path, "tiny")

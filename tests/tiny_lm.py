@@ -1,0 +1,43 @@
+"""A tiny randomly initialised causal LM and a BPE tokenizer trained on the spot, for tests and benchmarks.
+
+Nothing is downloaded: the tokenizer is a byte-level BPE trained with the ``tokenizers`` library on the texts
+given, the model a 2-layer Llama with random weights (seeded).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+CHAT_TEMPLATE = ("{% for m in messages %}<|{{ m['role'] }}|>\n{{ m['content'] }}<|end|>\n{% endfor %}"
+                 "{% if add_generation_prompt %}<|assistant|>\n{% endif %}")
+
+
+def make_tiny_model(folder: Path, corpus: list[str], *, chat: bool, hidden: int = 32, layers: int = 2,
+                    seed: int = 0) -> Path:
+    """A randomly initialised Llama (``layers`` x ``hidden``) and a byte-level BPE tokenizer trained on ``corpus``, saved to ``folder``."""
+    import torch
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=600, special_tokens=["<|pad|>", "<|bos|>", "<|eos|>"],
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tok.train_from_iterator(corpus, trainer)
+    fast = PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|bos|>", eos_token="<|eos|>",
+                                   pad_token="<|pad|>")
+    if chat:
+        fast.chat_template = CHAT_TEMPLATE
+    torch.manual_seed(seed)
+    config = LlamaConfig(vocab_size=fast.vocab_size, hidden_size=hidden, intermediate_size=2 * hidden,
+                         num_hidden_layers=layers,
+                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=8192,
+                         pad_token_id=0, bos_token_id=1, eos_token_id=2)
+    model = LlamaForCausalLM(config)
+    with torch.no_grad():  # larger weights than the default init, so the 6 answers get clearly different odds
+        for p in model.parameters():
+            p.mul_(8.0 if p.dim() > 1 else 1.0)
+    model.save_pretrained(folder)
+    fast.save_pretrained(folder)
+    return folder
