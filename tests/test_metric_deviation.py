@@ -213,3 +213,27 @@ def test_errors(metric, inputs, built_dataset):
         metric.compute(**base, persona_groups=GROUPS, human="norms", threshold=0.25)
     with pytest.raises(InputError, match=r"human must be one of 'raters', 'norms', got 'people'"):
         metric.compute(**base, persona_groups=GROUPS, human="people")
+
+
+def test_card_writes_out_every_deviation_formula():
+    """Issue 5: every formula in the metric card (the card's examples run in test_metric.py)."""
+    import re
+    from pathlib import Path
+
+    card = Path(valueportrait.metric_path()).with_name("README.md").read_text(encoding="utf-8")
+    section = card[card.index("### Demographic deviation"):card.index("## How to Use")]
+    for formula in (r"\Delta_d = s^M_d - s^H_d",                                    # per-dimension deviation
+                    r"r = \frac{\sum_d (x_d-\bar x)(y_d-\bar y)}",                  # Pearson
+                    r"\rho = r(\operatorname{rank} x, \operatorname{rank} y)",      # Spearman
+                    r"\mathrm{RMSE} = \sqrt{\tfrac1n\sum_d (x_d-y_d)^2}",
+                    r"\mathrm{MAD} = \tfrac1n\sum_d |x_d-y_d|",
+                    r"g^M_d = s^M_{a,d} - s^M_{b,d}",                               # gap
+                    r"[\operatorname{sgn} g^M_d = \operatorname{sgn} g^H_d]",       # sign agreement
+                    r"A_d = g^M_d / g^H_d",                                         # amplification ratio
+                    r"p_d = \frac{1 + \#\{p : |g^{(p)}_d| \ge |g^H_d|\}}{1 + P}",   # permutation p
+                    r"\mathrm{BI} = \frac1N\sum_{(a,b)}\sum_d \bigl|g^M_{ab,d} - g^H_{ab,d}\bigr|",  # bias index
+                    r"\mathrm{exaggeration} = ",
+                    r"A^{W}_i = 1 - \frac{1}{K-1}\sum_{k=1}^{K-1}",                 # 1 - normalised Wasserstein
+                    r"A^{JS}_i = 1 - \sqrt{\tfrac12\mathrm{KL}_2"):                 # 1 - Jensen-Shannon distance
+        assert formula in section, formula
+    assert re.search(r"\*\*The public release has no\s+demographics\*\*", section)
