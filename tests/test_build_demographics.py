@@ -224,7 +224,8 @@ def test_deviation_from_the_dataset_raters(demo_build, persona_ratings):
         got = dims[dims["group"] == group]
         want = norms[(norms["attribute"] == "sex") & (norms["group"] == group)]
         # the same raters, scoring and bootstrap stream (seed 0, 200 replicates) as the stored norms: equal
-        for col, ncol in (("human_score", "score"), ("human_ci_low", "score_ci_low"), ("human_ci_high", "score_ci_high")):
+        for col, ncol in (("human_score", "score"), ("human_ci_low", "score_ci_low"),
+                          ("human_ci_high", "score_ci_high")):
             np.testing.assert_allclose(got[col].to_numpy(), want[ncol].to_numpy(), rtol=1e-12)
         assert (got["n_raters"] == {"Female": 296, "Male": 259}[group]).all()  # counted in test_groups_and_sizes
     doc = dims[dims["group"] == "Doctorate"]

@@ -98,7 +98,8 @@ def test_rater_level_deviation(result, stored_norms):
         assert dist["n_items"] == {"Female": 360}.get(group, dist["n_items"]) and 0 < dist["wasserstein"] < 1
         assert 0 < dist["js"] < 1
     (pair,) = sex["gaps"]
-    assert (pair["group_a"], pair["group_b"], pair["persona_a"], pair["persona_b"]) == ("Female", "Male", "a woman", "a man")
+    assert (pair["group_a"], pair["group_b"], pair["persona_a"], pair["persona_b"]) == \
+        ("Female", "Male", "a woman", "a man")
     gm, gh = model["Female"] - model["Male"], human["Female"] - human["Male"]
     for k, d in enumerate(PVQ):
         cell = pair["dimensions"]["pvq"][d]
@@ -162,7 +163,8 @@ def test_hand_computed_norms_table(built_dataset):
     norms = [{"attribute": "sex", "group": g, "family": "pvq", "dimension": d, "score": s, "n_raters": 250}
              for g, d, s in [("Female", "Benevolence", 0.3), ("Female", "Power", -0.4),
                              ("Male", "Benevolence", 0.1), ("Male", "Power", -0.1)]]
-    dev = evaluate_ratings([4] * (2 * len(ids)), ids * 2, dataset=data, personas=["a woman"] * len(ids) + ["a man"] * len(ids),
+    dev = evaluate_ratings([4] * (2 * len(ids)), ids * 2, dataset=data,
+                           personas=["a woman"] * len(ids) + ["a man"] * len(ids),
                            persona_groups={"a woman": "sex=Female", "a man": "sex=Male"}, norms=norms,
                            n_boot=0)["deviation"]
     sex = dev["attributes"]["sex"]
@@ -237,3 +239,13 @@ def test_card_writes_out_every_deviation_formula():
                     r"A^{JS}_i = 1 - \sqrt{\tfrac12\mathrm{KL}_2"):                 # 1 - Jensen-Shannon distance
         assert formula in section, formula
     assert re.search(r"\*\*The public release has no\s+demographics\*\*", section)
+
+
+def test_persona_groups_must_be_a_dict(metric, inputs):
+    with pytest.raises(InputError, match=r"persona_groups must be a dict \{persona label: 'attribute=group'\}, got list"):
+        metric.compute(**inputs, n_boot=0, persona_groups=[("a woman", "sex=Female")])
+
+
+def test_no_deviation_unless_asked(metric, inputs):
+    out = metric.compute(**inputs, n_boot=0)
+    assert out["deviation"] is None and set(out["personas"]) == {"a woman", "a man", "a doctor"}

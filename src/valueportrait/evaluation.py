@@ -177,10 +177,10 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
 
 def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
     """persona -> "attribute=group"; personas labelled ``attribute=group`` map to themselves."""
-    groups = dict(persona_groups or {})
     if not isinstance(persona_groups, (Mapping, type(None))):
         raise InputError("persona_groups must be a dict {persona label: 'attribute=group'}, got "
                          f"{type(persona_groups).__name__}")
+    groups = {str(k): v for k, v in (persona_groups or {}).items()}
     unknown = sorted(set(groups) - set(personas))
     if unknown:
         raise InputError(f"persona_groups names persona(s) with no rating: {_summarise(unknown)}; the personas "
