@@ -26,7 +26,7 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -119,6 +119,12 @@ def check_output_folder(out: Path, overwrite: bool) -> None:
         )
     if out.exists() and not out.is_dir():
         raise OutputExistsError(f"{str(out)!r} exists and is not a folder; remove it or choose another --out.")
+
+
+def write_steps(configs: Sequence[str]) -> int:
+    """How many times :func:`write_dataset` calls ``progress`` for a build with these configs: once per config,
+    once for the card (a progress bar's total)."""
+    return len(configs) + 1
 
 
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,

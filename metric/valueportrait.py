@@ -25,6 +25,13 @@ Args:
     revision (`str`, optional): Hub revision of the dataset.
     variants (`list` of `str`, optional): prompt-variant label per prediction (adds `prompt_sensitivity`).
     personas (`list` of `str`, optional): persona / group label per prediction (adds one portrait per persona).
+    persona_groups (`dict`, optional): {persona: "attribute=group"}, e.g. {"a woman": "sex=Female"}: adds
+        `deviation`, each persona's portrait vs its human group's. Personas labelled "attribute=group" need no entry.
+    norms (DataFrame, `list` of `dict` or path, optional): human group norms (columns attribute, group, family,
+        dimension, score[, score_ci_low, score_ci_high, n_raters]); default: the dataset's own demographics.
+    deviation (`bool`, default False): add `deviation` without persona_groups / norms.
+    human (`str`, optional): "raters" (default) or "norms" (the dataset's stored human_group_norms config).
+    n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_ci (`float`, default 0.95).
     threshold, alpha, mode, correlations (optional): re-select the items (default: the dataset's selection).
     center (`bool`, default True), min_items (`int`, default 1), n_boot (`int`, default 1000),
     confidence (`float`, default 0.95), seed (`int`, default 0).
@@ -33,6 +40,8 @@ Returns:
     family_means: {family: mean rating over the family's items}.
     counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used}.
     settings: the dataset and selection used. prompt_sensitivity, personas: None unless labels are given.
+    deviation: None unless asked for; else {source, human, settings, attributes: {attribute: {groups: {group:
+        {persona, n_raters, note, dimensions, agreement, distribution}}, gaps: [...], bias: {family: {...}}}}}.
 Examples:
     >>> import evaluate, valueportrait
     >>> metric = evaluate.load(valueportrait.metric_path(), dataset=DATASET)
@@ -41,6 +50,8 @@ Examples:
     >>> result["scores"]["pvq"]["Benevolence"]["score"]
     0.0
     >>> result["counts"]["ratings_used"] == result["counts"]["items_used"]
+    True
+    >>> result["deviation"] is None
     True
 """
 

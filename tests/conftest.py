@@ -48,3 +48,82 @@ def built_dataset(raw_dir, tmp_path_factory) -> Path:
         warnings.simplefilter("ignore")
         build_dataset(raw_dir, out)
     return out
+
+
+# -- SYNTHETIC demographics (shared by the build, deviation and metric tests) ---------------------------------
+# The labels below are generated here over the real participant ids; they are not data of the benchmark (the
+# public release has no demographics) and nothing synthetic ships.
+
+def _synthetic_demographics(participant_ids):
+    """SYNTHETIC Prolific-like export: sex / age / education assigned by position in the sorted ids."""
+    import numpy as np
+    import pandas as pd
+
+    ids = sorted(participant_ids)
+    k = np.arange(len(ids))
+    sex = np.where(k < 300, "Female", "Male").astype(object)
+    sex[:4] = "DATA_EXPIRED"  # withdrawn answers: these 4 are in no sex group
+    age = 18 + (k * 7) % 57  # 18..74
+    education = np.where(k < 3, "Doctorate", np.where(k % 2 == 0, "Bachelor", "Secondary"))  # 3 < min_raters
+    frame = pd.DataFrame({"Participant id": ids, "Sex": sex, "Age": age, "Education": education,
+                          "Status": "APPROVED"})
+    stranger = pd.DataFrame([{"Participant id": "P999X", "Sex": "Male", "Age": 40, "Education": "Bachelor",
+                              "Status": "APPROVED"}])  # not a participant: dropped with a warning
+    return pd.concat([frame, stranger], ignore_index=True)
+
+
+#: Bootstrap replicates of the group norms in the ``demo_build`` dataset.
+DEMO_N_BOOT = 200
+
+
+@pytest.fixture(scope="session")
+def synthetic_demographics():
+    """The function making the SYNTHETIC demographics table from participant ids (see ``demo_build``)."""
+    return _synthetic_demographics
+
+
+@pytest.fixture(scope="session")
+def demo_build(raw_dir, built_dataset, tmp_path_factory):
+    """A dataset folder built once per session with SYNTHETIC demographics (``valueportrait build --demographics``).
+
+    Attributes sex (Female 296, Male 259, 4 missing), age (binned 18,30,45,60) and education (Doctorate has 3
+    raters, fewer than min_raters); group norms with 200 bootstrap replicates, seed 0. Returns a dict: root,
+    csv, frame, out (the dataset folder), result (the CLI result), args.
+    """
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from valueportrait.builders.build import parquet_path
+    from valueportrait.cli.main import cli
+
+    root = tmp_path_factory.mktemp("demographics")
+    pids = pd.read_parquet(built_dataset / parquet_path("participants"))["participant_id"].tolist()
+    frame = _synthetic_demographics(pids)
+    csv = root / "synthetic_demographics.csv"
+    frame.to_csv(csv, index=False)
+    out = root / "valueportrait"
+    args = ["build", "--raw", str(raw_dir), "--out", str(out),
+            "--demographics", str(csv), "--attribute", "sex=Sex", "--attribute", "age=Age",
+            "--attribute", "education=Education", "--bins", "age=18,30,45,60", "--n-boot", str(DEMO_N_BOOT)]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return {"root": root, "csv": csv, "frame": frame, "out": out, "result": result, "args": args}
+
+
+@pytest.fixture(scope="session")
+def persona_ratings(demo_build):
+    """SYNTHETIC model ratings (random integers, seed 5) as a CSV: every item twice (variants v1, v2) for the
+    personas sex=Female, sex=Male and education=Doctorate."""
+    import numpy as np
+    import pandas as pd
+
+    from valueportrait.builders.build import parquet_path
+
+    rng = np.random.default_rng(5)
+    items = pd.read_parquet(demo_build["out"] / parquet_path("items"))["item_id"]
+    frames = [pd.DataFrame({"model": "synthetic-model", "item_id": items, "variant": v, "persona": p,
+                            "rating": rng.integers(1, 7, len(items)).astype(float)})
+              for p in ("sex=Female", "sex=Male", "education=Doctorate") for v in ("v1", "v2")]
+    path = demo_build["root"] / "synthetic_ratings.csv"
+    pd.concat(frames).to_csv(path, index=False)
+    return path

@@ -1,5 +1,5 @@
 """`valueportrait build --demographics`: attribute columns in `participants`, the `human_group_norms` config,
-the card and `info`, and `valueportrait deviation` from the dataset's own norms.
+the card and `info`, and `valueportrait deviation` from the dataset alone (its raters, or its stored norms).
 
 The demographics here are SYNTHETIC labels over the real participant ids, generated inside the test; they are
 not data of the benchmark (the public release has no demographics) and nothing synthetic ships.
@@ -29,22 +29,7 @@ from valueportrait.errors import DatasetError
 N_DIMS = 19  # 10 PVQ values + 4 higher-order values + 5 BFI traits
 N_PARTICIPANTS = 559  # raters of the main survey in the upstream release
 BINS = [18, 30, 45, 60]
-N_BOOT = 200
-
-
-def synthetic_demographics(participant_ids: list[str]) -> pd.DataFrame:
-    """SYNTHETIC Prolific-like export: sex / age / education assigned by position in the sorted ids."""
-    ids = sorted(participant_ids)
-    k = np.arange(len(ids))
-    sex = np.where(k < 300, "Female", "Male").astype(object)
-    sex[:4] = "DATA_EXPIRED"  # withdrawn answers: these 4 are in no sex group
-    age = 18 + (k * 7) % 57  # 18..74
-    education = np.where(k < 3, "Doctorate", np.where(k % 2 == 0, "Bachelor", "Secondary"))  # 3 < min_raters
-    frame = pd.DataFrame({"Participant id": ids, "Sex": sex, "Age": age, "Education": education,
-                          "Status": "APPROVED"})
-    stranger = pd.DataFrame([{"Participant id": "P999X", "Sex": "Male", "Age": 40, "Education": "Bachelor",
-                              "Status": "APPROVED"}])  # not a participant: dropped with a warning
-    return pd.concat([frame, stranger], ignore_index=True)
+N_BOOT = 200  # the norms bootstrap of the demo_build fixture (tests/conftest.py)
 
 
 def expected_groups(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
@@ -56,22 +41,6 @@ def expected_groups(frame: pd.DataFrame) -> dict[str, dict[str, int]]:
     edu = known["Education"].value_counts()
     return {"sex": {str(g): int(n) for g, n in sex.items()}, "age": {str(g): int(n) for g, n in age.items() if n},
             "education": {str(g): int(n) for g, n in edu.items()}}
-
-
-@pytest.fixture(scope="module")
-def demo_build(raw_dir, built_dataset, tmp_path_factory):
-    root = tmp_path_factory.mktemp("demographics")
-    pids = pd.read_parquet(built_dataset / parquet_path("participants"))["participant_id"].tolist()
-    frame = synthetic_demographics(pids)
-    csv = root / "synthetic_demographics.csv"
-    frame.to_csv(csv, index=False)
-    out = root / "valueportrait"
-    args = ["build", "--raw", str(raw_dir), "--out", str(out),
-            "--demographics", str(csv), "--attribute", "sex=Sex", "--attribute", "age=Age",
-            "--attribute", "education=Education", "--bins", "age=18,30,45,60", "--n-boot", str(N_BOOT)]
-    result = CliRunner().invoke(cli, args)
-    assert result.exit_code == 0, result.output
-    return {"root": root, "csv": csv, "frame": frame, "out": out, "result": result, "args": args}
 
 
 def test_groups_and_sizes(demo_build):
@@ -231,27 +200,59 @@ def test_build_refuses_a_version_without_changelog_entry(raw_dir, tmp_path, monk
 # --------------------------------------------------------------------------------------------------------
 # valueportrait deviation from the dataset's own norms
 # --------------------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def persona_ratings(demo_build):
-    """SYNTHETIC model ratings (random integers), personas labelled attribute=group."""
-    rng = np.random.default_rng(5)
-    items = pd.read_parquet(demo_build["out"] / parquet_path("items"))["item_id"]
-    frames = [pd.DataFrame({"model": "synthetic-model", "item_id": items, "variant": v, "persona": p,
-                            "rating": rng.integers(1, 7, len(items)).astype(float)})
-              for p in ("sex=Female", "sex=Male", "education=Doctorate") for v in ("v1", "v2")]
-    path = demo_build["root"] / "synthetic_ratings.csv"
-    pd.concat(frames).to_csv(path, index=False)
-    return path
+def _deviation(demo_build, persona_ratings, name, *extra):
+    out = demo_build["root"] / name
+    res = CliRunner().invoke(cli, ["deviation", "--dataset", str(demo_build["out"]), "--ratings", str(persona_ratings),
+                                   "--n-boot", str(N_BOOT), "--n-perm", "200", "--out", str(out), "--no-plot",
+                                   "--force", *extra])
+    assert res.exit_code == 0, res.output
+    tables = {t: pd.read_csv(out / f"{t}.csv", dtype={"group": "str", "group_a": "str", "group_b": "str"})
+              for t in ("dimensions", "gaps", "distributions", "bias")}
+    return res, tables, json.loads((out / "settings.json").read_text())
+
+
+def test_deviation_from_the_dataset_raters(demo_build, persona_ratings):
+    """Default with a dataset built with demographics: the full rater-level comparison, groups rebuilt from the
+    participants' attribute columns."""
+    res, t, settings = _deviation(demo_build, persona_ratings, "deviation-raters")
+    assert res.stdout.splitlines()[0] == ("Model synthetic-model: 3 persona(s), 317 scored items; bootstrap 200, "
+                                          "95% CI, seed 0")
+    dims = t["dimensions"]
+    assert len(dims) == 3 * N_DIMS
+    norms = valueportrait.load_dataset(demo_build["out"], "human_group_norms").to_pandas()
+    for group in ("Female", "Male"):
+        got = dims[dims["group"] == group]
+        want = norms[(norms["attribute"] == "sex") & (norms["group"] == group)]
+        # the same raters, scoring and bootstrap stream (seed 0, 200 replicates) as the stored norms: equal
+        for col, ncol in (("human_score", "score"), ("human_ci_low", "score_ci_low"),
+                          ("human_ci_high", "score_ci_high")):
+            np.testing.assert_allclose(got[col].to_numpy(), want[ncol].to_numpy(), rtol=1e-12)
+        assert (got["n_raters"] == {"Female": 296, "Male": 259}[group]).all()  # counted in test_groups_and_sizes
+    doc = dims[dims["group"] == "Doctorate"]
+    assert doc["human_score"].isna().all() and doc["model_score"].notna().all()
+    assert (doc["note"] == "fewer than 5 raters (3): too few for a group portrait; no statistics").all()
+    gaps = t["gaps"]
+    assert len(gaps) == N_DIMS  # one pair (Female, Male)
+    # rater-level: permutation p-values in [1/(P+1), 1] with P = 200 permutations
+    assert gaps["p_value"].between(1 / 201, 1).all()
+    dist = t["distributions"].set_index("group")
+    # 2 model samples per item (v1, v2) >= min_model_samples, so an item enters the alignment when some member of
+    # the group rated it: counted here from the human_ratings and participants configs directly
+    data = open_dataset(demo_build["out"])
+    for group in ("Female", "Male"):
+        members = data.participants.loc[data.participants["sex"] == group, "participant_id"]
+        rated = data.human_ratings.loc[data.human_ratings["participant_id"].isin(members)
+                                       & data.human_ratings["rating"].notna(), "item_id"].nunique()
+        assert dist.loc[group, "n_items"] == rated and 0 < dist.loc[group, "wasserstein"] < 1
+    assert dist.loc["Female", "n_items"] == 360  # the value the count above gives (synthetic labels)
+    assert settings["demographics"] == f"{demo_build['out']} (participants config)" and settings["norms"] is None
+    assert settings["human"] == "raters" and settings["n_perm"] == 200
 
 
 def test_deviation_from_the_dataset_norms(demo_build, persona_ratings):
-    out = demo_build["root"] / "deviation"
-    res = CliRunner().invoke(cli, ["deviation", "--dataset", str(demo_build["out"]), "--ratings", str(persona_ratings),
-                                   "--n-boot", "100", "--out", str(out), "--no-plot"])
-    assert res.exit_code == 0, res.output
-    assert res.stdout.splitlines()[0] == ("Model synthetic-model: 3 persona(s), 317 scored items; bootstrap 100, "
-                                          "95% CI, seed 0")
-    dims = pd.read_csv(out / "dimensions.csv", dtype={"group": "str"})
+    """--stored-norms: the dataset's human_group_norms config, as before (no p-values, no distributions)."""
+    res, t, settings = _deviation(demo_build, persona_ratings, "deviation-norms", "--stored-norms")
+    dims = t["dimensions"]
     assert len(dims) == 3 * N_DIMS
     norms = valueportrait.load_dataset(demo_build["out"], "human_group_norms").to_pandas()
     for group in ("Female", "Male"):
@@ -259,15 +260,35 @@ def test_deviation_from_the_dataset_norms(demo_build, persona_ratings):
         want = norms.loc[(norms["attribute"] == "sex") & (norms["group"] == group), "score"].to_numpy()
         np.testing.assert_allclose(got, want, rtol=1e-12)
     assert dims.loc[dims["group"] == "Doctorate", "human_score"].isna().all()  # the group without norms
-    gaps = pd.read_csv(out / "gaps.csv")
-    assert len(gaps) == N_DIMS and gaps["p_value"].isna().all()  # one pair (Female, Male); no raters, no p-values
-    settings = json.loads((out / "settings.json").read_text())
+    assert len(t["gaps"]) == N_DIMS and t["gaps"]["p_value"].isna().all()  # no raters, no p-values
+    assert t["distributions"]["n_items"].eq(0).all()
     assert settings["norms"] == f"{demo_build['out']} (human_group_norms config)" and settings["demographics"] is None
+    assert settings["human"] == "norms table"
+    # the point values agree with the rater-level path (same groups, same scoring); only the CIs differ
+    _, raters, _ = _deviation(demo_build, persona_ratings, "deviation-raters")
+    np.testing.assert_allclose(t["bias"]["bias_index"].to_numpy(float), raters["bias"]["bias_index"].to_numpy(float),
+                               rtol=1e-12)
+    # the same table passed as a file (--norms) gives the same numbers
+    path = demo_build["root"] / "norms.csv"
+    norms.to_csv(path, index=False)
+    _, table, _ = _deviation(demo_build, persona_ratings, "deviation-norms-file", "--norms", str(path))
+    pd.testing.assert_frame_equal(table["dimensions"], dims)
+
+
+def test_deviation_option_clashes(demo_build, persona_ratings, tmp_path):
+    base = ["deviation", "--dataset", str(demo_build["out"]), "--ratings", str(persona_ratings), "--no-plot"]
+    res = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / "a"), "--stored-norms", "--norms", "x.csv"])
+    assert res.exit_code == 1
+    assert "Error: --stored-norms uses the dataset's own human_group_norms config; leave out --demographics and " \
+           "--norms with it" in res.stderr
+    res = CliRunner().invoke(cli, [*base, "--out", str(tmp_path / "b"), "--attribute", "sex=Sex"])
+    assert res.exit_code == 2 and "--attribute only apply with --demographics FILE" in res.output
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_deviation_needs_a_human_side(built_dataset, persona_ratings, tmp_path):
     res = CliRunner().invoke(cli, ["deviation", "--dataset", str(built_dataset), "--ratings", str(persona_ratings),
                                    "--out", str(tmp_path / "d"), "--no-plot"])
     assert res.exit_code == 1
-    assert "has no human_group_norms config (it was built without demographics" in res.stderr
+    assert "has no demographics and no human_group_norms config (it was built without demographics" in res.stderr
     assert not (tmp_path / "d").exists()

@@ -36,9 +36,10 @@ def _run_doctest(text: str, globs: dict, name: str) -> None:
     assert res.attempted > 0 and res.failed == 0
 
 
-def test_card_examples_run(built_dataset):
+def test_card_examples_run(built_dataset, demo_build):
     code = "\n".join(re.findall(r"```python\n(.*?)```", CARD.read_text(encoding="utf-8"), flags=re.S))
-    _run_doctest(code, {"DATASET": str(built_dataset)}, "metric/README.md")
+    # DEMO_DATASET: built with SYNTHETIC demographics (tests/conftest.py, demo_build)
+    _run_doctest(code, {"DATASET": str(built_dataset), "DEMO_DATASET": str(demo_build["out"])}, "metric/README.md")
 
 
 def test_module_docstring_examples_run(built_dataset):

@@ -250,6 +250,42 @@ def read_demographics(path: str | Path, *, id_column: str | None = None,
                                    missing_values=missing_values, source=str(path), rows=rows)
 
 
+def demographics_from_dataset(data) -> Demographics | None:
+    """The demographics a dataset was built with, rebuilt from its ``participants`` attribute columns.
+
+    A build with ``--demographics`` joins one string column per attribute into ``participants`` (and lists
+    them in ``build_info["demographics"]["attributes"]``); this reads them back as :class:`Demographics`, so
+    the full rater-level comparison (:func:`valueportrait.deviation.compare_personas`: bootstrap over raters,
+    permutation p-values, distribution alignment) runs from the dataset alone. Participants with a missing
+    value are in no group of that attribute, as at build time.
+
+    Returns
+    -------
+    Demographics or None
+        None when the dataset was built without demographics.
+
+    Raises
+    ------
+    DatasetError
+        When ``build_info`` names an attribute that ``participants`` lacks (an inconsistent folder).
+    """
+    from .errors import DatasetError
+
+    attrs = tuple(data.demographic_attributes)
+    if not attrs:
+        return None
+    missing = [a for a in attrs if a not in data.participants.columns]
+    if missing:
+        raise DatasetError(f"the dataset's build_info lists the demographic attribute(s) {missing}, but its "
+                           f"participants config has no such column(s) ({list(data.participants.columns)}); "
+                           "rebuild it with `valueportrait build --demographics FILE`.")
+    table = data.participants[["participant_id", *attrs]].copy()
+    table["participant_id"] = table["participant_id"].astype("str")
+    for a in attrs:
+        table[a] = table[a].astype("str")
+    return Demographics(table.reset_index(drop=True), attrs, "the dataset's participants config")
+
+
 def check_participants(demo: Demographics, participant_ids: Sequence[str]) -> Demographics:
     """Match the demographics to the dataset's participants; drop unknown ids (warning naming the rows).
 

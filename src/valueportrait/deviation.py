@@ -738,7 +738,7 @@ def _assemble(pmap: pd.DataFrame, model: dict[str, Any], human: dict[tuple[str, 
             row = {"attribute": attr, "family": fam, "n_pairs": len(pair_gm)}
             if not pair_gm:
                 row["note"] = ("needs personas of two or more groups of this attribute, each with "
-                               f"{min_raters}+ raters")
+                               + (f"{min_raters}+ raters" if min_raters else "a human group portrait"))
             else:
                 bi = bias_index(np.array(pair_gm)[:, sel], np.array(pair_gh)[:, sel])
                 row.update(bi, note=None)
@@ -776,8 +776,8 @@ def _assemble(pmap: pd.DataFrame, model: dict[str, Any], human: dict[tuple[str, 
 
 def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selection: pd.DataFrame, *,
                        persona_map: Mapping[str, Any] | None = None, items: Sequence[str] | None = None,
-                       n_boot: int = 1000, ci: float = 0.95, norms_ci: float = 0.95, seed: int = 0
-                       ) -> DeviationReport:
+                       n_boot: int = 1000, ci: float = 0.95, norms_ci: float = 0.95, seed: int = 0,
+                       min_raters: int | None = None) -> DeviationReport:
     r"""Compare a model's personas with group norms given as a table (e.g. published norms, or the dataset's
     ``human_group_norms`` config) instead of the raters themselves.
 
@@ -793,6 +793,9 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
         ``item_id, family, dimension, key``: the selection the norms were scored with.
     items : sequence of str, optional
         Item order (default: the selection's items).
+    min_raters : int, optional
+        With an ``n_raters`` column: groups with fewer raters are a documented null (a ``note``), as in
+        :func:`compare_personas`. Default: no check.
 
     Returns
     -------
@@ -828,6 +831,10 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
         g = g.set_index(["family", "dimension"]).reindex(list(DIMENSIONS))
         n = int(g["n_raters"].max()) if "n_raters" in g and g["n_raters"].notna().any() else 0
         point = g["score"].to_numpy(dtype=float)
+        if min_raters is not None and "n_raters" in g and g["n_raters"].notna().any() and n < min_raters:
+            human[(attr, group)] = {"n": n, "note": f"fewer than {min_raters} raters ({n}): too few for a group "
+                                                    "portrait; no statistics"}
+            continue
         if np.isnan(point).all():
             given = g["note"].dropna() if "note" in g else pd.Series(dtype=str)
             human[(attr, group)] = {"n": n, "note": given.iloc[0] if len(given) else
@@ -838,14 +845,177 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
         rng = group_seed(seed, attr, group, "norms")
         boot = point + np.nan_to_num(sd) * rng.standard_normal((n_boot, len(point)))
         human[(attr, group)] = {"n": n, "point": point, "boot": boot}
-    settings = {"n_boot": n_boot, "n_perm": 0, "ci": ci, "seed": seed, "min_raters": None,
+    settings = {"n_boot": n_boot, "n_perm": 0, "ci": ci, "seed": seed, "min_raters": min_raters,
                 "min_model_samples": None, "human": "norms table", "norms_ci": norms_ci if has_ci else None}
-    return _assemble(pmap, model, human, design, n_boot=n_boot, n_perm=0, ci=ci, seed=seed, min_raters=0,
+    return _assemble(pmap, model, human, design, n_boot=n_boot, n_perm=0, ci=ci, seed=seed,
+                     min_raters=min_raters or 0,
                      min_model_samples=2, settings=settings)
+
+
+# -- norms given by the user, and the JSON form of a report ----------------------------------------------------
+
+#: Columns a norms table must have (the first five of the ``human_group_norms`` schema).
+NORMS_REQUIRED: tuple[str, ...] = ("attribute", "group", "family", "dimension", "score")
+
+
+def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
+    """A group norms table (the ``human_group_norms`` schema) from a DataFrame, a list of records, or a file.
+
+    Parameters
+    ----------
+    norms : DataFrame, list of dict, or path
+        Records / rows with at least ``attribute, group, family, dimension, score`` (optionally
+        ``score_ci_low, score_ci_high, n_raters, note``). Files: ``.csv``, ``.parquet``, ``.json`` (a list of
+        records) or ``.jsonl``.
+
+    Returns
+    -------
+    DataFrame
+        With ``attribute`` and ``group`` as strings (a group label ``"1"`` stays ``"1"``).
+
+    Raises
+    ------
+    InputError
+        A missing file, an unreadable or unknown format, or missing columns (naming them).
+
+    Examples
+    --------
+    >>> read_norms([{"attribute": "sex", "group": "Female", "family": "pvq", "dimension": "Power",
+    ...              "score": -0.2}]).loc[0, "group"]
+    'Female'
+    """
+    where = "the norms table"
+    if isinstance(norms, pd.DataFrame):
+        frame = norms.copy()
+    elif isinstance(norms, (str, Path)):
+        path = Path(norms)
+        where = f"norms table {str(path)!r}"
+        if not path.is_file():
+            raise InputError(f"{where} not found; pass a .csv, .parquet, .json or .jsonl file with columns "
+                             f"{', '.join(NORMS_REQUIRED)}")
+        suffix = path.suffix.lower()
+        str_cols = {"attribute": "str", "group": "str"}
+        try:
+            if suffix == ".parquet":
+                frame = pd.read_parquet(path)
+            elif suffix == ".csv":
+                frame = pd.read_csv(path, dtype=str_cols)
+            elif suffix in (".json", ".jsonl"):
+                frame = pd.read_json(path, lines=suffix == ".jsonl", dtype=str_cols)
+            else:
+                raise InputError(f"{where}: expected a .csv, .parquet, .json or .jsonl file")
+        except (ValueError, OSError, pd.errors.ParserError) as exc:
+            if isinstance(exc, InputError):
+                raise
+            raise InputError(f"{where} could not be read: {exc}") from None
+    elif isinstance(norms, Sequence) and all(isinstance(r, Mapping) for r in norms):
+        frame = pd.DataFrame(list(norms))
+    else:
+        raise InputError(f"norms must be a DataFrame, a list of dicts or a file path, got {type(norms).__name__}")
+    missing = [c for c in NORMS_REQUIRED if c not in frame.columns]
+    if missing:
+        raise InputError(f"{where} lacks column(s) {missing}; expected {', '.join(NORMS_REQUIRED)}"
+                         "[, score_ci_low, score_ci_high, n_raters, note] (the human_group_norms schema)")
+    for c in ("attribute", "group", "family", "dimension"):
+        frame[c] = frame[c].astype("str")
+    return frame
+
+
+def _json_value(v: Any) -> Any:
+    """A table cell as JSON: NaN / None -> None, numpy scalars -> Python numbers."""
+    if v is None:
+        return None
+    if isinstance(v, (str, bool)):
+        return v
+    if isinstance(v, (np.bool_,)):
+        return bool(v)
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None if pd.isna(v) else v
+    return None if np.isnan(f) else f
+
+
+def _json_settings(obj: Any) -> Any:
+    if isinstance(obj, Mapping):
+        return {str(k): _json_settings(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_settings(v) for v in obj]
+    return _json_value(obj)
+
+
+#: Keys of each entry of :func:`report_to_dict`, in order (stable: the metric card documents them).
+DIMENSION_KEYS: tuple[str, ...] = ("model_score", "model_ci_low", "model_ci_high", "human_score", "human_ci_low",
+                                   "human_ci_high", "deviation", "deviation_ci_low", "deviation_ci_high", "note")
+AGREEMENT_KEYS: tuple[str, ...] = ("n_dims", *(f"{s}{e}" for s in ("pearson", "spearman", "rmse", "mad")
+                                               for e in ("", "_ci_low", "_ci_high")), "note")
+GAP_KEYS: tuple[str, ...] = ("model_gap", "model_gap_ci_low", "model_gap_ci_high", "human_gap", "human_gap_ci_low",
+                             "human_gap_ci_high", "p_value", "sign_agree", "amplification")
+BIAS_KEYS: tuple[str, ...] = ("n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "gap_rmse",
+                              "sign_agreement", "exaggeration", "note")
+DISTRIBUTION_KEYS: tuple[str, ...] = ("n_items", "wasserstein", "js", "note")
+
+
+def report_to_dict(report: DeviationReport) -> dict[str, Any]:
+    """The report as nested, JSON-serialisable dicts keyed by attribute and group (NaN -> None).
+
+    Returns
+    -------
+    dict
+        ``{"human": "raters" | "norms table", "settings": {...}, "attributes": {attribute: {"groups": {group:
+        {"persona", "n_raters", "note", "dimensions": {family: {dimension: {DIMENSION_KEYS}}}, "agreement":
+        {family: {AGREEMENT_KEYS}}, "distribution": {DISTRIBUTION_KEYS}}}, "gaps": [{"group_a", "group_b",
+        "persona_a", "persona_b", "note", "dimensions": {family: {dimension: {GAP_KEYS}}}}], "bias": {family:
+        {BIAS_KEYS}}}}}``. A group's ``note`` is set when it has no human portrait (e.g. fewer than
+        ``min_raters`` raters): its human values are then None.
+
+    Raises
+    ------
+    InputError
+        When two personas name the same group (the dict has one entry per group).
+    """
+    dup = report.agreement.drop_duplicates(["attribute", "group", "persona"])
+    dup = dup[dup.duplicated(["attribute", "group"], keep=False)]
+    if len(dup):
+        a, g = dup.iloc[0][["attribute", "group"]]
+        raise InputError(f"personas {sorted(dup.loc[(dup['attribute'] == a) & (dup['group'] == g), 'persona'])} all "
+                         f"name the group {a}={g}; give one persona per group")
+
+    def cells(row: Mapping[str, Any], keys: Sequence[str]) -> dict[str, Any]:
+        return {k: _json_value(row.get(k)) for k in keys}
+
+    attributes: dict[str, Any] = {}
+    for attr in dict.fromkeys(report.agreement["attribute"]):
+        attributes[attr] = {"groups": {}, "gaps": [], "bias": {}}
+    for r in report.agreement.to_dict("records"):
+        g = attributes[r["attribute"]]["groups"].setdefault(r["group"], {
+            "persona": r["persona"], "n_raters": None, "note": _json_value(r["note"]), "dimensions": {},
+            "agreement": {}, "distribution": None})
+        g["agreement"][r["family"]] = cells(r, AGREEMENT_KEYS)
+    for r in report.dimensions.to_dict("records"):
+        g = attributes[r["attribute"]]["groups"][r["group"]]
+        g["n_raters"] = _json_value(r["n_raters"])
+        g["dimensions"].setdefault(r["family"], {})[r["dimension"]] = cells(r, DIMENSION_KEYS)
+    for r in report.distributions.to_dict("records"):
+        attributes[r["attribute"]]["groups"][r["group"]]["distribution"] = cells(r, DISTRIBUTION_KEYS)
+    pairs: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for r in report.gaps.to_dict("records"):
+        key = (r["attribute"], r["group_a"], r["group_b"])
+        if key not in pairs:
+            pairs[key] = {"group_a": r["group_a"], "group_b": r["group_b"], "persona_a": r["persona_a"],
+                          "persona_b": r["persona_b"], "note": _json_value(r["note"]), "dimensions": {}}
+            attributes[r["attribute"]]["gaps"].append(pairs[key])
+        pairs[key]["dimensions"].setdefault(r["family"], {})[r["dimension"]] = cells(r, GAP_KEYS)
+    for r in report.bias.to_dict("records"):
+        attributes[r["attribute"]]["bias"][r["family"]] = cells(r, BIAS_KEYS)
+    return {"human": report.settings.get("human"), "settings": _json_settings(report.settings),
+            "attributes": attributes}
 
 
 __all__ = [
     "DeviationReport", "bias_index", "compare_personas", "compare_with_norms", "deviation_ci", "distribution_alignment", "gap_comparison",
     "js_alignment", "parse_group_label", "permutation_gap_pvalue", "profile_agreement", "rating_distributions",
-    "read_persona_map", "resolve_personas", "wasserstein_alignment",
+    "read_norms", "read_persona_map", "report_to_dict", "resolve_personas", "wasserstein_alignment",
 ]

@@ -6,7 +6,9 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,9 @@ from .scoring import bootstrap_portrait
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
-RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "personas")
+RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "personas", "deviation")
+#: Where the human side of the deviation statistics can come from (``human=``).
+HUMAN_SOURCES = ("raters", "norms")
 
 
 def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
@@ -70,7 +74,9 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                      revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
                      threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
                      correlations: str | None = None, center: bool = True, min_items: int = 1, n_boot: int = 1000,
-                     confidence: float = 0.95, seed: int = 0) -> dict:
+                     confidence: float = 0.95, seed: int = 0, persona_groups: Mapping[str, str] | None = None,
+                     norms: Any = None, deviation: bool = False, human: str | None = None, n_perm: int = 1000,
+                     min_raters: int | None = None, norms_ci: float = 0.95) -> dict:
     """Score ratings of Value Portrait items.
 
     Parameters
@@ -89,6 +95,9 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         Re-select the items from the correlations (default: the build's selection).
     center, min_items, n_boot, confidence, seed
         As :func:`~valueportrait.scoring.bootstrap_portrait`; ``n_boot=0`` gives null CIs.
+    persona_groups, norms, deviation, human, n_perm, min_raters, norms_ci
+        The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
+        ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
 
     Returns
     -------
@@ -96,7 +105,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
         note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used}, ``settings``, ``prompt_sensitivity``
-        (None without variants), ``personas`` (None without personas).
+        (None without variants), ``personas`` (None without personas), ``deviation`` (None unless asked for;
+        else :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
     if len(preds) != len(refs):
@@ -106,6 +116,13 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         if labels is not None and len(labels) != len(preds):
             raise InputError(f"{name} ({len(labels)}) and predictions ({len(preds)}) differ in length; give one "
                              f"label per rating or leave {name} out")
+    want_deviation = deviation or persona_groups is not None or norms is not None
+    if want_deviation and personas is None:
+        raise InputError("the deviation statistics compare each persona's portrait with a human group: pass "
+                         "personas=[...] (one persona label per prediction) with persona_groups={persona: "
+                         "'attribute=group'}")
+    if human is not None and human not in HUMAN_SOURCES:
+        raise InputError(f"human must be one of {', '.join(map(repr, HUMAN_SOURCES))}, got {human!r}")
     data = load_data(dataset, revision)
     ratings = to_ratings(preds, what="predictions", unparseable="missing")
     ids = [str(r) for r in refs]
@@ -113,7 +130,11 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     if unknown:
         raise InputError(f"{len(unknown)} reference(s) are not item ids of this dataset: {_summarise(unknown)}. "
                          "References are item ids like '1008-1' (portrait_id-option_id), see the 'items' config.")
-    if any(v is not None for v in (threshold, alpha, mode, correlations)):
+    reselected = any(v is not None for v in (threshold, alpha, mode, correlations))
+    if want_deviation:  # fail before the scoring
+        _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
+        _human_source(data, norms, human, reselected)
+    if reselected:
         selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     else:
         selection = data.selection()
@@ -145,4 +166,129 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         for persona, g in table.groupby("persona", sort=True):
             res = _score(g, selection, sel_items, **kw)
             out["personas"][persona] = res
+    out["deviation"] = None
+    if want_deviation:
+        out["deviation"] = deviation_for_ratings(
+            table, data, persona_groups=persona_groups, norms=norms, human=human, selection=selection,
+            reselected=reselected, n_boot=n_boot, n_perm=n_perm, ci=confidence, seed=seed, min_raters=min_raters,
+            norms_ci=norms_ci)
     return {k: out[k] for k in RESULT_KEYS}
+
+
+def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
+    """persona -> "attribute=group"; personas labelled ``attribute=group`` map to themselves."""
+    if not isinstance(persona_groups, (Mapping, type(None))):
+        raise InputError("persona_groups must be a dict {persona label: 'attribute=group'}, got "
+                         f"{type(persona_groups).__name__}")
+    groups = {str(k): v for k, v in (persona_groups or {}).items()}
+    unknown = sorted(set(groups) - set(personas))
+    if unknown:
+        raise InputError(f"persona_groups names persona(s) with no rating: {_summarise(unknown)}; the personas "
+                         f"rated are {_summarise(sorted(personas))}")
+    unmapped = [p for p in personas if p not in groups and "=" not in p]
+    if unmapped:
+        raise InputError(f"persona(s) {_summarise(unmapped)} have no human group: map each persona to a group with "
+                         "persona_groups={'<persona>': 'attribute=group'} (e.g. {'a woman': 'sex=Female'}), or "
+                         "label the personas 'attribute=group'")
+    out = {p: groups.get(p, p) for p in personas}
+    seen: dict[str, str] = {}
+    for p, label in out.items():
+        key = "=".join(s.strip() for s in str(label).split("=", 1))
+        if key in seen:
+            raise InputError(f"personas {seen[key]!r} and {p!r} both map to the group {key!r}; the deviation "
+                             "compares one persona per group")
+        seen[key] = p
+    return out
+
+
+def _human_source(data: ValuePortraitData, norms: Any, human: str | None, reselected: bool) -> str:
+    """Where the human side comes from: ``"norms table"``, ``"dataset norms"`` or ``"dataset raters"``."""
+    if norms is not None:
+        if human == "raters":
+            raise InputError("human='raters' compares with the dataset's raters; leave it out when passing norms=")
+        return "norms table"
+    if not data.demographic_attributes or (human == "norms" and data.human_group_norms is None):
+        raise InputError("this dataset has no demographics (it was built without --demographics; the public "
+                         "release has none), so it has no human groups to compare the personas with: pass "
+                         "norms=<a table with columns attribute, group, family, dimension, score> (a "
+                         "DataFrame, a list of dicts or a CSV / parquet / JSON path), or rebuild the dataset "
+                         "with `valueportrait build --demographics FILE`")
+    if human == "norms":
+        if reselected:
+            raise InputError("the dataset's human_group_norms were scored with the build's item selection; "
+                             "with threshold / alpha / mode / correlations use human='raters' (the default)")
+        return "dataset norms"
+    return "dataset raters"
+
+
+def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
+                          persona_groups: Mapping[str, str] | None = None, norms: Any = None, human: str | None = None,
+                          selection: pd.DataFrame | None = None, reselected: bool = False, n_boot: int = 1000,
+                          n_perm: int = 1000, ci: float = 0.95, seed: int = 0, min_raters: int | None = None,
+                          norms_ci: float = 0.95) -> dict:
+    """The metric's ``deviation`` output: each persona's portrait vs its human group's, as JSON-ready dicts.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``item_id, rating, persona`` of one model.
+    data : ValuePortraitData
+    persona_groups : mapping persona -> ``"attribute=group"``, optional
+        Needed for every persona not labelled ``attribute=group``; one persona per group.
+    norms : DataFrame, list of dict or path, optional
+        Group norms given by the user (the ``human_group_norms`` schema, :func:`valueportrait.deviation.read_norms`),
+        compared with :func:`~valueportrait.deviation.compare_with_norms`.
+    human : {"raters", "norms"}, optional
+        Without ``norms``: ``"raters"`` (default when the dataset was built with demographics) rebuilds the
+        groups from the ``participants`` attribute columns and compares with the raters themselves
+        (:func:`~valueportrait.deviation.compare_personas`: rater bootstrap, permutation p-values of the human
+        gaps, distribution alignment); ``"norms"`` uses the dataset's stored ``human_group_norms`` config.
+    selection : DataFrame, optional
+        The selection in effect (default ``data.selection()``); ``reselected`` says it is not the build's, which
+        the stored norms were scored with (then ``human="norms"`` is refused).
+    n_boot, n_perm, ci, seed
+        Bootstrap replicates, permutations (raters only), interval level, seed.
+    min_raters : int, optional
+        Groups with fewer raters are a documented null (a ``note``, None values); default the build's setting
+        (5).
+    norms_ci : float
+        Level of a user-given norms table's CI columns (the dataset's norms carry their own).
+
+    Returns
+    -------
+    dict
+        :func:`valueportrait.deviation.report_to_dict` plus ``"source"``: ``"dataset raters"``,
+        ``"dataset norms"`` or ``"norms table"``.
+
+    Raises
+    ------
+    InputError
+        A persona without a group, two personas for one group, a group absent from the human side, a dataset
+        without demographics and no ``norms``.
+    """
+    from .demographics import MIN_RATERS, demographics_from_dataset
+    from .deviation import compare_personas, compare_with_norms, read_norms, report_to_dict
+
+    selection = data.selection() if selection is None else selection
+    personas = list(dict.fromkeys(table["persona"].astype(str)))
+    pmap = _persona_map(personas, persona_groups)
+    ratings = table[["item_id", "rating", "persona"]]
+    demo_info = data.build_info.get("demographics") or {}
+    build_norms = demo_info.get("norms") or {}
+    source = _human_source(data, norms, human, reselected)
+    if source == "norms table":
+        report = compare_with_norms(ratings, read_norms(norms), selection, persona_map=pmap,
+                                    items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci, norms_ci=norms_ci,
+                                    seed=seed, min_raters=int(min_raters or MIN_RATERS))
+    elif source == "dataset norms":
+        report = compare_with_norms(ratings, data.human_group_norms, selection, persona_map=pmap,
+                                    items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci,
+                                    norms_ci=float(build_norms.get("ci", 0.95)), seed=seed)
+    else:
+        report = compare_personas(data, demographics_from_dataset(data), ratings, persona_map=pmap,
+                                  selection=selection, n_boot=n_boot, n_perm=n_perm, ci=ci, seed=seed,
+                                  min_raters=int(min_raters or build_norms.get("min_raters", MIN_RATERS)))
+    return {"source": source, **report_to_dict(report)}
+
+
+__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data"]

@@ -74,8 +74,8 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
     """
     from tqdm.auto import tqdm
 
-    from valueportrait.builders.build import attach_demographics, check_output_folder, write_dataset
-    from valueportrait.dataset import CONFIGS, from_release
+    from valueportrait.builders.build import attach_demographics, check_output_folder, write_dataset, write_steps
+    from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, from_release
 
     check_output_folder(out, overwrite)
     if not 0 < alpha <= 1:
@@ -85,7 +85,9 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
     given = [name for name, v in (("--id-column", id_column), ("--attribute", attributes), ("--bins", bins)) if v]
     if given and demographics is None:
         raise click.UsageError(f"{', '.join(given)} only apply with --demographics FILE")
-    bar = tqdm(total=len(CONFIGS) + 2 + 2 * (demographics is not None), desc="build", unit="step", disable=None,
+    # one step per config written and one for the card (write_dataset), plus the demographics step
+    configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
+    bar = tqdm(total=write_steps(configs) + (demographics is not None), desc="build", unit="step", disable=None,
                leave=False)
 
     def step(msg: str) -> None:

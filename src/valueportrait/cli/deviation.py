@@ -48,21 +48,6 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     return frame
 
 
-def read_norms(path: str | Path) -> pd.DataFrame:
-    """A group norms table (the ``human_group_norms`` schema) from CSV or parquet."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"norms table {str(path)!r} not found")
-    try:
-        if path.suffix.lower() == ".parquet":
-            return pd.read_parquet(path)
-        if path.suffix.lower() == ".csv":
-            return pd.read_csv(path, dtype={"attribute": "str", "group": "str"})
-    except (ValueError, OSError, pd.errors.ParserError) as exc:
-        raise InputError(f"norms table {str(path)!r} could not be read: {exc}") from None
-    raise InputError(f"norms table {str(path)!r}: expected a .csv or .parquet file")
-
-
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
     out = {}
     for v in values:
@@ -114,9 +99,12 @@ def summary_text(report, model: str) -> str:
 @click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False),
               help="Demographics table (CSV/TSV/JSON/JSONL), one row per participant.")
 @click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
-              help="Instead of --demographics: group norms as a table (CSV or parquet; columns attribute, group, "
-                   "family, dimension, score[, score_ci_low, score_ci_high]), e.g. published norms. With neither, "
-                   "the dataset's own human_group_norms config (a build with --demographics).")
+              help="Instead of --demographics: group norms as a table (CSV, parquet, JSON or JSONL; columns "
+                   "attribute, group, family, dimension, score[, score_ci_low, score_ci_high, n_raters]), e.g. "
+                   "published norms. With neither, the dataset's own demographics (a build with --demographics).")
+@click.option("--stored-norms", is_flag=True,
+              help="With neither --demographics nor --norms: compare with the dataset's stored human_group_norms "
+                   "config instead of its raters (faster; no permutation p-values, no distribution alignment).")
 @click.option("--id-column", default=None, help="Participant id column (default: 'participant_id', "
               "'Participant id', 'PROLIFIC_PID' or 'pid').")
 @click.option("--attribute", "attributes", multiple=True, metavar="NAME[=COLUMN]",
@@ -138,14 +126,15 @@ def summary_text(report, model: str) -> str:
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Output folder.")
 @click.option("--force", is_flag=True, help="Replace --out if it exists.")
 @click.option("--no-plot", is_flag=True, help="Do not draw the radar charts (no matplotlib needed).")
-def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ratings_path, model, persona_map, n_boot, n_perm,
+def deviation(dataset, demographics, norms_path, stored_norms, id_column, attributes, bins, ratings_path, model, persona_map, n_boot, n_perm,
               ci, seed, min_raters, out, force, no_plot):
     """Compare a model's personas with the real demographic groups of the raters.
 
-    The human side is either the raters' demographics (--demographics: group portraits from the raters
-    themselves, bootstrap CIs over raters, permutation p-values), group norms given as a table (--norms), or,
-    with neither, the group norms stored in the dataset (its human_group_norms config, written by
-    `valueportrait build --demographics`).
+    The human side is the raters' demographics: from a file (--demographics) or, with neither --demographics
+    nor --norms, from a dataset built with `valueportrait build --demographics` (the attribute columns of its
+    participants config); group portraits come from the raters themselves (bootstrap CIs over raters,
+    permutation p-values of the human gaps, distribution alignment). Alternatively, group norms given as a
+    table (--norms) or the dataset's stored human_group_norms config (--stored-norms).
     Writes DIR/{dimensions,agreement,gaps,bias,distributions}.csv, settings.json and, unless --no-plot,
     DIR/radar_<attribute>.png (human group vs model persona, 10 values), and prints the agreement and the
     bias index. Formulas: docs/deviation.md.
@@ -159,13 +148,20 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
           --ratings runs/gpt-4o-personas --out ./deviation
     """
     from valueportrait.dataset import open_dataset
-    from valueportrait.demographics import read_demographics
-    from valueportrait.deviation import compare_personas, compare_with_norms, read_persona_map
+    from valueportrait.demographics import demographics_from_dataset, read_demographics
+    from valueportrait.deviation import compare_personas, compare_with_norms, read_norms, read_persona_map
 
     out = Path(out)
     if demographics is not None and norms_path is not None:
         raise InputError("give at most one of --demographics FILE (the raters' demographics) and --norms FILE "
                          "(group norms as a table); with neither, the dataset's human_group_norms config is used")
+    if stored_norms and (demographics is not None or norms_path is not None):
+        raise InputError("--stored-norms uses the dataset's own human_group_norms config; leave out --demographics "
+                         "and --norms with it")
+    given = [name for name, v in (("--id-column", id_column), ("--attribute", attributes), ("--bins", bins)) if v]
+    if given and demographics is None:
+        raise click.UsageError(f"{', '.join(given)} only apply with --demographics FILE (a dataset built with "
+                               "demographics carries its attributes, already binned)")
     if out.exists() and not force:
         raise OutputExistsError(f"{str(out)!r} exists; pass --force to replace it or choose another --out")
     if not no_plot:
@@ -203,12 +199,17 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
         pmap = read_persona_map(persona_map) if persona_map else None
         data = open_dataset(dataset)
         norms_ci = 0.95
+        demo_from_dataset = False
         if demo is None and norms_path is None:
-            if data.human_group_norms is None:
-                raise InputError(f"the dataset {dataset!r} has no human_group_norms config (it was built without "
-                                 "demographics; the public release has none). Pass --demographics FILE or --norms "
-                                 "FILE, or rebuild the dataset with `valueportrait build --demographics FILE`.")
-            norms_ci = float((data.build_info.get("demographics") or {}).get("norms", {}).get("ci", 0.95))
+            if data.human_group_norms is None or not data.demographic_attributes:
+                raise InputError(f"the dataset {dataset!r} has no demographics and no human_group_norms config (it "
+                                 "was built without demographics; the public release has none). Pass "
+                                 "--demographics FILE or --norms FILE, or rebuild the dataset with `valueportrait "
+                                 "build --demographics FILE`.")
+            if stored_norms:
+                norms_ci = float((data.build_info.get("demographics") or {}).get("norms", {}).get("ci", 0.95))
+            else:
+                demo, demo_from_dataset = demographics_from_dataset(data), True
         if demo is not None:
             report = compare_personas(data, demo, ratings, persona_map=pmap, n_boot=n_boot, n_perm=n_perm, ci=ci,
                                       seed=seed, min_raters=min_raters)
@@ -216,7 +217,7 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
             norms = read_norms(norms_path) if norms_path is not None else data.human_group_norms
             report = compare_with_norms(ratings, norms, data.selection(), persona_map=pmap,
                                         items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci,
-                                        norms_ci=norms_ci, seed=seed)
+                                        norms_ci=norms_ci, seed=seed, min_raters=min_raters)
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
 
@@ -226,7 +227,8 @@ def deviation(dataset, demographics, norms_path, id_column, attributes, bins, ra
         for name, table in report.tables().items():
             table.to_csv(tmp / f"{name}.csv", index=False)
         settings = {**report.settings, "model": model_name, "dataset": str(dataset),
-                    "demographics": demographics and str(demographics),
+                    "demographics": (f"{dataset} (participants config)" if demo_from_dataset
+                                     else demographics and str(demographics)),
                     "norms": str(norms_path) if norms_path else (None if demo is not None
                                                                   else f"{dataset} (human_group_norms config)"),
                     "ratings": str(ratings_path),

@@ -1,0 +1,62 @@
+"""Speed of the metric's deviation output on the real release (SYNTHETIC demographics and model ratings).
+
+    VALUEPORTRAIT_RAW=../shared/upstream python benchmarks/bench_metric_deviation.py
+
+A dataset is built in memory with synthetic sex labels (attach_demographics); the model rates every item 3
+times as each of 2 personas (3,120 ratings). Times ``evaluate_ratings`` (the metric's work, without evaluate's
+arrow cache) with 1000 bootstrap replicates: without deviation, with the rater-level deviation (1000
+permutations), with the dataset's stored norms; and the demographics rebuilt from ``participants``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from valueportrait.builders.build import attach_demographics
+from valueportrait.dataset import from_release
+from valueportrait.demographics import demographics_from_dataset, demographics_from_frame
+from valueportrait.evaluation import evaluate_ratings
+
+
+def best_of(fn, repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return min(times)
+
+
+def main() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = from_release()
+        rng = np.random.default_rng(0)
+        pids = data.participants["participant_id"]
+        demo = demographics_from_frame(pd.DataFrame({"participant_id": pids,  # SYNTHETIC labels
+                                                     "sex": rng.choice(["Female", "Male"], len(pids))}))
+        data = attach_demographics(data, demo, n_boot=1000)
+    ids = data.item_ids * 6
+    preds = rng.integers(1, 7, len(ids)).astype(float).tolist()
+    personas = ["a woman"] * (len(ids) // 2) + ["a man"] * (len(ids) // 2)
+    groups = {"a woman": "sex=Female", "a man": "sex=Male"}
+
+    def run(**kw):
+        return evaluate_ratings(preds, ids, dataset=data, personas=personas, n_boot=1000, **kw)
+
+    t_plain = best_of(lambda: run())
+    t_raters = best_of(lambda: run(persona_groups=groups, n_perm=1000))
+    t_norms = best_of(lambda: run(persona_groups=groups, human="norms"))
+    t_demo = best_of(lambda: demographics_from_dataset(data))
+    print(f"evaluate_ratings, 2 personas, no deviation:               {t_plain:6.2f} s")
+    print(f"  + deviation vs the dataset's raters (1000 perms):        {t_raters:6.2f} s")
+    print(f"  + deviation vs the dataset's stored norms:               {t_norms:6.2f} s")
+    print(f"demographics rebuilt from participants:                    {t_demo * 1000:6.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
