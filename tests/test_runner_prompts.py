@@ -9,7 +9,7 @@ import pytest
 from valueportrait.dataset import open_dataset
 from valueportrait.dimensions import VARIANTS
 from valueportrait.errors import InputError
-from valueportrait.runner.answers import parse_answer
+from valueportrait.likert import parse_likert
 from valueportrait.runner.prompts import (PERSONA_TEMPLATE, Persona, build_requests, fingerprint, load_personas,
                                           parse_variants, render_prompt)
 
@@ -99,5 +99,6 @@ def test_fingerprint_changes_with_content(data):
     ("Not like me", 2), ("not like me at all!", 1), ("Answer: not like me at all", 1),
     ("I don't know", None), ("", None), (None, None),
 ])
-def test_parse_answer(text, rating):
-    assert parse_answer(text) == rating
+def test_runner_answers_read_with_parse_likert(text, rating):
+    # The runner reads chat answers with the package's one parser.
+    assert parse_likert(text) == rating

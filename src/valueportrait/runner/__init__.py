@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-from .answers import parse_answer
 from .rundir import export_upstream, read_manifest, read_run_ratings
 
-__all__ = ["export_upstream", "parse_answer", "read_manifest", "read_run_ratings"]
+__all__ = ["export_upstream", "read_manifest", "read_run_ratings"]

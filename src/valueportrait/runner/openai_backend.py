@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from .answers import parse_answer
+from ..likert import parse_likert
 from .h11_transport import H11Transport, proxy_for
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
@@ -168,7 +168,7 @@ class OpenAIChatBackend:
             except _Fail as exc:
                 return Outcome("failed", error=self.redact(str(exc)), attempts=attempt,
                                latency_s=time.perf_counter() - start)
-            rating = parse_answer(content)
+            rating = parse_likert(content)
             return Outcome("rated" if rating is not None else "unparseable",
                            rating=float(rating) if rating is not None else None, raw=self.redact(content),
                            attempts=attempt, latency_s=time.perf_counter() - start)
