@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pandas as pd
 import pytest
@@ -60,28 +59,11 @@ def test_score_needs_input(built_dataset):
     assert res.exit_code == 2 and "give run directories (RUN_DIR ...) and/or --upstream-outputs DIR" in res.output
 
 
-def test_score_run_dirs_without_runner(built_dataset, tmp_path, monkeypatch):
-    monkeypatch.setitem(sys.modules, "valueportrait.runner.rundir", None)  # as if the runner were not installed
+def test_score_refuses_a_folder_that_is_not_a_run(built_dataset, tmp_path):
+    # Scoring real run directories end to end is tested in tests/test_runner_openai.py.
     res = CliRunner().invoke(cli, ["score", str(tmp_path), "--dataset", str(built_dataset)])
-    assert res.exit_code == 1 and "reading run directories needs valueportrait.runner.rundir" in res.output
-
-
-def test_score_run_dirs(built_dataset, tmp_path, monkeypatch):
-    import types
-
-    fake = types.ModuleType("valueportrait.runner.rundir")
-
-    def read_run_ratings(run_dir):
-        ids = ["1008-1", "1008-2", "1901-1"]
-        return (pd.DataFrame({"model": "tiny", "item_id": ids, "variant": "v1", "persona": None,
-                              "rating": [6.0, 2.0, float("nan")]}), {"model": "tiny"})
-
-    fake.read_run_ratings = read_run_ratings
-    monkeypatch.setitem(sys.modules, "valueportrait.runner.rundir", fake)
-    res = CliRunner().invoke(cli, ["score", str(tmp_path), "--dataset", str(built_dataset), "--no-humans",
-                                   "--n-boot", "0"])
-    assert res.exit_code == 0, res.output
-    assert "\ntiny  " in res.output and "human raters" not in res.output
+    assert res.exit_code == 1
+    assert f"Error: {str(tmp_path)!r} is not a run directory: manifest.json is missing." in res.output
 
 
 def test_plot(scored, tmp_path):

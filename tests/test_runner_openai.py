@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import signal
 import subprocess
@@ -22,6 +23,7 @@ from valueportrait.dataset import open_dataset
 from valueportrait.runner.openai_backend import backoff_delay, retry_after_seconds
 from valueportrait.runner.prompts import build_requests
 from valueportrait.runner.rundir import load_records, read_manifest, read_run_ratings
+from valueportrait.scoring import score_portrait
 
 KEY = "sk-test-SECRET-0123456789abcdef"
 
@@ -227,7 +229,6 @@ def test_sigkill_midway_then_resume_gives_the_full_set_once(tmp_path, built_data
 
 
 def test_end_to_end_scored_portrait(tmp_path, built_dataset, data):
-    score = pytest.importorskip("valueportrait.scoring", reason="needs scoring (merged later)")
     out = tmp_path / "run"
     with ChatServer() as server:
         res = run_cli(["--dataset", str(built_dataset), "--model", "scripted", "--base-url", server.base_url,
@@ -235,7 +236,7 @@ def test_end_to_end_scored_portrait(tmp_path, built_dataset, data):
     assert res.exit_code == 0
     ratings = read_run_ratings(out)
     assert len(ratings) == 1040 and ratings["rating"].notna().all()
-    portrait = score.score_portrait(ratings, data.selection(), center=False)
+    portrait = score_portrait(ratings, data.selection(), center=False)
     # Direct computation: per item, the mean of the scripted ratings over the 2 variants; per dimension, the
     # mean over its selected items.
     reqs = build_requests(data.items, data.prompts, variants=["v1", "v1_reversed"])
@@ -246,6 +247,18 @@ def test_end_to_end_scored_portrait(tmp_path, built_dataset, data):
     expected = sel.assign(r=sel["item_id"].map(per_item)).groupby(["family", "dimension"])["r"].mean()
     got = portrait.set_index(["family", "dimension"])["raw_mean"]
     np.testing.assert_allclose(got.loc[expected.index].to_numpy(), expected.to_numpy(), rtol=0, atol=1e-12)
+
+    # The same run through `valueportrait score RUN_DIR`: upstream-schema file + leaderboard with the human row.
+    scores_dir = tmp_path / "scores"
+    res = CliRunner().invoke(cli, ["score", str(out), "--dataset", str(built_dataset), "--out", str(scores_dir)])
+    assert res.exit_code == 0, res.output
+    assert "human raters" in res.output and "scripted" in res.output
+    written = json.loads((scores_dir / "scripted_scores.json").read_text())
+    centred = score_portrait(ratings, sel).set_index(["family", "dimension"])
+    for (family, dim), row in centred.iterrows():
+        assert written["scores"][family][dim]["original_mean"] == pytest.approx(expected.loc[(family, dim)], abs=1e-12)
+        assert written["scores"][family][dim]["centered_mean"] == pytest.approx(row["score"], abs=1e-12)
+        assert written["scores"][family][dim]["n"] == row["n"]
 
 
 def test_retry_after_parsing_and_backoff():

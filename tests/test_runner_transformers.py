@@ -14,6 +14,7 @@ transformers = pytest.importorskip("transformers")
 
 from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.cli.main import cli  # noqa: E402
+from valueportrait.scoring import score_portrait  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.dimensions import LIKERT  # noqa: E402
 from valueportrait.runner.prompts import Persona, build_requests  # noqa: E402
@@ -125,7 +126,6 @@ def test_cli_end_to_end_with_tiny_model(tmp_path, chat_model, built_dataset, dat
 
 
 def test_end_to_end_scored_portrait_local_model(tmp_path, plain_model, built_dataset, data):
-    score = pytest.importorskip("valueportrait.scoring", reason="needs scoring (merged later)")
     out = tmp_path / "run"
     res = CliRunner().invoke(cli, ["run", "--dataset", str(built_dataset), "--model", str(plain_model),
                                    "--backend", "transformers", "--variants", "v1", "--out", str(out),
@@ -133,7 +133,7 @@ def test_end_to_end_scored_portrait_local_model(tmp_path, plain_model, built_dat
     assert res.exit_code == 0, res.output
     ratings = read_run_ratings(out)
     sel = data.selection()
-    portrait = score.score_portrait(ratings, sel, center=False)
+    portrait = score_portrait(ratings, sel, center=False)
     per_item = ratings.set_index("item_id")["rating"]
     expected = sel[sel["item_id"].isin(per_item.index)].assign(r=lambda d: d["item_id"].map(per_item)) \
         .groupby(["family", "dimension"])["r"].mean()

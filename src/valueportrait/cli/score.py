@@ -12,27 +12,10 @@ from valueportrait.errors import InputError, OutputExistsError
 
 
 def _read_run_dirs(run_dirs: tuple[str, ...]) -> pd.DataFrame:
-    try:
-        from valueportrait.runner.rundir import read_run_ratings
-    except ImportError as exc:
-        raise InputError(
-            f"reading run directories needs valueportrait.runner.rundir, which this installation lacks ({exc}). "
-            "Update valueportrait, or score upstream-layout outputs with --upstream-outputs DIR."
-        ) from None
-    frames = []
-    for d in run_dirs:
-        got = read_run_ratings(d)
-        if isinstance(got, tuple):  # (ratings, manifest)
-            table = next((x for x in got if isinstance(x, pd.DataFrame)), None)
-            manifest = next((x for x in got if isinstance(x, dict)), {})
-        else:
-            table, manifest = got, {}
-        if table is None:
-            raise InputError(f"{d}: read_run_ratings returned no ratings table")
-        if "model" not in table or table["model"].isna().all():
-            table = table.assign(model=manifest.get("model", Path(d).name))
-        frames.append(table)
-    return pd.concat(frames, ignore_index=True)
+    """The ratings tables of run directories written by ``valueportrait run``, stacked."""
+    from valueportrait.runner.rundir import read_run_ratings
+
+    return pd.concat([read_run_ratings(d) for d in run_dirs], ignore_index=True)
 
 
 @click.command(context_settings={"max_content_width": 100})
