@@ -209,3 +209,5 @@ def test_parse_and_read_persona_map(tmp_path):
     with pytest.raises(InputError, match="persona 'x'.*attribute=group"):
         (tmp_path / "bad.json").write_text('{"x": "Female"}')
         read_persona_map(tmp_path / "bad.json")
+    with pytest.raises(InputError, match=r"not found; expected a JSON file \{persona: 'attribute=group'\} or a CSV"):
+        read_persona_map(tmp_path / "none.json")

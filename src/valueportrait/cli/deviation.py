@@ -161,9 +161,11 @@ def deviation(dataset, demographics, norms_path, stored_norms, id_column, attrib
             if model is None:
                 raise InputError(f"{ratings_path} holds several models ({', '.join(ratings['model'].unique())}); "
                                  "choose one with --model")
+            all_models = list(ratings["model"].dropna().unique())
             ratings = ratings[ratings["model"] == model]
             if ratings.empty:
-                raise InputError(f"no ratings of model {model!r} in {ratings_path}")
+                raise InputError(f"no ratings of model {model!r} in {ratings_path}; it holds "
+                                 f"{', '.join(all_models)}: choose one of those with --model")
         model_name = model or (str(ratings["model"].iloc[0]) if "model" in ratings.columns and len(ratings)
                                else Path(ratings_path).stem)
         pmap = read_persona_map(persona_map) if persona_map else None

@@ -113,7 +113,8 @@ def _read_portraits(path: Path) -> dict[str, pd.DataFrame]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON file ({exc})") from None
+        raise InputError(f"{path}: not a readable JSON file ({exc}); expected a leaderboard.json or a "
+                         "<model>_scores.json written by `valueportrait score --out`") from None
     if isinstance(data, dict) and "models" in data:  # leaderboard.json
         return {m: pd.DataFrame([{"family": f, "dimension": d, "score": c["score"]} for f, dims in fams.items()
                                  for d, c in dims.items()]) for m, fams in data["models"].items()}
