@@ -9,36 +9,20 @@ vectorised rater bootstrap of one group against a loop that scores each replicat
 
 from __future__ import annotations
 
-import time
-import warnings
-
 import numpy as np
 import pandas as pd
+from _shared import best_of, release_quietly, synthetic_labels
 
-from valueportrait.dataset import from_release
 from valueportrait.demographics import demographics_from_frame, human_group_norms
 from valueportrait.deviation import compare_personas
 from valueportrait.portrait_bootstrap import ScoringDesign, _score, rater_matrix, stratified_rater_weights
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        data = from_release()
+    data = release_quietly()
     rng = np.random.default_rng(0)
-    pids = data.participants["participant_id"]
-    demo = demographics_from_frame(pd.DataFrame({  # SYNTHETIC labels
-        "participant_id": pids, "sex": rng.choice(["Female", "Male"], len(pids)),
-        "age": rng.integers(18, 80, len(pids)).astype(str)}), bins={"age": [18, 30, 45, 60]})
+    demo = demographics_from_frame(synthetic_labels(data.participants["participant_id"], rng, age=True),
+                                   bins={"age": [18, 30, 45, 60]})
     items = data.items["item_id"]
     ratings = pd.concat([pd.DataFrame({"model": "synthetic", "item_id": items, "variant": v, "persona": p,
                                        "rating": rng.integers(1, 7, len(items)).astype(float)})

@@ -10,35 +10,22 @@ permutations), with the dataset's stored norms; and the demographics rebuilt fro
 
 from __future__ import annotations
 
-import time
 import warnings
 
 import numpy as np
-import pandas as pd
+from _shared import best_of, release_quietly, synthetic_labels
 
 from valueportrait.builders.build import attach_demographics
-from valueportrait.dataset import from_release
 from valueportrait.demographics import demographics_from_dataset, demographics_from_frame
 from valueportrait.evaluation import evaluate_ratings
 
 
-def best_of(fn, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
-
-
 def main() -> None:
+    data = release_quietly()
+    rng = np.random.default_rng(0)
+    demo = demographics_from_frame(synthetic_labels(data.participants["participant_id"], rng))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = from_release()
-        rng = np.random.default_rng(0)
-        pids = data.participants["participant_id"]
-        demo = demographics_from_frame(pd.DataFrame({"participant_id": pids,  # SYNTHETIC labels
-                                                     "sex": rng.choice(["Female", "Male"], len(pids))}))
         data = attach_demographics(data, demo, n_boot=1000)
     ids = data.item_ids * 6
     preds = rng.integers(1, 7, len(ids)).astype(float).tolist()

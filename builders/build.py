@@ -210,7 +210,8 @@ def _replace(tmp: Path, out: Path, overwrite: bool) -> None:
     """Move the complete build ``tmp`` to ``out``; an existing ``out`` is removed only after the swap."""
     if out.exists():
         if not overwrite:
-            raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced.")
+            raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
+                                    "Run again with --overwrite, or choose another --out.")
         old = out.with_name(f".{out.name}.old-{os.getpid()}")
         out.rename(old)
         try:

@@ -61,7 +61,8 @@ def read_changelog(path: str | Path | None = None, version: str | None = None) -
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise DatasetError(f"the changelog {str(path)!r} does not exist.") from None
+        raise DatasetError(f"the changelog {str(path)!r} does not exist; restore cards/CHANGELOG.md (it ships with "
+                           "the package) or pass changelog=PATH.") from None
     entries = [ChangelogEntry(v, date, body) for v, (date, body) in changelog_entries(text).items()]
     if not entries:
         raise DatasetError(f"the changelog {str(path)!r} has no '## X.Y.Z (YYYY-MM-DD)' entry.")

@@ -207,7 +207,7 @@ def table_for(data: ValuePortraitData, config: str) -> pa.Table:
                        "valueportrait build --demographics FILE)")
     missing = [c for c in features if c not in df.columns]
     if missing:
-        raise KeyError(f"config {config!r} lacks column(s) {missing}")
+        raise KeyError(f"config {config!r} lacks column(s) {missing}; expected {list(features)}")
     schema = features.arrow_schema
     # Object columns may hold NaN for missing strings (pandas 3 str dtype); from_pandas maps them to null.
     return pa.Table.from_pandas(df[list(features)], schema=schema, preserve_index=False)

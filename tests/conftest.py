@@ -127,3 +127,13 @@ def persona_ratings(demo_build):
     path = demo_build["root"] / "synthetic_ratings.csv"
     pd.concat(frames).to_csv(path, index=False)
     return path
+
+
+@pytest.fixture
+def isolated_git(tmp_path, monkeypatch):
+    """git sees no global or system config (so no user identity or signing from this machine). The publish tests
+    use it for every test: ``pytestmark = pytest.mark.usefixtures("isolated_git")``."""
+    cfg = tmp_path / "empty-gitconfig"
+    cfg.write_text("")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")

@@ -209,6 +209,6 @@ def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(releas
     assert _snapshot(out) == {"mine.txt": b"keep me"}
     assert _leftovers(tmp_path, "vp") == []
     # 3. same failure into a new folder: nothing is created
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match="card template broken"):
         write_dataset(release_data, tmp_path / "fresh")
     assert not (tmp_path / "fresh").exists() and _leftovers(tmp_path, "fresh") == []

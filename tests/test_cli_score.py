@@ -56,7 +56,7 @@ def test_score_refuses_to_overwrite(scored, raw_dir, built_dataset):
 
 def test_score_needs_input(built_dataset):
     res = CliRunner().invoke(cli, ["score", "--dataset", str(built_dataset)])
-    assert res.exit_code == 2 and "give run directories (RUN_DIR ...) and/or --upstream-outputs DIR" in res.output
+    assert res.exit_code == 2 and "give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR" in res.output
 
 
 def test_score_refuses_a_folder_that_is_not_a_run(built_dataset, tmp_path):
@@ -82,3 +82,49 @@ def test_plot(scored, tmp_path):
     assert res.exit_code == 1 and "--models ['nobody'] not in the scores" in res.output
     res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(tmp_path / "x.gif")])
     assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output
+
+
+# Five items that each measure exactly one dimension, all in the Big Five, in the default selection of the
+# built dataset (published correlations, rho > 0.3, p < 0.05, mode pos): 4050-5 Openness, 4044-2
+# Conscientiousness, 3055-4 Extraversion, 2041-3 Agreeableness, 1029-3 Neuroticism.
+HAND_MADE_CSV = """model,item_id,variant,persona,rating
+hand-made,4050-5,v1,,6
+hand-made,4050-5,v2,,
+hand-made,4044-2,v1,,5
+hand-made,3055-4,v1,,4
+hand-made,2041-3,v1,,2
+hand-made,2041-3,v2,,4
+hand-made,1029-3,v1,,2
+"""
+
+
+def test_score_a_ratings_csv(built_dataset, tmp_path):
+    path = tmp_path / "hand.csv"
+    path.write_text(HAND_MADE_CSV)
+    res = CliRunner().invoke(cli, ["score", str(path), "--dataset", str(built_dataset), "--n-boot", "0",
+                                   "--no-humans", "--out", str(tmp_path / "scores")])
+    assert res.exit_code == 0, res.output
+    board = pd.read_csv(tmp_path / "scores" / "leaderboard.csv").set_index(["family", "dimension"])
+    bfi = board.loc["bfi"]
+    # Hand computation. Item means: 4050-5 = 6 (the empty v2 rating is an unparseable answer, ignored),
+    # 4044-2 = 5, 3055-4 = 4, 2041-3 = (2 + 4) / 2 = 3, 1029-3 = 2. Family mean = (6 + 5 + 4 + 3 + 2) / 5 = 4.
+    # Centred score = item mean - 4; one item per dimension, so n = 1 and std = 0.
+    assert bfi["raw_mean"].to_dict() == {"Openness": 6.0, "Conscientiousness": 5.0, "Extraversion": 4.0,
+                                         "Agreeableness": 3.0, "Neuroticism": 2.0}
+    assert bfi["score"].to_dict() == {"Openness": 2.0, "Conscientiousness": 1.0, "Extraversion": 0.0,
+                                      "Agreeableness": -1.0, "Neuroticism": -2.0}
+    assert (bfi["family_mean"] == 4.0).all() and (bfi["n"] == 1).all() and (bfi["std"] == 0.0).all()
+    # no rated item measures a Schwartz value: null scores with a note
+    pvq = board.loc["pvq"]
+    assert pvq["score"].isna().all() and (pvq["n"] == 0).all()
+    assert pvq.loc["Benevolence", "note"] == "no rated item measures Benevolence"
+    assert "hand-made     +2.00              +1.00         +0.00          -1.00        -2.00" in res.output
+
+
+def test_score_a_bad_ratings_file(built_dataset, tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text(HAND_MADE_CSV.replace("hand-made,3055-4,v1,,4", "hand-made,3055-4,v1,,like me"))
+    res = CliRunner().invoke(cli, ["score", str(path), "--dataset", str(built_dataset)])
+    assert res.exit_code == 1
+    assert (f"Error: ratings {str(path)!r}, line 5, column 'rating': 'like me' is not a number; expected a rating "
+            "1-6, or an empty value for an unparseable answer\n") in res.output

@@ -67,7 +67,8 @@ def test_bad_demographics_files(tmp_path, text, kwargs, match):
 
 
 def test_file_errors(tmp_path):
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match=r"not found; expected a \.csv, \.tsv, \.json or \.jsonl file with one row "
+                                         "per participant"):
         read_demographics(tmp_path / "none.csv")
     (tmp_path / "d.xlsx").write_text("x")
     with pytest.raises(InputError, match=r"expected .csv, .tsv, .json or .jsonl"):

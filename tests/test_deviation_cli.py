@@ -99,6 +99,10 @@ def test_deviation_errors(inputs):
     res = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--ratings", two,
                  "--out", root / "e3")
     assert res.exit_code == 1 and "holds several models (synthetic-model, other); choose one with --model" in res.output
+    res = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--ratings", two,
+                 "--model", "nobody", "--out", root / "e3")
+    assert res.exit_code == 1 and (f"no ratings of model 'nobody' in {two}; it holds synthetic-model, other: choose "
+                                   "one of those with --model") in res.output
 
 
 def test_deviation_small_group_and_bins(inputs):

@@ -118,6 +118,7 @@ def test_profile_agreement_hand_computed_and_scipy():
     np.testing.assert_allclose(b["spearman"], [spearmanr(X[i], Y[i])[0] for i in range(4)])
     # NaN dimensions are dropped; a constant profile has no correlation
     c = profile_agreement(np.array([1.0, np.nan, 2.0, 3.0]), np.array([1.0, 5.0, 3.0, 2.0]))
+    # (1, 2, 3) vs (1, 3, 2): deviations (-1, 0, 1) and (-1, 1, 0), r = 1 / sqrt(2 * 2) = 0.5
     assert c["n"] == 3 and c["pearson"] == pytest.approx(0.5)
     assert np.isnan(profile_agreement(np.ones(4), np.arange(4.0))["pearson"])
 
@@ -208,3 +209,5 @@ def test_parse_and_read_persona_map(tmp_path):
     with pytest.raises(InputError, match="persona 'x'.*attribute=group"):
         (tmp_path / "bad.json").write_text('{"x": "Female"}')
         read_persona_map(tmp_path / "bad.json")
+    with pytest.raises(InputError, match=r"not found; expected a JSON file \{persona: 'attribute=group'\} or a CSV"):
+        read_persona_map(tmp_path / "none.json")

@@ -184,7 +184,7 @@ def test_distribution_alignment_prefers_the_matching_sampler(population):
     rep = compare_personas(population.data, population.demo, pd.concat(frames, ignore_index=True),
                            persona_map={"matching": "sex=A", "shifted": "sex=A"}, n_boot=20, n_perm=0)
     d = rep.distributions.set_index("persona")
-    assert (d["n_items"] == 60).all()
+    assert (d["n_items"] == 60).all()  # every item of the synthetic population (module docstring)
     assert d.loc["matching", "wasserstein"] > 0.95  # W1 about 0.1 rating points at most
     assert d.loc["shifted", "wasserstein"] == pytest.approx(1 - 2 / 5, abs=0.05)  # shifted by 2 of K-1 = 5 points
     assert d.loc["matching", "js"] > d.loc["shifted", "js"] + 0.3

@@ -1,4 +1,4 @@
-"""The examples in the docstrings of the dataset-building modules run and give what they show."""
+"""The examples in the docstrings of the dataset-building modules and the ratings reader run and give what they show."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = ["valueportrait.spearman", "valueportrait.selection", "valueportrait.builders.reliability",
-           "valueportrait.builders.report"]
+           "valueportrait.builders.report", "valueportrait.ratings"]
 
 
 @pytest.mark.parametrize("name", MODULES)

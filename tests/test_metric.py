@@ -71,6 +71,7 @@ def test_reproduces_upstream_through_evaluate(metric, raw_dir):
         assert cell["score"] == pytest.approx(pub["pvq"][dim]["centered_mean"], abs=1e-9)
         assert cell["n"] == pub["pvq"][dim]["n"]
         assert cell["ci_low"] < cell["score"] < cell["ci_high"]
+    # 520 items x 6 prompt variants = 3120 answers in upstream's gpt-4o files, none an error entry
     assert result["counts"]["ratings"] == 3120 and result["counts"]["missing_or_unparseable"] == 0
     ps = result["prompt_sensitivity"]
     assert ps["prompt_sensitivity"] == pytest.approx(330 / 520)  # 330 of 520 items differ across v1/v2/v3
@@ -82,7 +83,7 @@ def test_personas(metric):
     result = metric.compute(predictions=[5] * 40 + [2] * 40, references=ids * 2, personas=["a"] * 40 + ["b"] * 40,
                             n_boot=0)
     assert set(result["personas"]) == {"a", "b"}
-    assert result["personas"]["a"]["family_means"]["pvq"] == 5.0
+    assert result["personas"]["a"]["family_means"]["pvq"] == 5.0  # persona a rated every item 5
     assert result["family_means"]["pvq"] == 3.5  # pooled: each item's mean of 5 and 2
 
 

@@ -43,13 +43,7 @@ CHANGELOG_1_1 = """# Changelog
 """
 
 
-@pytest.fixture(autouse=True)
-def isolated_git(tmp_path, monkeypatch):
-    """git sees no global or system config (so no user identity or signing from this machine)."""
-    cfg = tmp_path / "empty-gitconfig"
-    cfg.write_text("")
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+pytestmark = pytest.mark.usefixtures("isolated_git")  # tests/conftest.py
 
 
 @pytest.fixture(scope="module")

@@ -260,7 +260,7 @@ def test_execute_with_injected_api_directly(built_dataset):
     plan = core.plan_dataset(built_dataset, "my-org/vp", "1.0.0")
     result = core.publish(plan, api=hub)
     assert result.committed and result.tag_action == "created" and result.repo_created
-    assert len(result.added) == 8 and result.deleted == []
+    assert len(result.added) == 8 and result.deleted == []  # README.md, build_info.json, 6 config parquet files
     with pytest.raises(PublishError, match="already exists"):
         core.publish(core.plan_dataset(built_dataset, "my-org/vp", "1.0.0"), api=_with_other_tag(hub))
 

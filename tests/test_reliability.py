@@ -82,6 +82,7 @@ def test_summary_per_dimension(release_data):
     summary = pd.DataFrame(release_data.build_info["reliability"]["dimensions"])
     assert list(zip(summary["family"], summary["dimension"])) == [(f, d) for f, dims in FAMILIES.items() for d in dims]
     sel = release_data.selection()
+    # selected (item, dimension) pairs of the published selection: pvq 284 + higher_pvq 114 + bfi 227 (build report)
     assert summary["items"].sum() == len(sel) == 625
     by_group = pd.DataFrame(release_data.build_info["reliability"]["by_group"])
     for row in summary.itertuples():
@@ -107,4 +108,4 @@ def test_negative_keys_are_reverse_scored(release_data):
     flipped = reliability_by_group(flipped_r, flipped_sel)
     np.testing.assert_allclose(base["alpha"], flipped["alpha"], atol=1e-12)
     summary = summarise_reliability(base, sel)
-    assert summary.loc[summary["dimension"] == "Stimulation", "items"].item() == 43
+    assert summary.loc[summary["dimension"] == "Stimulation", "items"].item() == 43  # selected Stimulation items

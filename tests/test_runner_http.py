@@ -111,7 +111,7 @@ def test_connect_error_and_unsupported_scheme():
 
     with pytest.raises(httpx.ConnectError, match="cannot connect to 127.0.0.1:9"):
         asyncio.run(go("http://127.0.0.1:9/v1/chat/completions"))
-    with pytest.raises(httpx.UnsupportedProtocol):
+    with pytest.raises(httpx.UnsupportedProtocol, match="unsupported URL scheme 'ftp'"):
         asyncio.run(go("ftp://127.0.0.1/x"))
 
 

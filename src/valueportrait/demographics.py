@@ -176,9 +176,11 @@ def demographics_from_frame(frame: pd.DataFrame, *, id_column: str | None = None
         raise InputError(f"{source}: no column(s) {absent} for the attribute(s) "
                          f"{[a for a, c in mapping.items() if c in absent]}; columns: {cols}")
     if not mapping:
-        raise InputError(f"{source}: no attribute columns besides the id column {id_column!r}")
+        raise InputError(f"{source}: no attribute columns besides the id column {id_column!r}; expected one column "
+                         "per attribute (e.g. Sex, Age) next to the participant id")
     if "participant_id" in mapping:
-        raise InputError(f"{source}: 'participant_id' cannot be an attribute name")
+        raise InputError(f"{source}: 'participant_id' cannot be an attribute name (it is the id column of the "
+                         "participants config); rename the attribute (--attribute NEW=Column)")
     missing = set(missing_values)
 
     def clean(s: pd.Series) -> pd.Series:
@@ -197,7 +199,8 @@ def demographics_from_frame(frame: pd.DataFrame, *, id_column: str | None = None
             table[attr] = bin_numeric(table[attr], bins[attr], name=attr, rows=rows)
     unknown_bins = set(bins or ()) - set(mapping)
     if unknown_bins:
-        raise InputError(f"bins given for {sorted(unknown_bins)}, which are not attributes ({sorted(mapping)})")
+        raise InputError(f"bins given for {sorted(unknown_bins)}, which are not attributes ({sorted(mapping)}); bin "
+                         "only attributes of the demographics (--bins NAME=E1,E2 with NAME one of those)")
     dup = table["participant_id"].duplicated(keep=False).to_numpy()
     if dup.any():
         keep = np.ones(len(table), dtype=bool)
@@ -223,7 +226,8 @@ def read_demographics(path: str | Path, *, id_column: str | None = None,
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"demographics file {str(path)!r} not found")
+        raise InputError(f"demographics file {str(path)!r} not found; expected a .csv, .tsv, .json or .jsonl file "
+                         "with one row per participant (a participant id column and attribute columns)")
     suffix = path.suffix.lower()
     try:
         if suffix in (".csv", ".tsv", ".txt"):

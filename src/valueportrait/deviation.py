@@ -442,7 +442,8 @@ def read_persona_map(path: str | Path) -> dict[str, tuple[str, str]]:
     """
     path = Path(path)
     if not path.is_file():
-        raise InputError(f"persona map {str(path)!r} not found")
+        raise InputError(f"persona map {str(path)!r} not found; expected a JSON file {{persona: 'attribute=group'}} "
+                         "or a CSV file with columns persona, attribute, group")
     try:
         if path.suffix.lower() == ".json":
             obj = json.loads(path.read_text(encoding="utf-8"))

@@ -28,7 +28,9 @@ def radar_figure(dimensions: pd.DataFrame, attribute: str, *, family: str = "pvq
     dims = list(FAMILIES[family])
     sub = dimensions[(dimensions["attribute"] == attribute) & (dimensions["family"] == family)]
     if sub.empty:
-        raise InputError(f"no rows for attribute {attribute!r} and family {family!r} to plot")
+        raise InputError(f"no rows for attribute {attribute!r} and family {family!r} to plot; the table has "
+                         f"attributes {sorted(set(dimensions['attribute']))} and families "
+                         f"{sorted(set(dimensions['family']))}")
     panels = list(dict.fromkeys(zip(sub["group"], sub["persona"])))
     vals = sub[["model_score", "human_score"]].to_numpy(dtype=float)
     finite = vals[np.isfinite(vals)]

@@ -43,7 +43,7 @@ def radar_chart(portraits: dict[str, pd.DataFrame], path: str | Path, *, family:
     if path.suffix.lower() not in (".png", ".svg", ".pdf"):
         raise InputError(f"{path}: the chart is written as .png, .svg or .pdf; got suffix {path.suffix!r}")
     if not portraits:
-        raise InputError("no portraits to plot")
+        raise InputError("no portraits to plot; pass at least one {name: portrait} (a score_portrait() table)")
     dims = list(FAMILIES[family])
     values = {name: p.set_index("dimension")["score"].reindex(dims).to_numpy(dtype=float) for name, p in portraits.items()}
     finite = np.concatenate([v[np.isfinite(v)] for v in values.values()] or [np.zeros(1)])

@@ -336,7 +336,8 @@ def plan_dataset(folder: str | Path, repo_id: str, version: str, *, force: bool 
     try:
         entries = changelog_entries(changelog_path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise PublishError(f"the changelog {str(changelog_path)!r} does not exist.") from None
+        raise PublishError(f"the changelog {str(changelog_path)!r} does not exist; pass --changelog FILE or restore "
+                           "cards/CHANGELOG.md (it ships with the package).") from None
     if version not in entries:
         raise PublishError(
             f"version {version} has no entry in the changelog {str(changelog_path)!r} (it has "
@@ -388,7 +389,8 @@ def check_metric_card(card_path: Path, present: set[str] | None = None) -> Any:
         card = SpaceCard.load(card_path)
     except Exception as exc:
         raise PublishError(f"{where}: the metric card does not parse with huggingface_hub.SpaceCard "
-                           f"({type(exc).__name__}: {exc}).") from None
+                           f"({type(exc).__name__}: {exc}). Fix its YAML front matter (between the --- "
+                           "lines).") from None
     meta = card.data.to_dict()
     example = ("---\ntitle: Value Portrait\nemoji: 🧭\ncolorFrom: blue\ncolorTo: green\nsdk: gradio\n"
                "sdk_version: 4.44.1\napp_file: app.py\npinned: false\ntags:\n- evaluate\n- metric\n"
@@ -404,7 +406,8 @@ def check_metric_card(card_path: Path, present: set[str] | None = None) -> Any:
         raise PublishError(f"{where}: tags {tags} lack {', '.join(lacking)}; an evaluate metric Space is tagged "
                            "evaluate and metric.")
     if present is not None and meta["app_file"] not in present:
-        raise PublishError(f"{where}: app_file {meta['app_file']!r} is not in the metric folder.")
+        raise PublishError(f"{where}: app_file {meta['app_file']!r} is not in the metric folder; add it or point "
+                           "app_file at the folder's app.py.")
     return card
 
 

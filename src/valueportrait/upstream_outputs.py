@@ -90,7 +90,7 @@ def _read_entries(path: Path) -> list[tuple[int, int, str | None, float | None]]
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"{path}: cannot be read ({exc})") from None
+        raise InputError(f"{path}: cannot be read ({exc}); check that the file exists and is readable") from None
     fast = _scan_entries(raw)
     if fast is not None and raw.lstrip()[:1] == b"[":
         return fast
@@ -106,7 +106,9 @@ def _read_entries(path: Path) -> list[tuple[int, int, str | None, float | None]]
             pid, oid = int(e["portrait_id"]), int(e["option_id"])
         except (KeyError, TypeError, ValueError):
             raise InputError(f"{path}: entry {k} lacks an integer portrait_id / option_id "
-                             f"(keys: {sorted(e)[:8] if isinstance(e, dict) else type(e).__name__})") from None
+                             f"(keys: {sorted(e)[:8] if isinstance(e, dict) else type(e).__name__}); expected "
+                             "upstream's output entries {portrait_id, option_id, raw_response, ...}: fix or remove "
+                             "the entry") from None
         text = e.get("raw_response")
         if text is None and isinstance(e.get("error"), str):
             text = e["error"]

@@ -12,40 +12,10 @@ import click
 import pandas as pd
 
 from valueportrait.errors import InputError, OutputExistsError
+from valueportrait.ratings import read_ratings
 
 #: Files the command writes into --out.
 TABLE_FILES = ("dimensions", "agreement", "gaps", "bias", "distributions")
-
-
-def read_ratings(path: str | Path) -> pd.DataFrame:
-    """A ratings table from a CSV / JSON lines / JSON file, or a run directory (``runner.rundir``)."""
-    path = Path(path)
-    if path.is_dir():
-        try:
-            from valueportrait.runner.rundir import read_run_ratings
-        except ImportError:
-            raise InputError(f"{str(path)!r} is a directory, but this install cannot read run directories "
-                             "(valueportrait.runner.rundir is missing); pass a ratings CSV / JSONL file") from None
-        return read_run_ratings(path)
-    if not path.is_file():
-        raise InputError(f"ratings {str(path)!r} not found; pass a ratings CSV / JSONL file or a run directory")
-    dtypes = {"model": "str", "item_id": "str", "variant": "str", "persona": "str"}
-    try:
-        if path.suffix.lower() == ".csv":
-            frame = pd.read_csv(path, dtype=dtypes)
-        elif path.suffix.lower() in (".jsonl", ".json"):
-            frame = pd.read_json(path, lines=path.suffix.lower() == ".jsonl", dtype=dtypes)
-        else:
-            raise InputError(f"ratings {str(path)!r}: expected a .csv, .jsonl or .json file, or a run directory")
-    except (ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"ratings {str(path)!r} could not be read: {exc}") from None
-    missing = [c for c in ("item_id", "persona", "rating") if c not in frame.columns]
-    if missing:
-        raise InputError(f"ratings {str(path)!r} lack column(s) {missing}; expected model, item_id, variant, "
-                         "persona, rating")
-    return frame
 
 
 def _pairs(values: tuple[str, ...], what: str) -> dict[str, str]:
@@ -191,9 +161,11 @@ def deviation(dataset, demographics, norms_path, stored_norms, id_column, attrib
             if model is None:
                 raise InputError(f"{ratings_path} holds several models ({', '.join(ratings['model'].unique())}); "
                                  "choose one with --model")
+            all_models = list(ratings["model"].dropna().unique())
             ratings = ratings[ratings["model"] == model]
             if ratings.empty:
-                raise InputError(f"no ratings of model {model!r} in {ratings_path}")
+                raise InputError(f"no ratings of model {model!r} in {ratings_path}; it holds "
+                                 f"{', '.join(all_models)}: choose one of those with --model")
         model_name = model or (str(ratings["model"].iloc[0]) if "model" in ratings.columns and len(ratings)
                                else Path(ratings_path).stem)
         pmap = read_persona_map(persona_map) if persona_map else None

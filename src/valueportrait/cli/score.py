@@ -9,17 +9,11 @@ import click
 import pandas as pd
 
 from valueportrait.errors import InputError, OutputExistsError
-
-
-def _read_run_dirs(run_dirs: tuple[str, ...]) -> pd.DataFrame:
-    """The ratings tables of run directories written by ``valueportrait run``, stacked."""
-    from valueportrait.runner.rundir import read_run_ratings
-
-    return pd.concat([read_run_ratings(d) for d in run_dirs], ignore_index=True)
+from valueportrait.ratings import read_ratings
 
 
 @click.command(context_settings={"max_content_width": 100})
-@click.argument("run_dirs", nargs=-1, type=click.Path(exists=True, file_okay=False))
+@click.argument("ratings_paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
 @click.option("--upstream-outputs", type=click.Path(exists=True, file_okay=False),
               help="Folder in upstream's layout: <provider>/<model>_<variant>_results.json.")
 @click.option("--dataset", "dataset", required=True, envvar="VALUEPORTRAIT_DATASET", show_envvar=True,
@@ -39,11 +33,12 @@ def _read_run_dirs(run_dirs: tuple[str, ...]) -> pd.DataFrame:
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
 @click.option("--overwrite", is_flag=True, help="Replace existing files in --out.")
-def score(run_dirs, upstream_outputs, dataset, revision, out_dir, threshold, alpha, mode, correlations, center,
+def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold, alpha, mode, correlations, center,
           min_items, parse, n_boot, seed, humans, overwrite):
     """Score model ratings into value portraits and print a leaderboard.
 
-    Reads run directories (RUN_DIR ...) written by `valueportrait run` and/or upstream's output layout
+    Reads ratings (PATH ...: run directories written by `valueportrait run`, or ratings files .csv / .jsonl /
+    .json with the columns model, item_id, variant, persona, rating) and/or upstream's output layout
     (--upstream-outputs), averages each item's ratings over prompt variants, scores every model with the
     dataset's item selection, adds the human raters, prints the leaderboard and prompt sensitivity.
 
@@ -52,6 +47,7 @@ def score(run_dirs, upstream_outputs, dataset, revision, out_dir, threshold, alp
       valueportrait score --upstream-outputs ../shared/upstream/lm_evaluation/outputs/final \\
           --dataset ./valueportrait --out ./scores
       valueportrait score runs/gpt-4o runs/llama --dataset ORG/valueportrait --revision v1.0.0
+      valueportrait score my_ratings.csv --dataset ./valueportrait
     """
     from valueportrait.dataset import open_dataset
     from valueportrait.human_baseline import HUMAN_MODEL, score_humans
@@ -59,8 +55,8 @@ def score(run_dirs, upstream_outputs, dataset, revision, out_dir, threshold, alp
     from valueportrait.scoring import bootstrap_portrait
     from valueportrait.sensitivity import sensitivity_table
 
-    if not run_dirs and not upstream_outputs:
-        raise click.UsageError("give run directories (RUN_DIR ...) and/or --upstream-outputs DIR")
+    if not ratings_paths and not upstream_outputs:
+        raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
     data = open_dataset(dataset, revision=revision)
     if any(v is not None for v in (threshold, alpha, mode, correlations)):
         selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
@@ -75,8 +71,7 @@ def score(run_dirs, upstream_outputs, dataset, revision, out_dir, threshold, alp
         summary = parse_summary(up)
         click.echo("Parsed answers (unparseable ones are left out of the averages):")
         click.echo(summary.to_string() + "\n")
-    if run_dirs:
-        frames.append(_read_run_dirs(run_dirs))
+    frames += [read_ratings(p) for p in ratings_paths]
     ratings = pd.concat(frames, ignore_index=True)
     unknown = sorted(set(ratings["item_id"].astype(str)) - set(data.item_ids))
     if unknown:
@@ -118,7 +113,8 @@ def _read_portraits(path: Path) -> dict[str, pd.DataFrame]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON file ({exc})") from None
+        raise InputError(f"{path}: not a readable JSON file ({exc}); expected a leaderboard.json or a "
+                         "<model>_scores.json written by `valueportrait score --out`") from None
     if isinstance(data, dict) and "models" in data:  # leaderboard.json
         return {m: pd.DataFrame([{"family": f, "dimension": d, "score": c["score"]} for f, dims in fams.items()
                                  for d, c in dims.items()]) for m, fams in data["models"].items()}

@@ -127,7 +127,8 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        raise RunError(f"{path}: invalid JSON ({exc})") from None
+        raise RunError(f"{path}: invalid JSON ({exc}); the manifest is written atomically, so it was changed by "
+                       "hand: restore it or start a new run directory") from None
     if manifest.get("format") != FORMAT or "model" not in manifest:
         raise RunError(f"{path}: not a valueportrait run manifest (expected format {FORMAT!r} and a 'model')")
     return manifest
@@ -203,7 +204,7 @@ class RunLog:
             raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
                                     "or remove it.")
         if rpath.exists():  # pragma: no cover - covered by the emptiness check above
-            raise RunError(f"{rpath} exists without {MANIFEST}")
+            raise RunError(f"{rpath} exists without {MANIFEST}; choose another --out or remove the folder")
         path.mkdir(parents=True, exist_ok=True)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}
         write_json_atomic(mpath, manifest)

@@ -83,7 +83,9 @@ class TransformersBackend:
             if self.model is None:
                 self.model = AutoModelForCausalLM.from_pretrained(self.name, dtype="auto")
         except (OSError, ValueError) as exc:
-            raise RunError(f"could not load the model {self.name!r} with transformers: {exc}") from None
+            raise RunError(f"could not load the model {self.name!r} with transformers: {exc}. Expected a Hub model id "
+                           "(e.g. Qwen/Qwen2.5-0.5B-Instruct, downloaded beforehand when offline) or a local folder "
+                           "with config.json, the weights and the tokenizer; check --model.") from None
         self.model.to(self.device).eval()
         return self
 
@@ -119,7 +121,9 @@ class TransformersBackend:
             ids = [list(self.tokenizer(p if chat else " " + p, add_special_tokens=False)["input_ids"])
                    for p in PHRASES]
             if any(not x for x in ids):
-                raise RunError("the tokenizer turns a Likert phrase into no tokens; cannot score it")
+                raise RunError(f"the tokenizer of {self.name!r} turns the Likert phrase(s) "
+                               f"{[p for p, x in zip(PHRASES, ids) if not x]} into no tokens, so their likelihood "
+                               "cannot be scored; use a model with a text tokenizer, or --backend openai")
             self._phrase_ids[chat] = ids
         return self._phrase_ids[chat]
 

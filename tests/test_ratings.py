@@ -1,0 +1,94 @@
+"""``valueportrait.ratings.read_ratings``: run directories and ratings files, and every bad-input error."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+import pytest
+
+from valueportrait.errors import InputError, RunError
+from valueportrait.ratings import COLUMNS, read_ratings
+
+CSV = "model,item_id,variant,persona,rating\nm,1008-1,v1,a woman,5\nm,1008-2,v1,,\n\nm,1008-3,v2,,1.5\n"
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def test_csv(tmp_path):
+    frame = read_ratings(write(tmp_path, "r.csv", CSV))
+    assert list(frame.columns) == list(COLUMNS)
+    assert frame["item_id"].tolist() == ["1008-1", "1008-2", "1008-3"]  # the blank line is skipped
+    assert frame["persona"].iloc[0] == "a woman" and frame["persona"].iloc[1:].isna().all()
+    assert frame["rating"].tolist()[0] == 5.0 and math.isnan(frame["rating"].iloc[1])
+    assert frame["rating"].iloc[2] == 1.5 and str(frame["rating"].dtype) == "float64"
+
+
+def test_jsonl_and_json_without_optional_columns(tmp_path):
+    records = [{"model": "m", "item_id": "1008-1", "rating": 6, "raw": "very much like me"},
+               {"model": "m", "item_id": "1008-2", "rating": None}]
+    jsonl = write(tmp_path, "r.jsonl", "\n".join(json.dumps(r) for r in records) + "\n\n")
+    js = write(tmp_path, "r.json", json.dumps(records))
+    for path in (jsonl, js):
+        frame = read_ratings(path)
+        assert list(frame.columns) == list(COLUMNS)  # 'raw' dropped, variant and persona added (missing)
+        assert frame["variant"].isna().all() and frame["persona"].isna().all()
+        assert frame["rating"].iloc[0] == 6.0 and math.isnan(frame["rating"].iloc[1])
+
+
+def test_run_directory(tmp_path):
+    from valueportrait.runner.rundir import MANIFEST, RECORDS
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / MANIFEST).write_text(json.dumps({"format": "valueportrait-run", "format_version": 1, "model": "m"}))
+    (run / RECORDS).write_text(json.dumps({"item_id": "1008-1", "variant": "v1", "persona": None, "status": "rated",
+                                           "rating": 4}) + "\n")
+    frame = read_ratings(run)
+    assert frame[["model", "item_id", "variant", "rating"]].values.tolist() == [["m", "1008-1", "v1", 4.0]]
+
+
+def test_a_folder_that_is_not_a_run(tmp_path):
+    with pytest.raises(RunError, match="is not a run directory: manifest.json is missing"):
+        read_ratings(tmp_path)
+
+
+@pytest.mark.parametrize("name, text, message", [
+    ("r.csv", "model,item_id,variant,persona,rating\nm,1008-1,v1,,7\n",
+     "r.csv', line 2, column 'rating': 7 is outside 1-6; ratings are on the 6-point Likert scale"),
+    ("r.csv", CSV.replace(",,1.5", ",,0") + "m,1008-4,v1,,9\n",
+     "r.csv', line 5, column 'rating': 0 is outside 1-6; .* \\(1 more row\\(s\\) like it\\)"),
+    ("r.csv", "model,item_id,variant,persona,rating\nm,1008-1,v1,,like me\n",
+     "r.csv', line 2, column 'rating': 'like me' is not a number; expected a rating 1-6, or an empty value"),
+    ("r.jsonl", '{"model": "m", "item_id": "1008-1", "rating": true}\n',
+     "r.jsonl', line 1, column 'rating': True is not a number"),
+    ("r.json", '[{"model": "m", "item_id": "1008-1", "rating": 5}, {"model": "m", "rating": 5, "item_id": null}]',
+     "r.json', record 2, column 'item_id': empty; every rating needs its item_id"),
+    ("r.csv", "model,item_id,variant,persona,rating\n,1008-1,v1,,5\n",
+     "r.csv', line 2, column 'model': empty; every rating needs its model"),
+    ("r.csv", "item_id,score\n1008-1,5\n",
+     "r.csv' lacks the column\\(s\\) model, rating; found item_id, score. A ratings file has the columns model, "
+     "item_id, variant, persona, rating"),
+    ("r.csv", "model,item_id,variant,persona,rating\n",
+     "r.csv' holds no ratings; expected one row per rating"),
+    ("r.jsonl", '{"model": "m", "item_id": "1008-1", "rating": 5}\n{"model": "m",\n',
+     "r.jsonl', line 2: not valid JSON .*; expected one JSON object per line"),
+    ("r.jsonl", '[1, 2]\n', "r.jsonl', line 1: expected a JSON object with keys model, item_id"),
+    ("r.json", '{"model": "m"}', "r.json': expected a JSON list of objects, one per rating, found a dict"),
+    ("r.json", '[{"model": ', "r.json': not valid JSON .* at line 1\\); expected a list of objects"),
+    ("r.tsv", "model\titem_id\trating\n", "r.tsv': expected a .csv, .jsonl, .json file or a run directory"),
+])
+def test_bad_files(tmp_path, name, text, message):
+    with pytest.raises(InputError, match=message):
+        read_ratings(write(tmp_path, name, text))
+
+
+def test_missing_path(tmp_path):
+    path = tmp_path / "nope.csv"
+    with pytest.raises(InputError, match=re.escape(f"ratings {str(path)!r} not found; pass a ratings file")):
+        read_ratings(path)
