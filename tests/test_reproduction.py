@@ -68,8 +68,18 @@ def test_departure_first_variant_dimensions(raw_dir, ratings, selection):
     llama = ratings[ratings["model"] == "llama-3.1-8b-instruct"]
     ours = score_portrait(llama, selection).set_index("dimension")
     assert ours.loc["Self_Direction", "n"] == 11
-    assert ours.loc["Self_Direction", "score"] == pytest.approx(0.05883724119018341, abs=1e-12)  # our value
     pub = published(raw_dir, "llama-3.1-8b-instruct")
+    # Our value, derived independently from upstream's published file by adding the one item back:
+    # raw mean over 11 items = (10 x published original_mean + m) / 11, where m is llama's mean rating of 2011-1
+    # over its parsed variants; family mean over 221 valid pvq items = (220 x published family mean + m) / 221
+    # (published family mean = original_mean - centered_mean; 2011-1 measures no other pvq value).
+    m = llama.loc[llama["item_id"] == "2011-1", "rating"].mean()
+    sd = pub["pvq"]["Self_Direction"]
+    n_valid = selection.loc[selection["family"] == "pvq", "item_id"].nunique()
+    assert n_valid == 221  # 221 of 520 items measure a pvq value (docs/dataset.md, build summary)
+    expected = (10 * sd["original_mean"] + m) / 11 - ((n_valid - 1) * (sd["original_mean"] - sd["centered_mean"]) + m) / n_valid
+    assert ours.loc["Self_Direction", "score"] == pytest.approx(expected, abs=1e-12)
+    assert ours.loc["Self_Direction", "score"] == pytest.approx(0.05883724119018341, abs=1e-12)  # = expected, pinned
     assert pub["pvq"]["Self_Direction"]["n"] == 10
     assert ours.loc["Self_Direction", "score"] != pytest.approx(pub["pvq"]["Self_Direction"]["centered_mean"], abs=1e-9)
     assert selection.loc[selection["item_id"] == "2011-1", ["family", "dimension"]].values.tolist() == [
