@@ -6,6 +6,7 @@ argument name fails here as it would on the Hub.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import inspect
 import json
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, constants
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile
 
 from valueportrait import publish as core
@@ -23,6 +24,19 @@ from valueportrait.errors import PublishError
 
 FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
 ENDPOINT = "https://hub.example.org"
+
+
+def _commit_info(repo_id, oid, commit_message, commit_description):
+    """The CommitInfo the Hub answers a commit with (publish reads only its ``oid``).
+
+    huggingface_hub >= 1.3 parses ``repo_url`` against the ``_endpoint`` it is given; older releases have no
+    such field and parse against the default endpoint, so there the URL is built on that one.
+    """
+    if "_endpoint" in {f.name for f in dataclasses.fields(CommitInfo)}:
+        return CommitInfo(commit_url=f"{ENDPOINT}/datasets/{repo_id}/commit/{oid}", commit_message=commit_message,
+                          commit_description=commit_description, oid=oid, _endpoint=ENDPOINT)
+    return CommitInfo(commit_url=f"{constants.ENDPOINT}/datasets/{repo_id}/commit/{oid}",
+                      commit_message=commit_message, commit_description=commit_description, oid=oid)
 
 
 class FakeHub:
@@ -99,8 +113,7 @@ class FakeHub:
             else:
                 files.pop(op.path_in_repo)
         oid = self._new_commit(repo, files, commit_message + "\n\n" + (commit_description or ""))
-        return CommitInfo(commit_url=f"{ENDPOINT}/datasets/{repo_id}/commit/{oid}", commit_message=commit_message,
-                          commit_description=commit_description or "", oid=oid, _endpoint=ENDPOINT)
+        return _commit_info(repo_id, oid, commit_message, commit_description or "")
 
     def create_tag(self, repo_id, *, tag, tag_message=None, revision=None, token=None, repo_type=None, exist_ok=False):
         self._record("create_tag", (repo_id,), {"tag": tag, "tag_message": tag_message, "revision": revision,

@@ -859,6 +859,12 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
 NORMS_REQUIRED: tuple[str, ...] = ("attribute", "group", "family", "dimension", "score")
 
 
+#: ``read_csv`` options that read back the exact floats ``to_csv`` wrote: pandas 3.0's default parser can be
+#: 1 ulp off; 3.1 reads them exactly by default and deprecates ``float_precision``.
+_EXACT_CSV_FLOATS: dict[str, str] = (
+    {} if tuple(int(p) for p in pd.__version__.split(".")[:2]) >= (3, 1) else {"float_precision": "round_trip"})
+
+
 def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """A group norms table (the ``human_group_norms`` schema) from a DataFrame, a list of records, or a file.
 
@@ -900,7 +906,7 @@ def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -
             if suffix == ".parquet":
                 frame = pd.read_parquet(path)
             elif suffix == ".csv":
-                frame = pd.read_csv(path, dtype=str_cols)
+                frame = pd.read_csv(path, dtype=str_cols, **_EXACT_CSV_FLOATS)
             elif suffix in (".json", ".jsonl"):
                 frame = pd.read_json(path, lines=suffix == ".jsonl", dtype=str_cols)
             else:
