@@ -21,6 +21,20 @@ def _find_raw() -> Path:
     )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_hf_cache(tmp_path_factory):
+    """Each test session gets empty Hugging Face caches: ``datasets`` caches a local folder under its name and
+    card alone, so a cache left on the machine by another build could otherwise be served."""
+    base = tmp_path_factory.mktemp("hf-cache")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("HF_DATASETS_CACHE", str(base / "datasets"))
+    import datasets.config
+
+    mp.setattr(datasets.config, "HF_DATASETS_CACHE", base / "datasets")
+    yield base
+    mp.undo()
+
+
 @pytest.fixture(scope="session")
 def raw_dir() -> Path:
     """Root of the real upstream release (holi-lab/ValuePortrait @08e1fb7)."""

@@ -17,3 +17,26 @@ def test_built_folder_loads_every_config(built_dataset):
     # The paper's rule on the published correlations selects 625 item x dimension pairs (counted from upstream's
     # correlation_results with rho > 0.3 and p < 0.05).
     assert len(data.selection()) == 625
+
+
+def test_load_dataset_reads_each_folder_not_a_stale_cache(built_dataset, tmp_path):
+    """Two copies of a build, in folders of the same name with the same card, one with a changed prompt:
+    ``datasets.load_dataset`` would serve the first one's cache for both; ours reads each folder's files."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from valueportrait import load_dataset
+
+    a = tmp_path / "a" / "valueportrait"
+    b = tmp_path / "b" / "valueportrait"
+    shutil.copytree(built_dataset, a)
+    shutil.copytree(built_dataset, b)
+    (path,) = (b / "prompts").glob("*.parquet")
+    table = pq.read_table(path)
+    texts = table.column("text").to_pylist()
+    texts[0] = "CHANGED"
+    pq.write_table(table.set_column(table.schema.get_field_index("text"), "text", [texts]), path)
+    assert load_dataset(a, "prompts")[0]["text"].startswith("Now I will briefly describe")  # upstream's v1 prompt
+    assert load_dataset(b, "prompts")[0]["text"] == "CHANGED"
+    assert load_dataset(b, "prompts").features == datasets.load_dataset(str(a), "prompts", split="test").features

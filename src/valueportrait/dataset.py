@@ -203,7 +203,10 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
         with demographics.
     revision : Hub revision (tag such as ``v1.0.0``, branch or commit); only for a repo id.
 
-    A thin shell over :func:`datasets.load_dataset`, which reads the folder's card (``configs:``) offline.
+    A Hub repo goes through :func:`datasets.load_dataset` (cached per commit). A local folder is read straight
+    from its parquet files into memory, with the Features stored in them: ``datasets.load_dataset`` caches a
+    local folder under its name and card alone, so two builds in folders of the same name with the same card
+    would share one stale cache entry (seen with datasets 4.0 and 5.2).
 
     Examples
     --------
@@ -230,7 +233,7 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
                 f"{str(path)!r} is not a built Value Portrait dataset (no {config}/ folder or README.md). "
                 f"Build one with `valueportrait build --raw RAW --out {source}`."
             )
-        return datasets.load_dataset(str(path), config, split=SPLIT)
+        return _read_local_config(path, config)
     if str(source).startswith((".", "/", "~")) or str(source).count("/") != 1:
         raise DatasetError(
             f"no dataset folder at {str(source)!r}. Build one with `valueportrait build --raw RAW --out {source}`, "
@@ -244,3 +247,17 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
             f"from the Hub: {type(exc).__name__}: {exc}. Check the repo id, the revision and your network, or pass "
             "a built folder."
         ) from None
+
+
+def _read_local_config(path: Path, config: str):
+    """One config of a built folder as an in-memory :class:`datasets.Dataset` (split ``test``), bypassing the cache."""
+    import datasets
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    files = sorted((path / config).glob("*.parquet"))
+    if not files:
+        raise DatasetError(f"{str(path / config)!r} holds no parquet file. Rebuild the dataset with "
+                           f"`valueportrait build --raw RAW --out {path}`.")
+    table = pa.concat_tables([pq.read_table(f) for f in files])
+    return datasets.Dataset(datasets.table.InMemoryTable(table), split=datasets.Split(SPLIT))
