@@ -105,3 +105,60 @@ def test_ratings_from_samples(tmp_path):
     path.write_text('{"doc": {"item_id": "1003-1"}}\n')
     with pytest.raises(InputError, match="line 1: not an lm-eval sample"):
         utils.ratings_from_samples(path, "tiny")
+
+
+def _sample(doc_id, item_id, variant, lls, *, logged_rating=True):
+    """One line of lm-eval 0.4.13's samples_<task>_<time>.jsonl as written for these tasks (fields as in a real
+    run on a tiny model; prompt abridged, hashes dropped)."""
+    line = {"doc_id": doc_id, "doc": {"item_id": item_id, "variant": variant, "template": "reddit", "prompt": "..."},
+            "target": "",
+            "arguments": {f"gen_args_{i}": {"arg_0": "...\n\nAnswer:", "arg_1": " " + p}
+                          for i, p in enumerate(utils.PHRASES)},
+            "resps": [[[str(x), "False"]] for x in lls], "filtered_resps": [[str(x), "False"] for x in lls],
+            "filter": "none", "metrics": ["rating", "rating_argmax"]}
+    if logged_rating:
+        line |= utils.process_results(line["doc"], line["filtered_resps"])
+    return json.dumps(line)
+
+
+def test_samples_to_ratings_reads_an_output_folder(tmp_path):
+    lls = np.log([0.05, 0.05, 0.1, 0.2, 0.5, 0.1])  # expected rating 4.35 (ratings 1..6)
+    flat = np.log([1 / 6] * 6)  # expected rating 3.5
+    out = tmp_path / "lm-eval-out" / "__tmp__tiny-lm"
+    out.mkdir(parents=True)
+    (out / "results_2026-11-22T14-45-18.004239.json").write_text(json.dumps({"model_name": "/tmp/tiny-lm"}))
+    # v1 written twice (two lm_eval runs into one --output_path): the later file wins
+    (out / "samples_valueportrait_v1_2026-11-22T14-44-36.363900.jsonl").write_text(
+        _sample(0, "1003-1", "v1", flat) + "\n")
+    (out / "samples_valueportrait_v1_2026-11-22T14-45-18.004239.jsonl").write_text(
+        "\n".join([_sample(0, "1003-1", "v1", lls), _sample(1, "1003-2", "v1", flat, logged_rating=False)]) + "\n")
+    (out / "samples_valueportrait_v2_reversed_2026-11-22T14-45-18.004239.jsonl").write_text(
+        _sample(0, "1003-1", "v2_reversed", flat) + "\n")
+    (out / "samples_valueportrait_v1_reversed_2026-11-22T14-45-18.004239.jsonl").write_text(
+        _sample(0, "1006-1", "v1_reversed", lls) + "\n")
+    table = utils.samples_to_ratings(tmp_path / "lm-eval-out")
+    assert list(table.columns) == ["model", "item_id", "variant", "persona", "rating"]
+    assert table["model"].tolist() == ["/tmp/tiny-lm"] * 4
+    assert table["variant"].tolist() == ["v1", "v1", "v1_reversed", "v2_reversed"]  # paper order
+    assert table["item_id"].tolist() == ["1003-1", "1003-2", "1006-1", "1003-1"]
+    assert table["rating"].tolist() == pytest.approx([4.35, 3.5, 4.35, 3.5], abs=1e-12)
+    one = utils.samples_to_ratings(out / "samples_valueportrait_v2_reversed_2026-11-22T14-45-18.004239.jsonl",
+                                   "mine", persona="p1")
+    assert one[["model", "item_id", "persona"]].values.tolist() == [["mine", "1003-1", "p1"]]
+
+
+def test_samples_to_ratings_errors(tmp_path):
+    with pytest.raises(InputError, match="no such file or folder"):
+        utils.samples_to_ratings(tmp_path / "missing")
+    with pytest.raises(InputError, match="no samples_valueportrait_<variant>_<time>.jsonl file in it"):
+        utils.samples_to_ratings(tmp_path)
+    flat = np.log([1 / 6] * 6)
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "samples_valueportrait_v1_2026-11-22T14-45-18.004239.jsonl").write_text(
+            _sample(0, "1003-1", "v1", flat) + "\n")
+    with pytest.raises(InputError, match="samples of several lm-eval runs/models"):
+        utils.samples_to_ratings(tmp_path)
+    with pytest.raises(InputError, match="no lm-eval results_\\*.json with model_name beside the samples"):
+        utils.samples_to_ratings(tmp_path / "a")
+    assert utils.samples_to_ratings(tmp_path / "a", "m")["rating"].tolist() == pytest.approx([3.5], abs=1e-12)

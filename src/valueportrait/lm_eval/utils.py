@@ -5,11 +5,12 @@ variant followed by ``"\\n\\nAnswer:"``, the 6 choices are the Likert phrases (r
 ``" " + phrase``). There is no gold answer: :func:`process_results` turns the 6 log-likelihoods into the
 distribution over ratings and reports the expected rating (``rating``) and the most likely one
 (``rating_argmax``), exactly as the runner's transformers backend does. With ``--log_samples``,
-:func:`ratings_from_samples` reads lm-eval's per-sample file back as a ratings table for our scoring.
+:func:`samples_to_ratings` reads lm-eval's output folder (or :func:`ratings_from_samples` one per-sample file)
+back as a ratings table for our scoring.
 
 The items and prompts come from a built Value Portrait dataset (a folder or a Hub repo id), given to lm-eval
 as task metadata: ``--metadata '{"dataset": "./valueportrait"}'`` (optional ``"revision"``), or through the
-environment variable ``VALUEPORTRAIT_DATASET``. Needs an lm-eval with ``custom_dataset`` support (0.4.8+).
+environment variable ``VALUEPORTRAIT_DATASET``. Run and checked under lm-eval 0.4.13 (``custom_dataset`` hook).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +110,54 @@ def ratings_from_samples(path: str | Path, model: str, *, persona: str | None = 
         "persona": pd.Series([persona] * len(rows), dtype="str"),
         "rating": pd.Series([r[2] if math.isfinite(r[2]) else math.nan for r in rows], dtype="float64"),
     })
+
+
+_SAMPLES_NAME = re.compile(r"^samples_(valueportrait_[a-z0-9_]+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
+
+
+def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: str | None = None):
+    """Ratings table from an lm-eval output folder (``--output_path`` of a run with ``--log_samples``) or one file.
+
+    A folder is searched recursively for ``samples_valueportrait_<variant>_<timestamp>.jsonl``; when lm-eval wrote
+    a task several times (runs into the same ``--output_path``), the latest timestamp is read. All files must sit in
+    one folder (lm-eval writes one folder per model). ``model`` defaults to ``model_name`` of the latest
+    ``results_<timestamp>.json`` beside them (what lm-eval was given as ``pretrained=``). Rows are in paper
+    variant order, then as lm-eval logged them.
+    """
+    import pandas as pd
+
+    from valueportrait.dimensions import VARIANTS
+
+    path = Path(path)
+    if path.is_file():
+        files = [path]
+    elif path.is_dir():
+        found = [(m.group(1), m.group(2), f) for f in path.rglob("samples_valueportrait_*.jsonl")
+                 if (m := _SAMPLES_NAME.match(f.name))]
+        if not found:
+            raise InputError(f"{path}: no samples_valueportrait_<variant>_<time>.jsonl file in it; run lm_eval with "
+                             "--log_samples --output_path and give that folder (or one samples file)")
+        folders = sorted({str(f.parent) for _, _, f in found})
+        if len(folders) > 1:
+            raise InputError(f"{path}: samples of several lm-eval runs/models ({', '.join(folders)}); "
+                             "give one model's folder")
+        latest: dict[str, tuple[str, Path]] = {}
+        for task, stamp, f in found:
+            if task not in latest or stamp > latest[task][0]:
+                latest[task] = (stamp, f)
+        order = {f"valueportrait_{v}": i for i, v in enumerate(VARIANTS)}
+        files = [f for task, (_, f) in sorted(latest.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
+    else:
+        raise InputError(f"{path}: no such file or folder (expected lm-eval's --output_path folder or a "
+                         "samples_valueportrait_*.jsonl file)")
+    if model is None:
+        results = sorted(files[0].parent.glob("results_*.json"))
+        try:
+            model = json.loads(results[-1].read_text(encoding="utf-8"))["model_name"] if results else None
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            raise InputError(f"{results[-1]}: cannot read model_name ({type(exc).__name__}: {exc}); "
+                             "pass model=...") from None
+        if not model:
+            raise InputError(f"{files[0].parent}: no lm-eval results_*.json with model_name beside the samples; "
+                             "pass model=...")
+    return pd.concat([ratings_from_samples(f, model, persona=persona) for f in files], ignore_index=True)
