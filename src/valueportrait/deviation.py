@@ -43,6 +43,7 @@ from .demographics import MIN_RATERS, Demographics, check_participants, group_po
 from .errors import InputError
 from .portrait_bootstrap import (DIMENSIONS, ScoringDesign, item_bootstrap_weights, item_means, percentile_ci,
                                  rater_matrix, score_matrix)
+from .scoring import item_ratings
 
 #: Rating scale: 1..K.
 K = 6
@@ -627,9 +628,8 @@ def _model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed:
     model_M, model_counts = {}, {}
     for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
         model_counts[persona] = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
-        ok = r["rating"].notna() & r["item_id"].isin(items)
-        m = r[ok].groupby("item_id")["rating"].mean()
-        model_M[persona] = pd.Series(items).map(m).to_numpy(dtype=float)
+        m = item_ratings(r[r["item_id"].isin(items)])  # the scoring core's item means (checks the 1-6 range)
+        model_M[persona] = m.reindex(items).to_numpy(dtype=float)
     rated_any = np.zeros(len(items), dtype=bool)
     for M in model_M.values():
         rated_any |= ~np.isnan(M)
