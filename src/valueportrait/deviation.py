@@ -814,10 +814,10 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     """
     from scipy.stats import norm as normal
 
-    missing = [c for c in ("attribute", "group", "family", "dimension", "score") if c not in norms.columns]
+    missing = [c for c in NORMS_REQUIRED if c not in norms.columns]
     if missing:
-        raise InputError(f"the norms table lacks column(s) {missing}; expected attribute, group, family, dimension, "
-                         "score[, score_ci_low, score_ci_high] (the human_group_norms schema)")
+        raise InputError(f"the norms table lacks column(s) {missing}; expected {', '.join(NORMS_REQUIRED)}"
+                         "[, score_ci_low, score_ci_high] (the human_group_norms schema; read_norms() checks a file)")
     ratings = _check_ratings(model_ratings)
     personas = list(dict.fromkeys(ratings["persona"].astype(str)))
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
