@@ -4,7 +4,7 @@
 
 Times: human_group_norms (2 attributes, 6 groups, 1000 rater-bootstrap replicates each); compare_personas
 (4 personas x 3 samples per item, 1000 bootstrap replicates, 1000 permutations per group pair); and the
-vectorised rater bootstrap of one group against a loop that scores each replicate with the reference _score.
+vectorised rater bootstrap of one group against a loop that scores each replicate with scoring.score_portrait.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from _shared import best_of, release_quietly, synthetic_labels
 
 from valueportrait.demographics import demographics_from_frame, human_group_norms
 from valueportrait.deviation import compare_personas
-from valueportrait.portrait_bootstrap import ScoringDesign, _score, rater_matrix, stratified_rater_weights
+from valueportrait.portrait_bootstrap import ScoringDesign, rater_matrix, stratified_rater_weights
+from valueportrait.scoring import score_portrait
 
 
 def main() -> None:
@@ -40,15 +41,15 @@ def main() -> None:
     hr = data.human_ratings.set_index("participant_id")
 
     def loop():
-        for w in W:  # the same replicates, each scored by building its ratings table and calling _score
+        for w in W:  # the same replicates, each scored by building its ratings table and calling score_portrait
             draw = np.repeat(np.array(raters.participant_ids), w.astype(int))
-            _score(hr.loc[draw].reset_index(), sel)
+            score_portrait(hr.loc[draw].reset_index(), sel)
 
     t_loop = best_of(loop, repeat=1) * (1000 / 50)
     print(f"human_group_norms, 6 groups x 1000 replicates:              {t_norms:6.2f} s")
     print(f"compare_personas, 4 personas, 1000 replicates + 1000 perms: {t_cmp:6.2f} s")
     print(f"one group, 1000 rater-bootstrap replicates, vectorised:     {t_vec:6.3f} s")
-    print(f"  same with a loop over _score (extrapolated from 50):      {t_loop:6.2f} s "
+    print(f"  same with a loop over score_portrait (extrapolated from 50):      {t_loop:6.2f} s "
           f"({t_loop / t_vec:.0f}x slower)")
 
 

@@ -17,7 +17,8 @@ from valueportrait.demographics import (NORMS_COLUMNS, DemographicsWarning, bin_
                                         demographics_from_frame, human_group_norms, join_demographics,
                                         read_demographics)
 from valueportrait.errors import InputError
-from valueportrait.portrait_bootstrap import DIMENSIONS, score_ratings
+from valueportrait.portrait_bootstrap import DIMENSIONS
+from valueportrait.scoring import score_portrait
 
 PROLIFIC_CSV = """Submission id,Participant id,Status,Age,Sex,Political orientation,Time taken
 s1,P001,APPROVED,25,Female,Left,600
@@ -187,7 +188,7 @@ def test_norms_on_real_participants_with_synthetic_demographics(release_data, tm
     # the group portrait equals the scoring core applied to the group's ratings
     sel = release_data.selection()
     female = demo.groups("sex")["Female"]
-    ref = score_ratings(release_data.human_ratings[release_data.human_ratings["participant_id"].isin(female)], sel)
+    ref = score_portrait(release_data.human_ratings[release_data.human_ratings["participant_id"].isin(female)], sel)
     got = norms[(norms["attribute"] == "sex") & (norms["group"] == "Female")]
     np.testing.assert_allclose(got["score"].to_numpy(), ref["score"].to_numpy(dtype=float))
     assert (got["score_ci_low"] < got["score"]).all() and (got["score"] < got["score_ci_high"]).all()

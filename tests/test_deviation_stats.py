@@ -16,8 +16,9 @@ from valueportrait.deviation import (bias_index, deviation_ci, distribution_alig
                                      parse_group_label, permutation_gap_pvalue, profile_agreement, rating_distributions,
                                      read_persona_map, wasserstein_alignment)
 from valueportrait.errors import InputError
-from valueportrait.portrait_bootstrap import (DIMENSIONS, ScoringDesign, _score, item_bootstrap_weights, item_means,
+from valueportrait.portrait_bootstrap import (DIMENSIONS, ScoringDesign, item_bootstrap_weights, item_means,
                                               score_matrix, stratified_rater_weights)
+from valueportrait.scoring import score_portrait
 
 ROW = {fd: k for k, fd in enumerate(DIMENSIONS)}
 
@@ -38,32 +39,33 @@ def test_docstring_examples_run(module):
     assert result.attempted > 0 and result.failed == 0
 
 
-def test_score_hand_computed():
+def test_score_portrait_hand_computed():
+    # The reference score_matrix is checked against (valueportrait.scoring.score_portrait), by hand:
     # item means: i1 (4+6)/2 = 5, i2 3, i3 2 (NaN ignored), i4 6.
     # pvq valid items i1, i2, i3: family mean (5+3+2)/3 = 10/3.
-    # Power raw (5+3)/2 = 4 -> score 4 - 10/3 = 2/3, std sd(5, 3) = sqrt(2), n 2.
-    # Security raw 2 -> -4/3. Tradition (reverse keyed) raw 7 - 2 = 5 -> 5 - 10/3 = 5/3.
+    # Power raw (5+3)/2 = 4 -> score 4 - 10/3 = 2/3, population std of (5, 3) = 1, n 2.
+    # Security raw 2 -> -4/3. Tradition (reverse keyed) raw 7 - 2 = 5, centred on 7 - 10/3 = 11/3 -> 4/3.
     # bfi valid i4, i1: family mean 5.5; Openness raw 5.5 -> 0.
-    out = _score(RATINGS, SEL).set_index(["family", "dimension"])
+    out = score_portrait(RATINGS, SEL).set_index(["family", "dimension"])
     assert list(out.index) == list(DIMENSIONS)
     assert out.loc[("pvq", "Power"), "score"] == pytest.approx(2 / 3)
-    assert out.loc[("pvq", "Power"), "std"] == pytest.approx(np.sqrt(2))
+    assert out.loc[("pvq", "Power"), "std"] == pytest.approx(1.0)
     assert out.loc[("pvq", "Power"), "n"] == 2
     assert out.loc[("pvq", "Security"), "score"] == pytest.approx(-4 / 3)
-    assert out.loc[("pvq", "Tradition"), "score"] == pytest.approx(5 / 3)
+    assert out.loc[("pvq", "Tradition"), "score"] == pytest.approx(4 / 3)
     assert out.loc[("pvq", "Tradition"), "raw_mean"] == pytest.approx(5.0)
     assert out.loc[("bfi", "Openness"), "score"] == pytest.approx(0.0)
     assert out.loc[("bfi", "Openness"), "family_mean"] == pytest.approx(5.5)
     assert np.isnan(out.loc[("pvq", "Hedonism"), "score"]) and out.loc[("pvq", "Hedonism"), "n"] == 0
-    assert out.loc[("pvq", "Hedonism"), "note"] == "no rated item measures this dimension"
 
 
 def test_score_matrix_matches_score_and_weights_duplicate_items():
     design = ScoringDesign.from_selection(SEL, ["i1", "i2", "i3", "i4"])
     M = np.array([5.0, 3.0, 2.0, 6.0])
     score, raw = score_matrix(M, design)
-    ref = _score(RATINGS, SEL)["score"].to_numpy()
-    np.testing.assert_allclose(score[0], ref, equal_nan=True)
+    ref = score_portrait(RATINGS, SEL)
+    np.testing.assert_allclose(score[0], ref["score"].to_numpy(dtype=float), equal_nan=True)
+    np.testing.assert_allclose(raw[0], ref["raw_mean"].to_numpy(dtype=float), equal_nan=True)
     # i1 drawn twice: pvq family mean (2*5+3+2)/4 = 15/4; Power raw (2*5+3)/3 = 13/3; score 13/3 - 15/4 = 7/12.
     sw, _ = score_matrix(M, design, W=np.array([[2.0, 1.0, 1.0, 1.0]]))
     assert sw[0, ROW[("pvq", "Power")]] == pytest.approx(7 / 12)

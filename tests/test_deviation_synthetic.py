@@ -169,6 +169,11 @@ def test_persona_without_group_is_an_error(population):
     rep = compare_personas(population.data, population.demo, ratings, n_boot=10, n_perm=0,
                            persona_map={"a helpful assistant": "sex=A"})
     assert set(rep.dimensions["group"]) == {"A"}
+    # a rating off the 1-6 scale is an error (the scoring core's check), not a silently skewed item mean
+    bad = model_ratings(population, {"sex=A": 0.0})
+    bad.loc[bad.index[0], "rating"] = 7.0
+    with pytest.raises(InputError, match=r"1 rating\(s\) outside 1-6"):
+        compare_personas(population.data, population.demo, bad, n_boot=10)
 
 
 def test_distribution_alignment_prefers_the_matching_sampler(population):

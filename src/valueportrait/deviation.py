@@ -43,6 +43,7 @@ from .demographics import MIN_RATERS, Demographics, check_participants, group_po
 from .errors import InputError
 from .portrait_bootstrap import (DIMENSIONS, ScoringDesign, item_bootstrap_weights, item_means, percentile_ci,
                                  rater_matrix, score_matrix)
+from .scoring import item_ratings
 
 #: Rating scale: 1..K.
 K = 6
@@ -627,9 +628,8 @@ def _model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed:
     model_M, model_counts = {}, {}
     for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
         model_counts[persona] = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
-        ok = r["rating"].notna() & r["item_id"].isin(items)
-        m = r[ok].groupby("item_id")["rating"].mean()
-        model_M[persona] = pd.Series(items).map(m).to_numpy(dtype=float)
+        m = item_ratings(r[r["item_id"].isin(items)])  # the scoring core's item means (checks the 1-6 range)
+        model_M[persona] = m.reindex(items).to_numpy(dtype=float)
     rated_any = np.zeros(len(items), dtype=bool)
     for M in model_M.values():
         rated_any |= ~np.isnan(M)
@@ -814,10 +814,10 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     """
     from scipy.stats import norm as normal
 
-    missing = [c for c in ("attribute", "group", "family", "dimension", "score") if c not in norms.columns]
+    missing = [c for c in NORMS_REQUIRED if c not in norms.columns]
     if missing:
-        raise InputError(f"the norms table lacks column(s) {missing}; expected attribute, group, family, dimension, "
-                         "score[, score_ci_low, score_ci_high] (the human_group_norms schema)")
+        raise InputError(f"the norms table lacks column(s) {missing}; expected {', '.join(NORMS_REQUIRED)}"
+                         "[, score_ci_low, score_ci_high] (the human_group_norms schema; read_norms() checks a file)")
     ratings = _check_ratings(model_ratings)
     personas = list(dict.fromkeys(ratings["persona"].astype(str)))
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}

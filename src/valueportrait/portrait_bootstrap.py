@@ -1,7 +1,7 @@
 """Portraits from item-mean matrices, vectorised over bootstrap replicates of raters or of items.
 
-The benchmark scores a set of item ratings into one score per dimension (the scoring contract, see
-:func:`score_ratings`). Confidence intervals need that scoring thousands of times: once per bootstrap
+The benchmark scores a set of item ratings into one score per dimension (the scoring contract,
+:func:`valueportrait.scoring.score_portrait`). Confidence intervals need that scoring thousands of times: once per bootstrap
 replicate of the *raters* of a human group, or of the *items* a model rated. This module writes the
 scoring as matrix products so that all replicates are scored at once:
 
@@ -11,9 +11,8 @@ scoring as matrix products so that all replicates are scored at once:
 * :func:`rater_matrix`, :func:`rater_bootstrap_item_means` and :func:`item_bootstrap_weights` make the
   ``M`` and ``W`` of the two bootstraps.
 
-:func:`score_ratings` is the one place that scores a ratings table: it uses
-``valueportrait.scoring.score_portrait`` when that module exists and otherwise :func:`_score`, a private
-implementation of the same contract. The test suite checks :func:`score_matrix` against it.
+A ratings table is scored by :func:`valueportrait.scoring.score_portrait`; the test suite checks that
+:func:`score_matrix` gives the same scores.
 """
 
 from __future__ import annotations
@@ -26,77 +25,13 @@ import pandas as pd
 
 from .dimensions import FAMILIES
 from .errors import InputError
+from .scoring import DIMENSIONS  # (family, dimension) in FAMILIES order: the row order of every portrait here
 
-try:  # the scoring core (scoring helper's module); _score below implements the same contract until it exists
-    from valueportrait.scoring import score_portrait as _score_portrait
-except ImportError:  # pragma: no cover - depends on which modules are merged
-    _score_portrait = None
-
-#: (family, dimension) in FAMILIES order: the row order of every portrait here.
-DIMENSIONS: tuple[tuple[str, str], ...] = tuple((f, d) for f, dims in FAMILIES.items() for d in dims)
+__all__ = ["DIMENSIONS", "RaterMatrix", "ScoringDesign", "item_bootstrap_weights", "item_means", "percentile_ci",
+           "rater_bootstrap_item_means", "rater_matrix", "score_matrix", "stratified_rater_weights"]
 
 #: Ratings are on 1..6; a reverse-keyed item (selection key -1) is scored as ``REVERSE - rating``.
 REVERSE = 7.0
-
-
-def _score(item_ratings: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
-    """Score item ratings into one score per dimension (the scoring contract; reference implementation).
-
-    Parameters
-    ----------
-    item_ratings : DataFrame
-        At least ``item_id, rating``; several rows per item are averaged, NaN ratings ignored.
-    selection : DataFrame
-        ``item_id, family, dimension, key`` (:meth:`ValuePortraitData.selection`).
-
-    Returns
-    -------
-    DataFrame
-        One row per (family, dimension) in FAMILIES order: ``family, dimension, score, raw_mean, std, n,
-        family_mean, note``.
-
-    Notes
-    -----
-    With :math:`\\bar r_i` the mean rating of item *i* (NaN ignored), :math:`V_f` the items that measure at
-    least one dimension of family *f* and have a rating, and :math:`S_d` the rated items of dimension *d*
-    (item value :math:`x_{id} = \\bar r_i`, or :math:`7 - \\bar r_i` for a reverse-keyed item):
-
-    .. math::
-
-        m_f = \\frac{1}{|V_f|}\\sum_{i\\in V_f} \\bar r_i,\\qquad
-        \\text{raw}_d = \\frac{1}{|S_d|}\\sum_{i\\in S_d} x_{id},\\qquad
-        \\text{score}_d = \\text{raw}_d - m_f.
-
-    ``std`` is the sample standard deviation (ddof 1) of :math:`x_{id}` over :math:`S_d`, ``n`` = :math:`|S_d|`;
-    a dimension with no rated item has NaN score and a note.
-    """
-    missing = [c for c in ("item_id", "rating") if c not in item_ratings.columns]
-    if missing:
-        raise InputError(f"ratings lack column(s) {missing}; expected at least item_id, rating")
-    means = (item_ratings[["item_id", "rating"]].astype({"rating": float}).dropna(subset=["rating"])
-             .groupby("item_id", sort=False)["rating"].mean())
-    rows = []
-    for family, dims in FAMILIES.items():
-        sel = selection[selection["family"] == family]
-        valid = means[means.index.isin(sel["item_id"].unique())]
-        family_mean = float(valid.mean()) if len(valid) else np.nan
-        for dim in dims:
-            s = sel[(sel["dimension"] == dim) & sel["item_id"].isin(means.index)]
-            x = means.loc[s["item_id"]].to_numpy(dtype=float)
-            x = np.where(s["key"].to_numpy() < 0, REVERSE - x, x)
-            n = len(x)
-            raw = float(x.mean()) if n else np.nan
-            rows.append({"family": family, "dimension": dim, "score": raw - family_mean, "raw_mean": raw,
-                         "std": float(x.std(ddof=1)) if n > 1 else np.nan, "n": n, "family_mean": family_mean,
-                         "note": None if n else "no rated item measures this dimension"})
-    return pd.DataFrame(rows)
-
-
-def score_ratings(item_ratings: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
-    """Score a ratings table with the package's scoring core (``score_portrait`` when present, else :func:`_score`)."""
-    if _score_portrait is not None:
-        return _score_portrait(item_ratings, selection)
-    return _score(item_ratings, selection)
 
 
 @dataclass(frozen=True)
@@ -169,16 +104,17 @@ def score_matrix(M: np.ndarray, design: ScoringDesign, W: np.ndarray | None = No
 
     Notes
     -----
-    The weighted form of :func:`_score`: with weights :math:`w_i`, observed indicator :math:`o_i`,
+    The weighted form of :func:`valueportrait.scoring.score_portrait`: with weights :math:`w_i`, observed
+    indicator :math:`o_i`, and :math:`n^\\pm_d = \\sum_i w_i o_i p_{di}` (resp. :math:`n_{di}`),
 
     .. math::
 
         m_f = \\frac{\\sum_i w_i o_i v_{fi} \\bar r_i}{\\sum_i w_i o_i v_{fi}},\\qquad
-        \\text{raw}_d = \\frac{\\sum_i w_i o_i (p_{di} \\bar r_i + n_{di}(7 - \\bar r_i))}
-                              {\\sum_i w_i o_i (p_{di} + n_{di})},\\qquad
-        \\text{score}_d = \\text{raw}_d - m_{f(d)}.
+        \\text{raw}_d = \\frac{\\sum_i w_i o_i (p_{di} \\bar r_i + n_{di}(7 - \\bar r_i))}{n^+_d + n^-_d},\\qquad
+        \\text{score}_d = \\text{raw}_d - \\frac{n^+_d m_{f(d)} + n^-_d (7 - m_{f(d)})}{n^+_d + n^-_d}.
 
-    With all :math:`w_i = 1` it equals :func:`_score` on the same item means.
+    With all :math:`w_i = 1` it equals ``score_portrait`` on the same item means (a reverse-keyed item is
+    centred on :math:`7 - m_f`; with positive keys only the reference is :math:`m_f`).
     """
     M = np.atleast_2d(np.asarray(M, dtype=float))
     obs = ~np.isnan(M)
@@ -188,8 +124,11 @@ def score_matrix(M: np.ndarray, design: ScoringDesign, W: np.ndarray | None = No
     with np.errstate(invalid="ignore", divide="ignore"):
         fam_mean = (WM @ design.family_valid.T) / (Wo @ design.family_valid.T)
         raw_sum = WM @ design.pos.T + (REVERSE * Wo - WM) @ design.neg.T
-        raw = raw_sum / (Wo @ (design.pos + design.neg).T)
-    return raw - fam_mean, raw
+        n_pos, n_neg = Wo @ design.pos.T, Wo @ design.neg.T
+        raw = raw_sum / (n_pos + n_neg)
+        # a reverse-keyed item is centred on 7 - family mean, as score_portrait does
+        ref = (n_pos * fam_mean + n_neg * (REVERSE - fam_mean)) / (n_pos + n_neg)
+    return raw - ref, raw
 
 
 # -- human raters --------------------------------------------------------------------------------------------
