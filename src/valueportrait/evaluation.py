@@ -134,10 +134,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     if want_deviation:  # fail before the scoring
         _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
         _human_source(data, norms, human, reselected)
-    if reselected:
-        selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
-    else:
-        selection = data.selection()
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     sel_items = set(selection["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     kw = dict(center=center, min_items=min_items, n_boot=max(n_boot, 0), confidence=confidence, seed=seed)

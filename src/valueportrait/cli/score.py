@@ -58,10 +58,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
     data = open_dataset(dataset, revision=revision)
-    if any(v is not None for v in (threshold, alpha, mode, correlations)):
-        selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
-    else:
-        selection = data.selection()
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     frames = []
     if upstream_outputs:
         from valueportrait.upstream_outputs import parse_summary, read_upstream_outputs
