@@ -85,6 +85,9 @@ def test_personas(metric):
     assert set(result["personas"]) == {"a", "b"}
     assert result["personas"]["a"]["family_means"]["pvq"] == 5.0  # persona a rated every item 5
     assert result["family_means"]["pvq"] == 3.5  # pooled: each item's mean of 5 and 2
+    # n_boot=0: no intervals anywhere, the personas' portraits included
+    cells = [c for r in (result, *result["personas"].values()) for dims in r["scores"].values() for c in dims.values()]
+    assert all(c["ci_low"] is None and c["ci_high"] is None for c in cells)
 
 
 def test_dataset_given_at_compute(built_dataset):

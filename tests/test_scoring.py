@@ -58,6 +58,14 @@ def test_no_ratings_at_all_is_null_not_crash():
     assert boot["ci_low"].isna().all()
 
 
+def test_bootstrap_without_replicates_gives_null_intervals():
+    out = bootstrap_portrait(ratings(a=5, b=3, c=2, d=5), SEL, n_boot=0).set_index("dimension")
+    assert out.loc["Power", "score"] == pytest.approx(4.0 - 3.75)  # the point scores are still computed
+    assert out[["ci_low", "ci_high", "se"]].isna().all().all()
+    with pytest.raises(InputError, match="n_boot must be >= 0"):
+        bootstrap_portrait(ratings(a=5), SEL, n_boot=-1)
+
+
 def test_bad_inputs():
     with pytest.raises(InputError, match=r"outside 1-6 .*1=7\.0"):
         score_portrait(ratings(a=5, b=7), SEL)

@@ -134,13 +134,10 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     if want_deviation:  # fail before the scoring
         _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
         _human_source(data, norms, human, reselected)
-    if reselected:
-        selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
-    else:
-        selection = data.selection()
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     sel_items = set(selection["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
-    kw = dict(center=center, min_items=min_items, n_boot=max(n_boot, 1), confidence=confidence, seed=seed)
+    kw = dict(center=center, min_items=min_items, n_boot=max(n_boot, 0), confidence=confidence, seed=seed)
     out = _score(table, selection, sel_items, **kw)
     sel_info = data.build_info.get("selection", {})
     out["settings"] = {
@@ -152,10 +149,6 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         "correlations": sel_info.get("correlations") if correlations is None else correlations,
         "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
     }
-    if n_boot <= 0:
-        for dims in out["scores"].values():
-            for cell in dims.values():
-                cell["ci_low"] = cell["ci_high"] = None
     out["prompt_sensitivity"] = None
     if variants is not None:
         out["prompt_sensitivity"] = prompt_sensitivity(table.assign(variant=[str(v) for v in variants]))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .portrait_bootstrap import item_means, stratified_rater_weights
 from .scoring import _design_for, _percentile_ci, item_ratings, score_portrait
 
 #: Name of the human row in leaderboards.
@@ -52,21 +53,17 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot
     design, _ = _design_for(item_ratings(h[["item_id", "rating"]]), selection)
     col = pd.Index(design.item_ids).get_indexer(h["item_id"].astype(str))
     keep = col >= 0
+    # rater x item mean ratings (NaN = not rated); a rater is resampled within their survey group
     n_r, n_i = len(raters), len(design.item_ids)
     sums = np.zeros((n_r, n_i))
     cnt = np.zeros((n_r, n_i))
     np.add.at(sums, (rater[keep], col[keep]), h["rating"].to_numpy(dtype=float)[keep])
     np.add.at(cnt, (rater[keep], col[keep]), 1.0)
-    rater_group = np.asarray(raters.get_level_values(1))
-    rng = np.random.default_rng(seed)
-    w = np.zeros((n_boot, n_r))
-    for g in pd.unique(rater_group):
-        members = np.flatnonzero(rater_group == g)
-        draws = members[rng.integers(0, len(members), size=(n_boot, len(members)))]
-        flat = draws + (np.arange(n_boot) * n_r)[:, None]
-        w += np.bincount(flat.ravel(), minlength=n_boot * n_r).reshape(n_boot, n_r)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = (w @ sums) / (w @ cnt)
+        per_rater = sums / cnt
+    strata, _ = pd.factorize(np.asarray(raters.get_level_values(1)))
+    w = stratified_rater_weights(strata, n_boot, np.random.default_rng(seed))
+    means = item_means(per_rater, w)
     C, c0 = design.coefficients(center)
     reps = np.nan_to_num(means) @ np.nan_to_num(C) + np.nan_to_num(c0)
     reps[:, out["n"].to_numpy() == 0] = np.nan

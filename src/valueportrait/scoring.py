@@ -267,17 +267,17 @@ def bootstrap_portrait(ratings: pd.DataFrame | pd.Series, selection: pd.DataFram
     ch. 13); replicates in which a dimension drew no item are left out for that dimension.
 
     Returns the portrait with columns ``ci_low, ci_high, se`` (se = std of the replicates) added; null where
-    the score is null. Seeded: the same inputs and seed give the same intervals.
+    the score is null, and all null with ``n_boot=0``. Seeded: the same inputs and seed give the same intervals.
     """
     if not 0 < confidence < 1:
         raise InputError(f"confidence must be between 0 and 1, got {confidence}")
-    if n_boot < 1:
-        raise InputError(f"n_boot must be >= 1, got {n_boot}")
+    if n_boot < 0:
+        raise InputError(f"n_boot must be >= 0 (0: no intervals), got {n_boot}")
     r_all = ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
     out = score_portrait(r_all, selection, center=center, min_items=min_items)
     design, r = _design_for(r_all, selection)
     lo = hi = se = np.full(len(DIMENSIONS), np.nan)
-    if len(r):
+    if len(r) and n_boot > 0:
         w = resample_counts(len(r), n_boot, np.random.default_rng(seed))
         mean, _, n, _, ref = _portrait_stats(design, r, w)
         reps = mean - ref if center else mean

@@ -58,10 +58,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
     data = open_dataset(dataset, revision=revision)
-    if any(v is not None for v in (threshold, alpha, mode, correlations)):
-        selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
-    else:
-        selection = data.selection()
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     frames = []
     if upstream_outputs:
         from valueportrait.upstream_outputs import parse_summary, read_upstream_outputs
@@ -79,10 +76,8 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
                          f"{' ...' if len(unknown) > 10 else ''}; is --dataset the right build?")
     portraits = {}
     for model, g in ratings.groupby("model", sort=True):
-        portraits[str(model)] = bootstrap_portrait(g, selection, n_boot=max(n_boot, 1), seed=seed, center=center,
+        portraits[str(model)] = bootstrap_portrait(g, selection, n_boot=max(n_boot, 0), seed=seed, center=center,
                                                    min_items=min_items)
-        if n_boot <= 0:
-            portraits[str(model)][["ci_low", "ci_high", "se"]] = float("nan")
     if humans:
         portraits[HUMAN_MODEL] = score_humans(data.human_ratings, selection, n_boot=n_boot, seed=seed, center=center,
                                               min_items=min_items)
