@@ -165,3 +165,22 @@ def test_linear_form_equals_scores_with_reverse_keys(center):
     got = vec @ np.nan_to_num(C) + np.nan_to_num(c0)
     ok = ~np.isnan(expected)
     np.testing.assert_allclose(got[ok], expected[ok], atol=1e-12)
+
+
+def test_score_models_scores_each_model_as_score_portrait_does():
+    # score_portrait refuses a table with several models and points to score_models; each of its portraits is
+    # the single-model portrait of that model's rows (same function, so they must be equal).
+    from valueportrait.scoring import score_models, score_portrait
+
+    sel = pd.DataFrame({"item_id": ["1-1", "1-2", "2-1"], "family": "pvq",
+                        "dimension": ["Power", "Security", "Power"], "key": 1})
+    ratings = pd.DataFrame({"model": ["b", "b", "b", "a", "a", "a"], "item_id": ["1-1", "1-2", "2-1"] * 2,
+                            "rating": [6.0, 2.0, 4.0, 1.0, 3.0, 5.0]})
+    got = score_models(ratings, sel)
+    assert list(got) == ["b", "a"]  # order of first appearance
+    for model, portrait in got.items():
+        pd.testing.assert_frame_equal(portrait, score_portrait(ratings[ratings["model"] == model], sel))
+    # Model b: Power items 6 and 4 -> raw mean 5; family mean (6+2+4)/3 = 4; score +1.
+    assert got["b"].set_index("dimension").loc["Power", "score"] == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="use score_models"):
+        score_portrait(ratings, sel)
