@@ -28,6 +28,7 @@ from valueportrait.builders.report import (
 from valueportrait.dataset import SPLIT, ValuePortraitData
 from valueportrait.dimensions import FAMILY_TITLES
 from valueportrait.errors import DatasetError
+from valueportrait.selection import CORRELATION_COLUMNS
 
 TEMPLATE = "dataset_card.md.j2"
 
@@ -224,7 +225,7 @@ def _near_misses(data: ValuePortraitData) -> list[str]:
     """Pairs (``"item_id Dimension"``) with rho above the build's threshold but p not below its alpha."""
     sel = data.build_info["selection"]
     c = data.correlations
-    rho, p = (c["rho_published"], c["p_value_published"]) if sel["correlations"] == "published" else (c["rho"], c["p_value"])
+    rho, p = (c[col] for col in CORRELATION_COLUMNS[sel["correlations"]])
     strong = rho.abs() > sel["threshold"] if sel["mode"] == "abs" else rho > sel["threshold"]
     miss = c[strong & (p >= sel["alpha"])]
     return [f"{i} {d}" for i, d in zip(miss["item_id"], miss["dimension"])]

@@ -21,8 +21,9 @@ from valueportrait.dimensions import FAMILIES
 CI_LEVEL = 0.95
 #: The scale's points; a reverse-scored rating is ``SCALE_MAX + 1 - rating``.
 SCALE_MAX = 6
+#: The ``method`` of the report; ``{ci}`` is the report's CI level ("95%" at the default).
 METHOD = ("Cronbach's alpha of the selected items within each survey group (reverse-scored when key is -1); "
-          "95% CI by Feldt, Woodruff & Salih (1987)")
+          "{ci} CI by Feldt, Woodruff & Salih (1987)")
 
 
 def cronbach_alpha(x: np.ndarray, ci: float = CI_LEVEL) -> tuple[float, float, float]:
@@ -150,7 +151,7 @@ def reliability_report(ratings: pd.DataFrame, selection: pd.DataFrame, ci: float
     """
     by_group = reliability_by_group(ratings, selection, ci)
     summary = summarise_reliability(by_group, selection)
-    return {"method": METHOD, "ci_level": ci, "by_group": _records(by_group), "dimensions": _records(summary)}
+    return {"method": METHOD.format(ci=f"{ci:.0%}"), "ci_level": ci, "by_group": _records(by_group), "dimensions": _records(summary)}
 
 
 def _records(df: pd.DataFrame) -> list[dict]:

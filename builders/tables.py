@@ -202,7 +202,7 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
                         raise RawDataError(f"{rel}: survey group {g}, item {iid}, rating #{k}: expected [rating, "
                                            f"participant_id], got {entry!r}. Fix or remove this entry.")
                     rating = entry[0]
-                    if not (type(rating) is int and 1 <= rating <= 6) and not _is_rating(rating):
+                    if not _is_rating(rating):
                         raise RawDataError(
                             f"{rel}: survey group {g}, item {iid}, rating #{k} (participant {entry[1]}): rating "
                             f"{rating!r} is not an integer from 1 to 6. The survey used a 6-point scale "

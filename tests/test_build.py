@@ -14,9 +14,9 @@ from click.testing import CliRunner
 import valueportrait
 from valueportrait.builders.build import parquet_path
 from valueportrait.cli.main import cli
-from valueportrait.dataset import CONFIGS, DATASET_VERSION, open_dataset
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, from_release, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES, FIELD_DESCRIPTIONS, ValuePortrait, table_for
-from valueportrait.errors import DatasetError
+from valueportrait.errors import DatasetError, InputError
 
 # Row counts from the upstream release (see tests/test_tables.py).
 ROWS = {"items": 520, "correlations": 9880, "human_ratings": 24320, "participants": 559, "prompts": 12, "queries": 104}
@@ -203,6 +203,21 @@ def test_open_dataset_round_trip(built_dataset, release_data):
         assert list(a.columns) == list(FEATURES[c]) and len(a) == len(b)
     assert back.selection().equals(release_data.selection())
     assert back.build_info == json.loads(json.dumps(release_data.build_info))
+
+
+def test_reselection_goes_through_selection_table(release_data, tmp_path):
+    # the build's own settings, given explicitly, select exactly the stored `selected` pairs
+    assert release_data.selection(correlations=release_data.correlation_source).equals(release_data.selection())
+    stricter = release_data.selection(threshold=0.4)
+    c = release_data.correlations.set_index(["item_id", "family", "dimension"])
+    picked = c.loc[list(zip(stricter["item_id"], stricter["family"], stricter["dimension"]))]
+    assert 0 < len(stricter) < len(release_data.selection())
+    assert (picked["rho_published"] > 0.4).all() and (picked["p_value_published"] < 0.05).all()
+    with pytest.raises(InputError, match="use must be 'published' or 'computed', got 'pubished'"):
+        release_data.selection(correlations="pubished")
+    # checked before the release is read: no folder is needed to get the error
+    with pytest.raises(InputError, match="correlations must be 'published' or 'computed'.*got 'pubished'"):
+        from_release(tmp_path / "no-release", correlations="pubished")
 
 
 def test_builder_runs_on_its_own_from_raw(raw_dir, tmp_path):

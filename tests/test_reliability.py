@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from valueportrait.builders.reliability import cronbach_alpha, reliability_by_group, summarise_reliability
+from valueportrait.builders.reliability import (cronbach_alpha, reliability_by_group, reliability_report,
+                                                summarise_reliability)
 from valueportrait.dimensions import FAMILIES
 
 
@@ -109,3 +110,11 @@ def test_negative_keys_are_reverse_scored(release_data):
     np.testing.assert_allclose(base["alpha"], flipped["alpha"], atol=1e-12)
     summary = summarise_reliability(base, sel)
     assert summary.loc[summary["dimension"] == "Stimulation", "items"].item() == 43  # selected Stimulation items
+
+
+def test_report_method_names_its_ci_level(release_data):
+    assert release_data.build_info["reliability"]["method"].endswith("; 95% CI by Feldt, Woodruff & Salih (1987)")
+    sel = release_data.selection()
+    sel = sel[sel["dimension"] == "Neuroticism"]  # one usable group: quick
+    report = reliability_report(release_data.human_ratings, sel, ci=0.9)
+    assert report["ci_level"] == 0.9 and "; 90% CI by Feldt" in report["method"]

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from .dimensions import FAMILIES
-from .errors import DatasetError
-from .selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select
+from .errors import DatasetError, InputError
+from .selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select, selection_table
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -72,22 +72,18 @@ class ValuePortraitData:
         sel = self.build_info.get("selection", {})
         if threshold is None and alpha is None and mode is None and correlations is None and "selected" in self.correlations:
             c = self.correlations
-            rho = c["rho_published"] if self.correlation_source == "published" else c["rho"]
+            rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
             out = c.loc[m, ["item_id", "family", "dimension"]].copy()
             out["key"] = np.where(rho[m].to_numpy() < 0, -1, 1).astype(np.int64)
             return out.reset_index(drop=True)
         use = correlations or self.correlation_source
-        rho_col, p_col = ("rho_published", "p_value_published") if use == "published" else ("rho", "p_value")
-        if self.correlations[rho_col].isna().all():
+        if use in CORRELATION_COLUMNS and self.correlations[CORRELATION_COLUMNS[use][0]].isna().all():
             raise DatasetError(f"this dataset has no {use} correlations; choose correlations='computed'")
-        key = select(self.correlations[rho_col].to_numpy(), self.correlations[p_col].to_numpy(),
-                     threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
-                     alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
-                     mode=sel.get("mode", "pos") if mode is None else mode)
-        out = self.correlations.loc[key != 0, ["item_id", "family", "dimension"]].copy()
-        out["key"] = key[key != 0]
-        return out.reset_index(drop=True)
+        return selection_table(self.correlations, use=use,
+                               threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
+                               alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
+                               mode=sel.get("mode", "pos") if mode is None else mode)
 
     @property
     def item_ids(self) -> list[str]:
@@ -120,6 +116,9 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     from valueportrait.builders.reliability import reliability_report
     from valueportrait.builders.tables import read_release
 
+    if correlations is not None and correlations not in CORRELATION_COLUMNS:
+        raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
+                         f"them), got {correlations!r}")
     root = raw_release.resolve_raw_dir(raw)
     rel = read_release(root)
     corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
@@ -131,7 +130,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
             "--correlations published was asked for, but the raw release has no published correlation tables "
             "(data/correlation_results/*.json); use --correlations computed."
         )
-    rho_col, p_col = ("rho_published", "p_value_published") if correlations == "published" else ("rho", "p_value")
+    rho_col, p_col = CORRELATION_COLUMNS[correlations]
     key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode)
     corr["selected"] = key != 0
     corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",

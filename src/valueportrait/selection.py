@@ -19,6 +19,9 @@ Mode = Literal["pos", "abs"]
 MODES: tuple[str, ...] = ("pos", "abs")
 DEFAULT_THRESHOLD = 0.3
 DEFAULT_ALPHA = 0.05
+#: Which columns of the ``correlations`` config hold each source's rho and p-value.
+CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published", "p_value_published"),
+                                                   "computed": ("rho", "p_value")}
 
 
 def select(rho: np.ndarray, p: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA,
@@ -51,10 +54,9 @@ def selection_table(correlations: pd.DataFrame, *, use: Literal["published", "co
     ``correlations`` is the dataset's ``correlations`` config (columns rho, p_value, rho_published,
     p_value_published); ``use`` picks which pair of columns drives the selection.
     """
-    cols = {"published": ("rho_published", "p_value_published"), "computed": ("rho", "p_value")}
-    if use not in cols:
+    if use not in CORRELATION_COLUMNS:
         raise InputError(f"use must be 'published' or 'computed', got {use!r}")
-    rho_col, p_col = cols[use]
+    rho_col, p_col = CORRELATION_COLUMNS[use]
     missing = [c for c in ("item_id", "family", "dimension", rho_col, p_col) if c not in correlations.columns]
     if missing:
         raise InputError(f"the correlations table lacks column(s) {missing}; expected the dataset's 'correlations' config")
