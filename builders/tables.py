@@ -178,11 +178,8 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
             f"duplicate item ids {sorted(set(dup['item_id']))} in data/query-response/*.json and {rr.TAGGED_FILE}; "
             "item ids (portrait_id-option_id) must be unique. Remove the duplicate query or response record."
         )
-    return df.sort_values(["query_id", "response_id"], key=_natural).reset_index(drop=True)
-
-
-def _natural(s: pd.Series) -> pd.Series:
-    return s.astype(int) if s.name in ("query_id", "response_id", "survey_group") else s
+    # query ids are digit strings: sort them as numbers (response_id is already an int)
+    return df.sort_values(["query_id", "response_id"], key=lambda s: s.astype(int)).reset_index(drop=True)
 
 
 def read_human_ratings(root: Path) -> pd.DataFrame:
