@@ -114,8 +114,7 @@ def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The last record of each key, in the order keys first appeared."""
     last: dict[tuple, dict[str, Any]] = {}
     for rec in records:
-        key = record_key(rec)
-        last[key] = rec
+        last[record_key(rec)] = rec
     return list(last.values())
 
 
@@ -203,8 +202,6 @@ class RunLog:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
                                     "or remove it.")
-        if rpath.exists():  # pragma: no cover - covered by the emptiness check above
-            raise RunError(f"{rpath} exists without {MANIFEST}; choose another --out or remove the folder")
         path.mkdir(parents=True, exist_ok=True)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}
         write_json_atomic(mpath, manifest)
@@ -250,12 +247,11 @@ def _correlation_lists(correlations: pd.DataFrame, threshold: float = 0.3) -> di
     Upstream tags each item with the dimensions whose published |rho| exceeds 0.3 (p not considered), in the
     published tables' order; the computed rho stands in where no published value exists.
     """
-    field = _CORR_FIELDS
     rho = correlations["rho_published"].where(correlations["rho_published"].notna(), correlations["rho"])
     keep = correlations.loc[rho.abs() > threshold, ["item_id", "family", "dimension"]].assign(rho=rho)
     out: dict[str, dict[str, list]] = {}
     for iid, fam, dim, r in keep.itertuples(index=False):
-        out.setdefault(iid, {f: [] for f in field.values()})[field[fam]].append([dim, float(r)])
+        out.setdefault(iid, {f: [] for f in _CORR_FIELDS.values()})[_CORR_FIELDS[fam]].append([dim, float(r)])
     return out
 
 
@@ -315,5 +311,4 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
 
 def _safe_name(text: str) -> str:
     """A file-name-safe form of a model or persona label (no path separators, no '_v<digit>')."""
-    name = re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "model"
-    return name
+    return re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "model"
