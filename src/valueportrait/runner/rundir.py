@@ -26,8 +26,9 @@ import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from valueportrait.dimensions import LIKERT, VARIANTS
@@ -137,19 +138,27 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
     """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
 
     One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
-    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the shared ratings-table
-    contract, so the result goes straight into ``score_portrait``.
+    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the
+    shared ratings-table contract, so the result goes straight into ``score_portrait``.
     """
     manifest = read_manifest(run_dir)
     rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
     recs = sorted(latest_records(load_records(run_dir)), key=lambda r: _request_order(r, rank))
+    return ratings_frame(manifest["model"], [r["item_id"] for r in recs], [r["variant"] for r in recs],
+                         [r.get("persona") for r in recs], [r.get("rating") for r in recs])
+
+
+def ratings_frame(model: str, item_ids: Sequence[str], variants: Sequence[str],
+                  personas: Sequence[str | None], ratings: Sequence[float | None]) -> pd.DataFrame:
+    """A ratings table (shared contract: ``model, item_id, variant, persona`` as ``str``, ``rating`` float64)
+    of one model; a rating that is None or not finite becomes NaN."""
+    rating = pd.Series([math.nan if r is None else float(r) for r in ratings], dtype="float64")
     return pd.DataFrame({
-        "model": pd.Series([manifest["model"]] * len(recs), dtype="str"),
-        "item_id": pd.Series([r["item_id"] for r in recs], dtype="str"),
-        "variant": pd.Series([r["variant"] for r in recs], dtype="str"),
-        "persona": pd.Series([r.get("persona") for r in recs], dtype="str"),
-        "rating": pd.Series([math.nan if r.get("rating") is None else float(r["rating"]) for r in recs],
-                            dtype="float64"),
+        "model": pd.Series([model] * len(rating), dtype="str"),
+        "item_id": pd.Series(list(item_ids), dtype="str"),
+        "variant": pd.Series(list(variants), dtype="str"),
+        "persona": pd.Series(list(personas), dtype="str"),
+        "rating": rating.where(np.isfinite(rating)),
     })
 
 
