@@ -312,3 +312,17 @@ def test_help_has_examples_and_command_is_registered():
     assert "--api-key-env NAME" in res.output and "--export-upstream DIR" in res.output
     top = CliRunner().invoke(cli, ["--help"])
     assert "Run a model (OpenAI-compatible API or local transformers) on" in " ".join(top.output.split())
+
+
+def test_export_upstream_from_the_command(tmp_path, built_dataset):
+    out, exported = tmp_path / "run", tmp_path / "upstream"
+    with ChatServer() as server:
+        res = run_cli(["--dataset", str(built_dataset), "--model", "scripted", "--base-url", server.base_url,
+                       "--variants", "v1", "--limit", "3", "--out", str(out), "--quiet",
+                       "--export-upstream", str(exported)])
+    assert res.exit_code == 0, res.output
+    assert f"Exported 1 upstream result file(s) to {exported}" in res.output
+    rows = json.loads((exported / "scripted_v1_results.json").read_text())
+    ratings = read_run_ratings(out)
+    assert [f"{r['portrait_id']}-{r['option_id']}" for r in rows] == ratings["item_id"].tolist()
+    assert [r["numeric_response"] for r in rows] == ratings["rating"].tolist()

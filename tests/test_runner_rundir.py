@@ -12,7 +12,7 @@ from valueportrait.dataset import open_dataset
 from valueportrait.errors import OutputExistsError, RunError
 from valueportrait.runner.prompts import fingerprint
 from valueportrait.runner.rundir import (RECORDS, RunLog, export_upstream, latest_records, load_records,
-                                         read_manifest, read_run_ratings)
+                                         ratings_frame, read_manifest, read_run_ratings)
 
 
 def manifest(**over):
@@ -161,3 +161,13 @@ def test_ratings_table_order_does_not_depend_on_finish_order(tmp_path):
     assert list(zip(t["persona"].fillna("-"), t["variant"], t["item_id"])) == [
         ("-", "v1", "1003-9"), ("-", "v1", "1003-10"), ("-", "v2", "1003-1"),
         ("z", "v1", "1010-2"), ("a", "v1", "1003-1"), ("a", "v2", "1010-2")]
+
+
+def test_ratings_frame_follows_the_ratings_table_contract():
+    t = ratings_frame("m", ["1008-1", "1008-2", "1009-1"], ["v1", "v1", "v2"], [None, "p", None],
+                      [4, None, math.inf])
+    assert list(t.columns) == ["model", "item_id", "variant", "persona", "rating"]
+    assert t["model"].tolist() == ["m"] * 3 and t["rating"].dtype == "float64"
+    assert t["rating"].iloc[0] == 4.0
+    assert t["rating"].iloc[1:].isna().all()  # None (unparseable/failed) and a non-finite value -> NaN
+    assert t["persona"].isna().tolist() == [True, False, True]

@@ -81,8 +81,13 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
                    base_url=base_url, variants=parse_variants(variants), personas=personas,
                    concurrency=concurrency, temperature=temperature, max_tokens=max_tokens, seed=seed, limit=limit,
                    timeout=timeout, max_attempts=max_attempts, device=device)
+    data = None
+    if export_dir:  # the export needs the dataset too: open it once for both
+        from valueportrait.dataset import open_dataset
+
+        data = open_dataset(dataset, revision=revision)
     try:
-        summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo)
+        summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo, data=data)
     except KeyboardInterrupt:
         click.echo("Interrupted. Every finished request is saved; re-run the same command to resume.", err=True)
         raise SystemExit(130) from None
@@ -90,10 +95,9 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     for line in summary.lines():
         click.echo(line)
     if export_dir:
-        from valueportrait.dataset import open_dataset
         from valueportrait.runner.rundir import export_upstream
 
-        files = export_upstream(run_dir, export_dir, open_dataset(dataset, revision=revision))
+        files = export_upstream(run_dir, export_dir, data)
         click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
     click.echo(f"Next: valueportrait score {run_dir}")
     if summary.remaining:

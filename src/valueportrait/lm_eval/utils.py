@@ -16,7 +16,6 @@ environment variable ``VALUEPORTRAIT_DATASET``. Run and checked under lm-eval 0.
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 from pathlib import Path
@@ -24,6 +23,7 @@ from typing import Any
 
 from valueportrait.errors import DatasetError, InputError
 from valueportrait.runner.prompts import build_requests, parse_variants
+from valueportrait.runner.rundir import ratings_frame
 from valueportrait.runner.transformers_backend import PHRASES, PLAIN_SUFFIX, distribution_from_loglik
 
 
@@ -84,8 +84,6 @@ def ratings_from_samples(path: str | Path, model: str, *, persona: str | None = 
 
     Uses each sample's ``rating`` when logged, else recomputes it from ``filtered_resps`` / ``resps``.
     """
-    import pandas as pd
-
     rows = []
     path = Path(path)
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -103,13 +101,8 @@ def ratings_from_samples(path: str | Path, model: str, *, persona: str | None = 
             raise InputError(f"{path}, line {n}: not an lm-eval sample of a valueportrait task "
                              f"({type(exc).__name__}: {exc}); expected 'doc' with item_id and variant, and 'rating' "
                              "or 'resps'") from None
-    return pd.DataFrame({
-        "model": pd.Series([model] * len(rows), dtype="str"),
-        "item_id": pd.Series([r[0] for r in rows], dtype="str"),
-        "variant": pd.Series([r[1] for r in rows], dtype="str"),
-        "persona": pd.Series([persona] * len(rows), dtype="str"),
-        "rating": pd.Series([r[2] if math.isfinite(r[2]) else math.nan for r in rows], dtype="float64"),
-    })
+    return ratings_frame(model, [r[0] for r in rows], [r[1] for r in rows], [persona] * len(rows),
+                         [r[2] for r in rows])
 
 
 _SAMPLES_NAME = re.compile(r"^samples_(valueportrait_[a-z0-9_]+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")

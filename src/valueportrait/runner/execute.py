@@ -184,15 +184,19 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
 
 
 def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool = True,
-                  echo: Callable[[str], None] = print) -> tuple[RunSummary, Path]:
-    """Open the dataset, build the requests, open or resume the run directory and rate what is not done yet."""
+                  echo: Callable[[str], None] = print, data: Any = None) -> tuple[RunSummary, Path]:
+    """Open the dataset, build the requests, open or resume the run directory and rate what is not done yet.
+
+    ``data``: the dataset of ``spec.dataset`` when the caller has it open already (it is opened otherwise).
+    """
     from valueportrait.dataset import open_dataset
 
     if spec.backend not in ("openai", "transformers"):
         raise RunError(f"unknown backend {spec.backend!r}; expected 'openai' or 'transformers'")
     if spec.limit is not None and spec.limit < 1:
         raise RunError(f"--limit must be at least 1, got {spec.limit}")
-    data = open_dataset(spec.dataset, revision=spec.revision)
+    if data is None:
+        data = open_dataset(spec.dataset, revision=spec.revision)
     requests = build_requests(data.items, data.prompts, variants=spec.variants,
                               personas=spec.personas or [None], limit=spec.limit,
                               persona_template=spec.persona_template)

@@ -101,8 +101,6 @@ class _Retry(Exception):
 class OpenAIChatBackend:
     """Rates requests through ``POST {base_url}/chat/completions``. Use as an async context manager."""
 
-    kind = "openai"
-
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
         self.config = config
         self._rng = rng or random.Random()

@@ -26,8 +26,9 @@ import re
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
+import numpy as np
 import pandas as pd
 
 from valueportrait.dimensions import LIKERT, VARIANTS
@@ -114,8 +115,7 @@ def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """The last record of each key, in the order keys first appeared."""
     last: dict[tuple, dict[str, Any]] = {}
     for rec in records:
-        key = record_key(rec)
-        last[key] = rec
+        last[record_key(rec)] = rec
     return list(last.values())
 
 
@@ -138,19 +138,27 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
     """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
 
     One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
-    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the shared ratings-table
-    contract, so the result goes straight into ``score_portrait``.
+    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the
+    shared ratings-table contract, so the result goes straight into ``score_portrait``.
     """
     manifest = read_manifest(run_dir)
     rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
     recs = sorted(latest_records(load_records(run_dir)), key=lambda r: _request_order(r, rank))
+    return ratings_frame(manifest["model"], [r["item_id"] for r in recs], [r["variant"] for r in recs],
+                         [r.get("persona") for r in recs], [r.get("rating") for r in recs])
+
+
+def ratings_frame(model: str, item_ids: Sequence[str], variants: Sequence[str],
+                  personas: Sequence[str | None], ratings: Sequence[float | None]) -> pd.DataFrame:
+    """A ratings table (shared contract: ``model, item_id, variant, persona`` as ``str``, ``rating`` float64)
+    of one model; a rating that is None or not finite becomes NaN."""
+    rating = pd.Series([math.nan if r is None else float(r) for r in ratings], dtype="float64")
     return pd.DataFrame({
-        "model": pd.Series([manifest["model"]] * len(recs), dtype="str"),
-        "item_id": pd.Series([r["item_id"] for r in recs], dtype="str"),
-        "variant": pd.Series([r["variant"] for r in recs], dtype="str"),
-        "persona": pd.Series([r.get("persona") for r in recs], dtype="str"),
-        "rating": pd.Series([math.nan if r.get("rating") is None else float(r["rating"]) for r in recs],
-                            dtype="float64"),
+        "model": pd.Series([model] * len(rating), dtype="str"),
+        "item_id": pd.Series(list(item_ids), dtype="str"),
+        "variant": pd.Series(list(variants), dtype="str"),
+        "persona": pd.Series(list(personas), dtype="str"),
+        "rating": rating.where(np.isfinite(rating)),
     })
 
 
@@ -203,8 +211,6 @@ class RunLog:
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
                                     "or remove it.")
-        if rpath.exists():  # pragma: no cover - covered by the emptiness check above
-            raise RunError(f"{rpath} exists without {MANIFEST}; choose another --out or remove the folder")
         path.mkdir(parents=True, exist_ok=True)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}
         write_json_atomic(mpath, manifest)
@@ -250,12 +256,11 @@ def _correlation_lists(correlations: pd.DataFrame, threshold: float = 0.3) -> di
     Upstream tags each item with the dimensions whose published |rho| exceeds 0.3 (p not considered), in the
     published tables' order; the computed rho stands in where no published value exists.
     """
-    field = _CORR_FIELDS
     rho = correlations["rho_published"].where(correlations["rho_published"].notna(), correlations["rho"])
     keep = correlations.loc[rho.abs() > threshold, ["item_id", "family", "dimension"]].assign(rho=rho)
     out: dict[str, dict[str, list]] = {}
     for iid, fam, dim, r in keep.itertuples(index=False):
-        out.setdefault(iid, {f: [] for f in field.values()})[field[fam]].append([dim, float(r)])
+        out.setdefault(iid, {f: [] for f in _CORR_FIELDS.values()})[_CORR_FIELDS[fam]].append([dim, float(r)])
     return out
 
 
@@ -315,5 +320,4 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
 
 def _safe_name(text: str) -> str:
     """A file-name-safe form of a model or persona label (no path separators, no '_v<digit>')."""
-    name = re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "model"
-    return name
+    return re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "model"

@@ -57,8 +57,6 @@ class TransformersBackend:
     """Scores requests with a local causal LM. ``model`` is a Hub id or a folder; ``model_obj`` / ``tokenizer``
     let a caller pass already-loaded objects."""
 
-    kind = "transformers"
-
     def __init__(self, model: str | None = None, *, device: str | None = None, model_obj: Any = None,
                  tokenizer: Any = None):
         self.name = model
