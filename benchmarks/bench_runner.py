@@ -109,7 +109,7 @@ def bench_loglik(data, tmp: Path, repeats: int) -> list[tuple]:
     import torch
 
     from tiny_lm import make_tiny_model
-    from valueportrait.dimensions import LIKERT
+    from valueportrait.scale import LIKERT
     from valueportrait.runner.prompts import build_requests
     from valueportrait.runner.transformers_backend import TransformersBackend
 

@@ -26,7 +26,7 @@ from valueportrait.builders.report import (
     reliability_table,
 )
 from valueportrait.dataset import SPLIT, ValuePortraitData
-from valueportrait.dimensions import FAMILY_TITLES
+from valueportrait.scale import FAMILY_TITLES
 from valueportrait.errors import DatasetError
 from valueportrait.selection import CORRELATION_COLUMNS
 

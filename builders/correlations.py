@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 from valueportrait.spearman import spearman_matrix
 
 #: Two correlations "equal" the published value when they differ by at most this much.
@@ -33,7 +33,7 @@ def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> p
     Returns
     -------
     DataFrame with item_id, family, dimension, rho, p_value, n (rows in the order of items first seen in
-    ``ratings``, then families and dimensions in :data:`~valueportrait.dimensions.FAMILIES` order).
+    ``ratings``, then families and dimensions in :data:`~valueportrait.scale.FAMILIES` order).
     A participant who rated an item in two survey groups counts once per group, as a separate rater of that
     group's items.
     """

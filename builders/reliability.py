@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 
 #: Confidence level of the intervals.
 CI_LEVEL = 0.95

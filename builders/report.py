@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from valueportrait.dataset import ValuePortraitData
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 
 
 def items_per_dimension(data: ValuePortraitData) -> pd.DataFrame:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valueportrait.dimensions import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
+from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
 from valueportrait.errors import RawDataError
 
 from . import raw_release as rr

@@ -31,7 +31,7 @@ import pyarrow as pa
 from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
 from valueportrait.demographics import human_group_norms_features
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 
 _HOMEPAGE = "https://github.com/holi-lab/ValuePortrait"

@@ -16,7 +16,7 @@ import pytest
 from valueportrait.builders import raw_release as rr
 from valueportrait.builders.build import build_dataset, write_dataset
 from valueportrait.builders.tables import read_release
-from valueportrait.dimensions import TEMPLATES, VARIANTS
+from valueportrait.scale import TEMPLATES, VARIANTS
 from valueportrait.errors import OutputExistsError, RawDataError, RawDataNotFoundError
 
 INPUTS = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,

@@ -21,7 +21,7 @@ import pytest
 
 from valueportrait.demographics import demographics_from_frame, human_group_norms
 from valueportrait.deviation import compare_personas
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 from valueportrait.errors import InputError
 from valueportrait.portrait_bootstrap import DIMENSIONS
 

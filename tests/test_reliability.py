@@ -11,7 +11,7 @@ from scipy import stats
 
 from valueportrait.builders.reliability import (cronbach_alpha, reliability_by_group, reliability_report,
                                                 summarise_reliability)
-from valueportrait.dimensions import FAMILIES
+from valueportrait.scale import FAMILIES
 
 
 def _reference_alpha(x: np.ndarray, ci: float = 0.95) -> tuple[float, float, float]:

@@ -10,7 +10,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml")
 
-from valueportrait.dimensions import LIKERT, VARIANTS  # noqa: E402
+from valueportrait.scale import LIKERT, VARIANTS  # noqa: E402
 from valueportrait.errors import DatasetError, InputError  # noqa: E402
 from valueportrait.lm_eval import task_dir, utils  # noqa: E402
 from valueportrait.runner.prompts import build_requests  # noqa: E402

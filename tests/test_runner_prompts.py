@@ -7,7 +7,7 @@ import json
 import pytest
 
 from valueportrait.dataset import open_dataset
-from valueportrait.dimensions import VARIANTS
+from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
 from valueportrait.likert import parse_likert
 from valueportrait.runner.prompts import (PERSONA_TEMPLATE, Persona, build_requests, fingerprint, load_personas,

@@ -16,7 +16,7 @@ from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.cli.main import cli  # noqa: E402
 from valueportrait.scoring import score_portrait  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
-from valueportrait.dimensions import LIKERT  # noqa: E402
+from valueportrait.scale import LIKERT  # noqa: E402
 from valueportrait.runner.prompts import Persona, build_requests  # noqa: E402
 from valueportrait.runner.rundir import load_records, read_manifest, read_run_ratings  # noqa: E402
 from valueportrait.runner.transformers_backend import (PHRASES, TransformersBackend,  # noqa: E402

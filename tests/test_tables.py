@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from valueportrait.dimensions import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
+from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
 
 
 def test_row_counts(release_data):

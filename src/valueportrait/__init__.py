@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version as _version
 
-from .dimensions import FAMILIES, LIKERT, VARIANTS
+from .scale import FAMILIES, LIKERT, VARIANTS
 from .errors import ValuePortraitError
 
 try:

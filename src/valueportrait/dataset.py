@@ -14,7 +14,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES
+from .scale import FAMILIES
 from .errors import DatasetError, InputError
 from .selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select, selection_table
 

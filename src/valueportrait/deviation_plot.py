@@ -1,7 +1,7 @@
 """Paired radar charts: a human group's value portrait next to the model persona that plays it.
 
 One figure per attribute, one polar panel per group: the 10 basic values in circumplex order
-(:data:`valueportrait.dimensions.FAMILIES` ``["pvq"]``), the human group (solid) and the model persona
+(:data:`valueportrait.scale.FAMILIES` ``["pvq"]``), the human group (solid) and the model persona
 (dashed), with a dotted circle at score 0 (the family mean), like the paper's figures. Needs matplotlib
 (``pip install 'valueportrait[plot]'``).
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES
+from .scale import FAMILIES
 from .errors import InputError
 
 

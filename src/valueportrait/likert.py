@@ -29,7 +29,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from .dimensions import LIKERT
+from .scale import LIKERT
 from .errors import InputError
 
 _THINK = re.compile(r"<think>.*?(</think>|\Z)", re.S | re.I)

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES
+from .scale import FAMILIES
 from .errors import InputError
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES
+from .scale import FAMILIES
 from .errors import InputError
 from .scoring import DIMENSIONS  # (family, dimension) in FAMILIES order: the row order of every portrait here
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES, FAMILY_TITLES
+from .scale import FAMILIES, FAMILY_TITLES
 from .errors import OutputExistsError
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .dimensions import FAMILIES
+from .scale import FAMILIES
 from .errors import InputError
 
 #: (family, dimension) in FAMILIES order: the 19 rows of every portrait.

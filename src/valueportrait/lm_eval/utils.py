@@ -119,7 +119,7 @@ def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: s
     """
     import pandas as pd
 
-    from valueportrait.dimensions import VARIANTS
+    from valueportrait.scale import VARIANTS
 
     path = Path(path)
     if path.is_file():

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-from valueportrait.dimensions import VARIANTS
+from valueportrait.scale import VARIANTS
 from valueportrait.errors import RunError
 
 from .outcome import FatalBackendError, Outcome

@@ -21,7 +21,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from valueportrait.dimensions import VARIANTS
+from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
 
 #: The system message of a persona run; ``{persona}`` is the persona's text (e.g. "a 34-year-old woman from

@@ -31,7 +31,7 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from valueportrait.dimensions import LIKERT, VARIANTS
+from valueportrait.scale import LIKERT, VARIANTS
 from valueportrait.errors import OutputExistsError, RunError
 
 MANIFEST = "manifest.json"

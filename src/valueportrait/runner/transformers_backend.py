@@ -27,7 +27,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from valueportrait.dimensions import LIKERT
+from valueportrait.scale import LIKERT
 from valueportrait.errors import RunError
 
 from .outcome import FatalBackendError, Outcome

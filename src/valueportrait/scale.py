@@ -1,4 +1,8 @@
-"""The measured dimensions, with upstream's keys and spellings, and the 6-point Likert scale.
+"""The measurement scale: the dimensions (upstream's keys and spellings), the 6-point Likert scale, item ids.
+
+The one place that says what a rating is: :data:`LIKERT_MIN` .. :data:`LIKERT_MAX`, the answer phrases
+(:data:`LIKERT`, :data:`PHRASES`) and reverse scoring (:func:`reverse`). Every other module takes the scale
+from here.
 
 Families keep the keys of the upstream release (``pvq``, ``higher_pvq``, ``bfi``) and its dimension
 spellings (``Self_Direction``, ``Openness_to_Change``, ...), so files written here line up with
@@ -42,6 +46,9 @@ BFI: tuple[str, ...] = (
 #: family key -> its dimensions, in display order.
 FAMILIES: dict[str, tuple[str, ...]] = {"pvq": PVQ, "higher_pvq": HIGHER_PVQ, "bfi": BFI}
 
+#: The 19 scored dimensions as (family, dimension), in FAMILIES order: the rows of every portrait.
+DIMENSIONS: tuple[tuple[str, str], ...] = tuple((f, d) for f, dims in FAMILIES.items() for d in dims)
+
 #: Human-readable family names.
 FAMILY_TITLES: dict[str, str] = {
     "pvq": "Schwartz basic values (PVQ-21)",
@@ -58,6 +65,28 @@ LIKERT: dict[str, int] = {
     "not like me": 2,
     "not like me at all": 1,
 }
+
+#: The lowest and highest rating of the scale.
+LIKERT_MIN: int = 1
+LIKERT_MAX: int = 6
+#: A reverse-keyed item is scored as ``REVERSE_SUM - rating`` (7 on the 1-6 scale).
+REVERSE_SUM: float = float(LIKERT_MIN + LIKERT_MAX)
+#: Number of answer options.
+N_OPTIONS: int = LIKERT_MAX - LIKERT_MIN + 1
+#: rating -> answer phrase (1 -> "not like me at all", ..., 6 -> "very much like me").
+PHRASE_OF: dict[int, str] = {v: k for k, v in LIKERT.items()}
+#: The answer phrases in rating order, lowest first: ``PHRASES[r - 1]`` is the phrase of rating r.
+PHRASES: tuple[str, ...] = tuple(PHRASE_OF[r] for r in range(LIKERT_MIN, LIKERT_MAX + 1))
+
+
+def reverse(rating):
+    """The reverse-scored rating: ``7 - rating`` on the 1-6 scale (works on numbers and numpy arrays).
+
+    >>> reverse(6), reverse(2.5)
+    (1.0, 4.5)
+    """
+    return REVERSE_SUM - rating
+
 
 #: The 6 prompt variants of the paper: 3 templates x 2 option orders.
 VARIANTS: tuple[str, ...] = ("v1", "v1_reversed", "v2", "v2_reversed", "v3", "v3_reversed")
