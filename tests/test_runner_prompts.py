@@ -9,7 +9,7 @@ import pytest
 from valueportrait.dataset import open_dataset
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
-from valueportrait.likert import parse_likert
+from valueportrait.ratings.likert import parse_likert
 from valueportrait.runner.prompts import (PERSONA_TEMPLATE, Persona, build_requests, fingerprint, load_personas,
                                           parse_variants, render_prompt)
 

@@ -157,7 +157,7 @@ def safe_name(text: str) -> str:
     >>> safe_name("gpt-4o-2024-11-20")
     'gpt-4o-2024-11-20'
     >>> safe_name("../../evil"), safe_name("a/b"), safe_name("a-b")
-    ('evil-5e2bbdd6', 'a-b-9ce0da3d', 'a-b')
+    ('evil-0fbfd372', 'a-b-c14cddc0', 'a-b')
     """
     text = str(text)
     clean = re.sub(r"\.{2,}", "-", _UNSAFE.sub("-", text)).strip("-.")

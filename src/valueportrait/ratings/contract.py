@@ -32,8 +32,10 @@ def ratings_frame(model: str, item_ids: Sequence[str], variants: Sequence[str | 
     """A ratings table of one model (``model, item_id, variant, persona`` as ``str``, ``rating`` float64); a
     rating that is None or not finite becomes NaN.
 
-    >>> ratings_frame("m", ["1008-1"], ["v1"], [None], [None]).iloc[0].tolist()
-    ['m', '1008-1', 'v1', nan, nan]
+    >>> ratings_frame("m", ["1008-1", "1008-2"], ["v1", "v1"], [None, None], [5, None])
+      model item_id variant persona  rating
+    0     m  1008-1      v1     NaN     5.0
+    1     m  1008-2      v1     NaN     NaN
     """
     rating = pd.Series([math.nan if r is None else float(r) for r in ratings], dtype="float64")
     return pd.DataFrame({
@@ -60,6 +62,19 @@ def _show(value) -> str:
         return format(float(value), "g")
     except (TypeError, ValueError):
         return repr(value)
+
+
+def _rating_problem(value) -> str:
+    """Why a rating cell is not a rating."""
+    try:
+        number = float(value) if not isinstance(value, (bool, np.bool_)) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is not None:
+        return (f"{format(number, 'g')} is outside {LIKERT_MIN}-{LIKERT_MAX}; ratings are on the 6-point Likert scale "
+                f"({LIKERT_MIN} = not like me at all ... {LIKERT_MAX} = very much like me)")
+    return (f"{_show(value)} is not a rating; expected a number {LIKERT_MIN}-{LIKERT_MAX} or a Likert phrase "
+            f"({', '.join(map(repr, LIKERT))}), or an empty value for an unparseable answer")
 
 
 def _fail_at(bad: np.ndarray, rows: Sequence[str], message) -> None:
@@ -127,9 +142,7 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
             bad = ~np.isnan(rating) & ~((rating >= LIKERT_MIN) & (rating <= LIKERT_MAX))
     else:
         rating, bad = rating_values(raw.tolist())
-    _fail_at(bad, where, lambda i: f"column 'rating': {_show(raw.iloc[i])} is not a rating; expected a number "
-                                   f"{LIKERT_MIN}-{LIKERT_MAX} or a Likert phrase ({', '.join(map(repr, LIKERT))}), "
-                                   "or an empty value for an unparseable answer")
+    _fail_at(bad, where, lambda i: f"column 'rating': {_rating_problem(raw.iloc[i])}")
     out["rating"] = pd.Series(rating, dtype="float64")
     return pd.DataFrame(out, columns=list(COLUMNS))
 
