@@ -11,7 +11,7 @@ both then run the same steps:
 4. the human side: one :class:`~valueportrait.deviation.groups.HumanGroup` per group named;
 5. the statistics, as flat tables: per persona (:func:`_persona_rows`: dimensions, profile agreement,
    distribution alignment), per pair of groups of an attribute (:func:`_pair_rows`: gaps), per attribute
-   (:func:`_bias_rows`: bias index), collected by :func:`_report`.
+   (:func:`_bias_rows`: bias index), collected into a :class:`DeviationReport` by :func:`_compare`.
 """
 
 from __future__ import annotations
@@ -29,10 +29,10 @@ from ..errors import InputError
 from ..portrait_bootstrap import DIMENSIONS, ScoringDesign, percentile_ci
 from .distributions import distribution_alignment
 from .groups import GroupKey, HumanGroup, norm_groups, rater_groups
-from .model import ModelSide, model_side, persona_ratings
 from .io import NORMS_REQUIRED
 from .measures import (PROFILE_FAMILIES, bias_index, deviation_ci, gap_comparison, permutation_gap_pvalue,
                        profile_agreement)
+from .model import ModelSide, model_side, persona_ratings
 from .personas import resolve_personas
 
 __all__ = ["DeviationReport", "compare_personas", "compare_with_norms"]
@@ -181,7 +181,7 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     return _compare(ratings, pmap, design, humans, _Options(n_boot, 0, ci, seed, min_raters or 0, 2), settings)
 
 
-# -- the shared path ------------------------------------------------------------------------------------------------
+# -- the shared path -------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class _Options:

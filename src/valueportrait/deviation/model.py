@@ -69,5 +69,6 @@ def model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed: 
                          "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
     W = item_bootstrap_weights(rated_any, n_boot, np.random.default_rng([int(seed), 1]))
     point = {p: score_matrix(M, design)[0][0] for p, M in model_M.items()}
-    boot = {p: score_matrix(M, design, W)[0] if n_boot > 0 else np.empty((0, len(DIMENSIONS))) for p, M in model_M.items()}
+    none = np.empty((0, len(DIMENSIONS)))
+    boot = {p: score_matrix(M, design, W)[0] if n_boot > 0 else none for p, M in model_M.items()}
     return ModelSide(point, boot, model_counts, int(rated_any.sum()))
