@@ -26,7 +26,8 @@ import pandas as pd
 
 from ..demographics import MIN_RATERS, Demographics, check_participants, group_seed
 from ..errors import InputError
-from ..portrait_bootstrap import DIMENSIONS, ScoringDesign, percentile_ci
+from ..scale import DIMENSIONS
+from ..scoring import Design, percentile_ci
 from .distributions import distribution_alignment
 from .groups import GroupKey, HumanGroup, norm_groups, rater_groups
 from .io import NORMS_REQUIRED
@@ -123,13 +124,13 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     demo = check_participants(demo, data.participants["participant_id"].tolist())
     pmap = resolve_personas(_personas(ratings), persona_map, {a: list(demo.groups(a)) for a in demo.attributes},
                             f"the demographics ({demo.source})")
-    design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
+    design = Design.from_selection(selection, data.items["item_id"].tolist())
     humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=n_boot, seed=seed,
                      min_raters=min_raters)
     settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
                 "min_model_samples": min_model_samples, "human": "raters"}
-    return _compare(ratings, pmap, design, humans, _Options(n_boot, n_perm, ci, seed, min_raters, min_model_samples),
-                    settings)
+    opt = _Options(n_boot, n_perm, ci, seed, min_raters, min_model_samples)
+    return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 
 def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selection: pd.DataFrame, *,
@@ -173,12 +174,13 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     ratings = persona_ratings(model_ratings)
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
     pmap = resolve_personas(_personas(ratings), persona_map, available, "the norms table")
-    design = ScoringDesign.from_selection(selection, list(items) if items is not None else None)
+    design = Design.from_selection(selection, list(items) if items is not None else None)
     humans = partial(norm_groups, norms, n_boot=n_boot, seed=seed, confidence=norms_ci, min_raters=min_raters)
     has_ci = {"score_ci_low", "score_ci_high"} <= set(norms.columns)
     settings = {"n_boot": n_boot, "n_perm": 0, "ci": ci, "seed": seed, "min_raters": min_raters,
                 "min_model_samples": None, "human": "norms table", "norms_ci": norms_ci if has_ci else None}
-    return _compare(ratings, pmap, design, humans, _Options(n_boot, 0, ci, seed, min_raters or 0, 2), settings)
+    opt = _Options(n_boot, 0, ci, seed, min_raters or 0, 2)
+    return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 
 # -- the shared path -------------------------------------------------------------------------------------------
@@ -197,11 +199,11 @@ def _personas(ratings: pd.DataFrame) -> list[str]:
     return list(dict.fromkeys(ratings["persona"].astype(str)))
 
 
-def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, design: ScoringDesign,
+def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, selection: pd.DataFrame, design: Design,
              humans: Callable[[list[GroupKey]], dict[GroupKey, HumanGroup]], opt: _Options,
              settings: dict[str, Any]) -> DeviationReport:
     """The one path both comparisons take once the personas are mapped and the design is set."""
-    model = model_side(ratings, design, opt.n_boot, opt.seed)
+    model = model_side(ratings, selection, design, opt.n_boot, opt.seed)
     human = humans(list(dict.fromkeys(zip(pmap["attribute"], pmap["group"]))))
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _COLUMNS}
     for persona, attr, group in pmap.itertuples(index=False):
@@ -299,7 +301,7 @@ class _PairGaps:
     human_boot: np.ndarray | None = None
 
 
-def _pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGroup], design: ScoringDesign,
+def _pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGroup], design: Design,
                opt: _Options) -> _PairGaps:
     """The model's and the humans' gaps between the groups of personas ``a`` and ``b`` (rows of pmap)."""
     ha, hb = human[(attr, a.group)], human[(attr, b.group)]
@@ -318,7 +320,7 @@ def _pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGro
         ghlo, ghhi = _ci(gh_b, opt)
         if ha.raters is not None and hb.raters is not None:
             pooled = np.concatenate([ha.raters.ratings, hb.raters.ratings])
-            in_a = np.r_[np.ones(ha.n, bool), np.zeros(hb.n, bool)]
+            in_a = np.r_[np.ones(len(ha.raters.ratings), bool), np.zeros(len(hb.raters.ratings), bool)]
             strata = np.concatenate([ha.raters.strata, hb.raters.strata])
             gh, pv = permutation_gap_pvalue(pooled, in_a, strata, design, opt.n_perm,
                                             group_seed(opt.seed, attr, a.group, b.group, "perm"))

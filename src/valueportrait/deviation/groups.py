@@ -19,8 +19,9 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..demographics import Demographics, group_portrait_replicates, group_seed
-from ..portrait_bootstrap import DIMENSIONS, RaterMatrix, ScoringDesign, rater_matrix
+from ..demographics import Demographics, group_seed
+from ..scale import DIMENSIONS
+from ..scoring import Design, RaterMatrix, group_portrait_replicates, rater_matrix
 from .distributions import rating_distributions
 
 __all__ = ["HumanGroup", "norm_groups", "rater_groups", "too_few_raters"]
@@ -36,13 +37,14 @@ class HumanGroup:
     Attributes
     ----------
     n : int
-        Raters in the group (0 when a norms table does not say).
+        People in the group (distinct participants; 0 when a norms table does not say).
     note : str or None
         Set when the group has no portrait (too few raters, no scores); then everything below is None.
     point : ndarray (D,), boot : ndarray (B, D)
         The group portrait and its bootstrap replicates.
     raters : RaterMatrix or None
-        The raters themselves (rater source only): the permutation test of a gap relabels them.
+        The raters themselves (rater source only; a rater is a participant x survey group): the permutation
+        test of a gap relabels them.
     counts : ndarray (I, K) or None
         Rating counts per item (rater source only): the distribution alignment compares them.
     """
@@ -60,7 +62,7 @@ def too_few_raters(n: int, min_raters: int) -> str:
     return f"fewer than {min_raters} raters ({n}): too few for a group portrait; no statistics"
 
 
-def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence[GroupKey], design: ScoringDesign,
+def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence[GroupKey], design: Design,
                  *, n_boot: int, seed: int, min_raters: int) -> dict[GroupKey, HumanGroup]:
     """The groups ``keys`` from the dataset's raters, each with its own rater bootstrap.
 
@@ -72,12 +74,13 @@ def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence
     out: dict[GroupKey, HumanGroup] = {}
     for attr, group in keys:
         raters = all_raters.subset(demo.groups(attr)[group])
-        n = len(raters.participant_ids)
+        n = raters.n_participants
         if n < min_raters:
             out[(attr, group)] = HumanGroup(n, note=too_few_raters(n, min_raters), raters=raters)
             continue
         point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
-        counts = rating_distributions(np.repeat(np.array(items, dtype=object)[None, :], n, axis=0).ravel(),
+        rows = raters.ratings.shape[0]
+        counts = rating_distributions(np.repeat(np.array(items, dtype=object)[None, :], rows, axis=0).ravel(),
                                       raters.ratings.ravel(), items)[0]
         out[(attr, group)] = HumanGroup(n, point=point, boot=boot, raters=raters, counts=counts)
     return out

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.stats import rankdata
 
 from ..errors import InputError
-from ..portrait_bootstrap import ScoringDesign, item_means, percentile_ci, score_matrix
+from ..scoring import Design, item_means, percentile_ci, score_matrix
 
 __all__ = ["GAP_EPS", "PROFILE_FAMILIES", "bias_index", "deviation_ci", "gap_comparison", "permutation_gap_pvalue",
            "profile_agreement"]
@@ -179,7 +179,7 @@ def gap_comparison(model_gap: np.ndarray, human_gap: np.ndarray) -> dict[str, np
     return {"sign_agree": sign_agree, "amplification": amp, "gap_error": gm - gh}
 
 
-def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.ndarray, design: ScoringDesign,
+def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.ndarray, design: Design,
                            n_perm: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided permutation p-value of the human gap between groups *a* and *b*, per dimension.
 
@@ -210,8 +210,8 @@ def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.nda
     in_a = np.asarray(in_a, dtype=bool)
 
     def gaps(Wa: np.ndarray) -> np.ndarray:
-        sa, _ = score_matrix(item_means(ratings, Wa), design)
-        sb, _ = score_matrix(item_means(ratings, 1.0 - Wa), design)
+        sa = score_matrix(item_means(ratings, Wa), design).score
+        sb = score_matrix(item_means(ratings, 1.0 - Wa), design).score
         return sa - sb
 
     observed = gaps(in_a[None, :].astype(float))[0]

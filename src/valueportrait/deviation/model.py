@@ -1,8 +1,9 @@
 """The model side of a comparison: a persona ratings table -> each persona's portrait and its replicates.
 
 :func:`persona_ratings` checks the table (one model, personas present, ratings numbers 1-6 or Likert phrases);
-:func:`model_side` scores each persona's item means with the scoring design and draws one item bootstrap that
-all personas share, so the model's gaps between personas are paired over the same item draws.
+:func:`model_side` scores each persona's ratings and draws one item bootstrap that all personas share
+(:func:`valueportrait.scoring.bootstrap_portraits`), so the model's gaps between personas are paired over the
+same item draws.
 """
 
 from __future__ import annotations
@@ -14,8 +15,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..likert import to_ratings
-from ..portrait_bootstrap import DIMENSIONS, ScoringDesign, item_bootstrap_weights, score_matrix
-from ..scoring import item_ratings
+from ..scoring import Design, bootstrap_portraits
 from .distributions import rating_distributions
 
 __all__ = ["ModelSide", "model_side", "persona_ratings"]
@@ -24,8 +24,9 @@ __all__ = ["ModelSide", "model_side", "persona_ratings"]
 def persona_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     """The rows of one model's ratings table that have a persona, with ``rating`` as floats.
 
-    Ratings may be numbers 1-6 or Likert phrases (parsed by :func:`valueportrait.likert.to_ratings`, the
-    parser the scoring uses); anything else is an :class:`~valueportrait.errors.InputError` naming the values.
+    Ratings may be numbers 1-6 or Likert phrases (parsed by :func:`valueportrait.likert.to_ratings`, the parser
+    :func:`valueportrait.scoring.item_ratings` uses); anything else is an
+    :class:`~valueportrait.errors.InputError` naming the values.
     """
     missing = [c for c in ("item_id", "persona", "rating") if c not in ratings.columns]
     if missing:
@@ -52,23 +53,21 @@ class ModelSide:
     n_items: int
 
 
-def model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed: int) -> ModelSide:
-    """Each persona's portrait and replicates; one item bootstrap (seeded by ``[seed, 1]``) shared by all."""
+def model_side(ratings: pd.DataFrame, selection: pd.DataFrame, design: Design, n_boot: int, seed: int
+               ) -> ModelSide:
+    """Each persona's portrait and replicates: :func:`valueportrait.scoring.bootstrap_portraits`, so the personas
+    share one item bootstrap (the same draws as the metric's ``personas`` intervals)."""
     items = list(design.item_ids)
-    model_M, model_counts = {}, {}
-    for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
-        model_counts[persona] = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
-        m = item_ratings(r[r["item_id"].isin(items)])  # the scoring core's item means (checks the 1-6 range)
-        model_M[persona] = m.reindex(items).to_numpy(dtype=float)
-    rated_any = np.zeros(len(items), dtype=bool)
-    for M in model_M.values():
-        rated_any |= ~np.isnan(M)
-    rated_any &= design.measured
-    if not rated_any.any():
+    by_persona = {str(p): r[r["item_id"].isin(items)]
+                  for p, r in ratings.groupby(ratings["persona"].astype(str), sort=False)}
+    counts = {p: rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
+              for p, r in by_persona.items()}
+    measured = set(np.asarray(items, dtype=object)[design.measured])
+    rated = {i for r in by_persona.values() for i in r.loc[r["rating"].notna(), "item_id"].astype(str)} & measured
+    if not rated:
         raise InputError("none of the model's rated items is a selected item of the dataset; check the item ids "
                          "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
-    W = item_bootstrap_weights(rated_any, n_boot, np.random.default_rng([int(seed), 1]))
-    point = {p: score_matrix(M, design)[0][0] for p, M in model_M.items()}
-    none = np.empty((0, len(DIMENSIONS)))
-    boot = {p: score_matrix(M, design, W)[0] if n_boot > 0 else none for p, M in model_M.items()}
-    return ModelSide(point, boot, model_counts, int(rated_any.sum()))
+    portraits, boot = bootstrap_portraits({p: r[["item_id", "rating"]] for p, r in by_persona.items()}, selection,
+                                          n_boot=n_boot, seed=seed)
+    point = {p: portraits[p]["score"].to_numpy(dtype=float) for p in portraits}
+    return ModelSide(point, boot, counts, len(rated))
