@@ -115,8 +115,9 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
         log.append(rec(ids[0], variant="v2", status="failed", rating=None, error="gave up"))
         log.append(rec(ids[1], variant="v2", persona="women", rating=1.0, raw="Not like me at all."))
     files = export_upstream(run, tmp_path / "out", data)
-    # "my/model_v2" is cleaned by io.safe_name, so it carries the first 8 hex digits of its sha256 (fa02d962)
-    base = "my-model-v2-" + hashlib.sha256(b"my/model_v2").hexdigest()[:8]
+    # "my/model_v2" is cleaned by io.safe_name ("/" -> "-", "_" kept), so it carries the first 8 hex digits of
+    # its sha256 (fa02d962)
+    base = "my-model_v2-" + hashlib.sha256(b"my/model_v2").hexdigest()[:8]
     assert sorted(p.name for p in files) == sorted([f"{base}-women_v2_results.json", f"{base}_v1_results.json",
                                                     f"{base}_v2_results.json"])
     v1 = json.loads((tmp_path / "out" / f"{base}_v1_results.json").read_text())

@@ -6,6 +6,7 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ import pandas as pd
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
 from .ratings.likert import to_ratings
+from .scale import VARIANTS
 from .scoring import bootstrap_portraits
 from .sensitivity import prompt_sensitivity
 
@@ -36,6 +38,43 @@ def load_data(dataset: str | ValuePortraitData | None, revision: str | None = No
             "metric_path(), dataset='./valueportrait'). Build a folder with `valueportrait build`."
         )
     return open_dataset(dataset, revision=revision)
+
+
+def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
+    """Predictions as the ``evaluate`` metric should see them, before its features cast them.
+
+    ``evaluate`` picks the metric's input type (float64 or string) from the *first* prediction, so a list such
+    as ``["5", "like me"]`` or ``[5, "like me"]`` would be cast to float and fail on the phrase, and ``True``
+    would become 1.0. Here: booleans are refused (not a rating), and a list with any text in it is read as
+    text (numbers written as text, ``"5"``; ``None`` as ``""``, a missing answer), which
+    :func:`evaluate_ratings` parses. An empty list is an error.
+
+    >>> metric_predictions([5, "like me", None])
+    ['5', 'like me', '']
+    >>> metric_predictions([5.0, None])
+    [5.0, None]
+    """
+    if predictions is None:
+        return None
+    preds = list(predictions)
+    if not preds:
+        raise InputError(f"{what} is empty; give one rating (1-6, or a free-text answer) per item id in references")
+    flags = [i for i, v in enumerate(preds) if isinstance(v, (bool, np.bool_))]
+    if flags:
+        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({_summarise([f'[{i}] {preds[i]!r}' for i in flags])}), "
+                         "not ratings: expected numbers 1-6 or Likert answers such as 'somewhat like me'")
+    if any(isinstance(v, str) for v in preds):
+        return ["" if v is None else v if isinstance(v, str) else format(v, "g") if isinstance(v, float) else str(v)
+                for v in preds]
+    return preds
+
+
+def _duplicates(table: pd.DataFrame) -> int:
+    """Rows that repeat an earlier row's (item, variant[, persona]); 0 without variants (several ratings of an
+    item are then the documented average over prompts)."""
+    if "variant" not in table:
+        return 0
+    return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
 
 
 def _summarise(values: Sequence, limit: int = 10) -> str:
@@ -64,6 +103,7 @@ def _counts(table: pd.DataFrame, sel_items: set) -> dict:
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
+        "duplicates": _duplicates(table),
     }
 
 
@@ -111,11 +151,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
         note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
-        missing_or_unparseable, not_measuring, items_rated, items_used}, ``settings``, ``prompt_sensitivity``
-        (None without variants), ``personas`` (None without personas), ``deviation`` (None unless asked for;
+        missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
+        variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
+        ``prompt_sensitivity`` (None without variants), ``personas`` (None without personas), ``deviation`` (None unless asked for;
         else :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
+    if not preds:
+        raise InputError("predictions is empty; give one rating (1-6, or a free-text answer) per item id in "
+                         "references")
     if len(preds) != len(refs):
         raise InputError(f"predictions ({len(preds)}) and references ({len(refs)}) differ in length; give one item "
                          "id per rating")
@@ -144,6 +188,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     sel_items = set(selection["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
+    if variants is not None:
+        table["variant"] = _variant_labels(variants)
+    if personas is not None:
+        table["persona"] = [str(p) for p in personas]
+    duplicates = _duplicates(table)
+    if duplicates:
+        warnings.warn(f"{duplicates} rating(s) repeat an (item, variant{', persona' if personas is not None else ''}) "
+                      "already rated; all are averaged into the item's rating (counted in counts['duplicates'])",
+                      UserWarning, stacklevel=2)
     kw = dict(center=center, min_items=min_items, n_boot=n_boot, confidence=confidence, seed=seed)
     out = _results({"all": table}, selection, sel_items, **kw)["all"]
     sel_info = data.build_info.get("selection", {})
@@ -158,10 +211,9 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     }
     out["prompt_sensitivity"] = None
     if variants is not None:
-        out["prompt_sensitivity"] = prompt_sensitivity(table.assign(variant=[str(v) for v in variants]))
+        out["prompt_sensitivity"] = prompt_sensitivity(table[["item_id", "rating", "variant"]])
     out["personas"] = None
     if personas is not None:
-        table["persona"] = [str(p) for p in personas]
         out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), selection, sel_items, **kw)
     out["deviation"] = None
     if want_deviation:
@@ -170,6 +222,16 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
             reselected=reselected, n_boot=n_boot, n_perm=n_perm, ci=confidence, seed=seed, min_raters=min_raters,
             norms_ci=norms_ci)
     return {k: out[k] for k in RESULT_KEYS}
+
+
+def _variant_labels(variants: Sequence) -> list[str]:
+    """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
+    labels = [str(v) for v in variants]
+    unknown = sorted(set(labels) - set(VARIANTS))
+    if unknown:
+        raise InputError(f"variants holds label(s) that are not prompt variants: {_summarise(unknown)}; the known "
+                         f"variants are {', '.join(VARIANTS)}")
+    return labels
 
 
 def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
@@ -288,4 +350,5 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     return {"source": source, **report_to_dict(report)}
 
 
-__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data"]
+__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data",
+           "metric_predictions"]

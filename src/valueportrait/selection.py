@@ -24,6 +24,29 @@ CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published"
                                                    "computed": ("rho", "p_value")}
 
 
+def _real(value) -> float | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    return float(value) if np.isfinite(value) else None
+
+
+def check_cutoffs(threshold: float, alpha: float) -> None:
+    """:class:`InputError` unless ``threshold`` is a number in [0, 1) and ``alpha`` one in (0, 1].
+
+    >>> check_cutoffs("high", 0.05)
+    Traceback (most recent call last):
+    ...
+    valueportrait.errors.InputError: threshold must be a number from 0 to 1 (|rho| must exceed it; the paper's is 0.3), got 'high'
+    """
+    t, a = _real(threshold), _real(alpha)
+    if t is None or not 0 <= t < 1:
+        raise InputError(f"threshold must be a number from 0 to 1 (|rho| must exceed it; the paper's is "
+                         f"{DEFAULT_THRESHOLD}), got {threshold!r}")
+    if a is None or not 0 < a <= 1:
+        raise InputError(f"alpha must be a number above 0 and at most 1 (p must be below it; the paper's is "
+                         f"{DEFAULT_ALPHA}), got {alpha!r}")
+
+
 def select(rho: np.ndarray, p: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA,
            mode: Mode = "pos") -> np.ndarray:
     """Key of each pair: +1 (measures, positively keyed), -1 (measures, reverse scored; mode ``abs`` only), 0.
@@ -37,6 +60,7 @@ def select(rho: np.ndarray, p: np.ndarray, *, threshold: float = DEFAULT_THRESHO
     """
     if mode not in MODES:
         raise InputError(f"mode must be one of {MODES}, got {mode!r}")
+    check_cutoffs(threshold, alpha)
     rho = np.asarray(rho, dtype=float)
     p = np.asarray(p, dtype=float)
     sig = p < alpha  # False for NaN

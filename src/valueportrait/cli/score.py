@@ -90,7 +90,9 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
     if out_dir:
         out = Path(out_dir)
         models = [m for m in portraits if m != HUMAN_MODEL]
-        existing = [str(out / f"{m}_scores.json") for m in models if (out / f"{m}_scores.json").exists()]
+        from valueportrait.report import upstream_scores_path
+
+        existing = [str(p) for p in (upstream_scores_path(out, m) for m in models) if p.exists()]
         if existing and not overwrite:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
         sel_info = {"threshold": threshold, "alpha": alpha, "mode": mode, "correlations": correlations}
