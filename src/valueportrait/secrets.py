@@ -56,21 +56,26 @@ def scrub_fields(record: dict, *extra_secrets: str | None) -> dict:
 
 
 def url_secrets(url: str | None) -> tuple[str, ...]:
-    """The password in a URL's userinfo, to scrub by name where the URL's shape is lost (a server's echo).
+    """The password in a URL's userinfo, and the ``user:password`` Basic credential httpx makes of it, to scrub
+    by name where the URL's shape is lost (a server's echo).
 
-    The user name is not a secret, and a password shorter than 4 characters is not scrubbed by name (it would
-    mask ordinary words); the ``user:password@`` shape is masked in any case.
+    The user name alone is not a secret, and a password shorter than 4 characters is not scrubbed by name (it
+    would mask ordinary words); the ``user:password@`` shape is masked in any case.
 
     >>> url_secrets("http://me:pw123@host/v1"), url_secrets("http://host/v1"), url_secrets("http://a:b@host")
-    (('pw123',), (), ())
+    (('pw123', 'bWU6cHcxMjM='), (), ())
     """
-    from urllib.parse import urlsplit
+    import base64
+    from urllib.parse import unquote, urlsplit
 
     try:
-        password = urlsplit(url or "").password
+        parts = urlsplit(url or "")
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
     except ValueError:
         return ()
-    return (password,) if password and len(password) >= 4 else ()
+    if len(password) < 4:
+        return ()
+    return password, base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
 
 
 __all__ = ["MASK", "scrub", "scrub_fields", "url_secrets"]

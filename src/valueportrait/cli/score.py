@@ -70,6 +70,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
         click.echo(summary.to_string() + "\n")
     frames += [read_ratings(p) for p in ratings_paths]
     ratings = pd.concat(frames, ignore_index=True)
+    _echo_missing(ratings)
     unknown = sorted(set(ratings["item_id"].astype(str)) - set(data.item_ids))
     if unknown:
         raise InputError(f"{len(unknown)} item id(s) are not in the dataset: {unknown[:10]}"
@@ -104,6 +105,16 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
         for m in models:
             write_upstream_scores(out, m, portraits[m], overwrite=overwrite)
         click.echo(f"Wrote {len(models)} score file(s) and {', '.join(p.name for p in paths.values())} to {out}")
+
+
+def _echo_missing(ratings: pd.DataFrame) -> None:
+    """Print how many ratings are missing (unparseable answers, failed requests) per model, if any."""
+    from valueportrait.ratings.contract import missing_counts
+
+    counts = missing_counts(ratings)
+    total = int(ratings["rating"].isna().sum())
+    click.echo(f"Missing or failed ratings: {total} of {len(ratings)} (left out of the averages)"
+               + "".join(f"\n  {m}: {r.missing} of {r.ratings}" for m, r in counts.iterrows()) + "\n")
 
 
 def _read_portraits(path: Path) -> dict[str, pd.DataFrame]:

@@ -86,17 +86,17 @@ class FailFast:
             self.echo(f"First {kind} error ({what}): {scrub(message, *self.secrets)}")
 
     def attempt_failed(self, message: str) -> None:
-        """One attempt failed and will be retried (the backend's retry hook)."""
+        """One attempt of a request failed (the backend's hook; it retries unless that was the last attempt)."""
         kind = error_kind(message)
-        self._announce(kind, message, "retrying")
+        self._announce(kind, message, "attempt failed")
         if self.succeeded:
             return
         self.attempt_kinds.append(kind)
         early = self.attempt_kinds[:self.first_attempts]
         if len(early) == self.first_attempts and all(map(is_connect_failure, early)):
             raise RunStopped(f"the first {self.first_attempts} attempts all failed to connect ({kind}), so every "
-                             f"request would: {scrub(message, *self.secrets)}. Is the server running, and is "
-                             "--base-url right?")
+                             f"request would: {scrub(message, *self.secrets)}; check that the server is running "
+                             "and that --base-url is right")
 
     def finished(self, status: str, error: str | None) -> None:
         """One request finished (``rated``, ``unparseable`` or ``failed``)."""
@@ -111,5 +111,4 @@ class FailFast:
         total = sum(self.failed.values())
         if total >= self.first_requests and len(self.failed) == 1:
             raise RunStopped(f"the first {total} requests all failed the same way ({kind}): "
-                             f"{scrub(error or '', *self.secrets)}. Fix the cause and re-run the same command to "
-                             "resume.")
+                             f"{scrub(error or '', *self.secrets)}")
