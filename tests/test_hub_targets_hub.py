@@ -232,6 +232,17 @@ def echo_server():
     server.server_close()
 
 
+def _publish_to(endpoint: str, dataset: Path):
+    """`publish` to my-org/vp at ``endpoint``, which fails: exit 1 and the error as the second line (after
+    "Publishing ..."). invoke lets any unhandled exception through: none may reach here."""
+    res = invoke("publish", "--dataset", str(dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+                 "--endpoint", endpoint)
+    assert res.exit_code == 1
+    assert len(res.output.splitlines()) == 2, res.output  # "Publishing ..." and one error line
+    assert "Traceback" not in res.output
+    return res.output, res.output.splitlines()[1]
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -241,15 +252,11 @@ def _closed_port() -> int:
 @pytest.mark.parametrize("token", [FAKE_TOKEN, "plain-secret-of-no-known-shape-42"])
 def test_an_error_page_echoing_the_token_is_scrubbed(echo_server, built_dataset, monkeypatch, token):
     monkeypatch.setenv("HF_TOKEN", token)
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
-                 "--endpoint", echo_server)  # invoke lets any unhandled exception through: none may reach here
-    assert res.exit_code == 1
-    lines = res.output.splitlines()
-    assert len(lines) == 2, res.output  # "Publishing ..." and one error line
-    assert lines[1].startswith(f"Error: publishing to Hub dataset repo my-org/vp at {echo_server} failed: "
-                               "BadRequestError: Bad request: bad request /api/datasets/my-org/vp; you sent {")
-    assert "'authorization': '***'" in res.output.lower() and "(token ***)" in res.output  # it did echo; masked here
-    assert token not in res.output and "Traceback" not in res.output
+    output, error = _publish_to(echo_server, built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {echo_server} failed: "
+                            "BadRequestError: Bad request: bad request /api/datasets/my-org/vp; you sent {")
+    assert "'authorization': '***'" in output.lower() and "(token ***)" in output  # it did echo; masked here
+    assert token not in output
 
 
 def test_credentials_in_the_endpoint_are_scrubbed_from_the_error(echo_server, built_dataset, monkeypatch):
@@ -257,27 +264,21 @@ def test_credentials_in_the_endpoint_are_scrubbed_from_the_error(echo_server, bu
     import base64
 
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
-    endpoint = echo_server.replace("http://", "http://user:s3cret@")
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
-                 "--endpoint", endpoint)
-    assert res.exit_code == 1
-    assert res.output.splitlines()[1].startswith(
-        f"Error: publishing to Hub dataset repo my-org/vp at {echo_server.replace('//', '//***@')} failed: ")
-    assert "'authorization': '***'" in res.output.lower()
-    for secret in ("s3cret", base64.b64encode(b"user:s3cret").decode(), FAKE_TOKEN, "Traceback"):
-        assert secret not in res.output
+    output, error = _publish_to(echo_server.replace("http://", "http://user:s3cret@"), built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {echo_server.replace('//', '//***@')} "
+                            "failed: ")
+    assert "'authorization': '***'" in output.lower()
+    for secret in ("s3cret", base64.b64encode(b"user:s3cret").decode(), FAKE_TOKEN):
+        assert secret not in output
 
 
 def test_an_unreachable_endpoint_is_a_clear_error(built_dataset, monkeypatch):
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
     endpoint = f"http://127.0.0.1:{_closed_port()}"
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
-                 "--endpoint", endpoint)
-    assert res.exit_code == 1
-    assert res.output.splitlines()[1].startswith(
-        f"Error: publishing to Hub dataset repo my-org/vp at {endpoint} failed: ConnectError: ")
-    assert "check the endpoint, the network and the token's write access" in res.output.lower()
-    assert FAKE_TOKEN not in res.output and "Traceback" not in res.output
+    output, error = _publish_to(endpoint, built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {endpoint} failed: ConnectError: ")
+    assert "check the endpoint, the network and the token's write access" in error.lower()
+    assert FAKE_TOKEN not in output
 
 
 def test_the_library_raises_a_publish_error_with_nothing_chained(echo_server, built_dataset):
