@@ -1,9 +1,15 @@
 """The `publish` and `publish-metric` commands' help (what the commands do is tested through the CLI in
-tests/test_hub_*.py)."""
+tests/hub/)."""
 
 from __future__ import annotations
 
-from hub_helpers import invoke
+from click.testing import CliRunner
+
+from valueportrait.cli.main import cli
+
+
+def invoke(*args: str):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_publish_help_has_an_example():

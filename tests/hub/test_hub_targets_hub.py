@@ -1,5 +1,5 @@
 """Executing a publish on the Hub (valueportrait.hub.targets.HubTarget), without network: the huggingface_hub
-calls through a recording fake with HfApi's real signatures (tests/hub_helpers.py), and a real HfApi against
+calls through a recording fake with HfApi's real signatures (tests/hub/hub_helpers.py), and a real HfApi against
 HTTP servers on 127.0.0.1 that fail, echo the token back, or are not there: the error is a PublishError with
 every secret scrubbed, never a traceback.
 """

@@ -13,7 +13,7 @@ from valueportrait import hub as core
 from valueportrait.errors import PublishError
 from valueportrait.hub import checks
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.usefixtures("isolated_git")  # tests/conftest.py
 

@@ -16,7 +16,7 @@ from hub_helpers import invoke, make_metric_dir, tree_fingerprints
 
 from valueportrait import hub as core
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
