@@ -73,10 +73,11 @@ class Valueportrait(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=[
-                datasets.Features({"predictions": datasets.Value("float64"), "references": datasets.Value("string")}),
-                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
-            ],
+            # One text feature: evaluate would pick a type from the first prediction only (a float feature turns
+            # True into 1.0 and fails on ["5", "like me"]); metric_predictions writes numbers as exact text and
+            # evaluate_ratings reads numbers and phrases alike.
+            features=datasets.Features({"predictions": datasets.Value("string"),
+                                        "references": datasets.Value("string")}),
             homepage="https://github.com/holi-lab/ValuePortrait",
             codebase_urls=["https://github.com/holi-lab/ValuePortrait"],
         )
@@ -96,9 +97,8 @@ class Valueportrait(evaluate.Metric):
         return super().add_batch(predictions=metric_predictions(predictions), references=references, **kwargs)
 
     def add(self, *, prediction=None, reference=None, **kwargs):
-        """Add one prediction (a boolean is refused: it is not a rating)."""
-        if isinstance(prediction, bool):
-            metric_predictions([prediction], what="prediction")
+        """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
+        (prediction,) = metric_predictions([prediction], what="prediction")
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def compute(self, *, predictions=None, references=None, **kwargs):

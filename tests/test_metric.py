@@ -103,7 +103,7 @@ def test_dataset_given_at_compute(built_dataset):
 def test_errors(metric):
     with pytest.raises(InputError, match=r"3 reference\(s\) are not item ids of this dataset: '1-1', '2-2', '3-3'"):
         metric.compute(predictions=[5, 5, 5], references=["1-1", "2-2", "3-3"])
-    with pytest.raises(InputError, match=r"2 of the 3 predictions are not ratings: \[0\] 0\.0, \[2\] 6\.5"):
+    with pytest.raises(InputError, match=r"2 of the 3 predictions are not ratings: \[0\] '0', \[2\] '6\.5'"):
         metric.compute(predictions=[0, 5, 6.5], references=["1008-1"] * 3)
     with pytest.raises(ValueError, match=r"Mismatch in the number of predictions \(2\) and references \(1\)"):
         metric.compute(predictions=[5, 4], references=["1008-1"])

@@ -41,18 +41,17 @@ def load_data(dataset: str | ValuePortraitData | None, revision: str | None = No
 
 
 def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
-    """Predictions as the ``evaluate`` metric should see them, before its features cast them.
+    """Predictions as the ``evaluate`` metric takes them: text, before its features cast them.
 
-    ``evaluate`` picks the metric's input type (float64 or string) from the *first* prediction, so a list such
-    as ``["5", "like me"]`` or ``[5, "like me"]`` would be cast to float and fail on the phrase, and ``True``
-    would become 1.0. Here: booleans are refused (not a rating), and a list with any text in it is read as
-    text (numbers written as text, ``"5"``; ``None`` as ``""``, a missing answer), which
-    :func:`evaluate_ratings` parses. An empty list is an error.
+    ``evaluate`` would pick an input type from the *first* prediction (a float feature turns ``True`` into 1.0
+    and fails on ``["5", "like me"]``), so the metric declares one text feature and every prediction is
+    written as text here: numbers exactly (``repr``), answers as given, ``None`` as ``""`` (a missing answer;
+    evaluate's text feature refuses None).
+    :func:`evaluate_ratings` reads numbers and phrases alike. Booleans are refused (not a rating); so is an
+    empty list.
 
-    >>> metric_predictions([5, "like me", None])
-    ['5', 'like me', '']
-    >>> metric_predictions([5.0, None])
-    [5.0, None]
+    >>> metric_predictions([5, "like me", None, 4.25])
+    ['5', 'like me', '', '4.25']
     """
     if predictions is None:
         return None
@@ -61,12 +60,11 @@ def metric_predictions(predictions: Sequence | None, *, what: str = "predictions
         raise InputError(f"{what} is empty; give one rating (1-6, or a free-text answer) per item id in references")
     flags = [i for i, v in enumerate(preds) if isinstance(v, (bool, np.bool_))]
     if flags:
-        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({_summarise([f'[{i}] {preds[i]!r}' for i in flags])}), "
-                         "not ratings: expected numbers 1-6 or Likert answers such as 'somewhat like me'")
-    if any(isinstance(v, str) for v in preds):
-        return ["" if v is None else v if isinstance(v, str) else format(v, "g") if isinstance(v, float) else str(v)
-                for v in preds]
-    return preds
+        shown = _summarise([f"[{i}] {preds[i]!r}" for i in flags])
+        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
+                         "numbers 1-6 or Likert answers such as 'somewhat like me'")
+    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
+            else str(v) for v in preds]
 
 
 def _duplicates(table: pd.DataFrame) -> int:
