@@ -74,7 +74,7 @@ def test_damage_in_the_middle_is_an_error(tmp_path):
     with pytest.raises(RunError, match=r"records\.jsonl, line 2: not a JSON record"):
         RunLog.open(run, manifest())
     (run / RECORDS).write_text(json.dumps({"item_id": "1003-1", "status": "maybe"}) + "\n")
-    with pytest.raises(RunError, match="line 1: expected a record with item_id, variant and status"):
+    with pytest.raises(RunError, match=r"line 1: expected a record with item_id and variant \(text\), persona \(text or null\) and status"):
         read_run_ratings(run)
 
 
