@@ -161,3 +161,116 @@ def _records(df: pd.DataFrame) -> list[dict]:
                         int(v) if isinstance(v, (np.integer,)) else float(v) if isinstance(v, np.floating) else v)
                     for k, v in rec.items()})
     return out
+
+
+# -- pooled over survey groups: alpha and McDonald's omega of each dimension's whole scale ---------------------
+#: The ``method`` of ``validity.reliability``.
+POOLED_METHOD = ("alpha and McDonald's omega of all the items that entered (those in a survey group with >= 2 of "
+                 "the dimension's selected items), pooled over survey groups: within-group item covariances, "
+                 "alpha with the mean within-group inter-item covariance, omega from a one-factor model fitted "
+                 "by unweighted least squares to the within-group covariances")
+
+
+def split_alpha(blocks, keys: np.ndarray, halves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled alpha of every dimension for many (selection, raters) pairs at once.
+
+    Parameters
+    ----------
+    blocks : :class:`valueportrait.builders.halves.SurveyBlocks`.
+    keys : (S, I, 19) keys (+1, -1, 0) of S selections over ``blocks.item_ids``.
+    halves : one (S, n_g) index array per block of ``blocks``: the raters whose ratings are used in sample s.
+
+    Returns
+    -------
+    alpha, k : (S, 19) pooled alpha (NaN where fewer than 2 items entered) and the number of items that entered.
+
+    Notes
+    -----
+    Items enter where a survey group holds at least 2 of the dimension's items. With :math:`v_i` their variances
+    (reverse-scored items flipped), :math:`\\bar c` the mean covariance over all within-group item pairs and
+    :math:`k` the items that entered,
+
+    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i v_i}{\\sum_i v_i + k(k-1)\\bar c}\\right),
+
+    Cronbach's alpha of the k-item scale whose between-group covariances (never observed: no rater saw two
+    groups' items) are the mean observed one, alpha's own assumption of equal covariances. With one group it is
+    that group's Cronbach's alpha (checked against ``pingouin.cronbach_alpha`` in the tests).
+    """
+    S, D = keys.shape[0], keys.shape[2]
+    var, off, pairs, k = (np.zeros((S, D)) for _ in range(4))
+    for (rows, cols), idx in zip(blocks.blocks, halves):
+        x = blocks.ratings[idx][:, :, cols]
+        x = x - x.mean(axis=1, keepdims=True)
+        cov = x.transpose(0, 2, 1) @ x / (x.shape[1] - 1)
+        sgn = keys[:, cols, :]
+        kg = np.abs(sgn).sum(axis=1)
+        v = np.einsum("sid,sii->sd", sgn * sgn, cov)
+        quad = np.einsum("sid,sij,sjd->sd", sgn, cov, sgn)
+        use = kg >= 2
+        var += np.where(use, v, 0.0)
+        off += np.where(use, quad - v, 0.0)
+        pairs += np.where(use, kg * (kg - 1), 0.0)
+        k += np.where(use, kg, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cbar = off / pairs
+        alpha = k / (k - 1) * (1.0 - var / (var + k * (k - 1) * cbar))
+    return np.where(k >= 2, alpha, np.nan), k
+
+
+def one_factor_loadings(cov: np.ndarray, observed: np.ndarray, n_iter: int = 1000, tol: float = 1e-12) -> np.ndarray:
+    """Loadings of a one-factor model fitted to the ``observed`` off-diagonal entries of ``cov`` by unweighted
+    least squares: minimise :math:`\\sum_{(i,j)\\,observed,\\,i\\ne j} (c_{ij} - \\lambda_i \\lambda_j)^2`.
+
+    Gauss-Seidel alternating least squares, each :math:`\\lambda_i = \\sum_j c_{ij}\\lambda_j / \\sum_j \\lambda_j^2`
+    over its observed partners. (A group of exactly 2 items identifies only the product of their loadings; the
+    iteration keeps them equal, the symmetric solution.) The tests check it against ``scipy.optimize``.
+    """
+    k = cov.shape[0]
+    obs = observed & ~np.eye(k, dtype=bool)
+    c = np.where(obs, cov, 0.0)
+    start = np.sqrt(max(float(c[obs].mean()), 1e-6)) if obs.any() else 0.0
+    lam = np.full(k, start)
+    for _ in range(n_iter):
+        before = lam.copy()
+        for i in range(k):
+            den = (lam[obs[i]] ** 2).sum()
+            lam[i] = c[i] @ lam / den if den > 0 else 0.0
+        if np.max(np.abs(lam - before)) < tol:
+            break
+    return lam
+
+
+def mcdonald_omega(cov: np.ndarray, observed: np.ndarray) -> float:
+    """McDonald's omega total of the scale of all ``cov``'s items under a one-factor model fitted to the
+    ``observed`` entries (:func:`one_factor_loadings`): :math:`(\\sum\\lambda)^2 / ((\\sum\\lambda)^2 + \\sum\\psi)`
+    with uniquenesses :math:`\\psi_i = \\max(c_{ii} - \\lambda_i^2, 0)`.
+
+    McDonald, R. P. (1999). Test theory: a unified treatment. Erlbaum.
+    """
+    lam = one_factor_loadings(cov, observed)
+    psi = np.maximum(np.diag(cov) - lam ** 2, 0.0)
+    common = lam.sum() ** 2
+    return float(common / (common + psi.sum())) if common + psi.sum() > 0 else math.nan
+
+
+def pooled_omega(blocks, key: np.ndarray) -> np.ndarray:
+    """(19,) omega of each dimension's entered items among all raters of ``blocks`` (key (I, 19) of one
+    selection); NaN where fewer than 2 items entered. The covariance matrix has the within-group blocks only."""
+    out = np.full(key.shape[1], np.nan)
+    for d in range(key.shape[1]):
+        parts = []
+        for rows, cols in blocks.blocks:
+            members = cols[key[cols, d] != 0]
+            if len(members) >= 2:
+                x = blocks.ratings[np.ix_(rows, members)] * key[members, d]
+                parts.append(np.cov(x, rowvar=False))
+        if parts:
+            k = sum(len(p) for p in parts)
+            cov, obs = np.zeros((k, k)), np.zeros((k, k), dtype=bool)
+            at = 0
+            for p in parts:
+                cov[at:at + len(p), at:at + len(p)] = p
+                obs[at:at + len(p), at:at + len(p)] = True
+                at += len(p)
+            out[d] = mcdonald_omega(cov, obs)
+    return out
