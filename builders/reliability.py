@@ -217,60 +217,61 @@ def split_alpha(blocks, keys: np.ndarray, halves: list[np.ndarray]) -> tuple[np.
     return np.where(k >= 2, alpha, np.nan), k
 
 
-def one_factor_loadings(cov: np.ndarray, observed: np.ndarray, n_iter: int = 1000, tol: float = 1e-12) -> np.ndarray:
-    """Loadings of a one-factor model fitted to the ``observed`` off-diagonal entries of ``cov`` by unweighted
-    least squares: minimise :math:`\\sum_{(i,j)\\,observed,\\,i\\ne j} (c_{ij} - \\lambda_i \\lambda_j)^2`.
+def one_factor_loadings(cov: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    """Loadings of a one-factor model fitted to the off-diagonal entries of one group's item covariance matrix
+    by unweighted least squares: minimise :math:`\sum_{i \ne j} (c_{ij} - \lambda_i \lambda_j)^2`.
 
-    Gauss-Seidel alternating least squares, each :math:`\\lambda_i = \\sum_j c_{ij}\\lambda_j / \\sum_j \\lambda_j^2`
-    over its observed partners. (A group of exactly 2 items identifies only the product of their loadings; the
-    iteration keeps them equal, the symmetric solution.) The tests check it against ``scipy.optimize``.
+    The stationary point :math:`G_i(\lambda) = \sum_{j \ne i} c_{ij}\lambda_j - \lambda_i \sum_{j \ne i}
+    \lambda_j^2 = 0` is found by 30 damped alternating-least-squares steps (each :math:`\lambda_i` the
+    least-squares value given the others, averaged with the previous one) and then Newton's method on G.
+    Two items identify only the product of their loadings; then :math:`\lambda_1 = \lambda_2 = \sqrt{c_{12}}`
+    (the symmetric solution). The tests check it against ``scipy.optimize.least_squares``.
     """
-    k = cov.shape[0]
-    obs = observed & ~np.eye(k, dtype=bool)
-    c = np.where(obs, cov, 0.0)
-    start = np.sqrt(max(float(c[obs].mean()), 1e-6)) if obs.any() else 0.0
-    lam = np.full(k, start)
-    for _ in range(n_iter):
-        before = lam.copy()
-        for i in range(k):
-            den = (lam[obs[i]] ** 2).sum()
-            lam[i] = c[i] @ lam / den if den > 0 else 0.0
-        if np.max(np.abs(lam - before)) < tol:
+    k = len(cov)
+    c = cov - np.diag(np.diag(cov))
+    if k == 2:
+        return np.full(2, math.sqrt(max(float(c[0, 1]), 0.0)))
+    lam = np.full(k, math.sqrt(max(float(c.sum() / (k * (k - 1))), 1e-6)))
+    for _ in range(30):
+        den = (lam ** 2).sum() - lam ** 2
+        lam = 0.5 * lam + 0.5 * np.divide(c @ lam, den, out=np.zeros_like(lam), where=den > 0)
+    for _ in range(100):
+        rest = (lam ** 2).sum() - lam ** 2
+        g = c @ lam - lam * rest
+        if np.max(np.abs(g)) < tol:
+            break
+        jac = c - 2.0 * np.outer(lam, lam) + np.diag(2.0 * lam ** 2 - rest)
+        try:
+            lam = lam - np.linalg.solve(jac, g)
+        except np.linalg.LinAlgError:
             break
     return lam
 
 
-def mcdonald_omega(cov: np.ndarray, observed: np.ndarray) -> float:
-    """McDonald's omega total of the scale of all ``cov``'s items under a one-factor model fitted to the
-    ``observed`` entries (:func:`one_factor_loadings`): :math:`(\\sum\\lambda)^2 / ((\\sum\\lambda)^2 + \\sum\\psi)`
-    with uniquenesses :math:`\\psi_i = \\max(c_{ii} - \\lambda_i^2, 0)`.
+def mcdonald_omega(covs: list[np.ndarray]) -> float:
+    """McDonald's omega total of the scale of all the items of ``covs`` (one covariance matrix per survey group,
+    never observed together) under one common factor: :math:`(\sum\lambda)^2 / ((\sum\lambda)^2 + \sum\psi)`,
+    with each group's loadings from :func:`one_factor_loadings` (the least-squares fit to the observed
+    covariances separates by group) and uniquenesses :math:`\psi_i = \max(c_{ii} - \lambda_i^2, 0)`.
 
     McDonald, R. P. (1999). Test theory: a unified treatment. Erlbaum.
     """
-    lam = one_factor_loadings(cov, observed)
-    psi = np.maximum(np.diag(cov) - lam ** 2, 0.0)
+    lam = np.concatenate([one_factor_loadings(c) for c in covs])
+    psi = np.maximum(np.concatenate([np.diag(c) for c in covs]) - lam ** 2, 0.0)
     common = lam.sum() ** 2
     return float(common / (common + psi.sum())) if common + psi.sum() > 0 else math.nan
 
 
 def pooled_omega(blocks, key: np.ndarray) -> np.ndarray:
     """(19,) omega of each dimension's entered items among all raters of ``blocks`` (key (I, 19) of one
-    selection); NaN where fewer than 2 items entered. The covariance matrix has the within-group blocks only."""
+    selection; reverse-keyed items flipped); NaN where fewer than 2 items entered."""
     out = np.full(key.shape[1], np.nan)
     for d in range(key.shape[1]):
-        parts = []
+        covs = []
         for rows, cols in blocks.blocks:
             members = cols[key[cols, d] != 0]
             if len(members) >= 2:
-                x = blocks.ratings[np.ix_(rows, members)] * key[members, d]
-                parts.append(np.cov(x, rowvar=False))
-        if parts:
-            k = sum(len(p) for p in parts)
-            cov, obs = np.zeros((k, k)), np.zeros((k, k), dtype=bool)
-            at = 0
-            for p in parts:
-                cov[at:at + len(p), at:at + len(p)] = p
-                obs[at:at + len(p), at:at + len(p)] = True
-                at += len(p)
-            out[d] = mcdonald_omega(cov, obs)
+                covs.append(np.cov(blocks.ratings[np.ix_(rows, members)] * key[members, d], rowvar=False))
+        if covs:
+            out[d] = mcdonald_omega(covs)
     return out
