@@ -29,14 +29,14 @@ from valueportrait.scale import DIMENSIONS, FAMILIES
 from valueportrait.scoring import score_matrix
 from valueportrait.scoring.design import FAMILY_INDEX, Design
 from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
-                                     check_correction, select)
+                                     adjust_p, check_correction, select)
 from valueportrait.spearman import rank_columns
 
 #: Random halves of the raters per build, and their seed.
 DEFAULT_SPLITS = 20
 DEFAULT_SEED = 0
 #: Draws of the complete null for the expected false positives under ``fdr_bh`` (no closed form).
-NULL_DRAWS = 200
+NULL_DRAWS = 100
 #: Fewer items than this entering a dimension's reliability is flagged.
 MIN_ITEMS = 3
 _FAMILY_OF_DIM = np.array([f for f, _ in DIMENSIONS], dtype=object)
@@ -80,9 +80,12 @@ def expected_false_positives(n: np.ndarray, families: np.ndarray, *, threshold: 
         m = families == family
         if correction == "fdr_bh":
             p = rng.random((NULL_DRAWS, int(m.sum())))
-            dof = n[m] - 2
-            t = special.stdtrit(dof, 1.0 - p / 2)
-            rho = np.sign(rng.random(p.shape) - 0.5) * t / np.sqrt(t * t + dof)
+            sign = np.where(rng.random(p.shape) < 0.5, -1.0, 1.0)
+            cand = adjust_p(p, correction="fdr_bh") < alpha  # only these can pass: their rho from their p
+            dof = np.broadcast_to(n[m] - 2, p.shape)[cand]
+            t = special.stdtrit(dof, 1.0 - p[cand] / 2)
+            rho = np.zeros(p.shape)
+            rho[cand] = sign[cand] * t / np.sqrt(t * t + dof)
             key = select(rho, p, threshold=threshold, alpha=alpha, mode=mode, correction="fdr_bh")
             out[family] = float((key != 0).sum(axis=1).mean())
         else:
@@ -223,6 +226,8 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
              "convergent_full_sample": float(conv_full[j]), "convergent_in_sample": float(conv_in[j]),
              "convergent_out_of_sample": float(conv_out[j])} for j, (f, d) in enumerate(DIMENSIONS)]
     with _quiet():
+        convergent_summary = {name: float(np.nanmean(v)) for name, v in
+                              (("full_sample", conv_full), ("in_sample", conv_in), ("out_of_sample", conv_out))}
         median = {name: float(np.nanmedian([r[name] for r in dims]))
                   for name in ("alpha", "omega", "alpha_in_half", "alpha_out_of_sample")}
     return {
@@ -234,8 +239,7 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
         "expected_false_positives": expected_false_positives(correlations["n"].to_numpy(),
                                                              correlations["family"].to_numpy(), seed=seed, **rule),
         "replication": rep,
-        "convergent": {"full_sample": float(np.nanmean(conv_full)), "in_sample": float(np.nanmean(conv_in)),
-                       "out_of_sample": float(np.nanmean(conv_out))},
+        "convergent": convergent_summary,
         "reliability": {"method": POOLED_METHOD, "min_items": MIN_ITEMS, "median": median,
                         "few_items": [f"{r['family']}/{r['dimension']}" for r in dims if r["few_items"]]},
         "dimensions": dims,
