@@ -30,9 +30,12 @@ class SurveyBlocks:
 
     ``ratings`` (R, I) in ``item_ids`` order; ``values`` (R, 19) in :data:`~valueportrait.scale.DIMENSIONS`
     order; ``strata`` (R,) the rater's survey group code; ``blocks`` one ``(rows, cols)`` pair of index arrays per
-    survey group: its raters who rated every one of its items, and those items.
+    survey group: its raters who rated every one of its items, and those items. ``participant_ids`` and
+    ``group_of`` (R,) say who each rater is: a participant in a survey group.
     """
 
+    participant_ids: tuple[str, ...]
+    group_of: np.ndarray
     item_ids: tuple[str, ...]
     ratings: np.ndarray
     values: np.ndarray
@@ -56,7 +59,16 @@ def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_
         rows = members[rated[np.ix_(members, cols)].all(axis=1) & ~np.isnan(values[members]).any(axis=1)]
         if len(rows) >= 4 and len(cols):
             blocks.append((rows, cols))
-    return SurveyBlocks(rm.item_ids, rm.ratings, values, rm.strata, tuple(blocks))
+    first = item_groups(human_ratings, rm.item_ids)[np.argmax(rated, axis=1)]
+    return SurveyBlocks(rm.participant_ids, first, rm.item_ids, rm.ratings, values, rm.strata, tuple(blocks))
+
+
+def item_groups(human_ratings: pd.DataFrame, item_ids: Sequence[str]) -> np.ndarray:
+    """The survey group of each of ``item_ids`` (-1 where unrated)."""
+    if "survey_group" not in human_ratings.columns:
+        return np.zeros(len(item_ids), dtype=np.int64)
+    of = human_ratings.drop_duplicates("item_id").set_index("item_id")["survey_group"]
+    return of.reindex(list(item_ids)).fillna(-1).to_numpy(dtype=np.int64)
 
 
 def random_halves(blocks: SurveyBlocks, n_splits: int, seed: int) -> np.ndarray:

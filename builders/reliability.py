@@ -218,7 +218,7 @@ def split_alpha(blocks, keys: np.ndarray, halves: list[np.ndarray]) -> tuple[np.
 
 
 def one_factor_loadings(cov: np.ndarray, tol: float = 1e-12) -> np.ndarray:
-    """Loadings of a one-factor model fitted to the off-diagonal entries of one group's item covariance matrix
+    r"""Loadings of a one-factor model fitted to the off-diagonal entries of one group's item covariance matrix
     by unweighted least squares: minimise :math:`\sum_{i \ne j} (c_{ij} - \lambda_i \lambda_j)^2`.
 
     The stationary point :math:`G_i(\lambda) = \sum_{j \ne i} c_{ij}\lambda_j - \lambda_i \sum_{j \ne i}
@@ -249,7 +249,7 @@ def one_factor_loadings(cov: np.ndarray, tol: float = 1e-12) -> np.ndarray:
 
 
 def mcdonald_omega(covs: list[np.ndarray]) -> float:
-    """McDonald's omega total of the scale of all the items of ``covs`` (one covariance matrix per survey group,
+    r"""McDonald's omega total of the scale of all the items of ``covs`` (one covariance matrix per survey group,
     never observed together) under one common factor: :math:`(\sum\lambda)^2 / ((\sum\lambda)^2 + \sum\psi)`,
     with each group's loadings from :func:`one_factor_loadings` (the least-squares fit to the observed
     covariances separates by group) and uniquenesses :math:`\psi_i = \max(c_{ii} - \lambda_i^2, 0)`.
