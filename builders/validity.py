@@ -230,7 +230,7 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                               (("full_sample", conv_full), ("in_sample", conv_in), ("out_of_sample", conv_out))}
         median = {name: float(np.nanmedian([r[name] for r in dims]))
                   for name in ("alpha", "omega", "alpha_in_half", "alpha_out_of_sample")}
-    return {
+    return _json_ready({
         "rule": {**rule, "correlations": use},
         "n_splits": n_splits,
         "seed": seed,
@@ -243,7 +243,16 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
         "reliability": {"method": POOLED_METHOD, "min_items": MIN_ITEMS, "median": median,
                         "few_items": [f"{r['family']}/{r['dimension']}" for r in dims if r["few_items"]]},
         "dimensions": dims,
-    }
+    })
+
+
+def _json_ready(obj):
+    """NaN -> None, recursively (``build_info.json`` is written with ``allow_nan=False``)."""
+    if isinstance(obj, dict):
+        return {k: _json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_json_ready(v) for v in obj]
+    return None if isinstance(obj, float) and obj != obj else obj
 
 
 @contextlib.contextmanager
