@@ -98,3 +98,71 @@ def test_fdr_bh_on_the_release_agrees_with_scipy(release_data):
         p = c.loc[m, "p_value_published"].to_numpy()
         np.testing.assert_allclose(adjust_p(p, None, "fdr_bh"), false_discovery_control(p), atol=1e-15)
         np.testing.assert_allclose(adjust_p(p, None, "fdr_bh"), bh_by_hand(p), atol=1e-12)
+
+
+# -- wired through the dataset, the CLI and the metric ---------------------------------------------------------------
+def test_a_built_dataset_reselects_with_a_correction(built_dataset):
+    from valueportrait.dataset import open_dataset
+
+    data = open_dataset(built_dataset)
+    assert data.build_info["selection"]["correction"] == "none"
+    assert data.selection(correction="fdr_bh").groupby("family").size().to_dict() == {"pvq": 8, "higher_pvq": 5,
+                                                                                      "bfi": 4}
+    with pytest.raises(InputError, match="choose one of none, fdr_bh, bonferroni"):
+        data.selection(correction="fdr")
+
+
+def test_a_family_emptied_by_the_correction_scores_null_with_the_reason(built_dataset):
+    from valueportrait.dataset import open_dataset
+    from valueportrait.scoring import score_portrait
+
+    data = open_dataset(built_dataset)
+    with pytest.warns(SelectionWarning) as caught:
+        sel = data.selection(correction="bonferroni", alpha=1e-9)
+    empty = sorted({"pvq", "higher_pvq", "bfi"} - set(sel["family"]))
+    assert empty and sorted(str(w.message).split("'")[1] for w in caught) == empty
+    h = data.human_ratings
+    portrait = score_portrait(h[h["survey_group"] == h["survey_group"].iloc[0]][["item_id", "rating"]], sel)
+    gone = portrait[portrait["family"].isin(empty)]
+    assert gone["score"].isna().all() and gone["note"].str.startswith("no rated item measures").all()
+
+
+def test_info_prints_false_positives_and_replication(built_dataset):
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["info", "--dataset", str(built_dataset)])
+    assert res.exit_code == 0, res.output
+    assert "false positives" in res.output and "replication" in res.output
+    assert "correction none" in res.output and "about 201.3 would pass" in res.output
+
+
+def test_build_with_fdr_bh_records_it(raw_dir, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+
+    res = CliRunner().invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "vp"), "--correction",
+                                   "fdr_bh"])
+    assert res.exit_code == 0, res.output
+    info = json.loads((tmp_path / "vp" / "build_info.json").read_text())
+    assert info["selection"]["correction"] == "fdr_bh"
+    assert info["validity"]["selected"]["total"] == 17
+    assert "How far to trust these scores" in (tmp_path / "vp" / "README.md").read_text()
+    bad = CliRunner().invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "x"), "--correction", "holm"])
+    assert bad.exit_code == 2 and "'none', 'fdr_bh', 'bonferroni'" in bad.output
+
+
+def test_the_metric_reselects_with_a_correction(built_dataset):
+    from valueportrait.evaluation import evaluate_ratings
+    from valueportrait.dataset import open_dataset
+
+    data = open_dataset(built_dataset)
+    ids = data.item_ids
+    out = evaluate_ratings([4.0] * len(ids), ids, dataset=data, correction="fdr_bh", n_boot=0)
+    assert out["settings"]["correction"] == "fdr_bh"
+    with pytest.raises(InputError, match="none, fdr_bh, bonferroni"):
+        evaluate_ratings([4.0] * len(ids), ids, dataset=data, correction="holm", n_boot=0)
