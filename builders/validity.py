@@ -25,6 +25,7 @@ from scipy import special
 
 from valueportrait.builders.halves import SurveyBlocks, half_correlations, half_rows, random_halves, survey_blocks
 from valueportrait.builders.reliability import POOLED_METHOD, pooled_omega, split_alpha
+from valueportrait.io import json_safe
 from valueportrait.scale import DIMENSIONS, FAMILIES
 from valueportrait.scoring import score_matrix
 from valueportrait.scoring.design import FAMILY_INDEX, Design
@@ -230,7 +231,7 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                               (("full_sample", conv_full), ("in_sample", conv_in), ("out_of_sample", conv_out))}
         median = {name: float(np.nanmedian([r[name] for r in dims]))
                   for name in ("alpha", "omega", "alpha_in_half", "alpha_out_of_sample")}
-    return _json_ready({
+    return json_safe({
         "rule": {**rule, "correlations": use},
         "n_splits": n_splits,
         "seed": seed,
@@ -244,20 +245,3 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                         "few_items": [f"{r['family']}/{r['dimension']}" for r in dims if r["few_items"]]},
         "dimensions": dims,
     })
-
-
-def _json_ready(obj):
-    """NaN -> None, recursively (``build_info.json`` is written with ``allow_nan=False``)."""
-    if isinstance(obj, dict):
-        return {k: _json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, list):
-        return [_json_ready(v) for v in obj]
-    return None if isinstance(obj, float) and obj != obj else obj
-
-
-@contextlib.contextmanager
-def _quiet() -> Iterator[None]:
-    """Silence numpy's 'mean of empty slice' where a dimension has no estimate (NaN is the answer)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        yield

@@ -65,7 +65,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
                                correction=correction)
     frames = []
     if upstream_outputs:
-        from valueportrait.upstream_outputs import parse_summary, read_upstream_outputs
+        from valueportrait.ratings.upstream import parse_summary, read_upstream_outputs
 
         up = read_upstream_outputs(upstream_outputs, parse=parse, progress=True)
         frames.append(up)
