@@ -245,3 +245,11 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                         "few_items": [f"{r['family']}/{r['dimension']}" for r in dims if r["few_items"]]},
         "dimensions": dims,
     })
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence numpy's 'mean of empty slice' where a dimension has no estimate (NaN is the answer)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        yield
