@@ -189,10 +189,17 @@ def test_existing_output_is_refused_and_untouched(raw_dir, tmp_path):
     assert _leftovers(tmp_path, "vp") == []
 
 
+def _earlier_build(out: Path) -> dict[str, bytes]:
+    """A folder with the marker of an earlier build (what --overwrite may replace); returns its snapshot."""
+    out.mkdir()
+    (out / "build_info.json").write_text(json.dumps({"dataset_version": "0.9", "upstream": {}}), encoding="utf-8")
+    (out / "README.md").write_text("keep me", encoding="utf-8")
+    return _snapshot(out)
+
+
 def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(release, tmp_path, release_data, monkeypatch):
     out = tmp_path / "vp"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep me", encoding="utf-8")
+    before = _earlier_build(out)
     # 1. bad raw input, --overwrite: fails before anything is written
     _set_rating(9)(release)
     with pytest.raises(RawDataError, match="rating 9 is not an integer"):
@@ -206,7 +213,7 @@ def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(releas
     monkeypatch.setattr(card, "render_card", boom)
     with pytest.raises(RuntimeError, match="card template broken"):
         write_dataset(release_data, out, overwrite=True)
-    assert _snapshot(out) == {"mine.txt": b"keep me"}
+    assert _snapshot(out) == before
     assert _leftovers(tmp_path, "vp") == []
     # 3. same failure into a new folder: nothing is created
     with pytest.raises(RuntimeError, match="card template broken"):
