@@ -54,7 +54,8 @@ def check_rated_items(items: pd.Series, ratings: pd.DataFrame, allow_partial: bo
     unknown = sorted(rated - set(items), key=item_order)
     if unknown:
         raise RawDataError(
-            f"{rr.SURVEY_FILE}: rated item(s) {unknown[:10]} are not among the items of the query files; "
+            f"{rr.SURVEY_FILE}: rated item(s) {unknown[:10]} are not among the items of "
+            f"data/query-response/*.json and {rr.TAGGED_FILE}; "
             f"every rated item needs its query and response text. {rr.RESTORE_HINT}"
         )
     unrated = [i for i in items if i not in rated]

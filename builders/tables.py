@@ -216,6 +216,9 @@ def read_human_ratings(root: Path, allow_partial: bool = False, notes: list[str]
                 iid = item_id(portrait_id, oid)
                 data = rr.expect_type(o.get("data"), list, rel, f"{where}, item {iid}", "field data (the ratings)")
                 for k, entry in enumerate(data):
+                    if (type(entry) is list and len(entry) == 2 and type(entry[0]) is int and 1 <= entry[0] <= 6
+                            and type(entry[1]) is str and entry[1]):  # the common case, fast
+                        continue
                     if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], str) and entry[1]):
                         raise RawDataError(f"{rel}: survey group {g}, item {iid}, rating #{k}: expected [rating, "
                                            f"participant_id], got {entry!r}. Fix or remove this entry.")
@@ -308,7 +311,11 @@ def read_prompts(root: Path) -> pd.DataFrame:
     for variant in VARIANTS:
         for template in TEMPLATES:
             rel = f"{rr.PROMPTS_DIR}/{variant}/{template}_prompt.txt"
-            text = rr.raw_path(root, rel).read_text(encoding="utf-8")
+            path = rr.raw_path(root, rel)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError) as exc:
+                raise RawDataError(f"{rel}: cannot be read as UTF-8 text ({exc}). {rr.RESTORE_HINT}") from None
             needed = ["{text}", "{content}"] + (["{title}"] if template == "reddit" else [])
             lacking = [n for n in needed if n not in text]
             rr.expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing")
@@ -335,6 +342,12 @@ def read_published_correlations(root: Path, allow_partial: bool = False,
         key = f"{family}_dimension"
         rows = []
         for i, r in enumerate(recs):
+            qid, oid, dim, rho, pv = (r.get(f) for f in ("portrait_id", "option_id", key, "spearman_corr",
+                                                         "spearman_p_value"))
+            if (type(qid) is str and qid.isdigit() and type(oid) is int and type(dim) is str and type(rho) is float
+                    and type(pv) is float and -1 <= rho <= 1 and 0 <= pv <= 1):  # the common case, fast
+                rows.append((f"{qid}-{oid}", family, dim, rho, pv, i))
+                continue
             lacking = [f for f in ("portrait_id", "option_id", key, "spearman_corr", "spearman_p_value") if f not in r]
             if lacking:
                 rr.expect(False, rel, f"record {i}", f"field(s) {', '.join(lacking)} missing; expected portrait_id, "
