@@ -98,8 +98,8 @@ def _show(value: Any) -> str:
 def records(root: Path, rel: str, what: str) -> list[dict]:
     """The file's top-level list of objects (``what`` names one), checked: a non-empty list of objects."""
     records = read_json(root, rel)
-    expect_type(records, list, rel, "top level", f"the list of {what}s")
-    expect(records, rel, "top level", f"the list of {what}s is empty.")
+    expect_type(records, list, rel, "top level", f"the top level (one {what} per record)")
+    expect(records, rel, "top level", f"the list is empty; expected one {what} per record.")
     for i, rec in enumerate(records):
         expect_type(rec, dict, rel, f"record {i}", what)
     return records

@@ -147,31 +147,30 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     if queries is None:
         queries = read_queries(root)
-    responses: dict[str, tuple[str, list]] = {}
+    responses: dict[str, tuple[str, int, list]] = {}
     for rel in rr.QUERY_RESPONSE_FILES.values():
         for i, rec in enumerate(rr.read_json(root, rel)):
-            responses[str(rec["extra"]["portrait_id"])] = (f"{rel} record {i}", rec.get("outputs"))
+            responses[str(rec["extra"]["portrait_id"])] = (rel, i, rec.get("outputs"))
     for i, rec in enumerate(_tagged(root)):
-        qid = str(rec["portrait_id"])
-        responses.setdefault(qid, (f"{rr.TAGGED_FILE} record {i}", rec.get("outputs")))
+        responses.setdefault(str(rec["portrait_id"]), (rr.TAGGED_FILE, i, rec.get("outputs")))
 
     rows = []
     for q in queries.itertuples(index=False):
-        where, outputs = responses.get(q.query_id, ("(no file)", None))
-        rel = where.split(" record")[0]
-        rr.expect_type(outputs, list, rel, f"{where} (query {q.query_id})", "field outputs")
+        rel, i, outputs = responses[q.query_id]
+        where = f"record {i} (query {q.query_id})"
+        rr.expect_type(outputs, list, rel, where, "field outputs")
         for o in outputs:
-            rr.expect_type(o, dict, rel, f"{where} (query {q.query_id})", "each response in outputs")
+            rr.expect_type(o, dict, rel, where, "each response in outputs")
         ids = [o.get("id") for o in outputs]
         if len(outputs) != RESPONSES_PER_QUERY or sorted(i for i in ids if type(i) is int) != [1, 2, 3, 4, 5]:
             raise RawDataError(
-                f"{where} (query {q.query_id}): expected exactly {RESPONSES_PER_QUERY} responses with ids 1-5, "
+                f"{rel} {where}: expected exactly {RESPONSES_PER_QUERY} responses with ids 1-5, "
                 f"found {len(outputs)} with ids {ids}. Every query in the benchmark has 5 candidate responses; "
                 "restore the record from the upstream release."
             )
         for o in outputs:
-            rr.expect(isinstance(o.get("content"), str) and o["content"].strip() != "", where.split(" record")[0],
-                    f"{where} (query {q.query_id}, response {o.get('id')})", "field content must be a non-empty string")
+            rr.expect(isinstance(o.get("content"), str) and o["content"].strip() != "", rel,
+                      f"record {i} (query {q.query_id}, response {o['id']})", "field content must be a non-empty string.")
             rows.append(
                 {
                     "item_id": item_id(q.query_id, o["id"]),
@@ -318,7 +317,7 @@ def read_prompts(root: Path) -> pd.DataFrame:
                 raise RawDataError(f"{rel}: cannot be read as UTF-8 text ({exc}). {rr.RESTORE_HINT}") from None
             needed = ["{text}", "{content}"] + (["{title}"] if template == "reddit" else [])
             lacking = [n for n in needed if n not in text]
-            rr.expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing")
+            rr.expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing.")
             rows.append({"variant": variant, "template": template, "text": text})
     return pd.DataFrame(rows)
 

@@ -111,7 +111,58 @@ def _drop_prompt(root):
     (root / rr.PROMPTS_DIR / "v2_reversed" / "sharegpt_prompt.txt").unlink()
 
 
+def _drop_pvq_table(root):
+    (root / rr.CORRELATION_FILES["pvq"]).unlink()
+
+
+def _drop_survey_group(root):
+    _edit_json(root, rr.SURVEY_FILE, lambda groups: groups.pop(4) and None)
+
+
+def _option_without_data(root):
+    _edit_json(root, rr.SURVEY_FILE, lambda groups: groups[0]["1021"][2].pop("data") and None)
+
+
+def _published(family, record, **fields):
+    def breaker(root):
+        _edit_json(root, rr.CORRELATION_FILES[family], lambda recs: recs[record].update(fields))
+    return breaker
+
+
+def _value(pid, family, dim, value):
+    def breaker(root):
+        _edit_json(root, rr.VALUE_FILE, lambda values: values[pid][family].update({dim: value}))
+    return breaker
+
+
+def _empty_reddit(root):
+    (root / rr.QUERY_RESPONSE_FILES["Reddit"]).write_text("[]", encoding="utf-8")
+
+
 CASES = [
+    # issue 12: each of these used to build with exit 0 and a silently different dataset
+    ("missing pvq table", _drop_pvq_table, RawDataError,
+     r"pvq_correlation_results\.json is missing from the raw release .* no pvq item can be selected .* "
+     r"Restore the file .* or pass --allow-partial"),
+    ("survey group removed", _drop_survey_group, RawDataError,
+     r"survey\.json: top level: expected 12 survey groups, found 11 \(1 missing.* or pass --allow-partial"),
+    ("option without data", _option_without_data, RawDataError,
+     r"survey\.json: survey group 1, query 1021, item 1021-3: field data \(the ratings\) must be a list, got "
+     r"NoneType None\. Restore the file"),
+    ("published rho 7", _published("bfi", 10, spearman_corr=7), RawDataError,
+     r"bfi_correlation_results\.json: record 10: spearman_corr = 7 is not a finite number in \[-1, 1\]"),
+    ("published p -5", _published("pvq", 3, spearman_p_value=-5), RawDataError,
+     r"pvq_correlation_results\.json: record 3: spearman_p_value = -5 is not a finite number in \[0, 1\]"),
+    ("NaN value score", _value("P508", "pvq", "Power", float("nan")), RawDataError,
+     r"value\.json: participant P508: field pvq\.Power = nan is not a finite number in \[-5, 5\]"),
+    ("inf value score", _value("P508", "bfi", "Openness", float("inf")), RawDataError,
+     r"value\.json: participant P508: field bfi\.Openness = inf is not a finite number in \[1, 5\]"),
+    ("unknown item in published", _published("higher_pvq", 0, portrait_id="9999"), RawDataError,
+     r"higher_pvq_correlation_results\.json: record 0 \(item 9999-1\): portrait_id/option_id name no item"),
+    ("unknown dimension in published", _published("pvq", 7, pvq_dimension="Greed"), RawDataError,
+     r"pvq_correlation_results\.json: record 7 \(item \d+-\d\): pvq_dimension 'Greed' is not one of Self_Direction, Stimulation"),
+    ("Reddit.json = []", _empty_reddit, RawDataError,
+     r"data/query-response/Reddit\.json: top level: the list of querys is empty\. Restore the file"),
     ("missing file", _drop_survey, RawDataNotFoundError,
      r"data/prolific/survey/main/survey\.json is missing from the raw release .* restore the file"),
     ("missing prompt", _drop_prompt, RawDataNotFoundError,
