@@ -162,7 +162,7 @@ CASES = [
     ("unknown dimension in published", _published("pvq", 7, pvq_dimension="Greed"), RawDataError,
      r"pvq_correlation_results\.json: record 7 \(item \d+-\d\): pvq_dimension 'Greed' is not one of Self_Direction, Stimulation"),
     ("Reddit.json = []", _empty_reddit, RawDataError,
-     r"data/query-response/Reddit\.json: top level: the list of querys is empty\. Restore the file"),
+     r"data/query-response/Reddit\.json: top level: the list is empty; expected one query per record\. Restore the file"),
     ("missing file", _drop_survey, RawDataNotFoundError,
      r"data/prolific/survey/main/survey\.json is missing from the raw release .* restore the file"),
     ("missing prompt", _drop_prompt, RawDataNotFoundError,
