@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from valueportrait.errors import RawDataError, RawDataNotFoundError
+from valueportrait.scale import TEMPLATES, VARIANTS
 
 UPSTREAM_REPO = "https://github.com/holi-lab/ValuePortrait"
 UPSTREAM_COMMIT = "08e1fb7903c619592bd8b3267f00191e36957f9e"
@@ -33,6 +34,11 @@ CORRELATION_FILES = {
     "bfi": "data/correlation_results/bfi_correlation_results.json",
 }
 PROMPTS_DIR = "lm_evaluation/prompts"
+#: Every prompt file: one per variant and template.
+PROMPT_FILES: tuple[str, ...] = tuple(f"{PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)
+#: Every file the builders read (the build fingerprints those present).
+INPUT_FILES: tuple[str, ...] = (*QUERY_RESPONSE_FILES.values(), CATEGORIES_FILE, TAGGED_FILE, SURVEY_FILE, VALUE_FILE,
+                                *CORRELATION_FILES.values(), *PROMPT_FILES)
 
 REQUIRED_FILES: tuple[str, ...] = (
     *QUERY_RESPONSE_FILES.values(),

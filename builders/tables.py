@@ -395,8 +395,5 @@ def read_release(root: Path, *, allow_partial: bool = False) -> Release:
     if published is not None:
         checks.check_published(published, items["item_id"], allow_partial, notes)
         published = published.drop(columns="record")
-    inputs = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-              *rr.CORRELATION_FILES.values(),
-              *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
     return Release(root, queries, items, ratings, participants, prompts, published,
-                   [p for p in inputs if (root / p).is_file()], notes)
+                   [p for p in rr.INPUT_FILES if (root / p).is_file()], notes)

@@ -16,23 +16,7 @@ import pytest
 from valueportrait.builders import raw_release as rr
 from valueportrait.builders.build import build_dataset, write_dataset
 from valueportrait.builders.tables import read_release
-from valueportrait.scale import TEMPLATES, VARIANTS
 from valueportrait.errors import OutputExistsError, RawDataError, RawDataNotFoundError
-
-INPUTS = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-          *rr.CORRELATION_FILES.values(),
-          *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
-
-
-@pytest.fixture
-def release(raw_dir, tmp_path) -> Path:
-    """A copy of the files the builders read, in the upstream layout."""
-    root = tmp_path / "raw"
-    for rel in INPUTS:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(raw_dir / rel, root / rel)
-    return root
-
 
 def _edit_json(root: Path, rel: str, change) -> None:
     path = root / rel

@@ -28,15 +28,13 @@ from click.testing import CliRunner
 
 from valueportrait.builders import raw_release as rr
 from valueportrait.cli.main import cli
-from valueportrait.scale import TEMPLATES, VARIANTS
 
 SEED = 12
 RAW_CASES = int(__import__("os").environ.get("FUZZ_RAW", 260))
 DATASET_CASES = 90
 
-PROMPTS = [f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES]
-INPUTS = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-          *rr.CORRELATION_FILES.values(), *PROMPTS]
+PROMPTS = list(rr.PROMPT_FILES)
+INPUTS = list(rr.INPUT_FILES)
 #: Participant ids of the main survey's raters (set by the ``pristine`` fixture).
 RATERS: list[str] = []
 

@@ -22,20 +22,6 @@ from valueportrait.builders.build import check_output_folder, clean_stale_temp_f
 from valueportrait.cli.main import cli
 from valueportrait.dataset import from_release, load_dataset, open_dataset
 from valueportrait.errors import DatasetError, OutputExistsError, RawDataError
-from valueportrait.scale import TEMPLATES, VARIANTS
-
-INPUTS = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-          *rr.CORRELATION_FILES.values(), *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
-
-
-@pytest.fixture
-def release(raw_dir, tmp_path) -> Path:
-    root = tmp_path / "raw"
-    for rel in INPUTS:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(raw_dir / rel, root / rel)
-    return root
-
 
 def snapshot(folder: Path) -> dict[str, bytes]:
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
