@@ -133,7 +133,7 @@ def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.Pa
                                 "own name, e.g. --out ./valueportrait (it is created, or replaced with --overwrite).")
     target = out.resolve()
     for given in inputs:
-        if given is None:
+        if given is None or "://" in str(given):  # nothing given, or a URL (nothing local to protect)
             continue
         source = Path(given).expanduser().resolve()
         if target == source or source.is_relative_to(target):
