@@ -228,3 +228,16 @@ def test_unexpected_error_is_one_line_and_traceback_only_with_debug(monkeypatch,
     result = CliRunner().invoke(cli, ["--debug", "info", "--dataset", str(tmp_path)])
     assert result.exit_code == 1 and "Traceback (most recent call last)" in result.stderr
     assert result.stderr.rstrip().endswith("and the traceback above.")
+
+
+def test_error_lines_and_debug_tracebacks_are_scrubbed(monkeypatch, tmp_path):
+    import valueportrait.dataset as dataset
+
+    def leaky(*args, **kwargs):
+        raise RuntimeError("GET https://user:pw@example.org/x failed, token hf_abcdefghijklmnop1234")
+
+    monkeypatch.setattr(dataset, "open_dataset", leaky)
+    for args in (["info"], ["--debug", "info"]):
+        result = CliRunner().invoke(cli, [*args, "--dataset", str(tmp_path)])
+        assert result.exit_code == 1 and "https://***@example.org" in result.stderr
+        assert "pw@" not in result.output and "hf_abcdefghijklmnop1234" not in result.output

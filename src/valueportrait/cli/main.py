@@ -4,7 +4,8 @@ Each sub-command lives in its own module (``valueportrait.cli.<module>``) and is
 so ``valueportrait --help`` stays fast and a missing optional extra affects only its own command. Library
 errors (:class:`~valueportrait.errors.ValuePortraitError`) become ``Error: ...`` with exit status 1; any other
 exception (a bug) becomes a one-line ``Error: internal error ...`` with exit status 1, and its traceback is
-printed only with ``valueportrait --debug COMMAND``. Warnings print as ``Warning: ...``.
+printed only with ``valueportrait --debug COMMAND``. Warnings print as ``Warning: ...``. Every error text
+and traceback goes through :func:`valueportrait.secrets.scrub` first.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import click
 
 from valueportrait import __version__
 from valueportrait.errors import ValuePortraitError
+from valueportrait.secrets import scrub
 
 #: command name -> (module in valueportrait.cli, attribute, one-line help shown by --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
@@ -55,13 +57,13 @@ class LazyGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except ValuePortraitError as exc:
-                raise click.ClickException(str(exc)) from exc
+                raise click.ClickException(scrub(str(exc))) from exc
             except (click.exceptions.Exit, click.ClickException, click.Abort):
                 raise
             except Exception as exc:  # a bug: one line, the traceback only with --debug
                 if ctx.params.get("debug"):
-                    traceback.print_exception(exc, file=sys.stderr)
-                first = (str(exc).strip().splitlines() or [""])[0][:300]
+                    click.echo(scrub("".join(traceback.format_exception(exc))), err=True, nl=False)
+                first = (scrub(str(exc)).strip().splitlines() or [""])[0][:300]
                 raise click.ClickException(
                     f"internal error ({type(exc).__name__}{': ' + first if first else ''}). This is a bug: please "
                     "report it with the command you ran"
