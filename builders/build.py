@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 from valueportrait.builders.raw_release import ENV_VAR
 from valueportrait.dataset import SPLIT, ValuePortraitData, from_release
 from valueportrait.errors import DatasetError, OutputExistsError
+from valueportrait.io import replace_folder
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode
 
 #: Names of the files a build writes besides the parquet files.
@@ -238,13 +239,10 @@ def _alive(pid: int) -> bool:
 
 
 def make_temp_folder(out: Path) -> Path:
-    """A new empty hidden sibling of ``out`` for a build (``.<name>.tmp-<pid>-*``), with the mode the umask
-    gives a new folder (:func:`tempfile.mkdtemp` makes it 0700, which would hide the build from the group)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
-    mask = os.umask(0)
-    os.umask(mask)
-    tmp.chmod(0o777 & ~mask)
-    return tmp
+    """A new empty hidden sibling of ``out`` for a build, ``.<name>.tmp-<pid>-*``: the pid tells a later build
+    whether its writer is gone (:func:`clean_stale_temp_folders`). Its mode follows the umask once it is moved
+    into place (:func:`valueportrait.io.replace_folder`)."""
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
 
 
 def write_steps(configs: Sequence[str]) -> int:
@@ -334,17 +332,7 @@ def _quiet_datasets() -> Iterator[None]:
 
 def _replace(tmp: Path, out: Path, overwrite: bool) -> None:
     """Move the complete build ``tmp`` to ``out``; an existing ``out`` is removed only after the swap."""
-    if out.exists():
-        if not overwrite:
-            raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
-                                    "Run again with --overwrite, or choose another --out.")
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        try:
-            tmp.rename(out)
-        except BaseException:
-            old.rename(out)
-            raise
-        shutil.rmtree(old)
-    else:
-        tmp.rename(out)
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
+                                "Run again with --overwrite, or choose another --out.")
+    replace_folder(tmp, out)

@@ -15,7 +15,7 @@ import warnings
 import pandas as pd
 
 from valueportrait.errors import RawDataError
-from valueportrait.scale import FAMILIES
+from valueportrait.scale import FAMILIES, item_sort_key
 
 from . import raw_release as rr
 
@@ -51,7 +51,7 @@ def check_survey_groups(n_groups: int, allow_partial: bool, notes: list[str]) ->
 def check_rated_items(items: pd.Series, ratings: pd.DataFrame, allow_partial: bool, notes: list[str]) -> None:
     """Every item must have ratings in the main survey, and every rated item must be an item."""
     rated = set(ratings["item_id"])
-    unknown = sorted(rated - set(items), key=item_order)
+    unknown = sorted(rated - set(items), key=item_sort_key)
     if unknown:
         raise RawDataError(
             f"{rr.SURVEY_FILE}: rated item(s) {unknown[:10]} are not among the items of "
@@ -116,9 +116,3 @@ def published_numbers(rho: object, p: object, rel: str, where: str) -> tuple[flo
     if not 0 <= p <= 1:
         rr.expect(False, rel, where, f"spearman_p_value = {p!r} is not a finite number in [0, 1].")
     return float(rho), float(p)
-
-
-def item_order(iid: str) -> tuple[int, int]:
-    """Sort key of item ids: numerically by query, then option (``1021-2`` before ``1021-10``)."""
-    a, _, b = iid.partition("-")
-    return (int(a), int(b)) if a.isdigit() and b.isdigit() else (10**9, 0)

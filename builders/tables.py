@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
+from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS, item_id, item_sort_key
 from valueportrait.errors import RawDataError
 
 from . import raw_release as rr
@@ -27,9 +27,6 @@ RESPONSES_PER_QUERY = 5
 ID_PREFIX_SOURCE = {"1": "Reddit", "2": "DearAbby", "3": "ShareGPT", "4": "LMSYS"}
 
 
-def item_id(portrait_id: object, option_id: object) -> str:
-    """The item id other tools rely on: ``"{portrait_id}-{option_id}"``, e.g. ``"1008-1"``."""
-    return f"{portrait_id}-{option_id}"
 
 
 def _content_key(content: dict) -> tuple[str, str]:
@@ -250,7 +247,7 @@ def read_human_ratings(root: Path, allow_partial: bool = False, notes: list[str]
             f"(survey group {r['survey_group']}); each participant rates an item once."
         )
     # sort by survey group, item (numerically: 1021-2 before 1021-10), participant
-    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=checks.item_order))}
+    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=item_sort_key))}
     order = np.lexsort((np.array(pids), np.array([item_rank[i] for i in items]), df["survey_group"].to_numpy()))
     return df.iloc[order].reset_index(drop=True)
 
