@@ -28,7 +28,7 @@ import numpy as np
 from ..scale import REVERSE_SUM
 from .design import FAMILY_INDEX, Design
 
-__all__ = ["Scores", "score_matrix"]
+__all__ = ["Scores", "linear_coefficients", "score_matrix"]
 
 #: Replicates scored per block (keeps the intermediates of 10,000 replicates of 520 items at a few MB each).
 _CHUNK = 1024
@@ -88,3 +88,44 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *, 
     for a in (score, raw, std):
         a[empty] = np.nan
     return Scores(score, raw, std, n, fmean)
+
+
+def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
+                        center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(C, c0)`` with ``score_matrix(M, design).score == M @ C + c0`` for item means ``M`` rated where ``rated``.
+
+    For a fixed set of rated items (``rated``: (I,) bool, default all) each score is linear in the item means
+    (the formula above with :math:`u_i = o_i`):
+
+    .. math::
+
+        \\text{score}_d = \\sum_i C_{id} \\bar r_i + c_{0d},\\qquad
+        C_{id} = \\frac{o_i k_{id}}{n_d} - \\frac{n^+_d - n^-_d}{n_d}\\,\\frac{o_i v_{i f(d)}}{N_{f(d)}},
+        \\quad c_{0d} = 0
+
+    (:math:`N_f = \\sum_i o_i v_{if}`); uncentred (``center=False``) :math:`C_{id} = o_i k_{id} / n_d`
+    and :math:`c_{0d} = 7 n^-_d / n_d`. Columns of dimensions with no rated
+    item are NaN. The interval formulas of :mod:`~valueportrait.scoring.intervals` are written on ``C``.
+
+    >>> import pandas as pd
+    >>> sel = pd.DataFrame({"item_id": ["a", "b", "c"], "family": "pvq",
+    ...                     "dimension": ["Power", "Power", "Hedonism"], "key": 1})
+    >>> C, c0 = linear_coefficients(Design.from_selection(sel))
+    >>> C[:, 4].round(3).tolist(), float(c0[4])  # Power = (a + b)/2 - (a + b + c)/3
+    ([0.167, 0.167, -0.333], 0.0)
+    """
+    o = np.ones(len(design.item_ids)) if rated is None else np.asarray(rated, dtype=float)
+    pos, neg = (design.key > 0) * o[:, None], (design.key < 0) * o[:, None]
+    n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
+    n = n_pos + n_neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (pos - neg) / n
+        c0 = np.zeros(len(n))
+        if center:
+            fam = (o[:, None] * design.valid)[:, FAMILY_INDEX]  # (I, D): o_i v_{i f(d)}
+            C = C - ((n_pos - n_neg) / n) * fam / fam.sum(axis=0)
+        else:
+            c0 = REVERSE_SUM * n_neg / n
+    empty = n == 0
+    C[:, empty], c0[empty] = np.nan, np.nan
+    return C, c0
