@@ -17,8 +17,9 @@
   freedom). It assumes the items' prompt noise is independent across items. Ratings with fewer than 2
   ratings for an item that enters a dimension's score give that dimension a null interval and a note.
 * ``items``: generalisation to new items. A delete-one-item jackknife over the rated items (all leave-one-out
-  replicates in one :func:`~valueportrait.scoring.engine.score_matrix` call), over the items of the dimension's
-  family: :math:`\\mathrm{SE}^2 = \\frac{N-1}{N} \\sum_i (\\theta_{(i)} - \\bar\\theta_{(\\cdot)})^2`,
+  replicates in one :func:`~valueportrait.scoring.engine.score_matrix` call), stratified: for dimension *d*
+  the strata are its own items and the other items of its family (sizes fixed by the questionnaire),
+  :math:`\\mathrm{SE}^2 = \\sum_h \\frac{n_h-1}{n_h} \\sum_{i \\in h} (\\theta_{(i)} - \\bar\\theta_h)^2`,
   :math:`t` interval with :math:`n_d - 1` degrees of freedom; null with a note when :math:`n_d < 2`.
 * ``items+variants``: :math:`\\mathrm{SE}^2 = \\mathrm{SE}_\\text{items}^2 + \\mathrm{SE}_\\text{variants}^2`,
   Welch-Satterthwaite degrees of freedom of the sum. Conservative: the items' spread already holds some of
@@ -136,8 +137,9 @@ def jackknife_se(means: list[np.ndarray], design: Design, *, center: bool = True
     """Delete-one-item jackknife SE of ``score(means[0]) - score(means[1])`` (or of ``score(means[0])``).
 
     ``means``: one or two (I,) item-mean vectors over ``design.item_ids`` rated on the same items (NaN = not
-    rated). For dimension *d* the jackknife units are the rated items of its family (the others do not move
-    its score); :math:`t` degrees of freedom :math:`n_d - 1`.
+    rated). For dimension *d* the items that can move its score are its family's, in two strata of fixed size:
+    its own :math:`n_d` items and the rest of the family (a stratified jackknife, so an uncentred score's SE is
+    exactly the :math:`s / \\sqrt{n_d}` of its items); :math:`t` degrees of freedom :math:`n_d - 1`.
     """
     rated = np.flatnonzero(~np.isnan(means[0]))
     W = np.ones((len(rated), len(design.item_ids)))
@@ -145,14 +147,17 @@ def jackknife_se(means: list[np.ndarray], design: Design, *, center: bool = True
     reps = score_matrix(means[0], design, W, center=center).score
     for other in means[1:]:
         reps = reps - score_matrix(other, design, W, center=center).score
-    unit = design.valid[rated][:, FAMILY_INDEX] > 0  # (N, D): item is a jackknife unit of the dimension
-    n_f = unit.sum(axis=0)
-    n_d = (design.key[rated] != 0).sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        r = np.where(unit, reps, 0.0)
-        mean = r.sum(axis=0) / n_f
-        ss = np.where(unit, (reps - mean) ** 2, 0.0).sum(axis=0)
-        se = np.sqrt((n_f - 1) / n_f * ss)
+    unit = design.valid[rated][:, FAMILY_INDEX] > 0  # (N, D): the item can move the dimension's score
+    inside = design.key[rated] != 0
+    n_d = inside.sum(axis=0)
+    se2 = np.zeros(reps.shape[1])
+    for stratum in (inside, unit & ~inside):  # the dimension's items; the rest of its family
+        n_h = stratum.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = np.where(stratum, reps, 0.0).sum(axis=0) / n_h
+            ss = np.where(stratum, (reps - mean) ** 2, 0.0).sum(axis=0)
+            se2 += np.where(n_h > 1, (n_h - 1) / n_h * ss, 0.0)
+    se = np.sqrt(se2)
     few = n_d < 2
     se[few] = np.nan
     df = np.where(few, np.nan, n_d - 1.0)
