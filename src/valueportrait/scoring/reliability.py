@@ -103,10 +103,15 @@ def portrait_reliability(ratings: pd.DataFrame, selection: pd.DataFrame, *,
     out["n_items_complete"] = len(complete)
     if len(complete) < 2:
         missing = [v for v in VARIANTS if X[v].isna().all()]
-        notes.append("icc: needs >= 2 items rated in all 6 variants" + (f" (no rating in {', '.join(missing)})"
-                                                                        if missing else ""))
+        notes.append("icc: needs >= 2 items rated in all 6 variants"
+                     + (f" (no rating in {', '.join(missing)})" if missing else ""))
     else:
         out["icc_a1"], out["icc_ak"] = icc_agreement(complete)
+    absent = [v for v in VARIANTS if X[v].isna().all()]
+    if absent:
+        notes.append(f"profile_split_half: needs ratings in all of {', '.join(VARIANTS)} (none in "
+                     f"{', '.join(absent)})")
+        return out
     halves = []
     for half in SPLIT_HALVES:
         sub = rated[rated["variant"].isin(half)]
