@@ -35,7 +35,7 @@ def test_holm_equals_statsmodels():
 
 @pytest.fixture(scope="module")
 def released(raw_dir):
-    from valueportrait.upstream_outputs import read_upstream_outputs
+    from valueportrait.ratings.upstream import read_upstream_outputs
 
     return read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final")
 

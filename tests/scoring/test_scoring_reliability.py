@@ -21,7 +21,7 @@ pingouin = pytest.importorskip("pingouin")
 
 @pytest.fixture(scope="module")
 def released(raw_dir):
-    from valueportrait.upstream_outputs import read_upstream_outputs
+    from valueportrait.ratings.upstream import read_upstream_outputs
 
     return read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final")
 

@@ -208,7 +208,7 @@ def deviation(dataset, demographics, norms_path, stored_norms, id_column, attrib
         (tmp / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         charts = []
         if not no_plot:
-            from valueportrait.deviation_plot import save_radars
+            from valueportrait.deviation.plot import save_radars
 
             charts = [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
         if out.exists():

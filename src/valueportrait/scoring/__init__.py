@@ -12,7 +12,7 @@
 
 from .design import FAMILY_INDEX, SELECTION_COLUMNS, Design
 from .compare import COMPARISON_COLUMNS, compare_models, compare_portraits, holm
-from .engine import Scores, linear_coefficients, score_matrix
+from .engine import CENTERS, Scores, center_rule, linear_coefficients, score_matrix
 from .humans import HUMAN_MODEL, group_portrait_replicates, human_item_ratings, score_humans
 from .intervals import (CI_UNITS, DEFAULT_CI_OVER, HUMAN_CI_UNITS, check_ci_over, interval_models, interval_portrait,
                         jackknife_se, variants_se)
@@ -22,9 +22,9 @@ from .reliability import DEFAULT_RELIABLE, RELIABILITY_KEYS, icc_agreement, port
 from .resample import (RaterMatrix, check_settings, item_means, item_weights, percentile_ci, rater_matrix,
                        rater_weights, replicate_se)
 
-__all__ = ["CI_UNITS", "COMPARISON_COLUMNS", "DEFAULT_CI_OVER", "DEFAULT_RELIABLE", "Design", "FAMILY_INDEX",
+__all__ = ["CENTERS", "CI_UNITS", "COMPARISON_COLUMNS", "DEFAULT_CI_OVER", "DEFAULT_RELIABLE", "Design", "FAMILY_INDEX",
            "HUMAN_CI_UNITS", "HUMAN_MODEL", "RELIABILITY_KEYS", "RaterMatrix", "SCORE_COLUMNS", "SELECTION_COLUMNS",
-           "Scores", "bootstrap_portrait", "bootstrap_portraits", "check_ci_over", "check_settings",
+           "Scores", "bootstrap_portrait", "bootstrap_portraits", "center_rule", "check_ci_over", "check_settings",
            "compare_models", "compare_portraits", "group_portrait_replicates", "holm", "human_item_ratings",
            "icc_agreement", "interval_models", "interval_portrait", "item_means", "item_ratings", "item_weights",
            "jackknife_se", "linear_coefficients", "percentile_ci", "portrait_reliability", "rater_matrix",

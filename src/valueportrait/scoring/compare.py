@@ -52,7 +52,7 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
                       ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_CONFIDENCE,
-                      center: bool = True) -> pd.DataFrame:
+                      center: bool | str = True) -> pd.DataFrame:
     """Paired comparison of two portraits over the items both rated: difference, its CI, p, Holm-adjusted p.
 
     Returns
@@ -94,7 +94,7 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
 
 def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str, *,
                    ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_CONFIDENCE,
-                   center: bool = True) -> pd.DataFrame:
+                   center: bool | str = True) -> pd.DataFrame:
     """Every other ``model`` of a ratings table against ``baseline``: :func:`compare_portraits` rows, stacked.
 
     Returns :data:`COMPARISON_COLUMNS` plus ``score_model, score_baseline, se, df, n, ci_over, note``; Holm's

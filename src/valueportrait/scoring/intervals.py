@@ -40,7 +40,8 @@ from scipy import stats
 from ..errors import InputError
 from .design import FAMILY_INDEX, Design
 from .engine import linear_coefficients, score_matrix
-from .portrait import Ratings, rating_values, score_portrait, selected_items
+from ..ratings import numeric_ratings
+from .portrait import Ratings, score_portrait, selected_items
 from .resample import check_settings
 
 __all__ = ["CI_UNITS", "DEFAULT_CI_OVER", "HUMAN_CI_UNITS", "VARIANTS_NOTE", "Spread", "UnitSE", "check_ci_over",
@@ -113,7 +114,7 @@ def _ws_df(a: np.ndarray, dof: np.ndarray) -> np.ndarray:
         return np.where(denom > 0, total ** 2 / denom, np.inf)
 
 
-def variants_se(spreads: list[Spread], design: Design, *, center: bool = True) -> UnitSE:
+def variants_se(spreads: list[Spread], design: Design, *, center: bool | str = True) -> UnitSE:
     """SE over prompt variants of ``sum_k score(spread_k)``-type statistics: one spread, a score; two, the
     difference of two independent models' scores (their variances add). Every spread is over
     ``design.item_ids`` (NaN mean = not rated).
@@ -133,7 +134,7 @@ def variants_se(spreads: list[Spread], design: Design, *, center: bool = True) -
     return UnitSE(se, df, [VARIANTS_NOTE if b else None for b in bad])
 
 
-def jackknife_se(means: list[np.ndarray], design: Design, *, center: bool = True) -> UnitSE:
+def jackknife_se(means: list[np.ndarray], design: Design, *, center: bool | str = True) -> UnitSE:
     """Delete-one-item jackknife SE of ``score(means[0]) - score(means[1])`` (or of ``score(means[0])``).
 
     ``means``: one or two (I,) item-mean vectors over ``design.item_ids`` rated on the same items (NaN = not
@@ -200,7 +201,9 @@ def ratings_spread(ratings: Ratings) -> Spread:
         keep = ratings.notna().to_numpy()
         return item_spread(np.asarray(ratings.index.astype(str), dtype=object)[keep],
                            ratings.to_numpy(dtype=float)[keep])
-    return item_spread(*rating_values(ratings))
+    rating = numeric_ratings(ratings)
+    ok = rating.notna().to_numpy()
+    return item_spread(np.asarray(ratings["item_id"].tolist(), dtype=object)[ok], rating.to_numpy(dtype=float)[ok])
 
 
 def spread_on(spread: Spread, item_ids) -> Spread:
@@ -214,7 +217,7 @@ def spread_on(spread: Spread, item_ids) -> Spread:
                   take(spread.count, 0).astype(np.int64))
 
 
-def unit_se(ci_over: str, spreads: list[Spread], design: Design, *, center: bool = True) -> UnitSE:
+def unit_se(ci_over: str, spreads: list[Spread], design: Design, *, center: bool | str = True) -> UnitSE:
     """The SE and degrees of freedom of ``ci_over`` for one score (one spread) or a difference of two."""
     check_ci_over(ci_over)
     if ci_over == "variants":
@@ -240,7 +243,7 @@ def with_unit(portrait: pd.DataFrame, unit: UnitSE, confidence: float, ci_over: 
 
 
 def interval_portrait(ratings: Ratings, selection: pd.DataFrame, *, ci_over: str = DEFAULT_CI_OVER,
-                      confidence: float = 0.95, center: bool = True, min_items: int = 1) -> pd.DataFrame:
+                      confidence: float = 0.95, center: bool | str = True, min_items: int = 1) -> pd.DataFrame:
     """:func:`~valueportrait.scoring.portrait.score_portrait` plus a ``confidence`` interval over ``ci_over``.
 
     Returns

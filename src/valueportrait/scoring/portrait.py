@@ -19,62 +19,19 @@ import pandas as pd
 
 from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..errors import InputError
+from ..ratings import item_ratings  # the ratings contract owns it
 from ..scale import DIMENSIONS
 from .design import FAMILY_INDEX, Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "item_ratings", "numeric_ratings", "rating_values", "item_means_of", "selected_items", "bootstrap_portrait", "bootstrap_portraits", "score_models",
+__all__ = ["SCORE_COLUMNS", "item_means_of", "item_ratings", "selected_items", "bootstrap_portrait", "bootstrap_portraits", "score_models",
            "score_portrait", "with_intervals"]
 
 #: Columns of a portrait (one row per (family, dimension), in FAMILIES order).
 SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family_mean", "note"]
 
 Ratings = pd.DataFrame | pd.Series
-
-
-def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:
-    """The ``rating`` column as floats 1-6 (Likert phrases parsed; NaN = missing), checked; InputError otherwise.
-
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
-    """
-    missing = [c for c in ("item_id", "rating") if c not in ratings.columns]
-    if missing:
-        raise InputError(f"the ratings table lacks column(s) {missing}; expected at least item_id and rating "
-                         "(one row per rating, several per item allowed)")
-    rating = ratings["rating"]
-    if not pd.api.types.is_numeric_dtype(rating):
-        from ..likert import to_ratings
-
-        rating = pd.Series(to_ratings(rating.tolist(), what="ratings"), index=ratings.index)
-    else:
-        rating = rating.astype(float)
-        bad = rating.notna() & ~rating.between(1.0, 6.0)
-        if bad.any():
-            shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
-            raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
-                             "6-point scale (6 = very much like me ... 1 = not like me at all); NaN marks a missing one.")
-    return rating
-
-
-def rating_values(ratings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """``(item_ids, ratings)`` of the valid ratings of a table (object and float arrays, NaN rows dropped)."""
-    rating = numeric_ratings(ratings)
-    ok = rating.notna().to_numpy()
-    return np.asarray(ratings["item_id"].tolist(), dtype=object)[ok], rating.to_numpy(dtype=float)[ok]
-
-
-def item_ratings(ratings: pd.DataFrame) -> pd.Series:
-    """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
-
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
-    """
-    ids, vals = rating_values(ratings)
-    if len(ids) == 0:
-        return pd.Series([], dtype=float, name="rating", index=pd.Index([], name="item_id", dtype=object))
-    codes, uniq = pd.factorize(ids, sort=True)
-    means = np.bincount(codes, weights=vals) / np.bincount(codes)
-    return pd.Series(means, index=pd.Index(uniq, name="item_id"), name="rating")
 
 
 def item_means_of(ratings: Ratings) -> pd.Series:
@@ -91,7 +48,7 @@ def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     return [str(i) for i in means.index if str(i) in chosen]
 
 
-def _frame(s: Scores, row: int, center: bool, min_items: int) -> pd.DataFrame:
+def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:
     n = s.n[row]
     notes = [f"no rated item measures {d}" if n[j] == 0 else
              f"only {int(n[j])} rated item(s) measure {d}; min_items={min_items}" if n[j] < min_items else None
@@ -112,7 +69,7 @@ def with_intervals(portrait: pd.DataFrame, reps: np.ndarray, confidence: float) 
                            se=np.where(null, np.nan, replicate_se(reps)))
 
 
-def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = True,
+def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | str = True,
                    min_items: int = 1) -> pd.DataFrame:
     """One model's value portrait: one row per (family, dimension), in FAMILIES order.
 
@@ -123,8 +80,10 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = 
         ignored). A Series of item means indexed by item_id is accepted too. One model only.
     selection : DataFrame
         ``item_id, family, dimension, key`` from :meth:`ValuePortraitData.selection`.
-    center : bool
-        Subtract the family mean (the paper's correction for scale use). Default True.
+    center : bool or {"family", "others", "none"}
+        ``True`` / ``"family"`` (default, the paper's correction for scale use): subtract the family mean;
+        ``"others"``: subtract the mean of the family's items that do not measure the dimension (its own items
+        make up to 58% of a family and pull the reference towards the score); ``False`` / ``"none"``: raw means.
     min_items : int
         A dimension measured by fewer rated items gets a null score and a ``note``. Default 1.
 
@@ -165,7 +124,7 @@ def score_models(ratings: pd.DataFrame, selection: pd.DataFrame, **kwargs) -> di
 
 
 def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                         min_items: int = 1) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """Several portraits (e.g. one model's personas) with percentile bootstrap CIs over items, sharing the draws.
 
@@ -196,7 +155,7 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
 
 
 def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                        min_items: int = 1) -> pd.DataFrame:
     """:func:`score_portrait` plus percentile bootstrap confidence intervals over items.
 

@@ -27,7 +27,8 @@ from scipy import stats
 
 from ..errors import InputError
 from ..scale import VARIANTS
-from .portrait import numeric_ratings, score_portrait
+from ..ratings import numeric_ratings
+from .portrait import score_portrait
 
 __all__ = ["DEFAULT_RELIABLE", "RELIABILITY_KEYS", "SPLIT_HALVES", "icc_agreement", "portrait_reliability",
            "reliability_table"]
