@@ -68,3 +68,26 @@ def test_unknown_baseline_lists_the_models(released, release_data):
     one = pd.DataFrame({"model": "m", "item_id": ["1-1"], "rating": [3.0]})
     with pytest.raises(InputError, match="at least one model besides the baseline"):
         compare_models(one, release_data.selection(), "m")
+
+
+def test_cli_compare_writes_json_and_marks_survivors(raw_dir, built_dataset, tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+
+    outputs = raw_dir / "lm_evaluation" / "outputs" / "final"
+    out = tmp_path / "cmp.json"
+    res = CliRunner().invoke(cli, ["compare", "--upstream-outputs", str(outputs), "--dataset", str(built_dataset),
+                                   "--baseline", "gpt-4o-2024-11-20", "--json", str(out)])
+    assert res.exit_code == 0, res.output
+    data = json.loads(out.read_text())
+    assert data["ci_over"] == "variants" and data["adjustment"] == "holm" and len(data["comparisons"]) == 3 * 19
+    assert list(data["comparisons"][0]) == COMPARISON_COLUMNS
+    n_marked = sum(line.startswith("* ") for line in res.output.splitlines())
+    assert n_marked == sum(c["p_adjusted"] < 0.05 for c in data["comparisons"])
+    bad = CliRunner().invoke(cli, ["compare", "--upstream-outputs", str(outputs), "--dataset", str(built_dataset),
+                                   "--baseline", "gpt-5"])
+    assert bad.exit_code == 1 and "Error: unknown baseline 'gpt-5'" in bad.output
+    assert "llama-3.1-8b-instruct" in bad.output
