@@ -44,8 +44,8 @@ def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     if "item_id" not in selection.columns:
         raise InputError("the selection lacks column item_id; expected item_id, family, dimension, key as returned "
                          "by ValuePortraitData.selection()")
-    chosen = set(selection["item_id"].astype(str))
-    return [str(i) for i in means.index if str(i) in chosen]
+    chosen = set(map(str, selection["item_id"].tolist()))
+    return [i for i in map(str, means.index.tolist()) if i in chosen]
 
 
 def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:

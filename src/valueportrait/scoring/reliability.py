@@ -21,6 +21,8 @@ A figure the ratings cannot support (a variant missing, too few items) is null, 
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -28,7 +30,8 @@ from scipy import stats
 from ..errors import InputError
 from ..scale import VARIANTS
 from ..ratings import numeric_ratings
-from .portrait import score_portrait
+from .design import FAMILY_INDEX, Design
+from .engine import score_matrix
 
 __all__ = ["DEFAULT_RELIABLE", "RELIABILITY_KEYS", "SPLIT_HALVES", "icc_agreement", "portrait_reliability",
            "reliability_table"]
@@ -62,69 +65,72 @@ def icc_agreement(X: np.ndarray) -> tuple[float, float]:
     return float(a1), float(ak)
 
 
-def _item_variant(ratings: pd.DataFrame, items: set[str]) -> pd.DataFrame:
-    """Items x the six variants: mean valid rating (NaN where none)."""
-    r = ratings[ratings["rating"].notna() & ratings["item_id"].astype(str).isin(items)
-                & ratings["variant"].isin(VARIANTS)]
-    table = r.groupby([r["item_id"].astype(str), r["variant"].astype(str)])["rating"].mean().unstack()
-    return table.reindex(columns=list(VARIANTS))
+def _item_variant(ratings: pd.DataFrame, design: Design) -> tuple[np.ndarray, np.ndarray]:
+    """(I, 6) sums and counts of the valid ratings of each design item in each variant."""
+    item = pd.Index(design.item_ids).get_indexer([str(i) for i in ratings["item_id"].tolist()])
+    var = pd.Index(VARIANTS).get_indexer(ratings["variant"].tolist())
+    rating = numeric_ratings(ratings).to_numpy(dtype=float)
+    ok = (item >= 0) & (var >= 0) & ~np.isnan(rating)
+    cell = item[ok] * len(VARIANTS) + var[ok]
+    size = len(design.item_ids) * len(VARIANTS)
+    sums = np.bincount(cell, weights=rating[ok], minlength=size).reshape(-1, len(VARIANTS))
+    counts = np.bincount(cell, minlength=size).reshape(-1, len(VARIANTS)).astype(float)
+    return sums, counts
 
 
-def portrait_reliability(ratings: pd.DataFrame, selection: pd.DataFrame, *,
-                         threshold: float = DEFAULT_RELIABLE) -> dict:
+def portrait_reliability(ratings: pd.DataFrame, selection: pd.DataFrame, *, threshold: float = DEFAULT_RELIABLE,
+                         design: Design | None = None) -> dict:
     """The reliability record of one model's ratings (``item_id, variant, rating``).
 
-    ``rating``: numbers 1-6 or Likert phrases. Returns a dict with :data:`RELIABILITY_KEYS` (``notes``: the
-    reasons for null figures).
+    ``rating``: numbers 1-6 or Likert phrases. ``design``: the selection's :class:`Design` when the caller has
+    it. Returns a dict with :data:`RELIABILITY_KEYS` (``notes``: the reasons for null figures).
     """
     if "variant" not in ratings.columns:
         raise InputError("the ratings table lacks column variant; reliability needs each rating's prompt variant "
                          f"({', '.join(VARIANTS)})")
     if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not -1 <= threshold <= 1:
         raise InputError(f"the reliability threshold must be a number in [-1, 1] (e.g. 0.7), got {threshold!r}")
-    rated = ratings[["item_id", "variant"]].assign(rating=numeric_ratings(ratings))
-    items = set(selection["item_id"].astype(str))
-    X = _item_variant(rated, items)
+    design = Design.from_selection(selection) if design is None else design
+    sums, counts = _item_variant(ratings, design)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        X = sums / counts
     notes: list[str] = []
     out: dict = dict.fromkeys(RELIABILITY_KEYS)
     out.update(threshold=float(threshold), notes=notes, n_items_order=0, n_items_complete=0)
-    forward = [v for v in VARIANTS if not v.endswith("_reversed")]
-    backward = [v for v in VARIANTS if v.endswith("_reversed")]
-    diff = (X[forward].mean(axis=1) - X[backward].mean(axis=1)).dropna().to_numpy()
+    backward = np.array([v.endswith("_reversed") for v in VARIANTS])
+    with warnings.catch_warnings():  # items with no forward (or reversed) rating: NaN, left out below
+        warnings.simplefilter("ignore", RuntimeWarning)
+        diff = np.nanmean(X[:, ~backward], axis=1) - np.nanmean(X[:, backward], axis=1)
+    diff = diff[~np.isnan(diff)]
     out["n_items_order"] = len(diff)
     if len(diff) == 0:
         notes.append("order_bias: no item has both a forward (v1, v2, v3) and a reversed rating")
     else:
         out["order_bias"] = float(diff.mean())
-        if np.any(diff != 0):
-            out["order_bias_p"] = float(stats.wilcoxon(diff).pvalue)
-        else:
-            out["order_bias_p"] = 1.0
-    complete = X.dropna().to_numpy()
+        out["order_bias_p"] = float(stats.wilcoxon(diff).pvalue) if np.any(diff != 0) else 1.0
+    complete = X[~np.isnan(X).any(axis=1)]
     out["n_items_complete"] = len(complete)
+    absent = [v for k, v in enumerate(VARIANTS) if counts[:, k].sum() == 0]
     if len(complete) < 2:
-        missing = [v for v in VARIANTS if X[v].isna().all()]
         notes.append("icc: needs >= 2 items rated in all 6 variants"
-                     + (f" (no rating in {', '.join(missing)})" if missing else ""))
+                     + (f" (no rating in {', '.join(absent)})" if absent else ""))
     else:
         out["icc_a1"], out["icc_ak"] = icc_agreement(complete)
-    absent = [v for v in VARIANTS if X[v].isna().all()]
     if absent:
         notes.append(f"profile_split_half: needs ratings in all of {', '.join(VARIANTS)} (none in "
                      f"{', '.join(absent)})")
         return out
-    halves = []
-    for half in SPLIT_HALVES:
-        sub = rated[rated["variant"].isin(half)]
-        p = score_portrait(sub[["item_id", "rating"]], selection) if len(sub) else None
-        halves.append(None if p is None else p.loc[p["family"] == "pvq", "score"].to_numpy(dtype=float))
-    if any(h is None or np.isnan(h).any() for h in halves):
+    cols = [[VARIANTS.index(v) for v in half] for half in SPLIT_HALVES]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        M = np.stack([sums[:, c].sum(axis=1) / counts[:, c].sum(axis=1) for c in cols])
+    pvq = score_matrix(M, design).score[:, FAMILY_INDEX == 0]
+    if np.isnan(pvq).any():
         notes.append("profile_split_half: needs a pvq score for all 10 values from both halves "
                      f"{{{', '.join(SPLIT_HALVES[0])}}} and {{{', '.join(SPLIT_HALVES[1])}}}")
-    elif np.std(halves[0]) == 0 or np.std(halves[1]) == 0:
+    elif np.std(pvq[0]) == 0 or np.std(pvq[1]) == 0:
         notes.append("profile_split_half: a half's pvq portrait is flat (no variation to correlate)")
     else:
-        r = float(np.corrcoef(halves[0], halves[1])[0, 1])
+        r = float(np.corrcoef(pvq[0], pvq[1])[0, 1])
         out["split_half_r"] = r
         out["profile_split_half"] = 2 * r / (1 + r) if r > -1 else float("-inf")
         out["reliable"] = bool(out["profile_split_half"] >= threshold)
@@ -136,5 +142,6 @@ def reliability_table(ratings: pd.DataFrame, selection: pd.DataFrame, *,
     """:func:`portrait_reliability` of each ``model`` of a ratings table (order of first appearance)."""
     if "model" not in ratings.columns:
         return {"model": portrait_reliability(ratings, selection, threshold=threshold)}
-    return {str(m): portrait_reliability(g, selection, threshold=threshold)
+    design = Design.from_selection(selection)
+    return {str(m): portrait_reliability(g, selection, threshold=threshold, design=design)
             for m, g in ratings.groupby("model", sort=False)}
