@@ -1,8 +1,8 @@
 """Reliability of a model's portrait, from its item x prompt-variant ratings.
 
-On one model's ratings of the selected items, over the six prompt variants (forward ``v1, v2, v3``: the options
-listed from "very much like me"; reversed ``v1_reversed, v2_reversed, v3_reversed``), with :math:`x_{iv}` the mean
-valid rating of item *i* in variant *v*:
+On one model's ratings of the selected items, over the six prompt variants (forward ``v1, v2, v3``; the same
+prompts with the option list in reverse order ``v1_reversed, v2_reversed, v3_reversed``), with :math:`x_{iv}` the
+mean valid rating of item *i* in variant *v*:
 
 * ``order_bias``: over the items with at least one forward and one reversed rating (``n_items_order``), the
   mean of :math:`\\bar x_{i,\\text{forward}} - \\bar x_{i,\\text{reversed}}`; ``order_bias_p``: the two-sided
