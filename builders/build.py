@@ -98,8 +98,8 @@ def attach_demographics(data: ValuePortraitData, demo: Demographics, *, n_boot: 
     import warnings
     from dataclasses import replace
 
-    from valueportrait.demographics import (DemographicsWarning, check_participants, demographics_build_info,
-                                            human_group_norms, join_demographics)
+    from valueportrait.demographics import DemographicsWarning, check_participants, join_demographics
+    from valueportrait.norms import demographics_build_info, human_group_norms
 
     demo = check_participants(demo, data.participants["participant_id"].tolist())  # warns once, here
     with warnings.catch_warnings():
@@ -134,7 +134,7 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
     ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must
     have an entry for ``build_info["dataset_version"]``, else :class:`DatasetError` before anything is written.
     """
-    from valueportrait.builders.card import read_changelog
+    from valueportrait.changelog import read_changelog
 
     out = Path(out)
     check_output_folder(out, overwrite)
