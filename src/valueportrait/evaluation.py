@@ -153,8 +153,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
-        ``prompt_sensitivity`` (None without variants), ``personas`` (None without personas), ``deviation`` (None unless asked for;
-        else :func:`valueportrait.deviation.report_to_dict` of the comparison).
+        ``prompt_sensitivity`` (None without variants), ``personas`` (None without personas), ``deviation``
+        (None unless asked for; else :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
     if not preds:

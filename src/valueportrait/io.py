@@ -175,10 +175,10 @@ def inside(folder: str | Path, name: str | Path) -> Path:
 
     >>> inside("/tmp/out", "m_scores.json").as_posix()
     '/tmp/out/m_scores.json'
-    >>> inside("/tmp/out", "../evil_scores.json")
+    >>> inside("/tmp/out", "../evil_scores.json")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    valueportrait.errors.InputError: refusing to write '../evil_scores.json': it resolves to /tmp/evil_scores.json, outside the output folder /tmp/out
+    valueportrait.errors.InputError: refusing to write '../evil_scores.json': it resolves to .../evil_scores.json, ...
     """
     base = Path(folder).resolve()
     path = (base / name).resolve()

@@ -157,7 +157,8 @@ def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:
     model                  
     m            2        1
     """
-    counts = ratings.assign(missing=ratings["rating"].isna()).groupby("model", sort=True)["missing"].agg(["size", "sum"])
+    missing = ratings.assign(missing=ratings["rating"].isna())
+    counts = missing.groupby("model", sort=True)["missing"].agg(["size", "sum"])
     counts.columns = ["ratings", "missing"]
     return counts[counts["missing"] > 0].astype("int64")
 
