@@ -202,7 +202,7 @@ def test_secrets_planted_in_every_channel_never_come_out(tmp_path, built_dataset
     # the server really got (and echoed) the credential
     assert seen[0] == (f"Bearer {KEY}" if where == "key" else f"Basic {basic}")
     records = load_records(out)
-    assert len(records) == 8 and all(r["status"] == "failed" for r in records)
+    assert 8 <= len(records) <= 9 and all(r["status"] == "failed" for r in records)  # 8, + 1 in flight
     assert f"credential *** rejected; key ***{' password ***' if where == 'userinfo' else ''}" in records[0]["error"]
     if where == "userinfo":
         assert "HTTP 500 from http://***@127.0.0.1:" in records[0]["error"]
