@@ -65,7 +65,8 @@ def main() -> None:
 
     import warnings
 
-    from valueportrait.dataset import from_release, open_dataset
+    from valueportrait.builders.release import from_release
+    from valueportrait.dataset import open_dataset
     from valueportrait.human_baseline import score_humans
     from valueportrait.scoring import bootstrap_portrait, compare_portraits, score_portrait
     from valueportrait.upstream_outputs import find_output_files, read_output_files
