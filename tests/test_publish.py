@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from valueportrait import publish as core
 from valueportrait.cli.main import cli
+from valueportrait.config import SelectionConfig
 from valueportrait.errors import PublishError
 
 FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
@@ -61,8 +62,8 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, threshold=0.35, changelog=changelog)
+        mp.setattr("valueportrait.builders.release.DATASET_VERSION", "1.1.0")
+        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
     return out
 
 

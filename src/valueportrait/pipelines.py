@@ -33,12 +33,12 @@ HumanSource = Literal["demographics file", "norms table", "dataset norms", "data
 
 
 def check_item_ids(item_ids: Sequence[str], data: ValuePortraitData, *, what: str = "item id(s)",
-                   hint: str = "is the dataset the right build?") -> None:
+                   hint: str = "Is the dataset the right build?") -> None:
     """Raise :class:`InputError` naming the ids (first ten) that are not items of ``data``."""
     unknown = sorted(set(map(str, item_ids)) - set(data.item_ids))
     if unknown:
         shown = ", ".join(repr(v) for v in unknown[:10]) + (f" ... ({len(unknown)} in all)" if len(unknown) > 10 else "")
-        raise InputError(f"{len(unknown)} {what} are not item ids of this dataset: {shown}; {hint}")
+        raise InputError(f"{len(unknown)} {what} are not item ids of this dataset: {shown}. {hint}")
 
 
 # -- the leaderboard --------------------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
         summary = parse_summary(up)
     frames += [read_ratings(p) for p in ratings_sources]
     ratings = pd.concat(frames, ignore_index=True)
-    check_item_ids(ratings["item_id"], data, hint="is --dataset the right build?")
+    check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     sel = data.selection(**selection.kwargs())
     boot = dict(n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed, center=center,
                 min_items=min_items)
@@ -148,10 +148,12 @@ def check_human_inputs(*, demographics: bool = False, norms: bool = False, human
     if demographics and norms:
         raise InputError("give at most one of --demographics FILE (the raters' demographics) and --norms FILE "
                          "(group norms as a table); with neither, the dataset's own demographics are used")
+    if (demographics or norms) and human == "norms":
+        raise InputError("--stored-norms uses the dataset's own human_group_norms config; leave out --demographics "
+                         "and --norms with it (in Python: human='norms' takes no norms= or demographics)")
     if (demographics or norms) and human is not None:
-        given = "--demographics / demographics=" if demographics else "--norms / norms="
-        raise InputError(f"human={human!r} (--stored-norms) chooses the dataset's own human side; leave it out "
-                         f"when giving {given}")
+        raise InputError(f"human={human!r} compares with the dataset's raters; leave it out when passing norms= "
+                         "or demographics")
 
 
 def human_source(data: ValuePortraitData, *, demographics: bool = False, norms: bool = False,
