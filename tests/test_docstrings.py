@@ -7,7 +7,7 @@ import importlib
 
 import pytest
 
-MODULES = ["valueportrait.spearman", "valueportrait.selection", "valueportrait.builders.reliability",
+MODULES = ["valueportrait.config", "valueportrait.spearman", "valueportrait.selection", "valueportrait.builders.reliability",
            "valueportrait.builders.report", "valueportrait.ratings"]
 
 
