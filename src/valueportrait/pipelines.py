@@ -54,7 +54,7 @@ class Leaderboard:
 
     @property
     def models(self) -> list[str]:
-        from .human_baseline import HUMAN_MODEL  # TODO(lead): valueportrait.scoring once it is a package
+        from .scoring import HUMAN_MODEL
 
         return [m for m in self.portraits if m != HUMAN_MODEL]
 
@@ -98,11 +98,9 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
         there; a folder holding a previous leaderboard is refused before any work unless ``overwrite``.
     progress : show a progress bar while reading upstream's outputs.
     """
-    # TODO(lead): import from valueportrait.scoring once it is a package exporting these three
-    from .human_baseline import HUMAN_MODEL, score_humans
     from .ratings import read_ratings
     from .report import write_leaderboard, write_upstream_scores
-    from .scoring import bootstrap_portrait
+    from .scoring import HUMAN_MODEL, bootstrap_portrait, score_humans
     from .sensitivity import sensitivity_table
 
     if not ratings_sources and upstream_outputs is None:
