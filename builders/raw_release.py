@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from valueportrait.errors import RawDataError, RawDataNotFoundError
+from valueportrait.scale import TEMPLATES, VARIANTS
 
 UPSTREAM_REPO = "https://github.com/holi-lab/ValuePortrait"
 UPSTREAM_COMMIT = "08e1fb7903c619592bd8b3267f00191e36957f9e"
@@ -34,6 +35,13 @@ CORRELATION_FILES = {
 }
 PROMPTS_DIR = "lm_evaluation/prompts"
 
+#: Every file the build reads, relative to the release root (the sha256 manifest covers exactly these).
+INPUT_FILES: tuple[str, ...] = (
+    *QUERY_RESPONSE_FILES.values(), CATEGORIES_FILE, TAGGED_FILE, SURVEY_FILE, VALUE_FILE,
+    *CORRELATION_FILES.values(),
+    *(f"{PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES),
+)
+
 REQUIRED_FILES: tuple[str, ...] = (
     *QUERY_RESPONSE_FILES.values(),
     CATEGORIES_FILE,
@@ -44,11 +52,14 @@ REQUIRED_FILES: tuple[str, ...] = (
 
 
 def resolve_raw_dir(raw: str | os.PathLike[str] | None = None) -> Path:
-    """Return the release root from ``raw`` or ``$VALUEPORTRAIT_RAW``.
+    """Return the release root from ``raw`` or ``$VALUEPORTRAIT_RAW``: a folder, an archive file or a URL
+    (:func:`valueportrait.builders.fetch.fetch_release`); with neither, GitHub's archive of the pinned commit.
 
     Raises :class:`RawDataNotFoundError` naming both ways to give it and the upstream repository.
     """
-    value = raw if raw is not None else os.environ.get(ENV_VAR)
+    from .fetch import fetch_release  # a folder as given; an archive or URL (or nothing: the pinned archive) unpacked
+
+    value = fetch_release(raw)
     how = (
         f"Give the folder of the upstream release with --raw DIR or by setting {ENV_VAR}=DIR. "
         f"It is a checkout of {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]} "

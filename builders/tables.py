@@ -360,11 +360,8 @@ def read_release(root: Path) -> Release:
     participants = read_participants(root, ratings)
     prompts = read_prompts(root)
     published = read_published_correlations(root)
-    inputs = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-              *rr.CORRELATION_FILES.values(),
-              *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
     return Release(root, queries, items, ratings, participants, prompts, published,
-                   [p for p in inputs if (root / p).is_file()])
+                   [p for p in rr.INPUT_FILES if (root / p).is_file()])
 
 
 def _sort_item(iid: str) -> tuple[int, int]:

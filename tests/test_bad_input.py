@@ -161,7 +161,12 @@ def test_the_intact_copy_reads(release):
 
 @pytest.mark.parametrize("value, how", [(None, "neither"), ("/nonexistent/vp-raw", "missing"), ("file", "not a release")])
 def test_raw_dir_errors_name_both_ways_and_upstream(value, how, tmp_path, monkeypatch):
+    from valueportrait.builders import fetch
+
     monkeypatch.delenv(rr.ENV_VAR, raising=False)
+    # neither: the pinned archive would be downloaded; a closed port on 127.0.0.1 stands in for being offline
+    monkeypatch.setattr(fetch, "DEFAULT_URL", "http://127.0.0.1:9/08e1fb7.tar.gz")
+    monkeypatch.setenv("VALUEPORTRAIT_CACHE", str(tmp_path / "cache"))
     if value == "file":
         value = str(tmp_path)  # exists, but has no data/ folder
     with pytest.raises(RawDataNotFoundError) as err:

@@ -141,12 +141,16 @@ def test_cli_build_computed_abs(raw_dir, tmp_path):
 
 
 def test_cli_build_errors(raw_dir, tmp_path, monkeypatch):
+    from valueportrait.builders import fetch
+
     monkeypatch.delenv("VALUEPORTRAIT_RAW", raising=False)
+    # no --raw: the pinned archive is downloaded; offline (a closed port on 127.0.0.1 here) that is a clear error
+    monkeypatch.setattr(fetch, "DEFAULT_URL", "http://127.0.0.1:9/08e1fb7.tar.gz")
+    monkeypatch.setenv("VALUEPORTRAIT_CACHE", str(tmp_path / "cache"))
     runner = CliRunner()
     result = runner.invoke(cli, ["build", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: No raw Value Portrait release given. Give the folder of the upstream "
-                                    "release with --raw DIR or by setting VALUEPORTRAIT_RAW=DIR.")
+    assert result.stderr.startswith("Error: could not download the release from http://127.0.0.1:9/08e1fb7.tar.gz")
     assert "https://github.com/holi-lab/ValuePortrait at commit 08e1fb7" in result.stderr
     assert not (tmp_path / "x").exists()
     (tmp_path / "taken").mkdir()

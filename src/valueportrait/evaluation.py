@@ -63,12 +63,21 @@ def _result(portrait: pd.DataFrame, table: pd.DataFrame, sel_items: set) -> dict
     scores, fmeans = _portrait_dict(portrait)
     valid = table["rating"].notna()
     used = valid & table["item_id"].isin(sel_items)
-    counts = {
+    return {
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
     }
-    return {"scores": scores, "family_means": fmeans, "counts": counts}
+
+
+def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
+    """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
+    portraits, _ = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection, **kw)
+    out = {}
+    for k, g in groups.items():
+        scores, fmeans = _portrait_dict(portraits[k])
+        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
+    return out
 
 
 def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
