@@ -19,7 +19,7 @@ from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
 from .pipelines import check_item_ids, deviation_report, human_source
 from .likert import to_ratings
-from .scoring import bootstrap_portrait, bootstrap_portraits
+from .scoring import bootstrap_portraits
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
@@ -58,9 +58,7 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
     return scores, fmeans
 
 
-def _result(portrait: pd.DataFrame, table: pd.DataFrame, sel_items: set) -> dict:
-    """One portrait's ``scores``, ``family_means`` and ``counts`` (of the ratings in ``table``)."""
-    scores, fmeans = _portrait_dict(portrait)
+def _counts(table: pd.DataFrame, sel_items: set) -> dict:
     valid = table["rating"].notna()
     used = valid & table["item_id"].isin(sel_items)
     return {
@@ -152,7 +150,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
               seed=bootstrap.seed)
-    out = _result(bootstrap_portrait(table[["item_id", "rating"]], sel, **kw), table, sel_items)
+    out = _results({"all": table}, sel, sel_items, **kw)["all"]
     out["settings"] = {
         "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
         "dataset_version": data.build_info.get("dataset_version"),
@@ -165,10 +163,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     out["personas"] = None
     if personas is not None:
         table["persona"] = [str(p) for p in personas]
-        groups = dict(tuple(table.groupby("persona", sort=True)))
         # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
-        portraits, _ = bootstrap_portraits({p: g[["item_id", "rating"]] for p, g in groups.items()}, sel, **kw)
-        out["personas"] = {p: _result(portraits[p], g, sel_items) for p, g in groups.items()}
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
