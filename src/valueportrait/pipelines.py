@@ -304,7 +304,7 @@ def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: b
         (tmp / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
         written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
         if plot:
-            from .deviation_plot import save_radars
+            from .deviation.plot import save_radars
 
             written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
         # TODO(lead): io.replace_folder(tmp, out) once the io helper's module is on main

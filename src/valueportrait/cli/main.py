@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
     "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
     "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
+    "report": ("report", "report", "Write one self-contained HTML page of scored portraits."),
     "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),
     "deviation": ("deviation", "deviation", "Compare model personas with real demographic groups."),
     "publish": ("publish", "publish", "Publish a built dataset folder as a tagged Hub dataset revision."),

@@ -8,14 +8,14 @@
 """
 
 from .design import FAMILY_INDEX, SELECTION_COLUMNS, Design
-from .engine import Scores, score_matrix
+from .engine import CENTERS, Scores, center_rule, score_matrix
 from .humans import HUMAN_MODEL, group_portrait_replicates, human_item_ratings, score_humans
 from .portrait import (SCORE_COLUMNS, bootstrap_portrait, bootstrap_portraits, compare_portraits, item_ratings,
                        score_models, score_portrait, with_intervals)
 from .resample import (RaterMatrix, check_settings, item_means, item_weights, percentile_ci, rater_matrix,
                        rater_weights, replicate_se)
 
-__all__ = ["FAMILY_INDEX", "HUMAN_MODEL", "SCORE_COLUMNS", "SELECTION_COLUMNS", "Design", "RaterMatrix", "Scores",
+__all__ = ["CENTERS", "center_rule", "FAMILY_INDEX", "HUMAN_MODEL", "SCORE_COLUMNS", "SELECTION_COLUMNS", "Design", "RaterMatrix", "Scores",
            "bootstrap_portrait", "bootstrap_portraits", "check_settings", "compare_portraits",
            "group_portrait_replicates", "human_item_ratings", "item_means", "item_ratings", "item_weights",
            "percentile_ci", "rater_matrix", "rater_weights", "replicate_se", "score_humans", "score_matrix",

@@ -77,7 +77,7 @@ def _selected(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     return [str(i) for i in means.index if str(i) in chosen]
 
 
-def _frame(s: Scores, row: int, center: bool, min_items: int) -> pd.DataFrame:
+def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:
     n = s.n[row]
     notes = [f"no rated item measures {d}" if n[j] == 0 else
              f"only {int(n[j])} rated item(s) measure {d}; min_items={min_items}" if n[j] < min_items else None
@@ -98,7 +98,7 @@ def with_intervals(portrait: pd.DataFrame, reps: np.ndarray, confidence: float) 
                            se=np.where(null, np.nan, replicate_se(reps)))
 
 
-def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = True,
+def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | str = True,
                    min_items: int = 1) -> pd.DataFrame:
     """One model's value portrait: one row per (family, dimension), in FAMILIES order.
 
@@ -109,8 +109,10 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = 
         ignored). A Series of item means indexed by item_id is accepted too. One model only.
     selection : DataFrame
         ``item_id, family, dimension, key`` from :meth:`ValuePortraitData.selection`.
-    center : bool
-        Subtract the family mean (the paper's correction for scale use). Default True.
+    center : bool or {"family", "others", "none"}
+        ``True`` / ``"family"`` (default, the paper's correction for scale use): subtract the family mean;
+        ``"others"``: subtract the mean of the family's items that do not measure the dimension (its own items
+        make up to 58% of a family and pull the reference towards the score); ``False`` / ``"none"``: raw means.
     min_items : int
         A dimension measured by fewer rated items gets a null score and a ``note``. Default 1.
 
@@ -151,7 +153,7 @@ def score_models(ratings: pd.DataFrame, selection: pd.DataFrame, **kwargs) -> di
 
 
 def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                         min_items: int = 1) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """Several portraits (e.g. one model's personas) with percentile bootstrap CIs over items, sharing the draws.
 
@@ -182,7 +184,7 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
 
 
 def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                        min_items: int = 1) -> pd.DataFrame:
     """:func:`score_portrait` plus percentile bootstrap confidence intervals over items.
 
@@ -201,7 +203,7 @@ def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int
 
 def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
                       n_boot: int = DEFAULT_N_BOOT, n_perm: int = DEFAULT_N_BOOT,
-                      confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True) -> pd.DataFrame:
+                      confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True) -> pd.DataFrame:
     """Paired comparison of two portraits over the items both rated: difference, its CI, and a p-value.
 
     ``difference = score_a - score_b`` with both scored on the shared items. The CI is a paired percentile

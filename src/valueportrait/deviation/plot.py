@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .scale import FAMILIES
-from .errors import InputError
+from ..errors import InputError
+from ..scale import FAMILIES
+
+__all__ = ["radar_figure", "save_radars"]
 
 
 def radar_figure(dimensions: pd.DataFrame, attribute: str, *, family: str = "pvq", model_name: str = "model"):
