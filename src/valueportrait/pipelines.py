@@ -10,7 +10,6 @@ plain functions a Python user can call; the CLI only parses options and prints.
 
 from __future__ import annotations
 
-import json
 import shutil
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -23,6 +22,7 @@ import pandas as pd
 from .config import BootstrapConfig, DeviationConfig, SelectionConfig
 from .dataset import ValuePortraitData, open_dataset
 from .errors import InputError, OutputExistsError
+from .io import atomic_write_json, replace_folder
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -109,7 +109,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
     frames, summary = [], None
     if upstream_outputs is not None:
-        from .upstream_outputs import parse_summary, read_upstream_outputs
+        from .ratings.upstream import parse_summary, read_upstream_outputs
 
         up = read_upstream_outputs(upstream_outputs, parse=parse, progress=progress)
         frames.append(up)
@@ -301,16 +301,13 @@ def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: b
     try:
         for name, table in report.tables().items():
             table.to_csv(tmp / f"{name}.csv", index=False)
-        (tmp / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", encoding="utf-8")
+        atomic_write_json(tmp / "settings.json", settings)
         written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
         if plot:
             from .deviation.plot import save_radars
 
             written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
-        # TODO(lead): io.replace_folder(tmp, out) once the io helper's module is on main
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
