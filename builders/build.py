@@ -124,8 +124,8 @@ def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: B
     import warnings
     from dataclasses import replace
 
-    from valueportrait.demographics import (DemographicsWarning, check_participants, demographics_build_info,
-                                            human_group_norms, join_demographics)
+    from valueportrait.demographics import DemographicsWarning, check_participants, join_demographics
+    from valueportrait.norms import demographics_build_info, human_group_norms
 
     demo = check_participants(demo, data.participants["participant_id"].tolist())  # warns once, here
     with warnings.catch_warnings():
