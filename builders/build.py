@@ -116,7 +116,7 @@ def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: B
     """``data`` with the demographics joined: attribute columns in ``participants``, the ``human_group_norms``
     config and ``build_info["demographics"]``.
 
-    The norms are :func:`valueportrait.demographics.human_group_norms` of the build's own selection
+    The norms are :func:`valueportrait.norms.human_group_norms` of the build's own selection
     (bootstrap over raters with ``norms``: replicates, level, seed; groups with fewer than
     ``min_raters`` raters get a null row with a note). Unknown ids are dropped and participants without a row
     counted, with a :class:`~valueportrait.demographics.DemographicsWarning` each. Pure: returns a new object.
