@@ -156,7 +156,7 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
     ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must
     have an entry for ``build_info["dataset_version"]``, else :class:`DatasetError` before anything is written.
     """
-    from valueportrait.builders.card import read_changelog
+    from valueportrait.changelog import read_changelog
 
     out = Path(out)
     check_output_folder(out, overwrite)
