@@ -21,18 +21,19 @@ from .tables import read_release
 
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos"
-                 ) -> ValuePortraitData:
+                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
+                 allow_partial: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``.
+    the published tables; paper-faithful) or ``computed``. A release missing a survey group or a published
+    table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is missing).
     """
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
     root = raw_release.resolve_raw_dir(raw)
-    rel = read_release(root)
+    rel = read_release(root, allow_partial=allow_partial)
     corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
     has_published = corr["rho_published"].notna().any()
     if correlations is None:
@@ -60,6 +61,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "reliability": reliability_report(rel.human_ratings, sel),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
+        **({"partial_release": rel.partial} if rel.partial else {}),
     }
     return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
                              participants=rel.participants, prompts=rel.prompts, queries=rel.queries,

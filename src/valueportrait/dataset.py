@@ -109,7 +109,6 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
 
     A Hub repo is fetched with :func:`huggingface_hub.snapshot_download` (``revision`` = tag, branch or commit).
     """
-    import json
 
     path = Path(source).expanduser()
     if not path.exists():
@@ -135,10 +134,78 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
             "Rebuild it with `valueportrait build --raw RAW --out DIR`."
         )
     present = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if (path / c).is_dir())
-    tables = {c: pd.concat([pd.read_parquet(f) for f in sorted((path / c).glob("*.parquet"))], ignore_index=True)
-              for c in present}
-    info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
+    info = read_build_info(path)
+    tables = {c: read_config_table(path, c).to_pandas() for c in present}
     return ValuePortraitData(**tables, build_info=info)
+
+
+_REBUILD = "Rebuild the dataset with `valueportrait build --raw RAW --out DIR --overwrite` (or fetch it again)."
+
+
+def read_build_info(path: Path) -> dict[str, Any]:
+    """``path/build_info.json`` of a built folder, checked: a JSON object with ``dataset_version`` (a string)
+    and ``selection`` (an object); anything else is a :class:`DatasetError` naming the file and the fix."""
+    import json
+
+    file = path / "build_info.json"
+    try:
+        info = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DatasetError(f"{str(file)!r} cannot be read as JSON ({type(exc).__name__}: {exc}). {_REBUILD}") from None
+    problem = ("is not a JSON object" if not isinstance(info, dict)
+               else "has no dataset_version string" if not isinstance(info.get("dataset_version"), str)
+               else "has no selection object" if not isinstance(info.get("selection"), dict)
+               else None)
+    if problem:
+        raise DatasetError(f"{str(file)!r} {problem}, so it is not the build_info.json of a Value Portrait build. "
+                           f"{_REBUILD}")
+    return info
+
+
+def read_config_table(path: Path, config: str):
+    """One config of a built folder as a :class:`pyarrow.Table`, checked against its declared Features (every
+    declared column there, with its type); an unreadable or foreign file is a :class:`DatasetError`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from valueportrait.dataset_script.valueportrait import FEATURES
+
+    folder = path / config
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise DatasetError(f"{str(folder)!r} holds no parquet file. {_REBUILD}")
+    tables = []
+    for f in files:
+        try:
+            tables.append(pq.read_table(f))
+        except (OSError, pa.ArrowException) as exc:
+            raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
+                               f"{_REBUILD}") from None
+    expected = FEATURES[config].arrow_schema
+    for f, table in zip(files, tables):
+        for want in expected:
+            have = table.schema.field(want.name).type if want.name in table.schema.names else None
+            if have is None or not _same_type(have, want.type):
+                raise DatasetError(
+                    f"{str(f)!r}: column {want.name!r} " + ("is missing" if have is None else f"has type {have}")
+                    + f"; the {config} config declares {want.type}. {_REBUILD}")
+    try:
+        return pa.concat_tables(tables, promote_options="default")
+    except pa.ArrowException as exc:
+        raise DatasetError(f"the parquet files of {str(folder)!r} do not fit together ({exc}). {_REBUILD}") from None
+
+
+def _same_type(have, want) -> bool:
+    """Equal Arrow types, taking string and large_string (and their lists) as the same."""
+    import pyarrow as pa
+
+    def norm(t):
+        if pa.types.is_large_string(t):
+            return pa.string()
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(norm(t.value_type))
+        return t
+    return norm(have) == norm(want)
 
 
 def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):
@@ -201,12 +268,6 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
 def _read_local_config(path: Path, config: str):
     """One config of a built folder as an in-memory :class:`datasets.Dataset` (split ``test``), bypassing the cache."""
     import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    files = sorted((path / config).glob("*.parquet"))
-    if not files:
-        raise DatasetError(f"{str(path / config)!r} holds no parquet file. Rebuild the dataset with "
-                           f"`valueportrait build --raw RAW --out {path}`.")
-    table = pa.concat_tables([pq.read_table(f) for f in files])
+    table = read_config_table(path, config)
     return datasets.Dataset(datasets.table.InMemoryTable(table), split=datasets.Split(SPLIT))

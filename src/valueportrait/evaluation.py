@@ -7,7 +7,6 @@ also the plain-Python entry point for other pipelines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np

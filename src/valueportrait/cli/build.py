@@ -36,6 +36,9 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
              help="Dataset folder to write (parquet per config, build_info.json, README.md card).",
              overwrite_help="Replace an existing --out folder (only once the new build is complete).")
 @selection_options(build=True)
+@click.option("--allow-partial", is_flag=True,
+              help="Build even if the release lacks survey groups or published correlation tables (each is a "
+                   "warning, and build_info.json lists them). Default: such a release is an error.")
 @click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
                    "participants, and group norms written as the human_group_norms config.")
@@ -43,7 +46,7 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @bootstrap_options(prefix="With --demographics: ", what=" over raters for the group norms' CIs")
 @click.option("--min-raters", default=MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, demographics: Path | None, demographics_columns,
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics: Path | None, demographics_columns,
           bootstrap, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
@@ -73,7 +76,7 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, demographics:
             data = build_dataset(raw, out, selection=selection, overwrite=overwrite, progress=progress,
                                  demographics=demographics, id_column=demographics_columns["id_column"],
                                  attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
-                                 norms=bootstrap, min_raters=min_raters)
+                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial)
         finally:
             for bar in bars:
                 bar.close()
