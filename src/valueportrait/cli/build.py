@@ -80,9 +80,9 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
         finally:
             for bar in bars:
                 bar.close()
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            click.echo(f"Warning: {w.message}", err=True)
+            for w in caught:  # also when the build stopped: e.g. what the output-folder check cleaned up
+                if issubclass(w.category, UserWarning):
+                    click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
     click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check", "demographics")))
     click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
