@@ -17,7 +17,8 @@ from ..scale import DIMENSIONS
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
-from .resample import RaterMatrix, check_settings, rater_matrix
+from .intervals import HUMAN_CI_UNITS, UnitSE, check_ci_over, combine, jackknife_se, with_unit
+from .resample import RaterMatrix, check_settings, rater_matrix, replicate_se
 
 __all__ = ["HUMAN_MODEL", "group_portrait_replicates", "human_item_ratings", "score_humans"]
 
@@ -54,25 +55,39 @@ def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, 
     return point, boot
 
 
-def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                 confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
-                 min_items: int = 1) -> pd.DataFrame:
-    """The human raters' portrait with percentile CIs from a stratified bootstrap over raters.
+def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_over: str = "raters",
+                 n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
+                 center: bool = True, min_items: int = 1) -> pd.DataFrame:
+    """The human raters' portrait with intervals over ``ci_over`` (:data:`~.intervals.HUMAN_CI_UNITS` values).
 
-    ``n_boot=0`` skips the intervals.
+    * ``raters`` (default): percentile CIs of a stratified bootstrap over raters (``n_boot`` replicates;
+      ``n_boot=0`` skips the intervals);
+    * ``items``: delete-one-item jackknife of the human item means, :math:`t_{n_d - 1}` interval (as a model's
+      ``ci_over="items"``);
+    * ``items+raters``: the two variances added (the bootstrap's with infinite degrees of freedom),
+      Welch-Satterthwaite degrees of freedom.
 
     Returns
     -------
     DataFrame
-        As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se``.
+        As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se`` and ``ci_over``
+        (and ``df`` for the t intervals).
     """
+    check_ci_over(ci_over, tuple(HUMAN_CI_UNITS.values()))
     check_settings(n_boot, confidence, min_items)
     out = score_portrait(human_item_ratings(human_ratings), selection, center=center, min_items=min_items)
-    if n_boot == 0:
-        return with_intervals(out, np.empty((0, len(DIMENSIONS))), confidence)
     chosen = set(selection["item_id"].astype(str))
-    items = [i for i in item_ratings(human_ratings[["item_id", "rating"]]).index if i in chosen]
+    means = item_ratings(human_ratings[["item_id", "rating"]])
+    items = [i for i in means.index if i in chosen]
     design = Design.from_selection(selection, items)
-    _, reps = group_portrait_replicates(rater_matrix(human_ratings, items), design, n_boot,
-                                        np.random.default_rng(seed), center=center)
-    return with_intervals(out, reps, confidence)
+    reps = np.empty((0, len(DIMENSIONS)))
+    if n_boot > 0 and ci_over != "items":
+        _, reps = group_portrait_replicates(rater_matrix(human_ratings, items), design, n_boot,
+                                            np.random.default_rng(seed), center=center)
+    if ci_over == "raters":
+        return with_intervals(out, reps, confidence).assign(ci_over=ci_over)
+    unit = jackknife_se([means[items].to_numpy(dtype=float)], design, center=center)
+    if ci_over == "items+raters":
+        boot = UnitSE(replicate_se(reps), np.full(len(DIMENSIONS), np.inf), [None] * len(DIMENSIONS))
+        unit = combine(unit, boot)
+    return with_unit(out, unit, confidence, ci_over)
