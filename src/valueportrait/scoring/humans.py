@@ -14,6 +14,7 @@ import pandas as pd
 from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..errors import InputError
 from ..scale import DIMENSIONS
+from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_survey_groups
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
@@ -36,30 +37,39 @@ def human_item_ratings(human_ratings: pd.DataFrame) -> pd.DataFrame:
 
 
 def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, rng: np.random.Generator, *,
-                              center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                              center: bool = True, item_groups: np.ndarray | None = None
+                              ) -> tuple[np.ndarray, np.ndarray]:
     """A rater group's portrait (D,) and ``n_boot`` rater-bootstrap replicates of it (B, D).
 
     Notes
     -----
     The group's item means :math:`\\bar r_i = \\operatorname{mean}_{j \\in G,\\ r_{ji} \\ne \\text{NA}}\\, r_{ji}`
     are scored like a model's. A replicate draws the group's raters with replacement within their survey groups,
-    recomputes the item means (a rater drawn *k* times counts *k* times) and scores them.
+    recomputes the item means (a rater drawn *k* times counts *k* times) and scores them. With ``item_groups``
+    ((I,) survey group of each item) the item means of the point and of every replicate are centred on their
+    group's mean first (:func:`~valueportrait.scoring.adjust.center_on_groups`).
     """
     if raters.item_ids != design.item_ids:
         raise InputError("the rater matrix and the design cover different items; build both over the same item ids")
-    point = score_matrix(raters.item_means(), design, center=center).score[0]
+
+    def means(W: np.ndarray | None) -> np.ndarray:
+        M = raters.item_means(W)
+        return M if item_groups is None else center_on_groups(M, item_groups)
+
+    point = score_matrix(means(None), design, center=center).score[0]
     if n_boot <= 0:
         return point, np.empty((0, len(DIMENSIONS)))
-    boot = score_matrix(raters.item_means(raters.bootstrap_weights(n_boot, rng)), design, center=center).score
+    boot = score_matrix(means(raters.bootstrap_weights(n_boot, rng)), design, center=center).score
     return point, boot
 
 
 def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
                  confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
-                 min_items: int = 1) -> pd.DataFrame:
+                 min_items: int = 1, adjust: str = "none") -> pd.DataFrame:
     """The human raters' portrait with percentile CIs from a stratified bootstrap over raters.
 
-    ``n_boot=0`` skips the intervals.
+    ``n_boot=0`` skips the intervals. ``adjust="survey_group"`` centres each item mean on its survey group's
+    mean first (:mod:`valueportrait.scoring.adjust`; in every replicate too); ``"none"`` (default) does not.
 
     Returns
     -------
@@ -67,12 +77,16 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot
         As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se``.
     """
     check_settings(n_boot, confidence, min_items)
-    out = score_portrait(human_item_ratings(human_ratings), selection, center=center, min_items=min_items)
+    adjusted = check_adjust(adjust) == "survey_group"
+    means = adjusted_item_means(human_ratings) if adjusted else human_item_ratings(human_ratings)
+    out = score_portrait(means, selection, center=center, min_items=min_items)
     if n_boot == 0:
         return with_intervals(out, np.empty((0, len(DIMENSIONS))), confidence)
     chosen = set(selection["item_id"].astype(str))
-    items = [i for i in item_ratings(human_ratings[["item_id", "rating"]]).index if i in chosen]
+    rated = item_ratings(human_ratings[["item_id", "rating"]]).index
+    items = list(rated) if adjusted else [i for i in rated if i in chosen]  # group means need every item
     design = Design.from_selection(selection, items)
+    groups = item_survey_groups(human_ratings, items) if adjusted else None
     _, reps = group_portrait_replicates(rater_matrix(human_ratings, items), design, n_boot,
-                                        np.random.default_rng(seed), center=center)
+                                        np.random.default_rng(seed), center=center, item_groups=groups)
     return with_intervals(out, reps, confidence)
