@@ -5,21 +5,24 @@
 * :mod:`.resample` — item and rater bootstrap weights, the rater matrix, percentile intervals;
 * :mod:`.portrait` — :func:`score_portrait`, :func:`bootstrap_portrait`, :func:`compare_portraits`;
 * :mod:`.humans` — the human raters' row and group portraits;
-* :mod:`.adjust` — the human row's optional survey-group adjustment.
+* :mod:`.adjust` — the human row's optional survey-group adjustment;
+* :mod:`.strata` — single-rater strata merged, the small-sample correction of a rater bootstrap.
 """
 
 from .adjust import (HUMAN_ADJUSTMENTS, adjusted_item_means, center_on_groups, check_adjust, item_survey_groups,
                      survey_group_effect, survey_group_levels)
 from .design import FAMILY_INDEX, SELECTION_COLUMNS, Design
 from .engine import CENTERS, Scores, center_rule, score_matrix
-from .humans import HUMAN_MODEL, group_portrait_replicates, human_item_ratings, score_humans
+from .humans import HUMAN_MODEL, group_portrait_replicates, group_replicate_means, human_item_ratings, score_humans
 from .portrait import (SCORE_COLUMNS, bootstrap_portrait, bootstrap_portraits, compare_portraits, item_ratings,
                        score_models, score_portrait, with_intervals)
+from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
 from .resample import (RaterMatrix, check_settings, item_means, item_weights, percentile_ci, rater_matrix,
                        rater_weights, replicate_se)
 
 __all__ = ["HUMAN_ADJUSTMENTS", "adjusted_item_means", "center_on_groups", "check_adjust", "item_survey_groups",
-           "survey_group_effect", "survey_group_levels", "CENTERS", "center_rule", "FAMILY_INDEX", "HUMAN_MODEL", "SCORE_COLUMNS", "SELECTION_COLUMNS", "Design", "RaterMatrix", "Scores",
+           "survey_group_effect", "survey_group_levels", "group_replicate_means", "item_strata_scale", "merge_single_rater_strata",
+           "rescale_replicates", "CENTERS", "center_rule", "FAMILY_INDEX", "HUMAN_MODEL", "SCORE_COLUMNS", "SELECTION_COLUMNS", "Design", "RaterMatrix", "Scores",
            "bootstrap_portrait", "bootstrap_portraits", "check_settings", "compare_portraits",
            "group_portrait_replicates", "human_item_ratings", "item_means", "item_ratings", "item_weights",
            "percentile_ci", "rater_matrix", "rater_weights", "replicate_se", "score_humans", "score_matrix",

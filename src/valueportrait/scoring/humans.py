@@ -18,9 +18,10 @@ from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_su
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
-from .resample import RaterMatrix, check_settings, rater_matrix
+from .resample import RaterMatrix, check_settings, rater_matrix, rater_weights
+from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
 
-__all__ = ["HUMAN_MODEL", "group_portrait_replicates", "human_item_ratings", "score_humans"]
+__all__ = ["HUMAN_MODEL", "group_portrait_replicates", "group_replicate_means", "human_item_ratings", "score_humans"]
 
 #: Name of the human row in leaderboards.
 HUMAN_MODEL = "human raters"
@@ -36,6 +37,20 @@ def human_item_ratings(human_ratings: pd.DataFrame) -> pd.DataFrame:
                          "rating": means.to_numpy()})
 
 
+def group_replicate_means(raters: RaterMatrix, n_boot: int, rng: np.random.Generator
+                          ) -> tuple[np.ndarray, np.ndarray, str | None]:
+    r"""A rater group's item means (1, I), ``n_boot`` rater-bootstrap replicates of them (B, I), and a caveat.
+
+    Raters are redrawn within survey groups after single-rater strata are merged, and the replicates get the
+    small-sample correction :math:`\sqrt{n_h/(n_h-1)}` (:mod:`valueportrait.scoring.strata`); the caveat says
+    what was merged (None when nothing was).
+    """
+    strata, caveat = merge_single_rater_strata(raters.strata)
+    mean = raters.item_means()
+    reps = raters.item_means(rater_weights(strata, n_boot, rng))
+    return mean, rescale_replicates(mean, reps, item_strata_scale(raters.ratings, strata)), caveat
+
+
 def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, rng: np.random.Generator, *,
                               center: bool = True, item_groups: np.ndarray | None = None
                               ) -> tuple[np.ndarray, np.ndarray]:
@@ -45,22 +60,22 @@ def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, 
     -----
     The group's item means :math:`\\bar r_i = \\operatorname{mean}_{j \\in G,\\ r_{ji} \\ne \\text{NA}}\\, r_{ji}`
     are scored like a model's. A replicate draws the group's raters with replacement within their survey groups,
-    recomputes the item means (a rater drawn *k* times counts *k* times) and scores them. With ``item_groups``
+    recomputes the item means (a rater drawn *k* times counts *k* times; :func:`group_replicate_means`: small
+    strata merged, small-sample correction) and scores them. With ``item_groups``
     ((I,) survey group of each item) the item means of the point and of every replicate are centred on their
     group's mean first (:func:`~valueportrait.scoring.adjust.center_on_groups`).
     """
     if raters.item_ids != design.item_ids:
         raise InputError("the rater matrix and the design cover different items; build both over the same item ids")
 
-    def means(W: np.ndarray | None) -> np.ndarray:
-        M = raters.item_means(W)
+    def adjusted(M: np.ndarray) -> np.ndarray:
         return M if item_groups is None else center_on_groups(M, item_groups)
 
-    point = score_matrix(means(None), design, center=center).score[0]
+    mean, reps, _ = group_replicate_means(raters, max(n_boot, 0), rng)
+    point = score_matrix(adjusted(mean), design, center=center).score[0]
     if n_boot <= 0:
         return point, np.empty((0, len(DIMENSIONS)))
-    boot = score_matrix(means(raters.bootstrap_weights(n_boot, rng)), design, center=center).score
-    return point, boot
+    return point, score_matrix(adjusted(reps), design, center=center).score
 
 
 def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
