@@ -68,7 +68,7 @@ def main() -> None:
     from valueportrait.dataset import from_release, open_dataset
     from valueportrait.human_baseline import score_humans
     from valueportrait.scoring import bootstrap_portrait, compare_portraits, score_portrait
-    from valueportrait.upstream_outputs import find_output_files, read_output_files
+    from valueportrait.ratings.upstream import find_output_files, read_output_files
 
     raw = Path(args.raw)
     with warnings.catch_warnings():

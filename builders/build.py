@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Literal
 
 from valueportrait.dataset import SPLIT, ValuePortraitData, from_release
 from valueportrait.errors import DatasetError, OutputExistsError
+from valueportrait.io import replace_folder
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode
 
 #: Names of the files a build writes besides the parquet files.
@@ -208,17 +208,7 @@ def _quiet_datasets() -> Iterator[None]:
 
 def _replace(tmp: Path, out: Path, overwrite: bool) -> None:
     """Move the complete build ``tmp`` to ``out``; an existing ``out`` is removed only after the swap."""
-    if out.exists():
-        if not overwrite:
-            raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
-                                    "Run again with --overwrite, or choose another --out.")
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        try:
-            tmp.rename(out)
-        except BaseException:
-            old.rename(out)
-            raise
-        shutil.rmtree(old)
-    else:
-        tmp.rename(out)
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
+                                "Run again with --overwrite, or choose another --out.")
+    replace_folder(tmp, out)

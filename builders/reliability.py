@@ -15,12 +15,11 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from valueportrait.scale import FAMILIES
+from valueportrait.io import json_safe
+from valueportrait.scale import FAMILIES, reverse as reverse_rating
 
 #: Confidence level of the intervals.
 CI_LEVEL = 0.95
-#: The scale's points; a reverse-scored rating is ``SCALE_MAX + 1 - rating``.
-SCALE_MAX = 6
 #: The ``method`` of the report; ``{ci}`` is the report's CI level ("95%" at the default).
 METHOD = ("Cronbach's alpha of the selected items within each survey group (reverse-scored when key is -1); "
           "{ci} CI by Feldt, Woodruff & Salih (1987)")
@@ -114,7 +113,7 @@ def reliability_by_group(ratings: pd.DataFrame, selection: pd.DataFrame, ci: flo
                 x = m[:, [cols[iid] for iid, _ in members]]
                 x = x[~np.isnan(x).any(axis=1)]
                 reverse = np.array([k < 0 for _, k in members])
-                x[:, reverse] = SCALE_MAX + 1 - x[:, reverse]
+                x[:, reverse] = reverse_rating(x[:, reverse])
                 a, lo, hi = cronbach_alpha(x, ci) if len(x) >= 3 else (math.nan,) * 3
                 rows.append({"family": family, "dimension": dim, "survey_group": g, "items": len(members),
                              "raters": len(x), "alpha": a, "ci_low": lo, "ci_high": hi})
@@ -155,9 +154,4 @@ def reliability_report(ratings: pd.DataFrame, selection: pd.DataFrame, ci: float
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    out = []
-    for rec in df.to_dict(orient="records"):
-        out.append({k: (None if isinstance(v, float) and math.isnan(v) else
-                        int(v) if isinstance(v, (np.integer,)) else float(v) if isinstance(v, np.floating) else v)
-                    for k, v in rec.items()})
-    return out
+    return json_safe(df.to_dict(orient="records"))

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
+from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS, item_id, item_sort_key
 from valueportrait.errors import RawDataError
 
 from . import raw_release as rr
@@ -24,11 +24,6 @@ from . import raw_release as rr
 RESPONSES_PER_QUERY = 5
 #: The queries whose texts ship only in the tagged file; their source follows from the first digit of the id.
 ID_PREFIX_SOURCE = {"1": "Reddit", "2": "DearAbby", "3": "ShareGPT", "4": "LMSYS"}
-
-
-def item_id(portrait_id: object, option_id: object) -> str:
-    """The item id other tools rely on: ``"{portrait_id}-{option_id}"``, e.g. ``"1008-1"``."""
-    return f"{portrait_id}-{option_id}"
 
 
 def _expect(cond: bool, rel: str, where: str, msg: str) -> None:
@@ -227,7 +222,7 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
             f"(survey group {r['survey_group']}); each participant rates an item once."
         )
     # sort by survey group, item (numerically: 1021-2 before 1021-10), participant
-    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=_sort_item))}
+    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=item_sort_key))}
     order = np.lexsort((np.array(pids), np.array([item_rank[i] for i in items]), df["survey_group"].to_numpy()))
     return df.iloc[order].reset_index(drop=True)
 
@@ -351,7 +346,7 @@ def read_release(root: Path) -> Release:
     queries = read_queries(root)
     items = read_items(root, queries)
     ratings = read_human_ratings(root)
-    unknown = sorted(set(ratings["item_id"]) - set(items["item_id"]), key=_sort_item)
+    unknown = sorted(set(ratings["item_id"]) - set(items["item_id"]), key=item_sort_key)
     if unknown:
         raise RawDataError(
             f"{rr.SURVEY_FILE}: rated item(s) {unknown[:10]} are not among the items of the query files; "
@@ -362,8 +357,3 @@ def read_release(root: Path) -> Release:
     published = read_published_correlations(root)
     return Release(root, queries, items, ratings, participants, prompts, published,
                    [p for p in rr.INPUT_FILES if (root / p).is_file()])
-
-
-def _sort_item(iid: str) -> tuple[int, int]:
-    a, _, b = iid.partition("-")
-    return (int(a), int(b)) if a.isdigit() and b.isdigit() else (10**9, 0)

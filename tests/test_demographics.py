@@ -75,7 +75,7 @@ def test_file_errors(tmp_path):
     with pytest.raises(InputError, match=r"expected .csv, .tsv, .json or .jsonl"):
         read_demographics(tmp_path / "d.xlsx")
     (tmp_path / "d.json").write_text("{not json")
-    with pytest.raises(InputError, match="could not be read as json"):
+    with pytest.raises(InputError, match="d.json.: not valid JSON"):
         read_demographics(tmp_path / "d.json")
 
 

@@ -16,7 +16,7 @@ __all__ = ["FAMILIES", "LIKERT", "VARIANTS", "ValuePortraitError", "__version__"
            "open_dataset", "parse_likert", "score_portrait"]
 
 #: Public names imported on first use, so that ``import valueportrait`` (and the CLI's start) stays light.
-_LAZY = {"load_dataset": "dataset", "open_dataset": "dataset", "parse_likert": "likert", "score_portrait": "scoring"}
+_LAZY = {"load_dataset": "dataset", "open_dataset": "dataset", "parse_likert": "ratings", "score_portrait": "scoring"}
 
 
 def __getattr__(name: str):

@@ -15,7 +15,6 @@ Groups with fewer than ``min_raters`` (default 5) raters get a null row with a n
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
 import zlib
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
+from .io import TABLE_SUFFIXES, read_table
 from .scale import DIMENSIONS
 from .scoring import Design, group_portrait_replicates, percentile_ci, rater_matrix, score_matrix
 
@@ -228,28 +228,9 @@ def read_demographics(path: str | Path, *, id_column: str | None = None,
     if not path.is_file():
         raise InputError(f"demographics file {str(path)!r} not found; expected a .csv, .tsv, .json or .jsonl file "
                          "with one row per participant (a participant id column and attribute columns)")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if suffix == ".tsv" else ",")
-            rows = [f"line {k + 2}" for k in range(len(frame))]
-        elif suffix == ".jsonl":
-            recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            frame = pd.DataFrame(recs, dtype=object)
-            rows = [f"line {k + 1}" for k in range(len(frame))]
-        elif suffix == ".json":
-            recs = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(recs, dict):  # {"records": [...]} or column-oriented
-                recs = recs.get("records", recs)
-            frame = pd.DataFrame(recs, dtype=object)
-            rows = [f"record {k + 1}" for k in range(len(frame))]
-        else:
-            raise InputError(f"demographics file {str(path)!r}: expected .csv, .tsv, .json or .jsonl")
-    except (ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"demographics file {str(path)!r} could not be read as {suffix[1:]}: {exc}") from None
-    frame = frame.map(lambda v: "" if v is None else str(v)) if suffix != ".csv" and len(frame) else frame
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"demographics file {str(path)!r}: expected .csv, .tsv, .json or .jsonl")
+    frame, rows = read_table(path, what="demographics file")
     return demographics_from_frame(frame, id_column=id_column, attributes=attributes, bins=bins,
                                    missing_values=missing_values, source=str(path), rows=rows)
 

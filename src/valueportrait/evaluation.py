@@ -15,7 +15,7 @@ import pandas as pd
 
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
-from .likert import to_ratings
+from .ratings.likert import to_ratings
 from .scoring import bootstrap_portraits
 from .sensitivity import prompt_sensitivity
 
@@ -90,7 +90,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     ----------
     predictions : sequence
         Ratings: numbers 1-6 (floats allowed) or free-text answers read with
-        :func:`~valueportrait.likert.parse_likert` (unparseable text counts as missing); None = missing.
+        :func:`~valueportrait.ratings.parse_likert` (unparseable text counts as missing); None = missing.
     references : sequence of str
         Item ids (``"1008-1"``), one per prediction. Several ratings of one item are averaged.
     dataset, revision

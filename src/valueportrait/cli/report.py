@@ -29,7 +29,7 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
     """
     from valueportrait.errors import OutputExistsError
     from valueportrait.html_report import read_leaderboard, render_report
-    from valueportrait.report import atomic_write_text  # -> valueportrait.io once merged
+    from valueportrait.io import atomic_write_text
 
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path} exists; pass --overwrite or choose another --out")

@@ -61,7 +61,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
     selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     frames = []
     if upstream_outputs:
-        from valueportrait.upstream_outputs import parse_summary, read_upstream_outputs
+        from valueportrait.ratings.upstream import parse_summary, read_upstream_outputs
 
         up = read_upstream_outputs(upstream_outputs, parse=parse, progress=True)
         frames.append(up)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..likert import to_ratings
+from ..ratings.likert import to_ratings
 from ..scoring import Design, bootstrap_portraits, item_weights
 from .distributions import rating_distributions
 
@@ -24,7 +24,7 @@ __all__ = ["ModelSide", "model_side", "persona_ratings"]
 def persona_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
     """The rows of one model's ratings table that have a persona, with ``rating`` as floats.
 
-    Ratings may be numbers 1-6 or Likert phrases (parsed by :func:`valueportrait.likert.to_ratings`, the parser
+    Ratings may be numbers 1-6 or Likert phrases (parsed by :func:`valueportrait.ratings.to_ratings`, the parser
     :func:`valueportrait.scoring.item_ratings` uses); anything else is an
     :class:`~valueportrait.errors.InputError` naming the values.
     """

@@ -18,10 +18,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import RunError
+from valueportrait.io import safe_name
+from valueportrait.ratings.runs import FORMAT, FORMAT_VERSION
 
 from .outcome import FatalBackendError, Outcome
 from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerprint
-from .rundir import FORMAT, FORMAT_VERSION, RunLog, now
+from .rundir import RunLog, now
 
 
 @dataclass
@@ -142,9 +144,7 @@ class RunSpec:
     def run_dir(self) -> Path:
         if self.out:
             return Path(self.out)
-        from .rundir import _safe_name
-
-        return Path("runs") / _safe_name(self.model_label)
+        return Path("runs") / safe_name(self.model_label)
 
 
 def public_url(url: str | None) -> str | None:

@@ -30,7 +30,7 @@ from datetime import datetime, timezone
 
 import httpx
 
-from ..likert import parse_likert
+from valueportrait.ratings.likert import parse_likert
 from .h11_transport import H11Transport, proxy_for
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request

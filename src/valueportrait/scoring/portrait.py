@@ -19,6 +19,7 @@ import pandas as pd
 
 from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..errors import InputError
+from ..ratings import item_ratings  # the ratings contract owns it
 from ..scale import DIMENSIONS
 from .design import FAMILY_INDEX, Design
 from .engine import Scores, score_matrix
@@ -31,37 +32,6 @@ __all__ = ["SCORE_COLUMNS", "item_ratings", "bootstrap_portrait", "bootstrap_por
 SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family_mean", "note"]
 
 Ratings = pd.DataFrame | pd.Series
-
-
-def item_ratings(ratings: pd.DataFrame) -> pd.Series:
-    """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
-
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
-    """
-    missing = [c for c in ("item_id", "rating") if c not in ratings.columns]
-    if missing:
-        raise InputError(f"the ratings table lacks column(s) {missing}; expected at least item_id and rating "
-                         "(one row per rating, several per item allowed)")
-    rating = ratings["rating"]
-    if not pd.api.types.is_numeric_dtype(rating):
-        from ..likert import to_ratings
-
-        rating = pd.Series(to_ratings(rating.tolist(), what="ratings"), index=ratings.index)
-    else:
-        rating = rating.astype(float)
-        bad = rating.notna() & ~rating.between(1.0, 6.0)
-        if bad.any():
-            shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
-            raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
-                             "6-point scale (6 = very much like me ... 1 = not like me at all); NaN marks a missing one.")
-    ok = rating.notna().to_numpy()
-    ids = np.asarray(ratings["item_id"].tolist(), dtype=object)[ok]
-    vals = rating.to_numpy(dtype=float)[ok]
-    if len(ids) == 0:
-        return pd.Series([], dtype=float, name="rating", index=pd.Index([], name="item_id", dtype=object))
-    codes, uniq = pd.factorize(ids, sort=True)
-    means = np.bincount(codes, weights=vals) / np.bincount(codes)
-    return pd.Series(means, index=pd.Index(uniq, name="item_id"), name="rating")
 
 
 def _item_means(ratings: Ratings) -> pd.Series:
