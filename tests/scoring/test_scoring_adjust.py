@@ -59,8 +59,9 @@ def test_adjusted_row_equals_an_independent_pandas_computation(release_data):
 
 
 def test_adjusted_replicates_equal_an_independent_loop(release_data):
-    """Each replicate redraws raters within survey groups, recomputes the item means, re-centres them on the
-    replicate's group means and rescores: checked replicate by replicate with pandas weights."""
+    """Each replicate redraws raters within survey groups, recomputes the item means (stretched about the point
+    by sqrt(n_h / (n_h - 1)), the small-sample correction), re-centres them on the replicate's group means and
+    rescores: checked replicate by replicate with pandas weights."""
     h, sel = release_data.human_ratings, release_data.selection()
     n_boot, seed = 15, 3
     row = score_humans(h, sel, n_boot=n_boot, seed=seed, confidence=0.8, adjust="survey_group")
@@ -70,12 +71,14 @@ def test_adjusted_replicates_equal_an_independent_loop(release_data):
     key = pd.MultiIndex.from_arrays([h["participant_id"].astype(str), h["survey_group"].astype(str)])
     rater_of = {k: j for j, k in enumerate(pd.unique(key))}
     row_idx = np.array([rater_of[k] for k in key])
+    group = h.groupby("item_id")["survey_group"].first()
+    point = h.groupby("item_id")["rating"].mean()
+    n_h = group.map(h.groupby("survey_group")["participant_id"].nunique())  # raters of the item's group
     reps = []
     for b in range(n_boot):
         w = W[b, row_idx]
         hb = h.assign(w=w, wr=w * h["rating"]).groupby("item_id")[["w", "wr"]].sum()
-        means = hb["wr"] / hb["w"]
-        group = h.groupby("item_id")["survey_group"].first()
+        means = point + np.sqrt(n_h / (n_h - 1)) * (hb["wr"] / hb["w"] - point)  # small-sample correction
         adj = means - means.groupby(group).transform("mean") + means.mean()
         reps.append(_independent_score(adj, sel))
     reps = pd.concat(reps, axis=1).T
