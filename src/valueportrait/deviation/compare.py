@@ -118,7 +118,10 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     -----
     One set of item-bootstrap weights is drawn per run and shared by all personas, so the model's gaps
     between personas are paired over the same item draws; each human group has its own rater bootstrap
-    (seeded by attribute and group). Formulas: :func:`~valueportrait.deviation.deviation_ci`,
+    (seeded by attribute and group; single-rater strata merged, small-sample corrected), and its replicates
+    for the deviation, agreement and bias-index intervals reuse the model's item draws (the human CIs
+    resample raters only). The distribution table reports each score's ceilings
+    (:mod:`~valueportrait.deviation.ceiling`). Formulas: :func:`~valueportrait.deviation.deviation_ci`,
     :func:`~valueportrait.deviation.profile_agreement`, :func:`~valueportrait.deviation.gap_comparison`,
     :func:`~valueportrait.deviation.permutation_gap_pvalue`, :func:`~valueportrait.deviation.bias_index`,
     :func:`~valueportrait.deviation.distribution_alignment`.
