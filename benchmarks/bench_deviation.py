@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 from _shared import best_of, release_quietly, synthetic_labels
 
-from valueportrait.demographics import demographics_from_frame, human_group_norms
+from valueportrait.demographics import demographics_from_frame
+from valueportrait.norms import human_group_norms
 from valueportrait.deviation import compare_personas
 from valueportrait.scoring import Design, group_portrait_replicates, rater_matrix, score_portrait
 

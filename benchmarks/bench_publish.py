@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from valueportrait import publish as core
+from valueportrait import hub as core
 from valueportrait.builders.build import build_dataset
 
 

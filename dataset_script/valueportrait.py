@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
-from valueportrait.demographics import human_group_norms_features
+from valueportrait.norms import NORMS_COLUMNS, NORMS_TYPES
 from valueportrait.scale import FAMILIES
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 
@@ -114,7 +114,7 @@ FEATURES: dict[str, datasets.Features] = {
             "statistics": _STR,
         }
     ),
-    "human_group_norms": human_group_norms_features(),
+    "human_group_norms": datasets.Features({c: datasets.Value(NORMS_TYPES[c]) for c in NORMS_COLUMNS}),
 }
 
 

@@ -87,7 +87,7 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
         assert sha == hashlib.sha256((raw_dir / rel).read_bytes()).hexdigest()
         assert f"| `{rel}` | `{sha}` |" in text
     # the Changelog section is cards/CHANGELOG.md's entries (one source, the file publish checks), nothing else
-    from valueportrait.publish import changelog_entries, default_changelog
+    from valueportrait.changelog import changelog_entries, default_changelog
 
     entries = changelog_entries(default_changelog().read_text(encoding="utf-8"))
     assert DATASET_VERSION in entries

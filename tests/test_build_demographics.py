@@ -23,7 +23,8 @@ from valueportrait.builders.build import parquet_path
 from valueportrait.cli.main import cli
 from valueportrait.dataset import CONFIGS, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES
-from valueportrait.demographics import NORMS_COLUMNS, human_group_norms, human_group_norms_features, read_demographics
+from valueportrait.demographics import read_demographics
+from valueportrait.norms import NORMS_COLUMNS, human_group_norms
 from valueportrait.errors import DatasetError
 
 N_DIMS = 19  # 10 PVQ values + 4 higher-order values + 5 BFI traits
@@ -63,7 +64,7 @@ def test_groups_and_sizes(demo_build):
 def test_norms_config(demo_build):
     out = demo_build["out"]
     ds = valueportrait.load_dataset(out, "human_group_norms")
-    assert ds.features == human_group_norms_features() and ds.column_names == list(NORMS_COLUMNS)
+    assert ds.features == FEATURES["human_group_norms"] and ds.column_names == list(NORMS_COLUMNS)
     n_groups = 2 + 4 + 3  # sex, age bins, education
     assert ds.num_rows == n_groups * N_DIMS == 171
     norms = ds.to_pandas()

@@ -129,7 +129,8 @@ def test_deviation_small_group_and_bins(inputs):
 def test_deviation_with_norms_table(inputs):
     # group norms computed from the SYNTHETIC demographics, then passed as a table (as published norms would be)
     from valueportrait.dataset import open_dataset
-    from valueportrait.demographics import human_group_norms, read_demographics
+    from valueportrait.demographics import read_demographics
+    from valueportrait.norms import human_group_norms
 
     data = open_dataset(inputs["dataset"])
     norms = human_group_norms(data, read_demographics(inputs["demo"], attributes={"sex": "Sex"}), n_boot=100)

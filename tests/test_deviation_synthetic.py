@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueportrait.demographics import demographics_from_frame, human_group_norms
+from valueportrait.demographics import demographics_from_frame
+from valueportrait.norms import human_group_norms
 from valueportrait.deviation import compare_personas
 from valueportrait.scale import FAMILIES
 from valueportrait.errors import InputError

@@ -104,12 +104,13 @@ def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[s
 
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos"
-                 ) -> ValuePortraitData:
+                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
+                 allow_partial: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``.
+    the published tables; paper-faithful) or ``computed``. A release missing a survey group or a published
+    table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is missing).
     """
     from valueportrait.builders import raw_release
     from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
@@ -120,7 +121,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
     root = raw_release.resolve_raw_dir(raw)
-    rel = read_release(root)
+    rel = read_release(root, allow_partial=allow_partial)
     corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
     has_published = corr["rho_published"].notna().any()
     if correlations is None:
@@ -148,6 +149,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "reliability": reliability_report(rel.human_ratings, sel),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
+        **({"partial_release": rel.partial} if rel.partial else {}),
     }
     return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
                              participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
@@ -159,7 +161,6 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
 
     A Hub repo is fetched with :func:`huggingface_hub.snapshot_download` (``revision`` = tag, branch or commit).
     """
-    import json
 
     path = Path(source).expanduser()
     if not path.exists():
@@ -185,10 +186,78 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
             "Rebuild it with `valueportrait build --raw RAW --out DIR`."
         )
     present = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if (path / c).is_dir())
-    tables = {c: pd.concat([pd.read_parquet(f) for f in sorted((path / c).glob("*.parquet"))], ignore_index=True)
-              for c in present}
-    info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
+    info = read_build_info(path)
+    tables = {c: read_config_table(path, c).to_pandas() for c in present}
     return ValuePortraitData(**tables, build_info=info)
+
+
+_REBUILD = "Rebuild the dataset with `valueportrait build --raw RAW --out DIR --overwrite` (or fetch it again)."
+
+
+def read_build_info(path: Path) -> dict[str, Any]:
+    """``path/build_info.json`` of a built folder, checked: a JSON object with ``dataset_version`` (a string)
+    and ``selection`` (an object); anything else is a :class:`DatasetError` naming the file and the fix."""
+    import json
+
+    file = path / "build_info.json"
+    try:
+        info = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DatasetError(f"{str(file)!r} cannot be read as JSON ({type(exc).__name__}: {exc}). {_REBUILD}") from None
+    problem = ("is not a JSON object" if not isinstance(info, dict)
+               else "has no dataset_version string" if not isinstance(info.get("dataset_version"), str)
+               else "has no selection object" if not isinstance(info.get("selection"), dict)
+               else None)
+    if problem:
+        raise DatasetError(f"{str(file)!r} {problem}, so it is not the build_info.json of a Value Portrait build. "
+                           f"{_REBUILD}")
+    return info
+
+
+def read_config_table(path: Path, config: str):
+    """One config of a built folder as a :class:`pyarrow.Table`, checked against its declared Features (every
+    declared column there, with its type); an unreadable or foreign file is a :class:`DatasetError`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from valueportrait.dataset_script.valueportrait import FEATURES
+
+    folder = path / config
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise DatasetError(f"{str(folder)!r} holds no parquet file. {_REBUILD}")
+    tables = []
+    for f in files:
+        try:
+            tables.append(pq.read_table(f))
+        except (OSError, pa.ArrowException) as exc:
+            raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
+                               f"{_REBUILD}") from None
+    expected = FEATURES[config].arrow_schema
+    for f, table in zip(files, tables):
+        for want in expected:
+            have = table.schema.field(want.name).type if want.name in table.schema.names else None
+            if have is None or not _same_type(have, want.type):
+                raise DatasetError(
+                    f"{str(f)!r}: column {want.name!r} " + ("is missing" if have is None else f"has type {have}")
+                    + f"; the {config} config declares {want.type}. {_REBUILD}")
+    try:
+        return pa.concat_tables(tables, promote_options="default")
+    except pa.ArrowException as exc:
+        raise DatasetError(f"the parquet files of {str(folder)!r} do not fit together ({exc}). {_REBUILD}") from None
+
+
+def _same_type(have, want) -> bool:
+    """Equal Arrow types, taking string and large_string (and their lists) as the same."""
+    import pyarrow as pa
+
+    def norm(t):
+        if pa.types.is_large_string(t):
+            return pa.string()
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(norm(t.value_type))
+        return t
+    return norm(have) == norm(want)
 
 
 def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):
@@ -251,12 +320,6 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
 def _read_local_config(path: Path, config: str):
     """One config of a built folder as an in-memory :class:`datasets.Dataset` (split ``test``), bypassing the cache."""
     import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    files = sorted((path / config).glob("*.parquet"))
-    if not files:
-        raise DatasetError(f"{str(path / config)!r} holds no parquet file. Rebuild the dataset with "
-                           f"`valueportrait build --raw RAW --out {path}`.")
-    table = pa.concat_tables([pq.read_table(f) for f in files])
+    table = read_config_table(path, config)
     return datasets.Dataset(datasets.table.InMemoryTable(table), split=datasets.Split(SPLIT))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from pathlib import Path
 
@@ -42,6 +43,9 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
               help="pos: positively keyed items only (the paper). abs: also rho < -THRESHOLD, reverse scored.")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing --out folder (only once the new build is complete).")
+@click.option("--allow-partial", is_flag=True,
+              help="Build even if the release lacks survey groups or published correlation tables (each is a "
+                   "warning, and build_info.json lists them). Default: such a release is an error.")
 @click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
                    "participants, and group norms written as the human_group_norms config.")
@@ -61,7 +65,7 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--min-raters", default=5, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
 def build(raw: Path | None, out: Path, correlations: str | None, threshold: float, alpha: float, mode: str,
-          overwrite: bool, demographics: Path | None, id_column: str | None, attributes: tuple[str, ...],
+          overwrite: bool, allow_partial: bool, demographics: Path | None, id_column: str | None, attributes: tuple[str, ...],
           bins: tuple[str, ...], n_boot: int, ci: float, seed: int, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
@@ -77,7 +81,7 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
     from valueportrait.builders.build import attach_demographics, check_output_folder, write_dataset, write_steps
     from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, from_release
 
-    check_output_folder(out, overwrite)
+    check_output_folder(out, overwrite, inputs=(raw if raw is not None else os.environ.get(ENV_VAR), demographics))
     if not 0 < alpha <= 1:
         raise click.BadParameter(f"must be in (0, 1], got {alpha}", param_hint="--alpha")
     if not 0 <= threshold < 1:
@@ -104,7 +108,8 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
                 demo = read_demographics(demographics, id_column=id_column,
                                          attributes=attribute_mapping(attributes), bins=bin_edges(bins))
             bar.set_postfix_str("reading the raw release")
-            data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
+            data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode,
+                                allow_partial=allow_partial)
             if demo is not None:
                 step("joining the demographics and computing the group norms")
                 data = attach_demographics(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)

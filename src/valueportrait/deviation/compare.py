@@ -24,7 +24,8 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ..demographics import MIN_RATERS, Demographics, check_participants, group_seed
+from ..demographics import MIN_RATERS, Demographics, check_participants
+from ..norms import group_seed
 from ..errors import InputError
 from ..scale import DIMENSIONS
 from ..scoring import Design, percentile_ci

@@ -20,7 +20,8 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from ..demographics import Demographics, group_seed
+from ..demographics import Demographics
+from ..norms import group_seed
 from ..scale import DIMENSIONS
 from ..scoring import Design, RaterMatrix, group_replicate_means, rater_matrix, score_matrix
 from .distributions import rating_distributions
