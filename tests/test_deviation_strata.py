@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueportrait.demographics import demographics_from_frame, group_seed
+from valueportrait.demographics import demographics_from_frame
+from valueportrait.norms import group_seed
 from valueportrait.deviation import compare_personas
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import (item_weights, merge_single_rater_strata, rater_matrix, rater_weights,

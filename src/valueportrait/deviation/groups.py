@@ -77,7 +77,7 @@ def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence
                  item_mask: np.ndarray | None = None) -> dict[GroupKey, HumanGroup]:
     """The groups ``keys`` from the dataset's raters, each with its own rater bootstrap.
 
-    Each group's bootstrap is seeded by (seed, attribute, group) (:func:`valueportrait.demographics.group_seed`),
+    Each group's bootstrap is seeded by (seed, attribute, group) (:func:`valueportrait.norms.group_seed`),
     so a group's replicates do not depend on which other groups are compared. Raters are redrawn within survey
     groups; single-rater strata are merged first and the replicate item means get the small-sample correction
     (:mod:`valueportrait.scoring.strata`). ``item_mask`` ((I,) in ``design`` order): the items the model rated,
