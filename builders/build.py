@@ -57,7 +57,7 @@ def parquet_path(config: str) -> str:
 
 def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Literal["published", "computed"] | None = None,
                   threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                  overwrite: bool = False, progress: Progress | None = None,
+                  correction: str = "none", overwrite: bool = False, progress: Progress | None = None,
                   demographics: Demographics | None = None, norms_n_boot: int = 1000, norms_ci: float = 0.95,
                   norms_seed: int = 0, min_raters: int = 5, changelog: str | Path | None = None,
                   allow_partial: bool = False) -> Path:
@@ -68,7 +68,8 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
     raw : folder of the upstream release, or None to use ``$VALUEPORTRAIT_RAW``.
     out : the dataset folder to write. It must not exist unless ``overwrite``; it is replaced only once the
         new build is complete.
-    correlations, threshold, alpha, mode : the selection settings, see :func:`valueportrait.dataset.from_release`.
+    correlations, threshold, alpha, mode, correction : the selection settings, see
+        :func:`valueportrait.dataset.from_release`.
     progress : called with a short message before each stage (the CLI shows them).
     demographics : the raters' demographics (:func:`valueportrait.demographics.read_demographics`), or None.
         When given, see :func:`attach_demographics` (``norms_*`` and ``min_raters`` are its settings).
@@ -85,7 +86,7 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Lite
     say = progress or (lambda msg: None)
     say("reading the raw release and computing correlations")
     data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode,
-                        allow_partial=allow_partial)
+                        correction=correction, allow_partial=allow_partial)
     if demographics is not None:
         say("joining the demographics and computing the group norms")
         data = attach_demographics(data, demographics, n_boot=norms_n_boot, ci=norms_ci, seed=norms_seed,

@@ -16,7 +16,8 @@ import pandas as pd
 
 from .scale import FAMILIES
 from .errors import DatasetError, InputError
-from .selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select, selection_table
+from .selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, Correction, Mode,
+                        check_correction, select, selection_table, warn_empty_families)
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -63,14 +64,19 @@ class ValuePortraitData:
         return self.build_info.get("selection", {}).get("correlations", "computed")
 
     def selection(self, *, threshold: float | None = None, alpha: float | None = None, mode: Mode | None = None,
-                  correlations: Literal["published", "computed"] | None = None) -> pd.DataFrame:
+                  correlations: Literal["published", "computed"] | None = None,
+                  correction: Correction | None = None) -> pd.DataFrame:
         """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
 
         With no arguments: the build's own selection (the ``selected`` column). Any argument re-selects from
-        the correlations with the build's settings for the others.
+        the correlations with the build's settings for the others (``correction``: none, fdr_bh or bonferroni,
+        see :mod:`valueportrait.selection`; a family left with no item warns and scores null).
         """
         sel = self.build_info.get("selection", {})
-        if threshold is None and alpha is None and mode is None and correlations is None and "selected" in self.correlations:
+        if correction is not None:
+            check_correction(correction)
+        if (threshold is None and alpha is None and mode is None and correlations is None and correction is None
+                and "selected" in self.correlations):
             c = self.correlations
             rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
@@ -83,7 +89,8 @@ class ValuePortraitData:
         return selection_table(self.correlations, use=use,
                                threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
                                alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
-                               mode=sel.get("mode", "pos") if mode is None else mode)
+                               mode=sel.get("mode", "pos") if mode is None else mode,
+                               correction=sel.get("correction", DEFAULT_CORRECTION) if correction is None else correction)
 
     @property
     def item_ids(self) -> list[str]:
@@ -105,18 +112,23 @@ def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[s
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                 allow_partial: bool = False) -> ValuePortraitData:
+                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``. A release missing a survey group or a published
-    table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is missing).
+    the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
+    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
+    report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
+    published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
+    missing).
     """
     from valueportrait.builders import raw_release
     from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
     from valueportrait.builders.reliability import reliability_report
     from valueportrait.builders.tables import read_release
+    from valueportrait.builders.validity import validity_report
 
+    check_correction(correction)
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
@@ -132,7 +144,9 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
             "(data/correlation_results/*.json); use --correlations computed."
         )
     rho_col, p_col = CORRELATION_COLUMNS[correlations]
-    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode)
+    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode,
+                 correction=correction, families=corr["family"].to_numpy())
+    warn_empty_families(corr["family"].to_numpy(), key, correction)
     corr["selected"] = key != 0
     corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
                  "p_value_published"]]
@@ -144,9 +158,12 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     check = cross_check(corr, rel.human_ratings)
     info = {
         "dataset_version": DATASET_VERSION,
-        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
+        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
+                      "correction": correction},
         "cross_check": check.to_dict() if check.available else None,
         "reliability": reliability_report(rel.human_ratings, sel),
+        "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,
+                                    alpha=alpha, mode=mode, correction=correction),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
         **({"partial_release": rel.partial} if rel.partial else {}),

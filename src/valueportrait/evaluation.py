@@ -80,7 +80,8 @@ def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items
 def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
                      revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
                      threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
-                     correlations: str | None = None, center: bool = True, min_items: int = 1, n_boot: int = 1000,
+                     correlations: str | None = None, correction: str | None = None, center: bool = True,
+                     min_items: int = 1, n_boot: int = 1000,
                      confidence: float = 0.95, seed: int = 0, persona_groups: Mapping[str, str] | None = None,
                      norms: Any = None, deviation: bool = False, human: str | None = None, n_perm: int = 1000,
                      min_raters: int | None = None, norms_ci: float = 0.95) -> dict:
@@ -98,8 +99,9 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     variants, personas : sequence, optional
         A prompt-variant label / persona label per prediction. Variants add ``prompt_sensitivity``; personas add
         one portrait per persona under ``personas`` (``scores`` pools all ratings).
-    threshold, alpha, mode, correlations
-        Re-select the items from the correlations (default: the build's selection).
+    threshold, alpha, mode, correlations, correction
+        Re-select the items from the correlations (default: the build's selection); ``correction`` is the
+        multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
     center, min_items, n_boot, confidence, seed
         As :func:`~valueportrait.scoring.bootstrap_portrait`; ``n_boot=0`` gives null CIs.
     persona_groups, norms, deviation, human, n_perm, min_raters, norms_ci
@@ -137,11 +139,12 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     if unknown:
         raise InputError(f"{len(unknown)} reference(s) are not item ids of this dataset: {_summarise(unknown)}. "
                          "References are item ids like '1008-1' (portrait_id-option_id), see the 'items' config.")
-    reselected = any(v is not None for v in (threshold, alpha, mode, correlations))
+    reselected = any(v is not None for v in (threshold, alpha, mode, correlations, correction))
     if want_deviation:  # fail before the scoring
         _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
         _human_source(data, norms, human, reselected)
-    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
+                               correction=correction)
     sel_items = set(selection["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     kw = dict(center=center, min_items=min_items, n_boot=n_boot, confidence=confidence, seed=seed)
@@ -154,6 +157,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         "alpha": sel_info.get("alpha") if alpha is None else alpha,
         "mode": sel_info.get("mode") if mode is None else mode,
         "correlations": sel_info.get("correlations") if correlations is None else correlations,
+        "correction": sel_info.get("correction", "none") if correction is None else correction,
         "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
     }
     out["prompt_sensitivity"] = None

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from valueportrait.builders.raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, MODES
+from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
 
 
 @click.command(
@@ -41,6 +41,9 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--alpha", type=float, default=DEFAULT_ALPHA, show_default=True, help="... and p < ALPHA.")
 @click.option("--mode", type=click.Choice(MODES), default="pos", show_default=True,
               help="pos: positively keyed items only (the paper). abs: also rho < -THRESHOLD, reverse scored.")
+@click.option("--correction", type=click.Choice(CORRECTIONS), default=DEFAULT_CORRECTION, show_default=True,
+              help="Multiple-testing control of the selection within each family: none (the paper's rule), "
+                   "fdr_bh (Benjamini-Hochberg adjusted p < ALPHA) or bonferroni. See docs/validity.md.")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing --out folder (only once the new build is complete).")
 @click.option("--allow-partial", is_flag=True,
@@ -65,8 +68,8 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--min-raters", default=5, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
 def build(raw: Path | None, out: Path, correlations: str | None, threshold: float, alpha: float, mode: str,
-          overwrite: bool, allow_partial: bool, demographics: Path | None, id_column: str | None, attributes: tuple[str, ...],
-          bins: tuple[str, ...], n_boot: int, ci: float, seed: int, min_raters: int) -> None:
+          correction: str, overwrite: bool, allow_partial: bool, demographics: Path | None, id_column: str | None,
+          attributes: tuple[str, ...], bins: tuple[str, ...], n_boot: int, ci: float, seed: int, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -109,7 +112,7 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
                                          attributes=attribute_mapping(attributes), bins=bin_edges(bins))
             bar.set_postfix_str("reading the raw release")
             data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode,
-                                allow_partial=allow_partial)
+                                correction=correction, allow_partial=allow_partial)
             if demo is not None:
                 step("joining the demographics and computing the group norms")
                 data = attach_demographics(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
@@ -120,7 +123,8 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
         if issubclass(w.category, UserWarning):
             click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
-    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
     click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
 
 
@@ -172,7 +176,8 @@ def info(dataset: str, revision: str | None) -> None:
 
     data = open_dataset(dataset, revision=revision)
     click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
-    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
 
 
 def summary(data, sections: tuple[str, ...]) -> str:
@@ -183,13 +188,15 @@ def summary(data, sections: tuple[str, ...]) -> str:
         items_per_family,
         reliability_table,
         text_table,
+        validity_sentences,
+        validity_table,
     )
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
         s = info.get("selection", {})
         out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
-                   f"p < {s.get('alpha')}, mode {s.get('mode')}")
+                   f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
     if "rows" in sections:
@@ -214,6 +221,12 @@ def summary(data, sections: tuple[str, ...]) -> str:
                     for d, r in zip(dims.itertuples(), rel.itertuples())]
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
+    if "validity" in sections and validity_sentences(info):
+        out.append("\nHow far to trust these scores: false positives, replication, convergent validity, reliability "
+                   "(build_info.json 'validity'; docs/validity.md)")
+        out += [f"- {line}" for line in validity_sentences(info)]
+        out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
+                              "llrrrrrrrl"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:

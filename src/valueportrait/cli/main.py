@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "build": ("build", "build", "Build the Value Portrait dataset folder from the raw upstream release."),
     "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
     "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
+    "compare": ("compare", "compare", "Compare models' portraits with a baseline's (Holm-adjusted p per dimension)."),
     "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
     "report": ("report", "report", "Write one self-contained HTML page of scored portraits."),
     "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),

@@ -25,6 +25,8 @@ from valueportrait.ratings import read_ratings
 @click.option("--alpha", type=float, help="Re-select items: p must be below this (default: the build's, 0.05).")
 @click.option("--mode", type=click.Choice(["pos", "abs"]), help="pos: positive keys only (paper); abs: also reverse-scored.")
 @click.option("--correlations", type=click.Choice(["published", "computed"]), help="Which correlations drive re-selection.")
+@click.option("--correction", type=click.Choice(["none", "fdr_bh", "bonferroni"]),
+              help="Re-select items with multiple-testing control within each family (default: the build's).")
 @click.option("--center/--no-center", default=True, show_default=True, help="Subtract the family mean (scale-use correction).")
 @click.option("--min-items", type=int, default=1, show_default=True, help="Null score for dimensions with fewer rated items.")
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait", show_default=True,
@@ -33,7 +35,8 @@ from valueportrait.ratings import read_ratings
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the bootstrap.")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
 @click.option("--overwrite", is_flag=True, help="Replace existing files in --out.")
-def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold, alpha, mode, correlations, center,
+def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold, alpha, mode, correlations, correction,
+          center,
           min_items, parse, n_boot, seed, humans, overwrite):
     """Score model ratings into value portraits and print a leaderboard.
 
@@ -58,7 +61,8 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
     data = open_dataset(dataset, revision=revision)
-    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
+    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
+                               correction=correction)
     frames = []
     if upstream_outputs:
         from valueportrait.ratings.upstream import parse_summary, read_upstream_outputs
@@ -93,7 +97,8 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
         existing = [str(out / f"{m}_scores.json") for m in models if (out / f"{m}_scores.json").exists()]
         if existing and not overwrite:
             raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
-        sel_info = {"threshold": threshold, "alpha": alpha, "mode": mode, "correlations": correlations}
+        sel_info = {"threshold": threshold, "alpha": alpha, "mode": mode, "correlations": correlations,
+                    "correction": correction}
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, dataset=str(dataset),
                                   revision=revision, dataset_version=data.build_info.get("dataset_version"),
                                   selection={**data.build_info.get("selection", {}),

@@ -15,9 +15,9 @@ source, the row and the column):
 
 from __future__ import annotations
 
-from .contract import COLUMNS, REQUIRED, item_ratings, ratings_frame, validate_ratings
+from .contract import COLUMNS, REQUIRED, item_ratings, numeric_ratings, ratings_frame, validate_ratings
 from .files import read_ratings
 from .likert import parse_likert, parse_likert_many, to_ratings
 
-__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "parse_likert", "parse_likert_many", "ratings_frame",
+__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "numeric_ratings", "parse_likert", "parse_likert_many", "ratings_frame",
            "read_ratings", "to_ratings", "validate_ratings"]

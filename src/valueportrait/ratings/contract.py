@@ -18,7 +18,7 @@ from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN
 
 from .likert import rating_values, to_ratings
 
-__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "ratings_frame", "validate_ratings"]
+__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "numeric_ratings", "ratings_frame", "validate_ratings"]
 
 #: The columns of a ratings table, in order.
 COLUMNS = ("model", "item_id", "variant", "persona", "rating")
@@ -147,8 +147,8 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
     return pd.DataFrame(out, columns=list(COLUMNS))
 
 
-def item_ratings(ratings: pd.DataFrame) -> pd.Series:
-    """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
+def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:
+    """The ``rating`` column as floats 1-6 (Likert phrases parsed; NaN = missing), checked as by item_ratings.
 
     ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
     """
@@ -166,6 +166,15 @@ def item_ratings(ratings: pd.DataFrame) -> pd.Series:
             shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
             raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
                              "6-point scale (6 = very much like me ... 1 = not like me at all); NaN marks a missing one.")
+    return rating
+
+
+def item_ratings(ratings: pd.DataFrame) -> pd.Series:
+    """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
+
+    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
+    """
+    rating = numeric_ratings(ratings)
     ok = rating.notna().to_numpy()
     ids = np.asarray(ratings["item_id"].tolist(), dtype=object)[ok]
     vals = rating.to_numpy(dtype=float)[ok]

@@ -29,7 +29,7 @@ from ..errors import InputError
 from ..scale import REVERSE_SUM
 from .design import FAMILY_INDEX, Design
 
-__all__ = ["CENTERS", "Scores", "center_rule", "score_matrix"]
+__all__ = ["CENTERS", "Scores", "center_rule", "linear_coefficients", "score_matrix"]
 
 #: Replicates scored per block (keeps the intermediates of 10,000 replicates of 520 items at a few MB each).
 _CHUNK = 1024
@@ -119,3 +119,48 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
     for a in (score, raw, std, ref):
         a[empty] = np.nan
     return Scores(score, raw, std, n, fmean, ref)
+
+
+def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
+                        center: bool | str = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(C, c0)`` with ``score_matrix(M, design).score == M @ C + c0`` for item means ``M`` rated where ``rated``.
+
+    For a fixed set of rated items (``rated``: (I,) bool, default all) each score is linear in the item means
+    (the formula above with :math:`u_i = o_i`):
+
+    .. math::
+
+        \\text{score}_d = \\sum_i C_{id} \\bar r_i + c_{0d},\\qquad
+        C_{id} = \\frac{o_i k_{id}}{n_d} - \\frac{n^+_d - n^-_d}{n_d}\\,\\rho_{id},\\quad c_{0d} = 0,
+
+    with the reference's weights :math:`\\rho_{id} = o_i v_{i f(d)} / N_{f(d)}` (``family``;
+    :math:`N_f = \\sum_i o_i v_{if}`) or :math:`o_i (v_{i f(d)} - |k_{id}|) / (N_{f(d)} - n_d)` (``others``);
+    uncentred (``none``) :math:`C_{id} = o_i k_{id} / n_d` and :math:`c_{0d} = 7 n^-_d / n_d`. Columns of
+    dimensions with no rated item are NaN. The intervals of :mod:`~valueportrait.scoring.intervals` use ``C``.
+
+    >>> import pandas as pd
+    >>> sel = pd.DataFrame({"item_id": ["a", "b", "c"], "family": "pvq",
+    ...                     "dimension": ["Power", "Power", "Hedonism"], "key": 1})
+    >>> C, c0 = linear_coefficients(Design.from_selection(sel))
+    >>> C[:, 4].round(3).tolist(), float(c0[4])  # Power = (a + b)/2 - (a + b + c)/3
+    ([0.167, 0.167, -0.333], 0.0)
+    """
+    rule = center_rule(center)
+    o = np.ones(len(design.item_ids)) if rated is None else np.asarray(rated, dtype=float)
+    pos, neg = (design.key > 0) * o[:, None], (design.key < 0) * o[:, None]
+    n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
+    n = n_pos + n_neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (pos - neg) / n
+        c0 = np.zeros(len(n))
+        fam = (o[:, None] * design.valid)[:, FAMILY_INDEX]  # (I, D): o_i v_{i f(d)}
+        if rule == "family":
+            C = C - ((n_pos - n_neg) / n) * fam / fam.sum(axis=0)
+        elif rule == "others":
+            rest = fam - (pos + neg)
+            C = C - ((n_pos - n_neg) / n) * rest / rest.sum(axis=0)
+        else:
+            c0 = REVERSE_SUM * n_neg / n
+    empty = n == 0
+    C[:, empty], c0[empty] = np.nan, np.nan
+    return C, c0

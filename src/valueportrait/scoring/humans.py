@@ -18,7 +18,8 @@ from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_su
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
-from .resample import RaterMatrix, check_settings, rater_matrix, rater_weights
+from .intervals import HUMAN_CI_UNITS, UnitSE, check_ci_over, combine, jackknife_se, with_unit
+from .resample import RaterMatrix, check_settings, rater_matrix, rater_weights, replicate_se
 from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
 
 __all__ = ["HUMAN_MODEL", "group_portrait_replicates", "group_replicate_means", "human_item_ratings", "score_humans"]
@@ -78,30 +79,47 @@ def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, 
     return point, score_matrix(adjusted(reps), design, center=center).score
 
 
-def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                 confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
-                 min_items: int = 1, adjust: str = "none") -> pd.DataFrame:
-    """The human raters' portrait with percentile CIs from a stratified bootstrap over raters.
+def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_over: str = "raters",
+                 n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
+                 center: bool = True, min_items: int = 1, adjust: str = "none") -> pd.DataFrame:
+    """The human raters' portrait with intervals over ``ci_over`` (:data:`~.intervals.HUMAN_CI_UNITS` values).
 
-    ``n_boot=0`` skips the intervals. ``adjust="survey_group"`` centres each item mean on its survey group's
-    mean first (:mod:`valueportrait.scoring.adjust`; in every replicate too); ``"none"`` (default) does not.
+    * ``raters`` (default): percentile CIs of a stratified bootstrap over raters (``n_boot`` replicates;
+      ``n_boot=0`` skips the intervals);
+    * ``items``: delete-one-item jackknife of the human item means, :math:`t_{n_d - 1}` interval (as a model's
+      ``ci_over="items"``);
+    * ``items+raters``: the two variances added (the bootstrap's with infinite degrees of freedom),
+      Welch-Satterthwaite degrees of freedom.
+
+    ``adjust="survey_group"`` centres each item mean on its survey group's mean first
+    (:mod:`valueportrait.scoring.adjust`; recomputed in every rater replicate; the item jackknife deletes items
+    of the adjusted means); ``"none"`` (default) does not.
 
     Returns
     -------
     DataFrame
-        As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se``.
+        As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se`` and ``ci_over``
+        (and ``df`` for the t intervals).
     """
+    check_ci_over(ci_over, tuple(HUMAN_CI_UNITS.values()))
     check_settings(n_boot, confidence, min_items)
     adjusted = check_adjust(adjust) == "survey_group"
-    means = adjusted_item_means(human_ratings) if adjusted else human_item_ratings(human_ratings)
+    means = adjusted_item_means(human_ratings) if adjusted else item_ratings(human_ratings[["item_id", "rating"]])
     out = score_portrait(means, selection, center=center, min_items=min_items)
-    if n_boot == 0:
-        return with_intervals(out, np.empty((0, len(DIMENSIONS))), confidence)
     chosen = set(selection["item_id"].astype(str))
-    rated = item_ratings(human_ratings[["item_id", "rating"]]).index
-    items = list(rated) if adjusted else [i for i in rated if i in chosen]  # group means need every item
+    items = [i for i in means.index if i in chosen]
     design = Design.from_selection(selection, items)
-    groups = item_survey_groups(human_ratings, items) if adjusted else None
-    _, reps = group_portrait_replicates(rater_matrix(human_ratings, items), design, n_boot,
-                                        np.random.default_rng(seed), center=center, item_groups=groups)
-    return with_intervals(out, reps, confidence)
+    reps = np.empty((0, len(DIMENSIONS)))
+    if n_boot > 0 and ci_over != "items":
+        boot_items = list(means.index) if adjusted else items  # the group means need every item
+        groups = item_survey_groups(human_ratings, boot_items) if adjusted else None
+        _, reps = group_portrait_replicates(rater_matrix(human_ratings, boot_items),
+                                            Design.from_selection(selection, boot_items), n_boot,
+                                            np.random.default_rng(seed), center=center, item_groups=groups)
+    if ci_over == "raters":
+        return with_intervals(out, reps, confidence).assign(ci_over=ci_over)
+    unit = jackknife_se([means[items].to_numpy(dtype=float)], design, center=center)
+    if ci_over == "items+raters":
+        boot = UnitSE(replicate_se(reps), np.full(len(DIMENSIONS), np.inf), [None] * len(DIMENSIONS))
+        unit = combine(unit, boot)
+    return with_unit(out, unit, confidence, ci_over)

@@ -1,4 +1,4 @@
-"""Ratings of the items -> a value portrait: centred scores per dimension, bootstrap CIs, paired comparisons.
+"""Ratings of the items -> a value portrait: centred scores per dimension, item-bootstrap CIs.
 
 The paper's scoring (Han et al. 2025, Sec. 4; upstream ``lm_evaluation`` scoring), for each family (``pvq``,
 ``higher_pvq``, ``bfi``) separately: an item's rating is the mean of its valid ratings (prompt variants, repeats;
@@ -25,7 +25,7 @@ from .design import FAMILY_INDEX, Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "item_ratings", "bootstrap_portrait", "bootstrap_portraits", "compare_portraits", "score_models",
+__all__ = ["SCORE_COLUMNS", "item_means_of", "item_ratings", "selected_items", "bootstrap_portrait", "bootstrap_portraits", "score_models",
            "score_portrait", "with_intervals"]
 
 #: Columns of a portrait (one row per (family, dimension), in FAMILIES order).
@@ -34,17 +34,18 @@ SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family
 Ratings = pd.DataFrame | pd.Series
 
 
-def _item_means(ratings: Ratings) -> pd.Series:
+def item_means_of(ratings: Ratings) -> pd.Series:
+    """Item means of a ratings table, or the Series of item means itself."""
     return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
 
 
-def _selected(means: pd.Series, selection: pd.DataFrame) -> list[str]:
+def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     """The rated items (in ``means`` order) that the selection names."""
     if "item_id" not in selection.columns:
         raise InputError("the selection lacks column item_id; expected item_id, family, dimension, key as returned "
                          "by ValuePortraitData.selection()")
-    chosen = set(selection["item_id"].astype(str))
-    return [str(i) for i in means.index if str(i) in chosen]
+    chosen = set(map(str, selection["item_id"].tolist()))
+    return [i for i in map(str, means.index.tolist()) if i in chosen]
 
 
 def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:
@@ -107,8 +108,8 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | 
         raise InputError(f"score_portrait scores one model, got {ratings['model'].nunique()} "
                          f"({', '.join(map(str, ratings['model'].unique()[:5]))}); use score_models() or filter.")
     check_settings(0, DEFAULT_CONFIDENCE, min_items)
-    means = _item_means(ratings)
-    items = _selected(means, selection)
+    means = item_means_of(ratings)
+    items = selected_items(means, selection)
     design = Design.from_selection(selection, items)
     out = _frame(score_matrix(means[items].to_numpy(dtype=float), design, center=center), 0, center, min_items)
     out.attrs.update(n_items_rated=int(len(means)), n_items_used=len(items))
@@ -139,8 +140,8 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
         dimension). Seeded: the same inputs and seed give the same intervals.
     """
     check_settings(n_boot, confidence, min_items)
-    means = {str(k): _item_means(v) for k, v in ratings.items()}
-    union = sorted({i for m in means.values() for i in _selected(m, selection)})
+    means = {str(k): item_means_of(v) for k, v in ratings.items()}
+    union = sorted({i for m in means.values() for i in selected_items(m, selection)})
     design = Design.from_selection(selection, union)
     M = np.stack([m.reindex(union).to_numpy(dtype=float) for m in means.values()]) if means else np.empty((0, 0))
     W = item_weights(len(union), n_boot, np.random.default_rng(seed)) if union and n_boot > 0 else None
@@ -169,50 +170,3 @@ def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int
     portraits, _ = bootstrap_portraits({"model": ratings}, selection, n_boot=n_boot, confidence=confidence,
                                        seed=seed, center=center, min_items=min_items)
     return portraits["model"]
-
-
-def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
-                      n_boot: int = DEFAULT_N_BOOT, n_perm: int = DEFAULT_N_BOOT,
-                      confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True) -> pd.DataFrame:
-    """Paired comparison of two portraits over the items both rated: difference, its CI, and a p-value.
-
-    ``difference = score_a - score_b`` with both scored on the shared items. The CI is a paired percentile
-    bootstrap (the same resampled items for both). The p-value is a paired permutation test: under H0 the two
-    models' ratings of an item are exchangeable, so each item's pair is swapped with probability 1/2 and both
-    are rescored; :math:`p = (1 + \\#\\{|\\Delta^*| \\ge |\\Delta|\\}) / (1 + n_{perm})` (two-sided; Phipson &
-    Smyth 2010).
-
-    Returns
-    -------
-    DataFrame
-        ``family, dimension, score_a, score_b, difference, ci_low, ci_high, p_value, n`` (n = shared items
-        measuring the dimension).
-    """
-    check_settings(n_boot, confidence)
-    check_settings(n_perm, confidence)
-    ra, rb = _item_means(ratings_a), _item_means(ratings_b)
-    shared = ra.index.intersection(rb.index)
-    items = _selected(ra[shared], selection)
-    design = Design.from_selection(selection, items)
-    a, b = ra[items].to_numpy(dtype=float), rb[items].to_numpy(dtype=float)
-    sa = score_portrait(ra[items], selection, center=center)
-    sb = score_portrait(rb[items], selection, center=center)
-    diff = (sa["score"] - sb["score"]).to_numpy()
-    rng = np.random.default_rng(seed)
-    lo = hi = p = np.full(len(DIMENSIONS), np.nan)
-    if items:
-        if n_boot > 0:
-            W = item_weights(len(items), n_boot, rng)
-            reps = score_matrix(a, design, W, center=center).score - score_matrix(b, design, W, center=center).score
-            lo, hi = percentile_ci(reps, confidence)
-        if n_perm > 0:
-            swap = rng.integers(0, 2, size=(n_perm, len(items))) == 0
-            perm = (score_matrix(np.where(swap, b, a), design, center=center).score
-                    - score_matrix(np.where(swap, a, b), design, center=center).score)
-            with np.errstate(invalid="ignore"):
-                p = (1 + (np.abs(perm) >= np.abs(diff) - 1e-12).sum(axis=0)) / (1 + n_perm)
-            p = np.where(np.isnan(diff), np.nan, p)
-    return pd.DataFrame({
-        "family": sa["family"], "dimension": sa["dimension"], "score_a": sa["score"], "score_b": sb["score"],
-        "difference": diff, "ci_low": lo, "ci_high": hi, "p_value": p, "n": sa["n"],
-    })
