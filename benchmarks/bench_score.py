@@ -66,9 +66,10 @@ def main() -> None:
 
     import warnings
 
-    from valueportrait.dataset import from_release, open_dataset
     import pandas as pd
 
+    from valueportrait.builders.release import from_release
+    from valueportrait.dataset import open_dataset
     from valueportrait.scoring import (bootstrap_portrait, compare_models, compare_portraits, interval_models,
                                        reliability_table, score_humans, score_portrait)
     from valueportrait.ratings.upstream import find_output_files, read_output_files

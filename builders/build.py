@@ -1,6 +1,6 @@
 """Build the Hub-ready dataset folder from the raw release: parquet per config, build_info.json, the card.
 
-The tables are made once in memory (:func:`valueportrait.dataset.from_release`); then the ``datasets``
+The tables are made once in memory (:func:`valueportrait.builders.release.from_release`); then the ``datasets``
 builder of :mod:`valueportrait.dataset_script.valueportrait` writes each config as parquet, cast to its
 declared Features, and the files are laid out as a no-code Hub repository::
 
@@ -30,21 +30,25 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 from valueportrait.builders.raw_release import ENV_VAR
-from valueportrait.dataset import SPLIT, ValuePortraitData, from_release
+from valueportrait.config import BootstrapConfig, SelectionConfig
+from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
+from valueportrait.demographics import MIN_RATERS
 from valueportrait.errors import DatasetError, OutputExistsError
 from valueportrait.io import replace_folder
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode
+
+from .release import from_release
 
 #: Names of the files a build writes besides the parquet files.
 CARD_FILE = "README.md"
 BUILD_INFO_FILE = "build_info.json"
 
-Progress = Callable[[str], None]
+#: ``progress(message, done, total)`` of :func:`build_dataset`.
+Progress = Callable[[str, int, int], None]
 
 if TYPE_CHECKING:
     from valueportrait.demographics import Demographics
@@ -55,53 +59,75 @@ def parquet_path(config: str) -> str:
     return f"{config}/{SPLIT}-00000-of-00001.parquet"
 
 
-def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Literal["published", "computed"] | None = None,
-                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                  correction: str = "none", overwrite: bool = False, progress: Progress | None = None,
-                  demographics: Demographics | None = None, norms_n_boot: int = 1000, norms_ci: float = 0.95,
-                  norms_seed: int = 0, min_raters: int = 5, changelog: str | Path | None = None,
-                  allow_partial: bool = False) -> Path:
+def build_dataset(raw: str | Path | None, out: str | Path, *, selection: SelectionConfig = SelectionConfig(),
+                  overwrite: bool = False, progress: Progress | None = None,
+                  demographics: Demographics | str | Path | None = None, id_column: str | None = None,
+                  attributes: Mapping[str, str] | None = None, bins: Mapping[str, Sequence[float]] | None = None,
+                  norms: BootstrapConfig = BootstrapConfig(), min_raters: int = MIN_RATERS,
+                  changelog: str | Path | None = None, allow_partial: bool = False) -> ValuePortraitData:
     """Build the dataset from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``) into the folder ``out``.
 
     Parameters
     ----------
     raw : folder of the upstream release, or None to use ``$VALUEPORTRAIT_RAW``.
-    out : the dataset folder to write. It must not exist unless ``overwrite``; it is replaced only once the
-        new build is complete.
-    correlations, threshold, alpha, mode, correction : the selection settings, see
-        :func:`valueportrait.dataset.from_release`.
-    progress : called with a short message before each stage (the CLI shows them).
-    demographics : the raters' demographics (:func:`valueportrait.demographics.read_demographics`), or None.
-        When given, see :func:`attach_demographics` (``norms_*`` and ``min_raters`` are its settings).
+    out : the dataset folder to write. It must not exist unless ``overwrite`` (checked before any work); it
+        is replaced only once the new build is complete.
+    selection : the selection settings (None fields: 0.3, 0.05, ``pos``, published correlations when the
+        release has them), see :func:`valueportrait.builders.release.from_release`.
+    progress : called as ``progress(message, done, total)`` before each stage (``done`` stages of ``total``
+        finished) and once more with ``done == total`` at the end (the CLI's progress bar).
+    demographics : the raters' demographics (:class:`~valueportrait.demographics.Demographics`, or a file
+        read with :func:`~valueportrait.demographics.read_demographics` and ``id_column``, ``attributes``,
+        ``bins`` before the long part), or None. When given, see :func:`attach_demographics` (``norms`` and
+        ``min_raters`` are its settings).
     changelog : the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must have an
         entry for the dataset version.
     allow_partial : build from a release missing survey groups or published tables (see ``from_release``).
 
     Returns
     -------
-    The folder's path. (To get the tables as well, call :func:`from_release` and :func:`write_dataset`.)
+    The dataset as written (what ``valueportrait build`` summarises).
     """
     out = Path(out)
-    check_output_folder(out, overwrite, inputs=(raw if raw is not None else os.environ.get(ENV_VAR),))
-    say = progress or (lambda msg: None)
+    check_output_folder(out, overwrite, inputs=(raw if raw is not None else os.environ.get(ENV_VAR),
+                                                demographics if isinstance(demographics, (str, Path)) else None))
+    if isinstance(demographics, (str, Path)):  # read first: a bad file fails before the long part
+        from valueportrait.demographics import read_demographics
+
+        demographics = read_demographics(demographics, id_column=id_column,
+                                         attributes=dict(attributes) if attributes else None,
+                                         bins=dict(bins) if bins else None)
+    configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
+    total = 1 + (demographics is not None) + len(configs) + 1  # read, [demographics], one per config, the card
+    done = 0
+
+    def say(message: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(message, min(done, total), total)
+        done += 1
+
+    sel = selection.with_defaults()
     say("reading the raw release and computing correlations")
-    data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode,
-                        correction=correction, allow_partial=allow_partial)
+    data = from_release(raw, correlations=sel.correlations, threshold=sel.threshold, alpha=sel.alpha, mode=sel.mode,
+                        correction=sel.correction,
+                        allow_partial=allow_partial)
     if demographics is not None:
         say("joining the demographics and computing the group norms")
-        data = attach_demographics(data, demographics, n_boot=norms_n_boot, ci=norms_ci, seed=norms_seed,
-                                   min_raters=min_raters)
-    write_dataset(data, out, overwrite=overwrite, progress=progress, changelog=changelog)
-    return out
+        data = attach_demographics(data, demographics, norms=norms, min_raters=min_raters)
+    write_dataset(data, out, overwrite=overwrite, progress=say, changelog=changelog)
+    if progress is not None:
+        progress("done", total, total)
+    return data
 
 
-def attach_demographics(data: ValuePortraitData, demo: Demographics, *, n_boot: int = 1000, ci: float = 0.95,
-                        seed: int = 0, min_raters: int = 5) -> ValuePortraitData:
+def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: BootstrapConfig = BootstrapConfig(),
+                        min_raters: int = MIN_RATERS) -> ValuePortraitData:
     """``data`` with the demographics joined: attribute columns in ``participants``, the ``human_group_norms``
     config and ``build_info["demographics"]``.
 
-    The norms are :func:`valueportrait.demographics.human_group_norms` of the build's own selection
-    (bootstrap over raters with ``n_boot`` replicates, level ``ci``, ``seed``; groups with fewer than
+    The norms are :func:`valueportrait.norms.human_group_norms` of the build's own selection
+    (bootstrap over raters with ``norms``: replicates, level, seed; groups with fewer than
     ``min_raters`` raters get a null row with a note). Unknown ids are dropped and participants without a row
     counted, with a :class:`~valueportrait.demographics.DemographicsWarning` each. Pure: returns a new object.
     """
@@ -115,9 +141,11 @@ def attach_demographics(data: ValuePortraitData, demo: Demographics, *, n_boot: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemographicsWarning)  # the same warnings again from the checks below
         participants = join_demographics(data.participants, demo)
-        norms = human_group_norms(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
-    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, norms)}
-    return replace(data, participants=participants, human_group_norms=norms, build_info=info)
+        # TODO(lead/deviation): ci= becomes confidence= when human_group_norms is renamed
+        table = human_group_norms(data, demo, n_boot=norms.n_boot, ci=norms.confidence, seed=norms.seed,
+                                  min_raters=min_raters)
+    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, table)}
+    return replace(data, participants=participants, human_group_norms=table, build_info=info)
 
 
 def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
@@ -246,14 +274,8 @@ def make_temp_folder(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
 
 
-def write_steps(configs: Sequence[str]) -> int:
-    """How many times :func:`write_dataset` calls ``progress`` for a build with these configs: once per config,
-    once for the card (a progress bar's total)."""
-    return len(configs) + 1
-
-
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
-                  progress: Progress | None = None, changelog: str | Path | None = None) -> None:
+                  progress: Callable[[str], None] | None = None, changelog: str | Path | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
 
     ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must

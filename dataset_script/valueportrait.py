@@ -17,7 +17,7 @@ The builder can also be used on its own::
     >>> b.download_and_prepare("/tmp/vp-items", file_format="parquet")          # doctest: +SKIP
 
 The tables themselves come from the pure builders in :mod:`valueportrait.builders` (through
-:func:`valueportrait.dataset.from_release`); this module only declares and writes them.
+:func:`valueportrait.builders.release.from_release`); this module only declares and writes them.
 """
 
 from __future__ import annotations
@@ -186,7 +186,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     def data(self) -> ValuePortraitData:
         """The tables of this build (built from ``raw`` on first use when none were given)."""
         if self._data is None:
-            from valueportrait.dataset import from_release
+            from valueportrait.builders.release import from_release
 
             c = self.config
             self._data = from_release(c.raw, correlations=c.correlations, threshold=c.threshold, alpha=c.alpha,

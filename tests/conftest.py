@@ -58,7 +58,7 @@ def release(raw_dir, tmp_path) -> Path:
 @pytest.fixture(scope="session")
 def release_data(raw_dir):
     """The Value Portrait tables built in memory from the real release (published correlations drive selection)."""
-    from valueportrait.dataset import from_release
+    from valueportrait.builders.release import from_release
 
     with pytest.warns(UserWarning):
         return from_release(raw_dir)

@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import valueportrait
 from valueportrait.builders.build import parquet_path
 from valueportrait.cli.main import cli
-from valueportrait.dataset import CONFIGS, DATASET_VERSION, from_release, open_dataset
+from valueportrait.builders.release import from_release
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES, FIELD_DESCRIPTIONS, ValuePortrait, table_for
 from valueportrait.errors import DatasetError, InputError
 

@@ -7,9 +7,10 @@ import importlib
 
 import pytest
 
-MODULES = ["valueportrait.spearman", "valueportrait.selection", "valueportrait.builders.reliability",
-           "valueportrait.builders.report", "valueportrait.io", "valueportrait.scale", "valueportrait.ratings.contract",
-           "valueportrait.ratings.files", "valueportrait.ratings.likert", "valueportrait.ratings.lm_eval"]
+MODULES = ["valueportrait.config", "valueportrait.spearman", "valueportrait.selection",
+           "valueportrait.builders.reliability", "valueportrait.builders.report", "valueportrait.io", "valueportrait.scale",
+           "valueportrait.ratings.contract", "valueportrait.ratings.files", "valueportrait.ratings.likert",
+           "valueportrait.ratings.lm_eval"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -20,7 +20,8 @@ from click.testing import CliRunner
 from valueportrait.builders import raw_release as rr
 from valueportrait.builders.build import check_output_folder, clean_stale_temp_folders, write_dataset
 from valueportrait.cli.main import cli
-from valueportrait.dataset import from_release, load_dataset, open_dataset
+from valueportrait.builders.release import from_release
+from valueportrait.dataset import load_dataset, open_dataset
 from valueportrait.errors import DatasetError, OutputExistsError, RawDataError
 
 def snapshot(folder: Path) -> dict[str, bytes]:

@@ -1,8 +1,9 @@
 """The Value Portrait dataset as one object of pandas tables: from the raw release, or from a built folder / Hub repo.
 
 :class:`ValuePortraitData` is what the scoring core, the metric, the runner and the statistics use. It is
-made either in memory from the raw release (:func:`from_release`, used by the build) or read back from a
-built dataset folder or a Hub dataset repo (:func:`open_dataset`).
+made either in memory from the raw release (:func:`valueportrait.builders.release.from_release`, used by the
+build) or read back from a built dataset folder or a Hub dataset repo (:func:`open_dataset`). This module never
+imports the builders.
 """
 
 from __future__ import annotations
@@ -108,69 +109,6 @@ def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[s
             by_item.setdefault(iid, []).append(dim)
         out[family] = [sorted(by_item.get(i, []), key=order.__getitem__) for i in item_ids]
     return out
-
-
-def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False) -> ValuePortraitData:
-    """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
-
-    ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
-    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
-    report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
-    published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
-    missing).
-    """
-    from valueportrait.builders import raw_release
-    from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
-    from valueportrait.builders.reliability import reliability_report
-    from valueportrait.builders.tables import read_release
-    from valueportrait.builders.validity import validity_report
-
-    check_correction(correction)
-    if correlations is not None and correlations not in CORRELATION_COLUMNS:
-        raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
-                         f"them), got {correlations!r}")
-    root = raw_release.resolve_raw_dir(raw)
-    rel = read_release(root, allow_partial=allow_partial)
-    corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
-    has_published = corr["rho_published"].notna().any()
-    if correlations is None:
-        correlations = "published" if has_published else "computed"
-    if correlations == "published" and not has_published:
-        raise DatasetError(
-            "--correlations published was asked for, but the raw release has no published correlation tables "
-            "(data/correlation_results/*.json); use --correlations computed."
-        )
-    rho_col, p_col = CORRELATION_COLUMNS[correlations]
-    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode,
-                 correction=correction, families=corr["family"].to_numpy())
-    warn_empty_families(corr["family"].to_numpy(), key, correction)
-    corr["selected"] = key != 0
-    corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
-                 "p_value_published"]]
-    items = rel.items.merge(rel.queries[["query_id", "categories"]], on="query_id", how="left")
-    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]].copy()
-    sel["key"] = key[key != 0]
-    for family, lists in item_dimension_lists(items["item_id"], sel).items():
-        items[family] = lists
-    check = cross_check(corr, rel.human_ratings)
-    info = {
-        "dataset_version": DATASET_VERSION,
-        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
-                      "correction": correction},
-        "cross_check": check.to_dict() if check.available else None,
-        "reliability": reliability_report(rel.human_ratings, sel),
-        "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,
-                                    alpha=alpha, mode=mode, correction=correction),
-        "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
-        "inputs": raw_release.input_fingerprints(root, rel.input_files),
-        **({"partial_release": rel.partial} if rel.partial else {}),
-    }
-    return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
-                             participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
-                             build_info=info)
 
 
 def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:

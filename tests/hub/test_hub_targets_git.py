@@ -62,6 +62,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     file the round trip passes to publish with --changelog.
     """
     from valueportrait.builders.build import build_dataset
+    from valueportrait.config import SelectionConfig
 
     root = tmp_path_factory.mktemp("built-1.1")
     changelog = root / "CHANGELOG.md"
@@ -69,8 +70,8 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, threshold=0.35, changelog=changelog)
+        mp.setattr("valueportrait.builders.release.DATASET_VERSION", "1.1.0")
+        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
     return out
 
 
