@@ -3,7 +3,8 @@
 Every case starts from a valid input (a ratings file in one of the four formats, or a run directory written by
 the runner's own RunLog) and applies one mutation that makes it invalid. Each must end with exit status 1, an
 ``Error:`` line naming the file (or run directory), no traceback and no unexpected exception, and nothing
-already written changed: the input itself and the --out folder (holding an earlier file) stay byte for byte.
+already written changed: the input itself and the --out folder (an earlier leaderboard and score file, given
+with --overwrite) stay byte for byte.
 The figures (cases, clear errors, data lost) are in docs/security.md.
 """
 
@@ -185,10 +186,11 @@ def test_fuzz_malformed_ratings_files_and_run_logs(tmp_path, built_dataset, item
         path, kind = (_file_case if n < N_FILE_CASES else _run_case)(rng, folder, item_ids)
         out = folder / "out"
         out.mkdir()
-        (out / "earlier_scores.json").write_text('{"kept": true}\n')
+        (out / "earlier_scores.json").write_text('{"kept": true}\n')  # an earlier score: even --overwrite keeps it
+        (out / "leaderboard.csv").write_text("model\nearlier\n")
         before, inputs = _digest(out), _digest(folder)
         res = runner.invoke(cli, ["score", str(path), "--dataset", str(built_dataset), "--out", str(out),
-                                  "--n-boot", "0", "--no-humans"])
+                                  "--n-boot", "0", "--no-humans", "--overwrite"])
         errors = [ln for ln in res.output.splitlines() if ln.startswith("Error: ")]
         ok = (res.exit_code == 1 and isinstance(res.exception, (SystemExit, type(None)))
               and len(errors) == 1 and str(path) in errors[0] and "Traceback" not in res.output
