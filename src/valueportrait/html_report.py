@@ -96,7 +96,7 @@ def radar_svg(series: Mapping[str, Sequence[float | None]], dims: Sequence[str],
     out = [f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size + 30}" '
            f'viewBox="0 0 {width} {size + 30}" role="img" aria-label="{html.escape(title)}">',
            f'<text x="{cx}" y="18" text-anchor="middle" font-size="14" font-weight="600">{html.escape(title)}</text>',
-           f'<g transform="translate(0,22)">']
+           '<g transform="translate(0,22)">']
     for t in ticks:  # rings
         rr = R * (t + limit) / (2 * limit)
         dash = ' stroke-dasharray="2,3" stroke="#000" stroke-width="1.3"' if abs(t) < 1e-9 else ' stroke="#ccc"'
