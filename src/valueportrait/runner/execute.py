@@ -24,6 +24,11 @@ from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerp
 from .rundir import FORMAT, FORMAT_VERSION, RunLog, now
 
 
+#: The backends of ``valueportrait run --backend``; the first two talk HTTP to an OpenAI-compatible server.
+BACKENDS = ("openai", "openai-completions", "transformers")
+HTTP_BACKENDS = BACKENDS[:2]
+
+
 @dataclass
 class RunSummary:
     """Counts of one invocation. ``already_done`` were skipped (resume); the others were sent now."""
@@ -132,6 +137,7 @@ class RunSpec:
     max_attempts: int = 6
     backoff_base: float = 1.0
     device: str | None = None
+    batch_size: int = 1
     revision: str | None = None
 
     @property
@@ -161,10 +167,11 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
     from valueportrait import __version__
 
     generation = spec.backend == "openai"
+    http = spec.backend in HTTP_BACKENDS
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "model": spec.model_label, "model_name": spec.model, "backend": spec.backend,
-        "base_url": public_url(spec.base_url) if generation else None,
+        "base_url": public_url(spec.base_url) if http else None,
         "temperature": spec.temperature if generation else None,
         "max_tokens": spec.max_tokens if generation else None,
         "seed": spec.seed if generation else None,
@@ -178,8 +185,9 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
         "dataset_selection": data.build_info.get("selection"),
         "package_version": __version__,
         "sessions": [{"started_at": now(), "package_version": __version__, "concurrency": spec.concurrency,
-                      "limit": spec.limit, "timeout": spec.timeout if generation else None,
-                      "max_attempts": spec.max_attempts if generation else None}],
+                      "limit": spec.limit, "timeout": spec.timeout if http else None,
+                      "max_attempts": spec.max_attempts if http else None,
+                      "batch_size": None if http else spec.batch_size}],
     }
 
 
@@ -191,8 +199,8 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
     """
     from valueportrait.dataset import open_dataset
 
-    if spec.backend not in ("openai", "transformers"):
-        raise RunError(f"unknown backend {spec.backend!r}; expected 'openai' or 'transformers'")
+    if spec.backend not in BACKENDS:
+        raise RunError(f"unknown backend {spec.backend!r}; expected one of {', '.join(BACKENDS)}")
     if spec.limit is not None and spec.limit < 1:
         raise RunError(f"--limit must be at least 1, got {spec.limit}")
     if data is None:
@@ -201,22 +209,26 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
                               personas=spec.personas or [None], limit=spec.limit,
                               persona_template=spec.persona_template)
     fp = fingerprint(data.items, data.prompts)
-    if spec.backend == "openai":
+    if spec.backend in HTTP_BACKENDS:
         from .openai_backend import DEFAULT_BASE_URL, OpenAIChatBackend, OpenAIConfig
 
         config = OpenAIConfig(model=spec.model, base_url=spec.base_url or DEFAULT_BASE_URL, api_key=api_key,
                               temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed,
                               timeout=spec.timeout, max_attempts=spec.max_attempts, backoff_base=spec.backoff_base,
                               concurrency=spec.concurrency)
-        backend = OpenAIChatBackend(config)
-        scoring = "generation+parse"
+        if spec.backend == "openai":
+            backend, scoring = OpenAIChatBackend(config), "generation+parse"
+        else:
+            from .completions_backend import SCORING, OpenAICompletionsBackend
+
+            backend, scoring = OpenAICompletionsBackend(config), SCORING
         concurrency = spec.concurrency
     else:
         from .transformers_backend import SCORING, TransformersBackend
 
-        backend = TransformersBackend(spec.model, device=spec.device)
+        backend = TransformersBackend(spec.model, device=spec.device, batch_size=spec.batch_size)
         scoring = SCORING
-        concurrency = 1
+        concurrency = backend.concurrency
     run_dir = spec.run_dir()
     manifest = make_manifest(spec, data, fp, scoring=scoring)
     with RunLog.open(run_dir, manifest) as log:
