@@ -17,7 +17,7 @@ from valueportrait.demographics import (NORMS_COLUMNS, DemographicsWarning, bin_
                                         demographics_from_frame, human_group_norms, join_demographics,
                                         read_demographics)
 from valueportrait.errors import InputError
-from valueportrait.portrait_bootstrap import DIMENSIONS
+from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import score_portrait
 
 PROLIFIC_CSV = """Submission id,Participant id,Status,Age,Sex,Political orientation,Time taken

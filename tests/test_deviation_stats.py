@@ -16,8 +16,8 @@ from valueportrait.deviation import (bias_index, deviation_ci, distribution_alig
                                      parse_group_label, permutation_gap_pvalue, profile_agreement, rating_distributions,
                                      read_persona_map, wasserstein_alignment)
 from valueportrait.errors import InputError
-from valueportrait.portrait_bootstrap import (DIMENSIONS, ScoringDesign, item_bootstrap_weights, item_means,
-                                              score_matrix, stratified_rater_weights)
+from valueportrait.scale import DIMENSIONS
+from valueportrait.scoring import Design
 from valueportrait.scoring import score_portrait
 
 ROW = {fd: k for k, fd in enumerate(DIMENSIONS)}
@@ -57,40 +57,6 @@ def test_score_portrait_hand_computed():
     assert out.loc[("bfi", "Openness"), "score"] == pytest.approx(0.0)
     assert out.loc[("bfi", "Openness"), "family_mean"] == pytest.approx(5.5)
     assert np.isnan(out.loc[("pvq", "Hedonism"), "score"]) and out.loc[("pvq", "Hedonism"), "n"] == 0
-
-
-def test_score_matrix_matches_score_and_weights_duplicate_items():
-    design = ScoringDesign.from_selection(SEL, ["i1", "i2", "i3", "i4"])
-    M = np.array([5.0, 3.0, 2.0, 6.0])
-    score, raw = score_matrix(M, design)
-    ref = score_portrait(RATINGS, SEL)
-    np.testing.assert_allclose(score[0], ref["score"].to_numpy(dtype=float), equal_nan=True)
-    np.testing.assert_allclose(raw[0], ref["raw_mean"].to_numpy(dtype=float), equal_nan=True)
-    # i1 drawn twice: pvq family mean (2*5+3+2)/4 = 15/4; Power raw (2*5+3)/3 = 13/3; score 13/3 - 15/4 = 7/12.
-    sw, _ = score_matrix(M, design, W=np.array([[2.0, 1.0, 1.0, 1.0]]))
-    assert sw[0, ROW[("pvq", "Power")]] == pytest.approx(7 / 12)
-    # a replicate that draws no Power item leaves Power NaN, the others defined
-    sw, _ = score_matrix(M, design, W=np.array([[0.0, 0.0, 1.0, 1.0]]))
-    assert np.isnan(sw[0, ROW[("pvq", "Power")]]) and sw[0, ROW[("pvq", "Security")]] == pytest.approx(0.0)
-
-
-def test_bootstrap_weights_keep_strata_sizes():
-    rng = np.random.default_rng(0)
-    strata = np.array([0, 0, 0, 1, 1])
-    W = stratified_rater_weights(strata, 200, rng)
-    assert W.shape == (200, 5)
-    np.testing.assert_array_equal(W[:, :3].sum(axis=1), 3)  # 3 draws from stratum 0 in every replicate
-    np.testing.assert_array_equal(W[:, 3:].sum(axis=1), 2)
-    Wi = item_bootstrap_weights(np.array([True, False, True, True]), 100, rng)
-    np.testing.assert_array_equal(Wi[:, 1], 0)
-    np.testing.assert_array_equal(Wi.sum(axis=1), 3)
-
-
-def test_item_means_with_rater_weights():
-    R = np.array([[1.0, np.nan], [3.0, 4.0], [5.0, 6.0]])
-    np.testing.assert_allclose(item_means(R)[0], [3.0, 5.0])
-    # rater 0 twice, rater 2 once: item 0 (1+1+5)/3 = 7/3; item 1 only rater 2 rated it -> 6
-    np.testing.assert_allclose(item_means(R, np.array([[2.0, 0.0, 1.0]]))[0], [7 / 3, 6.0])
 
 
 def test_deviation_ci_hand_computed():
@@ -187,7 +153,7 @@ def test_permutation_pvalue_matches_exact_enumeration():
     # relabellings p = (1 + hits)/(1 + P) -> 1/3.
     sel = pd.DataFrame({"item_id": ["i1", "i2", "i3"], "family": "pvq", "dimension": ["Power", "Power", "Security"],
                         "key": 1})
-    design = ScoringDesign.from_selection(sel, ["i1", "i2", "i3"])
+    design = Design.from_selection(sel, ["i1", "i2", "i3"])
     R = np.array([[6, 6, 3], [6, 6, 3], [1, 1, 3], [1, 1, 3]], dtype=float)
     in_a = np.array([True, True, False, False])
     gap, p = permutation_gap_pvalue(R, in_a, np.zeros(4, int), design, 3000, np.random.default_rng(0))

@@ -23,7 +23,7 @@ from valueportrait.demographics import demographics_from_frame, human_group_norm
 from valueportrait.deviation import compare_personas
 from valueportrait.scale import FAMILIES
 from valueportrait.errors import InputError
-from valueportrait.portrait_bootstrap import DIMENSIONS
+from valueportrait.scale import DIMENSIONS
 
 TRUE_GAP = {("pvq", "Power"): 1.0, ("pvq", "Benevolence"): -1.0, ("bfi", "Openness"): 0.8}
 TRUE_SCORE_GAP = {fd: 0.0 for fd in DIMENSIONS if fd[0] == "pvq"}

@@ -78,6 +78,10 @@ def test_rater_level_deviation(result, stored_norms):
             # model side = the metric's own portrait of the persona (the scoring core)
             assert cell["model_score"] == pytest.approx(result["personas"][persona]["scores"]["pvq"][d]["score"],
                                                         abs=1e-12)
+            # ... with ONE interval: the deviation's model CI is the persona portrait's CI (one shared item
+            # bootstrap, issue 9: the two used to differ, e.g. Benevolence [0.217, 0.857] vs [0.225, 0.888])
+            persona_cell = result["personas"][persona]["scores"]["pvq"][d]
+            assert (cell["model_ci_low"], cell["model_ci_high"]) == (persona_cell["ci_low"], persona_cell["ci_high"])
             # human side = the group's norms stored at build time (same raters, same seed-0 200-replicate bootstrap)
             assert cell["human_score"] == pytest.approx(norms.loc[d, "score"], abs=1e-12)
             assert cell["human_ci_low"] == pytest.approx(norms.loc[d, "score_ci_low"], abs=1e-12)

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .portrait_bootstrap import (DIMENSIONS, RaterMatrix, ScoringDesign, item_means, percentile_ci, rater_matrix,
-                                 score_matrix, stratified_rater_weights)
+from .scale import DIMENSIONS
+from .scoring import Design, group_portrait_replicates, percentile_ci, rater_matrix, score_matrix
 
 #: Column names tried, in order and ignoring case / spaces / underscores, for the participant id.
 ID_COLUMNS: tuple[str, ...] = ("participant_id", "Participant id", "PROLIFIC_PID", "pid")
@@ -345,25 +345,6 @@ def group_seed(seed: int, *labels: str) -> np.random.Generator:
     return np.random.default_rng([int(seed), *(zlib.crc32(str(x).encode("utf-8")) for x in labels)])
 
 
-def group_portrait_replicates(raters: RaterMatrix, design: ScoringDesign, n_boot: int,
-                              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """A rater group's portrait (D,) and ``n_boot`` bootstrap replicates of it (B, D).
-
-    Notes
-    -----
-    The group's item means :math:`\\bar r_i = \\operatorname{mean}_{j \\in G,\\ r_{ji} \\ne \\text{NA}}\\, r_{ji}`
-    are scored like a model's (:func:`valueportrait.portrait_bootstrap.score_matrix`). A replicate draws the
-    group's raters with replacement within strata (raters of the same survey group(s)), recomputes the item
-    means (a rater drawn *k* times counts *k* times) and scores them.
-    """
-    point, _ = score_matrix(item_means(raters.ratings), design)
-    if n_boot <= 0:
-        return point[0], np.empty((0, point.shape[1]))
-    W = stratified_rater_weights(raters.strata, n_boot, rng)
-    boot, _ = score_matrix(item_means(raters.ratings, W), design)
-    return point[0], boot
-
-
 #: Columns of the ``human_group_norms`` table (the dataset config), in order.
 NORMS_COLUMNS: tuple[str, ...] = (
     "attribute", "group", "family", "dimension", "n_raters", "score", "score_ci_low", "score_ci_high", "raw_mean",
@@ -411,7 +392,7 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
     selection = data.selection() if selection is None else selection
     attributes = list(demo.attributes if attributes is None else attributes)
     demo = check_participants(demo, data.participants["participant_id"].tolist())
-    design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
+    design = Design.from_selection(selection, data.items["item_id"].tolist())
     all_raters = rater_matrix(data.human_ratings, design.item_ids)
     parts = data.participants.set_index("participant_id")
     inst_cols = [f"{f}_{d}" for f, d in DIMENSIONS]
@@ -419,7 +400,7 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
     for attr in attributes:
         for group, members in demo.groups(attr).items():
             raters = all_raters.subset(members)
-            n = len(raters.participant_ids)
+            n = raters.n_participants
             base = {"attribute": attr, "group": group, "n_raters": n}
             if n < min_raters:
                 note = (f"fewer than {min_raters} raters ({n}): too few for group norms; "
@@ -427,9 +408,9 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
                 rows += [{**base, "family": f, "dimension": d, "note": note} for f, d in DIMENSIONS]
                 continue
             point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
-            lo, hi = percentile_ci(boot, ci) if n_boot > 0 else (np.full_like(point, np.nan),) * 2
-            means = item_means(raters.ratings)
-            _, raw = score_matrix(means, design)
+            lo, hi = percentile_ci(boot, ci)
+            means = raters.item_means()
+            raw = score_matrix(means, design).raw_mean
             rated = ~np.isnan(means[0])
             n_items_dim = ((design.pos + design.neg) * rated).sum(axis=1).astype(int)
             inst = parts.loc[parts.index.intersection(members), inst_cols]

@@ -39,10 +39,11 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
-from .demographics import MIN_RATERS, Demographics, check_participants, group_portrait_replicates, group_seed
+from .demographics import MIN_RATERS, Demographics, check_participants, group_seed
 from .errors import InputError
-from .portrait_bootstrap import (DIMENSIONS, ScoringDesign, item_bootstrap_weights, item_means, percentile_ci,
-                                 rater_matrix, score_matrix)
+from .scale import DIMENSIONS
+from .scoring import (Design, bootstrap_portraits, group_portrait_replicates, item_means, percentile_ci, rater_matrix,
+                      score_matrix)
 from .scoring import item_ratings
 
 #: Rating scale: 1..K.
@@ -200,7 +201,7 @@ def gap_comparison(model_gap: np.ndarray, human_gap: np.ndarray) -> dict[str, np
     return {"sign_agree": sign_agree, "amplification": amp, "gap_error": gm - gh}
 
 
-def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.ndarray, design: ScoringDesign,
+def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.ndarray, design: Design,
                            n_perm: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Two-sided permutation p-value of the human gap between groups *a* and *b*, per dimension.
 
@@ -231,8 +232,8 @@ def permutation_gap_pvalue(ratings: np.ndarray, in_a: np.ndarray, strata: np.nda
     in_a = np.asarray(in_a, dtype=bool)
 
     def gaps(Wa: np.ndarray) -> np.ndarray:
-        sa, _ = score_matrix(item_means(ratings, Wa), design)
-        sb, _ = score_matrix(item_means(ratings, 1.0 - Wa), design)
+        sa = score_matrix(item_means(ratings, Wa), design).score
+        sb = score_matrix(item_means(ratings, 1.0 - Wa), design).score
         return sa - sb
 
     observed = gaps(in_a[None, :].astype(float))[0]
@@ -595,16 +596,16 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     demo = check_participants(demo, data.participants["participant_id"].tolist())
     pmap = resolve_personas(personas, persona_map, {a: list(demo.groups(a)) for a in demo.attributes},
                             f"the demographics ({demo.source})")
-    design = ScoringDesign.from_selection(selection, data.items["item_id"].tolist())
+    design = Design.from_selection(selection, data.items["item_id"].tolist())
     items = list(design.item_ids)
-    model = _model_side(ratings, design, n_boot, seed)
+    model = _model_side(ratings, selection, design, n_boot, seed)
     all_raters = rater_matrix(data.human_ratings, items)
 
     # human side, per (attribute, group) that a persona names
     human: dict[tuple[str, str], dict[str, Any]] = {}
     for attr, group in dict.fromkeys(zip(pmap["attribute"], pmap["group"])):
         raters = all_raters.subset(demo.groups(attr)[group])
-        n = len(raters.participant_ids)
+        n = raters.n_participants
         entry: dict[str, Any] = {"n": n, "raters": raters}
         if n < min_raters:
             entry["note"] = f"fewer than {min_raters} raters ({n}): too few for a group portrait; no statistics"
@@ -612,7 +613,7 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
             entry["point"], entry["boot"] = group_portrait_replicates(raters, design, n_boot,
                                                                       group_seed(seed, attr, group))
             entry["counts"] = rating_distributions(
-                np.repeat(np.array(items, dtype=object)[None, :], n, axis=0).ravel(), raters.ratings.ravel(),
+                np.repeat(np.array(items, dtype=object)[None, :], raters.ratings.shape[0], axis=0).ravel(), raters.ratings.ravel(),
                 items)[0]
         human[(attr, group)] = entry
     settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
@@ -621,30 +622,28 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
                      min_raters=min_raters, min_model_samples=min_model_samples, settings=settings)
 
 
-def _model_side(ratings: pd.DataFrame, design: ScoringDesign, n_boot: int, seed: int) -> dict[str, Any]:
-    """Item means, portrait, replicates and rating counts per persona; one item bootstrap shared by all."""
+def _model_side(ratings: pd.DataFrame, selection: pd.DataFrame, design: Design, n_boot: int, seed: int
+                ) -> dict[str, Any]:
+    """Portrait, replicates and rating counts per persona: :func:`valueportrait.scoring.bootstrap_portraits`, so
+    the personas share one item bootstrap (the same draws as the metric's ``personas`` intervals)."""
     items = list(design.item_ids)
-    D = len(DIMENSIONS)
-    model_M, model_counts = {}, {}
-    for persona, r in ratings.groupby(ratings["persona"].astype(str), sort=False):
-        model_counts[persona] = rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
-        m = item_ratings(r[r["item_id"].isin(items)])  # the scoring core's item means (checks the 1-6 range)
-        model_M[persona] = m.reindex(items).to_numpy(dtype=float)
-    rated_any = np.zeros(len(items), dtype=bool)
-    for M in model_M.values():
-        rated_any |= ~np.isnan(M)
-    rated_any &= design.measured
-    if not rated_any.any():
+    by_persona = {str(p): r[r["item_id"].isin(items)] for p, r in ratings.groupby(ratings["persona"].astype(str),
+                                                                                     sort=False)}
+    counts = {p: rating_distributions(r["item_id"], r["rating"].to_numpy(float), items)[0]
+              for p, r in by_persona.items()}
+    measured = set(np.asarray(items, dtype=object)[design.measured])
+    rated = {i for r in by_persona.values() for i in r.loc[r["rating"].notna(), "item_id"].astype(str)} & measured
+    if not rated:
         raise InputError("none of the model's rated items is a selected item of the dataset; check the item ids "
                          "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
-    W = item_bootstrap_weights(rated_any, n_boot, np.random.default_rng([int(seed), 1]))
-    point = {p: score_matrix(M, design)[0][0] for p, M in model_M.items()}
-    boot = {p: score_matrix(M, design, W)[0] if n_boot > 0 else np.empty((0, D)) for p, M in model_M.items()}
-    return {"point": point, "boot": boot, "counts": model_counts, "n_items": int(rated_any.sum())}
+    portraits, boot = bootstrap_portraits({p: r[["item_id", "rating"]] for p, r in by_persona.items()}, selection,
+                                          n_boot=n_boot, seed=seed)
+    point = {p: portraits[p]["score"].to_numpy(dtype=float) for p in portraits}
+    return {"point": point, "boot": boot, "counts": counts, "n_items": len(rated)}
 
 
 def _assemble(pmap: pd.DataFrame, model: dict[str, Any], human: dict[tuple[str, str], dict[str, Any]],
-              design: ScoringDesign, *, n_boot: int, n_perm: int, ci: float, seed: int, min_raters: int,
+              design: Design, *, n_boot: int, n_perm: int, ci: float, seed: int, min_raters: int,
               min_model_samples: int, settings: dict[str, Any]) -> DeviationReport:
     """All statistics from the model side and the human entries (point, boot[, raters, counts] or note)."""
     model_point, model_boot, model_counts = model["point"], model["boot"], model["counts"]
@@ -721,7 +720,7 @@ def _assemble(pmap: pd.DataFrame, model: dict[str, Any], human: dict[tuple[str, 
                 ghlo, ghhi = percentile_ci(gh_b, ci) if n_boot > 0 else (nan, nan)
                 if "raters" in ha and "raters" in hb:
                     pooled = np.concatenate([ha["raters"].ratings, hb["raters"].ratings])
-                    in_a = np.r_[np.ones(ha["n"], bool), np.zeros(hb["n"], bool)]
+                    in_a = np.r_[np.ones(len(ha["raters"].ratings), bool), np.zeros(len(hb["raters"].ratings), bool)]
                     strata = np.concatenate([ha["raters"].strata, hb["raters"].strata])
                     gh, pv = permutation_gap_pvalue(pooled, in_a, strata, design, n_perm,
                                                     group_seed(seed, attr, a.group, b.group, "perm"))
@@ -822,8 +821,8 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     personas = list(dict.fromkeys(ratings["persona"].astype(str)))
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
     pmap = resolve_personas(personas, persona_map, available, "the norms table")
-    design = ScoringDesign.from_selection(selection, list(items) if items is not None else None)
-    model = _model_side(ratings, design, n_boot, seed)
+    design = Design.from_selection(selection, list(items) if items is not None else None)
+    model = _model_side(ratings, selection, design, n_boot, seed)
     z = normal.ppf(1 - (1 - norms_ci) / 2)
     has_ci = {"score_ci_low", "score_ci_high"} <= set(norms.columns)
     human: dict[tuple[str, str], dict[str, Any]] = {}

@@ -16,7 +16,7 @@ import pandas as pd
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
 from .likert import to_ratings
-from .scoring import bootstrap_portrait
+from .scoring import bootstrap_portraits
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
@@ -57,17 +57,24 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
     return scores, fmeans
 
 
-def _score(table: pd.DataFrame, selection: pd.DataFrame, sel_items: set, **kw) -> dict:
-    portrait = bootstrap_portrait(table[["item_id", "rating"]], selection, **kw)
-    scores, fmeans = _portrait_dict(portrait)
+def _counts(table: pd.DataFrame, sel_items: set) -> dict:
     valid = table["rating"].notna()
     used = valid & table["item_id"].isin(sel_items)
-    counts = {
+    return {
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
     }
-    return {"scores": scores, "family_means": fmeans, "counts": counts}
+
+
+def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
+    """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
+    portraits, _ = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection, **kw)
+    out = {}
+    for k, g in groups.items():
+        scores, fmeans = _portrait_dict(portraits[k])
+        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
+    return out
 
 
 def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
@@ -137,8 +144,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
     sel_items = set(selection["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
-    kw = dict(center=center, min_items=min_items, n_boot=max(n_boot, 0), confidence=confidence, seed=seed)
-    out = _score(table, selection, sel_items, **kw)
+    kw = dict(center=center, min_items=min_items, n_boot=n_boot, confidence=confidence, seed=seed)
+    out = _results({"all": table}, selection, sel_items, **kw)["all"]
     sel_info = data.build_info.get("selection", {})
     out["settings"] = {
         "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
@@ -155,10 +162,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     out["personas"] = None
     if personas is not None:
         table["persona"] = [str(p) for p in personas]
-        out["personas"] = {}
-        for persona, g in table.groupby("persona", sort=True):
-            res = _score(g, selection, sel_items, **kw)
-            out["personas"][persona] = res
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), selection, sel_items, **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(

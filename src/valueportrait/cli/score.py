@@ -50,7 +50,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out_dir, threshold
       valueportrait score my_ratings.csv --dataset ./valueportrait
     """
     from valueportrait.dataset import open_dataset
-    from valueportrait.human_baseline import HUMAN_MODEL, score_humans
+    from valueportrait.scoring import HUMAN_MODEL, score_humans
     from valueportrait.report import leaderboard_text, sensitivity_text, write_leaderboard, write_upstream_scores
     from valueportrait.scoring import bootstrap_portrait
     from valueportrait.sensitivity import sensitivity_table

@@ -9,8 +9,7 @@ import pytest
 
 from valueportrait import score_portrait
 from valueportrait.errors import InputError
-from valueportrait.human_baseline import score_humans
-from valueportrait.scoring import bootstrap_portrait, compare_portraits, item_ratings
+from valueportrait.scoring import bootstrap_portrait, compare_portraits, item_ratings, score_humans
 from valueportrait.sensitivity import prompt_sensitivity
 
 SEL = pd.DataFrame([
@@ -62,7 +61,7 @@ def test_bootstrap_without_replicates_gives_null_intervals():
     out = bootstrap_portrait(ratings(a=5, b=3, c=2, d=5), SEL, n_boot=0).set_index("dimension")
     assert out.loc["Power", "score"] == pytest.approx(4.0 - 3.75)  # the point scores are still computed
     assert out[["ci_low", "ci_high", "se"]].isna().all().all()
-    with pytest.raises(InputError, match="n_boot must be >= 0"):
+    with pytest.raises(InputError, match="n_boot must be a whole number >= 0"):
         bootstrap_portrait(ratings(a=5), SEL, n_boot=-1)
 
 
@@ -94,9 +93,9 @@ def test_bootstrap_ci_matches_loop_reference():
     got = bootstrap_portrait(r, SEL, n_boot=200, seed=7).set_index("dimension")
     # reference: the same draws (items a, b, c, d drawn k_a..k_d times), scored one replicate at a time in
     # plain Python: Power = weighted mean of a, b minus the weighted pvq family mean of a, b, c, d
-    from valueportrait.scoring import resample_counts
+    from valueportrait.scoring import item_weights
 
-    w = resample_counts(4, 200, np.random.default_rng(7))
+    w = item_weights(4, 200, np.random.default_rng(7))
     reps = []
     for ka, kb, kc, kd in w:
         if ka + kb == 0:
@@ -154,17 +153,21 @@ def test_human_baseline(built_dataset):
 
 
 @pytest.mark.parametrize("center", [True, False])
-def test_linear_form_equals_scores_with_reverse_keys(center):
-    """scores = r @ C + c0 (used by the permutation test and the rater bootstrap) agrees with score_portrait."""
-    from valueportrait.scoring import _design_for
-
-    r = ratings(a=5.5, b=3, c=2, d=4.5)
-    design, vec = _design_for(item_ratings(r), SEL)
-    C, c0 = design.coefficients(center)
-    expected = score_portrait(r, SEL, center=center)["score"].to_numpy()
-    got = vec @ np.nan_to_num(C) + np.nan_to_num(c0)
-    ok = ~np.isnan(expected)
-    np.testing.assert_allclose(got[ok], expected[ok], atol=1e-12)
+def test_permutation_by_swapping_equals_the_linear_form(center):
+    """The permutation test rescores swapped pairs; for a fixed item set a score is linear in the ratings, so
+    the swapped difference must equal ((r_a - r_b) * s) @ C with C the score's coefficients, computed here by
+    hand from the definition: C[i, d] = k_id / n_d - (1/n_f) * (sum_i k_id / n_d) over the family's items."""
+    a, b = ratings(a=5.5, b=3, c=2, d=4.5), ratings(a=2, b=6, c=5, d=1)
+    got = compare_portraits(a, b, SEL, n_boot=0, n_perm=0, center=center)
+    key = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 1], [0, -1, 0]], dtype=float)  # items a-d x Power, Security, Open.
+    fam = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 1, 0]], dtype=float)  # pvq, pvq, bfi valid items
+    n = np.abs(key).sum(axis=0)
+    C = key / n - (fam.T / fam.sum(axis=1)) * (key.sum(axis=0) / n) if center else key / n
+    c0 = 0.0 if center else 7.0 * (key < 0).sum(axis=0) / n
+    ra, rb = np.array([5.5, 3, 2, 4.5]), np.array([2, 6, 5, 1.0])
+    expected = (ra @ C + c0) - (rb @ C + c0)
+    got = got.set_index("dimension").loc[["Power", "Security", "Openness"], "difference"].to_numpy()
+    np.testing.assert_allclose(got, expected, atol=1e-12)
 
 
 def test_score_models_scores_each_model_as_score_portrait_does():
