@@ -67,6 +67,10 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     1  my-model  1008-2      v1     NaN     NaN
     """
     path = Path(path)
+    from valueportrait.inspect_task.logs import is_eval_log_source, read_eval_ratings
+
+    if is_eval_log_source(path):  # an Inspect log of the value_portrait task, or a folder of them
+        return read_eval_ratings(path)
     if path.is_dir():
         from valueportrait.runner.rundir import read_run_ratings
 
