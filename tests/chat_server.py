@@ -21,6 +21,8 @@ import asyncio
 import gzip
 import hashlib
 import json
+import math
+import random
 import threading
 import time
 from collections import Counter
@@ -53,6 +55,7 @@ class Event:
 @dataclass
 class ChatServer:
     latency: float = 0.0
+    latency_sigma: float = 0.0  # > 0: each answer waits latency * exp(N(0, sigma)) (lognormal, median latency)
     fault: Callable[[str, int], str | None] = lambda key, attempt: None
     retry_after: str = "1"
     slow_s: float = 2.0
@@ -174,7 +177,9 @@ class ChatServer:
 
         try:
             if self.latency:
-                await asyncio.sleep(self.latency)
+                spread = math.exp(random.Random(f"{key}:{attempt}").gauss(0, self.latency_sigma)) \
+                    if self.latency_sigma else 1.0
+                await asyncio.sleep(self.latency * spread)
             if fault == "429":
                 self._send(writer, 429, json.dumps({"error": {"message": "rate limited"}}).encode(),
                            {"Retry-After": self.retry_after})
@@ -234,9 +239,10 @@ if __name__ == "__main__":  # pragma: no cover - manual use: a local endpoint fo
 
     ap = argparse.ArgumentParser(description="Scripted chat-completions server on 127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
-    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds (the median with --latency-sigma)")
+    ap.add_argument("--latency-sigma", type=float, default=0.0, help="lognormal spread of the latency")
     args = ap.parse_args()
-    server = ChatServer(latency=args.latency, port=args.port)
+    server = ChatServer(latency=args.latency, latency_sigma=args.latency_sigma, port=args.port)
     print(f"serving {server.start()}  (Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()
