@@ -21,7 +21,7 @@ def best_of(fn, repeat: int = 3) -> float:
 
 def release_quietly():
     """The Value Portrait tables from the release at ``$VALUEPORTRAIT_RAW``, without the build's warnings."""
-    from valueportrait.dataset import from_release
+    from valueportrait.builders.release import from_release
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

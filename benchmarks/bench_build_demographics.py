@@ -45,7 +45,7 @@ def main() -> None:
 
     from valueportrait.builders.build import attach_demographics
     from valueportrait.builders.raw_release import resolve_raw_dir
-    from valueportrait.dataset import from_release
+    from valueportrait.builders.release import from_release
     from valueportrait.demographics import read_demographics
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -13,10 +13,10 @@ import numpy as np
 import pandas as pd
 from _shared import best_of, release_quietly, synthetic_labels
 
-from valueportrait.demographics import demographics_from_frame, human_group_norms
+from valueportrait.demographics import demographics_from_frame
+from valueportrait.norms import human_group_norms
 from valueportrait.deviation import compare_personas
-from valueportrait.portrait_bootstrap import ScoringDesign, rater_matrix, stratified_rater_weights
-from valueportrait.scoring import score_portrait
+from valueportrait.scoring import Design, group_portrait_replicates, rater_matrix, score_portrait
 
 
 def main() -> None:
@@ -32,12 +32,10 @@ def main() -> None:
     t_norms = best_of(lambda: human_group_norms(data, demo, n_boot=1000))
     t_cmp = best_of(lambda: compare_personas(data, demo, ratings, n_boot=1000, n_perm=1000))
 
-    design = ScoringDesign.from_selection(sel, items.tolist())
+    design = Design.from_selection(sel, items.tolist())
     raters = rater_matrix(data.human_ratings, design.item_ids).subset(demo.groups("sex")["Female"])
-    from valueportrait.demographics import group_portrait_replicates
-
     t_vec = best_of(lambda: group_portrait_replicates(raters, design, 1000, np.random.default_rng(1)))
-    W = stratified_rater_weights(raters.strata, 50, np.random.default_rng(1))
+    W = raters.bootstrap_weights(50, np.random.default_rng(1))
     hr = data.human_ratings.set_index("participant_id")
 
     def loop():

@@ -17,6 +17,7 @@ from _shared import best_of, release_quietly, synthetic_labels
 
 from valueportrait.builders.build import attach_demographics
 from valueportrait.demographics import demographics_from_dataset, demographics_from_frame
+from valueportrait.config import BootstrapConfig
 from valueportrait.evaluation import evaluate_ratings
 
 
@@ -26,7 +27,7 @@ def main() -> None:
     demo = demographics_from_frame(synthetic_labels(data.participants["participant_id"], rng))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = attach_demographics(data, demo, n_boot=1000)
+        data = attach_demographics(data, demo, norms=BootstrapConfig(n_boot=1000))
     ids = data.item_ids * 6
     preds = rng.integers(1, 7, len(ids)).astype(float).tolist()
     personas = ["a woman"] * (len(ids) // 2) + ["a man"] * (len(ids) // 2)

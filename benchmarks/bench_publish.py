@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from valueportrait import publish as core
+from valueportrait import hub as core
 from valueportrait.builders.build import build_dataset
 
 
@@ -32,7 +32,8 @@ def main() -> None:
     raw = os.environ.get("VALUEPORTRAIT_RAW", str(Path(__file__).resolve().parents[1].parent / "shared" / "upstream"))
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        folder = build_dataset(raw, Path(tmp) / "valueportrait")
+        folder = Path(tmp) / "valueportrait"
+        build_dataset(raw, folder)
         url = (Path(tmp) / "repo.git").as_uri()
         subprocess.run(["git", "init", "--bare", "-q", str(Path(tmp) / "repo.git")], check=True)
         t_plan, plan = timed(lambda: core.plan_dataset(folder, url, "1.0.0"))

@@ -2,7 +2,8 @@
 
 Per model: read its 6 upstream output files, parse every raw answer with parse_likert, average per item and
 score (score_portrait). Also: 10,000 bootstrap replicates of one portrait, the human baseline with a
-1,000-replicate rater bootstrap, and the paired comparison of two models.
+1,000-replicate rater bootstrap, the paired comparison of two models, and 33 models (the 4 released models'
+tables under 33 names) scored with intervals over each unit and their reliability, and compared.
 
 For scale, the same work is timed the way upstream's two scripts do it (our re-implementation of their
 approach, not their code: ``json.load`` each whole file, average ``numeric_response`` per item in dicts,
@@ -65,10 +66,13 @@ def main() -> None:
 
     import warnings
 
-    from valueportrait.dataset import from_release, open_dataset
-    from valueportrait.human_baseline import score_humans
-    from valueportrait.scoring import bootstrap_portrait, compare_portraits, score_portrait
-    from valueportrait.upstream_outputs import find_output_files, read_output_files
+    import pandas as pd
+
+    from valueportrait.builders.release import from_release
+    from valueportrait.dataset import open_dataset
+    from valueportrait.scoring import (bootstrap_portrait, compare_models, compare_portraits, interval_models,
+                                       reliability_table, score_humans, score_portrait)
+    from valueportrait.ratings.upstream import find_output_files, read_output_files
 
     raw = Path(args.raw)
     with warnings.catch_warnings():
@@ -102,7 +106,17 @@ def main() -> None:
     sec, _ = timed(lambda: bootstrap_portrait(one, selection, n_boot=10_000), args.repeat)
     print(f"bootstrap, 10,000 replicates x 19 scores: {sec * 1e3:.0f} ms")
     sec, _ = timed(lambda: compare_portraits(ratings[models[0]], ratings[models[1]], selection), args.repeat)
-    print(f"paired comparison (10,000 bootstrap + 10,000 permutations): {sec * 1e3:.0f} ms")
+    print(f"paired comparison (Welch t over prompt variants, Holm over 19 dimensions): {sec * 1e3:.0f} ms")
+    # 33 models: the 4 released models' tables, copied under 33 names (same sizes as real runs)
+    table = pd.concat(list(ratings.values()), ignore_index=True)[["model", "item_id", "variant", "rating"]]
+    many = pd.concat([table[table["model"] == models[k % n]].assign(model=f"model-{k:02d}") for k in range(33)],
+                     ignore_index=True)
+    for unit in ("variants", "items", "items+variants"):
+        sec, _ = timed(lambda: (interval_models(many, selection, ci_over=unit), reliability_table(many, selection)),
+                       max(1, args.repeat // 2))
+        print(f"33 models: portraits + {unit} intervals + reliability: {sec:.2f} s")
+    sec, _ = timed(lambda: compare_models(many, selection, "model-00"), max(1, args.repeat // 2))
+    print(f"33 models: compare (32 comparisons x 19 dimensions, Holm): {sec:.2f} s")
     sec, _ = timed(lambda: score_humans(data.human_ratings, selection, n_boot=1000), max(1, args.repeat // 2))
     print(f"human baseline, 1,000 rater-bootstrap replicates: {sec * 1e3:.0f} ms")
 

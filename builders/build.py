@@ -1,6 +1,6 @@
 """Build the Hub-ready dataset folder from the raw release: parquet per config, build_info.json, the card.
 
-The tables are made once in memory (:func:`valueportrait.dataset.from_release`); then the ``datasets``
+The tables are made once in memory (:func:`valueportrait.builders.release.from_release`); then the ``datasets``
 builder of :mod:`valueportrait.dataset_script.valueportrait` writes each config as parquet, cast to its
 declared Features, and the files are laid out as a no-code Hub repository::
 
@@ -21,24 +21,34 @@ on the input files and the settings (no dates, no paths): two builds give byte-i
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import logging
 import os
+import re
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
-from valueportrait.dataset import SPLIT, ValuePortraitData, from_release
+from valueportrait.builders.raw_release import ENV_VAR
+from valueportrait.config import BootstrapConfig, SelectionConfig
+from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
+from valueportrait.demographics import MIN_RATERS
 from valueportrait.errors import DatasetError, OutputExistsError
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode
+from valueportrait.io import replace_folder
+
+from .release import from_release
 
 #: Names of the files a build writes besides the parquet files.
 CARD_FILE = "README.md"
 BUILD_INFO_FILE = "build_info.json"
 
-Progress = Callable[[str], None]
+#: ``progress(message, done, total)`` of :func:`build_dataset`.
+Progress = Callable[[str, int, int], None]
 
 if TYPE_CHECKING:
     from valueportrait.demographics import Demographics
@@ -49,99 +59,236 @@ def parquet_path(config: str) -> str:
     return f"{config}/{SPLIT}-00000-of-00001.parquet"
 
 
-def build_dataset(raw: str | Path | None, out: str | Path, *, correlations: Literal["published", "computed"] | None = None,
-                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
+def build_dataset(raw: str | Path | None, out: str | Path, *, selection: SelectionConfig = SelectionConfig(),
                   overwrite: bool = False, progress: Progress | None = None,
-                  demographics: Demographics | None = None, norms_n_boot: int = 1000, norms_ci: float = 0.95,
-                  norms_seed: int = 0, min_raters: int = 5, changelog: str | Path | None = None) -> Path:
+                  demographics: Demographics | str | Path | None = None, id_column: str | None = None,
+                  attributes: Mapping[str, str] | None = None, bins: Mapping[str, Sequence[float]] | None = None,
+                  norms: BootstrapConfig = BootstrapConfig(), min_raters: int = MIN_RATERS,
+                  changelog: str | Path | None = None, allow_partial: bool = False) -> ValuePortraitData:
     """Build the dataset from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``) into the folder ``out``.
 
     Parameters
     ----------
     raw : folder of the upstream release, or None to use ``$VALUEPORTRAIT_RAW``.
-    out : the dataset folder to write. It must not exist unless ``overwrite``; it is replaced only once the
-        new build is complete.
-    correlations, threshold, alpha, mode : the selection settings, see :func:`valueportrait.dataset.from_release`.
-    progress : called with a short message before each stage (the CLI shows them).
-    demographics : the raters' demographics (:func:`valueportrait.demographics.read_demographics`), or None.
-        When given, see :func:`attach_demographics` (``norms_*`` and ``min_raters`` are its settings).
+    out : the dataset folder to write. It must not exist unless ``overwrite`` (checked before any work); it
+        is replaced only once the new build is complete.
+    selection : the selection settings (None fields: 0.3, 0.05, ``pos``, published correlations when the
+        release has them), see :func:`valueportrait.builders.release.from_release`.
+    progress : called as ``progress(message, done, total)`` before each stage (``done`` stages of ``total``
+        finished) and once more with ``done == total`` at the end (the CLI's progress bar).
+    demographics : the raters' demographics (:class:`~valueportrait.demographics.Demographics`, or a file
+        read with :func:`~valueportrait.demographics.read_demographics` and ``id_column``, ``attributes``,
+        ``bins`` before the long part), or None. When given, see :func:`attach_demographics` (``norms`` and
+        ``min_raters`` are its settings).
     changelog : the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must have an
         entry for the dataset version.
+    allow_partial : build from a release missing survey groups or published tables (see ``from_release``).
 
     Returns
     -------
-    The folder's path. (To get the tables as well, call :func:`from_release` and :func:`write_dataset`.)
+    The dataset as written (what ``valueportrait build`` summarises).
     """
     out = Path(out)
-    check_output_folder(out, overwrite)
-    say = progress or (lambda msg: None)
+    check_output_folder(out, overwrite, inputs=(raw if raw is not None else os.environ.get(ENV_VAR),
+                                                demographics if isinstance(demographics, (str, Path)) else None))
+    if isinstance(demographics, (str, Path)):  # read first: a bad file fails before the long part
+        from valueportrait.demographics import read_demographics
+
+        demographics = read_demographics(demographics, id_column=id_column,
+                                         attributes=dict(attributes) if attributes else None,
+                                         bins=dict(bins) if bins else None)
+    configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
+    total = 1 + (demographics is not None) + len(configs) + 1  # read, [demographics], one per config, the card
+    done = 0
+
+    def say(message: str) -> None:
+        nonlocal done
+        if progress is not None:
+            progress(message, min(done, total), total)
+        done += 1
+
+    sel = selection.with_defaults()
     say("reading the raw release and computing correlations")
-    data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
+    data = from_release(raw, correlations=sel.correlations, threshold=sel.threshold, alpha=sel.alpha, mode=sel.mode,
+                        correction=sel.correction,
+                        allow_partial=allow_partial)
     if demographics is not None:
         say("joining the demographics and computing the group norms")
-        data = attach_demographics(data, demographics, n_boot=norms_n_boot, ci=norms_ci, seed=norms_seed,
-                                   min_raters=min_raters)
-    write_dataset(data, out, overwrite=overwrite, progress=progress, changelog=changelog)
-    return out
+        data = attach_demographics(data, demographics, norms=norms, min_raters=min_raters)
+    write_dataset(data, out, overwrite=overwrite, progress=say, changelog=changelog)
+    if progress is not None:
+        progress("done", total, total)
+    return data
 
 
-def attach_demographics(data: ValuePortraitData, demo: Demographics, *, n_boot: int = 1000, ci: float = 0.95,
-                        seed: int = 0, min_raters: int = 5) -> ValuePortraitData:
+def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: BootstrapConfig = BootstrapConfig(),
+                        min_raters: int = MIN_RATERS) -> ValuePortraitData:
     """``data`` with the demographics joined: attribute columns in ``participants``, the ``human_group_norms``
     config and ``build_info["demographics"]``.
 
-    The norms are :func:`valueportrait.demographics.human_group_norms` of the build's own selection
-    (bootstrap over raters with ``n_boot`` replicates, level ``ci``, ``seed``; groups with fewer than
+    The norms are :func:`valueportrait.norms.human_group_norms` of the build's own selection
+    (bootstrap over raters with ``norms``: replicates, level, seed; groups with fewer than
     ``min_raters`` raters get a null row with a note). Unknown ids are dropped and participants without a row
     counted, with a :class:`~valueportrait.demographics.DemographicsWarning` each. Pure: returns a new object.
     """
     import warnings
     from dataclasses import replace
 
-    from valueportrait.demographics import (DemographicsWarning, check_participants, demographics_build_info,
-                                            human_group_norms, join_demographics)
+    from valueportrait.demographics import DemographicsWarning, check_participants, join_demographics
+    from valueportrait.norms import demographics_build_info, human_group_norms
 
     demo = check_participants(demo, data.participants["participant_id"].tolist())  # warns once, here
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemographicsWarning)  # the same warnings again from the checks below
         participants = join_demographics(data.participants, demo)
-        norms = human_group_norms(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
-    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, norms)}
-    return replace(data, participants=participants, human_group_norms=norms, build_info=info)
+        # TODO(lead/deviation): ci= becomes confidence= when human_group_norms is renamed
+        table = human_group_norms(data, demo, n_boot=norms.n_boot, ci=norms.confidence, seed=norms.seed,
+                                  min_raters=min_raters)
+    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, table)}
+    return replace(data, participants=participants, human_group_norms=table, build_info=info)
 
 
-def check_output_folder(out: Path, overwrite: bool) -> None:
-    """Raise :class:`OutputExistsError` if ``out`` exists (and ``overwrite`` is off) or is not a folder."""
-    if out.exists() and not overwrite:
+def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
+    """Refuse an output folder a build must not write, with :class:`OutputExistsError` saying why.
+
+    ``out`` must be named as a folder (not ``.``/``..``), must neither lie inside nor contain any of ``inputs``
+    (the raw release, the demographics file; None entries are skipped) or the current folder, and, if it exists,
+    ``overwrite`` must be on and it must be a folder an earlier build wrote (its ``build_info.json`` marker)
+    holding nothing a build does not write. Stale temporary folders of ``out`` left by killed builds are
+    removed or reported (:func:`clean_stale_temp_folders`).
+    """
+    out = Path(out)
+    if out.name in ("", ".", ".."):
+        raise OutputExistsError(f"--out {str(out)!r} does not name a folder of its own; give the dataset folder's "
+                                "own name, e.g. --out ./valueportrait (it is created, or replaced with --overwrite).")
+    target = out.resolve()
+    for given in inputs:
+        if given is None or "://" in str(given):  # nothing given, or a URL (nothing local to protect)
+            continue
+        source = Path(given).expanduser().resolve()
+        if target == source or source.is_relative_to(target):
+            raise OutputExistsError(f"--out {str(out)!r} holds the input {str(given)!r}; a build into it would "
+                                    "replace its input. Choose an --out outside it.")
+        if target.is_relative_to(source):
+            raise OutputExistsError(f"--out {str(out)!r} lies inside the input {str(given)!r}; the build never "
+                                    "writes into its inputs. Choose an --out outside it.")
+    if target.parent.is_dir():
+        clean_stale_temp_folders(out)
+    if not out.exists() and not out.is_symlink():
+        return
+    if Path.cwd().resolve().is_relative_to(target):
+        raise OutputExistsError(f"--out {str(out)!r} is (or holds) the current folder, which a build cannot "
+                                "replace; run it from another folder, or choose another --out.")
+    if not overwrite:
         raise OutputExistsError(
             f"the output folder {str(out)!r} exists; pass --overwrite to replace it (it is replaced only once the "
             "new build is complete) or choose another --out."
         )
-    if out.exists() and not out.is_dir():
+    if out.is_symlink() or not out.is_dir():
         raise OutputExistsError(f"{str(out)!r} exists and is not a folder; remove it or choose another --out.")
+    if not is_built_folder(out):
+        raise OutputExistsError(
+            f"--overwrite replaces only a folder that `valueportrait build` wrote, and {str(out)!r} has no readable "
+            f"{BUILD_INFO_FILE} of a build. Nothing was changed; remove the folder yourself or choose another --out."
+        )
+    foreign = sorted(p.name for p in out.iterdir() if p.name not in _built_names(out))
+    if foreign:
+        raise OutputExistsError(
+            f"{str(out)!r} was written by a build but now also holds {', '.join(foreign[:5])}"
+            f"{' ...' if len(foreign) > 5 else ''}, which --overwrite would delete. Move them out first, or choose "
+            "another --out."
+        )
 
 
-def write_steps(configs: Sequence[str]) -> int:
-    """How many times :func:`write_dataset` calls ``progress`` for a build with these configs: once per config,
-    once for the card (a progress bar's total)."""
-    return len(configs) + 1
+def is_built_folder(path: Path) -> bool:
+    """True when ``path`` holds the ``build_info.json`` a build writes (a JSON object with the dataset version
+    and the upstream release): the marker that lets ``--overwrite`` replace it."""
+    try:
+        info = json.loads((path / BUILD_INFO_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and isinstance(info.get("upstream"), dict)
+
+
+def _built_names(folder: Path) -> set[str]:
+    """Names a build writes at the top of its folder (or of its temporary folder)."""
+    from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS
+
+    return {CARD_FILE, BUILD_INFO_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
+
+
+#: When this process started (near enough: when this module was imported).
+_STARTED = time.time()
+
+
+def clean_stale_temp_folders(out: Path) -> list[str]:
+    """Remove the temporary folders an interrupted build of ``out`` left beside it; report those it keeps.
+
+    ``.<name>.tmp-<pid>-*`` (a build in progress, see :func:`make_temp_folder`) and ``.<name>.old-<pid>`` (the
+    previous build during the swap) are removed when their process is gone (or, for names without a pid, when
+    they predate this process) and they hold only what a build writes. A ``.old`` folder while ``out`` is
+    missing is the only copy of the previous build: it is kept, and the warning says how to restore it. Each
+    removal or kept folder is a warning; returns their texts.
+    """
+    said = []
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)?.*")
+    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.*-*")):
+        m = pattern.fullmatch(path.name)
+        if m is None or path.is_symlink() or not path.is_dir():
+            continue
+        kind, pid = m.group(1), int(m.group(2)) if m.group(2) else None
+        if pid == os.getpid():
+            continue
+        if pid is not None and _alive(pid):
+            said.append(f"{str(path)!r} belongs to a build still running (pid {pid}); it is left alone.")
+        elif pid is None and path.stat().st_mtime >= _STARTED:
+            said.append(f"{str(path)!r} may belong to a build still running; it is left alone.")
+        elif any(p.name not in _built_names(path) for p in path.iterdir()):
+            said.append(f"{str(path)!r} looks like a leftover of an interrupted build but holds files a build does "
+                        "not write; it is left alone: check it and remove it yourself.")
+        elif kind == "old" and not out.exists():
+            said.append(f"{str(path)!r} holds the previous build of {str(out)!r} (a build was interrupted while "
+                        f"swapping it); restore it with: mv {str(path)!r} {str(out)!r}")
+        else:
+            shutil.rmtree(path)
+            said.append(f"removed {str(path)!r}, left by an interrupted build.")
+    for text in said:
+        warnings.warn(text, stacklevel=3)
+    return said
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+def make_temp_folder(out: Path) -> Path:
+    """A new empty hidden sibling of ``out`` for a build, ``.<name>.tmp-<pid>-*``: the pid tells a later build
+    whether its writer is gone (:func:`clean_stale_temp_folders`). Its mode follows the umask once it is moved
+    into place (:func:`valueportrait.io.replace_folder`)."""
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-{os.getpid()}-", dir=out.parent))
 
 
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
-                  progress: Progress | None = None, changelog: str | Path | None = None) -> None:
+                  progress: Callable[[str], None] | None = None, changelog: str | Path | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
 
     ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must
     have an entry for ``build_info["dataset_version"]``, else :class:`DatasetError` before anything is written.
     """
-    from valueportrait.builders.card import read_changelog
+    from valueportrait.changelog import read_changelog
 
     out = Path(out)
     check_output_folder(out, overwrite)
     entries = read_changelog(changelog, data.build_info.get("dataset_version"))
     say = progress or (lambda msg: None)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp = make_temp_folder(out)
     try:
         infos = {}
         for config in data.configs:
@@ -208,17 +355,7 @@ def _quiet_datasets() -> Iterator[None]:
 
 def _replace(tmp: Path, out: Path, overwrite: bool) -> None:
     """Move the complete build ``tmp`` to ``out``; an existing ``out`` is removed only after the swap."""
-    if out.exists():
-        if not overwrite:
-            raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
-                                    "Run again with --overwrite, or choose another --out.")
-        old = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(old)
-        try:
-            tmp.rename(out)
-        except BaseException:
-            old.rename(out)
-            raise
-        shutil.rmtree(old)
-    else:
-        tmp.rename(out)
+    if out.exists() and not overwrite:
+        raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
+                                "Run again with --overwrite, or choose another --out.")
+    replace_folder(tmp, out)

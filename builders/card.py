@@ -6,13 +6,13 @@ tags, size_categories, ``configs`` with each config's data_files, and ``dataset_
 :meth:`huggingface_hub.DatasetCard.from_template`. Every table in the body is made here from the build's own
 numbers; nothing in the card depends on the time or the machine, so two builds give the same bytes.
 
-The card's Changelog section is rendered from ``cards/CHANGELOG.md`` (its entries, newest first), the same
-file ``valueportrait publish`` requires an entry in: the changelog has one source.
+The card's Changelog section is rendered from ``cards/CHANGELOG.md`` (its entries, newest first, read by
+:func:`valueportrait.changelog.read_changelog`), the same file ``valueportrait publish`` requires an entry in:
+the changelog has one source.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -24,55 +24,18 @@ from valueportrait.builders.report import (
     items_per_family,
     markdown_table,
     reliability_table,
+    validity_sentences,
+    validity_table,
 )
+from valueportrait.changelog import ChangelogEntry, read_changelog
 from valueportrait.dataset import SPLIT, ValuePortraitData
 from valueportrait.scale import FAMILY_TITLES
-from valueportrait.errors import DatasetError
 from valueportrait.selection import CORRELATION_COLUMNS
 
 TEMPLATE = "dataset_card.md.j2"
 
 #: Tags of the card (Hub search).
 TAGS = ["values", "personality", "psychometrics", "schwartz-values", "big-five", "llm-evaluation", "survey"]
-
-
-@dataclass(frozen=True)
-class ChangelogEntry:
-    """One ``## X.Y.Z (YYYY-MM-DD)`` section of the changelog."""
-
-    version: str
-    date: str | None
-    body: str
-
-
-def read_changelog(path: str | Path | None = None, version: str | None = None) -> list[ChangelogEntry]:
-    """The entries of the changelog (default: the package's ``cards/CHANGELOG.md``), newest first.
-
-    Parsed as :func:`valueportrait.publish.changelog_entries` parses it (the same file, the same rule). When
-    ``version`` is given it must have an entry: a card never shows a changelog that lacks its own version.
-
-    Raises
-    ------
-    DatasetError
-        The file does not exist, has no entry, or has none for ``version``.
-    """
-    from valueportrait.publish import changelog_entries, default_changelog
-
-    path = Path(path) if path is not None else default_changelog()
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DatasetError(f"the changelog {str(path)!r} does not exist; restore cards/CHANGELOG.md (it ships with "
-                           "the package) or pass changelog=PATH.") from None
-    entries = [ChangelogEntry(v, date, body) for v, (date, body) in changelog_entries(text).items()]
-    if not entries:
-        raise DatasetError(f"the changelog {str(path)!r} has no '## X.Y.Z (YYYY-MM-DD)' entry.")
-    if version is not None and version not in {e.version for e in entries}:
-        raise DatasetError(
-            f"dataset version {version} has no entry in the changelog {str(path)!r} (it has "
-            f"{', '.join(e.version for e in entries)}). Add a section '## {version} (YYYY-MM-DD)' saying what "
-            "changed for users (newest first), then build again: the card shows this changelog.")
-    return entries
 
 
 def card_data(data: ValuePortraitData, infos: dict | None = None):
@@ -150,6 +113,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
     check = info.get("cross_check")
     check_table = cross_check_table(info)
     rel = reliability_table(info)
+    val = validity_table(info)
     return DatasetCard.from_template(
         card_data(data, infos),
         template_str=template,
@@ -183,6 +147,12 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
             ["family", "dimension", "items", "usable groups", "median alpha", "mean alpha", "min", "max"],
             [(r.family, f"`{r.dimension}`", r.items, r.groups_usable, r.alpha_median, r.alpha_mean, r.alpha_min,
               r.alpha_max) for r in rel.itertuples()], "llrrrrrr"),
+        validity=validity_sentences(info),
+        validity_splits=(info.get("validity") or {}).get("n_splits"),
+        validity_table=None if val is None else markdown_table(
+            list(val.columns[:2]) + ["items", "entered", "alpha", "omega", "alpha out of sample", "r in sample",
+                                     "r out of sample", "flag"],
+            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "llrrrrrrrl"),
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,

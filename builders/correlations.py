@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from valueportrait.io import json_safe
 from valueportrait.scale import FAMILIES
 from valueportrait.spearman import spearman_matrix
 
@@ -113,8 +114,7 @@ class CrossCheck:
     def to_dict(self) -> dict:
         return {
             "tolerance": self.tolerance,
-            "families": [{k: (None if isinstance(v, float) and v != v else v) for k, v in vars(f).items()}
-                         for f in self.families],
+            "families": [json_safe(vars(f)) for f in self.families],
             "differing_survey_groups": self.differing_groups,
             "survey_groups": self.groups_total,
             "multi_group_participants": self.multi_group_participants,

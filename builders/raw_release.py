@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from valueportrait.errors import RawDataError, RawDataNotFoundError
+from valueportrait.scale import TEMPLATES, VARIANTS
 
 UPSTREAM_REPO = "https://github.com/holi-lab/ValuePortrait"
 UPSTREAM_COMMIT = "08e1fb7903c619592bd8b3267f00191e36957f9e"
@@ -33,6 +34,14 @@ CORRELATION_FILES = {
     "bfi": "data/correlation_results/bfi_correlation_results.json",
 }
 PROMPTS_DIR = "lm_evaluation/prompts"
+#: Every prompt file: one per variant and template.
+PROMPT_FILES: tuple[str, ...] = tuple(f"{PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)
+#: Every file the build reads, relative to the release root (the sha256 manifest covers exactly these).
+INPUT_FILES: tuple[str, ...] = (
+    *QUERY_RESPONSE_FILES.values(), CATEGORIES_FILE, TAGGED_FILE, SURVEY_FILE, VALUE_FILE,
+    *CORRELATION_FILES.values(),
+    *PROMPT_FILES,
+)
 
 REQUIRED_FILES: tuple[str, ...] = (
     *QUERY_RESPONSE_FILES.values(),
@@ -44,11 +53,14 @@ REQUIRED_FILES: tuple[str, ...] = (
 
 
 def resolve_raw_dir(raw: str | os.PathLike[str] | None = None) -> Path:
-    """Return the release root from ``raw`` or ``$VALUEPORTRAIT_RAW``.
+    """Return the release root from ``raw`` or ``$VALUEPORTRAIT_RAW``: a folder, an archive file or a URL
+    (:func:`valueportrait.builders.fetch.fetch_release`); with neither, GitHub's archive of the pinned commit.
 
     Raises :class:`RawDataNotFoundError` naming both ways to give it and the upstream repository.
     """
-    value = raw if raw is not None else os.environ.get(ENV_VAR)
+    from .fetch import fetch_release  # a folder as given; an archive or URL (or nothing: the pinned archive) unpacked
+
+    value = fetch_release(raw)
     how = (
         f"Give the folder of the upstream release with --raw DIR or by setting {ENV_VAR}=DIR. "
         f"It is a checkout of {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]} "
@@ -65,6 +77,52 @@ def resolve_raw_dir(raw: str | os.PathLike[str] | None = None) -> Path:
             f"(expected data/ and lm_evaluation/ side by side). {how}"
         )
     return root
+
+
+#: The fix for a damaged file: where the intact one comes from.
+RESTORE_HINT = f"Restore the file from {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}."
+
+
+def expect(cond: object, rel: str, where: str, msg: str, fix: str = RESTORE_HINT) -> None:
+    """Raise :class:`RawDataError` ``"{rel}: {where}: {msg} {fix}"`` unless ``cond``."""
+    if not cond:
+        raise RawDataError(f"{rel}: {where}: {msg} {fix}".rstrip())
+
+
+def expect_type(value: Any, types: type | tuple[type, ...], rel: str, where: str, what: str) -> Any:
+    """``value`` if it is an instance of ``types`` (a bool is never a number), else a :class:`RawDataError`."""
+    types = types if isinstance(types, tuple) else (types,)
+    if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+        names = " or ".join(t.__name__ for t in types)
+        expect(False, rel, where, f"{what} must be {_NAMES.get(names, names)}, got {_show(value)}.")
+    return value
+
+
+_NAMES = {"list": "a list", "dict": "an object ({...})", "str": "a string", "int": "an integer",
+          "int or float": "a number", "str or int": "an id (string or integer)"}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text[:60] + '...' if len(text) > 60 else text}"
+
+
+def records(root: Path, rel: str, what: str) -> list[dict]:
+    """The file's top-level list of objects (``what`` names one), checked: a non-empty list of objects."""
+    records = read_json(root, rel)
+    expect_type(records, list, rel, "top level", f"the top level (one {what} per record)")
+    expect(records, rel, "top level", f"the list is empty; expected one {what} per record.")
+    for i, rec in enumerate(records):
+        expect_type(rec, dict, rel, f"record {i}", what)
+    return records
+
+
+def query_id(value: object, rel: str, where: str, field_name: str) -> str:
+    """A query id: digits (a string or an integer), e.g. ``"1008"``."""
+    expect_type(value, (str, int), rel, where, "field " + field_name)
+    if not str(value).isdigit():
+        expect(False, rel, where, f"field {field_name} = {value!r} is not a query id (digits).")
+    return str(value)
 
 
 def raw_path(root: Path, rel: str) -> Path:
@@ -86,11 +144,15 @@ def read_json(root: Path, rel: str) -> Any:
             return json.load(fh)
     except json.JSONDecodeError as exc:
         raise RawDataError(
-            f"{rel}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. "
-            f"Restore the file from {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}."
+            f"{rel}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. {RESTORE_HINT}"
         ) from None
     except UnicodeDecodeError as exc:
-        raise RawDataError(f"{rel}: not UTF-8 text ({exc}). Restore the file from {UPSTREAM_REPO}.") from None
+        raise RawDataError(f"{rel}: not UTF-8 text ({exc}). {RESTORE_HINT}") from None
+    except OSError as exc:
+        raise RawDataError(f"{rel}: cannot be read ({exc.strerror or exc}). Check its permissions, or "
+                           f"{RESTORE_HINT[0].lower()}{RESTORE_HINT[1:]}") from None
+    except RecursionError:
+        raise RawDataError(f"{rel}: nested too deeply to be read as JSON. {RESTORE_HINT}") from None
 
 
 def sha256_of(path: Path) -> str:

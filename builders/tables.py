@@ -15,10 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS
+from valueportrait.scale import FAMILIES, SOURCE_TEMPLATE, TEMPLATES, VARIANTS, item_id, item_sort_key
 from valueportrait.errors import RawDataError
 
 from . import raw_release as rr
+from . import release_checks as checks
 
 #: Items per query in the benchmark design.
 RESPONSES_PER_QUERY = 5
@@ -26,14 +27,6 @@ RESPONSES_PER_QUERY = 5
 ID_PREFIX_SOURCE = {"1": "Reddit", "2": "DearAbby", "3": "ShareGPT", "4": "LMSYS"}
 
 
-def item_id(portrait_id: object, option_id: object) -> str:
-    """The item id other tools rely on: ``"{portrait_id}-{option_id}"``, e.g. ``"1008-1"``."""
-    return f"{portrait_id}-{option_id}"
-
-
-def _expect(cond: bool, rel: str, where: str, msg: str) -> None:
-    if not cond:
-        raise RawDataError(f"{rel}: {where}: {msg}")
 
 
 def _content_key(content: dict) -> tuple[str, str]:
@@ -49,14 +42,12 @@ def read_queries(root: Path) -> pd.DataFrame:
     """
     rows: list[dict] = []
     for src, rel in rr.QUERY_RESPONSE_FILES.items():
-        records = rr.read_json(root, rel)
-        _expect(isinstance(records, list), rel, "top level", f"expected a list of queries, got {type(records).__name__}")
-        for i, rec in enumerate(records):
-            extra = dict(rec.get("extra") or {})
-            _expect("portrait_id" in extra, rel, f"record {i}", "field extra.portrait_id is missing")
-            qid = str(extra.pop("portrait_id"))
-            content = rec.get("content") or {}
-            _expect("text" in content, rel, f"record {i} (query {qid})", "field content.text is missing")
+        for i, rec in enumerate(rr.records(root, rel, "query")):
+            extra = dict(rr.expect_type(rec.get("extra"), dict, rel, f"record {i}", "field extra"))
+            rr.expect("portrait_id" in extra, rel, f"record {i}", "field extra.portrait_id is missing.")
+            qid = rr.query_id(extra.pop("portrait_id"), rel, f"record {i}", "extra.portrait_id")
+            content = rr.expect_type(rec.get("content"), dict, rel, f"record {i} (query {qid})", "field content")
+            _check_content(content, rel, f"record {i} (query {qid})")
             rows.append(
                 {
                     "query_id": qid,
@@ -71,11 +62,16 @@ def read_queries(root: Path) -> pd.DataFrame:
             )
     known = {r["query_id"] for r in rows}
     for i, rec in enumerate(_tagged(root)):
-        qid = str(rec["portrait_id"])
+        qid = rr.query_id(rec.get("portrait_id"), rr.TAGGED_FILE, f"record {i}", "portrait_id")
         if qid in known:
             continue
-        _expect(qid[:1] in ID_PREFIX_SOURCE, rr.TAGGED_FILE, f"record {i}", f"query id {qid!r} does not start with 1-4")
-        content = rec.get("content") or {}
+        source = ID_PREFIX_SOURCE.get(qid[:1])
+        rr.expect(qid[:1] in ID_PREFIX_SOURCE and qid[1:2] == "9", rr.TAGGED_FILE, f"record {i}",
+                f"query {qid} is in no data/query-response/*.json file; only the survey's x9xx queries (e.g. 1901) "
+                f"ship in the tagged file alone.",
+                f"Restore the query in {rr.QUERY_RESPONSE_FILES.get(source, 'its source file')} from {rr.UPSTREAM_REPO}.")
+        content = rr.expect_type(rec.get("content"), dict, rr.TAGGED_FILE, f"record {i} (query {qid})", "field content")
+        _check_content(content, rr.TAGGED_FILE, f"record {i} (query {qid})")
         rows.append(
             {
                 "query_id": qid,
@@ -106,8 +102,13 @@ def read_queries(root: Path) -> pd.DataFrame:
         )
     df["template"] = df["source"].map(SOURCE_TEMPLATE)
 
-    cats = rr.read_json(root, rr.CATEGORIES_FILE)
-    by_content = {_content_key(c.get("content") or {}): list(c.get("categories") or []) for c in cats}
+    by_content = {}
+    for i, c in enumerate(rr.records(root, rr.CATEGORIES_FILE, "categorized query")):
+        content = rr.expect_type(c.get("content"), dict, rr.CATEGORIES_FILE, f"record {i}", "field content")
+        cats = rr.expect_type(c.get("categories", []), list, rr.CATEGORIES_FILE, f"record {i}", "field categories")
+        for cat in cats:
+            rr.expect_type(cat, str, rr.CATEGORIES_FILE, f"record {i}", "each of field categories")
+        by_content[_content_key(content)] = list(cats)
     df["categories"] = [by_content.get((t if isinstance(t, str) else "", x if isinstance(x, str) else ""))
                         for t, x in zip(df["title"], df["text"])]
     missing = df[df["categories"].isna()]
@@ -124,9 +125,15 @@ def read_queries(root: Path) -> pd.DataFrame:
 
 
 def _tagged(root: Path) -> list[dict]:
-    recs = rr.read_json(root, rr.TAGGED_FILE)
-    _expect(isinstance(recs, list), rr.TAGGED_FILE, "top level", "expected a list of queries")
-    return recs
+    return rr.records(root, rr.TAGGED_FILE, "query")
+
+
+def _check_content(content: dict, rel: str, where: str) -> None:
+    """A query's content: ``text`` a string, ``title`` a string or null."""
+    rr.expect("text" in content, rel, where, "field content.text is missing.")
+    rr.expect_type(content["text"], str, rel, where, "field content.text")
+    if content.get("title") is not None:
+        rr.expect_type(content["title"], str, rel, where, "field content.title")
 
 
 def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -137,28 +144,30 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
     """
     if queries is None:
         queries = read_queries(root)
-    responses: dict[str, tuple[str, list]] = {}
+    responses: dict[str, tuple[str, int, list]] = {}
     for rel in rr.QUERY_RESPONSE_FILES.values():
         for i, rec in enumerate(rr.read_json(root, rel)):
-            responses[str(rec["extra"]["portrait_id"])] = (f"{rel} record {i}", rec.get("outputs"))
+            responses[str(rec["extra"]["portrait_id"])] = (rel, i, rec.get("outputs"))
     for i, rec in enumerate(_tagged(root)):
-        qid = str(rec["portrait_id"])
-        responses.setdefault(qid, (f"{rr.TAGGED_FILE} record {i}", rec.get("outputs")))
+        responses.setdefault(str(rec["portrait_id"]), (rr.TAGGED_FILE, i, rec.get("outputs")))
 
     rows = []
     for q in queries.itertuples(index=False):
-        where, outputs = responses.get(q.query_id, ("(no file)", None))
-        _expect(isinstance(outputs, list), where.split(" record")[0], f"{where} (query {q.query_id})", "field outputs is missing")
+        rel, i, outputs = responses[q.query_id]
+        where = f"record {i} (query {q.query_id})"
+        rr.expect_type(outputs, list, rel, where, "field outputs")
+        for o in outputs:
+            rr.expect_type(o, dict, rel, where, "each response in outputs")
         ids = [o.get("id") for o in outputs]
-        if len(outputs) != RESPONSES_PER_QUERY or sorted(ids) != list(range(1, RESPONSES_PER_QUERY + 1)):
+        if len(outputs) != RESPONSES_PER_QUERY or sorted(i for i in ids if type(i) is int) != [1, 2, 3, 4, 5]:
             raise RawDataError(
-                f"{where} (query {q.query_id}): expected exactly {RESPONSES_PER_QUERY} responses with ids 1-5, "
+                f"{rel} {where}: expected exactly {RESPONSES_PER_QUERY} responses with ids 1-5, "
                 f"found {len(outputs)} with ids {ids}. Every query in the benchmark has 5 candidate responses; "
                 "restore the record from the upstream release."
             )
         for o in outputs:
-            _expect(isinstance(o.get("content"), str) and o["content"].strip() != "", where.split(" record")[0],
-                    f"{where} (query {q.query_id}, response {o.get('id')})", "field content must be a non-empty string")
+            rr.expect(isinstance(o.get("content"), str) and o["content"].strip() != "", rel,
+                      f"record {i} (query {q.query_id}, response {o['id']})", "field content must be a non-empty string.")
             rows.append(
                 {
                     "item_id": item_id(q.query_id, o["id"]),
@@ -182,20 +191,31 @@ def read_items(root: Path, queries: pd.DataFrame | None = None) -> pd.DataFrame:
     return df.sort_values(["query_id", "response_id"], key=lambda s: s.astype(int)).reset_index(drop=True)
 
 
-def read_human_ratings(root: Path) -> pd.DataFrame:
-    """Long table of the main survey: participant_id, survey_group (1-12, file order), item_id, rating (1-6)."""
+def read_human_ratings(root: Path, allow_partial: bool = False, notes: list[str] | None = None) -> pd.DataFrame:
+    """Long table of the main survey: participant_id, survey_group (1-12, file order), item_id, rating (1-6).
+
+    Fewer than the 12 survey groups is an error unless ``allow_partial`` (then a warning, noted in ``notes``).
+    """
     rel = rr.SURVEY_FILE
-    groups = rr.read_json(root, rel)
-    _expect(isinstance(groups, list), rel, "top level", "expected a list of 12 survey groups")
+    groups = rr.expect_type(rr.read_json(root, rel), list, rel, "top level", "the list of 12 survey groups")
+    checks.check_survey_groups(len(groups), allow_partial, [] if notes is None else notes)
     pids, grp, items, ratings = [], [], [], []
     for g, group in enumerate(groups, start=1):
-        _expect(isinstance(group, dict), rel, f"survey group {g}", "expected {portrait_id: [options]}")
+        rr.expect_type(group, dict, rel, f"survey group {g}", "the group ({portrait_id: [options]})")
         for portrait_id, options in group.items():
+            rr.query_id(portrait_id, rel, f"survey group {g}", f"key {portrait_id!r}")
+            rr.expect_type(options, list, rel, f"survey group {g}, query {portrait_id}", "the list of options")
             for o in options:
-                iid = item_id(portrait_id, o.get("option_id"))
-                data = o.get("data") or []
+                where = f"survey group {g}, query {portrait_id}"
+                rr.expect_type(o, dict, rel, where, "each option")
+                oid = rr.expect_type(o.get("option_id"), int, rel, where, "field option_id")
+                iid = item_id(portrait_id, oid)
+                data = rr.expect_type(o.get("data"), list, rel, f"{where}, item {iid}", "field data (the ratings)")
                 for k, entry in enumerate(data):
-                    if not (isinstance(entry, list) and len(entry) == 2):
+                    if (type(entry) is list and len(entry) == 2 and type(entry[0]) is int and 1 <= entry[0] <= 6
+                            and type(entry[1]) is str and entry[1]):  # the common case, fast
+                        continue
+                    if not (isinstance(entry, list) and len(entry) == 2 and isinstance(entry[1], str) and entry[1]):
                         raise RawDataError(f"{rel}: survey group {g}, item {iid}, rating #{k}: expected [rating, "
                                            f"participant_id], got {entry!r}. Fix or remove this entry.")
                     rating = entry[0]
@@ -227,7 +247,7 @@ def read_human_ratings(root: Path) -> pd.DataFrame:
             f"(survey group {r['survey_group']}); each participant rates an item once."
         )
     # sort by survey group, item (numerically: 1021-2 before 1021-10), participant
-    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=_sort_item))}
+    item_rank = {iid: r for r, iid in enumerate(sorted(set(items), key=item_sort_key))}
     order = np.lexsort((np.array(pids), np.array([item_rank[i] for i in items]), df["survey_group"].to_numpy()))
     return df.iloc[order].reset_index(drop=True)
 
@@ -245,8 +265,8 @@ def read_participants(root: Path, ratings: pd.DataFrame) -> pd.DataFrame:
     main survey are dropped (with a warning naming how many).
     """
     rel = rr.VALUE_FILE
-    values = rr.read_json(root, rel)
-    _expect(isinstance(values, dict), rel, "top level", "expected {participant_id: {family: {dimension: score}}}")
+    values = rr.expect_type(rr.read_json(root, rel), dict, rel, "top level",
+                            "the value records ({participant_id: {family: {dimension: score}}})")
     groups = ratings.groupby("participant_id")["survey_group"].agg(lambda s: sorted(set(int(x) for x in s)))
     missing = sorted(set(groups.index) - set(values))
     if missing:
@@ -261,16 +281,12 @@ def read_participants(root: Path, ratings: pd.DataFrame) -> pd.DataFrame:
                       stacklevel=2)
     rows = []
     for pid in sorted(groups.index):
-        rec = values[pid]
+        rec = rr.expect_type(values[pid], dict, rel, f"participant {pid}", "the value record")
         row: dict = {"participant_id": pid, "survey_groups": groups[pid]}
         for family, dims in FAMILIES.items():
-            scores = rec.get(family)
-            _expect(isinstance(scores, dict), rel, f"participant {pid}", f"field {family!r} is missing")
+            scores = rr.expect_type(rec.get(family), dict, rel, f"participant {pid}", f"field {family}")
             for dim in dims:
-                v = scores.get(dim)
-                _expect(isinstance(v, (int, float)) and not isinstance(v, bool), rel, f"participant {pid}",
-                        f"field {family}.{dim} must be a number, got {v!r}")
-                row[f"{family}_{dim}"] = float(v)
+                row[f"{family}_{dim}"] = checks.value_score(scores.get(dim), family, dim, pid)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -291,42 +307,53 @@ def read_prompts(root: Path) -> pd.DataFrame:
     for variant in VARIANTS:
         for template in TEMPLATES:
             rel = f"{rr.PROMPTS_DIR}/{variant}/{template}_prompt.txt"
-            text = rr.raw_path(root, rel).read_text(encoding="utf-8")
+            path = rr.raw_path(root, rel)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError) as exc:
+                raise RawDataError(f"{rel}: cannot be read as UTF-8 text ({exc}). {rr.RESTORE_HINT}") from None
             needed = ["{text}", "{content}"] + (["{title}"] if template == "reddit" else [])
             lacking = [n for n in needed if n not in text]
-            _expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing")
+            rr.expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing.")
             rows.append({"variant": variant, "template": template, "text": text})
     return pd.DataFrame(rows)
 
 
-def read_published_correlations(root: Path) -> pd.DataFrame | None:
-    """Upstream's published Spearman tables, long: item_id, family, dimension, rho, p_value.
+def read_published_correlations(root: Path, allow_partial: bool = False,
+                                notes: list[str] | None = None) -> pd.DataFrame | None:
+    """Upstream's published Spearman tables, long: item_id, family, dimension, rho, p_value, record (the
+    record's index in its file; :func:`read_release` drops it after its checks).
 
-    Returns None when the release has none of the three tables.
+    Each of the three tables must be there unless ``allow_partial`` (then a warning, noted in ``notes``);
+    None when none is.
     """
     frames = []
     for family, rel in rr.CORRELATION_FILES.items():
         if not (root / rel).is_file():
+            checks.partial(f"{rel} is missing from the raw release at {str(root)!r}: without it no {family} item "
+                           "can be selected with the published correlations.", rr.RESTORE_HINT, allow_partial,
+                           [] if notes is None else notes)
             continue
-        recs = rr.read_json(root, rel)
+        recs = rr.records(root, rel, "correlation record")
         key = f"{family}_dimension"
-        try:
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "item_id": [item_id(r["portrait_id"], r["option_id"]) for r in recs],
-                        "family": family,
-                        "dimension": [r[key] for r in recs],
-                        "rho": np.array([r["spearman_corr"] for r in recs], dtype=float),
-                        "p_value": np.array([r["spearman_p_value"] for r in recs], dtype=float),
-                    }
-                )
-            )
-        except (KeyError, TypeError) as exc:
-            raise RawDataError(
-                f"{rel}: a record lacks field {exc}; expected portrait_id, option_id, {key}, spearman_corr, "
-                "spearman_p_value."
-            ) from None
+        rows = []
+        for i, r in enumerate(recs):
+            qid, oid, dim, rho, pv = (r.get(f) for f in ("portrait_id", "option_id", key, "spearman_corr",
+                                                         "spearman_p_value"))
+            if (type(qid) is str and qid.isdigit() and type(oid) is int and type(dim) is str and type(rho) is float
+                    and type(pv) is float and -1 <= rho <= 1 and 0 <= pv <= 1):  # the common case, fast
+                rows.append((f"{qid}-{oid}", family, dim, rho, pv, i))
+                continue
+            lacking = [f for f in ("portrait_id", "option_id", key, "spearman_corr", "spearman_p_value") if f not in r]
+            if lacking:
+                rr.expect(False, rel, f"record {i}", f"field(s) {', '.join(lacking)} missing; expected portrait_id, "
+                          f"option_id, {key}, spearman_corr, spearman_p_value.")
+            qid = rr.query_id(r["portrait_id"], rel, f"record {i}", "portrait_id")
+            oid = rr.expect_type(r["option_id"], int, rel, f"record {i}", "field option_id")
+            dim = rr.expect_type(r[key], str, rel, f"record {i}", f"field {key}")
+            rho, pv = checks.published_numbers(r["spearman_corr"], r["spearman_p_value"], rel, f"record {i}")
+            rows.append((item_id(qid, oid), family, dim, rho, pv, i))
+        frames.append(pd.DataFrame(rows, columns=["item_id", "family", "dimension", "rho", "p_value", "record"]))
     if not frames:
         return None
     return pd.concat(frames, ignore_index=True)
@@ -344,29 +371,26 @@ class Release:
     prompts: pd.DataFrame
     published_correlations: pd.DataFrame | None
     input_files: list[str] = field(default_factory=list)
+    #: What is missing from a partial release (``read_release(allow_partial=True)``); empty for a full one.
+    partial: list[str] = field(default_factory=list)
 
 
-def read_release(root: Path) -> Release:
-    """Read every table of the release at ``root`` (already resolved)."""
+def read_release(root: Path, *, allow_partial: bool = False) -> Release:
+    """Read every table of the release at ``root`` (already resolved).
+
+    A missing survey group, published table or published pair is an error unless ``allow_partial``; then
+    each is a warning and a line of ``Release.partial``.
+    """
+    notes: list[str] = []
     queries = read_queries(root)
     items = read_items(root, queries)
-    ratings = read_human_ratings(root)
-    unknown = sorted(set(ratings["item_id"]) - set(items["item_id"]), key=_sort_item)
-    if unknown:
-        raise RawDataError(
-            f"{rr.SURVEY_FILE}: rated item(s) {unknown[:10]} are not among the items of the query files; "
-            "every rated item needs its query and response text."
-        )
+    ratings = read_human_ratings(root, allow_partial, notes)
+    checks.check_rated_items(items["item_id"], ratings, allow_partial, notes)
     participants = read_participants(root, ratings)
     prompts = read_prompts(root)
-    published = read_published_correlations(root)
-    inputs = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-              *rr.CORRELATION_FILES.values(),
-              *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
+    published = read_published_correlations(root, allow_partial, notes)
+    if published is not None:
+        checks.check_published(published, items["item_id"], allow_partial, notes)
+        published = published.drop(columns="record")
     return Release(root, queries, items, ratings, participants, prompts, published,
-                   [p for p in inputs if (root / p).is_file()])
-
-
-def _sort_item(iid: str) -> tuple[int, int]:
-    a, _, b = iid.partition("-")
-    return (int(a), int(b)) if a.isdigit() and b.isdigit() else (10**9, 0)
+                   [p for p in rr.INPUT_FILES if (root / p).is_file()], notes)

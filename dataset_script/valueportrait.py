@@ -17,7 +17,7 @@ The builder can also be used on its own::
     >>> b.download_and_prepare("/tmp/vp-items", file_format="parquet")          # doctest: +SKIP
 
 The tables themselves come from the pure builders in :mod:`valueportrait.builders` (through
-:func:`valueportrait.dataset.from_release`); this module only declares and writes them.
+:func:`valueportrait.builders.release.from_release`); this module only declares and writes them.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
-from valueportrait.demographics import human_group_norms_features
+from valueportrait.norms import NORMS_COLUMNS, NORMS_TYPES
 from valueportrait.scale import FAMILIES
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 
@@ -114,7 +114,7 @@ FEATURES: dict[str, datasets.Features] = {
             "statistics": _STR,
         }
     ),
-    "human_group_norms": human_group_norms_features(),
+    "human_group_norms": datasets.Features({c: datasets.Value(NORMS_TYPES[c]) for c in NORMS_COLUMNS}),
 }
 
 
@@ -186,7 +186,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     def data(self) -> ValuePortraitData:
         """The tables of this build (built from ``raw`` on first use when none were given)."""
         if self._data is None:
-            from valueportrait.dataset import from_release
+            from valueportrait.builders.release import from_release
 
             c = self.config
             self._data = from_release(c.raw, correlations=c.correlations, threshold=c.threshold, alpha=c.alpha,

@@ -31,8 +31,9 @@ Args:
         dimension, score[, score_ci_low, score_ci_high, n_raters]); default: the dataset's own demographics.
     deviation (`bool`, default False): add `deviation` without persona_groups / norms.
     human (`str`, optional): "raters" (default) or "norms" (the dataset's stored human_group_norms config).
-    n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_ci (`float`, default 0.95).
-    threshold, alpha, mode, correlations (optional): re-select the items (default: the dataset's selection).
+    n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_confidence (`float`, default 0.95).
+    threshold, alpha, mode, correlations, correction (optional): re-select the items (default: the dataset's
+        selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
     center (`bool`, default True), min_items (`int`, default 1), n_boot (`int`, default 1000),
     confidence (`float`, default 0.95), seed (`int`, default 0).
 Returns:

@@ -41,10 +41,24 @@ def raw_dir() -> Path:
     return _find_raw()
 
 
+@pytest.fixture
+def release(raw_dir, tmp_path) -> Path:
+    """A copy in ``tmp_path/raw`` of the files the builders read, in the upstream layout (to break one of them)."""
+    import shutil
+
+    from valueportrait.builders.raw_release import INPUT_FILES
+
+    root = tmp_path / "raw"
+    for rel in INPUT_FILES:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(raw_dir / rel, root / rel)
+    return root
+
+
 @pytest.fixture(scope="session")
 def release_data(raw_dir):
     """The Value Portrait tables built in memory from the real release (published correlations drive selection)."""
-    from valueportrait.dataset import from_release
+    from valueportrait.builders.release import from_release
 
     with pytest.warns(UserWarning):
         return from_release(raw_dir)

@@ -16,23 +16,7 @@ import pytest
 from valueportrait.builders import raw_release as rr
 from valueportrait.builders.build import build_dataset, write_dataset
 from valueportrait.builders.tables import read_release
-from valueportrait.scale import TEMPLATES, VARIANTS
 from valueportrait.errors import OutputExistsError, RawDataError, RawDataNotFoundError
-
-INPUTS = [*rr.QUERY_RESPONSE_FILES.values(), rr.CATEGORIES_FILE, rr.TAGGED_FILE, rr.SURVEY_FILE, rr.VALUE_FILE,
-          *rr.CORRELATION_FILES.values(),
-          *(f"{rr.PROMPTS_DIR}/{v}/{t}_prompt.txt" for v in VARIANTS for t in TEMPLATES)]
-
-
-@pytest.fixture
-def release(raw_dir, tmp_path) -> Path:
-    """A copy of the files the builders read, in the upstream layout."""
-    root = tmp_path / "raw"
-    for rel in INPUTS:
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(raw_dir / rel, root / rel)
-    return root
-
 
 def _edit_json(root: Path, rel: str, change) -> None:
     path = root / rel
@@ -111,7 +95,58 @@ def _drop_prompt(root):
     (root / rr.PROMPTS_DIR / "v2_reversed" / "sharegpt_prompt.txt").unlink()
 
 
+def _drop_pvq_table(root):
+    (root / rr.CORRELATION_FILES["pvq"]).unlink()
+
+
+def _drop_survey_group(root):
+    _edit_json(root, rr.SURVEY_FILE, lambda groups: groups.pop(4) and None)
+
+
+def _option_without_data(root):
+    _edit_json(root, rr.SURVEY_FILE, lambda groups: groups[0]["1021"][2].pop("data") and None)
+
+
+def _published(family, record, **fields):
+    def breaker(root):
+        _edit_json(root, rr.CORRELATION_FILES[family], lambda recs: recs[record].update(fields))
+    return breaker
+
+
+def _value(pid, family, dim, value):
+    def breaker(root):
+        _edit_json(root, rr.VALUE_FILE, lambda values: values[pid][family].update({dim: value}))
+    return breaker
+
+
+def _empty_reddit(root):
+    (root / rr.QUERY_RESPONSE_FILES["Reddit"]).write_text("[]", encoding="utf-8")
+
+
 CASES = [
+    # issue 12: each of these used to build with exit 0 and a silently different dataset
+    ("missing pvq table", _drop_pvq_table, RawDataError,
+     r"pvq_correlation_results\.json is missing from the raw release .* no pvq item can be selected .* "
+     r"Restore the file .* or pass --allow-partial"),
+    ("survey group removed", _drop_survey_group, RawDataError,
+     r"survey\.json: top level: expected 12 survey groups, found 11 \(1 missing.* or pass --allow-partial"),
+    ("option without data", _option_without_data, RawDataError,
+     r"survey\.json: survey group 1, query 1021, item 1021-3: field data \(the ratings\) must be a list, got "
+     r"NoneType None\. Restore the file"),
+    ("published rho 7", _published("bfi", 10, spearman_corr=7), RawDataError,
+     r"bfi_correlation_results\.json: record 10: spearman_corr = 7 is not a finite number in \[-1, 1\]"),
+    ("published p -5", _published("pvq", 3, spearman_p_value=-5), RawDataError,
+     r"pvq_correlation_results\.json: record 3: spearman_p_value = -5 is not a finite number in \[0, 1\]"),
+    ("NaN value score", _value("P508", "pvq", "Power", float("nan")), RawDataError,
+     r"value\.json: participant P508: field pvq\.Power = nan is not a finite number in \[-5, 5\]"),
+    ("inf value score", _value("P508", "bfi", "Openness", float("inf")), RawDataError,
+     r"value\.json: participant P508: field bfi\.Openness = inf is not a finite number in \[1, 5\]"),
+    ("unknown item in published", _published("higher_pvq", 0, portrait_id="9999"), RawDataError,
+     r"higher_pvq_correlation_results\.json: record 0 \(item 9999-1\): portrait_id/option_id name no item"),
+    ("unknown dimension in published", _published("pvq", 7, pvq_dimension="Greed"), RawDataError,
+     r"pvq_correlation_results\.json: record 7 \(item \d+-\d\): pvq_dimension 'Greed' is not one of Self_Direction, Stimulation"),
+    ("Reddit.json = []", _empty_reddit, RawDataError,
+     r"data/query-response/Reddit\.json: top level: the list is empty; expected one query per record\. Restore the file"),
     ("missing file", _drop_survey, RawDataNotFoundError,
      r"data/prolific/survey/main/survey\.json is missing from the raw release .* restore the file"),
     ("missing prompt", _drop_prompt, RawDataNotFoundError,
@@ -161,7 +196,12 @@ def test_the_intact_copy_reads(release):
 
 @pytest.mark.parametrize("value, how", [(None, "neither"), ("/nonexistent/vp-raw", "missing"), ("file", "not a release")])
 def test_raw_dir_errors_name_both_ways_and_upstream(value, how, tmp_path, monkeypatch):
+    from valueportrait.builders import fetch
+
     monkeypatch.delenv(rr.ENV_VAR, raising=False)
+    # neither: the pinned archive would be downloaded; a closed port on 127.0.0.1 stands in for being offline
+    monkeypatch.setattr(fetch, "DEFAULT_URL", "http://127.0.0.1:9/08e1fb7.tar.gz")
+    monkeypatch.setenv("VALUEPORTRAIT_CACHE", str(tmp_path / "cache"))
     if value == "file":
         value = str(tmp_path)  # exists, but has no data/ folder
     with pytest.raises(RawDataNotFoundError) as err:
@@ -189,10 +229,17 @@ def test_existing_output_is_refused_and_untouched(raw_dir, tmp_path):
     assert _leftovers(tmp_path, "vp") == []
 
 
+def _earlier_build(out: Path) -> dict[str, bytes]:
+    """A folder with the marker of an earlier build (what --overwrite may replace); returns its snapshot."""
+    out.mkdir()
+    (out / "build_info.json").write_text(json.dumps({"dataset_version": "0.9", "upstream": {}}), encoding="utf-8")
+    (out / "README.md").write_text("keep me", encoding="utf-8")
+    return _snapshot(out)
+
+
 def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(release, tmp_path, release_data, monkeypatch):
     out = tmp_path / "vp"
-    out.mkdir()
-    (out / "mine.txt").write_text("keep me", encoding="utf-8")
+    before = _earlier_build(out)
     # 1. bad raw input, --overwrite: fails before anything is written
     _set_rating(9)(release)
     with pytest.raises(RawDataError, match="rating 9 is not an integer"):
@@ -206,7 +253,7 @@ def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(releas
     monkeypatch.setattr(card, "render_card", boom)
     with pytest.raises(RuntimeError, match="card template broken"):
         write_dataset(release_data, out, overwrite=True)
-    assert _snapshot(out) == {"mine.txt": b"keep me"}
+    assert _snapshot(out) == before
     assert _leftovers(tmp_path, "vp") == []
     # 3. same failure into a new folder: nothing is created
     with pytest.raises(RuntimeError, match="card template broken"):

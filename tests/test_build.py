@@ -14,7 +14,8 @@ from click.testing import CliRunner
 import valueportrait
 from valueportrait.builders.build import parquet_path
 from valueportrait.cli.main import cli
-from valueportrait.dataset import CONFIGS, DATASET_VERSION, from_release, open_dataset
+from valueportrait.builders.release import from_release
+from valueportrait.dataset import CONFIGS, DATASET_VERSION, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES, FIELD_DESCRIPTIONS, ValuePortrait, table_for
 from valueportrait.errors import DatasetError, InputError
 
@@ -87,7 +88,7 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
         assert sha == hashlib.sha256((raw_dir / rel).read_bytes()).hexdigest()
         assert f"| `{rel}` | `{sha}` |" in text
     # the Changelog section is cards/CHANGELOG.md's entries (one source, the file publish checks), nothing else
-    from valueportrait.publish import changelog_entries, default_changelog
+    from valueportrait.changelog import changelog_entries, default_changelog
 
     entries = changelog_entries(default_changelog().read_text(encoding="utf-8"))
     assert DATASET_VERSION in entries
@@ -101,7 +102,8 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
 def test_build_info(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
     assert info["dataset_version"] == DATASET_VERSION
-    assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos"}
+    assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos",
+                                 "correction": "none"}
     assert info["upstream"] == {"repository": "https://github.com/holi-lab/ValuePortrait",
                                 "commit": "08e1fb7903c619592bd8b3267f00191e36957f9e"}
     assert len(info["reliability"]["dimensions"]) == 19
@@ -115,7 +117,7 @@ def test_cli_build_is_deterministic_and_prints_a_summary(built_dataset, raw_dir,
     assert _files(out) == _files(built_dataset)
     lines = result.stdout.splitlines()
     assert lines[0] == f"Built Value Portrait {DATASET_VERSION} into {out}"
-    assert lines[1] == "Selection: published correlations, rho > 0.3 and p < 0.05, mode pos"
+    assert lines[1] == "Selection: published correlations, rho > 0.3 and p < 0.05, mode pos, correction none"
     assert "Items measuring at least one dimension: 317 of 520" in lines
     assert re.search(r"^pvq\s+284\s+221$", result.stdout, re.M)
     assert re.search(r"^pvq\s+Power\s+64\s+10\s+0\.697\s+0\.143\s+0\.932$", result.stdout, re.M)
@@ -140,12 +142,16 @@ def test_cli_build_computed_abs(raw_dir, tmp_path):
 
 
 def test_cli_build_errors(raw_dir, tmp_path, monkeypatch):
+    from valueportrait.builders import fetch
+
     monkeypatch.delenv("VALUEPORTRAIT_RAW", raising=False)
+    # no --raw: the pinned archive is downloaded; offline (a closed port on 127.0.0.1 here) that is a clear error
+    monkeypatch.setattr(fetch, "DEFAULT_URL", "http://127.0.0.1:9/08e1fb7.tar.gz")
+    monkeypatch.setenv("VALUEPORTRAIT_CACHE", str(tmp_path / "cache"))
     runner = CliRunner()
     result = runner.invoke(cli, ["build", "--out", str(tmp_path / "x")])
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: No raw Value Portrait release given. Give the folder of the upstream "
-                                    "release with --raw DIR or by setting VALUEPORTRAIT_RAW=DIR.")
+    assert result.stderr.startswith("Error: could not download the release from http://127.0.0.1:9/08e1fb7.tar.gz")
     assert "https://github.com/holi-lab/ValuePortrait at commit 08e1fb7" in result.stderr
     assert not (tmp_path / "x").exists()
     (tmp_path / "taken").mkdir()

@@ -23,7 +23,8 @@ from valueportrait.builders.build import parquet_path
 from valueportrait.cli.main import cli
 from valueportrait.dataset import CONFIGS, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES
-from valueportrait.demographics import NORMS_COLUMNS, human_group_norms, human_group_norms_features, read_demographics
+from valueportrait.demographics import read_demographics
+from valueportrait.norms import NORMS_COLUMNS, human_group_norms
 from valueportrait.errors import DatasetError
 
 N_DIMS = 19  # 10 PVQ values + 4 higher-order values + 5 BFI traits
@@ -63,7 +64,7 @@ def test_groups_and_sizes(demo_build):
 def test_norms_config(demo_build):
     out = demo_build["out"]
     ds = valueportrait.load_dataset(out, "human_group_norms")
-    assert ds.features == human_group_norms_features() and ds.column_names == list(NORMS_COLUMNS)
+    assert ds.features == FEATURES["human_group_norms"] and ds.column_names == list(NORMS_COLUMNS)
     n_groups = 2 + 4 + 3  # sex, age bins, education
     assert ds.num_rows == n_groups * N_DIMS == 171
     norms = ds.to_pandas()
@@ -189,7 +190,7 @@ def test_build_refuses_a_version_without_changelog_entry(raw_dir, tmp_path, monk
 
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text("# Changelog\n\n## 1.0.0 (2026-11-22)\n\n- First.\n")
-    monkeypatch.setattr("valueportrait.dataset.DATASET_VERSION", "1.2.0")
+    monkeypatch.setattr("valueportrait.builders.release.DATASET_VERSION", "1.2.0")
     with warnings.catch_warnings(), pytest.raises(
             DatasetError, match=r"dataset version 1\.2\.0 has no entry in the changelog .*\(it has 1\.0\.0\)"):
         warnings.simplefilter("ignore")
@@ -204,7 +205,7 @@ def _deviation(demo_build, persona_ratings, name, *extra):
     out = demo_build["root"] / name
     res = CliRunner().invoke(cli, ["deviation", "--dataset", str(demo_build["out"]), "--ratings", str(persona_ratings),
                                    "--n-boot", str(N_BOOT), "--n-perm", "200", "--out", str(out), "--no-plot",
-                                   "--force", *extra])
+                                   "--overwrite", *extra])
     assert res.exit_code == 0, res.output
     tables = {t: pd.read_csv(out / f"{t}.csv", dtype={"group": "str", "group_a": "str", "group_b": "str"})
               for t in ("dimensions", "gaps", "distributions", "bias")}
@@ -236,15 +237,16 @@ def test_deviation_from_the_dataset_raters(demo_build, persona_ratings):
     # rater-level: permutation p-values in [1/(P+1), 1] with P = 200 permutations
     assert gaps["p_value"].between(1 / 201, 1).all()
     dist = t["distributions"].set_index("group")
-    # 2 model samples per item (v1, v2) >= min_model_samples, so an item enters the alignment when some member of
-    # the group rated it: counted here from the human_ratings and participants configs directly
+    # 2 model samples per item (v1, v2) >= min_model_samples, so an item enters the alignment when 10 members of
+    # the group (MIN_HUMAN_RATINGS) rated it: counted here from the human_ratings and participants configs directly
     data = open_dataset(demo_build["out"])
     for group in ("Female", "Male"):
         members = data.participants.loc[data.participants["sex"] == group, "participant_id"]
-        rated = data.human_ratings.loc[data.human_ratings["participant_id"].isin(members)
-                                       & data.human_ratings["rating"].notna(), "item_id"].nunique()
+        rated = (data.human_ratings.loc[data.human_ratings["participant_id"].isin(members)
+                                        & data.human_ratings["rating"].notna(), "item_id"].value_counts()
+                 >= 10).sum()
         assert dist.loc[group, "n_items"] == rated and 0 < dist.loc[group, "wasserstein"] < 1
-    assert dist.loc["Female", "n_items"] == 360  # the value the count above gives (synthetic labels)
+    assert dist.loc["Female", "n_items"] == 320  # the value the count above gives (synthetic labels; 360 rated)
     assert settings["demographics"] == f"{demo_build['out']} (participants config)" and settings["norms"] is None
     assert settings["human"] == "raters" and settings["n_perm"] == 200
 
@@ -290,5 +292,5 @@ def test_deviation_needs_a_human_side(built_dataset, persona_ratings, tmp_path):
     res = CliRunner().invoke(cli, ["deviation", "--dataset", str(built_dataset), "--ratings", str(persona_ratings),
                                    "--out", str(tmp_path / "d"), "--no-plot"])
     assert res.exit_code == 1
-    assert "has no demographics and no human_group_norms config (it was built without demographics" in res.stderr
+    assert "this dataset has no demographics (it was built without --demographics" in res.stderr  # human_source
     assert not (tmp_path / "d").exists()

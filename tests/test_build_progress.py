@@ -1,6 +1,12 @@
-"""The progress bar of `valueportrait build` ends exactly at its total (it was one step too high)."""
+"""Progress of a build: build_dataset reports (message, done, total) and the CLI's bar ends exactly at its total.
+
+The expected stages are counted by hand from what a build does: read the raw release, [join the demographics],
+write each config (6, or 7 with human_group_norms), render the card.
+"""
 
 from __future__ import annotations
+
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -27,8 +33,21 @@ class RecordingBar:
         pass
 
 
+def test_build_dataset_reports_each_stage(raw_dir, tmp_path):
+    from valueportrait.builders.build import build_dataset
+
+    calls = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        data = build_dataset(raw_dir, tmp_path / "out", progress=lambda *a: calls.append(a))
+    assert [c[0] for c in calls] == ["reading the raw release and computing correlations",
+                                     *(f"writing config {c}" for c in data.configs), "rendering the dataset card",
+                                     "done"]
+    assert [c[1] for c in calls] == list(range(9)) and {c[2] for c in calls} == {8}
+
+
 @pytest.mark.parametrize("with_demographics", [False, True])
-def test_progress_total_matches_the_steps(raw_dir, demo_build, tmp_path, monkeypatch, with_demographics):
+def test_cli_bar_ends_at_its_total(raw_dir, demo_build, tmp_path, monkeypatch, with_demographics):
     import tqdm.auto
 
     monkeypatch.setattr(tqdm.auto, "tqdm", RecordingBar)
@@ -39,6 +58,6 @@ def test_progress_total_matches_the_steps(raw_dir, demo_build, tmp_path, monkeyp
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     (bar,) = RecordingBar.bars
-    # 6 configs + the card; with demographics also the human_group_norms config and the demographics step
-    assert (bar.total, bar.n) == ((9, 9) if with_demographics else (7, 7))
-    assert bar.messages[-1] == "rendering the dataset card"
+    # read + 6 configs + the card; with demographics also the demographics step and human_group_norms
+    assert (bar.total, bar.n) == ((10, 10) if with_demographics else (8, 8))
+    assert bar.messages[-2:] == ["rendering the dataset card", "done"]

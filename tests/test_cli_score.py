@@ -123,8 +123,9 @@ def test_score_a_ratings_csv(built_dataset, tmp_path):
 
 def test_score_a_bad_ratings_file(built_dataset, tmp_path):
     path = tmp_path / "bad.csv"
-    path.write_text(HAND_MADE_CSV.replace("hand-made,3055-4,v1,,4", "hand-made,3055-4,v1,,like me"))
+    path.write_text(HAND_MADE_CSV.replace("hand-made,3055-4,v1,,4", "hand-made,3055-4,v1,,kinda like me"))
     res = CliRunner().invoke(cli, ["score", str(path), "--dataset", str(built_dataset)])
     assert res.exit_code == 1
-    assert (f"Error: ratings {str(path)!r}, line 5, column 'rating': 'like me' is not a number; expected a rating "
-            "1-6, or an empty value for an unparseable answer\n") in res.output
+    assert (f"Error: ratings {str(path)!r}, line 5, column 'rating': 'kinda like me' is not a rating; expected a "
+            "number 1-6 or a Likert phrase ('very much like me', 'like me', 'somewhat like me', 'a little like me', "
+            "'not like me', 'not like me at all'), or an empty value for an unparseable answer\n") in res.output

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueportrait.demographics import (NORMS_COLUMNS, DemographicsWarning, bin_numeric, check_participants,
-                                        demographics_from_frame, human_group_norms, join_demographics,
-                                        read_demographics)
+from valueportrait.demographics import (DemographicsWarning, bin_numeric, check_participants, demographics_from_frame,
+                                        join_demographics, read_demographics)
+from valueportrait.norms import NORMS_COLUMNS, human_group_norms
 from valueportrait.errors import InputError
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import score_portrait
@@ -75,7 +75,7 @@ def test_file_errors(tmp_path):
     with pytest.raises(InputError, match=r"expected .csv, .tsv, .json or .jsonl"):
         read_demographics(tmp_path / "d.xlsx")
     (tmp_path / "d.json").write_text("{not json")
-    with pytest.raises(InputError, match="could not be read as json"):
+    with pytest.raises(InputError, match="d.json.: not valid JSON"):
         read_demographics(tmp_path / "d.json")
 
 
@@ -206,10 +206,12 @@ def test_build_helpers_features_and_info():
     norms = human_group_norms(data, demo, n_boot=20)
     import datasets
 
-    from valueportrait.demographics import demographics_build_info, human_group_norms_features
+    from valueportrait.dataset_script.valueportrait import FEATURES
+    from valueportrait.norms import NORMS_TYPES, demographics_build_info
 
-    ds = datasets.Dataset.from_pandas(norms, features=human_group_norms_features(), preserve_index=False)
+    ds = datasets.Dataset.from_pandas(norms, features=FEATURES["human_group_norms"], preserve_index=False)
     assert ds.num_rows == 2 * 19 and ds.features["n_raters"].dtype == "int64"
+    assert {c: ds.features[c].dtype for c in ds.column_names} == NORMS_TYPES  # the one list of types
     info = demographics_build_info(demo, data.participants, norms)
     assert info == {"source_file": "<table>", "attributes": ["group"], "groups": {"group": {"A": 5, "B": 1}},
                     "participants_matched": 6, "participants_total": 6,

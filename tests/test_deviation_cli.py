@@ -72,7 +72,7 @@ def test_deviation_end_to_end(inputs):
     # same seed, same numbers
     res2 = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "sex=Sex",
                   "--ratings", inputs["ratings"], "--persona-map", inputs["pmap"], "--n-boot", 200, "--n-perm", 200,
-                  "--out", out, "--force", "--no-plot")
+                  "--out", out, "--overwrite", "--no-plot")
     assert res2.exit_code == 0, res2.output
     pd.testing.assert_frame_equal(pd.read_csv(out / "bias.csv"), bias)
     assert not (out / "radar_sex.png").exists()
@@ -90,7 +90,7 @@ def test_deviation_errors(inputs):
     assert not (root / "e1").exists()  # nothing half-written
     (root / "exists").mkdir()
     res = invoke(*common, "--out", root / "exists")
-    assert res.exit_code == 1 and f"Error: '{root / 'exists'}' exists; pass --force" in res.output
+    assert res.exit_code == 1 and f"Error: '{root / 'exists'}' exists; pass --overwrite" in res.output
     res = invoke(*common, "--attribute", "sex=Gender", "--out", root / "e2")
     assert res.exit_code == 1 and "no column(s) ['Gender'] for the attribute(s) ['sex']" in res.output
     two = root / "two_models.csv"
@@ -129,7 +129,8 @@ def test_deviation_small_group_and_bins(inputs):
 def test_deviation_with_norms_table(inputs):
     # group norms computed from the SYNTHETIC demographics, then passed as a table (as published norms would be)
     from valueportrait.dataset import open_dataset
-    from valueportrait.demographics import human_group_norms, read_demographics
+    from valueportrait.demographics import read_demographics
+    from valueportrait.norms import human_group_norms
 
     data = open_dataset(inputs["dataset"])
     norms = human_group_norms(data, read_demographics(inputs["demo"], attributes={"sex": "Sex"}), n_boot=100)

@@ -19,7 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from valueportrait.demographics import demographics_from_frame, human_group_norms
+from valueportrait.demographics import demographics_from_frame
+from valueportrait.norms import human_group_norms
 from valueportrait.deviation import compare_personas
 from valueportrait.scale import FAMILIES
 from valueportrait.errors import InputError
@@ -242,3 +243,39 @@ def test_norms_csv_reads_back_the_exact_floats(tmp_path):
     table.to_csv(tmp_path / "norms.csv", index=False)
     back = read_norms(tmp_path / "norms.csv")
     assert np.array_equal(back["score"].to_numpy(), scores)
+
+
+def test_likert_phrases_give_the_same_report_as_numbers(population):
+    """A persona ratings table of Likert phrases is parsed (the scoring's parser), not coerced to NaN: it gives
+    the very report its numeric twin gives (every table, bit for bit), on the raters and on a norms table."""
+    from valueportrait.deviation import compare_with_norms
+    from valueportrait.scale import PHRASE_OF
+
+    rng = np.random.default_rng(11)
+    frames = []
+    for persona, s in {"sex=A": 0.5, "sex=B": -0.5}.items():
+        mu = population.base + s * population.item_gap
+        r = np.clip(np.round(mu[None, :] + rng.normal(0, 0.6, (3, len(mu)))), 1, 6)  # integer ratings, 3 per item
+        frames.append(pd.DataFrame({"model": "synthetic-model", "item_id": np.tile(population.item_ids, 3),
+                                    "persona": persona, "rating": r.ravel()}))
+    numeric = pd.concat(frames, ignore_index=True)
+    numeric.loc[numeric.index[:5], "rating"] = np.nan  # a few missing ratings stay missing
+    phrases = numeric.assign(rating=[None if np.isnan(v) else PHRASE_OF[int(v)] for v in numeric["rating"]])
+    assert phrases["rating"].iloc[5] in PHRASE_OF.values()  # e.g. "somewhat like me"
+    norms = human_group_norms(population.data, population.demo, n_boot=100, seed=0)
+    runs = [lambda t: compare_personas(population.data, population.demo, t, n_boot=100, n_perm=50, seed=7),
+            lambda t: compare_with_norms(t, norms, population.data.selection(), n_boot=100, seed=7)]
+    reports = []
+    for run in runs:
+        by_numbers, by_phrases = run(numeric), run(phrases)
+        for name, table in by_numbers.tables().items():
+            pd.testing.assert_frame_equal(by_phrases.tables()[name], table, check_exact=True, obj=name)
+        assert by_phrases.settings == by_numbers.settings
+        reports.append(by_phrases)
+    assert (reports[0].distributions["n_items"] == 60).all()  # 2+ samples of each of the 60 items: all enter
+    scored = reports[0].gaps["family"].isin(["pvq", "bfi"])  # the synthetic items measure no higher-order value
+    assert reports[0].gaps.loc[scored, "p_value"].notna().all() and reports[1].bias["bias_index"].notna().all()
+    bad = phrases.copy()
+    bad.loc[bad.index[7], "rating"] = "rather like me, I guess"
+    with pytest.raises(InputError, match=r"1 of the 360 model ratings are not ratings: \[7\] 'rather like me"):
+        compare_personas(population.data, population.demo, bad, n_boot=10, n_perm=0)

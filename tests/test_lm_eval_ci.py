@@ -17,7 +17,7 @@ pytest.importorskip("transformers")
 from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.lm_eval import task_dir  # noqa: E402
-from valueportrait.lm_eval.utils import samples_to_ratings  # noqa: E402
+from valueportrait.ratings.lm_eval import samples_to_ratings  # noqa: E402
 from valueportrait.runner.prompts import build_requests  # noqa: E402
 from valueportrait.runner.transformers_backend import TransformersBackend  # noqa: E402
 from valueportrait.scale import LIKERT  # noqa: E402

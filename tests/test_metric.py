@@ -60,7 +60,7 @@ def test_reproduces_upstream_through_evaluate(metric, raw_dir):
     """A real model through evaluate.load equals score_portrait (and so upstream's published pvq scores)."""
     import json
 
-    from valueportrait.upstream_outputs import read_upstream_outputs
+    from valueportrait.ratings.upstream import read_upstream_outputs
 
     rt = read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final", models=["gpt-4o-2024-11-20"])
     result = metric.compute(predictions=rt["response"].tolist(), references=rt["item_id"].tolist(),

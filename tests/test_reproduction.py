@@ -14,7 +14,7 @@ import pytest
 
 from valueportrait import score_portrait
 from valueportrait.dataset import open_dataset
-from valueportrait.upstream_outputs import read_upstream_outputs
+from valueportrait.ratings.upstream import read_upstream_outputs
 
 MODELS = ["claude-3-5-sonnet-20241022", "gemini-2.0-flash-001", "gpt-4o-2024-11-20", "llama-3.1-8b-instruct"]
 
@@ -109,7 +109,7 @@ def test_departure_higher_pvq_item_1902_2(raw_dir, ratings, selection, built_dat
 
 def test_upstream_numeric_response_gives_the_same_scores(ratings, selection):
     """Our parser differs from upstream's on one answer (llama, 1038-4, v3_reversed); everything else is equal."""
-    from valueportrait.upstream_outputs import read_output_file  # noqa: F401  (same reader, other parse)
+    from valueportrait.ratings.upstream import read_output_file  # noqa: F401  (same reader, other parse)
 
     up = ratings.assign(rating=ratings["upstream_rating"])
     for model in MODELS[:3]:

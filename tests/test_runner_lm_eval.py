@@ -13,6 +13,7 @@ yaml = pytest.importorskip("yaml")
 from valueportrait.scale import LIKERT, VARIANTS  # noqa: E402
 from valueportrait.errors import DatasetError, InputError  # noqa: E402
 from valueportrait.lm_eval import task_dir, utils  # noqa: E402
+from valueportrait.ratings.lm_eval import ratings_from_samples, samples_to_ratings  # noqa: E402
 from valueportrait.runner.prompts import build_requests  # noqa: E402
 
 
@@ -108,14 +109,14 @@ def test_ratings_from_samples(tmp_path):
     ]
     path = tmp_path / "samples_valueportrait_v1.jsonl"
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
-    table = utils.ratings_from_samples(path, "tiny")
+    table = ratings_from_samples(path, "tiny")
     assert table["item_id"].tolist() == ["1003-1", "1003-2"] and table["model"].tolist() == ["tiny"] * 2
     assert table["rating"].tolist()[0] == 4.25
     assert table["rating"].tolist()[1] == pytest.approx(0.5 + 0.1 * (2 + 3 + 4 + 5 + 6), abs=1e-12)
     assert math.isnan(table["persona"].tolist()[0]) or table["persona"].tolist()[0] is None
     path.write_text('{"doc": {"item_id": "1003-1"}}\n')
     with pytest.raises(InputError, match="line 1: not an lm-eval sample"):
-        utils.ratings_from_samples(path, "tiny")
+        ratings_from_samples(path, "tiny")
 
 
 def _sample(doc_id, item_id, variant, lls, *, logged_rating=True):
@@ -147,29 +148,29 @@ def test_samples_to_ratings_reads_an_output_folder(tmp_path):
         _sample(0, "1003-1", "v2_reversed", flat) + "\n")
     (out / "samples_valueportrait_v1_reversed_2026-11-22T14-45-18.004239.jsonl").write_text(
         _sample(0, "1006-1", "v1_reversed", lls) + "\n")
-    table = utils.samples_to_ratings(tmp_path / "lm-eval-out")
+    table = samples_to_ratings(tmp_path / "lm-eval-out")
     assert list(table.columns) == ["model", "item_id", "variant", "persona", "rating"]
     assert table["model"].tolist() == ["/tmp/tiny-lm"] * 4
     assert table["variant"].tolist() == ["v1", "v1", "v1_reversed", "v2_reversed"]  # paper order
     assert table["item_id"].tolist() == ["1003-1", "1003-2", "1006-1", "1003-1"]
     assert table["rating"].tolist() == pytest.approx([4.35, 3.5, 4.35, 3.5], abs=1e-12)
-    one = utils.samples_to_ratings(out / "samples_valueportrait_v2_reversed_2026-11-22T14-45-18.004239.jsonl",
+    one = samples_to_ratings(out / "samples_valueportrait_v2_reversed_2026-11-22T14-45-18.004239.jsonl",
                                    "mine", persona="p1")
     assert one[["model", "item_id", "persona"]].values.tolist() == [["mine", "1003-1", "p1"]]
 
 
 def test_samples_to_ratings_errors(tmp_path):
     with pytest.raises(InputError, match="no such file or folder"):
-        utils.samples_to_ratings(tmp_path / "missing")
+        samples_to_ratings(tmp_path / "missing")
     with pytest.raises(InputError, match="no samples_valueportrait_<variant>_<time>.jsonl file in it"):
-        utils.samples_to_ratings(tmp_path)
+        samples_to_ratings(tmp_path)
     flat = np.log([1 / 6] * 6)
     for name in ("a", "b"):
         (tmp_path / name).mkdir()
         (tmp_path / name / "samples_valueportrait_v1_2026-11-22T14-45-18.004239.jsonl").write_text(
             _sample(0, "1003-1", "v1", flat) + "\n")
     with pytest.raises(InputError, match="samples of several lm-eval runs/models"):
-        utils.samples_to_ratings(tmp_path)
+        samples_to_ratings(tmp_path)
     with pytest.raises(InputError, match="no lm-eval results_\\*.json with model_name beside the samples"):
-        utils.samples_to_ratings(tmp_path / "a")
-    assert utils.samples_to_ratings(tmp_path / "a", "m")["rating"].tolist() == pytest.approx([3.5], abs=1e-12)
+        samples_to_ratings(tmp_path / "a")
+    assert samples_to_ratings(tmp_path / "a", "m")["rating"].tolist() == pytest.approx([3.5], abs=1e-12)

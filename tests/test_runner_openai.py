@@ -22,7 +22,7 @@ from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 from valueportrait.runner.openai_backend import backoff_delay, retry_after_seconds
 from valueportrait.runner.prompts import build_requests
-from valueportrait.runner.rundir import load_records, read_manifest, read_run_ratings
+from valueportrait.ratings.runs import load_records, read_manifest, read_run_ratings
 from valueportrait.scoring import score_portrait
 
 KEY = "sk-test-SECRET-0123456789abcdef"

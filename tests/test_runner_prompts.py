@@ -9,7 +9,7 @@ import pytest
 from valueportrait.dataset import open_dataset
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
-from valueportrait.likert import parse_likert
+from valueportrait.ratings.likert import parse_likert
 from valueportrait.runner.prompts import (PERSONA_TEMPLATE, Persona, build_requests, fingerprint, load_personas,
                                           parse_variants, render_prompt)
 
@@ -69,7 +69,8 @@ def test_load_personas_all_formats(tmp_path):
 @pytest.mark.parametrize("content, message", [
     ('{"label": "a"}\n', r"p\.jsonl, line 1: expected non-empty string fields 'label' and 'text'"),
     ('{"label": "a", "text": "x"}\n{"label": "a", "text": "y"}\n', r"line 2: duplicate persona label 'a'"),
-    ('{"label": "a", "text": \n', r"invalid JSON"),
+    ('{"label": "a", "text": \n', r"p\.jsonl', line 1: not valid JSON"),
+    ('{"label": "a", "text": "x"}\n[1]\n', r"p\.jsonl', line 2: expected a JSON object"),
     ("", r"no personas found"),
 ])
 def test_load_personas_errors(tmp_path, content, message):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 
@@ -11,8 +12,9 @@ import pytest
 from valueportrait.dataset import open_dataset
 from valueportrait.errors import OutputExistsError, RunError
 from valueportrait.runner.prompts import fingerprint
-from valueportrait.runner.rundir import (RECORDS, RunLog, export_upstream, latest_records, load_records,
-                                         ratings_frame, read_manifest, read_run_ratings)
+from valueportrait.ratings import ratings_frame
+from valueportrait.ratings.runs import RECORDS, latest_records, load_records, read_manifest, read_run_ratings
+from valueportrait.runner.rundir import RunLog, export_upstream
 
 
 def manifest(**over):
@@ -113,9 +115,11 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
         log.append(rec(ids[0], variant="v2", status="failed", rating=None, error="gave up"))
         log.append(rec(ids[1], variant="v2", persona="women", rating=1.0, raw="Not like me at all."))
     files = export_upstream(run, tmp_path / "out", data)
-    assert sorted(p.name for p in files) == ["my-model-v2-women_v2_results.json", "my-model-v2_v1_results.json",
-                                             "my-model-v2_v2_results.json"]
-    v1 = json.loads((tmp_path / "out" / "my-model-v2_v1_results.json").read_text())
+    # "my/model_v2" is cleaned by io.safe_name, so it carries the first 8 hex digits of its sha256 (fa02d962)
+    base = "my-model-v2-" + hashlib.sha256(b"my/model_v2").hexdigest()[:8]
+    assert sorted(p.name for p in files) == sorted([f"{base}-women_v2_results.json", f"{base}_v1_results.json",
+                                                    f"{base}_v2_results.json"])
+    v1 = json.loads((tmp_path / "out" / f"{base}_v1_results.json").read_text())
     assert len(v1) == 520
     # Reference: upstream's own output for gpt-4o under v1: same prompts, contents and correlation tags.
     upstream = {(r["portrait_id"], r["option_id"]): r for r in json.loads(
@@ -130,9 +134,9 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
             assert [r for _, r in ours] == pytest.approx([r for _, r in theirs], abs=1e-12)
         assert (row["raw_response"], row["parsed_response"], row["numeric_response"]) == \
             ("somewhat like me", "somewhat like me", 4.0)
-    v2 = json.loads((tmp_path / "out" / "my-model-v2_v2_results.json").read_text())
+    v2 = json.loads((tmp_path / "out" / f"{base}_v2_results.json").read_text())
     assert len(v2) == 1 and v2[0]["error"] == "gave up" and "numeric_response" not in v2[0]
-    women = json.loads((tmp_path / "out" / "my-model-v2-women_v2_results.json").read_text())
+    women = json.loads((tmp_path / "out" / f"{base}-women_v2_results.json").read_text())
     assert women[0]["parsed_response"] == "not like me at all" and women[0]["numeric_response"] == 1.0
     other = tmp_path / "other"
     with RunLog.open(other, manifest(dataset_fingerprint="0" * 64)) as log:

@@ -19,9 +19,9 @@ from valueportrait.scoring import score_portrait  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.scale import LIKERT  # noqa: E402
 from valueportrait.runner.prompts import Persona, build_requests  # noqa: E402
-from valueportrait.runner.rundir import load_records, read_manifest, read_run_ratings  # noqa: E402
-from valueportrait.runner.transformers_backend import (PHRASES, TransformersBackend,  # noqa: E402
-                                                       distribution_from_loglik)
+from valueportrait.ratings.runs import load_records, read_manifest, read_run_ratings  # noqa: E402
+from valueportrait.ratings.likert import distribution_from_loglik  # noqa: E402
+from valueportrait.runner.transformers_backend import PHRASES, TransformersBackend  # noqa: E402
 
 @pytest.fixture(scope="module")
 def data(built_dataset):

@@ -1,8 +1,9 @@
 """The Value Portrait dataset as one object of pandas tables: from the raw release, or from a built folder / Hub repo.
 
 :class:`ValuePortraitData` is what the scoring core, the metric, the runner and the statistics use. It is
-made either in memory from the raw release (:func:`from_release`, used by the build) or read back from a
-built dataset folder or a Hub dataset repo (:func:`open_dataset`).
+made either in memory from the raw release (:func:`valueportrait.builders.release.from_release`, used by the
+build) or read back from a built dataset folder or a Hub dataset repo (:func:`open_dataset`). This module never
+imports the builders.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ import pandas as pd
 
 from .scale import FAMILIES
 from .errors import DatasetError, InputError
-from .selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select, selection_table
+from .selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, Correction, Mode,
+                        check_correction, select, selection_table, warn_empty_families)
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -63,14 +65,19 @@ class ValuePortraitData:
         return self.build_info.get("selection", {}).get("correlations", "computed")
 
     def selection(self, *, threshold: float | None = None, alpha: float | None = None, mode: Mode | None = None,
-                  correlations: Literal["published", "computed"] | None = None) -> pd.DataFrame:
+                  correlations: Literal["published", "computed"] | None = None,
+                  correction: Correction | None = None) -> pd.DataFrame:
         """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
 
         With no arguments: the build's own selection (the ``selected`` column). Any argument re-selects from
-        the correlations with the build's settings for the others.
+        the correlations with the build's settings for the others (``correction``: none, fdr_bh or bonferroni,
+        see :mod:`valueportrait.selection`; a family left with no item warns and scores null).
         """
         sel = self.build_info.get("selection", {})
-        if threshold is None and alpha is None and mode is None and correlations is None and "selected" in self.correlations:
+        if correction is not None:
+            check_correction(correction)
+        if (threshold is None and alpha is None and mode is None and correlations is None and correction is None
+                and "selected" in self.correlations):
             c = self.correlations
             rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
@@ -83,7 +90,8 @@ class ValuePortraitData:
         return selection_table(self.correlations, use=use,
                                threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
                                alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
-                               mode=sel.get("mode", "pos") if mode is None else mode)
+                               mode=sel.get("mode", "pos") if mode is None else mode,
+                               correction=sel.get("correction", DEFAULT_CORRECTION) if correction is None else correction)
 
     @property
     def item_ids(self) -> list[str]:
@@ -103,63 +111,11 @@ def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[s
     return out
 
 
-def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
-                 threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos"
-                 ) -> ValuePortraitData:
-    """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
-
-    ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``.
-    """
-    from valueportrait.builders import raw_release
-    from valueportrait.builders.correlations import compute_correlations, cross_check, merge_published
-    from valueportrait.builders.reliability import reliability_report
-    from valueportrait.builders.tables import read_release
-
-    if correlations is not None and correlations not in CORRELATION_COLUMNS:
-        raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
-                         f"them), got {correlations!r}")
-    root = raw_release.resolve_raw_dir(raw)
-    rel = read_release(root)
-    corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
-    has_published = corr["rho_published"].notna().any()
-    if correlations is None:
-        correlations = "published" if has_published else "computed"
-    if correlations == "published" and not has_published:
-        raise DatasetError(
-            "--correlations published was asked for, but the raw release has no published correlation tables "
-            "(data/correlation_results/*.json); use --correlations computed."
-        )
-    rho_col, p_col = CORRELATION_COLUMNS[correlations]
-    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode)
-    corr["selected"] = key != 0
-    corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
-                 "p_value_published"]]
-    items = rel.items.merge(rel.queries[["query_id", "categories"]], on="query_id", how="left")
-    sel = corr.loc[corr["selected"], ["item_id", "family", "dimension"]].copy()
-    sel["key"] = key[key != 0]
-    for family, lists in item_dimension_lists(items["item_id"], sel).items():
-        items[family] = lists
-    check = cross_check(corr, rel.human_ratings)
-    info = {
-        "dataset_version": DATASET_VERSION,
-        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
-        "cross_check": check.to_dict() if check.available else None,
-        "reliability": reliability_report(rel.human_ratings, sel),
-        "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
-        "inputs": raw_release.input_fingerprints(root, rel.input_files),
-    }
-    return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
-                             participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
-                             build_info=info)
-
-
 def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:
     """Read a built dataset back: a local folder written by ``valueportrait build``, or a Hub dataset repo id.
 
     A Hub repo is fetched with :func:`huggingface_hub.snapshot_download` (``revision`` = tag, branch or commit).
     """
-    import json
 
     path = Path(source).expanduser()
     if not path.exists():
@@ -185,10 +141,78 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
             "Rebuild it with `valueportrait build --raw RAW --out DIR`."
         )
     present = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if (path / c).is_dir())
-    tables = {c: pd.concat([pd.read_parquet(f) for f in sorted((path / c).glob("*.parquet"))], ignore_index=True)
-              for c in present}
-    info = json.loads((path / "build_info.json").read_text(encoding="utf-8"))
+    info = read_build_info(path)
+    tables = {c: read_config_table(path, c).to_pandas() for c in present}
     return ValuePortraitData(**tables, build_info=info)
+
+
+_REBUILD = "Rebuild the dataset with `valueportrait build --raw RAW --out DIR --overwrite` (or fetch it again)."
+
+
+def read_build_info(path: Path) -> dict[str, Any]:
+    """``path/build_info.json`` of a built folder, checked: a JSON object with ``dataset_version`` (a string)
+    and ``selection`` (an object); anything else is a :class:`DatasetError` naming the file and the fix."""
+    import json
+
+    file = path / "build_info.json"
+    try:
+        info = json.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise DatasetError(f"{str(file)!r} cannot be read as JSON ({type(exc).__name__}: {exc}). {_REBUILD}") from None
+    problem = ("is not a JSON object" if not isinstance(info, dict)
+               else "has no dataset_version string" if not isinstance(info.get("dataset_version"), str)
+               else "has no selection object" if not isinstance(info.get("selection"), dict)
+               else None)
+    if problem:
+        raise DatasetError(f"{str(file)!r} {problem}, so it is not the build_info.json of a Value Portrait build. "
+                           f"{_REBUILD}")
+    return info
+
+
+def read_config_table(path: Path, config: str):
+    """One config of a built folder as a :class:`pyarrow.Table`, checked against its declared Features (every
+    declared column there, with its type); an unreadable or foreign file is a :class:`DatasetError`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from valueportrait.dataset_script.valueportrait import FEATURES
+
+    folder = path / config
+    files = sorted(folder.glob("*.parquet"))
+    if not files:
+        raise DatasetError(f"{str(folder)!r} holds no parquet file. {_REBUILD}")
+    tables = []
+    for f in files:
+        try:
+            tables.append(pq.read_table(f))
+        except (OSError, pa.ArrowException) as exc:
+            raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
+                               f"{_REBUILD}") from None
+    expected = FEATURES[config].arrow_schema
+    for f, table in zip(files, tables):
+        for want in expected:
+            have = table.schema.field(want.name).type if want.name in table.schema.names else None
+            if have is None or not _same_type(have, want.type):
+                raise DatasetError(
+                    f"{str(f)!r}: column {want.name!r} " + ("is missing" if have is None else f"has type {have}")
+                    + f"; the {config} config declares {want.type}. {_REBUILD}")
+    try:
+        return pa.concat_tables(tables, promote_options="default")
+    except pa.ArrowException as exc:
+        raise DatasetError(f"the parquet files of {str(folder)!r} do not fit together ({exc}). {_REBUILD}") from None
+
+
+def _same_type(have, want) -> bool:
+    """Equal Arrow types, taking string and large_string (and their lists) as the same."""
+    import pyarrow as pa
+
+    def norm(t):
+        if pa.types.is_large_string(t):
+            return pa.string()
+        if pa.types.is_list(t) or pa.types.is_large_list(t):
+            return pa.list_(norm(t.value_type))
+        return t
+    return norm(have) == norm(want)
 
 
 def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):
@@ -251,12 +275,6 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
 def _read_local_config(path: Path, config: str):
     """One config of a built folder as an in-memory :class:`datasets.Dataset` (split ``test``), bypassing the cache."""
     import datasets
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    files = sorted((path / config).glob("*.parquet"))
-    if not files:
-        raise DatasetError(f"{str(path / config)!r} holds no parquet file. Rebuild the dataset with "
-                           f"`valueportrait build --raw RAW --out {path}`.")
-    table = pa.concat_tables([pq.read_table(f) for f in files])
+    table = read_config_table(path, config)
     return datasets.Dataset(datasets.table.InMemoryTable(table), split=datasets.Split(SPLIT))

@@ -1,24 +1,16 @@
-"""Demographics of the human raters: read, validate, join to participants, and each group's norms.
+"""Demographics of the human raters: read, validate and join to participants (group norms: :mod:`.norms`).
 
 The public Value Portrait release has no demographics. A user who holds them (e.g. the Prolific export of
 the study: ``Participant id``, ``Sex``, ``Age``, education, political orientation) passes them as a CSV or
 JSON table; :func:`read_demographics` reads it with a configurable column mapping, :func:`check_participants`
 matches it to the dataset's participants, :func:`join_demographics` adds the attribute columns to the
-``participants`` table, and :func:`human_group_norms` gives, per attribute x group,
-
-(a) the group's portrait on the benchmark's own scale: its members' item ratings averaged per item and
-    scored exactly like a model's ratings, with a bootstrap CI over raters;
-(b) the group's PVQ-21 / BFI-10 instrument means (their questionnaire scores) with sd and n.
-
-Groups with fewer than ``min_raters`` (default 5) raters get a null row with a note saying why.
+``participants`` table; :func:`valueportrait.norms.human_group_norms` then gives each group's norms.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import warnings
-import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -27,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import InputError
-from .scale import DIMENSIONS
-from .scoring import Design, group_portrait_replicates, percentile_ci, rater_matrix, score_matrix
+from .io import TABLE_SUFFIXES, read_table
 
 #: Column names tried, in order and ignoring case / spaces / underscores, for the participant id.
 ID_COLUMNS: tuple[str, ...] = ("participant_id", "Participant id", "PROLIFIC_PID", "pid")
@@ -228,28 +219,9 @@ def read_demographics(path: str | Path, *, id_column: str | None = None,
     if not path.is_file():
         raise InputError(f"demographics file {str(path)!r} not found; expected a .csv, .tsv, .json or .jsonl file "
                          "with one row per participant (a participant id column and attribute columns)")
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".csv", ".tsv", ".txt"):
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, sep="\t" if suffix == ".tsv" else ",")
-            rows = [f"line {k + 2}" for k in range(len(frame))]
-        elif suffix == ".jsonl":
-            recs = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-            frame = pd.DataFrame(recs, dtype=object)
-            rows = [f"line {k + 1}" for k in range(len(frame))]
-        elif suffix == ".json":
-            recs = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(recs, dict):  # {"records": [...]} or column-oriented
-                recs = recs.get("records", recs)
-            frame = pd.DataFrame(recs, dtype=object)
-            rows = [f"record {k + 1}" for k in range(len(frame))]
-        else:
-            raise InputError(f"demographics file {str(path)!r}: expected .csv, .tsv, .json or .jsonl")
-    except (ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"demographics file {str(path)!r} could not be read as {suffix[1:]}: {exc}") from None
-    frame = frame.map(lambda v: "" if v is None else str(v)) if suffix != ".csv" and len(frame) else frame
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        raise InputError(f"demographics file {str(path)!r}: expected .csv, .tsv, .json or .jsonl")
+    frame, rows = read_table(path, what="demographics file")
     return demographics_from_frame(frame, id_column=id_column, attributes=attributes, bins=bins,
                                    missing_values=missing_values, source=str(path), rows=rows)
 
@@ -338,123 +310,3 @@ def join_demographics(participants: pd.DataFrame, demo: Demographics) -> pd.Data
     for a in demo.attributes:
         out[a] = out[a].astype("str")
     return out
-
-
-def group_seed(seed: int, *labels: str) -> np.random.Generator:
-    """A generator for one (attribute, group, ...) that does not depend on the order groups are visited."""
-    return np.random.default_rng([int(seed), *(zlib.crc32(str(x).encode("utf-8")) for x in labels)])
-
-
-#: Columns of the ``human_group_norms`` table (the dataset config), in order.
-NORMS_COLUMNS: tuple[str, ...] = (
-    "attribute", "group", "family", "dimension", "n_raters", "score", "score_ci_low", "score_ci_high", "raw_mean",
-    "n_items", "instrument_mean", "instrument_sd", "instrument_n", "note",
-)
-
-
-def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | None = None,
-                      selection: pd.DataFrame | None = None, n_boot: int = 1000, ci: float = 0.95, seed: int = 0,
-                      min_raters: int = MIN_RATERS) -> pd.DataFrame:
-    """Per attribute x group x dimension: the group's benchmark portrait (with CI) and instrument norms.
-
-    Parameters
-    ----------
-    data : ValuePortraitData
-        Gives ``human_ratings``, ``participants`` and (unless ``selection`` is given) the selection.
-    demo : Demographics
-    attributes : list of str, optional
-        Default: all of ``demo.attributes``.
-    selection : DataFrame, optional
-        ``item_id, family, dimension, key``; default ``data.selection()``.
-    n_boot, ci, seed : bootstrap replicates over raters, interval level, seed (results are reproducible).
-    min_raters : int
-        Groups with fewer raters get NaN values and a ``note``.
-
-    Returns
-    -------
-    DataFrame
-        Columns :data:`NORMS_COLUMNS`, one row per attribute x group x (family, dimension) in FAMILIES order.
-        ``df.attrs`` holds ``{"n_boot", "ci", "seed", "min_raters"}``.
-
-    Notes
-    -----
-    For group *G* of attribute *a* with :math:`n_G` raters:
-
-    * ``score``, ``raw_mean``: the group's item means scored like a model (see
-      :func:`group_portrait_replicates`); ``n_items`` = rated items of the dimension;
-    * ``score_ci_low``/``score_ci_high``: percentile interval of ``n_boot`` stratified rater-bootstrap replicates;
-    * ``instrument_mean`` = :math:`\\frac{1}{n}\\sum_{j\\in G} s_{jd}`, ``instrument_sd`` = sample sd
-      (ddof 1) of the members' questionnaire scores :math:`s_{jd}` (the ``participants`` columns
-      ``<family>_<dimension>``), ``instrument_n`` = members with a score.
-
-    A group with :math:`n_G <` ``min_raters`` gets NaN in every value column and a note.
-    """
-    selection = data.selection() if selection is None else selection
-    attributes = list(demo.attributes if attributes is None else attributes)
-    demo = check_participants(demo, data.participants["participant_id"].tolist())
-    design = Design.from_selection(selection, data.items["item_id"].tolist())
-    all_raters = rater_matrix(data.human_ratings, design.item_ids)
-    parts = data.participants.set_index("participant_id")
-    inst_cols = [f"{f}_{d}" for f, d in DIMENSIONS]
-    rows = []
-    for attr in attributes:
-        for group, members in demo.groups(attr).items():
-            raters = all_raters.subset(members)
-            n = raters.n_participants
-            base = {"attribute": attr, "group": group, "n_raters": n}
-            if n < min_raters:
-                note = (f"fewer than {min_raters} raters ({n}): too few for group norms; "
-                        "values left empty")
-                rows += [{**base, "family": f, "dimension": d, "note": note} for f, d in DIMENSIONS]
-                continue
-            point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
-            lo, hi = percentile_ci(boot, ci)
-            means = raters.item_means()
-            raw = score_matrix(means, design).raw_mean
-            rated = ~np.isnan(means[0])
-            n_items_dim = ((design.pos + design.neg) * rated).sum(axis=1).astype(int)
-            inst = parts.loc[parts.index.intersection(members), inst_cols]
-            for k, (f, d) in enumerate(DIMENSIONS):
-                col = inst.iloc[:, k].dropna()
-                rows.append({**base, "family": f, "dimension": d, "score": point[k], "score_ci_low": lo[k],
-                             "score_ci_high": hi[k], "raw_mean": raw[0, k], "n_items": int(n_items_dim[k]),
-                             "instrument_mean": float(col.mean()) if len(col) else np.nan,
-                             "instrument_sd": float(col.std(ddof=1)) if len(col) > 1 else np.nan,
-                             "instrument_n": len(col),
-                             "note": None if n_items_dim[k] else "no rated item measures this dimension"})
-    out = pd.DataFrame(rows, columns=list(NORMS_COLUMNS))
-    out = out.astype({"attribute": "str", "group": "str", "family": "str", "dimension": "str", "note": "str",
-                      "n_raters": "int64", **{c: "float64" for c in ("score", "score_ci_low", "score_ci_high",
-                                                                     "raw_mean", "instrument_mean", "instrument_sd")}})
-    out["n_items"] = out["n_items"].fillna(0).astype("int64")
-    out["instrument_n"] = out["instrument_n"].fillna(0).astype("int64")
-    out.attrs = {"n_boot": n_boot, "ci": ci, "seed": seed, "min_raters": min_raters}
-    return out
-
-
-def human_group_norms_features():
-    """``datasets.Features`` of the ``human_group_norms`` config (column order :data:`NORMS_COLUMNS`)."""
-    from datasets import Features, Value
-
-    types = {"attribute": "string", "group": "string", "family": "string", "dimension": "string",
-             "n_raters": "int64", "score": "float64", "score_ci_low": "float64", "score_ci_high": "float64",
-             "raw_mean": "float64", "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64",
-             "instrument_n": "int64", "note": "string"}
-    return Features({c: Value(types[c]) for c in NORMS_COLUMNS})
-
-
-def demographics_build_info(demo: Demographics, participants: pd.DataFrame, norms: pd.DataFrame) -> dict:
-    """The ``demographics`` entry of ``build_info.json``: attributes, groups, matching, norms settings.
-
-    No participant-level value is included, only group labels and counts.
-    """
-    known = set(participants["participant_id"])
-    matched = int(demo.table["participant_id"].isin(known).sum())
-    return {
-        "source_file": Path(demo.source).name,
-        "attributes": list(demo.attributes),
-        "groups": {a: {g: len(set(ids) & known) for g, ids in demo.groups(a).items()} for a in demo.attributes},
-        "participants_matched": matched,
-        "participants_total": len(known),
-        "norms": dict(norms.attrs),
-    }

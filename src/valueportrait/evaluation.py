@@ -7,22 +7,22 @@ also the plain-Python entry point for other pipelines.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .config import (DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_N_PERM, HUMAN_SOURCES, BootstrapConfig,
+                     DeviationConfig, SelectionConfig)
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
-from .likert import to_ratings
+from .pipelines import check_item_ids, deviation_report, human_source
+from .ratings.likert import to_ratings
 from .scoring import bootstrap_portraits
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
 RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "personas", "deviation")
-#: Where the human side of the deviation statistics can come from (``human=``).
-HUMAN_SOURCES = ("raters", "norms")
 
 
 def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
@@ -80,17 +80,18 @@ def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items
 def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
                      revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
                      threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
-                     correlations: str | None = None, center: bool = True, min_items: int = 1, n_boot: int = 1000,
-                     confidence: float = 0.95, seed: int = 0, persona_groups: Mapping[str, str] | None = None,
-                     norms: Any = None, deviation: bool = False, human: str | None = None, n_perm: int = 1000,
-                     min_raters: int | None = None, norms_ci: float = 0.95) -> dict:
+                     correlations: str | None = None, correction: str | None = None, center: bool = True, min_items: int = 1,
+                     n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
+                     persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
+                     human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
+                     norms_confidence: float = DEFAULT_CONFIDENCE) -> dict:
     """Score ratings of Value Portrait items.
 
     Parameters
     ----------
     predictions : sequence
         Ratings: numbers 1-6 (floats allowed) or free-text answers read with
-        :func:`~valueportrait.likert.parse_likert` (unparseable text counts as missing); None = missing.
+        :func:`~valueportrait.ratings.parse_likert` (unparseable text counts as missing); None = missing.
     references : sequence of str
         Item ids (``"1008-1"``), one per prediction. Several ratings of one item are averaged.
     dataset, revision
@@ -98,13 +99,18 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     variants, personas : sequence, optional
         A prompt-variant label / persona label per prediction. Variants add ``prompt_sensitivity``; personas add
         one portrait per persona under ``personas`` (``scores`` pools all ratings).
-    threshold, alpha, mode, correlations
-        Re-select the items from the correlations (default: the build's selection).
+    threshold, alpha, mode, correlations, correction
+        Re-select the items from the correlations (default: the build's selection); ``correction`` is the
+        multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
     center, min_items, n_boot, confidence, seed
         As :func:`~valueportrait.scoring.bootstrap_portrait`; ``n_boot=0`` gives null CIs.
-    persona_groups, norms, deviation, human, n_perm, min_raters, norms_ci
+    persona_groups, norms, deviation, human, n_perm, min_raters, norms_confidence
         The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
         ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
+
+    The settings become a :class:`~valueportrait.config.SelectionConfig`, a
+    :class:`~valueportrait.config.BootstrapConfig` and a :class:`~valueportrait.config.DeviationConfig`
+    (each checks its values); the human side is decided by :func:`valueportrait.pipelines.human_source`.
 
     Returns
     -------
@@ -128,32 +134,28 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         raise InputError("the deviation statistics compare each persona's portrait with a human group: pass "
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
-    if human is not None and human not in HUMAN_SOURCES:
-        raise InputError(f"human must be one of {', '.join(map(repr, HUMAN_SOURCES))}, got {human!r}")
+    selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
+                                correction=correction)
+    bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
+    dev = DeviationConfig(n_perm=n_perm, min_raters=min_raters, norms_confidence=norms_confidence, human=human)
     data = load_data(dataset, revision)
     ratings = to_ratings(preds, what="predictions", unparseable="missing")
     ids = [str(r) for r in refs]
-    unknown = sorted(set(ids) - set(data.item_ids))
-    if unknown:
-        raise InputError(f"{len(unknown)} reference(s) are not item ids of this dataset: {_summarise(unknown)}. "
-                         "References are item ids like '1008-1' (portrait_id-option_id), see the 'items' config.")
-    reselected = any(v is not None for v in (threshold, alpha, mode, correlations))
+    check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
+                   "(portrait_id-option_id), see the 'items' config.")
     if want_deviation:  # fail before the scoring
         _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
-        _human_source(data, norms, human, reselected)
-    selection = data.selection(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
-    sel_items = set(selection["item_id"])
+        human_source(data, norms=norms is not None, human=dev.human, reselected=selection.reselects)
+    sel = data.selection(**selection.kwargs())
+    sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
-    kw = dict(center=center, min_items=min_items, n_boot=n_boot, confidence=confidence, seed=seed)
-    out = _results({"all": table}, selection, sel_items, **kw)["all"]
-    sel_info = data.build_info.get("selection", {})
+    kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
+              seed=bootstrap.seed)
+    out = _results({"all": table}, sel, sel_items, **kw)["all"]
     out["settings"] = {
         "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
         "dataset_version": data.build_info.get("dataset_version"),
-        "threshold": sel_info.get("threshold") if threshold is None else threshold,
-        "alpha": sel_info.get("alpha") if alpha is None else alpha,
-        "mode": sel_info.get("mode") if mode is None else mode,
-        "correlations": sel_info.get("correlations") if correlations is None else correlations,
+        **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
     }
     out["prompt_sensitivity"] = None
@@ -162,13 +164,12 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     out["personas"] = None
     if personas is not None:
         table["persona"] = [str(p) for p in personas]
-        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), selection, sel_items, **kw)
+        # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
     out["deviation"] = None
     if want_deviation:
-        out["deviation"] = deviation_for_ratings(
-            table, data, persona_groups=persona_groups, norms=norms, human=human, selection=selection,
-            reselected=reselected, n_boot=n_boot, n_perm=n_perm, ci=confidence, seed=seed, min_raters=min_raters,
-            norms_ci=norms_ci)
+        out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
+                                                 selection=selection, bootstrap=bootstrap, deviation=dev)
     return {k: out[k] for k in RESULT_KEYS}
 
 
@@ -198,31 +199,10 @@ def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | No
     return out
 
 
-def _human_source(data: ValuePortraitData, norms: Any, human: str | None, reselected: bool) -> str:
-    """Where the human side comes from: ``"norms table"``, ``"dataset norms"`` or ``"dataset raters"``."""
-    if norms is not None:
-        if human == "raters":
-            raise InputError("human='raters' compares with the dataset's raters; leave it out when passing norms=")
-        return "norms table"
-    if not data.demographic_attributes or (human == "norms" and data.human_group_norms is None):
-        raise InputError("this dataset has no demographics (it was built without --demographics; the public "
-                         "release has none), so it has no human groups to compare the personas with: pass "
-                         "norms=<a table with columns attribute, group, family, dimension, score> (a "
-                         "DataFrame, a list of dicts or a CSV / parquet / JSON path), or rebuild the dataset "
-                         "with `valueportrait build --demographics FILE`")
-    if human == "norms":
-        if reselected:
-            raise InputError("the dataset's human_group_norms were scored with the build's item selection; "
-                             "with threshold / alpha / mode / correlations use human='raters' (the default)")
-        return "dataset norms"
-    return "dataset raters"
-
-
 def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
-                          persona_groups: Mapping[str, str] | None = None, norms: Any = None, human: str | None = None,
-                          selection: pd.DataFrame | None = None, reselected: bool = False, n_boot: int = 1000,
-                          n_perm: int = 1000, ci: float = 0.95, seed: int = 0, min_raters: int | None = None,
-                          norms_ci: float = 0.95) -> dict:
+                          persona_groups: Mapping[str, str] | None = None, norms: Any = None,
+                          selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
+                          deviation: DeviationConfig = DeviationConfig()) -> dict:
     """The metric's ``deviation`` output: each persona's portrait vs its human group's, as JSON-ready dicts.
 
     Parameters
@@ -235,21 +215,14 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     norms : DataFrame, list of dict or path, optional
         Group norms given by the user (the ``human_group_norms`` schema, :func:`valueportrait.deviation.read_norms`),
         compared with :func:`~valueportrait.deviation.compare_with_norms`.
-    human : {"raters", "norms"}, optional
-        Without ``norms``: ``"raters"`` (default when the dataset was built with demographics) rebuilds the
-        groups from the ``participants`` attribute columns and compares with the raters themselves
+    selection, bootstrap, deviation
+        The settings (:mod:`valueportrait.config`). Without ``norms``, ``deviation.human`` says which human side
+        of the dataset: ``"raters"`` (default when the dataset was built with demographics) rebuilds the groups
+        from the ``participants`` attribute columns and compares with the raters themselves
         (:func:`~valueportrait.deviation.compare_personas`: rater bootstrap, permutation p-values of the human
-        gaps, distribution alignment); ``"norms"`` uses the dataset's stored ``human_group_norms`` config.
-    selection : DataFrame, optional
-        The selection in effect (default ``data.selection()``); ``reselected`` says it is not the build's, which
-        the stored norms were scored with (then ``human="norms"`` is refused).
-    n_boot, n_perm, ci, seed
-        Bootstrap replicates, permutations (raters only), interval level, seed.
-    min_raters : int, optional
-        Groups with fewer raters are a documented null (a ``note``, None values); default the build's setting
-        (5).
-    norms_ci : float
-        Level of a user-given norms table's CI columns (the dataset's norms carry their own).
+        gaps, distribution alignment); ``"norms"`` uses the dataset's stored ``human_group_norms`` config
+        (refused with a re-selection: they were scored with the build's). See
+        :func:`valueportrait.pipelines.human_source`, the one place that decides.
 
     Returns
     -------
@@ -263,28 +236,12 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
         A persona without a group, two personas for one group, a group absent from the human side, a dataset
         without demographics and no ``norms``.
     """
-    from .demographics import MIN_RATERS, demographics_from_dataset
-    from .deviation import compare_personas, compare_with_norms, read_norms, report_to_dict
+    from .deviation import report_to_dict
 
-    selection = data.selection() if selection is None else selection
     personas = list(dict.fromkeys(table["persona"].astype(str)))
     pmap = _persona_map(personas, persona_groups)
-    ratings = table[["item_id", "rating", "persona"]]
-    demo_info = data.build_info.get("demographics") or {}
-    build_norms = demo_info.get("norms") or {}
-    source = _human_source(data, norms, human, reselected)
-    if source == "norms table":
-        report = compare_with_norms(ratings, read_norms(norms), selection, persona_map=pmap,
-                                    items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci, norms_ci=norms_ci,
-                                    seed=seed, min_raters=int(min_raters or MIN_RATERS))
-    elif source == "dataset norms":
-        report = compare_with_norms(ratings, data.human_group_norms, selection, persona_map=pmap,
-                                    items=data.items["item_id"].tolist(), n_boot=n_boot, ci=ci,
-                                    norms_ci=float(build_norms.get("ci", 0.95)), seed=seed)
-    else:
-        report = compare_personas(data, demographics_from_dataset(data), ratings, persona_map=pmap,
-                                  selection=selection, n_boot=n_boot, n_perm=n_perm, ci=ci, seed=seed,
-                                  min_raters=int(min_raters or build_norms.get("min_raters", MIN_RATERS)))
+    source, report = deviation_report(table[["item_id", "rating", "persona"]], data, persona_map=pmap, norms=norms,
+                                      selection=selection, bootstrap=bootstrap, deviation=deviation)
     return {"source": source, **report_to_dict(report)}
 
 

@@ -8,9 +8,6 @@ and JSON files; only the text and Markdown tables round.
 from __future__ import annotations
 
 import json
-import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -18,29 +15,7 @@ import pandas as pd
 
 from .scale import FAMILIES, FAMILY_TITLES
 from .errors import OutputExistsError
-
-
-def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def _num(x) -> float | None:
-    """JSON-safe float: NaN/None -> None."""
-    if x is None:
-        return None
-    x = float(x)
-    return None if math.isnan(x) else x
+from .io import atomic_write_json, atomic_write_text, json_safe
 
 
 # -- upstream's schema -------------------------------------------------------------------------------------------
@@ -53,9 +28,9 @@ def upstream_scores(model: str, portrait: pd.DataFrame, *, prompt: str = "averag
     scores: dict = {}
     for r in portrait.itertuples(index=False):
         scores.setdefault(r.family, {})[r.dimension] = {
-            "centered_mean": _num(r.score), "original_mean": _num(r.raw_mean), "std_dev": _num(r.std), "n": int(r.n),
+            "centered_mean": r.score, "original_mean": r.raw_mean, "std_dev": r.std, "n": int(r.n),
         }
-    return {"meta": {"model_name": model, "prompt": prompt}, "scores": scores}
+    return json_safe({"meta": {"model_name": model, "prompt": prompt}, "scores": scores})
 
 
 def write_upstream_scores(out_dir: str | Path, model: str, portrait: pd.DataFrame, *, overwrite: bool = False,
@@ -64,7 +39,7 @@ def write_upstream_scores(out_dir: str | Path, model: str, portrait: pd.DataFram
     path = Path(out_dir) / f"{model}_scores.json"
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass --overwrite (overwrite=True) or choose another --out")
-    return atomic_write_text(path, json.dumps(upstream_scores(model, portrait, prompt=prompt), indent=2) + "\n")
+    return atomic_write_json(path, upstream_scores(model, portrait, prompt=prompt))
 
 
 # -- leaderboards ------------------------------------------------------------------------------------------------
@@ -92,7 +67,7 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], **meta) -> dict:
     for name, p in portraits.items():
         fam: dict = {}
         for r in p.to_dict("records"):
-            cell = {k: _num(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high")}
+            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high")}
             cell["n"] = int(r["n"])
             cell["note"] = r.get("note") if isinstance(r.get("note"), str) else None
             fam.setdefault(r["family"], {})[r["dimension"]] = cell
@@ -142,7 +117,7 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
         data["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
         md += "\n### Prompt sensitivity\n\n" + _markdown_frame(sensitivity) + "\n"
     atomic_write_text(paths["csv"], leaderboard_long(portraits).to_csv(index=False))
-    atomic_write_text(paths["json"], json.dumps(data, indent=2) + "\n")
+    atomic_write_json(paths["json"], data)
     atomic_write_text(paths["md"], md)
     return paths
 

@@ -110,3 +110,36 @@ def family_of(dimension: str) -> str:
             return family
     known = ", ".join(d for dims in FAMILIES.values() for d in dims)
     raise KeyError(f"unknown dimension {dimension!r}; known: {known}")
+
+
+def item_id(query_id: object, option_id: object) -> str:
+    """The id of an item (a query's response option), the key every table shares: ``"{query}-{option}"``.
+
+    >>> item_id(1008, 1)
+    '1008-1'
+    """
+    return f"{query_id}-{option_id}"
+
+
+def parse_item_id(text: str) -> tuple[int, int]:
+    """``"1008-1"`` -> ``(1008, 1)``; ``ValueError`` naming the text when it is not ``"<int>-<int>"``.
+
+    >>> parse_item_id("1008-1")
+    (1008, 1)
+    """
+    query, sep, option = str(text).partition("-")
+    if not (sep and query.isdigit() and option.isdigit()):
+        raise ValueError(f"{text!r} is not an item id; expected '<query id>-<option id>', e.g. '1008-1'")
+    return int(query), int(option)
+
+
+def item_sort_key(text: str) -> tuple:
+    """Sort key putting item ids in numeric order (``1021-2`` before ``1021-10``); other text sorts after.
+
+    >>> sorted(["1021-10", "x", "1021-2", "999-1"], key=item_sort_key)
+    ['999-1', '1021-2', '1021-10', 'x']
+    """
+    try:
+        return (0, *parse_item_id(text), "")
+    except ValueError:
+        return (1, 0, 0, str(text))

@@ -112,3 +112,20 @@ def test_check_settings_errors():
                     ({"confidence": "high"}, "confidence"), ({"min_items": 0}, "min_items")):
         with pytest.raises(InputError, match=msg):
             check_settings(**kw)
+
+
+def test_center_others_excludes_the_dimensions_own_items():
+    # hand computation on SEL with item means i1 5, i2 3, i3 2, i4 6:
+    # pvq Power (i1, i2): raw 4; the pvq family's other items: i3 -> reference 2 -> score +2
+    # pvq Tradition (i3 reverse keyed): x = 7 - 2 = 5; others i1, i2 -> mean 4 -> reference 7 - 4 = 3 -> +2
+    # bfi Openness (i4, i1) is the whole bfi family: no other item -> NaN
+    design = Design.from_selection(SEL, ["i1", "i2", "i3", "i4"])
+    s = score_matrix(np.array([5.0, 3.0, 2.0, 6.0]), design, center="others")
+    assert s.score[0, ROW[("pvq", "Power")]] == pytest.approx(2.0)
+    assert s.reference[0, ROW[("pvq", "Power")]] == pytest.approx(2.0)
+    assert s.score[0, ROW[("pvq", "Tradition")]] == pytest.approx(2.0)
+    assert np.isnan(s.score[0, ROW[("bfi", "Openness")]])
+    # the paper's rule on the same data: Power 4 - 10/3
+    assert score_matrix(np.array([5.0, 3.0, 2.0, 6.0]), design).score[0, ROW[("pvq", "Power")]] == pytest.approx(2 / 3)
+    with pytest.raises(InputError, match="center must be one of family, others, none"):
+        score_matrix(np.zeros(4), design, center="mean")

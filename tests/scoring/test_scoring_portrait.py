@@ -9,6 +9,7 @@ import pytest
 
 from valueportrait import score_portrait
 from valueportrait.errors import InputError
+from valueportrait.scale import DIMENSIONS as DIMS
 from valueportrait.scoring import bootstrap_portrait, compare_portraits, item_ratings, score_humans
 from valueportrait.sensitivity import prompt_sensitivity
 
@@ -111,18 +112,22 @@ def test_bootstrap_ci_matches_loop_reference():
 
 
 def test_compare_portraits():
-    a = ratings(a=6, b=6, c=1, d=2)
-    same = compare_portraits(a, a, SEL, n_boot=500, n_perm=500).set_index("dimension")
-    assert same.loc["Power", "difference"] == 0.0 and same.loc["Power", "p_value"] == 1.0
-    b = ratings(a=2, b=2, c=5, d=2)
-    diff = compare_portraits(a, b, SEL, n_boot=500, n_perm=2000, seed=1).set_index("dimension")
+    # two ratings per item (prompt variants): a = (6,5), (6,6), (1,1), (2,3); b = (2,2), (2,2), (5,5), (2,2)
+    a = ratings(a=[6, 5], b=[6, 6], c=[1, 1], d=[2, 3])
+    same = compare_portraits(a, a, SEL).set_index("dimension")
+    assert same.loc["Power", "difference"] == 0.0 and same.loc["Power", "p_value"] == pytest.approx(1.0)
+    b = ratings(a=[2, 2], b=[2, 2], c=[5, 5], d=[2, 2])
+    diff = compare_portraits(a, b, SEL).set_index("dimension")
     sa = score_portrait(a, SEL).set_index("dimension")["score"]
     sb = score_portrait(b, SEL).set_index("dimension")["score"]
     assert diff.loc["Power", "difference"] == pytest.approx(sa["Power"] - sb["Power"])
-    # Power: diff = sum_i s_i (r_a - r_b)_i C_i = s_a + s_b + s_c (each term 1, item d has C = 0 for Power), so
-    # |diff*| >= 3 exactly when s_a = s_b = s_c: 2 of 8 sign patterns -> p = 1/4
-    assert diff.loc["Power", "difference"] == pytest.approx(3.0)
-    assert diff.loc["Power", "p_value"] == pytest.approx(0.25, abs=0.03)
+    # hand: Power's coefficients C = 1/2 - 1/4 on a, b and -1/4 on c, d (pvq family of 4 items); only a and d
+    # vary (s^2 = 0.5 over m = 2): SE^2 = 2 * (1/4)^2 * 0.5 / 2, Welch df = 2 (two terms of 1 df each)
+    se = np.sqrt(2 * (1 / 16) * 0.25)
+    assert diff.loc["Power", "se"] == pytest.approx(se) and diff.loc["Power", "df"] == pytest.approx(2.0)
+    from scipy import stats
+
+    assert diff.loc["Power", "p_value"] == pytest.approx(2 * stats.t.sf(abs(sa["Power"] - sb["Power"]) / se, 2))
 
 
 def test_prompt_sensitivity():
@@ -153,12 +158,14 @@ def test_human_baseline(built_dataset):
 
 
 @pytest.mark.parametrize("center", [True, False])
-def test_permutation_by_swapping_equals_the_linear_form(center):
-    """The permutation test rescores swapped pairs; for a fixed item set a score is linear in the ratings, so
-    the swapped difference must equal ((r_a - r_b) * s) @ C with C the score's coefficients, computed here by
-    hand from the definition: C[i, d] = k_id / n_d - (1/n_f) * (sum_i k_id / n_d) over the family's items."""
+def test_difference_equals_the_linear_form(center):
+    """For a fixed item set a score is linear in the ratings, so a difference must equal (r_a - r_b) @ C with C
+    the score's coefficients, computed here by hand from the definition: C[i, d] = k_id / n_d - (1/n_f) *
+    (sum_i k_id / n_d) over the family's items; engine.linear_coefficients must give the same C."""
+    from valueportrait.scoring import Design, linear_coefficients
+
     a, b = ratings(a=5.5, b=3, c=2, d=4.5), ratings(a=2, b=6, c=5, d=1)
-    got = compare_portraits(a, b, SEL, n_boot=0, n_perm=0, center=center)
+    got = compare_portraits(a, b, SEL, center=center)
     key = np.array([[1, 0, 0], [1, 0, 0], [0, 1, 1], [0, -1, 0]], dtype=float)  # items a-d x Power, Security, Open.
     fam = np.array([[1, 1, 1, 1], [1, 1, 1, 1], [0, 0, 1, 0]], dtype=float)  # pvq, pvq, bfi valid items
     n = np.abs(key).sum(axis=0)
@@ -166,6 +173,10 @@ def test_permutation_by_swapping_equals_the_linear_form(center):
     c0 = 0.0 if center else 7.0 * (key < 0).sum(axis=0) / n
     ra, rb = np.array([5.5, 3, 2, 4.5]), np.array([2, 6, 5, 1.0])
     expected = (ra @ C + c0) - (rb @ C + c0)
+    C_lib, c0_lib = linear_coefficients(Design.from_selection(SEL, list("abcd")), center=center)
+    cols = [DIMS.index(("pvq", "Power")), DIMS.index(("pvq", "Security")), DIMS.index(("bfi", "Openness"))]
+    np.testing.assert_allclose(C_lib[:, cols], C, atol=1e-12)
+    np.testing.assert_allclose(c0_lib[cols], c0, atol=1e-12)
     got = got.set_index("dimension").loc[["Power", "Security", "Openness"], "difference"].to_numpy()
     np.testing.assert_allclose(got, expected, atol=1e-12)
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import click
 
 from valueportrait.builders.raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, MODES
+from valueportrait.cli.options import (bootstrap_options, demographics_options, out_options, require_demographics,
+                                       selection_options)
+from valueportrait.demographics import MIN_RATERS
 
 
 @click.command(
@@ -27,42 +29,26 @@ With the raters' demographics (not in the public release), e.g. a Prolific expor
 The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 """,
 )
-@click.option("--raw", "raw", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help=f"Folder of the upstream release (the one holding data/ and lm_evaluation/). "
-                   f"Default: ${ENV_VAR}.")
-@click.option("--out", "out", type=click.Path(path_type=Path), required=True,
-              help="Dataset folder to write (parquet per config, build_info.json, README.md card).")
-@click.option("--correlations", type=click.Choice(["published", "computed"]), default=None,
-              help="Which correlations drive the item selection. Default: published when the release has the "
-                   "published tables (as in the paper), else computed. Both are stored in the dataset.")
-@click.option("--threshold", type=float, default=DEFAULT_THRESHOLD, show_default=True,
-              help="An item measures a dimension when rho > THRESHOLD ...")
-@click.option("--alpha", type=float, default=DEFAULT_ALPHA, show_default=True, help="... and p < ALPHA.")
-@click.option("--mode", type=click.Choice(MODES), default="pos", show_default=True,
-              help="pos: positively keyed items only (the paper). abs: also rho < -THRESHOLD, reverse scored.")
-@click.option("--overwrite", is_flag=True,
-              help="Replace an existing --out folder (only once the new build is complete).")
+@click.option("--raw", "raw", default=None, metavar="DIR|ARCHIVE|URL",
+              help=f"The upstream release: its folder (holding data/ and lm_evaluation/), an archive of it "
+                   f"(.tar.gz/.zip, GitHub's layout) or an http(s) URL of one. Default: ${ENV_VAR}, else GitHub's "
+                   f"archive of the pinned commit (downloaded once, verified by sha256).")
+@out_options(required=True, path_type=Path,
+             help="Dataset folder to write (parquet per config, build_info.json, README.md card).",
+             overwrite_help="Replace an existing --out folder (only once the new build is complete).")
+@selection_options(build=True)
+@click.option("--allow-partial", is_flag=True,
+              help="Build even if the release lacks survey groups or published correlation tables (each is a "
+                   "warning, and build_info.json lists them). Default: such a release is an error.")
 @click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
                    "participants, and group norms written as the human_group_norms config.")
-@click.option("--id-column", default=None,
-              help="With --demographics: the participant id column (default: 'participant_id', 'Participant id', "
-                   "'PROLIFIC_PID' or 'pid').")
-@click.option("--attribute", "attributes", multiple=True, metavar="NAME[=COLUMN]",
-              help="With --demographics: an attribute to keep (repeatable); NAME=COLUMN renames a column. "
-                   "Default: every column but the id and Prolific's bookkeeping.")
-@click.option("--bins", "bins", multiple=True, metavar="NAME=E1,E2,...",
-              help="With --demographics: bin a numeric attribute at these edges, e.g. age=18,30,45,60 (repeatable).")
-@click.option("--n-boot", default=1000, show_default=True, type=click.IntRange(0),
-              help="With --demographics: bootstrap replicates over raters for the group norms' CIs.")
-@click.option("--ci", default=0.95, show_default=True, type=click.FloatRange(0, 1, min_open=True, max_open=True),
-              help="With --demographics: level of the group norms' CIs.")
-@click.option("--seed", default=0, show_default=True, type=int, help="With --demographics: bootstrap seed.")
-@click.option("--min-raters", default=5, show_default=True, type=click.IntRange(1),
+@demographics_options(prefix="With --demographics: ")
+@bootstrap_options(prefix="With --demographics: ", what=" over raters for the group norms' CIs")
+@click.option("--min-raters", default=MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, correlations: str | None, threshold: float, alpha: float, mode: str,
-          overwrite: bool, demographics: Path | None, id_column: str | None, attributes: tuple[str, ...],
-          bins: tuple[str, ...], n_boot: int, ci: float, seed: int, min_raters: int) -> None:
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics: Path | None, demographics_columns,
+          bootstrap, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -74,77 +60,34 @@ def build(raw: Path | None, out: Path, correlations: str | None, threshold: floa
     """
     from tqdm.auto import tqdm
 
-    from valueportrait.builders.build import attach_demographics, check_output_folder, write_dataset, write_steps
-    from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, from_release
+    from valueportrait.builders.build import build_dataset
 
-    check_output_folder(out, overwrite)
-    if not 0 < alpha <= 1:
-        raise click.BadParameter(f"must be in (0, 1], got {alpha}", param_hint="--alpha")
-    if not 0 <= threshold < 1:
-        raise click.BadParameter(f"must be in [0, 1), got {threshold}", param_hint="--threshold")
-    given = [name for name, v in (("--id-column", id_column), ("--attribute", attributes), ("--bins", bins)) if v]
-    if given and demographics is None:
-        raise click.UsageError(f"{', '.join(given)} only apply with --demographics FILE")
-    # one step per config written and one for the card (write_dataset), plus the demographics step
-    configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
-    bar = tqdm(total=write_steps(configs) + (demographics is not None), desc="build", unit="step", disable=None,
-               leave=False)
+    require_demographics(demographics_columns, demographics)
+    bars = []
 
-    def step(msg: str) -> None:
-        bar.set_postfix_str(msg)
-        bar.update(1)
+    def progress(message: str, done: int, total: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total, desc="build", unit="step", disable=None, leave=False))
+        bars[0].set_postfix_str(message)
+        bars[0].update(done - bars[0].n)
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            demo = None
-            if demographics is not None:  # read first: a bad file fails before the long part
-                from valueportrait.demographics import read_demographics
-
-                demo = read_demographics(demographics, id_column=id_column,
-                                         attributes=attribute_mapping(attributes), bins=bin_edges(bins))
-            bar.set_postfix_str("reading the raw release")
-            data = from_release(raw, correlations=correlations, threshold=threshold, alpha=alpha, mode=mode)
-            if demo is not None:
-                step("joining the demographics and computing the group norms")
-                data = attach_demographics(data, demo, n_boot=n_boot, ci=ci, seed=seed, min_raters=min_raters)
-            write_dataset(data, out, overwrite=overwrite, progress=step)
+            data = build_dataset(raw, out, selection=selection, overwrite=overwrite, progress=progress,
+                                 demographics=demographics, id_column=demographics_columns["id_column"],
+                                 attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
+                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial)
         finally:
-            bar.close()
-    for w in caught:
-        if issubclass(w.category, UserWarning):
-            click.echo(f"Warning: {w.message}", err=True)
+            for bar in bars:
+                bar.close()
+            for w in caught:  # also when the build stopped: e.g. what the output-folder check cleaned up
+                if issubclass(w.category, UserWarning):
+                    click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
-    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
     click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
-
-
-def attribute_mapping(values: tuple[str, ...]) -> dict[str, str] | None:
-    """``("sex=Sex", "age")`` -> ``{"sex": "Sex", "age": "age"}`` (None when empty: every column)."""
-    if not values:
-        return None
-    out = {}
-    for v in values:
-        name, _, column = v.partition("=")
-        if not name.strip():
-            raise click.BadParameter(f"expected NAME or NAME=COLUMN, got {v!r}", param_hint="--attribute")
-        out[name.strip()] = (column or name).strip()
-    return out
-
-
-def bin_edges(values: tuple[str, ...]) -> dict[str, list[float]] | None:
-    """``("age=18,30,45,60",)`` -> ``{"age": [18.0, 30.0, 45.0, 60.0]}`` (None when empty)."""
-    out = {}
-    for v in values:
-        name, sep, edges = v.partition("=")
-        try:
-            if not sep or not name.strip():
-                raise ValueError
-            out[name.strip()] = [float(e) for e in edges.split(",") if e.strip()]
-        except ValueError:
-            raise click.BadParameter(f"expected NAME=E1,E2,... with numbers, e.g. age=18,30,45,60; got {v!r}",
-                                     param_hint="--bins") from None
-    return out or None
 
 
 @click.command(
@@ -167,7 +110,8 @@ def info(dataset: str, revision: str | None) -> None:
 
     data = open_dataset(dataset, revision=revision)
     click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
-    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
 
 
 def summary(data, sections: tuple[str, ...]) -> str:
@@ -178,13 +122,15 @@ def summary(data, sections: tuple[str, ...]) -> str:
         items_per_family,
         reliability_table,
         text_table,
+        validity_sentences,
+        validity_table,
     )
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
         s = info.get("selection", {})
         out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
-                   f"p < {s.get('alpha')}, mode {s.get('mode')}")
+                   f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
     if "rows" in sections:
@@ -209,6 +155,12 @@ def summary(data, sections: tuple[str, ...]) -> str:
                     for d, r in zip(dims.itertuples(), rel.itertuples())]
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
+    if "validity" in sections and validity_sentences(info):
+        out.append("\nHow far to trust these scores: false positives, replication, convergent validity, reliability "
+                   "(build_info.json 'validity'; docs/validity.md)")
+        out += [f"- {line}" for line in validity_sentences(info)]
+        out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
+                              "llrrrrrrrl"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:

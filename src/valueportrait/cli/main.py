@@ -2,25 +2,33 @@
 
 Each sub-command lives in its own module (``valueportrait.cli.<module>``) and is imported only when it runs,
 so ``valueportrait --help`` stays fast and a missing optional extra affects only its own command. Library
-errors (:class:`~valueportrait.errors.ValuePortraitError`) become ``Error: ...`` with exit status 1.
+errors (:class:`~valueportrait.errors.ValuePortraitError`) become ``Error: ...`` with exit status 1; any other
+exception (a bug) becomes a one-line ``Error: internal error ...`` with exit status 1, and its traceback is
+printed only with ``valueportrait --debug COMMAND``. Warnings print as ``Warning: ...``. Every error text
+and traceback goes through :func:`valueportrait.secrets.scrub` first.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
+import traceback
+import warnings
 
 import click
 
 from valueportrait import __version__
 from valueportrait.errors import ValuePortraitError
+from valueportrait.secrets import scrub
 
 #: command name -> (module in valueportrait.cli, attribute, one-line help shown by --help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "build": ("build", "build", "Build the Value Portrait dataset folder from the raw upstream release."),
     "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
     "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
+    "compare": ("compare", "compare", "Compare models' portraits with a baseline's (Holm-adjusted p per dimension)."),
     "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
+    "report": ("report", "report", "Write one self-contained HTML page of scored portraits."),
     "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),
     "deviation": ("deviation", "deviation", "Compare model personas with real demographic groups."),
     "publish": ("publish", "publish", "Publish a built dataset folder as a tagged Hub dataset revision."),
@@ -45,15 +53,35 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, help_) for name, (_, _, help_) in COMMANDS.items()])
 
     def invoke(self, ctx: click.Context):
-        try:
-            return super().invoke(ctx)
-        except ValuePortraitError as exc:
-            raise click.ClickException(str(exc)) from exc
+        with warnings.catch_warnings():
+            warnings.showwarning = _show_warning
+            try:
+                return super().invoke(ctx)
+            except ValuePortraitError as exc:
+                raise click.ClickException(scrub(str(exc))) from exc
+            except (click.exceptions.Exit, click.ClickException, click.Abort):
+                raise
+            except Exception as exc:  # a bug: one line, the traceback only with --debug
+                if ctx.params.get("debug"):
+                    click.echo(scrub("".join(traceback.format_exception(exc))), err=True, nl=False)
+                first = (scrub(str(exc)).strip().splitlines() or [""])[0][:300]
+                raise click.ClickException(
+                    f"internal error ({type(exc).__name__}{': ' + first if first else ''}). This is a bug: please "
+                    "report it with the command you ran"
+                    + (" and the traceback above." if ctx.params.get("debug")
+                       else "; `valueportrait --debug ...` shows the traceback.")
+                ) from exc
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Print a warning as one ``Warning: ...`` line on stderr (not Python's file:line format)."""
+    click.echo(f"Warning: {message}", err=True)
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="valueportrait")
-def cli() -> None:
+@click.option("--debug", is_flag=True, help="Show the full traceback of an internal error (a bug), to report it.")
+def cli(debug: bool) -> None:
     """Value Portrait: what values does a language model express?
 
     \b

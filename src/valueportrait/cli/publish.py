@@ -1,4 +1,4 @@
-"""``valueportrait publish`` and ``valueportrait publish-metric``: thin shells over :mod:`valueportrait.publish`."""
+"""``valueportrait publish`` and ``valueportrait publish-metric``: thin shells over :mod:`valueportrait.hub`."""
 
 from __future__ import annotations
 
@@ -7,37 +7,19 @@ from pathlib import Path
 
 import click
 
-from valueportrait import publish as core
+from valueportrait import hub
 
 _ENDPOINT_HELP = "Hub endpoint for a private hub (default: $HF_ENDPOINT, else https://huggingface.co)."
+_DRY_RUN_HELP = "Print the exact plan (files, sizes, sha256, commit{}); no network."
+_JSON_HELP = "Print the plan (and the result) as JSON."
 
 
-def _token_line(plan: core.PublishPlan) -> str:
-    if plan.target_kind == "git":
-        return "Token:   not used (git target)"
-    source = core.token_source()
-    return (f"Token:   from {source} (never shown)" if source else
-            "Token:   none found; the real publish needs HF_TOKEN or `hf auth login`")
+def _announce(plan: hub.PublishPlan) -> None:
+    click.echo(f"Publishing {len(plan.files)} files ({plan.total_size:,} bytes) to {plan.repo_id} ...")
 
 
-def _run(plan: core.PublishPlan, *, dry_run: bool, as_json: bool) -> None:
-    if dry_run:
-        if as_json:
-            click.echo(json.dumps(plan.to_dict(), indent=2))
-        else:
-            click.echo("Dry run: nothing is sent. Plan:")
-            click.echo(plan.render())
-            click.echo(_token_line(plan))
-        return
-    if not as_json:
-        click.echo(f"Publishing {len(plan.files)} files ({plan.total_size:,} bytes) to {plan.repo_id} ...")
-    result = core.publish(plan)
-    if as_json:
-        click.echo(json.dumps({"plan": plan.to_dict(), "result": {
-            "repo_created": result.repo_created, "commit": result.commit, "committed": result.committed,
-            "added": result.added, "deleted": result.deleted, "tag_action": result.tag_action}}, indent=2))
-    else:
-        click.echo(result.render(plan))
+def _print(publication: hub.Publication, as_json: bool) -> None:
+    click.echo(json.dumps(publication.to_dict(), indent=2) if as_json else publication.render())
 
 
 @click.command("publish")
@@ -48,13 +30,13 @@ def _run(plan: core.PublishPlan, *, dry_run: bool, as_json: bool) -> None:
 @click.option("--version", "version", required=True, metavar="X.Y.Z",
               help="Dataset version being published; must equal the folder's build_info.json dataset_version. "
                    "The tag is vX.Y.Z.")
-@click.option("--dry-run", is_flag=True, help="Print the exact plan (files, sizes, sha256, commit, tag); no network.")
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP.format(", tag"))
 @click.option("--force", is_flag=True, help="Move the tag vX.Y.Z if it exists at other content.")
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
 @click.option("--private", is_flag=True, help="Create the repo private (only when it is created).")
 @click.option("--changelog", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Changelog with a '## X.Y.Z (date)' entry per version (default: the package's cards/CHANGELOG.md).")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan (and the result) as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: bool, endpoint: str | None,
             private: bool, changelog: Path | None, as_json: bool) -> None:
     """Publish a built dataset folder as one commit on main, tagged vX.Y.Z.
@@ -68,31 +50,21 @@ def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: boo
       valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run
       valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0
     """
-    plan = core.plan_dataset(dataset, repo_id, version, force=force, endpoint=endpoint, private=private or None,
-                             changelog=changelog)
-    _run(plan, dry_run=dry_run, as_json=as_json)
-
-
-def default_metric_dir() -> Path:
-    """The package's metric/ folder (``valueportrait.metric_path()`` where available)."""
-    import valueportrait
-
-    if hasattr(valueportrait, "metric_path"):
-        return Path(valueportrait.metric_path())
-    import valueportrait.metric
-
-    return Path(valueportrait.metric.__file__).parent
+    publication = hub.publish_dataset(dataset, repo_id, version, dry_run=dry_run, force=force, endpoint=endpoint,
+                                      private=private or None, changelog=changelog,
+                                      on_plan=None if as_json else _announce)
+    _print(publication, as_json)
 
 
 @click.command("publish-metric")
 @click.option("--repo-id", required=True,
               help="Space ORG/NAME (evaluate.load('ORG/NAME') will find it), or file:///path/to/repo.git.")
 @click.option("--metric-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Metric folder to upload (default: the package's metric/ folder).")
-@click.option("--dry-run", is_flag=True, help="Print the exact plan (files, sizes, sha256, commit); no network.")
+              help="Metric folder to upload (default: the installed package's metric folder).")
+@click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP.format(""))
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
 @click.option("--private", is_flag=True, help="Create the Space private (only when it is created).")
-@click.option("--json", "as_json", is_flag=True, help="Print the plan (and the result) as JSON.")
+@click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoint: str | None,
                    private: bool, as_json: bool) -> None:
     """Publish the evaluate metric as a gradio Space (card, app.py, requirements.txt, the metric script).
@@ -105,5 +77,6 @@ def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoin
       valueportrait publish-metric --repo-id my-org/valueportrait
       python -c "import evaluate; evaluate.load('my-org/valueportrait')"
     """
-    plan = core.plan_metric(metric_dir or default_metric_dir(), repo_id, endpoint=endpoint, private=private or None)
-    _run(plan, dry_run=dry_run, as_json=as_json)
+    publication = hub.publish_metric(metric_dir, repo_id, dry_run=dry_run, endpoint=endpoint,
+                                     private=private or None, on_plan=None if as_json else _announce)
+    _print(publication, as_json)

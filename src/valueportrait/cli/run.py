@@ -6,6 +6,7 @@ import os
 
 import click
 
+from valueportrait.cli.options import dataset_options
 from valueportrait.errors import InputError, RunError
 
 #: Exit status when the run ended with failed requests (re-running the command retries them).
@@ -13,9 +14,7 @@ EXIT_INCOMPLETE = 3
 
 
 @click.command("run")
-@click.option("--dataset", "dataset", required=True, metavar="DS",
-              help="Built dataset folder (valueportrait build) or Hub dataset repo id.")
-@click.option("--revision", default=None, help="Hub revision (tag, branch, commit) of --dataset.")
+@dataset_options(help="Built dataset folder (valueportrait build) or Hub dataset repo id.")
 @click.option("--model", required=True, metavar="NAME",
               help="Model name for the API, or a transformers model id / folder.")
 @click.option("--backend", type=click.Choice(["openai", "openai-completions", "transformers"]), default="openai",
@@ -82,10 +81,15 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     if backend != "transformers" and base_url is None and api_key is None:
         raise RunError(f"the OpenAI API needs a key: set the environment variable {api_key_env} (or name another "
                        "one with --api-key-env), or point --base-url at a local server.")
-    spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, out=out, label=label,
-                   base_url=base_url, variants=parse_variants(variants), personas=personas,
-                   concurrency=concurrency, temperature=temperature, max_tokens=max_tokens, seed=seed, limit=limit,
-                   timeout=timeout, max_attempts=max_attempts, device=device,
+    generation = None
+    if backend != "transformers":
+        from valueportrait.runner.openai_backend import DEFAULT_BASE_URL, OpenAIConfig
+
+        generation = OpenAIConfig(model=model, base_url=base_url or DEFAULT_BASE_URL, temperature=temperature,
+                                  max_tokens=max_tokens, seed=seed, timeout=timeout, max_attempts=max_attempts,
+                                  concurrency=concurrency)
+    spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, openai=generation, out=out,
+                   label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device,
                    batch_size=batch_size)
     data = None
     if export_dir:  # the export needs the dataset too: open it once for both

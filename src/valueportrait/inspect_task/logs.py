@@ -3,7 +3,7 @@
 A log holds one sample per item x variant (x persona, x epoch) with ``item_id``, ``variant`` and ``persona`` in
 its metadata. The rating is the sample's ``likert_rating`` score (NaN when the answer held no Likert phrase); a
 sample without that score (scored otherwise, or not at all) is read by parsing its answer with
-:func:`~valueportrait.likert.parse_likert`; a sample that errored has no answer and gets NaN. The model is the
+:func:`~valueportrait.ratings.parse_likert`; a sample that errored has no answer and gets NaN. The model is the
 log's model name as Inspect writes it (e.g. ``openai/gpt-4o-mini``).
 """
 
@@ -48,8 +48,7 @@ def read_eval_ratings(path: str | Path) -> pd.DataFrame:
     except ImportError:
         raise InputError(f"{path}: reading Inspect logs needs inspect_ai: pip install 'valueportrait[inspect]'") \
             from None
-    from valueportrait.likert import parse_likert
-    from valueportrait.runner.rundir import ratings_frame
+    from valueportrait.ratings import parse_likert, ratings_frame
 
     path = Path(path)
     files = _log_files(path)

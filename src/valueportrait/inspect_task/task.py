@@ -6,7 +6,7 @@ or ``personas`` (a .jsonl / .json / .csv file with label and text), ``dataset`` 
 repo id; default ``$VALUEPORTRAIT_DATASET``) and ``revision``. A sample's input is exactly the runner's request
 (:func:`~valueportrait.runner.prompts.build_requests`), its metadata ``item_id``, ``variant`` and ``persona``.
 
-The scorer :func:`likert_rating` reads the answer with :func:`~valueportrait.likert.parse_likert`: a rating 1-6,
+The scorer :func:`likert_rating` reads the answer with :func:`~valueportrait.ratings.likert.parse_likert`: a rating 1-6,
 or NaN (Inspect's "unscored", left out of the metrics) when the answer holds no Likert phrase. The metric
 :func:`portrait` is the model's value portrait computed by our core
 (:func:`valueportrait.scoring.score_portrait` with the dataset's item selection; ratings averaged over variants):
@@ -27,7 +27,7 @@ from inspect_ai.scorer import Metric, SampleScore, Score, Target, mean, metric, 
 from inspect_ai.solver import TaskState, generate
 
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.likert import parse_likert
+from valueportrait.ratings.likert import parse_likert
 from valueportrait.runner.prompts import Persona, build_requests, load_personas, parse_variants
 
 #: Version of the task's samples and scoring (Inspect records it in the log).
@@ -103,7 +103,7 @@ def portrait(dataset: str, revision: str | None = None, center: bool = True) -> 
 
 @scorer(metrics=[mean()])
 def likert_rating():
-    """The answer's rating by :func:`~valueportrait.likert.parse_likert` (NaN, unscored, without a phrase)."""
+    """The answer's rating by :func:`~valueportrait.ratings.likert.parse_likert` (NaN, unscored, without a phrase)."""
 
     async def score(state: TaskState, target: Target) -> Score:
         answer = state.output.completion

@@ -5,8 +5,8 @@ variant followed by ``"\\n\\nAnswer:"``, the 6 choices are the Likert phrases (r
 ``" " + phrase``). There is no gold answer: :func:`process_results` turns the 6 log-likelihoods into the
 distribution over ratings and reports the expected rating (``rating``) and the most likely one
 (``rating_argmax``), exactly as the runner's transformers backend does. With ``--log_samples``,
-:func:`samples_to_ratings` reads lm-eval's output folder (or :func:`ratings_from_samples` one per-sample file)
-back as a ratings table for our scoring.
+:func:`valueportrait.ratings.lm_eval.samples_to_ratings` reads lm-eval's output folder (or
+:func:`~valueportrait.ratings.lm_eval.ratings_from_samples` one per-sample file) back as a ratings table.
 
 The items and prompts come from a built Value Portrait dataset (a folder or a Hub repo id), given to lm-eval
 as task metadata: ``--metadata '{"dataset": "./valueportrait"}'`` (optional ``"revision"``), or through the
@@ -15,16 +15,14 @@ environment variable ``VALUEPORTRAIT_DATASET``. Run and checked under lm-eval 0.
 
 from __future__ import annotations
 
-import json
 import os
-import re
-from pathlib import Path
 from typing import Any
 
 from valueportrait.errors import DatasetError, InputError
 from valueportrait.runner.prompts import build_requests, parse_variants
-from valueportrait.runner.rundir import ratings_frame
-from valueportrait.runner.transformers_backend import PHRASES, PLAIN_SUFFIX, distribution_from_loglik
+from valueportrait.ratings.lm_eval import loglik_rating
+from valueportrait.runner.transformers_backend import PLAIN_SUFFIX
+from valueportrait.scale import PHRASES
 
 
 def load_docs(**kwargs: Any):
@@ -72,85 +70,5 @@ def process_results(doc: dict, results: list) -> dict[str, float]:
 
     ``p_r = softmax(ll)_r``, ``rating = sum_r r p_r``, ``rating_argmax = argmax_r ll_r`` (r = 1..6).
     """
-    lls = [float(r[0]) for r in results]
-    if len(lls) != len(PHRASES):
-        raise InputError(f"item {doc.get('item_id')}: expected {len(PHRASES)} log-likelihoods, got {len(lls)}")
-    _, rating, argmax = distribution_from_loglik(lls)
+    rating, argmax = loglik_rating(results, item=doc.get("item_id"))
     return {"rating": rating, "rating_argmax": float(argmax)}
-
-
-def ratings_from_samples(path: str | Path, model: str, *, persona: str | None = None):
-    """Ratings table (model, item_id, variant, persona, rating) from lm-eval's ``samples_valueportrait_*.jsonl``.
-
-    Uses each sample's ``rating`` when logged, else recomputes it from ``filtered_resps`` / ``resps``.
-    """
-    rows = []
-    path = Path(path)
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            s = json.loads(line)
-            doc = s["doc"]
-            rating = s.get("rating")
-            if rating is None:
-                resps = s.get("filtered_resps") or [r[0] for r in s["resps"]]
-                rating = process_results(doc, resps)["rating"]
-            rows.append((doc["item_id"], doc["variant"], float(rating)))
-        except (json.JSONDecodeError, KeyError, TypeError, IndexError, ValueError) as exc:
-            raise InputError(f"{path}, line {n}: not an lm-eval sample of a valueportrait task "
-                             f"({type(exc).__name__}: {exc}); expected 'doc' with item_id and variant, and 'rating' "
-                             "or 'resps'") from None
-    return ratings_frame(model, [r[0] for r in rows], [r[1] for r in rows], [persona] * len(rows),
-                         [r[2] for r in rows])
-
-
-_SAMPLES_NAME = re.compile(r"^samples_(valueportrait_[a-z0-9_]+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
-
-
-def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: str | None = None):
-    """Ratings table from an lm-eval output folder (``--output_path`` of a run with ``--log_samples``) or one file.
-
-    A folder is searched recursively for ``samples_valueportrait_<variant>_<timestamp>.jsonl``; when lm-eval wrote
-    a task several times (runs into the same ``--output_path``), the latest timestamp is read. All files must sit in
-    one folder (lm-eval writes one folder per model). ``model`` defaults to ``model_name`` of the latest
-    ``results_<timestamp>.json`` beside them (what lm-eval was given as ``pretrained=``). Rows are in paper
-    variant order, then as lm-eval logged them.
-    """
-    import pandas as pd
-
-    from valueportrait.scale import VARIANTS
-
-    path = Path(path)
-    if path.is_file():
-        files = [path]
-    elif path.is_dir():
-        found = [(m.group(1), m.group(2), f) for f in path.rglob("samples_valueportrait_*.jsonl")
-                 if (m := _SAMPLES_NAME.match(f.name))]
-        if not found:
-            raise InputError(f"{path}: no samples_valueportrait_<variant>_<time>.jsonl file in it; run lm_eval with "
-                             "--log_samples --output_path and give that folder (or one samples file)")
-        folders = sorted({str(f.parent) for _, _, f in found})
-        if len(folders) > 1:
-            raise InputError(f"{path}: samples of several lm-eval runs/models ({', '.join(folders)}); "
-                             "give one model's folder")
-        latest: dict[str, tuple[str, Path]] = {}
-        for task, stamp, f in found:
-            if task not in latest or stamp > latest[task][0]:
-                latest[task] = (stamp, f)
-        order = {f"valueportrait_{v}": i for i, v in enumerate(VARIANTS)}
-        files = [f for task, (_, f) in sorted(latest.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))]
-    else:
-        raise InputError(f"{path}: no such file or folder (expected lm-eval's --output_path folder or a "
-                         "samples_valueportrait_*.jsonl file)")
-    if model is None:
-        results = sorted(files[0].parent.glob("results_*.json"))
-        try:
-            model = json.loads(results[-1].read_text(encoding="utf-8"))["model_name"] if results else None
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise InputError(f"{results[-1]}: cannot read model_name ({type(exc).__name__}: {exc}); "
-                             "pass model=...") from None
-        if not model:
-            raise InputError(f"{files[0].parent}: no lm-eval results_*.json with model_name beside the samples; "
-                             "pass model=...")
-    return pd.concat([ratings_from_samples(f, model, persona=persona) for f in files], ignore_index=True)

@@ -26,10 +26,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from valueportrait.scale import PHRASES
+
 from .openai_backend import OpenAIBackend
 from .outcome import Outcome
 from .prompts import Request
-from .transformers_backend import PHRASES, loglik_outcome, plain_context
+from .transformers_backend import loglik_outcome, plain_context
 
 #: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
 SCORING = "loglik-sum:6-phrases:expected-value:plain-prompt"

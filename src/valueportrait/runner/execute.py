@@ -11,17 +11,22 @@ import asyncio
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 from urllib.parse import urlsplit, urlunsplit
 
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import RunError
+from valueportrait.io import safe_name
+from valueportrait.ratings.runs import FORMAT, FORMAT_VERSION
 
 from .outcome import FatalBackendError, Outcome
 from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerprint
-from .rundir import FORMAT, FORMAT_VERSION, RunLog, now
+from .rundir import RunLog, now
+
+if TYPE_CHECKING:
+    from .openai_backend import OpenAIConfig
 
 
 #: The backends of ``valueportrait run --backend``; the first two talk HTTP to an OpenAI-compatible server.
@@ -117,40 +122,54 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
 
 @dataclass
 class RunSpec:
-    """Everything the ``run`` command takes (see ``valueportrait run --help``)."""
+    """Everything the ``run`` command takes (see ``valueportrait run --help``).
+
+    The generation settings of the ``openai`` backend (endpoint, temperature, max_tokens, seed, timeout,
+    attempts, concurrency) are its :class:`~valueportrait.runner.openai_backend.OpenAIConfig`, held as
+    ``openai`` (None: its defaults for ``model``); the key is never part of the spec (``run_benchmark(api_key=)``).
+    """
 
     dataset: str
     model: str
     backend: str = "openai"
+    openai: OpenAIConfig | None = None
     out: str | None = None
     label: str | None = None
-    base_url: str | None = None
     variants: list[str] = field(default_factory=lambda: list(VARIANTS))
     personas: list[Persona] = field(default_factory=list)
     persona_template: str = PERSONA_TEMPLATE
-    concurrency: int = 8
-    temperature: float = 0.0
-    max_tokens: int = 64
-    seed: int | None = 42
     limit: int | None = None
-    timeout: float = 60.0
-    max_attempts: int = 6
-    backoff_base: float = 1.0
     device: str | None = None
     batch_size: int = 1
     revision: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.backend in HTTP_BACKENDS:
+            from .openai_backend import OpenAIConfig
+
+            config = self.openai or OpenAIConfig(model=self.model)
+            if config.model != self.model:
+                raise RunError(f"the openai settings are for model {config.model!r}, the run for {self.model!r}")
+            if config.api_key is not None:
+                raise RunError("keep the API key out of the run spec: pass it to run_benchmark(api_key=...)")
+            self.openai = config
+        elif self.openai is not None:
+            raise RunError(f"openai settings were given for the {self.backend!r} backend; they apply to {' and '.join(HTTP_BACKENDS)} only")
 
     @property
     def model_label(self) -> str:
         """The ``model`` stored with every rating: ``--label``, else the last part of the model name or path."""
         return self.label or self.model.rstrip("/").split("/")[-1]
 
+    @property
+    def concurrency(self) -> int:
+        """Requests in flight at once: the openai settings' ``concurrency``; one batch for a local model."""
+        return self.openai.concurrency if self.openai is not None else self.batch_size
+
     def run_dir(self) -> Path:
         if self.out:
             return Path(self.out)
-        from .rundir import _safe_name
-
-        return Path("runs") / _safe_name(self.model_label)
+        return Path("runs") / safe_name(self.model_label)
 
 
 def public_url(url: str | None) -> str | None:
@@ -166,15 +185,15 @@ def public_url(url: str | None) -> str | None:
 def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[str, Any]:
     from valueportrait import __version__
 
-    generation = spec.backend == "openai"
-    http = spec.backend in HTTP_BACKENDS
+    gen = spec.openai  # the HTTP settings (both HTTP backends)
+    sampled = gen if spec.backend == "openai" else None  # generation settings: the chat backend's only
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "model": spec.model_label, "model_name": spec.model, "backend": spec.backend,
-        "base_url": public_url(spec.base_url) if http else None,
-        "temperature": spec.temperature if generation else None,
-        "max_tokens": spec.max_tokens if generation else None,
-        "seed": spec.seed if generation else None,
+        "base_url": public_url(gen.base_url) if gen else None,
+        "temperature": sampled.temperature if sampled else None,
+        "max_tokens": sampled.max_tokens if sampled else None,
+        "seed": sampled.seed if sampled else None,
         "variants": list(spec.variants),
         "personas": [{"label": p.label, "text": p.text} for p in spec.personas],
         "persona_template": spec.persona_template if spec.personas else None,
@@ -185,9 +204,9 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
         "dataset_selection": data.build_info.get("selection"),
         "package_version": __version__,
         "sessions": [{"started_at": now(), "package_version": __version__, "concurrency": spec.concurrency,
-                      "limit": spec.limit, "timeout": spec.timeout if http else None,
-                      "max_attempts": spec.max_attempts if http else None,
-                      "batch_size": None if http else spec.batch_size}],
+                      "limit": spec.limit, "timeout": gen.timeout if gen else None,
+                      "max_attempts": gen.max_attempts if gen else None,
+                      "batch_size": None if gen else spec.batch_size}],
     }
 
 
@@ -209,26 +228,21 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
                               personas=spec.personas or [None], limit=spec.limit,
                               persona_template=spec.persona_template)
     fp = fingerprint(data.items, data.prompts)
-    if spec.backend in HTTP_BACKENDS:
-        from .openai_backend import DEFAULT_BASE_URL, OpenAIChatBackend, OpenAIConfig
+    if spec.backend == "openai":
+        from .openai_backend import OpenAIChatBackend
 
-        config = OpenAIConfig(model=spec.model, base_url=spec.base_url or DEFAULT_BASE_URL, api_key=api_key,
-                              temperature=spec.temperature, max_tokens=spec.max_tokens, seed=spec.seed,
-                              timeout=spec.timeout, max_attempts=spec.max_attempts, backoff_base=spec.backoff_base,
-                              concurrency=spec.concurrency)
-        if spec.backend == "openai":
-            backend, scoring = OpenAIChatBackend(config), "generation+parse"
-        else:
-            from .completions_backend import SCORING, OpenAICompletionsBackend
+        backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key))
+        scoring = "generation+parse"
+    elif spec.backend == "openai-completions":
+        from .completions_backend import SCORING, OpenAICompletionsBackend
 
-            backend, scoring = OpenAICompletionsBackend(config), SCORING
-        concurrency = spec.concurrency
+        backend = OpenAICompletionsBackend(replace(spec.openai, api_key=api_key))
+        scoring = SCORING
     else:
         from .transformers_backend import SCORING, TransformersBackend
 
         backend = TransformersBackend(spec.model, device=spec.device, batch_size=spec.batch_size)
         scoring = SCORING
-        concurrency = backend.concurrency
     run_dir = spec.run_dir()
     manifest = make_manifest(spec, data, fp, scoring=scoring)
     with RunLog.open(run_dir, manifest) as log:
@@ -239,7 +253,7 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
 
         async def go() -> RunSummary:
             async with backend:
-                return await run_requests(backend, requests, log, concurrency=concurrency, progress=progress,
+                return await run_requests(backend, requests, log, concurrency=spec.concurrency, progress=progress,
                                           desc=spec.model_label)
 
         summary = asyncio.run(go())

@@ -31,7 +31,7 @@ from typing import Any
 
 import httpx
 
-from ..likert import parse_likert
+from valueportrait.ratings.likert import parse_likert
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 

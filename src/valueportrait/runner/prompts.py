@@ -12,7 +12,6 @@ user message alone, exactly as upstream sent it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ import pandas as pd
 
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
+from valueportrait.io import read_table
 
 #: The system message of a persona run; ``{persona}`` is the persona's text (e.g. "a 34-year-old woman from
 #: Texas who works as a nurse"). Changing it changes the ratings: the run directory records it.
@@ -98,28 +98,20 @@ def load_personas(path: str | Path) -> list[Persona]:
         raise InputError(f"personas file {str(path)!r} not found; expected a .jsonl, .json or .csv file with "
                          "fields 'label' and 'text'")
     suffix = path.suffix.lower()
-    rows: list[tuple[str, object]] = []  # (where, row)
-    try:
-        if suffix == ".jsonl":
-            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-                if line.strip():
-                    rows.append((f"line {n}", json.loads(line)))
-        elif suffix == ".json":
+    if suffix not in (".jsonl", ".json", ".csv", ".tsv"):
+        raise InputError(f"{path}: unsupported personas file type {suffix!r}; use .jsonl, .json, .csv or .tsv")
+    obj = None
+    if suffix == ".json":  # also {label: text}, which is no table
+        try:
             obj = json.loads(path.read_text(encoding="utf-8"))
-            if isinstance(obj, dict):
-                obj = [{"label": k, "text": v} for k, v in obj.items()]
-            if not isinstance(obj, list):
-                raise InputError(f"{path}: expected a JSON list of {{'label': ..., 'text': ...}} objects or an "
-                                 "object mapping label -> text")
-            rows = [(f"entry {n}", r) for n, r in enumerate(obj, 1)]
-        elif suffix in (".csv", ".tsv"):
-            with path.open(encoding="utf-8", newline="") as fh:
-                reader = csv.DictReader(fh, delimiter="\t" if suffix == ".tsv" else ",")
-                rows = [(f"row {n}", r) for n, r in enumerate(reader, 2)]
-        else:
-            raise InputError(f"{path}: unsupported personas file type {suffix!r}; use .jsonl, .json, .csv or .tsv")
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{path}: invalid JSON ({exc}); expected objects with 'label' and 'text'") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise InputError(f"{path}: invalid JSON ({exc}); expected objects with 'label' and 'text'") from None
+    if isinstance(obj, dict) and obj and all(isinstance(v, str) for v in obj.values()):
+        frame = pd.DataFrame({"label": list(obj), "text": list(obj.values())}, dtype=object)
+        where = [f"entry {n}" for n in range(1, len(obj) + 1)]
+    else:
+        frame, where = read_table(path, what="personas file")
+    rows = list(zip(where, frame.to_dict(orient="records")))
     personas: list[Persona] = []
     seen: set[str] = set()
     for where, row in rows:

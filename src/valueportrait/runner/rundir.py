@@ -1,4 +1,4 @@
-"""The run directory: an append-only log of requests and a manifest, readable as a ratings table.
+"""Writing the run directory: an append-only log of requests and a manifest; and its export to upstream's layout.
 
 Layout::
 
@@ -15,159 +15,32 @@ persona); ``failed`` requests are tried again by the next run, whose record then
 log keeps both; readers take the last record of a key). A process killed mid-write leaves at most a torn last
 line (no newline): it is detected, reported and cut off before appending. A run directory only resumes with the
 same model, backend, generation parameters, variants, personas and dataset content (:data:`IDENTITY_FIELDS`).
+Reading a run directory (records, manifest, the ratings table) is :mod:`valueportrait.ratings.runs`.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import os
-import re
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from valueportrait.scale import LIKERT, VARIANTS
 from valueportrait.errors import OutputExistsError, RunError
+from valueportrait.io import atomic_write_json, fsync_dir, safe_name
+from valueportrait.ratings.runs import (DONE_STATUSES, MANIFEST, RECORDS, STATUSES, latest_records, load_records,
+                                        parse_records, read_manifest, record_key)
+from valueportrait.scale import PHRASE_OF, item_sort_key, parse_item_id
 
-MANIFEST = "manifest.json"
-RECORDS = "records.jsonl"
-FORMAT = "valueportrait-run"
-FORMAT_VERSION = 1
-#: Record statuses that mark a request as done (not retried on resume).
-DONE_STATUSES = frozenset({"rated", "unparseable"})
-STATUSES = frozenset({"rated", "unparseable", "failed"})
 #: Manifest fields that must match to resume into a run directory.
 IDENTITY_FIELDS = ("model", "backend", "temperature", "max_tokens", "seed", "variants", "personas",
                    "persona_template", "dataset_fingerprint", "scoring")
-_RATING_OF = {v: k for k, v in LIKERT.items()}
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def record_key(record: dict[str, Any]) -> tuple[str, str, str | None]:
-    return (record["item_id"], record["variant"], record.get("persona"))
-
-
-def write_json_atomic(path: Path, obj: Any) -> None:
-    """Write JSON to ``path`` through a temporary file in the same folder, fsync, then rename."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(obj, fh, indent=2, ensure_ascii=False)
-            fh.write("\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _parse_lines(data: bytes, where: Path) -> tuple[list[dict[str, Any]], int]:
-    """Records of a log, and the byte length of its torn tail (0 when it ends with a newline)."""
-    end = data.rfind(b"\n") + 1
-    torn = len(data) - end
-    records = []
-    for n, line in enumerate(data[:end].split(b"\n")[:-1], 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise RunError(f"{where}, line {n}: not a JSON record ({exc}). The log is damaged in the middle, "
-                           "which the runner never does; restore it or start a new run directory.") from None
-        if not isinstance(rec, dict) or rec.get("status") not in STATUSES or "item_id" not in rec \
-                or "variant" not in rec:
-            raise RunError(f"{where}, line {n}: expected a record with item_id, variant and status "
-                           f"({', '.join(sorted(STATUSES))}), got {line[:120]!r}")
-        records.append(rec)
-    return records, torn
-
-
-def load_records(run_dir: str | Path) -> list[dict[str, Any]]:
-    """Every complete record of a run directory's log, in order (a torn last line is ignored, not repaired)."""
-    path = Path(run_dir) / RECORDS
-    if not path.is_file():
-        return []
-    return _parse_lines(path.read_bytes(), path)[0]
-
-
-def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The last record of each key, in the order keys first appeared."""
-    last: dict[tuple, dict[str, Any]] = {}
-    for rec in records:
-        last[record_key(rec)] = rec
-    return list(last.values())
-
-
-def read_manifest(run_dir: str | Path) -> dict[str, Any]:
-    path = Path(run_dir) / MANIFEST
-    if not path.is_file():
-        raise RunError(f"{str(run_dir)!r} is not a run directory: {MANIFEST} is missing. Make one with "
-                       "`valueportrait run --out RUN_DIR ...`.")
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise RunError(f"{path}: invalid JSON ({exc}); the manifest is written atomically, so it was changed by "
-                       "hand: restore it or start a new run directory") from None
-    if manifest.get("format") != FORMAT or "model" not in manifest:
-        raise RunError(f"{path}: not a valueportrait run manifest (expected format {FORMAT!r} and a 'model')")
-    return manifest
-
-
-def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
-    """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
-
-    One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
-    order) and item id (numerically), whatever order the requests finished in. Columns and meaning follow the
-    shared ratings-table contract, so the result goes straight into ``score_portrait``.
-    """
-    manifest = read_manifest(run_dir)
-    rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
-    recs = sorted(latest_records(load_records(run_dir)), key=lambda r: _request_order(r, rank))
-    return ratings_frame(manifest["model"], [r["item_id"] for r in recs], [r["variant"] for r in recs],
-                         [r.get("persona") for r in recs], [r.get("rating") for r in recs])
-
-
-def ratings_frame(model: str, item_ids: Sequence[str], variants: Sequence[str],
-                  personas: Sequence[str | None], ratings: Sequence[float | None]) -> pd.DataFrame:
-    """A ratings table (shared contract: ``model, item_id, variant, persona`` as ``str``, ``rating`` float64)
-    of one model; a rating that is None or not finite becomes NaN."""
-    rating = pd.Series([math.nan if r is None else float(r) for r in ratings], dtype="float64")
-    return pd.DataFrame({
-        "model": pd.Series([model] * len(rating), dtype="str"),
-        "item_id": pd.Series(list(item_ids), dtype="str"),
-        "variant": pd.Series(list(variants), dtype="str"),
-        "persona": pd.Series(list(personas), dtype="str"),
-        "rating": rating.where(np.isfinite(rating)),
-    })
-
-
-def _request_order(record: dict[str, Any], persona_rank: dict[str, int]) -> tuple:
-    persona = record.get("persona")
-    variant = record["variant"]
-    item = tuple((0, int(x), "") if x.isdigit() else (1, 0, x) for x in str(record["item_id"]).split("-"))
-    return (persona is not None, persona_rank.get(persona, len(persona_rank)), persona or "",
-            VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS), variant, item)
 
 
 class RunLog:
@@ -198,7 +71,7 @@ class RunLog:
                 raise RunError(f"{path} holds a run made with other parameters ({shown}). Resume it with the same "
                                "command, or choose another --out for a new run.")
             data = rpath.read_bytes() if rpath.is_file() else b""
-            records, torn = _parse_lines(data, rpath)
+            records, torn = parse_records(data, rpath)
             if torn:
                 with open(rpath, "r+b") as fh:
                     fh.truncate(len(data) - torn)
@@ -206,16 +79,16 @@ class RunLog:
                     os.fsync(fh.fileno())
             sessions = old.get("sessions", []) + manifest.get("sessions", [])
             merged = {**old, "sessions": sessions}
-            write_json_atomic(mpath, merged)
+            atomic_write_json(mpath, merged)
             return cls(path, merged, records, torn)
         if path.exists() and (not path.is_dir() or any(path.iterdir())):
             raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
                                     "or remove it.")
         path.mkdir(parents=True, exist_ok=True)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}
-        write_json_atomic(mpath, manifest)
+        atomic_write_json(mpath, manifest)
         rpath.touch()
-        _fsync_dir(path)
+        fsync_dir(path)
         return cls(path, manifest, [], 0)
 
     def append(self, record: dict[str, Any]) -> None:
@@ -291,19 +164,19 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
     for rec in latest_records(load_records(run_dir)):
         groups.setdefault((rec.get("persona"), rec["variant"]), []).append(rec)
     written = []
-    base = _safe_name(manifest["model"])
+    base = safe_name(manifest["model"])
     for (persona, variant), recs in sorted(groups.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
         rows = []
-        for rec in sorted(recs, key=lambda r: tuple(int(x) for x in r["item_id"].split("-"))):
-            portrait, option = (int(x) for x in rec["item_id"].split("-"))
+        for rec in sorted(recs, key=lambda r: item_sort_key(r["item_id"])):
+            portrait, option = parse_item_id(rec["item_id"])
             item = by_id.loc[rec["item_id"]]
             title = item["title"] if isinstance(item["title"], str) else None
             row: dict[str, Any] = {"portrait_id": portrait, "option_id": option}
             if rec["status"] == "failed":
                 row["error"] = rec.get("error")
             else:
-                phrase = _RATING_OF.get(rec["argmax"]) if rec.get("argmax") is not None else \
-                    _RATING_OF.get(int(rec["rating"])) if rec.get("rating") is not None else None
+                phrase = PHRASE_OF.get(rec["argmax"]) if rec.get("argmax") is not None else \
+                    PHRASE_OF.get(int(rec["rating"])) if rec.get("rating") is not None else None
                 row.update(raw_response=rec.get("raw") if rec.get("raw") is not None else phrase,
                            parsed_response=phrase, numeric_response=rec.get("rating"))
             row["content"] = {"title": title, "text": item["text"], "output_text": item["response"]}
@@ -311,13 +184,8 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
                                           content=item["response"])
             row.update(corr.get(rec["item_id"], {f: [] for f in _CORR_FIELDS.values()}))
             rows.append(row)
-        name = base if persona is None else f"{base}-{_safe_name(persona)}"
+        name = base if persona is None else f"{base}-{safe_name(persona)}"
         path = out_dir / f"{name}_{variant}_results.json"
-        write_json_atomic(path, rows)
+        atomic_write_json(path, rows)
         written.append(path)
     return written
-
-
-def _safe_name(text: str) -> str:
-    """A file-name-safe form of a model or persona label (no path separators, no '_v<digit>')."""
-    return re.sub(r"[^A-Za-z0-9.+-]+", "-", text).strip("-") or "model"

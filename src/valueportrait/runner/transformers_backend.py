@@ -31,16 +31,15 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from valueportrait.scale import LIKERT
 from valueportrait.errors import RunError
+from valueportrait.ratings.likert import distribution_from_loglik
+from valueportrait.scale import PHRASES
 
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
 #: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
 SCORING = "loglik-sum:6-phrases:expected-value"
-#: The answer phrases by rating 1..6.
-PHRASES: tuple[str, ...] = tuple(sorted(LIKERT, key=LIKERT.__getitem__))
 PLAIN_SUFFIX = "\n\nAnswer:"
 
 
@@ -51,19 +50,6 @@ def plain_context(messages: Sequence[dict[str, str]]) -> str:
     'Q?\\n\\nAnswer:'
     """
     return "\n\n".join(m["content"] for m in messages) + PLAIN_SUFFIX
-
-
-def distribution_from_loglik(loglik: Sequence[float]) -> tuple[np.ndarray, float, int]:
-    """(p over ratings 1..6, expected rating, argmax rating) from the 6 phrase log-likelihoods.
-
-    >>> p, r, a = distribution_from_loglik([0, 0, 0, 0, 0, 0])
-    >>> round(r, 6), a
-    (3.5, 1)
-    """
-    ll = np.asarray(loglik, dtype=np.float64)
-    p = np.exp(ll - ll.max())
-    p /= p.sum()
-    return p, float(p @ np.arange(1, 7)), int(np.argmax(ll)) + 1
 
 
 def loglik_outcome(loglik: Sequence[float], *, latency_s: float, attempts: int = 1) -> Outcome:

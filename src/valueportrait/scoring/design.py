@@ -49,7 +49,7 @@ class Design:
     >>> sel = pd.DataFrame({"item_id": ["1-1", "1-2"], "family": ["pvq", "bfi"],
     ...                     "dimension": ["Power", "Openness"], "key": [1, -1]})
     >>> d = Design.from_selection(sel)
-    >>> d.item_ids, int(d.key[0, DIMENSIONS.index(("pvq", "Power"))]), d.n_items.sum()
+    >>> d.item_ids, int(d.key[0, DIMENSIONS.index(("pvq", "Power"))]), int(d.n_items.sum())
     (('1-1', '1-2'), 1, 2)
     """
 
@@ -68,15 +68,16 @@ class Design:
         if missing:
             raise InputError(f"the selection lacks column(s) {missing}; expected {', '.join(SELECTION_COLUMNS)} as "
                              "returned by ValuePortraitData.selection()")
+        sel_ids = [str(i) for i in selection["item_id"].tolist()]  # plain lists: cheap for arrow strings too
         if item_ids is None:
-            item_ids = sorted(set(selection["item_id"].astype(str)))
+            item_ids = sorted(set(sel_ids))
         item_ids = tuple(str(i) for i in item_ids)
-        dims = list(zip(selection["family"].astype(str), selection["dimension"].astype(str)))
+        dims = list(zip(map(str, selection["family"].tolist()), map(str, selection["dimension"].tolist())))
         unknown = sorted({f"{f}/{d}" for f, d in dims if (f, d) not in _COLUMN})
         if unknown:
             raise InputError(f"the selection names unknown dimension(s) {unknown[:10]}; known: "
                              f"{', '.join(f'{f}/{d}' for f, d in DIMENSIONS)}")
-        rows = pd.Index(item_ids).get_indexer(selection["item_id"].astype(str))
+        rows = pd.Index(item_ids).get_indexer(sel_ids)
         cols = np.array([_COLUMN[fd] for fd in dims], dtype=np.int64)
         keys = (selection["key"].to_numpy(dtype=float) if "key" in selection.columns
                 else np.ones(len(selection)))

@@ -25,10 +25,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+from ..errors import InputError
 from ..scale import REVERSE_SUM
 from .design import FAMILY_INDEX, Design
 
-__all__ = ["Scores", "score_matrix"]
+__all__ = ["CENTERS", "Scores", "center_rule", "linear_coefficients", "score_matrix"]
 
 #: Replicates scored per block (keeps the intermediates of 10,000 replicates of 520 items at a few MB each).
 _CHUNK = 1024
@@ -38,8 +39,9 @@ class Scores(NamedTuple):
     """What :func:`score_matrix` returns; every array has one row per replicate (B = 1 for one portrait).
 
     ``score`` (B, D): centred score (or the raw mean when ``center=False``); ``raw_mean`` (B, D); ``std`` (B, D);
-    ``n`` (B, D): (weighted) number of rated items per dimension; ``family_mean`` (B, F); NaN where undefined
-    (a dimension with no rated item).
+    ``n`` (B, D): (weighted) number of rated items per dimension; ``family_mean`` (B, F); ``reference`` (B, D):
+    what ``raw_mean`` is centred on (NaN with ``center="none"``); NaN where undefined (a dimension with no rated
+    item).
     """
 
     score: np.ndarray
@@ -47,10 +49,32 @@ class Scores(NamedTuple):
     std: np.ndarray
     n: np.ndarray
     family_mean: np.ndarray
+    reference: np.ndarray
 
 
-def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *, center: bool = True) -> Scores:
+#: The centring rules: ``family`` (the paper's: the mean over all the family's valid items), ``others`` (the mean
+#: over the family's items that do not measure the dimension itself), ``none`` (raw means).
+CENTERS: tuple[str, ...] = ("family", "others", "none")
+
+
+def center_rule(center: bool | str) -> str:
+    """``True`` -> 'family', ``False`` -> 'none', or one of :data:`CENTERS`; anything else is an InputError."""
+    if center is True:
+        return "family"
+    if center is False:
+        return "none"
+    if center in CENTERS:
+        return str(center)
+    raise InputError(f"center must be one of {', '.join(CENTERS)} (or True/False), got {center!r}")
+
+
+def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
+                 center: bool | str = True) -> Scores:
     """Score item means ``M`` ((I,) or (B, I), in ``design.item_ids`` order) with item weights ``W`` ((B, I)).
+
+    ``center``: ``True``/``"family"`` (the paper's), ``"others"`` (each dimension centred on the mean of its
+    family's *other* items, so that a dimension's own items do not pull its reference towards itself), or
+    ``False``/``"none"``.
 
     >>> import pandas as pd
     >>> sel = pd.DataFrame({"item_id": ["a", "b", "c"], "family": "pvq",
@@ -62,6 +86,7 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *, 
     """
     M = np.atleast_2d(np.asarray(M, dtype=float))
     B = max(M.shape[0], 0 if W is None else np.shape(W)[0])
+    rule = center_rule(center)
     if B > _CHUNK:  # bound the memory of the intermediates: score blocks of replicates
         parts = [score_matrix(M if M.shape[0] == 1 else M[k:k + _CHUNK], design,
                               None if W is None else W[k:k + _CHUNK], center=center) for k in range(0, B, _CHUNK)]
@@ -82,9 +107,60 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *, 
         raw = s1 / n
         std = np.sqrt(np.maximum(s2 / n - raw * raw, 0.0))
         fm = fmean[:, FAMILY_INDEX]
+        if rule == "others":  # the family's sum and count without the dimension's own items
+            fs, fn = (UM @ design.valid)[:, FAMILY_INDEX], (U @ design.valid)[:, FAMILY_INDEX]
+            member = (design.key != 0).astype(float)
+            fm = (fs - UM @ member) / (fn - n)
         ref = (n_pos * fm + n_neg * (REVERSE_SUM - fm)) / n
-    score = raw - ref if center else raw.copy()
+    score = raw - ref if rule != "none" else raw.copy()
+    if rule == "none":
+        ref = np.full_like(raw, np.nan)
     empty = n == 0
-    for a in (score, raw, std):
+    for a in (score, raw, std, ref):
         a[empty] = np.nan
-    return Scores(score, raw, std, n, fmean)
+    return Scores(score, raw, std, n, fmean, ref)
+
+
+def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
+                        center: bool | str = True) -> tuple[np.ndarray, np.ndarray]:
+    """``(C, c0)`` with ``score_matrix(M, design).score == M @ C + c0`` for item means ``M`` rated where ``rated``.
+
+    For a fixed set of rated items (``rated``: (I,) bool, default all) each score is linear in the item means
+    (the formula above with :math:`u_i = o_i`):
+
+    .. math::
+
+        \\text{score}_d = \\sum_i C_{id} \\bar r_i + c_{0d},\\qquad
+        C_{id} = \\frac{o_i k_{id}}{n_d} - \\frac{n^+_d - n^-_d}{n_d}\\,\\rho_{id},\\quad c_{0d} = 0,
+
+    with the reference's weights :math:`\\rho_{id} = o_i v_{i f(d)} / N_{f(d)}` (``family``;
+    :math:`N_f = \\sum_i o_i v_{if}`) or :math:`o_i (v_{i f(d)} - |k_{id}|) / (N_{f(d)} - n_d)` (``others``);
+    uncentred (``none``) :math:`C_{id} = o_i k_{id} / n_d` and :math:`c_{0d} = 7 n^-_d / n_d`. Columns of
+    dimensions with no rated item are NaN. The intervals of :mod:`~valueportrait.scoring.intervals` use ``C``.
+
+    >>> import pandas as pd
+    >>> sel = pd.DataFrame({"item_id": ["a", "b", "c"], "family": "pvq",
+    ...                     "dimension": ["Power", "Power", "Hedonism"], "key": 1})
+    >>> C, c0 = linear_coefficients(Design.from_selection(sel))
+    >>> C[:, 4].round(3).tolist(), float(c0[4])  # Power = (a + b)/2 - (a + b + c)/3
+    ([0.167, 0.167, -0.333], 0.0)
+    """
+    rule = center_rule(center)
+    o = np.ones(len(design.item_ids)) if rated is None else np.asarray(rated, dtype=float)
+    pos, neg = (design.key > 0) * o[:, None], (design.key < 0) * o[:, None]
+    n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
+    n = n_pos + n_neg
+    with np.errstate(invalid="ignore", divide="ignore"):
+        C = (pos - neg) / n
+        c0 = np.zeros(len(n))
+        fam = (o[:, None] * design.valid)[:, FAMILY_INDEX]  # (I, D): o_i v_{i f(d)}
+        if rule == "family":
+            C = C - ((n_pos - n_neg) / n) * fam / fam.sum(axis=0)
+        elif rule == "others":
+            rest = fam - (pos + neg)
+            C = C - ((n_pos - n_neg) / n) * rest / rest.sum(axis=0)
+        else:
+            c0 = REVERSE_SUM * n_neg / n
+    empty = n == 0
+    C[:, empty], c0[empty] = np.nan, np.nan
+    return C, c0

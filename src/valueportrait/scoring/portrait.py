@@ -1,4 +1,4 @@
-"""Ratings of the items -> a value portrait: centred scores per dimension, bootstrap CIs, paired comparisons.
+"""Ratings of the items -> a value portrait: centred scores per dimension, item-bootstrap CIs.
 
 The paper's scoring (Han et al. 2025, Sec. 4; upstream ``lm_evaluation`` scoring), for each family (``pvq``,
 ``higher_pvq``, ``bfi``) separately: an item's rating is the mean of its valid ratings (prompt variants, repeats;
@@ -19,12 +19,13 @@ import pandas as pd
 
 from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..errors import InputError
+from ..ratings import item_ratings  # the ratings contract owns it
 from ..scale import DIMENSIONS
 from .design import FAMILY_INDEX, Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "item_ratings", "bootstrap_portrait", "bootstrap_portraits", "compare_portraits", "score_models",
+__all__ = ["SCORE_COLUMNS", "item_means_of", "item_ratings", "selected_items", "bootstrap_portrait", "bootstrap_portraits", "score_models",
            "score_portrait", "with_intervals"]
 
 #: Columns of a portrait (one row per (family, dimension), in FAMILIES order).
@@ -33,51 +34,21 @@ SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family
 Ratings = pd.DataFrame | pd.Series
 
 
-def item_ratings(ratings: pd.DataFrame) -> pd.Series:
-    """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
-
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
-    """
-    missing = [c for c in ("item_id", "rating") if c not in ratings.columns]
-    if missing:
-        raise InputError(f"the ratings table lacks column(s) {missing}; expected at least item_id and rating "
-                         "(one row per rating, several per item allowed)")
-    rating = ratings["rating"]
-    if not pd.api.types.is_numeric_dtype(rating):
-        from ..likert import to_ratings
-
-        rating = pd.Series(to_ratings(rating.tolist(), what="ratings"), index=ratings.index)
-    else:
-        rating = rating.astype(float)
-        bad = rating.notna() & ~rating.between(1.0, 6.0)
-        if bad.any():
-            shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
-            raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
-                             "6-point scale (6 = very much like me ... 1 = not like me at all); NaN marks a missing one.")
-    ok = rating.notna().to_numpy()
-    ids = np.asarray(ratings["item_id"].tolist(), dtype=object)[ok]
-    vals = rating.to_numpy(dtype=float)[ok]
-    if len(ids) == 0:
-        return pd.Series([], dtype=float, name="rating", index=pd.Index([], name="item_id", dtype=object))
-    codes, uniq = pd.factorize(ids, sort=True)
-    means = np.bincount(codes, weights=vals) / np.bincount(codes)
-    return pd.Series(means, index=pd.Index(uniq, name="item_id"), name="rating")
-
-
-def _item_means(ratings: Ratings) -> pd.Series:
+def item_means_of(ratings: Ratings) -> pd.Series:
+    """Item means of a ratings table, or the Series of item means itself."""
     return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
 
 
-def _selected(means: pd.Series, selection: pd.DataFrame) -> list[str]:
+def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     """The rated items (in ``means`` order) that the selection names."""
     if "item_id" not in selection.columns:
         raise InputError("the selection lacks column item_id; expected item_id, family, dimension, key as returned "
                          "by ValuePortraitData.selection()")
-    chosen = set(selection["item_id"].astype(str))
-    return [str(i) for i in means.index if str(i) in chosen]
+    chosen = set(map(str, selection["item_id"].tolist()))
+    return [i for i in map(str, means.index.tolist()) if i in chosen]
 
 
-def _frame(s: Scores, row: int, center: bool, min_items: int) -> pd.DataFrame:
+def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:
     n = s.n[row]
     notes = [f"no rated item measures {d}" if n[j] == 0 else
              f"only {int(n[j])} rated item(s) measure {d}; min_items={min_items}" if n[j] < min_items else None
@@ -98,7 +69,7 @@ def with_intervals(portrait: pd.DataFrame, reps: np.ndarray, confidence: float) 
                            se=np.where(null, np.nan, replicate_se(reps)))
 
 
-def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = True,
+def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | str = True,
                    min_items: int = 1) -> pd.DataFrame:
     """One model's value portrait: one row per (family, dimension), in FAMILIES order.
 
@@ -109,8 +80,10 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = 
         ignored). A Series of item means indexed by item_id is accepted too. One model only.
     selection : DataFrame
         ``item_id, family, dimension, key`` from :meth:`ValuePortraitData.selection`.
-    center : bool
-        Subtract the family mean (the paper's correction for scale use). Default True.
+    center : bool or {"family", "others", "none"}
+        ``True`` / ``"family"`` (default, the paper's correction for scale use): subtract the family mean;
+        ``"others"``: subtract the mean of the family's items that do not measure the dimension (its own items
+        make up to 58% of a family and pull the reference towards the score); ``False`` / ``"none"``: raw means.
     min_items : int
         A dimension measured by fewer rated items gets a null score and a ``note``. Default 1.
 
@@ -135,8 +108,8 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool = 
         raise InputError(f"score_portrait scores one model, got {ratings['model'].nunique()} "
                          f"({', '.join(map(str, ratings['model'].unique()[:5]))}); use score_models() or filter.")
     check_settings(0, DEFAULT_CONFIDENCE, min_items)
-    means = _item_means(ratings)
-    items = _selected(means, selection)
+    means = item_means_of(ratings)
+    items = selected_items(means, selection)
     design = Design.from_selection(selection, items)
     out = _frame(score_matrix(means[items].to_numpy(dtype=float), design, center=center), 0, center, min_items)
     out.attrs.update(n_items_rated=int(len(means)), n_items_used=len(items))
@@ -151,7 +124,7 @@ def score_models(ratings: pd.DataFrame, selection: pd.DataFrame, **kwargs) -> di
 
 
 def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                         min_items: int = 1) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
     """Several portraits (e.g. one model's personas) with percentile bootstrap CIs over items, sharing the draws.
 
@@ -167,8 +140,8 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
         dimension). Seeded: the same inputs and seed give the same intervals.
     """
     check_settings(n_boot, confidence, min_items)
-    means = {str(k): _item_means(v) for k, v in ratings.items()}
-    union = sorted({i for m in means.values() for i in _selected(m, selection)})
+    means = {str(k): item_means_of(v) for k, v in ratings.items()}
+    union = sorted({i for m in means.values() for i in selected_items(m, selection)})
     design = Design.from_selection(selection, union)
     M = np.stack([m.reindex(union).to_numpy(dtype=float) for m in means.values()]) if means else np.empty((0, 0))
     W = item_weights(len(union), n_boot, np.random.default_rng(seed)) if union and n_boot > 0 else None
@@ -182,7 +155,7 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
 
 
 def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True,
+                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
                        min_items: int = 1) -> pd.DataFrame:
     """:func:`score_portrait` plus percentile bootstrap confidence intervals over items.
 
@@ -197,50 +170,3 @@ def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int
     portraits, _ = bootstrap_portraits({"model": ratings}, selection, n_boot=n_boot, confidence=confidence,
                                        seed=seed, center=center, min_items=min_items)
     return portraits["model"]
-
-
-def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
-                      n_boot: int = DEFAULT_N_BOOT, n_perm: int = DEFAULT_N_BOOT,
-                      confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool = True) -> pd.DataFrame:
-    """Paired comparison of two portraits over the items both rated: difference, its CI, and a p-value.
-
-    ``difference = score_a - score_b`` with both scored on the shared items. The CI is a paired percentile
-    bootstrap (the same resampled items for both). The p-value is a paired permutation test: under H0 the two
-    models' ratings of an item are exchangeable, so each item's pair is swapped with probability 1/2 and both
-    are rescored; :math:`p = (1 + \\#\\{|\\Delta^*| \\ge |\\Delta|\\}) / (1 + n_{perm})` (two-sided; Phipson &
-    Smyth 2010).
-
-    Returns
-    -------
-    DataFrame
-        ``family, dimension, score_a, score_b, difference, ci_low, ci_high, p_value, n`` (n = shared items
-        measuring the dimension).
-    """
-    check_settings(n_boot, confidence)
-    check_settings(n_perm, confidence)
-    ra, rb = _item_means(ratings_a), _item_means(ratings_b)
-    shared = ra.index.intersection(rb.index)
-    items = _selected(ra[shared], selection)
-    design = Design.from_selection(selection, items)
-    a, b = ra[items].to_numpy(dtype=float), rb[items].to_numpy(dtype=float)
-    sa = score_portrait(ra[items], selection, center=center)
-    sb = score_portrait(rb[items], selection, center=center)
-    diff = (sa["score"] - sb["score"]).to_numpy()
-    rng = np.random.default_rng(seed)
-    lo = hi = p = np.full(len(DIMENSIONS), np.nan)
-    if items:
-        if n_boot > 0:
-            W = item_weights(len(items), n_boot, rng)
-            reps = score_matrix(a, design, W, center=center).score - score_matrix(b, design, W, center=center).score
-            lo, hi = percentile_ci(reps, confidence)
-        if n_perm > 0:
-            swap = rng.integers(0, 2, size=(n_perm, len(items))) == 0
-            perm = (score_matrix(np.where(swap, b, a), design, center=center).score
-                    - score_matrix(np.where(swap, a, b), design, center=center).score)
-            with np.errstate(invalid="ignore"):
-                p = (1 + (np.abs(perm) >= np.abs(diff) - 1e-12).sum(axis=0)) / (1 + n_perm)
-            p = np.where(np.isnan(diff), np.nan, p)
-    return pd.DataFrame({
-        "family": sa["family"], "dimension": sa["dimension"], "score_a": sa["score"], "score_b": sb["score"],
-        "difference": diff, "ci_low": lo, "ci_high": hi, "p_value": p, "n": sa["n"],
-    })

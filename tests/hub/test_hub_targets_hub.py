@@ -1,130 +1,26 @@
-"""The huggingface_hub calls of a publish, without network: a recording fake with HfApi's real signatures.
-
-Every recorded call is also bound against the real ``huggingface_hub.HfApi`` method signature, so a wrong
-argument name fails here as it would on the Hub.
+"""Executing a publish on the Hub (valueportrait.hub.targets.HubTarget), without network: the huggingface_hub
+calls through a recording fake with HfApi's real signatures (tests/hub/hub_helpers.py), and a real HfApi against
+HTTP servers on 127.0.0.1 that fail, echo the token back, or are not there: the error is a PublishError with
+every secret scrubbed, never a traceback.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
-import inspect
+import http.server
 import json
 import shutil
+import socket
+import threading
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, constants
-from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile
+from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
+from hub_helpers import ENDPOINT, FAKE_TOKEN, FakeHub, invoke, make_metric_dir, pkg_version
 
-from valueportrait import publish as core
-from valueportrait.cli.main import cli
+from valueportrait import hub as core
 from valueportrait.errors import PublishError
-
-FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
-ENDPOINT = "https://hub.example.org"
-
-
-def _commit_info(repo_id, oid, commit_message, commit_description):
-    """The CommitInfo the Hub answers a commit with (publish reads only its ``oid``).
-
-    huggingface_hub >= 1.3 parses ``repo_url`` against the ``_endpoint`` it is given; older releases have no
-    such field and parse against the default endpoint, so there the URL is built on that one.
-    """
-    if "_endpoint" in {f.name for f in dataclasses.fields(CommitInfo)}:
-        return CommitInfo(commit_url=f"{ENDPOINT}/datasets/{repo_id}/commit/{oid}", commit_message=commit_message,
-                          commit_description=commit_description, oid=oid, _endpoint=ENDPOINT)
-    return CommitInfo(commit_url=f"{constants.ENDPOINT}/datasets/{repo_id}/commit/{oid}",
-                      commit_message=commit_message, commit_description=commit_description, oid=oid)
-
-
-class FakeHub:
-    """An in-memory Hub speaking HfApi's methods: repos, commits of files, branch main, tags.
-
-    Like the Hub, a new repo starts with one commit holding ``.gitattributes``, and ``*.parquet`` files are
-    stored in LFS (``list_repo_tree`` gives their sha256) while others report only their git blob id.
-    """
-
-    def __init__(self):
-        self.calls: list[tuple[str, tuple, dict]] = []
-        self.repos: dict[tuple[str, str], dict] = {}
-        self.n = 0
-
-    def _record(self, name, args, kwargs):
-        inspect.signature(getattr(HfApi, name)).bind(None, *args, **kwargs)  # the real signature accepts it
-        self.calls.append((name, args, kwargs))
-
-    def _new_commit(self, repo, files, message):
-        self.n += 1
-        oid = hashlib.sha1(f"commit{self.n}".encode()).hexdigest()
-        repo["commits"][oid] = dict(files)
-        repo["branches"]["main"] = oid
-        repo["messages"][oid] = message
-        return oid
-
-    def calls_named(self, name):
-        return [(a, k) for n, a, k in self.calls if n == name]
-
-    # -- HfApi methods (same signatures, keyword-only where HfApi has them) ---------------------------------
-    def repo_exists(self, repo_id, *, repo_type=None, token=None):
-        self._record("repo_exists", (repo_id,), {"repo_type": repo_type})
-        return (repo_id, repo_type) in self.repos
-
-    def create_repo(self, repo_id, *, token=None, private=None, repo_type=None, exist_ok=False, space_sdk=None, **kw):
-        self._record("create_repo", (repo_id,), {"private": private, "repo_type": repo_type, "exist_ok": exist_ok,
-                                                  "space_sdk": space_sdk, **kw})
-        repo = {"commits": {}, "branches": {}, "tags": {}, "messages": {}}
-        self.repos[(repo_id, repo_type)] = repo
-        attrs = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
-        self._new_commit(repo, {".gitattributes": attrs}, "initial commit")
-
-    def list_repo_refs(self, repo_id, *, repo_type=None, include_pull_requests=False, token=None):
-        self._record("list_repo_refs", (repo_id,), {"repo_type": repo_type})
-        repo = self.repos[(repo_id, repo_type)]
-        return GitRefs(branches=[GitRefInfo(name=b, ref=f"refs/heads/{b}", target_commit=c) for b, c in repo["branches"].items()],
-                       converts=[], tags=[GitRefInfo(name=t, ref=f"refs/tags/{t}", target_commit=c) for t, c in repo["tags"].items()])
-
-    def list_repo_tree(self, repo_id, path_in_repo=None, *, recursive=False, expand=False, revision=None,
-                       repo_type=None, token=None):
-        self._record("list_repo_tree", (repo_id,), {"recursive": recursive, "revision": revision, "repo_type": repo_type})
-        repo = self.repos[(repo_id, repo_type)]
-        commit = repo["branches"].get(revision) or repo["tags"].get(revision) or revision
-        out = []
-        for path, content in sorted(repo["commits"][commit].items()):
-            blob = hashlib.sha1(f"blob {len(content)}\0".encode() + content).hexdigest()
-            lfs = ({"size": len(content), "oid": hashlib.sha256(content).hexdigest(), "pointerSize": 134}
-                   if path.endswith(".parquet") else None)
-            out.append(RepoFile(path=path, size=len(content), oid="0" * 40 if lfs else blob, lfs=lfs))
-        return out
-
-    def create_commit(self, repo_id, operations, *, commit_message, commit_description=None, token=None,
-                      repo_type=None, revision=None, create_pr=None, num_threads=5, parent_commit=None, **kw):
-        operations = list(operations)
-        self._record("create_commit", (repo_id, operations), {
-            "commit_message": commit_message, "commit_description": commit_description, "repo_type": repo_type,
-            "revision": revision, "parent_commit": parent_commit})
-        repo = self.repos[(repo_id, repo_type)]
-        assert parent_commit == repo["branches"][revision]  # what the Hub checks with parent_commit
-        files = dict(repo["commits"][parent_commit])
-        for op in operations:
-            if isinstance(op, CommitOperationAdd):
-                files[op.path_in_repo] = Path(op.path_or_fileobj).read_bytes()
-            else:
-                files.pop(op.path_in_repo)
-        oid = self._new_commit(repo, files, commit_message + "\n\n" + (commit_description or ""))
-        return _commit_info(repo_id, oid, commit_message, commit_description or "")
-
-    def create_tag(self, repo_id, *, tag, tag_message=None, revision=None, token=None, repo_type=None, exist_ok=False):
-        self._record("create_tag", (repo_id,), {"tag": tag, "tag_message": tag_message, "revision": revision,
-                                                 "repo_type": repo_type})
-        repo = self.repos[(repo_id, repo_type)]
-        assert tag not in repo["tags"]  # the Hub answers 409 Conflict
-        repo["tags"][tag] = revision
-
-    def delete_tag(self, repo_id, *, tag, token=None, repo_type=None):
-        self._record("delete_tag", (repo_id,), {"tag": tag, "repo_type": repo_type})
-        del self.repos[(repo_id, repo_type)]["tags"][tag]
+from valueportrait.hub import targets
 
 
 @pytest.fixture
@@ -137,13 +33,9 @@ def hub(monkeypatch):
         fake.made_with.append((endpoint, token))
         return fake
 
-    monkeypatch.setattr(core, "hf_api", factory)
+    monkeypatch.setattr(targets, "hf_api", factory)
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
     return fake
-
-
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def test_first_publish_calls(hub, built_dataset):
@@ -166,7 +58,7 @@ def test_first_publish_calls(hub, built_dataset):
                       "commit_description": plan.commit_description, "repo_type": "dataset", "revision": "main",
                       "parent_commit": initial}
     assert "Upstream: https://github.com/holi-lab/ValuePortrait@08e1fb7903c619592bd8b3267f00191e36957f9e" in kwargs["commit_description"]
-    assert "Selection: alpha=0.05, correlations=published, mode=pos, threshold=0.3" in kwargs["commit_description"]
+    assert "Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in kwargs["commit_description"]
     ops = args[1]
     assert all(isinstance(op, CommitOperationAdd) for op in ops)
     assert sorted(op.path_in_repo for op in ops) == sorted(f.path for f in plan.files)
@@ -263,7 +155,7 @@ def test_private_flag_reaches_create_repo(hub, built_dataset):
 
 
 def test_hf_api_is_built_with_endpoint_and_token():
-    api = core.hf_api(ENDPOINT, FAKE_TOKEN)
+    api = targets.hf_api(ENDPOINT, FAKE_TOKEN)
     assert isinstance(api, HfApi)
     assert (api.endpoint, api.token, api.library_name) == (ENDPOINT, FAKE_TOKEN, "valueportrait")
 
@@ -288,3 +180,111 @@ def test_commit_operations_are_real_huggingface_hub_objects(hub, built_dataset):
     invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0")
     (args, _), = hub.calls_named("create_commit")
     assert all(type(op) in (CommitOperationAdd, CommitOperationDelete) for op in args[1])
+
+
+def test_publish_metric_hub_calls(tmp_path, monkeypatch):
+    metric_dir = make_metric_dir(tmp_path)
+    hub = FakeHub()
+    made = []
+    monkeypatch.setattr(targets, "hf_api", lambda endpoint, token: made.append((endpoint, token)) or hub)
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    monkeypatch.delenv("HF_ENDPOINT", raising=False)
+    res = invoke("publish-metric", "--repo-id", "my-org/valueportrait", "--metric-dir", str(metric_dir))
+    assert res.exit_code == 0, res.output
+    assert FAKE_TOKEN not in res.output and made == [(None, FAKE_TOKEN)]
+    assert hub.calls_named("create_repo") == [(("my-org/valueportrait",), {
+        "private": None, "repo_type": "space", "exist_ok": True, "space_sdk": "gradio"})]
+    (args, kwargs), = hub.calls_named("create_commit")
+    assert kwargs["repo_type"] == "space" and kwargs["revision"] == "main"
+    assert kwargs["commit_message"] == f"Value Portrait metric (valueportrait {pkg_version()})"
+    assert sorted(op.path_in_repo for op in args[1]) == ["README.md", "app.py", "helpers.py", "requirements.txt",
+                                                         "valueportrait.py"]
+    assert not hub.calls_named("create_tag")
+
+
+# --------------------------------------------------------------------------------------------------------
+# A real HfApi against servers on 127.0.0.1: errors are PublishErrors with every secret scrubbed
+# --------------------------------------------------------------------------------------------------------
+@pytest.fixture
+def echo_server():
+    """A Hub endpoint that answers every request 400 with an error page echoing the headers it was sent, and a
+    bearer token bare as well (as a careless server might)."""
+    class Echo(http.server.BaseHTTPRequestHandler):
+        def answer(self):
+            auth = self.headers.get("Authorization") or ""
+            bare = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+            body = json.dumps({"error": f"bad request {self.path}; you sent {dict(self.headers)!r} (token {bare})"})
+            self.send_response(400)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body.encode())))
+            self.end_headers()
+            self.wfile.write(body.encode())
+
+        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = answer
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def _publish_to(endpoint: str, dataset: Path):
+    """`publish` to my-org/vp at ``endpoint``, which fails: exit 1 and the error as the second line (after
+    "Publishing ..."). invoke lets any unhandled exception through: none may reach here."""
+    res = invoke("publish", "--dataset", str(dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+                 "--endpoint", endpoint)
+    assert res.exit_code == 1
+    assert len(res.output.splitlines()) == 2, res.output  # "Publishing ..." and one error line
+    assert "Traceback" not in res.output
+    return res.output, res.output.splitlines()[1]
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.parametrize("token", [FAKE_TOKEN, "plain-secret-of-no-known-shape-42"])
+def test_an_error_page_echoing_the_token_is_scrubbed(echo_server, built_dataset, monkeypatch, token):
+    monkeypatch.setenv("HF_TOKEN", token)
+    output, error = _publish_to(echo_server, built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {echo_server} failed: "
+                            "BadRequestError: Bad request: bad request /api/datasets/my-org/vp; you sent {")
+    assert "'authorization': '***'" in output.lower() and "(token ***)" in output  # it did echo; masked here
+    assert token not in output
+
+
+def test_credentials_in_the_endpoint_are_scrubbed_from_the_error(echo_server, built_dataset, monkeypatch):
+    """httpx sends an endpoint's user:password as Basic auth, which the server echoes: masked, like the URL."""
+    import base64
+
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    output, error = _publish_to(echo_server.replace("http://", "http://user:s3cret@"), built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {echo_server.replace('//', '//***@')} "
+                            "failed: ")
+    assert "'authorization': '***'" in output.lower()
+    for secret in ("s3cret", base64.b64encode(b"user:s3cret").decode(), FAKE_TOKEN):
+        assert secret not in output
+
+
+def test_an_unreachable_endpoint_is_a_clear_error(built_dataset, monkeypatch):
+    monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
+    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    output, error = _publish_to(endpoint, built_dataset)
+    assert error.startswith(f"Error: publishing to Hub dataset repo my-org/vp at {endpoint} failed: ConnectError: ")
+    assert "check the endpoint, the network and the token's write access" in error.lower()
+    assert FAKE_TOKEN not in output
+
+
+def test_the_library_raises_a_publish_error_with_nothing_chained(echo_server, built_dataset):
+    plan = core.plan_dataset(built_dataset, "my-org/vp", "1.0.0", endpoint=echo_server)
+    with pytest.raises(PublishError) as info:
+        core.publish(plan, token=FAKE_TOKEN)
+    assert FAKE_TOKEN not in str(info.value)
+    # the original error (whose text holds the token) is neither the cause nor the context of the PublishError
+    assert info.value.__cause__ is None and info.value.__context__ is None

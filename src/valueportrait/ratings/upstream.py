@@ -5,7 +5,7 @@ variant: ``<provider>/<model>_<variant>_results.json`` with entries ``{portrait_
 parsed_response, numeric_response, ...}`` or ``{portrait_id, option_id, error, ...}`` when its parser failed.
 The model name is the file name before ``_v1`` / ``_v2`` / ``_v3``.
 
-:func:`read_upstream_outputs` re-parses every ``raw_response`` with :func:`~valueportrait.likert.parse_likert`
+:func:`read_upstream_outputs` re-parses every ``raw_response`` with :func:`~valueportrait.ratings.likert.parse_likert`
 (``parse="valueportrait"``, default) or keeps upstream's ``numeric_response`` (``parse="upstream"``).
 Entries with an ``error`` keep their text (after upstream's "Could not parse ..." prefix) as the response.
 """
@@ -21,7 +21,10 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from .errors import InputError, RawDataNotFoundError
+from valueportrait.errors import InputError, RawDataNotFoundError
+from valueportrait.scale import item_id
+
+from .contract import validate_ratings
 from .likert import parse_likert_many
 
 _FILE = re.compile(r"^(?P<model>.+?)_(?P<variant>v\d+(?:_reversed)?)_results\.json$")
@@ -131,21 +134,20 @@ def read_output_files(files: list[OutputFile], *, parse: Literal["valueportrait"
         from tqdm.auto import tqdm
 
         it = tqdm(files, desc="reading outputs", unit="file")
-    models, variants, ids, texts, nums = [], [], [], [], []
+    models, variants, ids, texts, nums, rows = [], [], [], [], [], []
     for f in it:
         entries = _read_entries(f.path)
+        rows += [f"{f.path}, entry {k}" for k in range(len(entries))]
         models += [f.model] * len(entries)
         variants += [f.variant] * len(entries)
-        ids += [f"{p}-{o}" for p, o, _, _ in entries]
+        ids += [item_id(p, o) for p, o, _, _ in entries]
         texts += [t.removeprefix(_ERROR_PREFIX) if isinstance(t, str) else None for _, _, t, _ in entries]
         nums += [np.nan if n is None else n for _, _, _, n in entries]
     upstream = np.asarray(nums, dtype=float)
     rating = parse_likert_many(texts) if parse == "valueportrait" else upstream
-    obj = lambda v: pd.Series(v, dtype=object)  # noqa: E731 - plain Python strings: cheap to build, as fast to group
-    return pd.DataFrame({
-        "model": obj(models), "item_id": obj(ids), "variant": obj(variants), "persona": obj([None] * len(ids)),
-        "rating": rating, "response": obj(texts), "upstream_rating": upstream,
-    })
+    table = validate_ratings(pd.DataFrame({"model": models, "item_id": ids, "variant": variants, "rating": rating}),
+                             source="upstream outputs", rows=rows)
+    return table.assign(response=pd.Series(texts, dtype=object), upstream_rating=upstream)
 
 
 def read_output_file(f: OutputFile, *, parse: Literal["valueportrait", "upstream"] = "valueportrait"

@@ -1,4 +1,5 @@
-"""Publishing dataset revisions: the plan, its checks, and a real round trip through a local git repository.
+"""Executing a publish on a real git repository (valueportrait.hub.targets.GitTarget): versions, tags,
+idempotency, refusals, the metric Space, and the token never reaching any output.
 
 The Hub is out of reach in tests; a Hub repo is a git repository, so `--repo-id file:///.../repo.git` runs the
 same plan -> commit -> tag logic against a bare repository made with `git init --bare`.
@@ -7,22 +8,24 @@ same plan -> commit -> tag logic against a bare repository made with `git init -
 from __future__ import annotations
 
 import collections
-import hashlib
 import json
-import shutil
-import subprocess
 import warnings
 from pathlib import Path
 
 import datasets
 import pytest
-from click.testing import CliRunner
-
-from valueportrait import publish as core
-from valueportrait.cli.main import cli
-from valueportrait.errors import PublishError
-
-FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
+from huggingface_hub import SpaceCard
+from hub_helpers import (
+    FAKE_TOKEN,
+    bare_repo,
+    clone_at,
+    copy_folder,
+    git,
+    invoke,
+    make_metric_dir,
+    pkg_version,
+    tree_fingerprints,
+)
 
 # Items measuring each dimension, counted directly from upstream's data/correlation_results/*.json (published
 # Spearman rho and p): rho > 0.30 and p < 0.05 gives 625 item-dimension pairs, rho > 0.35 and p < 0.05 gives 305.
@@ -46,6 +49,11 @@ CHANGELOG_1_1 = """# Changelog
 pytestmark = pytest.mark.usefixtures("isolated_git")  # tests/conftest.py
 
 
+@pytest.fixture
+def metric_dir(tmp_path) -> Path:
+    return make_metric_dir(tmp_path)
+
+
 @pytest.fixture(scope="module")
 def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     """A changed build: dataset version 1.1.0 with the stricter threshold 0.35.
@@ -54,6 +62,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     file the round trip passes to publish with --changelog.
     """
     from valueportrait.builders.build import build_dataset
+    from valueportrait.config import SelectionConfig
 
     root = tmp_path_factory.mktemp("built-1.1")
     changelog = root / "CHANGELOG.md"
@@ -61,8 +70,8 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mp.setattr("valueportrait.dataset.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, threshold=0.35, changelog=changelog)
+        mp.setattr("valueportrait.builders.release.DATASET_VERSION", "1.1.0")
+        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
     return out
 
 
@@ -71,26 +80,6 @@ def changelog_1_1(tmp_path) -> Path:
     path = tmp_path / "CHANGELOG.md"
     path.write_text(CHANGELOG_1_1, encoding="utf-8")
     return path
-
-
-def git(*args: str, cwd: Path | None = None) -> str:
-    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
-
-
-def bare_repo(tmp_path: Path) -> tuple[Path, str]:
-    path = tmp_path / "remote" / "valueportrait.git"
-    path.parent.mkdir(parents=True)
-    git("init", "--bare", "--quiet", str(path))
-    return path, path.as_uri()
-
-
-def clone_at(url: str, ref: str, dest: Path) -> Path:
-    git("clone", "--quiet", "--branch", ref, url, str(dest))
-    return dest
-
-
-def invoke(*args: str):
-    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
 def dims_per_item_count(folder: Path) -> collections.Counter:
@@ -103,131 +92,6 @@ def dims_per_item_count(folder: Path) -> collections.Counter:
     return counts
 
 
-def tree_fingerprints(folder: Path) -> dict[str, tuple[int, str]]:
-    out = {}
-    for p in sorted(folder.rglob("*")):
-        rel = p.relative_to(folder)
-        if p.is_file() and rel.parts[0] != ".git":
-            out[rel.as_posix()] = (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
-    return out
-
-
-def copy_folder(src: Path, dest: Path) -> Path:
-    shutil.copytree(src, dest)
-    return dest
-
-
-# --------------------------------------------------------------------------------------------------------
-# The changelog and the plan
-# --------------------------------------------------------------------------------------------------------
-def test_packaged_changelog_starts_with_first_release():
-    entries = core.changelog_entries(core.default_changelog().read_text(encoding="utf-8"))
-    versions = list(entries)
-    assert versions[-1] == "1.0.0"
-    assert versions == sorted(versions, key=lambda v: tuple(map(int, v.split("."))), reverse=True)  # newest first
-    date, text = entries["1.0.0"]
-    assert date == "2026-11-22"
-    assert "08e1fb7903c619592bd8b3267f00191e36957f9e" in text
-
-
-def test_changelog_entries_parse_headings_and_stop_at_next_section():
-    text = "# Log\n\nintro\n\n## 1.2.0 (2026-01-02)\n\n- b\n\n## v1.1.0\n- a\n\n# Other\nnot an entry\n"
-    assert core.changelog_entries(text) == {"1.2.0": ("2026-01-02", "- b"), "1.1.0": (None, "- a")}
-
-
-def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run")
-    assert res.exit_code == 0, res.output
-    lines = res.output.splitlines()
-    assert lines[0] == "Dry run: nothing is sent. Plan:"
-    assert lines[1] == "Target:  Hub dataset repo my-org/valueportrait at https://huggingface.co, branch main"
-    assert lines[2] == "Version: 1.0.0"
-    assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
-    assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
-    assert "         Selection: alpha=0.05, correlations=published, mode=pos, threshold=0.3" in lines
-    files = tree_fingerprints(built_dataset)
-    assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
-    assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines
-    for path, (size, sha) in files.items():  # sha256 computed here independently with hashlib
-        assert any(line.split() == [f"{size:,}", sha, path] for line in lines), path
-
-
-def test_dry_run_json_is_the_plan(built_dataset):
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run", "--json")
-    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", "1.0.0")
-    assert json.loads(res.output) == plan.to_dict()
-    assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == tree_fingerprints(built_dataset)
-
-
-def test_version_must_match_the_build(built_dataset):
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.1.0",
-                 "--dry-run")
-    assert res.exit_code == 1
-    assert res.output.startswith(
-        f"Error: --version 1.1.0 does not match the folder: '{built_dataset / 'build_info.json'}' says "
-        "dataset_version '1.0.0'.")
-    assert "pass --version 1.0.0" in res.output and "DATASET_VERSION" in res.output
-
-
-@pytest.mark.parametrize("version", ["1.0", "v1.0.0", "1.0.0-rc1", ""])
-def test_version_must_be_x_y_z(built_dataset, version):
-    with pytest.raises(PublishError, match=r"is not a version: expected X\.Y\.Z"):
-        core.plan_dataset(built_dataset, "my-org/vp", version)
-
-
-def test_version_without_changelog_entry_is_refused(built_v1_1):
-    with pytest.raises(PublishError, match=r"version 1\.1\.0 has no entry in the changelog .*it has 1\.0\.0"):
-        core.plan_dataset(built_v1_1, "my-org/vp", "1.1.0")
-
-
-@pytest.mark.parametrize("repo_id", ["valueportrait", "my-org/vp/extra", "https://huggingface.co/x/y", "file://rel"])
-def test_bad_repo_id(built_dataset, repo_id):
-    with pytest.raises(PublishError, match="--repo-id"):
-        core.plan_dataset(built_dataset, repo_id, "1.0.0")
-
-
-def test_folder_without_build_info_or_card_configs_is_refused(built_dataset, tmp_path):
-    folder = copy_folder(built_dataset, tmp_path / "ds")
-    card = (folder / "README.md").read_text(encoding="utf-8")
-    (folder / "README.md").write_text(card.replace("- config_name: queries", "- config_name: queries_renamed"),
-                                      encoding="utf-8")
-    with pytest.raises(PublishError, match=r"README\.md: the card's `configs` lacks queries"):
-        core.plan_dataset(folder, "my-org/vp", "1.0.0")
-    (folder / "build_info.json").unlink()
-    with pytest.raises(PublishError, match=r"build_info\.json' is missing"):
-        core.plan_dataset(folder, "my-org/vp", "1.0.0")
-    with pytest.raises(PublishError, match="no dataset folder"):
-        core.plan_dataset(tmp_path / "nope", "my-org/vp", "1.0.0")
-
-
-def test_built_dataset_card_parses_as_a_dataset_card(built_dataset):
-    from huggingface_hub import DatasetCard
-
-    from valueportrait.dataset import CONFIGS
-
-    card = DatasetCard.load(built_dataset / "README.md")
-    meta = card.data.to_dict()
-    assert meta["license"] == "mit"
-    assert meta["pretty_name"]
-    assert [c["config_name"] for c in meta["configs"]] == list(CONFIGS)
-    present = {p for p in tree_fingerprints(built_dataset)}
-    core.check_dataset_card(built_dataset / "README.md", present)  # raises if anything is missing
-
-
-def test_execute_refuses_a_file_changed_after_planning(built_dataset, tmp_path):
-    folder = copy_folder(built_dataset, tmp_path / "ds")
-    plan = core.plan_dataset(folder, (tmp_path / "r.git").as_uri(), "1.0.0")
-    (folder / "README.md").write_text("changed\n", encoding="utf-8")
-    with pytest.raises(PublishError, match=r"README\.md' changed since the publish plan was made"):
-        core.publish(plan)
-    assert not (tmp_path / "r.git").exists()  # refused before anything was created
-
-
-# --------------------------------------------------------------------------------------------------------
-# Round trip through a real git repository
-# --------------------------------------------------------------------------------------------------------
 def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1, changelog_1_1, tmp_path):
     path, url = bare_repo(tmp_path)
 
@@ -413,7 +277,25 @@ def test_token_never_reaches_output_logs_or_files(built_dataset, tmp_path, monke
     assert all(FAKE_TOKEN not in t for t in texts)
 
 
-def test_publish_help_has_an_example():
-    res = invoke("publish", "--help")
-    assert "Example:" in res.output
-    assert "valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run" in res.output
+def test_publish_metric_to_git_target(metric_dir, tmp_path):
+    path = tmp_path / "spaces" / "valueportrait.git"
+    url = path.as_uri()
+    dry = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.splitlines()[1] == f"Target:  git repository {url}, branch main"
+    assert not path.exists()  # a dry run writes nothing
+    res = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir))
+    assert res.exit_code == 0, res.output
+    commit = git("rev-parse", "main", cwd=path).strip()
+    assert res.output.splitlines()[1:] == [
+        f"Created the space repo {url}.",
+        f"Committed {commit[:12]} to main: 'Value Portrait metric (valueportrait {pkg_version()})' "
+        "(5 file(s) uploaded, 0 removed).",
+    ]
+    clone = tmp_path / "c"
+    git("clone", "--quiet", url, str(clone))
+    assert sorted(p.name for p in clone.iterdir() if p.name != ".git") == [
+        "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert SpaceCard.load(clone / "README.md").data.sdk == "gradio"
+    again = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir))
+    assert again.output.splitlines()[1] == f"No changes: main already holds these 5 files at {commit[:12]}; no commit made."

@@ -42,7 +42,7 @@ def test_jsonl_and_json_without_optional_columns(tmp_path):
 
 
 def test_run_directory(tmp_path):
-    from valueportrait.runner.rundir import MANIFEST, RECORDS
+    from valueportrait.ratings.runs import MANIFEST, RECORDS
 
     run = tmp_path / "run"
     run.mkdir()
@@ -63,29 +63,44 @@ def test_a_folder_that_is_not_a_run(tmp_path):
      "r.csv', line 2, column 'rating': 7 is outside 1-6; ratings are on the 6-point Likert scale"),
     ("r.csv", CSV.replace(",,1.5", ",,0") + "m,1008-4,v1,,9\n",
      "r.csv', line 5, column 'rating': 0 is outside 1-6; .* \\(1 more row\\(s\\) like it\\)"),
-    ("r.csv", "model,item_id,variant,persona,rating\nm,1008-1,v1,,like me\n",
-     "r.csv', line 2, column 'rating': 'like me' is not a number; expected a rating 1-6, or an empty value"),
+    ("r.csv", "model,item_id,variant,persona,rating\nm,1008-1,v1,,meh\n",
+     "r.csv', line 2, column 'rating': 'meh' is not a rating; expected a number 1-6 or a Likert phrase "
+     "\\('very much like me', .*\\), or an empty value"),
     ("r.jsonl", '{"model": "m", "item_id": "1008-1", "rating": true}\n',
-     "r.jsonl', line 1, column 'rating': True is not a number"),
+     "r.jsonl', line 1, column 'rating': 'True' is not a rating"),
     ("r.json", '[{"model": "m", "item_id": "1008-1", "rating": 5}, {"model": "m", "rating": 5, "item_id": null}]',
      "r.json', record 2, column 'item_id': empty; every rating needs its item_id"),
     ("r.csv", "model,item_id,variant,persona,rating\n,1008-1,v1,,5\n",
      "r.csv', line 2, column 'model': empty; every rating needs its model"),
     ("r.csv", "item_id,score\n1008-1,5\n",
-     "r.csv' lacks the column\\(s\\) model, rating; found item_id, score. A ratings file has the columns model, "
+     "r.csv' lacks the column\\(s\\) model, rating; found item_id, score. A ratings table has the columns model, "
      "item_id, variant, persona, rating"),
     ("r.csv", "model,item_id,variant,persona,rating\n",
      "r.csv' holds no ratings; expected one row per rating"),
     ("r.jsonl", '{"model": "m", "item_id": "1008-1", "rating": 5}\n{"model": "m",\n',
      "r.jsonl', line 2: not valid JSON .*; expected one JSON object per line"),
-    ("r.jsonl", '[1, 2]\n', "r.jsonl', line 1: expected a JSON object with keys model, item_id"),
-    ("r.json", '{"model": "m"}', "r.json': expected a JSON list of objects, one per rating, found a dict"),
+    ("r.jsonl", '[1, 2]\n', "r.jsonl', line 1: expected a JSON object \\(one per row\\), found \\[1, 2\\]"),
+    ("r.json", '{"model": "m"}', "r.json': expected a JSON list of objects, one per row, found a dict"),
     ("r.json", '[{"model": ', "r.json': not valid JSON .* at line 1\\); expected a list of objects"),
-    ("r.tsv", "model\titem_id\trating\n", "r.tsv': expected a .csv, .jsonl, .json file or a run directory"),
+    ("r.xlsx", "model\titem_id\trating\n", "r.xlsx': expected a .csv, .tsv, .jsonl, .json file or a run directory"),
+    # issue 12: a row with an extra field is blamed on that field, not shifted into the rating column
+    ("r.csv", "model,item_id,rating\nm,1008-1,5\nm,1008-2,5,extra\n",
+     "r.csv', line 3: 4 fields but the header names 3 columns \\(model, item_id, rating\\); the extra value\\(s\\) "
+     "'extra' come after column 'rating'"),
+    ("r.csv", "model,item_id,rating\nm,1008-1,5,x\nm,1008-2,5,y\n", "r.csv', line 2: 4 fields"),
 ])
 def test_bad_files(tmp_path, name, text, message):
     with pytest.raises(InputError, match=message):
         read_ratings(write(tmp_path, name, text))
+
+
+def test_phrases_tsv_and_na_text(tmp_path):
+    """Likert phrases are ratings (the one validator); the text NA / None is a model name (issue 12), an empty
+    cell or NA in the rating column a missing rating."""
+    text = "model\titem_id\trating\nNA\t1008-1\tSomewhat like me.\nNone\t1008-2\tNA\nNone\t1008-3\t2\n"
+    frame = read_ratings(write(tmp_path, "r.tsv", text))
+    assert frame["model"].tolist() == ["NA", "None", "None"]
+    assert frame["rating"].tolist()[0] == 4.0 and math.isnan(frame["rating"].iloc[1]) and frame["rating"].iloc[2] == 2
 
 
 def test_missing_path(tmp_path):

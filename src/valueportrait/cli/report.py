@@ -1,0 +1,40 @@
+"""``valueportrait report``: a thin shell over :mod:`valueportrait.html_report`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command(context_settings={"max_content_width": 100})
+@click.argument("scores", type=click.Path(exists=True, path_type=Path))
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The HTML file to write (one self-contained page).")
+@click.option("--overlay", help="Comma-separated models ticked in the overlay chart at first (default: all).")
+@click.option("--title", default="Value Portrait report", show_default=True, help="Page title.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
+def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool) -> None:
+    """Write one self-contained HTML page of scored portraits.
+
+    SCORES is the --out folder of `valueportrait score` (or its leaderboard.json). The page has the leaderboard
+    with intervals (sortable), a radar chart per model and for the human raters, an overlay of chosen models,
+    prompt sensitivity, reliability flags, the dataset version, selection and citation. Nothing is loaded from
+    the network.
+
+    \b
+    Example:
+      valueportrait score runs/my-model --out scores
+      valueportrait report scores --out report.html
+    """
+    from valueportrait.errors import OutputExistsError
+    from valueportrait.html_report import read_leaderboard, render_report
+    from valueportrait.io import atomic_write_text
+
+    if out_path.exists() and not overwrite:
+        raise OutputExistsError(f"{out_path} exists; pass --overwrite or choose another --out")
+    board = read_leaderboard(scores)
+    ticked = [m.strip() for m in overlay.split(",") if m.strip()] if overlay else None
+    page = render_report(board, title=title, overlay=ticked)
+    atomic_write_text(out_path, page)
+    click.echo(f"Wrote {out_path.resolve()} ({len(page) // 1024} kB, {len(board['models'])} portrait(s))")

@@ -1,0 +1,239 @@
+"""The checks a publish makes before anything is sent: repo ids, versions, the changelog, the cards, the
+metric folder, the planned files (unchanged since planning) and the target's tags (no silent moves, no
+publishing below a newer version). Each raises :class:`~valueportrait.errors.PublishError` saying what to do.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from ..changelog import read_changelog
+from ..errors import DatasetError, PublishError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .plan import PublishPlan
+
+#: The files of an evaluate metric Space besides the metric script (and any helper modules it imports).
+METRIC_SPACE_FILES = ("README.md", "app.py", "requirements.txt")
+#: The metric script in ``metric/``; on the Space it is named after the repo (``evaluate.load("ORG/NAME")``
+#: fetches ``NAME.py``).
+METRIC_SCRIPT = "valueportrait.py"
+
+_VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
+_TAG_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
+_HUB_REPO_RE = re.compile(r"^[A-Za-z0-9][\w.-]*/[A-Za-z0-9][\w.-]*$")
+_EVALUATE_REQUIREMENT_RE = re.compile(r"^(evaluate\b|git\+https://github\.com/huggingface/evaluate)")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Repo ids and versions
+# --------------------------------------------------------------------------------------------------------
+def is_git_url(repo_id: str) -> bool:
+    return repo_id.startswith("file://")
+
+
+def check_repo_id(repo_id: str) -> str:
+    """``ORG/NAME`` (Hub) or ``file:///path/to/repo.git`` (local git target); else :class:`PublishError`."""
+    if is_git_url(repo_id):
+        if not urlsplit(repo_id).path.startswith("/"):
+            raise PublishError(f"--repo-id {repo_id!r}: a git target must be an absolute file URL, e.g. "
+                               "file:///srv/git/valueportrait.git")
+        return repo_id
+    if not _HUB_REPO_RE.match(repo_id):
+        raise PublishError(f"--repo-id {repo_id!r} is not a Hub repo id: expected ORG/NAME (letters, digits, "
+                           "'-', '_', '.'), e.g. my-org/valueportrait, or a file:///path/to/repo.git git target.")
+    return repo_id
+
+
+def repo_name(repo_id: str) -> str:
+    """The NAME of ``ORG/NAME``, or of ``file:///path/NAME.git``."""
+    if is_git_url(repo_id):
+        return urlsplit(repo_id).path.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git")
+    return repo_id.split("/")[1]
+
+
+def check_version(version: str) -> str:
+    """``X.Y.Z``, else :class:`PublishError`."""
+    if not _VERSION_RE.match(version or ""):
+        raise PublishError(f"--version {version!r} is not a version: expected X.Y.Z, e.g. 1.0.0 (the tag "
+                           "becomes vX.Y.Z).")
+    return version
+
+
+def version_key(tag: str) -> tuple[int, int, int] | None:
+    """``v1.2.3`` -> ``(1, 2, 3)``; None for a tag that is not a version."""
+    m = _TAG_RE.match(tag)
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))) if m else None
+
+
+def check_build_version(folder: Path, version: str) -> dict[str, Any]:
+    """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version``."""
+    if not folder.is_dir():
+        raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
+                           f"--out {folder}`.")
+    info_path = folder / "build_info.json"
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PublishError(f"{str(info_path)!r} is missing: {str(folder)!r} is not a folder written by "
+                           "`valueportrait build`. Rebuild it.") from None
+    except json.JSONDecodeError as exc:
+        raise PublishError(f"{str(info_path)!r} is not valid JSON ({exc}). Rebuild the folder.") from None
+    if not isinstance(info, dict):
+        raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
+    built = info.get("dataset_version")
+    if built != version:
+        raise PublishError(
+            f"--version {version} does not match the folder: {str(info_path)!r} says dataset_version "
+            f"{built!r}. The version has one source, valueportrait.dataset.DATASET_VERSION, stamped at build time. "
+            f"To publish this build, pass --version {built}. To publish {version}, set DATASET_VERSION = "
+            f"\"{version}\", add a '## {version} (YYYY-MM-DD)' entry to cards/CHANGELOG.md, rebuild, then publish.")
+    return info
+
+
+def changelog_entry(changelog: str | Path | None, version: str) -> tuple[str | None, str]:
+    """(date, text) of ``version``'s changelog entry (:func:`valueportrait.changelog.read_changelog`)."""
+    try:
+        entries = read_changelog(changelog, version)
+    except DatasetError as exc:
+        raise PublishError(str(exc)) from None
+    entry = next(e for e in entries if e.version == version)
+    return entry.date, entry.body
+
+
+# --------------------------------------------------------------------------------------------------------
+# Cards and the metric folder
+# --------------------------------------------------------------------------------------------------------
+def _load_card(card_cls: Any, card_path: Path, what: str, fix: str) -> Any:
+    """The card, parsed by huggingface_hub's ``card_cls`` (DatasetCard, SpaceCard)."""
+    try:
+        return card_cls.load(card_path)
+    except Exception as exc:
+        raise PublishError(f"{card_path}: the {what} does not parse with huggingface_hub.{card_cls.__name__} "
+                           f"({type(exc).__name__}: {exc}). {fix}") from None
+
+
+def check_dataset_card(card_path: Path, present: set[str]) -> Any:
+    """Parse a dataset card with :class:`huggingface_hub.DatasetCard` and check the metadata the Hub needs.
+
+    Required: ``license``, ``pretty_name`` and ``configs`` naming every config of the dataset, each with
+    ``data_files`` that exist in the folder (``present``: the folder's files, posix paths). Returns the card's
+    metadata.
+    """
+    from huggingface_hub import DatasetCard
+
+    from ..dataset import CONFIGS
+
+    where, rebuild = str(card_path), "Rebuild the folder with `valueportrait build`."
+    card = _load_card(DatasetCard, card_path, "dataset card", rebuild)
+    meta = card.data.to_dict()
+    missing = [k for k in ("license", "pretty_name", "configs") if not meta.get(k)]
+    if missing:
+        raise PublishError(f"{where}: the card's YAML front matter lacks {', '.join(missing)}. Expected e.g.\n"
+                           "---\nlicense: mit\npretty_name: Value Portrait\nconfigs:\n- config_name: items\n"
+                           f"  data_files:\n  - split: test\n    path: items/test-00000-of-00001.parquet\n---\n{rebuild}")
+    configs = {c.get("config_name"): c for c in meta["configs"] if isinstance(c, dict)}
+    absent = [c for c in CONFIGS if c not in configs]
+    if absent:
+        raise PublishError(f"{where}: the card's `configs` lacks {', '.join(absent)} "
+                           f"(has {', '.join(map(str, configs))}). {rebuild}")
+    for name, conf in configs.items():
+        files = conf.get("data_files") or []
+        paths = [f["path"] if isinstance(f, dict) else f for f in (files if isinstance(files, list) else [files])]
+        for p in (x for path in paths for x in ([path] if isinstance(path, str) else path)):
+            if "*" not in p and p not in present:
+                raise PublishError(f"{where}: config {name!r} names data file {p!r}, which is not in the folder. "
+                                   f"{rebuild}")
+    return card
+
+
+def check_metric_card(card_path: Path, present: set[str] | None = None) -> Any:
+    """Parse a metric Space card with :class:`huggingface_hub.SpaceCard` and check what a Space needs.
+
+    Required YAML: ``title``, ``sdk: gradio``, ``sdk_version``, ``app_file`` (a file of the folder when
+    ``present`` is given) and ``tags`` including ``evaluate`` and ``metric`` (how evaluate metric Spaces are
+    found). Returns the card.
+    """
+    from huggingface_hub import SpaceCard
+
+    where = str(card_path)
+    card = _load_card(SpaceCard, card_path, "metric card", "Fix its YAML front matter (between the --- lines).")
+    meta = card.data.to_dict()
+    example = ("---\ntitle: Value Portrait\nemoji: 🧭\ncolorFrom: blue\ncolorTo: green\nsdk: gradio\n"
+               "sdk_version: 4.44.1\napp_file: app.py\npinned: false\ntags:\n- evaluate\n- metric\n"
+               "description: >-\n  ...\n---")
+    missing = [k for k in ("title", "sdk", "sdk_version", "app_file", "tags") if not meta.get(k)]
+    if missing:
+        raise PublishError(f"{where}: the Space card's YAML lacks {', '.join(missing)}. Expected e.g.\n{example}")
+    if meta["sdk"] != "gradio":
+        raise PublishError(f"{where}: sdk is {meta['sdk']!r}; an evaluate metric Space uses sdk: gradio.")
+    tags = meta["tags"] if isinstance(meta["tags"], list) else [meta["tags"]]
+    lacking = [t for t in ("evaluate", "metric") if t not in tags]
+    if lacking:
+        raise PublishError(f"{where}: tags {tags} lack {', '.join(lacking)}; an evaluate metric Space is tagged "
+                           "evaluate and metric.")
+    if present is not None and meta["app_file"] not in present:
+        raise PublishError(f"{where}: app_file {meta['app_file']!r} is not in the metric folder; add it or point "
+                           "app_file at the folder's app.py.")
+    return card
+
+
+def check_metric_folder(folder: Path) -> None:
+    """The folder holds a metric Space's files, and its requirements.txt lists evaluate."""
+    if not folder.is_dir():
+        raise PublishError(f"no metric folder at {str(folder)!r}; pass --metric-dir DIR (the repo's metric/ folder).")
+    needed = (*METRIC_SPACE_FILES, METRIC_SCRIPT)
+    absent = [n for n in needed if not (folder / n).is_file()]
+    if absent:
+        raise PublishError(f"the metric folder {str(folder)!r} lacks {', '.join(absent)}; a metric Space needs "
+                           f"{', '.join(needed)}.")
+    reqs = [ln.strip() for ln in (folder / "requirements.txt").read_text(encoding="utf-8").splitlines()]
+    if not any(_EVALUATE_REQUIREMENT_RE.match(ln) for ln in reqs):
+        raise PublishError(f"{str(folder / 'requirements.txt')!r} does not list evaluate; the Space's app.py "
+                           "needs it (add a line `evaluate>=0.4.3`).")
+
+
+# --------------------------------------------------------------------------------------------------------
+# Before executing: the sources and the target's tags
+# --------------------------------------------------------------------------------------------------------
+def verify_sources(plan: PublishPlan) -> None:
+    """Refuse to publish if any planned file changed or vanished since the plan was made."""
+    for f in plan.files:
+        try:
+            size, sha256, _ = f.current()
+        except FileNotFoundError:
+            raise PublishError(f"{str(f.source)!r} disappeared since the publish plan was made; plan again.") from None
+        if (size, sha256) != (f.size, f.sha256):
+            raise PublishError(f"{str(f.source)!r} changed since the publish plan was made (sha256 {sha256}, planned "
+                               f"{f.sha256}); plan again (run the dry run again to see the new plan).")
+
+
+def check_existing_tag(plan: PublishPlan, commit: str, differ: int, extra: int) -> None:
+    """The plan's tag exists at ``commit`` with other content: refused unless ``plan.force``."""
+    if not plan.force:
+        raise PublishError(
+            f"tag {plan.tag} already exists in {plan.repo_id} at commit {commit[:12]}, with other content ({differ} "
+            f"file(s) differ, {extra} extra). Published revisions are pinned by users: bump the version "
+            "(DATASET_VERSION, cards/CHANGELOG.md, rebuild), or pass --force to move the tag.")
+
+
+def check_no_newer_version(plan: PublishPlan, tags: dict[str, str] | set[str]) -> None:
+    """Refuse (unless ``plan.force``) to tag a version below one the target already has."""
+    mine = version_key(plan.tag or "")
+    if mine is None or plan.force:
+        return
+    newer = sorted((t for t in tags if (version_key(t) or (0, 0, 0)) > mine), key=version_key)
+    if newer:
+        raise PublishError(
+            f"{plan.repo_id} already has a newer version ({', '.join(newer)}); publishing {plan.tag} would "
+            f"make {plan.branch} (what users get without revision=) serve older data. Publish a version above "
+            f"{newer[-1]}, or pass --force to publish {plan.tag} anyway.")
+
+
+__all__ = ["METRIC_SCRIPT", "METRIC_SPACE_FILES", "changelog_entry", "check_build_version", "check_dataset_card",
+           "check_existing_tag", "check_metric_card", "check_metric_folder", "check_no_newer_version",
+           "check_repo_id", "check_version", "is_git_url", "repo_name", "verify_sources", "version_key"]

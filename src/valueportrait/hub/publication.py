@@ -1,0 +1,75 @@
+"""The one call behind ``valueportrait publish`` and ``publish-metric``: plan, and unless it is a dry run,
+execute; the :class:`Publication` says what was planned and done, as text or JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .plan import PublishPlan, plan_dataset, plan_metric
+from .targets import PublishResult, publish, token_source
+
+
+@dataclass(frozen=True)
+class Publication:
+    """A plan and, unless it was a dry run, what executing it did."""
+
+    plan: PublishPlan
+    result: PublishResult | None = None  #: None for a dry run
+    token_from: str | None = None  #: a dry run's answer to "where would the token come from" (never the token)
+
+    @property
+    def dry_run(self) -> bool:
+        return self.result is None
+
+    def token_line(self) -> str:
+        if self.plan.target_kind == "git":
+            return "Token:   not used (git target)"
+        return (f"Token:   from {self.token_from} (never shown)" if self.token_from else
+                "Token:   none found; the real publish needs HF_TOKEN or `hf auth login`")
+
+    def render(self) -> str:
+        """A dry run: the plan and where the token would come from; else what was done."""
+        if self.result is None:
+            return "\n".join(["Dry run: nothing is sent. Plan:", self.plan.render(), self.token_line()])
+        return self.result.render(self.plan)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A dry run: the plan (:meth:`PublishPlan.to_dict`); else ``{"plan": ..., "result": ...}``."""
+        if self.result is None:
+            return self.plan.to_dict()
+        return {"plan": self.plan.to_dict(), "result": self.result.to_dict()}
+
+
+def _carry_out(plan: PublishPlan, dry_run: bool, on_plan: Callable[[PublishPlan], None] | None,
+               **target: Any) -> Publication:
+    if dry_run:
+        return Publication(plan, token_from=None if plan.target_kind == "git" else token_source())
+    if on_plan is not None:
+        on_plan(plan)
+    return Publication(plan, publish(plan, **target))
+
+
+def publish_dataset(folder: str | Path, repo_id: str, version: str, *, dry_run: bool = False, force: bool = False,
+                    endpoint: str | None = None, private: bool | None = None, changelog: str | Path | None = None,
+                    on_plan: Callable[[PublishPlan], None] | None = None, token: str | None = None,
+                    api: Any = None) -> Publication:
+    """Plan the dataset folder's publication as ``v<version>`` (:func:`plan_dataset`) and, unless ``dry_run``,
+    execute it (:func:`publish`; ``on_plan`` is called with the plan just before anything is sent)."""
+    plan = plan_dataset(folder, repo_id, version, force=force, endpoint=endpoint, private=private,
+                        changelog=changelog)
+    return _carry_out(plan, dry_run, on_plan, token=token, api=api)
+
+
+def publish_metric(folder: str | Path | None, repo_id: str, *, dry_run: bool = False, endpoint: str | None = None,
+                   private: bool | None = None, on_plan: Callable[[PublishPlan], None] | None = None,
+                   token: str | None = None, api: Any = None) -> Publication:
+    """Plan the metric Space (:func:`plan_metric`; ``folder`` None: the installed package's metric folder) and,
+    unless ``dry_run``, execute it."""
+    plan = plan_metric(folder, repo_id, endpoint=endpoint, private=private)
+    return _carry_out(plan, dry_run, on_plan, token=token, api=api)
+
+
+__all__ = ["Publication", "publish_dataset", "publish_metric"]

@@ -1,0 +1,122 @@
+"""Reading a run directory (written by ``valueportrait run``) as a ratings table.
+
+Layout::
+
+    RUN_DIR/manifest.json    model, backend, parameters, dataset version + fingerprint, package version (no key)
+    RUN_DIR/records.jsonl    one JSON record per finished request, appended, flushed and fsynced one at a time
+
+A record: ``item_id, variant, persona, status, rating, raw, distribution, argmax, error, attempts, latency_s,
+finished_at``. ``status`` is ``rated`` (a rating), ``unparseable`` (an answer with no Likert phrase; rating
+null) or ``failed`` (no answer after the allowed attempts; ``error`` says why). Readers take the last record of
+each key (item, variant, persona): a retried request supersedes its failed record. Writing (and resuming) is
+:mod:`valueportrait.runner.rundir`'s; this module only reads, so the ratings contract needs no runner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterable
+
+import pandas as pd
+
+from valueportrait.errors import RunError
+from valueportrait.scale import VARIANTS, item_sort_key
+
+from .contract import ratings_frame, validate_ratings
+
+__all__ = ["DONE_STATUSES", "FORMAT", "FORMAT_VERSION", "MANIFEST", "RECORDS", "STATUSES", "latest_records",
+           "load_records", "parse_records", "read_manifest", "read_run_ratings", "record_key"]
+
+MANIFEST = "manifest.json"
+RECORDS = "records.jsonl"
+FORMAT = "valueportrait-run"
+FORMAT_VERSION = 1
+#: Record statuses that mark a request as done (not retried on resume).
+DONE_STATUSES = frozenset({"rated", "unparseable"})
+STATUSES = frozenset({"rated", "unparseable", "failed"})
+
+
+def record_key(record: dict[str, Any]) -> tuple[str, str, str | None]:
+    """The request a record answers: (item_id, variant, persona)."""
+    return (record["item_id"], record["variant"], record.get("persona"))
+
+
+def parse_records(data: bytes, where: Path) -> tuple[list[dict[str, Any]], int]:
+    """Records of a log, and the byte length of its torn tail (0 when it ends with a newline)."""
+    end = data.rfind(b"\n") + 1
+    torn = len(data) - end
+    records = []
+    for n, line in enumerate(data[:end].split(b"\n")[:-1], 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{where}, line {n}: not a JSON record ({exc}). The log is damaged in the middle, "
+                           "which the runner never does; restore it or start a new run directory.") from None
+        if not isinstance(rec, dict) or rec.get("status") not in STATUSES or "item_id" not in rec \
+                or "variant" not in rec:
+            raise RunError(f"{where}, line {n}: expected a record with item_id, variant and status "
+                           f"({', '.join(sorted(STATUSES))}), got {line[:120]!r}")
+        records.append(rec)
+    return records, torn
+
+
+def load_records(run_dir: str | Path) -> list[dict[str, Any]]:
+    """Every complete record of a run directory's log, in order (a torn last line is ignored, not repaired)."""
+    path = Path(run_dir) / RECORDS
+    if not path.is_file():
+        return []
+    return parse_records(path.read_bytes(), path)[0]
+
+
+def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The last record of each key, in the order keys first appeared."""
+    last: dict[tuple, dict[str, Any]] = {}
+    for rec in records:
+        last[record_key(rec)] = rec
+    return list(last.values())
+
+
+def read_manifest(run_dir: str | Path) -> dict[str, Any]:
+    """The run's ``manifest.json``; :class:`RunError` when it is missing, not JSON or not a run manifest."""
+    path = Path(run_dir) / MANIFEST
+    if not path.is_file():
+        raise RunError(f"{str(run_dir)!r} is not a run directory: {MANIFEST} is missing. Make one with "
+                       "`valueportrait run --out RUN_DIR ...`.")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path}: invalid JSON ({exc}); the manifest is written atomically, so it was changed by "
+                       "hand: restore it or start a new run directory") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or "model" not in manifest:
+        raise RunError(f"{path}: not a valueportrait run manifest (expected format {FORMAT!r} and a 'model')")
+    return manifest
+
+
+def request_order(record: dict[str, Any], persona_rank: dict[str, int]) -> tuple:
+    """Sort key of a record: persona (the run's order), variant (paper order), item id (numerically)."""
+    persona = record.get("persona")
+    variant = record["variant"]
+    return (persona is not None, persona_rank.get(persona, len(persona_rank)), persona or "",
+            VARIANTS.index(variant) if variant in VARIANTS else len(VARIANTS), variant,
+            item_sort_key(record["item_id"]))
+
+
+def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
+    """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
+
+    One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
+    order) and item id (numerically), whatever order the requests finished in; checked by
+    :func:`~valueportrait.ratings.validate_ratings`, so the result goes straight into ``score_portrait``.
+    """
+    manifest = read_manifest(run_dir)
+    rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
+    recs = sorted(latest_records(load_records(run_dir)), key=lambda r: request_order(r, rank))
+    frame = ratings_frame(manifest["model"], [r["item_id"] for r in recs], [r["variant"] for r in recs],
+                          [r.get("persona") for r in recs], [r.get("rating") for r in recs])
+    if not recs:
+        return frame  # a run that has not finished a request yet
+    rows = [f"{RECORDS} record of item {r['item_id']} ({r['variant']})" for r in recs]
+    return validate_ratings(frame, source=f"run directory {str(run_dir)!r}", rows=rows)

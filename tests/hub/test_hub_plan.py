@@ -1,0 +1,109 @@
+"""Planning a publish (valueportrait.hub.plan): every file with size and sha256, the dry run, the metric Space's
+file names, and the default metric folder found through the installed package (also under a strict editable
+install, the README's own)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hub_helpers import invoke, make_metric_dir, tree_fingerprints
+
+from valueportrait import hub as core
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def metric_dir(tmp_path) -> Path:
+    return make_metric_dir(tmp_path)
+
+
+def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
+                 "1.0.0", "--dry-run")
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "Dry run: nothing is sent. Plan:"
+    assert lines[1] == "Target:  Hub dataset repo my-org/valueportrait at https://huggingface.co, branch main"
+    assert lines[2] == "Version: 1.0.0"
+    assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
+    assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
+    assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in lines
+    files = tree_fingerprints(built_dataset)
+    assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
+    assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines
+    for path, (size, sha) in files.items():  # sha256 computed here independently with hashlib
+        assert any(line.split() == [f"{size:,}", sha, path] for line in lines), path
+
+
+def test_dry_run_json_is_the_plan(built_dataset):
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
+                 "1.0.0", "--dry-run", "--json")
+    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", "1.0.0")
+    assert json.loads(res.output) == plan.to_dict()
+    assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == tree_fingerprints(built_dataset)
+
+
+def test_plan_names_the_script_after_the_space(metric_dir):
+    plan = core.plan_metric(metric_dir, "my-org/valueportrait")
+    assert [f.path for f in plan.files] == ["README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert (plan.repo_type, plan.space_sdk, plan.tag) == ("space", "gradio", None)
+    # evaluate.load("ORG/NAME") fetches NAME.py from the Space, so the script takes the Space's name.
+    plan = core.plan_metric(metric_dir, "my-org/vp-metric")
+    assert [f.path for f in plan.files] == ["README.md", "app.py", "helpers.py", "requirements.txt", "vp-metric.py"]
+    assert next(f for f in plan.files if f.path == "vp-metric.py").source == (metric_dir / "valueportrait.py").resolve()
+
+
+def _metric_files() -> dict[str, str]:
+    """sha256 of the repo's metric folder files, computed here with hashlib."""
+    return {n: hashlib.sha256((REPO / "metric" / n).read_bytes()).hexdigest()
+            for n in ("README.md", "app.py", "requirements.txt", "valueportrait.py")}
+
+
+def test_default_metric_folder_is_the_installed_packages():
+    import valueportrait.metric
+
+    folder = core.default_metric_dir()
+    assert folder == Path(valueportrait.metric.__file__).parent
+    plan = core.plan_metric(None, "my-org/vp")
+    assert {f.path: f.sha256 for f in plan.files} == {
+        ("vp.py" if n == "valueportrait.py" else n): sha for n, sha in _metric_files().items()}
+
+
+@pytest.mark.slow
+def test_publish_metric_without_metric_dir_under_a_strict_editable_install(tmp_path):
+    """The README installs with `pip install -e . --config-settings editable_mode=strict`: the package is then
+    setuptools' link tree under build/. A copy of the repo is installed that way (offline: --no-index, no build
+    isolation, no dependencies; they come from this environment) into a fresh venv, run from another folder."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    for name in ("pyproject.toml", "README.md", "src", "builders", "dataset_script", "metric", "cards"):
+        if (REPO / name).is_dir():
+            shutil.copytree(REPO / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        else:
+            shutil.copy2(REPO / name, repo / name)
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    deps = [p for p in sys.path if p.endswith("site-packages")]
+    Path(site, "zz_deps.pth").write_text("\n".join(deps) + "\n")  # read after the editable install's own .pth
+    subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "--quiet", "--no-deps",
+                    "--no-index", "--no-build-isolation", "-e", str(repo), "--config-settings", "editable_mode=strict"],
+                   check=True, capture_output=True, text=True)
+    where = subprocess.run([str(python), "-c", "import valueportrait; print(valueportrait.__file__)"], cwd=tmp_path,
+                           check=True, capture_output=True, text=True).stdout.strip()
+    assert Path(where).is_relative_to(repo / "build")  # the strict link tree, not this checkout
+    res = subprocess.run([str(python), "-m", "valueportrait.cli.main", "publish-metric", "--repo-id", "my-org/vp",
+                          "--dry-run", "--json"], cwd=tmp_path, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout + res.stderr
+    planned = {f["path"]: f["sha256"] for f in json.loads(res.stdout)["files"]}
+    expected = {("vp.py" if n == "valueportrait.py" else n): sha for n, sha in _metric_files().items()}
+    assert planned == expected

@@ -1,0 +1,114 @@
+"""Portrait reliability (scoring.reliability) on the 4 released models, each figure against an independent
+computation: pingouin's ICC2 / ICC2k, scipy's Wilcoxon and Pearson, and a pandas re-computation of the centred
+pvq scores (mean of a value's items minus the mean of the family's items)."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+import pytest
+from scipy import stats
+
+from valueportrait.errors import InputError
+from valueportrait.scale import VARIANTS
+from valueportrait.scoring import portrait_reliability, reliability_table
+
+pingouin = pytest.importorskip("pingouin")
+
+
+@pytest.fixture(scope="module")
+def released(raw_dir):
+    from valueportrait.ratings.upstream import read_upstream_outputs
+
+    return read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final")
+
+
+@pytest.fixture(scope="module")
+def selection(release_data):
+    return release_data.selection()
+
+
+@pytest.fixture(scope="module")
+def table(released, selection):
+    return reliability_table(released, selection)
+
+
+def _item_variant(g: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:
+    g = g[g["item_id"].isin(set(selection["item_id"])) & g["rating"].notna()]
+    return g.pivot_table(index="item_id", columns="variant", values="rating", aggfunc="mean")
+
+
+def test_icc_equals_pingouin(released, selection, table):
+    assert len(table) == 4
+    for model, g in released.groupby("model"):
+        wide = _item_variant(g, selection).dropna()
+        long = wide.reset_index().melt(id_vars="item_id", var_name="variant", value_name="rating")
+        icc = pingouin.intraclass_corr(long, targets="item_id", raters="variant", ratings="rating").set_index("Type")
+        icc = icc.rename(index={"ICC(A,1)": "ICC2", "ICC(A,k)": "ICC2k"})  # pingouin >= 0.7 names them so
+        rec = table[model]
+        assert rec["n_items_complete"] == len(wide)
+        assert rec["icc_a1"] == pytest.approx(icc.loc["ICC2", "ICC"], abs=1e-12)
+        assert rec["icc_ak"] == pytest.approx(icc.loc["ICC2k", "ICC"], abs=1e-12)
+
+
+def test_order_bias_equals_scipy_wilcoxon(released, selection, table):
+    for model, g in released.groupby("model"):
+        wide = _item_variant(g, selection)
+        fwd = wide[[v for v in VARIANTS if not v.endswith("_reversed")]].mean(axis=1)
+        rev = wide[[v for v in VARIANTS if v.endswith("_reversed")]].mean(axis=1)
+        d = (fwd - rev).dropna()
+        rec = table[model]
+        assert rec["n_items_order"] == len(d)
+        assert rec["order_bias"] == pytest.approx(d.mean(), abs=1e-12)
+        assert rec["order_bias_p"] == pytest.approx(stats.wilcoxon(d.to_numpy()).pvalue, rel=1e-9)
+
+
+def _pvq_scores(g: pd.DataFrame, selection: pd.DataFrame) -> pd.Series:
+    means = g.dropna(subset=["rating"]).groupby("item_id")["rating"].mean()
+    pvq = selection[(selection["family"] == "pvq") & selection["item_id"].isin(means.index)]
+    family_mean = means[pvq["item_id"].unique()].mean()
+    return pvq.groupby("dimension")["item_id"].agg(lambda ids: means[list(ids)].mean()) - family_mean
+
+
+def test_profile_split_half_equals_scipy_pearson(released, selection, table):
+    for model, g in released.groupby("model"):
+        a = _pvq_scores(g[g["variant"].isin(["v1", "v2_reversed", "v3"])], selection)
+        b = _pvq_scores(g[g["variant"].isin(["v1_reversed", "v2", "v3_reversed"])], selection)
+        assert len(a) == 10
+        r = stats.pearsonr(a, b[a.index]).statistic
+        rec = table[model]
+        assert rec["split_half_r"] == pytest.approx(r, abs=1e-12)
+        assert rec["profile_split_half"] == pytest.approx(2 * r / (1 + r), abs=1e-12)
+        assert rec["reliable"] is bool(2 * r / (1 + r) >= 0.7)
+    # regression pin (this code's figure on the release): llama-3.1-8b-instruct's split halves agree least
+    assert table["llama-3.1-8b-instruct"]["profile_split_half"] == pytest.approx(0.573, abs=1e-3)
+    assert table["llama-3.1-8b-instruct"]["reliable"] is False
+
+
+def test_missing_variants_give_null_figures_with_reasons(released, selection):
+    g = released[released["model"] == "gpt-4o-2024-11-20"]
+    rec = portrait_reliability(g[g["variant"] != "v1"], selection)
+    assert rec["icc_a1"] is None and rec["n_items_complete"] == 0
+    assert any("no rating in v1" in n for n in rec["notes"])
+    assert rec["profile_split_half"] is None and rec["reliable"] is None
+    assert rec["order_bias"] is not None  # forward v2, v3 and the reversed variants remain
+    fwd = portrait_reliability(g[~g["variant"].str.endswith("_reversed")], selection)
+    assert fwd["order_bias"] is None and fwd["n_items_order"] == 0 and len(fwd["notes"]) == 3
+
+
+def test_threshold_is_configurable_and_checked(released, selection):
+    g = released[released["model"] == "llama-3.1-8b-instruct"]
+    assert portrait_reliability(g, selection, threshold=0.5)["reliable"] is True
+    with pytest.raises(InputError, match="threshold"):
+        portrait_reliability(g, selection, threshold=7)
+    with pytest.raises(InputError, match="variant"):
+        portrait_reliability(g.drop(columns="variant"), selection)
+
+
+def test_likert_phrases_are_parsed_not_dropped(selection):
+    ids = selection["item_id"].unique()[:3]
+    rows = [(i, v, "very much like me" if v.endswith("_reversed") else "not like me at all")
+            for i in ids for v in VARIANTS]
+    rec = portrait_reliability(pd.DataFrame(rows, columns=["item_id", "variant", "rating"]), selection)
+    assert rec["order_bias"] == pytest.approx(1.0 - 6.0) and rec["n_items_order"] == 3
+    assert rec["n_items_complete"] == 3
