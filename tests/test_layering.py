@@ -86,6 +86,50 @@ def test_no_private_names_across_modules():
     assert problems == []
 
 
+#: The layers of docs/ARCHITECTURE.md, bottom first: a module may import its own group and lower layers only.
+#: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
+#: build's from_release when used standalone.)
+LAYERS: list[set[str]] = [
+    {"errors", "scale", "io", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
+     "schema"},
+    {"config", "dataset", "demographics"},
+    {"ratings"},
+    {"scoring"},
+    {"report", "plot", "html_report"},
+    {"norms", "deviation"},
+    {"pipelines", "evaluation"},
+    {"runner", "lm_eval", "hub", "inspect_task"},
+    {"builders", "dataset_script"},
+    {"cli", "metric", "valueportrait"},
+]
+RANK = {g: k for k, layer in enumerate(LAYERS) for g in layer}
+
+
+def _group(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "valueportrait"
+
+
+def test_every_group_has_a_layer_and_the_doc_shows_it():
+    groups = {_group(m) for m in MODULES}
+    assert groups - set(RANK) == set(), "give these a layer in LAYERS and docs/ARCHITECTURE.md"
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for k, layer in enumerate(LAYERS):
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| {k} |")), "")
+        assert all(f"`{g}`" in line for g in layer if g in groups), (k, layer, line)
+
+
+def test_imports_follow_the_layers():
+    problems = []
+    for name, path in MODULES.items():
+        for mod, names in _imports(name, path):
+            if mod == "valueportrait" and set(names) <= {"__version__"}:
+                continue  # the version string, set in the package's first lines
+            if mod.startswith("valueportrait") and RANK.get(_group(mod), 0) > RANK[_group(name)]:
+                problems.append(f"{name} (layer {RANK[_group(name)]}) imports {mod} (layer {RANK[_group(mod)]})")
+    assert problems == []
+
+
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_size(name):
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())

@@ -16,9 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .scale import FAMILIES
-from .errors import DatasetError, InputError
+from .errors import DatasetError
 from .selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, Correction, Mode,
-                        check_correction, select, selection_table, warn_empty_families)
+                        check_correction, selection_table)
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -175,7 +175,7 @@ def read_config_table(path: Path, config: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from valueportrait.dataset_script.valueportrait import FEATURES
+    from .schema import SCHEMAS
 
     folder = path / config
     files = sorted(folder.glob("*.parquet"))
@@ -188,7 +188,7 @@ def read_config_table(path: Path, config: str):
         except (OSError, pa.ArrowException) as exc:
             raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
                                f"{_REBUILD}") from None
-    expected = FEATURES[config].arrow_schema
+    expected = SCHEMAS[config]
     for f, table in zip(files, tables):
         for want in expected:
             have = table.schema.field(want.name).type if want.name in table.schema.names else None
