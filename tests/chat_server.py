@@ -11,6 +11,9 @@ inject, per request attempt: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slo
 valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`` (a 200 answer with no Likert phrase), ``"401"``
 (a bad key, echoed back in the message as OpenAI does) or ``"echo"`` (a 500 HTML error page, as a proxy might
 serve, echoing the request's headers, the bare credential and ``echo_text``).
+
+With ``completions`` set (a function of the request body returning the response JSON), it serves
+``/v1/completions`` too, under the same faults (a request's key is then the hash of its ``prompt``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ import asyncio
 import gzip
 import hashlib
 import json
+import math
+import random
 import threading
 import time
 from collections import Counter
@@ -51,6 +56,7 @@ class Event:
 @dataclass
 class ChatServer:
     latency: float = 0.0
+    latency_sigma: float = 0.0  # > 0: each answer waits latency * exp(N(0, sigma)) (lognormal, median latency)
     fault: Callable[[str, int], str | None] = lambda key, attempt: None
     retry_after: str = "1"
     slow_s: float = 2.0
@@ -59,6 +65,7 @@ class ChatServer:
     host: str = "127.0.0.1"
     port: int = 0
     ssl_context: object = None  # an ssl.SSLContext to serve https
+    completions: Callable[[dict], dict] | None = None  # serves /v1/completions when set
     events: list[Event] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
     in_flight: int = 0
@@ -151,11 +158,12 @@ class ChatServer:
                      .encode() + b"\r\n" + payload)
 
     async def _respond(self, method, path, headers, body, writer) -> bool:
-        if method != "POST" or not path.endswith("/chat/completions"):
+        chat = path.endswith("/chat/completions")
+        if method != "POST" or not (chat or (self.completions and path.endswith("/completions"))):
             self._send(writer, 404, json.dumps({"error": {"message": f"no route {method} {path}"}}).encode())
             return True
         req = json.loads(body)
-        key = request_key(req["messages"])
+        key = request_key(req["messages"] if chat else req["prompt"])
         self.attempts[key] += 1
         attempt = self.attempts[key]
         auth = headers.get("authorization")
@@ -163,9 +171,17 @@ class ChatServer:
         self.events.append(Event(time.monotonic(), key, attempt, fault or "ok", auth))
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
+
+        def ok() -> bytes:  # the well-formed answer
+            if not chat:
+                return json.dumps(self.completions(req)).encode()
+            return self._completion(req, self.answer(req["messages"]))
+
         try:
             if self.latency:
-                await asyncio.sleep(self.latency)
+                spread = math.exp(random.Random(f"{key}:{attempt}").gauss(0, self.latency_sigma)) \
+                    if self.latency_sigma else 1.0
+                await asyncio.sleep(self.latency * spread)
             if fault == "429":
                 self._send(writer, 429, json.dumps({"error": {"message": "rate limited"}}).encode(),
                            {"Retry-After": self.retry_after})
@@ -185,33 +201,33 @@ class ChatServer:
                 self._send(writer, 500, page.encode(), {"Content-Type": "text/html"})
             elif fault == "slow":
                 await asyncio.sleep(self.slow_s)
-                self._send(writer, 200, self._completion(req, self.answer(req["messages"])))
+                self._send(writer, 200, ok())
             elif fault == "malformed":
                 self._send(writer, 200, b'{"id": "x", "choices": [{"message": {"content": "like m')
             elif fault == "drop":
                 return False
             elif fault == "close":  # answer with "Connection: close", then close
-                self._send(writer, 200, self._completion(req, self.answer(req["messages"])), {"Connection": "close"})
+                self._send(writer, 200, ok(), {"Connection": "close"})
                 await writer.drain()
                 return False
             elif fault == "idle-close":  # answer; close the connection if idle for 0.1 s (a keep-alive timeout)
-                self._send(writer, 200, self._completion(req, self.answer(req["messages"])))
+                self._send(writer, 200, ok())
                 await writer.drain()
                 self._idle_close.add(writer)
                 return True
             elif fault == "chunked":  # the answer in chunked transfer encoding
-                body = self._completion(req, self.answer(req["messages"]))
+                body = ok()
                 half = len(body) // 2
                 chunks = b"".join(b"%x\r\n%s\r\n" % (len(c), c) for c in (body[:half], body[half:])) + b"0\r\n\r\n"
                 writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
                              + chunks)
             elif fault == "gzip":  # the answer gzip-compressed (Content-Encoding: gzip)
-                body = gzip.compress(self._completion(req, self.answer(req["messages"])))
+                body = gzip.compress(ok())
                 self._send(writer, 200, body, {"Content-Encoding": "gzip"})
             elif fault == "garbage":
                 self._send(writer, 200, self._completion(req, "As an AI, I don't have thoughts of my own."))
             else:
-                self._send(writer, 200, self._completion(req, self.answer(req["messages"])))
+                self._send(writer, 200, ok())
             await writer.drain()
             return True
         finally:
@@ -231,9 +247,10 @@ if __name__ == "__main__":  # pragma: no cover - manual use: a local endpoint fo
 
     ap = argparse.ArgumentParser(description="Scripted chat-completions server on 127.0.0.1")
     ap.add_argument("--port", type=int, default=8765)
-    ap.add_argument("--latency", type=float, default=0.0)
+    ap.add_argument("--latency", type=float, default=0.0, help="seconds (the median with --latency-sigma)")
+    ap.add_argument("--latency-sigma", type=float, default=0.0, help="lognormal spread of the latency")
     args = ap.parse_args()
-    server = ChatServer(latency=args.latency, port=args.port)
+    server = ChatServer(latency=args.latency, latency_sigma=args.latency_sigma, port=args.port)
     print(f"serving {server.start()}  (Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()

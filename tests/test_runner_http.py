@@ -1,4 +1,4 @@
-"""The lean h11 transport behind httpx: same outcomes as httpx's own transport, keep-alive, proxies."""
+"""The HTTP side of the OpenAI-compatible backends (httpx): faults, keep-alive, https, proxies from the environment."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import pytest
 
 from chat_server import ChatServer, scripted_rating
 from valueportrait.dataset import open_dataset
-from valueportrait.runner.h11_transport import H11Transport, proxy_for
 from valueportrait.runner.openai_backend import OpenAIChatBackend, OpenAIConfig
 from valueportrait.runner.prompts import build_requests
 
@@ -25,22 +24,21 @@ def _pick(key: str) -> float:
     return int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 16 ** 8
 
 
-async def _rate_all(base_url, reqs, *, fast_http, concurrency=4, ssl_context=None):
+async def _rate_all(base_url, reqs, *, concurrency=4, ssl_context=None):
     config = OpenAIConfig(model="scripted", base_url=base_url, api_key="k", concurrency=concurrency, timeout=0.5,
-                          max_attempts=3, backoff_base=0.01, fast_http=fast_http, ssl_context=ssl_context)
+                          max_attempts=3, backoff_base=0.01, ssl_context=ssl_context)
     async with OpenAIChatBackend(config) as backend:
         return await asyncio.gather(*(backend.rate(r) for r in reqs))
 
 
-@pytest.mark.parametrize("fast_http", [True, False])
-def test_both_transports_same_outcomes_under_faults(requests_, fast_http):
+def test_outcomes_under_faults(requests_):
     kinds = ["500", "malformed", "drop", "close", "slow", "chunked", "gzip", None, None, None]
 
     def fault(key, attempt):
         return kinds[int(_pick(f"{key}:{attempt}") * len(kinds))] if attempt == 1 else None
 
     with ChatServer(fault=fault, slow_s=1.0, retry_after="0") as server:
-        outcomes = asyncio.run(_rate_all(server.base_url, requests_, fast_http=fast_http))
+        outcomes = asyncio.run(_rate_all(server.base_url, requests_))
     for req, out in zip(requests_, outcomes):
         assert out.status == "rated" and out.rating == scripted_rating(list(req.messages)), out
     # every attempt is accounted for: a connection the server closed after answering ("close") is not reused
@@ -50,7 +48,7 @@ def test_both_transports_same_outcomes_under_faults(requests_, fast_http):
 
 def test_keep_alive_reuses_one_connection_per_slot(requests_):
     with ChatServer() as server:
-        outcomes = asyncio.run(_rate_all(server.base_url, requests_, fast_http=True, concurrency=3))
+        outcomes = asyncio.run(_rate_all(server.base_url, requests_, concurrency=3))
     assert all(o.attempts == 1 for o in outcomes)
     assert server.connections == 3  # 30 requests over 3 kept-alive connections
 
@@ -72,8 +70,7 @@ def test_connection_closed_while_idle_is_not_reused(requests_):
     assert [o.status for o in outcomes] == ["rated"] * 3 and server.connections == 3
 
 
-@pytest.mark.parametrize("fast_http", [True, False])
-def test_https_with_a_local_certificate(tmp_path, requests_, fast_http):
+def test_https_with_a_local_certificate(tmp_path, requests_):
     import shutil
     import ssl
     import subprocess
@@ -90,8 +87,7 @@ def test_https_with_a_local_certificate(tmp_path, requests_, fast_http):
         assert server.base_url.startswith("https://")
 
         async def go(verify):
-            return await _rate_all(server.base_url, requests_[:4], fast_http=fast_http, concurrency=2,
-                                   ssl_context=verify)
+            return await _rate_all(server.base_url, requests_[:4], concurrency=2, ssl_context=verify)
 
         trusted = ssl.create_default_context(cafile=str(cert))
         outcomes = asyncio.run(go(trusted))
@@ -104,24 +100,29 @@ def test_https_with_a_local_certificate(tmp_path, requests_, fast_http):
         assert server.attempts.total() == 4
 
 
-def test_connect_error_and_unsupported_scheme():
-    async def go(url):
-        async with httpx.AsyncClient(transport=H11Transport(connect_timeout=1)) as client:
-            await client.post(url, json={})
-
-    with pytest.raises(httpx.ConnectError, match="cannot connect to 127.0.0.1:9"):
-        asyncio.run(go("http://127.0.0.1:9/v1/chat/completions"))
-    with pytest.raises(httpx.UnsupportedProtocol, match="unsupported URL scheme 'ftp'"):
-        asyncio.run(go("ftp://127.0.0.1/x"))
+def test_connection_refused_is_retried_then_failed(requests_):
+    # port 9 (discard) has no listener on the test machine: every attempt is a connection error
+    outcomes = asyncio.run(_rate_all("http://127.0.0.1:9/v1", requests_[:1], concurrency=1))
+    assert outcomes[0].status == "failed" and outcomes[0].attempts == 3
+    assert "gave up after 3 attempts; last error: connection error: ConnectError" in outcomes[0].error
 
 
-def test_proxy_for(monkeypatch):
+def _clear_proxies(monkeypatch):
     for var in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY",
                 "NO_PROXY"):
         monkeypatch.delenv(var, raising=False)
-    assert proxy_for("https://api.openai.com/v1/chat/completions") is None
-    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.local:3128")
-    monkeypatch.setenv("NO_PROXY", "localhost,127.0.0.1")
-    assert proxy_for("https://api.openai.com/v1/chat/completions") == "http://proxy.local:3128"
-    assert proxy_for("http://api.openai.com/v1") is None  # no proxy for plain http here
-    assert proxy_for("https://127.0.0.1:8000/v1") is None
+
+
+def test_proxy_from_the_environment(requests_, monkeypatch):
+    """httpx reads HTTP_PROXY / NO_PROXY: a request to an unresolvable host goes through the proxy (here the
+    scripted server, which answers the absolute-form request itself); NO_PROXY bypasses it."""
+    _clear_proxies(monkeypatch)
+    with ChatServer() as proxy, ChatServer() as direct:
+        monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy.port}")
+        outcomes = asyncio.run(_rate_all("http://upstream.invalid/v1", requests_[:3], concurrency=2))
+        assert [o.rating for o in outcomes] == [scripted_rating(list(r.messages)) for r in requests_[:3]]
+        assert proxy.attempts.total() == 3
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        outcomes = asyncio.run(_rate_all(direct.base_url, requests_[:2], concurrency=2))
+        assert [o.status for o in outcomes] == ["rated"] * 2
+        assert direct.attempts.total() == 2 and proxy.attempts.total() == 3

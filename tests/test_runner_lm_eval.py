@@ -31,7 +31,18 @@ _Loader.add_constructor("!function", _function)
 
 
 def load_yaml(name):
-    return yaml.load((task_dir() / name).read_text(encoding="utf-8"), Loader=_Loader)
+    """A task file as lm-eval reads it: an ``include``d file's settings first, the file's own on top."""
+    cfg = yaml.load((task_dir() / name).read_text(encoding="utf-8"), Loader=_Loader)
+    if "include" in cfg:
+        cfg = load_yaml(cfg.pop("include")) | cfg
+    return cfg
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+def test_each_variant_file_is_the_template_plus_its_name(variant):
+    raw = yaml.load((task_dir() / f"valueportrait_{variant}.yaml").read_text(encoding="utf-8"), Loader=_Loader)
+    assert raw == {"include": "_valueportrait_template_yaml", "task": f"valueportrait_{variant}",
+                   "dataset_kwargs": {"variant": variant}}
 
 
 @pytest.mark.parametrize("variant", VARIANTS)

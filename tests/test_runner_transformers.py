@@ -14,6 +14,7 @@ transformers = pytest.importorskip("transformers")
 
 from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.cli.main import cli  # noqa: E402
+from valueportrait.errors import RunError  # noqa: E402
 from valueportrait.scoring import score_portrait  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.scale import LIKERT  # noqa: E402
@@ -157,3 +158,52 @@ def test_too_long_prompt_fails_the_request_and_bad_template_stops_the_run(chat_m
 
     with pytest.raises(FatalBackendError, match="chat template rejected the messages.*System role not supported"):
         backend.rate_sync(persona_req)
+
+
+@pytest.mark.filterwarnings("error::FutureWarning")  # the current cache API of the installed transformers
+@pytest.mark.parametrize("chat", [True, False])
+def test_batched_prompts_equal_one_at_a_time(chat_model, plain_model, data, chat):
+    folder = chat_model if chat else plain_model
+    backend = TransformersBackend(str(folder), device="cpu").load()
+    reqs = build_requests(data.items, data.prompts, variants=["v1", "v3"], personas=[None, Persona("p", "a cook")],
+                          limit=5)
+    assert len({len(backend.context_ids(r.messages)) for r in reqs}) > 5  # prompts of many lengths: padding
+    single = np.array([backend.loglikelihoods(r.messages) for r in reqs])
+    batched = backend.loglikelihoods_batch([r.messages for r in reqs])
+    np.testing.assert_allclose(batched, single, rtol=0, atol=2e-5)
+    np.testing.assert_allclose(single[:3], [direct_loglik(folder, list(r.messages), chat=chat) for r in reqs[:3]],
+                               rtol=0, atol=2e-4)
+
+
+def test_cli_batch_size_gives_the_ratings_of_batch_one(tmp_path, chat_model, built_dataset):
+    def run(batch_size):
+        out = tmp_path / f"run{batch_size}"
+        res = CliRunner().invoke(cli, ["run", "--dataset", str(built_dataset), "--model", str(chat_model),
+                                       "--backend", "transformers", "--variants", "v1,v2_reversed", "--limit", "7",
+                                       "--out", str(out), "--device", "cpu", "--quiet",
+                                       "--batch-size", str(batch_size)])
+        assert res.exit_code == 0, res.output
+        assert "Done: 14 rated, 0 unparseable; failed: 0" in res.output
+        return read_run_ratings(out), read_manifest(out)
+
+    one, _ = run(1)
+    six, manifest = run(6)  # 14 requests: batches of 6, 6 and a partial last one
+    assert manifest["sessions"][0]["batch_size"] == 6
+    assert six[["item_id", "variant"]].values.tolist() == one[["item_id", "variant"]].values.tolist()
+    np.testing.assert_allclose(six["rating"].to_numpy(), one["rating"].to_numpy(), rtol=0, atol=1e-5)
+
+
+def test_batch_with_a_too_long_prompt_fails_only_that_request(chat_model, data):
+    backend = TransformersBackend(str(chat_model), device="cpu", batch_size=3).load()
+    reqs = build_requests(data.items, data.prompts, variants=["v1"], limit=3)
+    needed = [len(backend.context_ids(r.messages)) + max(len(c) for c in backend.phrase_ids()) for r in reqs]
+    assert len(set(needed)) == 3
+    backend.model.config.max_position_embeddings = sorted(needed)[1]  # the longest of the 3 does not fit
+    outcomes = backend.rate_batch_sync(reqs)
+    assert [o.status for o in outcomes] == ["failed" if n == max(needed) else "rated" for n in needed]
+    alone = TransformersBackend(str(chat_model), device="cpu").load()
+    for r, o in zip(reqs, outcomes):
+        if o.status == "rated":
+            assert o.rating == pytest.approx(alone.rate_sync(r).rating, abs=1e-5)
+    with pytest.raises(RunError, match="--batch-size must be at least 1, got 0"):
+        TransformersBackend(str(chat_model), batch_size=0)

@@ -41,3 +41,35 @@ def make_tiny_model(folder: Path, corpus: list[str], *, chat: bool, hidden: int 
     model.save_pretrained(folder)
     fast.save_pretrained(folder)
     return folder
+
+
+def echo_completions(folder: Path):
+    """A ``/v1/completions`` handler computing prompt log-probabilities with the model in ``folder`` (as vLLM
+    answers ``echo: true, logprobs: 1, max_tokens: 0``): for each prompt, its tokens (the tokenizer's defaults,
+    special tokens included), their log-probabilities (None for the first), text offsets and top-1 logprobs.
+    Each prompt is one full forward pass, independent of how the client scores it."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tok = AutoTokenizer.from_pretrained(folder)
+    model = AutoModelForCausalLM.from_pretrained(folder).eval()
+
+    def handle(body: dict) -> dict:
+        prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
+        assert body.get("echo") is True and body.get("max_tokens") == 0, body
+        choices = []
+        for index, prompt in enumerate(prompts):
+            enc = tok(prompt, return_offsets_mapping=True)
+            ids = enc["input_ids"]
+            with torch.inference_mode():
+                logp = torch.log_softmax(model(torch.tensor([ids])).logits[0].double(), dim=-1)
+            token_logprobs = [None] + [float(logp[i - 1, t]) for i, t in enumerate(ids) if i]
+            top = [None] + [{tok.decode([int(logp[i - 1].argmax())]): float(logp[i - 1].max())}
+                            for i in range(1, len(ids))]
+            choices.append({"index": index, "text": prompt, "finish_reason": "length", "logprobs": {
+                "tokens": [tok.decode([t]) for t in ids], "token_logprobs": token_logprobs,
+                "text_offset": [int(a) for a, _ in enc["offset_mapping"]], "top_logprobs": top}})
+        return {"id": "cmpl-test", "object": "text_completion", "model": body["model"], "choices": choices,
+                "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
+
+    return handle

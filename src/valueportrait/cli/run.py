@@ -17,9 +17,11 @@ EXIT_INCOMPLETE = 3
 @dataset_options(help="Built dataset folder (valueportrait build) or Hub dataset repo id.")
 @click.option("--model", required=True, metavar="NAME",
               help="Model name for the API, or a transformers model id / folder.")
-@click.option("--backend", type=click.Choice(["openai", "transformers"]), default="openai", show_default=True,
-              help="openai: any OpenAI-compatible chat-completions endpoint; transformers: a local causal LM "
-                   "scored by the likelihood of each answer phrase.")
+@click.option("--backend", type=click.Choice(["openai", "openai-completions", "transformers"]), default="openai",
+              show_default=True,
+              help="openai: any OpenAI-compatible chat-completions endpoint; openai-completions: the likelihood "
+                   "of each answer phrase from a /v1/completions server with prompt logprobs (vLLM, SGLang); "
+                   "transformers: a local causal LM scored by the likelihood of each answer phrase.")
 @click.option("--base-url", default=None, metavar="URL",
               help="Endpoint base URL, e.g. http://localhost:8000/v1 (vLLM). Default: the OpenAI API.")
 @click.option("--variants", default="all", show_default=True, metavar="all|v1,v2_reversed,...",
@@ -31,24 +33,27 @@ EXIT_INCOMPLETE = 3
 @click.option("--out", default=None, metavar="RUN_DIR", help="Run directory. Default: runs/<model label>.")
 @click.option("--label", default=None, help="Model name stored with the ratings. Default: last part of --model.")
 @click.option("--concurrency", type=click.IntRange(1, 1024), default=8, show_default=True,
-              help="Requests in flight at once (openai backend).")
+              help="Requests in flight at once (openai backends).")
 @click.option("--temperature", type=float, default=0.0, show_default=True)
 @click.option("--max-tokens", type=click.IntRange(1), default=64, show_default=True)
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--limit", type=click.IntRange(1), default=None, metavar="N",
               help="Only the first N items (a smoke test). Resuming with a larger N extends the run.")
 @click.option("--timeout", type=click.FloatRange(0.001), default=60.0, show_default=True,
-              help="Seconds per attempt (openai backend).")
+              help="Seconds per attempt (openai backends).")
 @click.option("--max-attempts", type=click.IntRange(1, 50), default=6, show_default=True,
-              help="Attempts per request before it is recorded as failed (openai backend).")
+              help="Attempts per request before it is recorded as failed (openai backends).")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
               help="Environment variable holding the API key (never logged or written).")
 @click.option("--device", default=None, help="torch device for the transformers backend (default: cuda if any).")
+@click.option("--batch-size", type=click.IntRange(1, 4096), default=1, show_default=True,
+              help="Items per forward pass (transformers backend).")
 @click.option("--export-upstream", "export_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Also write upstream's <model>_<variant>_results.json files to DIR.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
-        temperature, max_tokens, seed, limit, timeout, max_attempts, api_key_env, device, export_dir, quiet):
+        temperature, max_tokens, seed, limit, timeout, max_attempts, api_key_env, device, batch_size, export_dir,
+        quiet):
     """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
 
     Each item is asked under each prompt variant (and persona); every finished request is appended to
@@ -73,18 +78,19 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     personas = load_personas(personas_file) if personas_file else \
         [Persona(persona.strip(), persona.strip())] if persona and persona.strip() else []
     api_key = os.environ.get(api_key_env) or None
-    if backend == "openai" and base_url is None and api_key is None:
+    if backend != "transformers" and base_url is None and api_key is None:
         raise RunError(f"the OpenAI API needs a key: set the environment variable {api_key_env} (or name another "
                        "one with --api-key-env), or point --base-url at a local server.")
     generation = None
-    if backend == "openai":
+    if backend != "transformers":
         from valueportrait.runner.openai_backend import DEFAULT_BASE_URL, OpenAIConfig
 
         generation = OpenAIConfig(model=model, base_url=base_url or DEFAULT_BASE_URL, temperature=temperature,
                                   max_tokens=max_tokens, seed=seed, timeout=timeout, max_attempts=max_attempts,
                                   concurrency=concurrency)
     spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, openai=generation, out=out,
-                   label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device)
+                   label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device,
+                   batch_size=batch_size)
     data = None
     if export_dir:  # the export needs the dataset too: open it once for both
         from valueportrait.dataset import open_dataset

@@ -64,6 +64,10 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     2  my-model  1008-3      v1     NaN     4.0
     """
     path = Path(path)
+    from valueportrait.ratings.inspect_logs import is_eval_log_source, read_eval_ratings
+
+    if is_eval_log_source(path):  # an Inspect log of the value_portrait task, or a folder of them
+        return read_eval_ratings(path)
     if path.is_dir():
         from .runs import read_run_ratings
 

@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from .openai_backend import OpenAIConfig
 
 
+#: The backends of ``valueportrait run --backend``; the first two talk HTTP to an OpenAI-compatible server.
+BACKENDS = ("openai", "openai-completions", "transformers")
+HTTP_BACKENDS = BACKENDS[:2]
+
+
 @dataclass
 class RunSummary:
     """Counts of one invocation. ``already_done`` were skipped (resume); the others were sent now."""
@@ -149,10 +154,11 @@ class RunSpec:
     persona_template: str = PERSONA_TEMPLATE
     limit: int | None = None
     device: str | None = None
+    batch_size: int = 1
     revision: str | None = None
 
     def __post_init__(self) -> None:
-        if self.backend == "openai":
+        if self.backend in HTTP_BACKENDS:
             from .openai_backend import OpenAIConfig
 
             config = self.openai or OpenAIConfig(model=self.model)
@@ -162,7 +168,7 @@ class RunSpec:
                 raise RunError("keep the API key out of the run spec: pass it to run_benchmark(api_key=...)")
             self.openai = config
         elif self.openai is not None:
-            raise RunError(f"openai settings were given for the {self.backend!r} backend; they apply to 'openai' only")
+            raise RunError(f"openai settings were given for the {self.backend!r} backend; they apply to {' and '.join(HTTP_BACKENDS)} only")
 
     @property
     def model_label(self) -> str:
@@ -171,8 +177,8 @@ class RunSpec:
 
     @property
     def concurrency(self) -> int:
-        """Requests in flight at once: the openai settings' ``concurrency``; 1 for a local model."""
-        return self.openai.concurrency if self.openai is not None else 1
+        """Requests in flight at once: the openai settings' ``concurrency``; one batch for a local model."""
+        return self.openai.concurrency if self.openai is not None else self.batch_size
 
     def run_dir(self) -> Path:
         if self.out:
@@ -193,14 +199,15 @@ def public_url(url: str | None) -> str | None:
 def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[str, Any]:
     from valueportrait import __version__
 
-    gen = spec.openai
+    gen = spec.openai  # the HTTP settings (both HTTP backends)
+    sampled = gen if spec.backend == "openai" else None  # generation settings: the chat backend's only
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION,
         "model": spec.model_label, "model_name": spec.model, "backend": spec.backend,
         "base_url": public_url(gen.base_url) if gen else None,
-        "temperature": gen.temperature if gen else None,
-        "max_tokens": gen.max_tokens if gen else None,
-        "seed": gen.seed if gen else None,
+        "temperature": sampled.temperature if sampled else None,
+        "max_tokens": sampled.max_tokens if sampled else None,
+        "seed": sampled.seed if sampled else None,
         "variants": list(spec.variants),
         "personas": [{"label": p.label, "text": p.text} for p in spec.personas],
         "persona_template": spec.persona_template if spec.personas else None,
@@ -212,7 +219,8 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
         "package_version": __version__,
         "sessions": [{"started_at": now(), "package_version": __version__, "concurrency": spec.concurrency,
                       "limit": spec.limit, "timeout": gen.timeout if gen else None,
-                      "max_attempts": gen.max_attempts if gen else None}],
+                      "max_attempts": gen.max_attempts if gen else None,
+                      "batch_size": None if gen else spec.batch_size}],
     }
 
 
@@ -224,8 +232,8 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
     """
     from valueportrait.dataset import open_dataset
 
-    if spec.backend not in ("openai", "transformers"):
-        raise RunError(f"unknown backend {spec.backend!r}; expected 'openai' or 'transformers'")
+    if spec.backend not in BACKENDS:
+        raise RunError(f"unknown backend {spec.backend!r}; expected one of {', '.join(BACKENDS)}")
     if spec.limit is not None and spec.limit < 1:
         raise RunError(f"--limit must be at least 1, got {spec.limit}")
     if data is None:
@@ -234,15 +242,20 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
                               personas=spec.personas or [None], limit=spec.limit,
                               persona_template=spec.persona_template)
     fp = fingerprint(data.items, data.prompts)
-    if spec.openai is not None:
+    if spec.backend == "openai":
         from .openai_backend import OpenAIChatBackend
 
         backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key))
         scoring = "generation+parse"
+    elif spec.backend == "openai-completions":
+        from .completions_backend import SCORING, OpenAICompletionsBackend
+
+        backend = OpenAICompletionsBackend(replace(spec.openai, api_key=api_key))
+        scoring = SCORING
     else:
         from .transformers_backend import SCORING, TransformersBackend
 
-        backend = TransformersBackend(spec.model, device=spec.device)
+        backend = TransformersBackend(spec.model, device=spec.device, batch_size=spec.batch_size)
         scoring = SCORING
     run_dir = spec.run_dir()
     base_url = spec.openai.base_url if spec.openai is not None else None

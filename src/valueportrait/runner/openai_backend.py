@@ -1,7 +1,7 @@
 """Backend for any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, llama.cpp, OpenRouter...).
 
-Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot, over the lean
-HTTP/1.1 transport of :mod:`.h11_transport` unless a proxy is configured). Each attempt
+Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot; proxies from the
+environment, ``HTTP(S)_PROXY`` / ``NO_PROXY``, as httpx handles them). Each attempt
 has a deadline of ``timeout`` seconds (the whole exchange). A request is retried, up to ``max_attempts``
 attempts in all, on what is usually transient: HTTP 408 / 409 / 425 / 429 / 5xx, timeouts, connection and
 protocol errors, and 200 responses whose body is not the expected JSON. The wait before retry ``k``
@@ -27,13 +27,12 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Any, Callable
 
 import httpx
 
 from valueportrait.ratings.likert import parse_likert
 from valueportrait.secrets import scrub
-from .h11_transport import H11Transport, proxy_for
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
@@ -58,8 +57,6 @@ class OpenAIConfig:
     backoff_max: float = 30.0
     retry_after_max: float = 120.0
     concurrency: int = 8
-    #: Use the lean h11 transport (unless a proxy applies); False: httpx's own transport.
-    fast_http: bool = True
     #: TLS settings for https (e.g. a private CA); default: httpx's (certifi, SSL_CERT_FILE / SSL_CERT_DIR).
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
 
@@ -100,34 +97,40 @@ class _Retry(Exception):
         self.wait = wait
 
 
-class OpenAIChatBackend:
-    """Rates requests through ``POST {base_url}/chat/completions``. Use as an async context manager."""
+class OpenAIBackend:
+    """The HTTP side shared by the OpenAI-compatible backends: a pool of clients, retries, backoff, redaction.
+
+    A subclass names its endpoint (``path``), builds the JSON ``body`` of a request, reads the answer out of a 200
+    response (``read``; a ValueError / KeyError / IndexError / TypeError there is a malformed body, retried) and
+    turns that answer into an :class:`Outcome` (``outcome``). Use as an async context manager.
+    """
+
+    #: The endpoint under ``base_url``.
+    path = "/chat/completions"
+    #: What a well-formed answer is, for the error message of a malformed one.
+    expected_body = "chat-completions JSON"
 
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
         self.config = config
         self._rng = rng or random.Random()
         self._clients: list[httpx.AsyncClient] = []
         self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
-        self.url = config.base_url.rstrip("/") + "/chat/completions"
+        self.url = config.base_url.rstrip("/") + self.path
         #: Called with the (scrubbed) message of every failed attempt; may raise to stop the run (runner.failfast).
         self.on_retry: Callable[[str], None] | None = None
 
-    async def __aenter__(self) -> "OpenAIChatBackend":
+    async def __aenter__(self):
         # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
-        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not. Each
-        # client talks through the lean h11 transport (see h11_transport.py) unless a proxy is configured.
+        # pool slows down sharply with many concurrent requests (encode/httpx#3215); small pools do not.
         headers = {"Content-Type": "application/json"}
         if self.config.api_key:
             headers["Authorization"] = f"Bearer {self.config.api_key}"
         self._idle = asyncio.Queue()
         # one SSL context for all clients: loading the CA bundle costs ~40 ms each time
         ssl_context = self.config.ssl_context or httpx.create_ssl_context()
-        lean = self.config.fast_http and proxy_for(self.url) is None
         for _ in range(max(1, self.config.concurrency)):
-            transport = H11Transport(ssl_context, connect_timeout=self.config.timeout) if lean else None
             client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
-                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-                                       transport=transport)
+                                       limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
             self._clients.append(client)
             self._idle.put_nowait(client)
         return self
@@ -142,21 +145,23 @@ class OpenAIChatBackend:
         return None if text is None else scrub(text, self.config.api_key)
 
     def body(self, request: Request) -> dict:
-        body = {"model": self.config.model, "messages": list(request.messages),
-                "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
-        if self.config.seed is not None:
-            body["seed"] = self.config.seed
-        return body
+        raise NotImplementedError
+
+    def read(self, payload: Any, request: Request) -> Any:
+        raise NotImplementedError
+
+    def outcome(self, answer: Any, *, attempts: int, latency_s: float) -> Outcome:
+        raise NotImplementedError
 
     async def rate(self, request: Request) -> Outcome:
         """Send one request with retries; never raises for a per-request failure (it returns ``failed``)."""
-        assert self._idle is not None, "use `async with OpenAIChatBackend(...)`"
+        assert self._idle is not None, f"use `async with {type(self).__name__}(...)`"
         cfg = self.config
         start = time.perf_counter()
         last_error = "no attempt made"
         for attempt in range(1, cfg.max_attempts + 1):
             try:
-                content = await self._attempt(request)
+                answer = await self._attempt(request)
             except _Retry as exc:
                 last_error = self.redact(str(exc))
                 if self.on_retry is not None:
@@ -170,14 +175,11 @@ class OpenAIChatBackend:
             except _Fail as exc:
                 return Outcome("failed", error=self.redact(str(exc)), attempts=attempt,
                                latency_s=time.perf_counter() - start)
-            rating = parse_likert(content)
-            return Outcome("rated" if rating is not None else "unparseable",
-                           rating=float(rating) if rating is not None else None, raw=self.redact(content),
-                           attempts=attempt, latency_s=time.perf_counter() - start)
+            return self.outcome(answer, attempts=attempt, latency_s=time.perf_counter() - start)
         return Outcome("failed", error=f"gave up after {cfg.max_attempts} attempts; last error: {last_error}",
                        attempts=cfg.max_attempts, latency_s=time.perf_counter() - start)
 
-    async def _attempt(self, request: Request) -> str:
+    async def _attempt(self, request: Request) -> Any:
         client = await self._idle.get()
         try:
             async with asyncio.timeout(self.config.timeout):  # the whole attempt, not only each read
@@ -201,12 +203,31 @@ class OpenAIChatBackend:
                 raise FatalBackendError(self.redact(f"{message} ({hint})"))
             raise _Fail(message)
         try:
-            payload = resp.json()
-            message = payload["choices"][0]["message"]
+            return self.read(resp.json(), request)
         except (ValueError, KeyError, IndexError, TypeError):
-            raise _Retry(f"malformed response body (not chat-completions JSON): {resp.text[:200]!r}") from None
+            raise _Retry(f"malformed response body (not {self.expected_body}): {resp.text[:200]!r}") from None
+
+
+class OpenAIChatBackend(OpenAIBackend):
+    """Rates requests through ``POST {base_url}/chat/completions``: the answer's Likert phrase is the rating."""
+
+    def body(self, request: Request) -> dict:
+        body = {"model": self.config.model, "messages": list(request.messages),
+                "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
+        if self.config.seed is not None:
+            body["seed"] = self.config.seed
+        return body
+
+    def read(self, payload: Any, request: Request) -> str:
+        message = payload["choices"][0]["message"]
         content = message.get("content") if isinstance(message, dict) else None
         return content if isinstance(content, str) else ""
+
+    def outcome(self, answer: str, *, attempts: int, latency_s: float) -> Outcome:
+        rating = parse_likert(answer)
+        return Outcome("rated" if rating is not None else "unparseable",
+                       rating=float(rating) if rating is not None else None, raw=self.redact(answer),
+                       attempts=attempts, latency_s=latency_s)
 
 
 class _Fail(Exception):

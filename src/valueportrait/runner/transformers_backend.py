@@ -9,7 +9,11 @@ phrase of rating ``r``:
 
 The prompt is run once (its KV cache kept) and the 6 continuations are then scored together as one batch of 6
 short sequences on that cache, instead of 6 full passes over prompt + phrase (:meth:`loglikelihoods_separate`,
-kept as the reference and for the benchmark). There are no parse failures by construction.
+kept as the reference and for the benchmark). There are no parse failures by construction. With
+``batch_size`` > 1 (``--batch-size``) that many prompts go through one forward pass (left-padded to the longest,
+the pads masked out and the positions counted from each prompt's first real token), then their 6 x batch_size
+continuations through a second one on the shared cache; the engine keeps batch_size requests in flight and the
+backend gathers them into batches.
 
 Without a chat template the context is ``[system text + "\\n\\n"] + prompt + "\\n\\nAnswer:"`` and each
 continuation is ``" " + phrase``; with one, the context is the rendered chat with the generation prompt and the
@@ -39,17 +43,52 @@ SCORING = "loglik-sum:6-phrases:expected-value"
 PLAIN_SUFFIX = "\n\nAnswer:"
 
 
+def plain_context(messages: Sequence[dict[str, str]]) -> str:
+    """The prompt as plain text, without a chat template: the messages' contents, then ``"\\n\\nAnswer:"``.
+
+    >>> plain_context([{"role": "user", "content": "Q?"}])
+    'Q?\\n\\nAnswer:'
+    """
+    return "\n\n".join(m["content"] for m in messages) + PLAIN_SUFFIX
+
+
+def loglik_outcome(loglik: Sequence[float], *, latency_s: float, attempts: int = 1) -> Outcome:
+    """The outcome of a request scored by the 6 phrase log-likelihoods: ``rated`` with the distribution, the
+    expected and the argmax rating; ``failed`` when a log-likelihood is not finite."""
+    ll = np.asarray(loglik, dtype=np.float64)
+    if not np.all(np.isfinite(ll)):
+        return Outcome("failed", error=f"non-finite log-likelihoods {ll.tolist()}", attempts=attempts,
+                       latency_s=latency_s)
+    p, rating, argmax = distribution_from_loglik(ll)
+    return Outcome("rated", rating=rating, distribution=[float(x) for x in p], loglik=[float(x) for x in ll],
+                   argmax=argmax, attempts=attempts, latency_s=latency_s)
+
+
 class TransformersBackend:
     """Scores requests with a local causal LM. ``model`` is a Hub id or a folder; ``model_obj`` / ``tokenizer``
     let a caller pass already-loaded objects."""
 
+    #: Seconds a partial batch waits for more requests before it runs (the run's last batch, mostly).
+    batch_wait = 0.05
+
     def __init__(self, model: str | None = None, *, device: str | None = None, model_obj: Any = None,
-                 tokenizer: Any = None):
+                 tokenizer: Any = None, batch_size: int = 1):
+        if batch_size < 1:
+            raise RunError(f"--batch-size must be at least 1, got {batch_size}")
         self.name = model
         self.device = device
         self.model = model_obj
         self.tokenizer = tokenizer
+        self.batch_size = batch_size
         self._phrase_ids: dict[bool, list[list[int]]] = {}
+        self._pending: list[tuple[Request, asyncio.Future]] = []
+        self._arrived: asyncio.Event | None = None
+        self._runner: asyncio.Task | None = None
+
+    @property
+    def concurrency(self) -> int:
+        """Requests the engine should keep in flight: one batch."""
+        return self.batch_size
 
     # -- loading -------------------------------------------------------------------------------------------
     def load(self) -> "TransformersBackend":
@@ -82,7 +121,9 @@ class TransformersBackend:
         return self
 
     async def __aexit__(self, *exc) -> None:
-        return None
+        if self._runner is not None:
+            self._runner.cancel()
+            await asyncio.gather(self._runner, return_exceptions=True)
 
     # -- tokens --------------------------------------------------------------------------------------------
     @property
@@ -95,8 +136,7 @@ class TransformersBackend:
         if self.uses_chat_template:
             text = tok.apply_chat_template(list(messages), tokenize=False, add_generation_prompt=True)
             return list(tok(text, add_special_tokens=False)["input_ids"])
-        text = "\n\n".join(m["content"] for m in messages) + PLAIN_SUFFIX
-        return list(tok(text)["input_ids"])
+        return list(tok(plain_context(messages))["input_ids"])
 
     def phrase_ids(self) -> list[list[int]]:
         """Token ids of the 6 answers (ratings 1..6) as continuations."""
@@ -113,37 +153,67 @@ class TransformersBackend:
 
     # -- scoring -------------------------------------------------------------------------------------------
     def loglikelihoods(self, messages: Sequence[dict[str, str]]) -> np.ndarray:
-        """Summed log-probability of each answer phrase (ratings 1..6) after the prompt: one pass over the
-        prompt, then the 6 continuations as one batch on its KV cache."""
+        """Summed log-probability of each answer phrase (ratings 1..6) after the prompt."""
+        return self.loglikelihoods_batch([messages])[0]
+
+    def loglikelihoods_batch(self, batch: Sequence[Sequence[dict[str, str]]]) -> np.ndarray:
+        """(len(batch), 6) log-likelihoods: one pass over the prompts (left-padded to one length, masked), then
+        the 6 continuations of every prompt as one batch on the prompts' KV cache."""
         import torch
 
-        ctx = self.context_ids(messages)
+        ctxs = [self.context_ids(m) for m in batch]
         conts = self.phrase_ids()
-        dev = self.device
+        dev, b, n = self.device, len(ctxs), len(conts)
+        width = max(len(c) for c in ctxs)
+        ids = torch.full((b, width), self.pad_id, dtype=torch.long, device=dev)
+        mask = torch.zeros((b, width), dtype=torch.long, device=dev)
+        for i, c in enumerate(ctxs):
+            ids[i, width - len(c):] = torch.tensor(c, device=dev)
+            mask[i, width - len(c):] = 1
+        lengths = mask.sum(dim=1)
         with torch.inference_mode():
-            out = self.model(torch.tensor([ctx], device=dev), use_cache=True)
-            first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)
-            ll = torch.stack([first[c[0]] for c in conts])
+            out = self.model(ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
+                             use_cache=True)
+            first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
+            ll = first[:, [c[0] for c in conts]]
             longest = max(len(c) for c in conts)
             if longest > 1:
-                n = len(conts)
                 # Inputs are each phrase but its last token, right-padded: a pad only follows real tokens, so
-                # under the causal mask it changes nothing that is read.
+                # under the causal mask it changes nothing that is read. Rows: prompt 0 x phrases 1..6, ...
                 inp = torch.zeros((n, longest - 1), dtype=torch.long, device=dev)
                 tgt = torch.zeros((n, longest - 1), dtype=torch.long, device=dev)
-                mask = torch.zeros((n, longest - 1), dtype=torch.bool, device=dev)
+                keep = torch.zeros((n, longest - 1), dtype=torch.bool, device=dev)
                 for i, c in enumerate(conts):
                     k = len(c) - 1
                     if k:
                         inp[i, :k] = torch.tensor(c[:-1], device=dev)
                         tgt[i, :k] = torch.tensor(c[1:], device=dev)
-                        mask[i, :k] = True
-                cache = out.past_key_values
+                        keep[i, :k] = True
+                cache = out["cache"] if "cache" in out else out["past_key_values"]
                 cache.batch_repeat_interleave(n)
-                logits = self.model(inp, past_key_values=cache, use_cache=False).logits.float()
-                logp = torch.log_softmax(logits, dim=-1).gather(-1, tgt.unsqueeze(-1)).squeeze(-1)
-                ll = ll + (logp * mask).sum(dim=1)
+                steps = torch.arange(longest - 1, device=dev)
+                kwargs = {self._cache_arg: cache}
+                logits = self.model(inp.repeat(b, 1), use_cache=False,
+                                    attention_mask=torch.cat([mask.repeat_interleave(n, 0),
+                                                              torch.ones((b * n, longest - 1), dtype=torch.long,
+                                                                         device=dev)], dim=1),
+                                    position_ids=lengths.repeat_interleave(n)[:, None] + steps, **kwargs).logits
+                logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, tgt.repeat(b, 1).unsqueeze(-1))
+                ll = ll + (logp.squeeze(-1) * keep.repeat(b, 1)).sum(dim=1).view(b, n)
         return ll.double().cpu().numpy()
+
+    @property
+    def pad_id(self) -> int:
+        """The token left-padding short prompts (masked out, so any id does)."""
+        pad = getattr(self.tokenizer, "pad_token_id", None)
+        return int(pad) if pad is not None else 0
+
+    @property
+    def _cache_arg(self) -> str:
+        """The forward keyword of the KV cache: ``cache`` (transformers >= 5.2x), else ``past_key_values``."""
+        import inspect
+
+        return "cache" if "cache" in inspect.signature(self.model.forward).parameters else "past_key_values"
 
     def loglikelihoods_separate(self, messages: Sequence[dict[str, str]]) -> np.ndarray:
         """The same numbers by 6 independent full passes over prompt + phrase (reference computation)."""
@@ -164,31 +234,73 @@ class TransformersBackend:
         return getattr(getattr(self.model, "config", None), "max_position_embeddings", None)
 
     def rate_sync(self, request: Request) -> Outcome:
+        return self.rate_batch_sync([request])[0]
+
+    def rate_batch_sync(self, requests: Sequence[Request]) -> list[Outcome]:
+        """Outcomes of ``requests``, scored in one batch (a prompt too long for the model fails alone)."""
         start = time.perf_counter()
-        try:
-            n_tokens = len(self.context_ids(request.messages)) + max(len(c) for c in self.phrase_ids())
-        except Exception as exc:  # the chat template refused the messages: every request would fail alike
-            raise FatalBackendError(
-                f"the tokenizer's chat template rejected the messages ({type(exc).__name__}: {str(exc)[:200]}); "
-                "a persona needs a template that accepts a system message") from None
         limit = self.max_length()
-        if limit is not None and n_tokens > limit:
-            return Outcome("failed", error=f"prompt + answer of {n_tokens} tokens exceed the model's context of "
-                                           f"{limit} tokens", latency_s=time.perf_counter() - start)
-        try:
-            ll = self.loglikelihoods(request.messages)
-        except (RuntimeError, IndexError) as exc:  # e.g. out of memory
-            return Outcome("failed", error=f"{type(exc).__name__}: {str(exc)[:300]}",
-                           latency_s=time.perf_counter() - start)
-        if not np.all(np.isfinite(ll)):
-            return Outcome("failed", error=f"non-finite log-likelihoods {ll.tolist()}",
-                           latency_s=time.perf_counter() - start)
-        p, rating, argmax = distribution_from_loglik(ll)
-        return Outcome("rated", rating=rating, distribution=[float(x) for x in p],
-                       loglik=[float(x) for x in ll], argmax=argmax, latency_s=time.perf_counter() - start)
+        outcomes: list[Outcome | None] = [None] * len(requests)
+        for i, request in enumerate(requests):
+            try:
+                n_tokens = len(self.context_ids(request.messages)) + max(len(c) for c in self.phrase_ids())
+            except Exception as exc:  # the chat template refused the messages: every request would fail alike
+                raise FatalBackendError(
+                    f"the tokenizer's chat template rejected the messages ({type(exc).__name__}: {str(exc)[:200]}); "
+                    "a persona needs a template that accepts a system message") from None
+            if limit is not None and n_tokens > limit:
+                outcomes[i] = Outcome("failed", error=f"prompt + answer of {n_tokens} tokens exceed the model's "
+                                                      f"context of {limit} tokens")
+        todo = [i for i, o in enumerate(outcomes) if o is None]
+        if todo:
+            try:
+                ll = self.loglikelihoods_batch([requests[i].messages for i in todo])
+            except (RuntimeError, IndexError) as exc:  # e.g. out of memory
+                ll = None
+                error = f"{type(exc).__name__}: {str(exc)[:300]}"
+            for row, i in enumerate(todo):
+                outcomes[i] = Outcome("failed", error=error) if ll is None else loglik_outcome(ll[row], latency_s=0)
+        elapsed = time.perf_counter() - start
+        for o in outcomes:
+            o.latency_s = elapsed
+        return outcomes
 
     async def rate(self, request: Request) -> Outcome:
-        return await asyncio.to_thread(self.rate_sync, request)
+        """Rate one request; with ``batch_size`` > 1 it joins the next batch (the engine keeps ``concurrency``
+        requests in flight, so a batch fills as fast as outcomes are logged)."""
+        if self.batch_size == 1:
+            return await asyncio.to_thread(self.rate_sync, request)
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((request, future))
+        if self._arrived is None:
+            self._arrived = asyncio.Event()
+        self._arrived.set()
+        if self._runner is None or self._runner.done():
+            self._runner = asyncio.create_task(self._run_batches())
+        return await future
+
+    async def _run_batches(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._pending:
+            deadline = loop.time() + self.batch_wait
+            while len(self._pending) < self.batch_size and (left := deadline - loop.time()) > 0:
+                self._arrived.clear()
+                try:
+                    await asyncio.wait_for(self._arrived.wait(), left)
+                except TimeoutError:
+                    break
+            batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
+            try:
+                outcomes = await asyncio.to_thread(self.rate_batch_sync, [r for r, _ in batch])
+            except Exception as exc:  # FatalBackendError: every waiting request gets it
+                for _, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                continue
+            for (_, future), outcome in zip(batch, outcomes):
+                if not future.done():
+                    future.set_result(outcome)
 
 
-__all__ = ["PHRASES", "SCORING", "TransformersBackend", "distribution_from_loglik"]
+__all__ = ["PHRASES", "SCORING", "TransformersBackend", "distribution_from_loglik", "loglik_outcome",
+           "plain_context"]
