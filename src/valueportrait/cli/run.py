@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 
 import click
 
@@ -64,6 +65,8 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
           --variants v1,v1_reversed --personas personas.jsonl
       valueportrait run --dataset ./valueportrait --model Qwen/Qwen2.5-0.5B-Instruct --backend transformers
       valueportrait score runs/gpt-4o-mini
+      valueportrait plot runs/gpt-4o-mini --out portrait.png
+      valueportrait report runs/gpt-4o-mini --out report.html
     """
     from valueportrait.runner.execute import RunSpec, run_benchmark
     from valueportrait.runner.prompts import Persona, load_personas, parse_variants
@@ -103,6 +106,13 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
 
         files = export_upstream(run_dir, export_dir, data)
         click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
-    click.echo(f"Next: valueportrait score {run_dir}")
+    from valueportrait.ratings.runs import run_without_ratings
+
+    no_ratings = None if summary.remaining else run_without_ratings(run_dir)  # failed ones: re-run (exit 3)
+    if no_ratings:
+        raise RunError(no_ratings)
+    where = shlex.quote(str(run_dir))
+    click.echo(f"Next: valueportrait score {where}   (then: valueportrait plot {where} --out portrait.png; "
+               f"valueportrait report {where} --out report.html)")
     if summary.remaining:
         raise SystemExit(EXIT_INCOMPLETE)
