@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
 METRIC_SPACE_FILES = ("README.md", "app.py", "requirements.txt")
 #: The metric script in ``metric/``; on the Space it is named after the repo (``evaluate.load("ORG/NAME")``
 #: fetches ``NAME.py``).
-METRIC_SCRIPT = "valueportrait.py"
+METRIC_SCRIPT = "metric.py"
 
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _TAG_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
