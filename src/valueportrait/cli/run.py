@@ -21,7 +21,7 @@ EXIT_INCOMPLETE = 3
 @click.option("--backend", type=click.Choice(["openai", "transformers"]), default="openai", show_default=True,
               help="openai: any OpenAI-compatible chat-completions endpoint; transformers: a local causal LM "
                    "scored by the likelihood of each answer phrase.")
-@click.option("--base-url", default=None, metavar="URL",
+@click.option("--base-url", default=None, metavar="URL", envvar="OPENAI_BASE_URL", show_envvar=True,
               help="Endpoint base URL, e.g. http://localhost:8000/v1 (vLLM). Default: the OpenAI API.")
 @click.option("--variants", default="all", show_default=True, metavar="all|v1,v2_reversed,...",
               help="Prompt variants to run.")
