@@ -55,7 +55,7 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
     cd = DatasetCardData(
         language=["en"],
         license="mit",
-        pretty_name="Value Portrait",
+        pretty_name=card_title(data),
         annotations_creators=["crowdsourced"],
         language_creators=["found"],
         multilinguality=["monolingual"],
@@ -87,6 +87,15 @@ def _add_info_text(cd, infos: dict) -> None:
             value = getattr(info, name, None)
             if value:
                 entry[name] = str(value)
+
+
+def card_title(data: ValuePortraitData) -> str:
+    """'Value Portrait', or with the custom-selection label when the build's selection is not the paper's."""
+    from valueportrait.selection import version_label
+
+    info = data.build_info
+    label = version_label(info["dataset_version"], info.get("selection") or {})
+    return "Value Portrait" + label.removeprefix(info["dataset_version"])
 
 
 def render_card(data: ValuePortraitData, infos: dict | None = None,
@@ -136,6 +145,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         card_data(data, infos),
         template_str=template,
         version=version,
+        title=card_title(data),
+        version_label=info.get("version_label") or version,
         description=DESCRIPTION.strip(),
         citation=CITATION.strip(),
         configs=configs,

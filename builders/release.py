@@ -12,7 +12,8 @@ from typing import Literal
 
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select
+from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select,
+                                     selection_departures, version_label)
 
 from . import raw_release
 from .correlations import compute_correlations, cross_check, merge_published
@@ -54,9 +55,13 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     for family, lists in item_dimension_lists(items["item_id"], sel).items():
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
+    selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode}
     info = {
         "dataset_version": DATASET_VERSION,
-        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode},
+        "selection": selection,
+        # a selection other than the paper's is labelled wherever the version is shown, and is not published
+        "paper_selection": not selection_departures(selection),
+        "version_label": version_label(DATASET_VERSION, selection),
         "cross_check": check.to_dict() if check.available else None,
         "reliability": reliability_report(rel.human_ratings, sel),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},

@@ -104,3 +104,25 @@ def test_score_ci_over_items(raw_dir, built_dataset, tmp_path):
     res = invoke(["score", "--upstream-outputs", str(raw_dir / "lm_evaluation" / "outputs" / "final"),
                   "--dataset", str(built_dataset), "--ci-over", "prompts"])
     assert res.exit_code == 2 and "'prompts' is not one of 'variants', 'items', 'items+variants'" in res.output
+
+
+def test_a_build_off_the_papers_selection_says_so_and_is_not_published(raw_dir, tmp_path):
+    out = tmp_path / "vp04"
+    res = invoke(["build", "--raw", str(raw_dir), "--out", str(out), "--threshold", "0.4"])
+    assert res.exit_code == 0, res.output
+    label = "1.0.0 (custom selection: threshold 0.4; not the paper's)"
+    assert f"Built Value Portrait {label} into {out}" in res.output
+    info = json.loads((out / "build_info.json").read_text())
+    assert info["paper_selection"] is False and info["version_label"] == label
+    card = (out / "README.md").read_text()
+    assert "# Value Portrait (custom selection: threshold 0.4; not the paper's)" in card
+    assert f"version **{label}**" in card
+    res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", "1.0.0", "--dry-run"])
+    assert res.exit_code == 1
+    assert "was built with a selection other than the paper's (threshold 0.4 (paper: 0.3))" in res.output
+
+
+def test_the_papers_build_is_labelled_plainly(built_dataset):
+    info = json.loads((built_dataset / "build_info.json").read_text())
+    assert info["paper_selection"] is True and info["version_label"] == "1.0.0"
+    assert "\n# Value Portrait\n" in (built_dataset / "README.md").read_text()

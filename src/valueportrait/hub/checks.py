@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from ..changelog import read_changelog
 from ..errors import DatasetError, PublishError
+from ..selection import selection_departures
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan import PublishPlan
@@ -71,7 +72,8 @@ def version_key(tag: str) -> tuple[int, int, int] | None:
 
 
 def check_build_version(folder: Path, version: str) -> dict[str, Any]:
-    """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version``."""
+    """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version`` and whose selection must
+    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`)."""
     if not folder.is_dir():
         raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
                            f"--out {folder}`.")
@@ -86,6 +88,13 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
     if not isinstance(info, dict):
         raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
     built = info.get("dataset_version")
+    departures = selection_departures(info.get("selection") or {})
+    if departures:
+        raise PublishError(
+            f"{str(folder)!r} was built with a selection other than the paper's ({'; '.join(departures)}): it is not "
+            f"version {version} of the paper's benchmark, and a tag v{version} would say it is. Publish a build with "
+            "the paper's selection (`valueportrait build` without --threshold / --alpha / --mode / --correlations); "
+            "users re-select at scoring time (`valueportrait score --threshold ...`, the metric's threshold=...).")
     if built != version:
         raise PublishError(
             f"--version {version} does not match the folder: {str(info_path)!r} says dataset_version "
