@@ -110,6 +110,7 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, selection: Selecti
     sel = selection.with_defaults()
     say("reading the raw release and computing correlations")
     data = from_release(raw, correlations=sel.correlations, threshold=sel.threshold, alpha=sel.alpha, mode=sel.mode,
+                        correction=sel.correction,
                         allow_partial=allow_partial)
     if demographics is not None:
         say("joining the demographics and computing the group norms")

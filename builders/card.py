@@ -24,6 +24,8 @@ from valueportrait.builders.report import (
     items_per_family,
     markdown_table,
     reliability_table,
+    validity_sentences,
+    validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
 from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
@@ -141,6 +143,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
     check = info.get("cross_check")
     check_table = cross_check_table(info)
     rel = reliability_table(info)
+    val = validity_table(info)
     return DatasetCard.from_template(
         card_data(data, infos),
         template_str=template,
@@ -176,6 +179,12 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
             ["family", "dimension", "items", "usable groups", "median alpha", "mean alpha", "min", "max"],
             [(r.family, f"`{r.dimension}`", r.items, r.groups_usable, r.alpha_median, r.alpha_mean, r.alpha_min,
               r.alpha_max) for r in rel.itertuples()], "llrrrrrr"),
+        validity=validity_sentences(info),
+        validity_splits=(info.get("validity") or {}).get("n_splits"),
+        validity_table=None if val is None else markdown_table(
+            list(val.columns[:2]) + ["items", "entered", "alpha", "omega", "alpha out of sample", "r in sample",
+                                     "r out of sample", "flag"],
+            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "llrrrrrrrl"),
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,

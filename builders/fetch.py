@@ -32,7 +32,7 @@ from urllib.parse import urlsplit
 from valueportrait.errors import RawDataError, RawDataNotFoundError
 from valueportrait.secrets import scrub
 
-from .raw_release import ENV_VAR, INPUT_FILES, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
+from .raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
 
 __all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_URL", "cache_dir", "fetch_release", "manifest", "manifest_mismatches"]
 

@@ -12,24 +12,30 @@ from typing import Literal
 
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, select,
-                                     selection_departures, version_label)
+from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
+                                     Correction, Mode, check_correction, select, selection_departures,
+                                     version_label, warn_empty_families)
 
 from . import raw_release
 from .correlations import compute_correlations, cross_check, merge_published
 from .reliability import reliability_report
 from .tables import read_release
+from .validity import validity_report
 
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                 allow_partial: bool = False) -> ValuePortraitData:
+                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
-    the published tables; paper-faithful) or ``computed``. A release missing a survey group or a published
-    table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is missing).
+    the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
+    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
+    report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
+    published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
+    missing).
     """
+    check_correction(correction)
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
@@ -45,7 +51,9 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
             "(data/correlation_results/*.json); use --correlations computed."
         )
     rho_col, p_col = CORRELATION_COLUMNS[correlations]
-    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode)
+    key = select(corr[rho_col].to_numpy(), corr[p_col].to_numpy(), threshold=threshold, alpha=alpha, mode=mode,
+                 correction=correction, families=corr["family"].to_numpy())
+    warn_empty_families(corr["family"].to_numpy(), key, correction)
     corr["selected"] = key != 0
     corr = corr[["item_id", "family", "dimension", "rho", "p_value", "n", "selected", "rho_published",
                  "p_value_published"]]
@@ -64,6 +72,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "version_label": version_label(DATASET_VERSION, selection),
         "cross_check": check.to_dict() if check.available else None,
         "reliability": reliability_report(rel.human_ratings, sel),
+        "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,
+                                    alpha=alpha, mode=mode, correction=correction),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": raw_release.input_fingerprints(root, rel.input_files),
         **({"partial_release": rel.partial} if rel.partial else {}),

@@ -155,3 +155,117 @@ def reliability_report(ratings: pd.DataFrame, selection: pd.DataFrame, ci: float
 
 def _records(df: pd.DataFrame) -> list[dict]:
     return json_safe(df.to_dict(orient="records"))
+
+
+# -- pooled over survey groups: alpha and McDonald's omega of each dimension's whole scale ---------------------
+#: The ``method`` of ``validity.reliability``.
+POOLED_METHOD = ("alpha and McDonald's omega of all the items that entered (those in a survey group with >= 2 of "
+                 "the dimension's selected items), pooled over survey groups: within-group item covariances, "
+                 "alpha with the mean within-group inter-item covariance, omega from a one-factor model fitted "
+                 "by unweighted least squares to the within-group covariances")
+
+
+def split_alpha(blocks, keys: np.ndarray, halves: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Pooled alpha of every dimension for many (selection, raters) pairs at once.
+
+    Parameters
+    ----------
+    blocks : :class:`valueportrait.builders.halves.SurveyBlocks`.
+    keys : (S, I, 19) keys (+1, -1, 0) of S selections over ``blocks.item_ids``.
+    halves : one (S, n_g) index array per block of ``blocks``: the raters whose ratings are used in sample s.
+
+    Returns
+    -------
+    alpha, k : (S, 19) pooled alpha (NaN where fewer than 2 items entered) and the number of items that entered.
+
+    Notes
+    -----
+    Items enter where a survey group holds at least 2 of the dimension's items. With :math:`v_i` their variances
+    (reverse-scored items flipped), :math:`\\bar c` the mean covariance over all within-group item pairs and
+    :math:`k` the items that entered,
+
+    .. math:: \\alpha = \\frac{k}{k-1}\\left(1 - \\frac{\\sum_i v_i}{\\sum_i v_i + k(k-1)\\bar c}\\right),
+
+    Cronbach's alpha of the k-item scale whose between-group covariances (never observed: no rater saw two
+    groups' items) are the mean observed one, alpha's own assumption of equal covariances. With one group it is
+    that group's Cronbach's alpha (checked against ``pingouin.cronbach_alpha`` in the tests).
+    """
+    S, D = keys.shape[0], keys.shape[2]
+    var, off, pairs, k = (np.zeros((S, D)) for _ in range(4))
+    for (rows, cols), idx in zip(blocks.blocks, halves):
+        x = blocks.ratings[idx][:, :, cols]
+        x = x - x.mean(axis=1, keepdims=True)
+        cov = x.transpose(0, 2, 1) @ x / (x.shape[1] - 1)
+        sgn = keys[:, cols, :]
+        kg = np.abs(sgn).sum(axis=1)
+        v = np.einsum("sid,sii->sd", sgn * sgn, cov)
+        quad = np.einsum("sid,sij,sjd->sd", sgn, cov, sgn)
+        use = kg >= 2
+        var += np.where(use, v, 0.0)
+        off += np.where(use, quad - v, 0.0)
+        pairs += np.where(use, kg * (kg - 1), 0.0)
+        k += np.where(use, kg, 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cbar = off / pairs
+        alpha = k / (k - 1) * (1.0 - var / (var + k * (k - 1) * cbar))
+    return np.where(k >= 2, alpha, np.nan), k
+
+
+def one_factor_loadings(cov: np.ndarray, tol: float = 1e-12) -> np.ndarray:
+    r"""Loadings of a one-factor model fitted to the off-diagonal entries of one group's item covariance matrix
+    by unweighted least squares: minimise :math:`\sum_{i \ne j} (c_{ij} - \lambda_i \lambda_j)^2`.
+
+    The stationary point :math:`G_i(\lambda) = \sum_{j \ne i} c_{ij}\lambda_j - \lambda_i \sum_{j \ne i}
+    \lambda_j^2 = 0` is found by 30 damped alternating-least-squares steps (each :math:`\lambda_i` the
+    least-squares value given the others, averaged with the previous one) and then Newton's method on G.
+    Two items identify only the product of their loadings; then :math:`\lambda_1 = \lambda_2 = \sqrt{c_{12}}`
+    (the symmetric solution). The tests check it against ``scipy.optimize.least_squares``.
+    """
+    k = len(cov)
+    c = cov - np.diag(np.diag(cov))
+    if k == 2:
+        return np.full(2, math.sqrt(max(float(c[0, 1]), 0.0)))
+    lam = np.full(k, math.sqrt(max(float(c.sum() / (k * (k - 1))), 1e-6)))
+    for _ in range(30):
+        den = (lam ** 2).sum() - lam ** 2
+        lam = 0.5 * lam + 0.5 * np.divide(c @ lam, den, out=np.zeros_like(lam), where=den > 0)
+    for _ in range(100):
+        rest = (lam ** 2).sum() - lam ** 2
+        g = c @ lam - lam * rest
+        if np.max(np.abs(g)) < tol:
+            break
+        jac = c - 2.0 * np.outer(lam, lam) + np.diag(2.0 * lam ** 2 - rest)
+        try:
+            lam = lam - np.linalg.solve(jac, g)
+        except np.linalg.LinAlgError:
+            break
+    return lam
+
+
+def mcdonald_omega(covs: list[np.ndarray]) -> float:
+    r"""McDonald's omega total of the scale of all the items of ``covs`` (one covariance matrix per survey group,
+    never observed together) under one common factor: :math:`(\sum\lambda)^2 / ((\sum\lambda)^2 + \sum\psi)`,
+    with each group's loadings from :func:`one_factor_loadings` (the least-squares fit to the observed
+    covariances separates by group) and uniquenesses :math:`\psi_i = \max(c_{ii} - \lambda_i^2, 0)`.
+
+    McDonald, R. P. (1999). Test theory: a unified treatment. Erlbaum.
+    """
+    lam = np.concatenate([one_factor_loadings(c) for c in covs])
+    psi = np.maximum(np.concatenate([np.diag(c) for c in covs]) - lam ** 2, 0.0)
+    common = lam.sum() ** 2
+    return float(common / (common + psi.sum())) if common + psi.sum() > 0 else math.nan
+
+
+def pooled_omega(blocks, key: np.ndarray) -> np.ndarray:
+    """(19,) omega of each dimension's entered items among all raters of ``blocks`` (key (I, 19) of one
+    selection; reverse-keyed items flipped); NaN where fewer than 2 items entered."""
+    out = np.full(key.shape[1], np.nan)
+    for d in range(key.shape[1]):
+        covs = []
+        for rows, cols in blocks.blocks:
+            members = cols[key[cols, d] != 0]
+            if len(members) >= 2:
+                covs.append(np.cov(blocks.ratings[np.ix_(rows, members)] * key[members, d], rowvar=False))
+        if covs:
+            out[d] = mcdonald_omega(covs)
+    return out

@@ -55,6 +55,55 @@ def reliability_table(build_info: dict) -> pd.DataFrame | None:
                                                                       "alpha_max")})
 
 
+def validity_sentences(build_info: dict) -> list[str] | None:
+    """The validity report of ``build_info['validity']`` in plain words, one sentence per check (None when the
+    build has none). The card's "How far to trust these scores" and ``valueportrait info`` both show these."""
+    v = build_info.get("validity")
+    if not v:
+        return None
+    rule, rep, conv, rel = v["rule"], v["replication"], v["convergent"], v["reliability"]
+    efp = v["expected_false_positives"]
+    few = ", ".join(rel["few_items"]) or "none"
+    by_family = ", ".join(f"{f} {efp[f]:.1f} of {v['selected'][f]:.0f}" for f in FAMILIES)
+
+    def num(x: object, spec: str) -> str:
+        return "n/a" if x is None else format(x, spec)
+
+    return [
+        f"False positives: {v['selected']['total']:.0f} of the {v['pairs']['total']:,.0f} item x dimension pairs pass "
+        f"the selection rule (rho > {rule['threshold']}, p < {rule['alpha']}, correction {rule['correction']}); "
+        f"about {efp['total']:.1f} would pass even if no item were associated with any dimension "
+        f"({by_family}).",
+        f"Replication: over {v['n_splits']} random splits of the raters into halves (within survey group, seed "
+        f"{v['seed']}), {num(rep['rate'], '.1%')} of the pairs selected on one half pass the same rule on the other; "
+        f"they average rho {num(rep['mean_rho_selecting'], '.2f')} on the half that selected them and "
+        f"{num(rep['mean_rho_held_out'], '.2f')} on the held-out half, and item-level rho correlates "
+        f"{num(rep['split_half_r'], '.2f')} between halves.",
+        f"Convergent validity: a rater's score from the selected items correlates {num(conv['in_sample'], '.2f')} "
+        f"with their questionnaire score when the items were selected on the same raters, and "
+        f"{num(conv['out_of_sample'], '.2f')} on held-out raters (mean Spearman r over the dimensions; "
+        f"{num(conv['full_sample'], '.2f')} with this build's selection on all raters).",
+        f"Reliability: median over dimensions of Cronbach's alpha {num(rel['median']['alpha'], '.2f')} and "
+        f"McDonald's omega {num(rel['median']['omega'], '.2f')} (pooled over survey groups); with the items "
+        f"selected on one half, alpha on the other half is {num(rel['median']['alpha_out_of_sample'], '.2f')} "
+        f"(against {num(rel['median']['alpha_in_half'], '.2f')} on the selecting half). Fewer than "
+        f"{rel['min_items']} items entered: {few}.",
+    ]
+
+
+def validity_table(build_info: dict) -> pd.DataFrame | None:
+    """Per dimension: items, items entered, alpha, omega, out-of-sample alpha, convergent r in / out of sample,
+    flag (``few items``), from ``build_info['validity']['dimensions']`` (None when absent)."""
+    v = build_info.get("validity")
+    if not v:
+        return None
+    return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["items"],
+                          "entered": r["items_entered"], "alpha": r["alpha"], "omega": r["omega"],
+                          "alpha out": r["alpha_out_of_sample"], "r in": r["convergent_in_sample"],
+                          "r out": r["convergent_out_of_sample"], "flag": "few items" if r["few_items"] else ""}
+                         for r in v["dimensions"]])
+
+
 def fmt(value: object, digits: int = 3) -> str:
     """A value for display: floats with ``digits`` decimals (tiny ones in e-notation), NaN/None as an en dash.
 

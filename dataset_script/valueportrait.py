@@ -30,7 +30,7 @@ import pyarrow as pa
 
 from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
-from valueportrait.norms import NORMS_COLUMNS, NORMS_TYPES
+from valueportrait.schema import SCHEMAS
 from valueportrait.scale import FAMILIES
 from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
 
@@ -59,63 +59,9 @@ CONFIG_DESCRIPTIONS: dict[str, str] = {
 }
 
 _STR = datasets.Value("string")
-_I64 = datasets.Value("int64")
-_F64 = datasets.Value("float64")
 
-#: The declared schema of every config; the build casts each table to it.
-FEATURES: dict[str, datasets.Features] = {
-    "items": datasets.Features(
-        {
-            "item_id": _STR,
-            "query_id": _STR,
-            "response_id": _I64,
-            "source": _STR,
-            "template": _STR,
-            "title": _STR,
-            "text": _STR,
-            "response": _STR,
-            "categories": datasets.List(_STR),
-            **{family: datasets.List(_STR) for family in FAMILIES},
-        }
-    ),
-    "correlations": datasets.Features(
-        {
-            "item_id": _STR,
-            "family": _STR,
-            "dimension": _STR,
-            "rho": _F64,
-            "p_value": _F64,
-            "n": _I64,
-            "selected": datasets.Value("bool"),
-            "rho_published": _F64,
-            "p_value_published": _F64,
-        }
-    ),
-    "human_ratings": datasets.Features(
-        {"participant_id": _STR, "survey_group": _I64, "item_id": _STR, "rating": _I64}
-    ),
-    "participants": datasets.Features(
-        {
-            "participant_id": _STR,
-            "survey_groups": datasets.List(_I64),
-            **{f"{family}_{dim}": _F64 for family, dims in FAMILIES.items() for dim in dims},
-        }
-    ),
-    "prompts": datasets.Features({"variant": _STR, "template": _STR, "text": _STR}),
-    "queries": datasets.Features(
-        {
-            "query_id": _STR,
-            "source": _STR,
-            "template": _STR,
-            "title": _STR,
-            "text": _STR,
-            "categories": datasets.List(_STR),
-            "source_metadata": _STR,
-            "statistics": _STR,
-        }
-    ),
-    "human_group_norms": datasets.Features({c: datasets.Value(NORMS_TYPES[c]) for c in NORMS_COLUMNS}),
-}
+#: The declared schema of every config (from :data:`valueportrait.schema.SCHEMAS`); the build casts each table to it.
+FEATURES: dict[str, datasets.Features] = {c: datasets.Features.from_arrow_schema(s) for c, s in SCHEMAS.items()}
 
 
 def features_for(data: ValuePortraitData | None, config: str) -> datasets.Features:

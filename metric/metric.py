@@ -32,7 +32,8 @@ Args:
     deviation (`bool`, default False): add `deviation` without persona_groups / norms.
     human (`str`, optional): "raters" (default) or "norms" (the dataset's stored human_group_norms config).
     n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_confidence (`float`, default 0.95).
-    threshold, alpha, mode, correlations (optional): re-select the items (default: the dataset's selection).
+    threshold, alpha, mode, correlations, correction (optional): re-select the items (default: the dataset's
+        selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
     center (`bool`, default True), min_items (`int`, default 1), confidence (`float`, default 0.95).
     ci_over (`str`, default "variants"): the unit of the intervals: "variants", "items" or "items+variants".
     n_boot (`int`, default 1000), seed (`int`, default 0): the personas' item bootstrap.

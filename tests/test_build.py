@@ -102,7 +102,8 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
 def test_build_info(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
     assert info["dataset_version"] == DATASET_VERSION
-    assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos"}
+    assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos",
+                                 "correction": "none"}
     assert info["upstream"] == {"repository": "https://github.com/holi-lab/ValuePortrait",
                                 "commit": "08e1fb7903c619592bd8b3267f00191e36957f9e"}
     assert len(info["reliability"]["dimensions"]) == 19
@@ -116,7 +117,7 @@ def test_cli_build_is_deterministic_and_prints_a_summary(built_dataset, raw_dir,
     assert _files(out) == _files(built_dataset)
     lines = result.stdout.splitlines()
     assert lines[0] == f"Built Value Portrait {DATASET_VERSION} into {out}"
-    assert lines[1] == "Selection: published correlations, rho > 0.3 and p < 0.05, mode pos"
+    assert lines[1] == "Selection: published correlations, rho > 0.3 and p < 0.05, mode pos, correction none"
     assert "Items measuring at least one dimension: 317 of 520" in lines
     assert re.search(r"^pvq\s+284\s+221$", result.stdout, re.M)
     assert re.search(r"^pvq\s+Power\s+64\s+10\s+0\.697\s+0\.143\s+0\.932$", result.stdout, re.M)

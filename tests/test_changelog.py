@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pytest
 
-from valueportrait import changelog
 from valueportrait.changelog import ChangelogEntry, changelog_entries, default_changelog, read_changelog
 from valueportrait.errors import DatasetError
 
@@ -51,6 +49,3 @@ def test_the_core_changelog_module_imports_no_builders():
     assert out.strip() == "[]"
 
 
-def test_docstring_example():
-    result = doctest.testmod(changelog)
-    assert result.attempted > 0 and result.failed == 0

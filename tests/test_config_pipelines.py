@@ -46,10 +46,13 @@ def test_one_n_boot_default_everywhere():
 
 
 def test_selection_resolves_over_the_build():
-    build = {"threshold": 0.3, "alpha": 0.05, "mode": "pos", "correlations": "published"}
+    build = {"threshold": 0.3, "alpha": 0.05, "mode": "pos", "correlations": "published", "correction": "none"}
     assert not SelectionConfig().reselects and SelectionConfig().resolved(build) == build
     assert SelectionConfig(mode="abs").resolved(build) == {**build, "mode": "abs"}
-    assert SelectionConfig().with_defaults() == SelectionConfig(0.3, 0.05, "pos", None)
+    # a build made before the correction option has none (the paper's rule)
+    assert SelectionConfig().resolved({k: v for k, v in build.items() if k != "correction"}) == build
+    assert SelectionConfig(correction="fdr_bh").resolved(build)["correction"] == "fdr_bh"
+    assert SelectionConfig().with_defaults() == SelectionConfig(0.3, 0.05, "pos", None, "none")
 
 
 def test_human_source_decisions(release_data):

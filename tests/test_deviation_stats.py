@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
@@ -10,11 +9,6 @@ import pytest
 from scipy.spatial.distance import jensenshannon
 from scipy.stats import pearsonr, spearmanr, wasserstein_distance
 
-import valueportrait.demographics
-import valueportrait.deviation.distributions
-import valueportrait.deviation.io
-import valueportrait.deviation.measures
-import valueportrait.deviation.personas
 from valueportrait.deviation import (bias_index, deviation_ci, distribution_alignment, gap_comparison, js_alignment,
                                      parse_group_label, permutation_gap_pvalue, profile_agreement, rating_distributions,
                                      read_persona_map, wasserstein_alignment)
@@ -34,14 +28,6 @@ SEL = pd.DataFrame({
 })
 RATINGS = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i3", "i3", "i4"],
                         "rating": [4.0, 6.0, 3.0, 2.0, np.nan, 6.0]})
-
-
-@pytest.mark.parametrize("module", [valueportrait.deviation.measures, valueportrait.deviation.distributions,
-                                    valueportrait.deviation.personas, valueportrait.deviation.io,
-                                    valueportrait.demographics])
-def test_docstring_examples_run(module):
-    result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_score_portrait_hand_computed():

@@ -60,7 +60,15 @@ def _norm(norms: pd.DataFrame, attr: str, group: str, family: str = "pvq") -> pd
     return g.set_index("dimension")
 
 
-def test_rater_level_deviation(result, stored_norms):
+def _items_with_ratings(build, attr: str, group: str, at_least: int) -> int:
+    """Items rated by ``at_least`` members of the group, counted from the dataset's configs."""
+    h = valueportrait.load_dataset(build["out"], "human_ratings").to_pandas()
+    p = valueportrait.load_dataset(build["out"], "participants").to_pandas()
+    members = set(p.loc[p[attr] == group, "participant_id"])
+    return int((h[h["participant_id"].isin(members)].groupby("item_id").size() >= at_least).sum())
+
+
+def test_rater_level_deviation(result, stored_norms, demo_build):
     json.dumps(result, allow_nan=False)  # JSON-serialisable, no NaN
     dev = result["deviation"]
     assert dev["source"] == "dataset raters" and dev["human"] == "raters"
@@ -97,9 +105,9 @@ def test_rater_level_deviation(result, stored_norms):
         assert agr["rmse"] == pytest.approx(np.sqrt(np.mean((model[group] - human[group]) ** 2)), abs=1e-12)
         assert agr["mad"] == pytest.approx(np.mean(np.abs(model[group] - human[group])), abs=1e-12)
         dist = g["distribution"]
-        # items some member of the group rated (counted from the configs in
-        # test_build_demographics.py::test_deviation_from_the_dataset_raters: 360 for Female)
-        assert dist["n_items"] == {"Female": 360}.get(group, dist["n_items"]) and 0 < dist["wasserstein"] < 1
+        # items rated by 10+ members of the group (MIN_HUMAN_RATINGS; before it, any member: 360 for Female)
+        assert dist["n_items"] == _items_with_ratings(demo_build, "sex", group, 10) and 0 < dist["wasserstein"] < 1
+        assert dist["js"] < dist["js_replica"] <= 1 and 0 < dist["js_split_half"] < 1
         assert 0 < dist["js"] < 1
     (pair,) = sex["gaps"]
     assert (pair["group_a"], pair["group_b"], pair["persona_a"], pair["persona_b"]) == \

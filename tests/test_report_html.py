@@ -54,7 +54,7 @@ def test_report_page(scores, tmp_path):
     res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)])
     assert res.exit_code == 1 and "exists; pass --overwrite" in res.output
     res = CliRunner().invoke(cli, ["report", str(tmp_path), "--out", str(tmp_path / "x.html")])
-    assert res.exit_code == 1 and "leaderboard.json" in res.output and "not found" in res.output
+    assert res.exit_code == 1 and "leaderboard.json' is missing" in res.output and "--out folder" in res.output
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="needs Debian's chromium (installed by .ci/run)")

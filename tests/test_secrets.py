@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import doctest
 
 import pytest
 
-from valueportrait import secrets
 from valueportrait.secrets import scrub
 
 HF = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
@@ -45,6 +43,3 @@ def test_extra_secrets_of_any_shape_are_removed_longest_first():
     assert scrub(ValueError("x")) == "x"  # anything with a str()
 
 
-def test_docstring_examples():
-    result = doctest.testmod(secrets)
-    assert result.attempted > 0 and result.failed == 0

@@ -21,7 +21,7 @@ from numbers import Integral, Real
 from typing import Any, Literal
 
 from .errors import InputError
-from .selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, MODES
+from .selection import DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES, check_correction
 
 #: Bootstrap replicates of every entry point (CLI score / build / deviation, the metric, the library).
 DEFAULT_N_BOOT = 1000
@@ -57,8 +57,11 @@ class SelectionConfig:
     alpha: float | None = None
     mode: Literal["pos", "abs"] | None = None
     correlations: Literal["published", "computed"] | None = None
+    correction: Literal["none", "fdr_bh", "bonferroni"] | None = None
 
     def __post_init__(self) -> None:
+        if self.correction is not None:
+            check_correction(self.correction)
         if self.threshold is not None and not 0 <= self.threshold < 1:
             raise InputError(f"threshold must be in [0, 1) (an |rho| cut-off, e.g. {DEFAULT_THRESHOLD}), "
                              f"got {self.threshold!r}")
@@ -81,14 +84,15 @@ class SelectionConfig:
 
     def resolved(self, build_selection: dict[str, Any] | None) -> dict[str, Any]:
         """The settings in effect: the given fields over the build's (``build_info["selection"]``)."""
-        base = dict(build_selection or {})
+        base = {"correction": DEFAULT_CORRECTION, **(build_selection or {})}  # builds before corrections: none
         return {k: base.get(k) if v is None else v for k, v in asdict(self).items()}
 
     def with_defaults(self) -> SelectionConfig:
         """The build's defaults filled in (a build has no selection to fall back on)."""
         return SelectionConfig(threshold=DEFAULT_THRESHOLD if self.threshold is None else self.threshold,
                                alpha=DEFAULT_ALPHA if self.alpha is None else self.alpha,
-                               mode=self.mode or "pos", correlations=self.correlations)
+                               mode=self.mode or "pos", correlations=self.correlations,
+                               correction=self.correction or DEFAULT_CORRECTION)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ import pandas as pd
 
 from .scale import FAMILIES
 from .errors import DatasetError
-from .selection import CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_THRESHOLD, Mode, selection_table
+from .selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, Correction, Mode,
+                        check_correction, selection_table)
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -64,14 +65,19 @@ class ValuePortraitData:
         return self.build_info.get("selection", {}).get("correlations", "computed")
 
     def selection(self, *, threshold: float | None = None, alpha: float | None = None, mode: Mode | None = None,
-                  correlations: Literal["published", "computed"] | None = None) -> pd.DataFrame:
+                  correlations: Literal["published", "computed"] | None = None,
+                  correction: Correction | None = None) -> pd.DataFrame:
         """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
 
         With no arguments: the build's own selection (the ``selected`` column). Any argument re-selects from
-        the correlations with the build's settings for the others.
+        the correlations with the build's settings for the others (``correction``: none, fdr_bh or bonferroni,
+        see :mod:`valueportrait.selection`; a family left with no item warns and scores null).
         """
         sel = self.build_info.get("selection", {})
-        if threshold is None and alpha is None and mode is None and correlations is None and "selected" in self.correlations:
+        if correction is not None:
+            check_correction(correction)
+        if (threshold is None and alpha is None and mode is None and correlations is None and correction is None
+                and "selected" in self.correlations):
             c = self.correlations
             rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
@@ -84,7 +90,8 @@ class ValuePortraitData:
         return selection_table(self.correlations, use=use,
                                threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
                                alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
-                               mode=sel.get("mode", "pos") if mode is None else mode)
+                               mode=sel.get("mode", "pos") if mode is None else mode,
+                               correction=sel.get("correction", DEFAULT_CORRECTION) if correction is None else correction)
 
     @property
     def item_ids(self) -> list[str]:
@@ -168,7 +175,7 @@ def read_config_table(path: Path, config: str):
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from valueportrait.dataset_script.valueportrait import FEATURES
+    from .schema import SCHEMAS
 
     folder = path / config
     files = sorted(folder.glob("*.parquet"))
@@ -181,7 +188,7 @@ def read_config_table(path: Path, config: str):
         except (OSError, pa.ArrowException) as exc:
             raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
                                f"{_REBUILD}") from None
-    expected = FEATURES[config].arrow_schema
+    expected = SCHEMAS[config]
     for f, table in zip(files, tables):
         for want in expected:
             have = table.schema.field(want.name).type if want.name in table.schema.names else None

@@ -84,7 +84,7 @@ def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items
 def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
                      revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
                      threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
-                     correlations: str | None = None, center: bool = True, min_items: int = 1,
+                     correlations: str | None = None, correction: str | None = None, center: bool = True, min_items: int = 1,
                      n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
                      ci_over: str = DEFAULT_CI_OVER, persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
                      human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
@@ -103,8 +103,9 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     variants, personas : sequence, optional
         A prompt-variant label / persona label per prediction. Variants add ``prompt_sensitivity``; personas add
         one portrait per persona under ``personas`` (``scores`` pools all ratings).
-    threshold, alpha, mode, correlations
-        Re-select the items from the correlations (default: the build's selection).
+    threshold, alpha, mode, correlations, correction
+        Re-select the items from the correlations (default: the build's selection); ``correction`` is the
+        multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
     center, min_items, confidence
         As :func:`~valueportrait.scoring.interval_portrait`.
     ci_over : str
@@ -147,7 +148,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
     check_ci_over(ci_over)
-    selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
+    selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
+                                correction=correction)
     bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
     dev = DeviationConfig(n_perm=n_perm, min_raters=min_raters, norms_confidence=norms_confidence, human=human)
     data = load_data(dataset, revision)

@@ -24,6 +24,7 @@ from typing import Any
 
 from .citation import CITATION
 from .errors import InputError
+from .io import read_json
 from .scale import FAMILIES
 from .style import display_name, family_title, model_colors, radial_scale
 
@@ -96,7 +97,7 @@ def radar_svg(series: Mapping[str, Sequence[float | None]], dims: Sequence[str],
     out = [f'<svg class="{css_class}" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{size + 30}" '
            f'viewBox="0 0 {width} {size + 30}" role="img" aria-label="{html.escape(title)}">',
            f'<text x="{cx}" y="18" text-anchor="middle" font-size="14" font-weight="600">{html.escape(title)}</text>',
-           f'<g transform="translate(0,22)">']
+           '<g transform="translate(0,22)">']
     for t in ticks:  # rings
         rr = R * (t + limit) / (2 * limit)
         dash = ' stroke-dasharray="2,3" stroke="#000" stroke-width="1.3"' if abs(t) < 1e-9 else ' stroke="#ccc"'
@@ -134,14 +135,8 @@ def read_leaderboard(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
         p = p / "leaderboard.json"
-    try:
-        board = json.loads(p.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{p}: not found; give the --out folder of `valueportrait score` (it holds "
-                         "leaderboard.json) or the leaderboard.json file") from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InputError(f"{p}: not a readable leaderboard.json ({exc}); write it again with "
-                         "`valueportrait score ... --out DIR`") from None
+    board = read_json(p, what="the leaderboard.json of `valueportrait score --out DIR`",
+                      fix="Give the --out folder of `valueportrait score` or its leaderboard.json.")
     if not isinstance(board, dict) or not isinstance(board.get("models"), dict) or not board["models"]:
         raise InputError(f"{p}: expected a leaderboard.json with a non-empty 'models' object (written by "
                          "`valueportrait score --out`)")

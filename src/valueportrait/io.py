@@ -120,6 +120,24 @@ def replace_folder(tmp: str | Path, out: str | Path) -> Path:
     return out
 
 
+def read_json(path: str | Path, *, error: type[Exception] = InputError, what: str = "JSON file",
+              fix: str = "") -> Any:
+    """Parse the JSON file ``path``; a missing, unreadable or invalid file raises ``error`` naming the file, what
+    it should be (``what``) and the ``fix``.
+
+    >>> read_json("/nonexistent/x.json", what="a leaderboard.json", fix="Score again.")
+    Traceback (most recent call last):
+    valueportrait.errors.InputError: '/nonexistent/x.json' is missing (expected a leaderboard.json). Score again.
+    """
+    path = Path(path)
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise error(f"{str(path)!r} is missing (expected {what}). {fix}".rstrip()) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{str(path)!r} is not readable JSON ({exc}); expected {what}. {fix}".rstrip()) from None
+
+
 def json_safe(obj: Any) -> Any:
     """``obj`` with NaN / inf / NA -> ``None``, numpy scalars -> Python numbers, arrays and tuples -> lists.
 

@@ -17,6 +17,7 @@ import pandas as pd
 
 from .demographics import MIN_RATERS, Demographics, check_participants
 from .scale import DIMENSIONS
+from .schema import NORMS_COLUMNS, NORMS_TYPES
 from .scoring import Design, group_portrait_replicates, percentile_ci, rater_matrix, score_matrix
 
 __all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "demographics_build_info", "group_seed", "human_group_norms"]
@@ -24,20 +25,6 @@ __all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "demographics_build_info", "group_see
 def group_seed(seed: int, *labels: str) -> np.random.Generator:
     """A generator for one (attribute, group, ...) that does not depend on the order groups are visited."""
     return np.random.default_rng([int(seed), *(zlib.crc32(str(x).encode("utf-8")) for x in labels)])
-
-
-#: Columns of the ``human_group_norms`` table (the dataset config), in order, and their types.
-NORMS_COLUMNS: tuple[str, ...] = (
-    "attribute", "group", "family", "dimension", "n_raters", "score", "score_ci_low", "score_ci_high", "raw_mean",
-    "n_items", "instrument_mean", "instrument_sd", "instrument_n", "note",
-)
-
-
-NORMS_TYPES: dict[str, str] = {
-    "attribute": "string", "group": "string", "family": "string", "dimension": "string", "n_raters": "int64",
-    "score": "float64", "score_ci_low": "float64", "score_ci_high": "float64", "raw_mean": "float64",
-    "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64", "instrument_n": "int64",
-    "note": "string"}
 
 
 def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | None = None,

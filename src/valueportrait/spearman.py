@@ -43,12 +43,29 @@ def spearman_matrix(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarra
     y = np.asarray(y, dtype=float)
     if x.ndim != 2 or y.ndim != 2 or x.shape[0] != y.shape[0]:
         raise ValueError(f"expected two 2-D arrays with the same number of rows, got shapes {x.shape} and {y.shape}")
-    n = x.shape[0]
+    rho, p = spearman_batch(x[None], y[None])
+    return rho[0], p[0]
+
+
+def spearman_batch(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`spearman_matrix` of many independent samples at once: ``x`` (S, n, a), ``y`` (S, n, b) ->
+    rho, p (S, a, b). Each of the S samples (e.g. one random half of a survey group's raters) is ranked on its own.
+
+    >>> x = np.array([[[1.0], [2.0], [3.0], [4.0]], [[4.0], [3.0], [2.0], [1.0]]])
+    >>> rho, p = spearman_batch(x, x)
+    >>> rho[:, 0, 0].tolist()
+    [1.0, 1.0]
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if x.ndim != 3 or y.ndim != 3 or x.shape[:2] != y.shape[:2]:
+        raise ValueError(f"expected two 3-D arrays (samples, observations, variables) with the same first two "
+                         f"sizes, got shapes {x.shape} and {y.shape}")
+    n = x.shape[1]
     rx = _standardised_ranks(x)
     ry = _standardised_ranks(y)
     with np.errstate(invalid="ignore", divide="ignore"):
-        rho = rx.T @ ry / n
-        rho = np.clip(rho, -1.0, 1.0)
+        rho = np.clip(rx.transpose(0, 2, 1) @ ry / n, -1.0, 1.0)
         dof = n - 2
         t = rho * np.sqrt(dof / ((1.0 - rho) * (1.0 + rho)))
         p = 2.0 * special.stdtr(dof, -np.abs(t))
@@ -81,8 +98,10 @@ def rank_columns(a: np.ndarray) -> np.ndarray:
 
 
 def _standardised_ranks(a: np.ndarray) -> np.ndarray:
-    r = rank_columns(a)
-    r -= r.mean(axis=0)
-    sd = np.sqrt((r * r).mean(axis=0))
+    """Ranks of (S, n, a) within each sample and column, centred and scaled to unit (population) variance."""
+    S, n, k = a.shape
+    r = rank_columns(a.transpose(1, 0, 2).reshape(n, S * k)).reshape(n, S, k).transpose(1, 0, 2)
+    r -= r.mean(axis=1, keepdims=True)
+    sd = np.sqrt((r * r).mean(axis=1, keepdims=True))
     with np.errstate(invalid="ignore", divide="ignore"):
         return r / np.where(sd == 0, np.nan, sd)

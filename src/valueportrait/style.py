@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from .scale import FAMILIES, FAMILY_TITLES
+from .scale import FAMILY_TITLES
 
 __all__ = ["HUMAN_COLOR", "PALETTE", "display_name", "family_title", "model_colors", "radial_scale"]
 

@@ -34,7 +34,7 @@ def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
     assert lines[2] == "Version: 1.0.0"
     assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
     assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
-    assert "         Selection: alpha=0.05, correlations=published, mode=pos, threshold=0.3" in lines
+    assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in lines
     files = tree_fingerprints(built_dataset)
     assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
     assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines

@@ -81,9 +81,3 @@ def test_fast_reader_equals_json(raw_dir, tmp_path):
     assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0)]
 
 
-def test_docstring_examples():
-    import doctest
-
-    import valueportrait.ratings.likert as module
-
-    assert doctest.testmod(module, raise_on_error=False).failed == 0

@@ -3,7 +3,6 @@ on the 4 released models; a baseline that is not there is an error listing the m
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
@@ -12,12 +11,6 @@ from scipy import stats
 
 from valueportrait.errors import InputError
 from valueportrait.scoring import COMPARISON_COLUMNS, compare_models, compare_portraits, holm
-from valueportrait.scoring import compare as compare_module
-
-
-def test_docstring_examples():
-    result = doctest.testmod(compare_module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def test_holm_by_hand():

@@ -7,7 +7,6 @@ of docs/metric.md, computed here with pandas and loops rather than the library's
 
 from __future__ import annotations
 
-import doctest
 
 import numpy as np
 import pandas as pd
@@ -18,7 +17,6 @@ from valueportrait.errors import InputError
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import (CI_UNITS, HUMAN_CI_UNITS, Design, compare_portraits, interval_portrait,
                                    linear_coefficients, score_humans, score_matrix, score_portrait)
-from valueportrait.scoring import intervals
 from valueportrait.scoring.intervals import VARIANTS_NOTE
 
 SEL = pd.DataFrame([
@@ -31,11 +29,6 @@ COL = {d: DIMENSIONS.index((f, d)) for f, d in DIMENSIONS}
 
 def table(by_item: dict[str, list[float]]) -> pd.DataFrame:
     return pd.DataFrame([(i, r) for i, rs in by_item.items() for r in rs], columns=["item_id", "rating"])
-
-
-def test_docstring_examples():
-    result = doctest.testmod(intervals, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
 
 
 @pytest.mark.parametrize("center", [True, False, "others"])

@@ -4,9 +4,7 @@ pvq scores (mean of a value's items minus the mean of the family's items)."""
 
 from __future__ import annotations
 
-import doctest
 
-import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
@@ -14,7 +12,6 @@ from scipy import stats
 from valueportrait.errors import InputError
 from valueportrait.scale import VARIANTS
 from valueportrait.scoring import portrait_reliability, reliability_table
-from valueportrait.scoring import reliability as reliability_module
 
 pingouin = pytest.importorskip("pingouin")
 
@@ -34,11 +31,6 @@ def selection(release_data):
 @pytest.fixture(scope="module")
 def table(released, selection):
     return reliability_table(released, selection)
-
-
-def test_docstring_examples():
-    result = doctest.testmod(reliability_module)
-    assert result.attempted > 0 and result.failed == 0
 
 
 def _item_variant(g: pd.DataFrame, selection: pd.DataFrame) -> pd.DataFrame:

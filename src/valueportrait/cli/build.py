@@ -29,9 +29,10 @@ With the raters' demographics (not in the public release), e.g. a Prolific expor
 The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 """,
 )
-@click.option("--raw", "raw", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help=f"Folder of the upstream release (the one holding data/ and lm_evaluation/). "
-                   f"Default: ${ENV_VAR}.")
+@click.option("--raw", "raw", default=None, metavar="DIR|ARCHIVE|URL",
+              help=f"The upstream release: its folder (holding data/ and lm_evaluation/), an archive of it "
+                   f"(.tar.gz/.zip, GitHub's layout) or an http(s) URL of one. Default: ${ENV_VAR}, else GitHub's "
+                   f"archive of the pinned commit (downloaded once, verified by sha256).")
 @out_options(required=True, path_type=Path,
              help="Dataset folder to write (parquet per config, build_info.json, README.md card).",
              overwrite_help="Replace an existing --out folder (only once the new build is complete).")
@@ -85,7 +86,8 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
                     click.echo(f"Warning: {w.message}", err=True)
     click.echo(f"Built Value Portrait {data.build_info.get('version_label') or data.build_info['dataset_version']} "
                f"into {out}")
-    click.echo(summary(data, sections=("settings", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
     click.echo(f"\nLoad it from any folder with: datasets.load_dataset({str(Path(out).absolute())!r}, 'items') "
                "(a bare name such as 'valueportrait' is looked up on the Hub unless that folder is in the current one)")
 
@@ -110,7 +112,8 @@ def info(dataset: str, revision: str | None) -> None:
 
     data = open_dataset(dataset, revision=revision)
     click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
-    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "cross_check", "demographics")))
+    click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "validity", "cross_check",
+                                       "demographics")))
 
 
 def summary(data, sections: tuple[str, ...]) -> str:
@@ -121,13 +124,15 @@ def summary(data, sections: tuple[str, ...]) -> str:
         items_per_family,
         reliability_table,
         text_table,
+        validity_sentences,
+        validity_table,
     )
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
         s = info.get("selection", {})
         out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
-                   f"p < {s.get('alpha')}, mode {s.get('mode')}")
+                   f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
     if "rows" in sections:
@@ -152,6 +157,12 @@ def summary(data, sections: tuple[str, ...]) -> str:
                     for d, r in zip(dims.itertuples(), rel.itertuples())]
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
+    if "validity" in sections and validity_sentences(info):
+        out.append("\nHow far to trust these scores: false positives, replication, convergent validity, reliability "
+                   "(build_info.json 'validity'; docs/validity.md)")
+        out += [f"- {line}" for line in validity_sentences(info)]
+        out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
+                              "llrrrrrrrl"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:

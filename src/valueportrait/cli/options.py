@@ -15,7 +15,7 @@ import click
 
 from valueportrait.config import (CORRELATION_SOURCES, DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, BootstrapConfig,
                                   SelectionConfig)
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD, MODES
+from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
@@ -67,12 +67,17 @@ def selection_options(*, build: bool = False) -> Decorator:
                      help="Which correlations drive the selection (default: " + (
                          "published when the release has the published tables, as in the paper, else computed)."
                          if build else "the build's).")),
+        click.option("--correction", type=click.Choice(CORRECTIONS), default=None,
+                     help="Multiple-testing control of the selection within each family: none (the paper's rule), "
+                          "fdr_bh (Benjamini-Hochberg adjusted p < ALPHA) or bonferroni; see docs/validity.md "
+                          f"({of.format(DEFAULT_CORRECTION)})."),
     ]
 
-    def make(threshold, alpha, mode, correlations):
-        return "selection", SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations)
+    def make(threshold, alpha, mode, correlations, correction):
+        return "selection", SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
+                                            correction=correction)
 
-    return lambda f: _apply(_wrap(f, ("threshold", "alpha", "mode", "correlations"), make), options)
+    return lambda f: _apply(_wrap(f, ("threshold", "alpha", "mode", "correlations", "correction"), make), options)
 
 
 def bootstrap_options(*, prefix: str = "", what: str = "") -> Decorator:

@@ -29,7 +29,7 @@ from ..norms import group_seed
 from ..errors import InputError
 from ..scale import DIMENSIONS
 from ..scoring import Design, percentile_ci
-from .distributions import distribution_alignment
+from .ceiling import MIN_HUMAN_RATINGS, alignment_with_ceilings
 from .groups import GroupKey, HumanGroup, norm_groups, rater_groups
 from .io import NORMS_REQUIRED
 from .measures import (PROFILE_FAMILIES, bias_index, deviation_ci, gap_comparison, permutation_gap_pvalue,
@@ -54,7 +54,8 @@ _COLUMNS: dict[str, list[str]] = {
              "sign_agree", "amplification", "note"],
     "bias": ["attribute", "family", "n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "gap_rmse",
              "sign_agreement", "exaggeration", "note"],
-    "distributions": ["attribute", "group", "persona", "n_items", "wasserstein", "js", "note"],
+    "distributions": ["attribute", "group", "persona", "n_items", "wasserstein", "js", "wasserstein_replica",
+                      "js_replica", "wasserstein_split_half", "js_split_half", "note"],
 }
 _TEXT_COLUMNS = {"attribute", "group", "persona", "family", "dimension", "group_a", "group_b", "persona_a",
                  "persona_b", "note"}
@@ -79,7 +80,8 @@ class DeviationReport:
 def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
                      persona_map: Mapping[str, Any] | None = None, selection: pd.DataFrame | None = None,
                      n_boot: int = 1000, n_perm: int = 1000, ci: float = 0.95, seed: int = 0,
-                     min_raters: int = MIN_RATERS, min_model_samples: int = 2) -> DeviationReport:
+                     min_raters: int = MIN_RATERS, min_model_samples: int = 2,
+                     min_human_ratings: int = MIN_HUMAN_RATINGS) -> DeviationReport:
     """Compare a model's persona portraits with the real groups' portraits.
 
     Parameters
@@ -97,8 +99,10 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
         Bootstrap replicates, permutations, interval level and seed.
     min_raters : int
         Groups with fewer raters get NaN statistics and a ``note`` (a documented null).
-    min_model_samples : int
-        Items need this many model ratings to enter the distribution alignment.
+    min_model_samples, min_human_ratings : int
+        Items need this many model ratings and this many ratings by the group's raters to enter the
+        distribution alignment (default :data:`~valueportrait.deviation.ceiling.MIN_HUMAN_RATINGS`: fewer make
+        the score mostly noise, docs/deviation.md).
 
     Returns
     -------
@@ -115,7 +119,10 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     -----
     One set of item-bootstrap weights is drawn per run and shared by all personas, so the model's gaps
     between personas are paired over the same item draws; each human group has its own rater bootstrap
-    (seeded by attribute and group). Formulas: :func:`~valueportrait.deviation.deviation_ci`,
+    (seeded by attribute and group; single-rater strata merged, small-sample corrected), and its replicates
+    for the deviation, agreement and bias-index intervals reuse the model's item draws (the human CIs
+    resample raters only). The distribution table reports each score's ceilings
+    (:mod:`~valueportrait.deviation.ceiling`). Formulas: :func:`~valueportrait.deviation.deviation_ci`,
     :func:`~valueportrait.deviation.profile_agreement`, :func:`~valueportrait.deviation.gap_comparison`,
     :func:`~valueportrait.deviation.permutation_gap_pvalue`, :func:`~valueportrait.deviation.bias_index`,
     :func:`~valueportrait.deviation.distribution_alignment`.
@@ -129,8 +136,8 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=n_boot, seed=seed,
                      min_raters=min_raters)
     settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
-                "min_model_samples": min_model_samples, "human": "raters"}
-    opt = _Options(n_boot, n_perm, ci, seed, min_raters, min_model_samples)
+                "min_model_samples": min_model_samples, "min_human_ratings": min_human_ratings, "human": "raters"}
+    opt = _Options(n_boot, n_perm, ci, seed, min_raters, min_model_samples, min_human_ratings)
     return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 
@@ -194,6 +201,7 @@ class _Options:
     seed: int
     min_raters: int
     min_model_samples: int
+    min_human_ratings: int = MIN_HUMAN_RATINGS
 
 
 def _personas(ratings: pd.DataFrame) -> list[str]:
@@ -205,7 +213,8 @@ def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, selection: pd.DataFrame,
              settings: dict[str, Any]) -> DeviationReport:
     """The one path both comparisons take once the personas are mapped and the design is set."""
     model = model_side(ratings, selection, design, opt.n_boot, opt.seed)
-    human = humans(list(dict.fromkeys(zip(pmap["attribute"], pmap["group"]))))
+    human = humans(list(dict.fromkeys(zip(pmap["attribute"], pmap["group"]))), item_weights=model.weights,
+                   item_mask=model.rated)
     rows: dict[str, list[dict[str, Any]]] = {name: [] for name in _COLUMNS}
     for persona, attr, group in pmap.itertuples(index=False):
         for name, new in _persona_rows(attr, group, persona, model, human[(attr, group)], opt).items():
@@ -226,6 +235,11 @@ def _table(rows: list[dict[str, Any]], cols: list[str]) -> pd.DataFrame:
         if c in _TEXT_COLUMNS:
             df[c] = df[c].astype("str")
     return df
+
+
+def _paired(h: HumanGroup) -> np.ndarray:
+    """The human replicates to pair with the model's: sharing its item draws when the group has raters."""
+    return h.shared if h.shared is not None else h.boot
 
 
 def _ci(boot: np.ndarray, opt: _Options) -> tuple[np.ndarray, np.ndarray]:
@@ -250,11 +264,12 @@ def _persona_rows(attr: str, group: str, persona: str, model: ModelSide, h: Huma
     else:
         hp = h.point
         hlo, hhi = _ci(h.boot, opt)
-        delta, dlo, dhi = deviation_ci(mp, mb, hp, h.boot, opt.ci) if opt.n_boot > 0 else (mp - hp, nan, nan)
+        delta, dlo, dhi = deviation_ci(mp, mb, hp, _paired(h), opt.ci) if opt.n_boot > 0 else (mp - hp, nan, nan)
     dims = [{**base, "family": f, "dimension": d, "n_raters": h.n, "model_score": mp[k], "model_ci_low": mlo[k],
              "model_ci_high": mhi[k], "human_score": hp[k], "human_ci_low": hlo[k], "human_ci_high": hhi[k],
              "deviation": delta[k], "deviation_ci_low": dlo[k], "deviation_ci_high": dhi[k],
-             "note": h.note or (None if np.isfinite(mp[k]) else "the model rated no item of this dimension")}
+             "note": h.note or (None if np.isfinite(mp[k]) else "the model rated no item of this dimension")
+             or h.caveat}
             for k, (f, d) in enumerate(DIMENSIONS)]
     agreement = []
     for fam in PROFILE_FAMILIES:
@@ -266,27 +281,30 @@ def _persona_rows(attr: str, group: str, persona: str, model: ModelSide, h: Huma
             a = profile_agreement(mp[sel], hp[sel])
             row.update({k: a[k] for k in _STATS4}, n_dims=a["n"], note=None)
             if opt.n_boot > 0:
-                ab = profile_agreement(mb[:, sel], h.boot[:, sel])
+                ab = profile_agreement(mb[:, sel], _paired(h)[:, sel])
                 for k in _STATS4:
                     row[f"{k}_ci_low"], row[f"{k}_ci_high"] = _ci_scalar(ab[k], opt.ci)
         agreement.append(row)
     return {"dimensions": dims, "agreement": agreement,
-            "distributions": [_distribution_row(base, model.counts[persona], h, opt.min_model_samples)]}
+            "distributions": [_distribution_row(base, model.counts[persona], h, opt)]}
 
 
-def _distribution_row(base: dict[str, str], counts: np.ndarray, h: HumanGroup, min_model_samples: int
-                      ) -> dict[str, Any]:
+def _distribution_row(base: dict[str, str], counts: np.ndarray, h: HumanGroup, opt: _Options) -> dict[str, Any]:
     row = {**base, "n_items": 0, "wasserstein": np.nan, "js": np.nan}
     if h.note is not None:
         row["note"] = h.note
-    elif h.counts is None:
+    elif h.counts is None or h.raters is None:
         row["note"] = "no item-level human ratings (group norms given as a table): no distribution alignment"
     else:
-        da = distribution_alignment(counts, h.counts, min_model_samples=min_model_samples)
-        row.update(n_items=da["n_items"], wasserstein=da["wasserstein"], js=da["js"],
-                   note=None if da["n_items"] else
-                   f"no item has {min_model_samples}+ model ratings; sample several ratings per item "
-                   "(variants or repeated samples) for distribution alignment")
+        rng = group_seed(opt.seed, base["attribute"], base["group"], base["persona"], "ceiling")
+        da = alignment_with_ceilings(counts, h.counts, h.raters.ratings, h.raters.strata, rng,
+                                     min_model_samples=opt.min_model_samples,
+                                     min_human_ratings=opt.min_human_ratings)
+        row.update({k: da[k] for k in _COLUMNS["distributions"][3:-1]})
+        row["note"] = None if da["n_items"] else (
+            f"no item has {opt.min_model_samples}+ model ratings and {opt.min_human_ratings}+ ratings by the "
+            "group's raters; sample several ratings per item (variants or repeated samples), or lower "
+            "min_human_ratings knowing the score is then mostly noise")
     return row
 
 
@@ -317,8 +335,8 @@ def _pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGro
         gh = ghlo = ghhi = pv = nan
         cmp = gap_comparison(gm, nan)
     else:
-        gh_b = ha.boot - hb.boot
-        ghlo, ghhi = _ci(gh_b, opt)
+        ghlo, ghhi = _ci(ha.boot - hb.boot, opt)
+        gh_b = _paired(ha) - _paired(hb)  # paired with the model's gap replicates over the item draws
         if ha.raters is not None and hb.raters is not None:
             pooled = np.concatenate([ha.raters.ratings, hb.raters.ratings])
             in_a = np.r_[np.ones(len(ha.raters.ratings), bool), np.zeros(len(hb.raters.ratings), bool)]

@@ -13,6 +13,7 @@ A group too small, or with no scores, gets a ``note`` instead of statistics (a d
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -22,10 +23,10 @@ import pandas as pd
 from ..demographics import Demographics
 from ..norms import group_seed
 from ..scale import DIMENSIONS
-from ..scoring import Design, RaterMatrix, group_portrait_replicates, rater_matrix
+from ..scoring import Design, RaterMatrix, group_replicate_means, rater_matrix, score_matrix
 from .distributions import rating_distributions
 
-__all__ = ["HumanGroup", "norm_groups", "rater_groups", "too_few_raters"]
+__all__ = ["HumanGroup", "no_spread", "norm_groups", "rater_groups", "too_few_raters"]
 
 #: (attribute, group)
 GroupKey = tuple[str, str]
@@ -42,7 +43,13 @@ class HumanGroup:
     note : str or None
         Set when the group has no portrait (too few raters, no scores); then everything below is None.
     point : ndarray (D,), boot : ndarray (B, D)
-        The group portrait and its bootstrap replicates.
+        The group portrait and its bootstrap replicates (raters resampled; the human CIs).
+    shared : ndarray (B, D) or None
+        Replicates that redraw the raters *and* reuse the model's item draws (replicate *b* scored with the
+        model's item weights of replicate *b*): what the deviation, agreement and bias-index intervals pair with
+        the model's replicates. None for a norms table (no item-level ratings: ``boot`` is used).
+    caveat : str or None
+        What a reader of the group's intervals should know (single-rater strata merged; no spread).
     raters : RaterMatrix or None
         The raters themselves (rater source only; a rater is a participant x survey group): the permutation
         test of a gap relabels them.
@@ -56,6 +63,8 @@ class HumanGroup:
     boot: np.ndarray | None = None
     raters: RaterMatrix | None = None
     counts: np.ndarray | None = None
+    shared: np.ndarray | None = None
+    caveat: str | None = None
 
 
 def too_few_raters(n: int, min_raters: int) -> str:
@@ -64,14 +73,20 @@ def too_few_raters(n: int, min_raters: int) -> str:
 
 
 def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence[GroupKey], design: Design,
-                 *, n_boot: int, seed: int, min_raters: int) -> dict[GroupKey, HumanGroup]:
+                 *, n_boot: int, seed: int, min_raters: int, item_weights: np.ndarray | None = None,
+                 item_mask: np.ndarray | None = None) -> dict[GroupKey, HumanGroup]:
     """The groups ``keys`` from the dataset's raters, each with its own rater bootstrap.
 
-    Each group's bootstrap is seeded by (seed, attribute, group) (:func:`valueportrait.demographics.group_seed`),
-    so a group's replicates do not depend on which other groups are compared.
+    Each group's bootstrap is seeded by (seed, attribute, group) (:func:`valueportrait.norms.group_seed`),
+    so a group's replicates do not depend on which other groups are compared. Raters are redrawn within survey
+    groups; single-rater strata are merged first and the replicate item means get the small-sample correction
+    (:mod:`valueportrait.scoring.strata`). ``item_mask`` ((I,) in ``design`` order): the items the model rated,
+    the only ones the group is scored on; ``item_weights`` ((B, I)): the model's item draws, reused for
+    :attr:`HumanGroup.shared`.
     """
     items = list(design.item_ids)
     all_raters = rater_matrix(human_ratings, items)
+    mask = None if item_mask is None else np.asarray(item_mask, dtype=float)[None, :]
     out: dict[GroupKey, HumanGroup] = {}
     for attr, group in keys:
         raters = all_raters.subset(demo.groups(attr)[group])
@@ -79,16 +94,43 @@ def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence
         if n < min_raters:
             out[(attr, group)] = HumanGroup(n, note=too_few_raters(n, min_raters), raters=raters)
             continue
-        point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
+        mean, reps, caveat = group_replicate_means(raters, n_boot, group_seed(seed, attr, group))
+        point = score_matrix(mean, design, mask).score[0]
+        boot = score_matrix(reps, design, mask).score if n_boot > 0 else np.empty((0, len(DIMENSIONS)))
+        shared = (score_matrix(reps, design, item_weights).score if item_weights is not None and n_boot > 0
+                  else boot)
+        caveat = _join(caveat, no_spread(point, shared))
         rows = raters.ratings.shape[0]
         counts = rating_distributions(np.repeat(np.array(items, dtype=object)[None, :], rows, axis=0).ravel(),
                                       raters.ratings.ravel(), items)[0]
-        out[(attr, group)] = HumanGroup(n, point=point, boot=boot, raters=raters, counts=counts)
+        out[(attr, group)] = HumanGroup(n, point=point, boot=boot, raters=raters, counts=counts, shared=shared,
+                                        caveat=caveat)
     return out
 
 
+def no_spread(point: np.ndarray, reps: np.ndarray) -> str | None:
+    """A caveat naming the dimensions whose replicates (two or more) are all equal although the score is not
+    null: their interval would be zero-width, which is no statement of certainty."""
+    if reps.shape[0] < 2:
+        return None
+    with warnings.catch_warnings(), np.errstate(invalid="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: a dimension no replicate scored
+        flat = (np.nanmax(reps, axis=0) - np.nanmin(reps, axis=0) <= 1e-12) & np.isfinite(point)
+    if not flat.any():
+        return None
+    names = [d for (_, d), f in zip(DIMENSIONS, flat) if f]
+    return (f"the rater bootstrap has no spread for {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}: "
+            "its zero-width interval is not a measure of certainty (too few raters per survey group)")
+
+
+def _join(*notes: str | None) -> str | None:
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None
+
+
 def norm_groups(norms: pd.DataFrame, keys: Sequence[GroupKey], *, n_boot: int, seed: int, confidence: float,
-                min_raters: int | None) -> dict[GroupKey, HumanGroup]:
+                min_raters: int | None, item_weights: np.ndarray | None = None,
+                item_mask: np.ndarray | None = None) -> dict[GroupKey, HumanGroup]:
     r"""The groups ``keys`` from a norms table.
 
     Notes
@@ -99,7 +141,8 @@ def norm_groups(norms: pd.DataFrame, keys: Sequence[GroupKey], *, n_boot: int, s
     :math:`\varepsilon \sim N(0, 1)` (seeded by (seed, attribute, group, "norms")). Without CI columns the human
     scores are taken as exact (:math:`\sigma_d = 0`). With ``min_raters`` and an ``n_raters`` column, a group
     with fewer raters gets a note; so does a group whose scores are all missing (the table's own ``note`` if
-    it has one).
+    it has one). ``item_weights`` / ``item_mask`` are accepted for the shape of :func:`rater_groups` and
+    unused: a norms table has no item-level ratings, so its replicates cannot share the model's item draws.
     """
     from scipy.stats import norm as normal
 

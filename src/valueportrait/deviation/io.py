@@ -125,7 +125,8 @@ GAP_KEYS: tuple[str, ...] = ("model_gap", "model_gap_ci_low", "model_gap_ci_high
                              "human_gap_ci_high", "p_value", "sign_agree", "amplification")
 BIAS_KEYS: tuple[str, ...] = ("n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "gap_rmse",
                               "sign_agreement", "exaggeration", "note")
-DISTRIBUTION_KEYS: tuple[str, ...] = ("n_items", "wasserstein", "js", "note")
+DISTRIBUTION_KEYS: tuple[str, ...] = ("n_items", "wasserstein", "js", "wasserstein_replica", "js_replica",
+                                      "wasserstein_split_half", "js_split_half", "note")
 
 
 def report_to_dict(report: DeviationReport) -> dict[str, Any]:

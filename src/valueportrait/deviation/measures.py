@@ -2,8 +2,8 @@
 
 All functions are pure and vectorised over bootstrap replicates (leading axes):
 
-* per dimension: deviation = model persona score - human group score, with a bootstrap CI (items for the
-  model, raters for the humans) -- :func:`deviation_ci`;
+* per dimension: deviation = model persona score - human group score, with a bootstrap CI (item draws shared
+  by both sides, raters redrawn for the humans) -- :func:`deviation_ci`;
 * profile agreement across the 10 values and the 5 traits: Pearson, Spearman, RMSE, mean absolute
   difference -- :func:`profile_agreement`;
 * between the groups of one attribute: the model's gap vs the human gap per dimension (sign agreement,
@@ -46,7 +46,8 @@ def deviation_ci(model: np.ndarray, model_boot: np.ndarray, human: np.ndarray, h
     model, human : ndarray, shape (D,)
         Scores of the model persona and of the human group.
     model_boot, human_boot : ndarray, shape (B, D)
-        Independent bootstrap replicates (items resampled for the model, raters for the humans).
+        Paired bootstrap replicates: replicate *b* of both sides uses the same item draw (the model's items;
+        the human side also redraws its raters, :class:`~valueportrait.deviation.groups.HumanGroup.shared`).
 
     Returns
     -------
@@ -55,7 +56,7 @@ def deviation_ci(model: np.ndarray, model_boot: np.ndarray, human: np.ndarray, h
     Notes
     -----
     :math:`\\Delta_d = s^{M}_d - s^{H}_d`. Replicate *b* gives :math:`\\Delta^{(b)}_d = s^{M(b)}_d - s^{H(b)}_d`
-    (the two bootstraps are independent, so pairing replicates by index is a draw from the joint);
+    (paired by index: both sides share replicate *b*'s item draw, the raters are drawn independently of it);
     the interval is the :math:`(\\alpha/2, 1-\\alpha/2)` percentile interval of :math:`\\Delta^{(b)}_d`.
 
     Examples

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..ratings.likert import to_ratings
-from ..scoring import Design, bootstrap_portraits
+from ..scoring import Design, bootstrap_portraits, item_weights
 from .distributions import rating_distributions
 
 __all__ = ["ModelSide", "model_side", "persona_ratings"]
@@ -45,12 +45,16 @@ def persona_ratings(ratings: pd.DataFrame) -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class ModelSide:
-    """Per persona: portrait (D,), item-bootstrap replicates (B, D), rating counts per item (I, K)."""
+    """Per persona: portrait (D,), item-bootstrap replicates (B, D), rating counts per item (I, K); and the item
+    draws all personas share: ``weights`` (B, I) over ``design``'s items (0 for items no persona rated), the
+    ``rated`` mask (I,) of the items some persona rated."""
 
     point: dict[str, np.ndarray]
     boot: dict[str, np.ndarray]
     counts: dict[str, np.ndarray]
     n_items: int
+    weights: np.ndarray | None = None
+    rated: np.ndarray | None = None
 
 
 def model_side(ratings: pd.DataFrame, selection: pd.DataFrame, design: Design, n_boot: int, seed: int
@@ -70,4 +74,10 @@ def model_side(ratings: pd.DataFrame, selection: pd.DataFrame, design: Design, n
     portraits, boot = bootstrap_portraits({p: r[["item_id", "rating"]] for p, r in by_persona.items()}, selection,
                                           n_boot=n_boot, seed=seed)
     point = {p: portraits[p]["score"].to_numpy(dtype=float) for p in portraits}
-    return ModelSide(point, boot, counts, len(rated))
+    union = sorted({i for r in by_persona.values() for i in r.loc[r["rating"].notna(), "item_id"].astype(str)}
+                   & set(selection["item_id"].astype(str)))
+    # the item draws bootstrap_portraits made (the same generator over the same sorted union), in design order
+    W = item_weights(len(union), n_boot, np.random.default_rng(seed)) if n_boot > 0 else np.empty((0, len(union)))
+    col = pd.Index(union).get_indexer(items)
+    weights = np.where(col >= 0, W[:, np.maximum(col, 0)], 0.0)
+    return ModelSide(point, boot, counts, len(rated), weights, col >= 0)

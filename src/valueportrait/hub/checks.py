@@ -5,7 +5,6 @@ publishing below a newer version). Each raises :class:`~valueportrait.errors.Pub
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -13,6 +12,7 @@ from urllib.parse import urlsplit
 
 from ..changelog import read_changelog
 from ..errors import DatasetError, PublishError
+from ..io import read_json
 from ..selection import selection_departures
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -78,13 +78,8 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
         raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
                            f"--out {folder}`.")
     info_path = folder / "build_info.json"
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise PublishError(f"{str(info_path)!r} is missing: {str(folder)!r} is not a folder written by "
-                           "`valueportrait build`. Rebuild it.") from None
-    except json.JSONDecodeError as exc:
-        raise PublishError(f"{str(info_path)!r} is not valid JSON ({exc}). Rebuild the folder.") from None
+    info = read_json(info_path, error=PublishError, what="the build_info.json of a folder written by "
+                     "`valueportrait build`", fix="Rebuild the folder.")
     if not isinstance(info, dict):
         raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
     built = info.get("dataset_version")

@@ -49,7 +49,7 @@ class Design:
     >>> sel = pd.DataFrame({"item_id": ["1-1", "1-2"], "family": ["pvq", "bfi"],
     ...                     "dimension": ["Power", "Openness"], "key": [1, -1]})
     >>> d = Design.from_selection(sel)
-    >>> d.item_ids, int(d.key[0, DIMENSIONS.index(("pvq", "Power"))]), d.n_items.sum()
+    >>> d.item_ids, int(d.key[0, DIMENSIONS.index(("pvq", "Power"))]), int(d.n_items.sum())
     (('1-1', '1-2'), 1, 2)
     """
 

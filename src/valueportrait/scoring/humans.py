@@ -14,13 +14,15 @@ import pandas as pd
 from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..errors import InputError
 from ..scale import DIMENSIONS
+from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_survey_groups
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
 from .intervals import HUMAN_CI_UNITS, UnitSE, check_ci_over, combine, jackknife_se, with_unit
-from .resample import RaterMatrix, check_settings, rater_matrix, replicate_se
+from .resample import RaterMatrix, check_settings, rater_matrix, rater_weights, replicate_se
+from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
 
-__all__ = ["HUMAN_MODEL", "group_portrait_replicates", "human_item_ratings", "score_humans"]
+__all__ = ["HUMAN_MODEL", "group_portrait_replicates", "group_replicate_means", "human_item_ratings", "score_humans"]
 
 #: Name of the human row in leaderboards.
 HUMAN_MODEL = "human raters"
@@ -36,28 +38,50 @@ def human_item_ratings(human_ratings: pd.DataFrame) -> pd.DataFrame:
                          "rating": means.to_numpy()})
 
 
+def group_replicate_means(raters: RaterMatrix, n_boot: int, rng: np.random.Generator
+                          ) -> tuple[np.ndarray, np.ndarray, str | None]:
+    r"""A rater group's item means (1, I), ``n_boot`` rater-bootstrap replicates of them (B, I), and a caveat.
+
+    Raters are redrawn within survey groups after single-rater strata are merged, and the replicates get the
+    small-sample correction :math:`\sqrt{n_h/(n_h-1)}` (:mod:`valueportrait.scoring.strata`); the caveat says
+    what was merged (None when nothing was).
+    """
+    strata, caveat = merge_single_rater_strata(raters.strata)
+    mean = raters.item_means()
+    reps = raters.item_means(rater_weights(strata, n_boot, rng))
+    return mean, rescale_replicates(mean, reps, item_strata_scale(raters.ratings, strata)), caveat
+
+
 def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, rng: np.random.Generator, *,
-                              center: bool = True) -> tuple[np.ndarray, np.ndarray]:
+                              center: bool = True, item_groups: np.ndarray | None = None
+                              ) -> tuple[np.ndarray, np.ndarray]:
     """A rater group's portrait (D,) and ``n_boot`` rater-bootstrap replicates of it (B, D).
 
     Notes
     -----
     The group's item means :math:`\\bar r_i = \\operatorname{mean}_{j \\in G,\\ r_{ji} \\ne \\text{NA}}\\, r_{ji}`
     are scored like a model's. A replicate draws the group's raters with replacement within their survey groups,
-    recomputes the item means (a rater drawn *k* times counts *k* times) and scores them.
+    recomputes the item means (a rater drawn *k* times counts *k* times; :func:`group_replicate_means`: small
+    strata merged, small-sample correction) and scores them. With ``item_groups``
+    ((I,) survey group of each item) the item means of the point and of every replicate are centred on their
+    group's mean first (:func:`~valueportrait.scoring.adjust.center_on_groups`).
     """
     if raters.item_ids != design.item_ids:
         raise InputError("the rater matrix and the design cover different items; build both over the same item ids")
-    point = score_matrix(raters.item_means(), design, center=center).score[0]
+
+    def adjusted(M: np.ndarray) -> np.ndarray:
+        return M if item_groups is None else center_on_groups(M, item_groups)
+
+    mean, reps, _ = group_replicate_means(raters, max(n_boot, 0), rng)
+    point = score_matrix(adjusted(mean), design, center=center).score[0]
     if n_boot <= 0:
         return point, np.empty((0, len(DIMENSIONS)))
-    boot = score_matrix(raters.item_means(raters.bootstrap_weights(n_boot, rng)), design, center=center).score
-    return point, boot
+    return point, score_matrix(adjusted(reps), design, center=center).score
 
 
 def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_over: str = "raters",
                  n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                 center: bool = True, min_items: int = 1) -> pd.DataFrame:
+                 center: bool = True, min_items: int = 1, adjust: str = "none") -> pd.DataFrame:
     """The human raters' portrait with intervals over ``ci_over`` (:data:`~.intervals.HUMAN_CI_UNITS` values).
 
     * ``raters`` (default): percentile CIs of a stratified bootstrap over raters (``n_boot`` replicates;
@@ -67,6 +91,10 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_ove
     * ``items+raters``: the two variances added (the bootstrap's with infinite degrees of freedom),
       Welch-Satterthwaite degrees of freedom.
 
+    ``adjust="survey_group"`` centres each item mean on its survey group's mean first
+    (:mod:`valueportrait.scoring.adjust`; recomputed in every rater replicate; the item jackknife deletes items
+    of the adjusted means); ``"none"`` (default) does not.
+
     Returns
     -------
     DataFrame
@@ -75,15 +103,19 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_ove
     """
     check_ci_over(ci_over, tuple(HUMAN_CI_UNITS.values()))
     check_settings(n_boot, confidence, min_items)
-    out = score_portrait(human_item_ratings(human_ratings), selection, center=center, min_items=min_items)
+    adjusted = check_adjust(adjust) == "survey_group"
+    means = adjusted_item_means(human_ratings) if adjusted else item_ratings(human_ratings[["item_id", "rating"]])
+    out = score_portrait(means, selection, center=center, min_items=min_items)
     chosen = set(selection["item_id"].astype(str))
-    means = item_ratings(human_ratings[["item_id", "rating"]])
     items = [i for i in means.index if i in chosen]
     design = Design.from_selection(selection, items)
     reps = np.empty((0, len(DIMENSIONS)))
     if n_boot > 0 and ci_over != "items":
-        _, reps = group_portrait_replicates(rater_matrix(human_ratings, items), design, n_boot,
-                                            np.random.default_rng(seed), center=center)
+        boot_items = list(means.index) if adjusted else items  # the group means need every item
+        groups = item_survey_groups(human_ratings, boot_items) if adjusted else None
+        _, reps = group_portrait_replicates(rater_matrix(human_ratings, boot_items),
+                                            Design.from_selection(selection, boot_items), n_boot,
+                                            np.random.default_rng(seed), center=center, item_groups=groups)
     if ci_over == "raters":
         return with_intervals(out, reps, confidence).assign(ci_over=ci_over)
     unit = jackknife_se([means[items].to_numpy(dtype=float)], design, center=center)

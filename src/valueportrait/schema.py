@@ -1,0 +1,60 @@
+"""The declared schema of every config of the dataset, as Arrow schemas (the one declaration).
+
+The datasets builder (:mod:`valueportrait.dataset_script.valueportrait`) turns these into ``datasets.Features``
+(``Features.from_arrow_schema`` gives exactly the Features the dataset has always declared), the build casts each
+table to them, and :func:`valueportrait.dataset.open_dataset` checks a built folder against them.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from .scale import FAMILIES
+
+__all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "SCHEMAS"]
+
+#: Columns of the ``human_group_norms`` table (the dataset config), in order, and their types.
+NORMS_COLUMNS: tuple[str, ...] = (
+    "attribute", "group", "family", "dimension", "n_raters", "score", "score_ci_low", "score_ci_high", "raw_mean",
+    "n_items", "instrument_mean", "instrument_sd", "instrument_n", "note",
+)
+
+
+NORMS_TYPES: dict[str, str] = {
+    "attribute": "string", "group": "string", "family": "string", "dimension": "string", "n_raters": "int64",
+    "score": "float64", "score_ci_low": "float64", "score_ci_high": "float64", "raw_mean": "float64",
+    "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64", "instrument_n": "int64",
+    "note": "string"}
+
+
+_STR, _I64, _F64 = pa.string(), pa.int64(), pa.float64()
+_ARROW = {"string": _STR, "int64": _I64, "float64": _F64}
+
+
+def _schema(fields: dict[str, pa.DataType]) -> pa.Schema:
+    return pa.schema([pa.field(name, t) for name, t in fields.items()])
+
+
+#: config -> its Arrow schema, columns in order.
+SCHEMAS: dict[str, pa.Schema] = {
+    "items": _schema({
+        "item_id": _STR, "query_id": _STR, "response_id": _I64, "source": _STR, "template": _STR, "title": _STR,
+        "text": _STR, "response": _STR, "categories": pa.list_(_STR),
+        **{family: pa.list_(_STR) for family in FAMILIES},
+    }),
+    "correlations": _schema({
+        "item_id": _STR, "family": _STR, "dimension": _STR, "rho": _F64, "p_value": _F64, "n": _I64,
+        "selected": pa.bool_(), "rho_published": _F64, "p_value_published": _F64,
+    }),
+    "human_ratings": _schema({"participant_id": _STR, "survey_group": _I64, "item_id": _STR, "rating": _I64}),
+    "participants": _schema({
+        "participant_id": _STR, "survey_groups": pa.list_(_I64),
+        **{f"{family}_{dim}": _F64 for family, dims in FAMILIES.items() for dim in dims},
+    }),
+    "prompts": _schema({"variant": _STR, "template": _STR, "text": _STR}),
+    "queries": _schema({
+        "query_id": _STR, "source": _STR, "template": _STR, "title": _STR, "text": _STR,
+        "categories": pa.list_(_STR), "source_metadata": _STR, "statistics": _STR,
+    }),
+    "human_group_norms": _schema({c: _ARROW[NORMS_TYPES[c]] for c in NORMS_COLUMNS}),
+}

@@ -1,0 +1,136 @@
+"""The layout rules of docs/ARCHITECTURE.md, checked on the source: imports run one way (raw -> tables ->
+dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no module imports another
+module's private name, and no module is over 400 lines."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = {"src/valueportrait": "valueportrait", "builders": "valueportrait.builders",
+           "dataset_script": "valueportrait.dataset_script", "metric": "valueportrait.metric"}
+MAX_LINES = 400
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for folder, pkg in FOLDERS.items():
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            rel = path.relative_to(ROOT / folder).with_suffix("")
+            parts = [p for p in rel.parts if p != "__init__"]
+            out[".".join([pkg, *parts])] = path
+    return out
+
+
+MODULES = _modules()
+
+
+def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
+    """(imported module, imported names) of every import in the file, relative imports resolved."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(a.name, []) for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.split(".")
+            if node.level:
+                base = base[: len(base) - node.level + 1]
+                mod = ".".join(base + ([node.module] if node.module else []))
+            else:
+                mod = node.module or ""
+            found.append((mod, [a.name for a in node.names]))
+    return found
+
+
+#: (importing module prefix, forbidden imported prefix, why)
+RULES = [
+    ("valueportrait.", "valueportrait.cli", "only the shells' entry point imports the CLI"),
+    ("valueportrait.ratings", "valueportrait.runner", "ratings never import the runner"),
+    ("valueportrait.scoring", "valueportrait.deviation", "scoring comes before the statistics on top of it"),
+    ("valueportrait.scale", "valueportrait.", "the scale is the bottom layer"),
+    ("valueportrait.io", "valueportrait.", "io is the bottom layer (errors aside)"),
+]
+CORE_NOT_BUILDERS = "the core never imports builders"
+
+
+def _is_core(mod: str) -> bool:
+    return mod.startswith("valueportrait") and not mod.startswith(
+        ("valueportrait.builders", "valueportrait.cli", "valueportrait.metric", "valueportrait.dataset_script"))
+
+
+def test_imports_run_one_way():
+    problems = []
+    for name, path in MODULES.items():
+        for mod, _ in _imports(name, path):
+            if _is_core(name) and mod.startswith("valueportrait.builders"):
+                problems.append(f"{name} imports {mod}: {CORE_NOT_BUILDERS}")
+            for src, dst, why in RULES:
+                if name.startswith(src) and mod.startswith(dst) and not name.startswith(dst) \
+                        and not (dst == "valueportrait." and mod in ("valueportrait.errors",)) \
+                        and not name.startswith("valueportrait.cli"):
+                    problems.append(f"{name} imports {mod}: {why}")
+    assert problems == []
+
+
+def test_no_private_names_across_modules():
+    problems = []
+    for name, path in MODULES.items():
+        for mod, names in _imports(name, path):
+            if mod != name and mod.startswith("valueportrait"):
+                problems += [f"{name} imports {mod}.{n}" for n in names if n.startswith("_") and n != "__version__"]
+    assert problems == []
+
+
+#: The layers of docs/ARCHITECTURE.md, bottom first: a module may import its own group and lower layers only.
+#: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
+#: build's from_release when used standalone.)
+LAYERS: list[set[str]] = [
+    {"errors", "scale", "io", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
+     "schema"},
+    {"config", "dataset", "demographics"},
+    {"ratings"},
+    {"scoring"},
+    {"report", "plot", "html_report"},
+    {"norms", "deviation"},
+    {"pipelines", "evaluation"},
+    {"runner", "lm_eval", "hub", "inspect_task"},
+    {"builders", "dataset_script"},
+    {"cli", "metric", "valueportrait"},
+]
+RANK = {g: k for k, layer in enumerate(LAYERS) for g in layer}
+
+
+def _group(module: str) -> str:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "valueportrait"
+
+
+def test_every_group_has_a_layer_and_the_doc_shows_it():
+    groups = {_group(m) for m in MODULES}
+    assert groups - set(RANK) == set(), "give these a layer in LAYERS and docs/ARCHITECTURE.md"
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for k, layer in enumerate(LAYERS):
+        line = next((ln for ln in doc.splitlines() if ln.startswith(f"| {k} |")), "")
+        assert all(f"`{g}`" in line for g in layer if g in groups), (k, layer, line)
+
+
+def test_imports_follow_the_layers():
+    problems = []
+    for name, path in MODULES.items():
+        for mod, names in _imports(name, path):
+            if mod == "valueportrait" and set(names) <= {"__version__"}:
+                continue  # the version string, set in the package's first lines
+            if mod.startswith("valueportrait") and RANK.get(_group(mod), 0) > RANK[_group(name)]:
+                problems.append(f"{name} (layer {RANK[_group(name)]}) imports {mod} (layer {RANK[_group(mod)]})")
+    assert problems == []
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_module_size(name):
+    lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
+    assert lines <= MAX_LINES, f"{MODULES[name].relative_to(ROOT)} has {lines} lines; split it by concept"
