@@ -63,7 +63,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     for family, lists in item_dimension_lists(items["item_id"], sel).items():
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
-    selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode}
+    selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
+                 "correction": correction}
     info = {
         "dataset_version": DATASET_VERSION,
         "selection": selection,

@@ -120,6 +120,7 @@ def test_a_build_off_the_papers_selection_says_so_and_is_not_published(raw_dir, 
     res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", "1.0.0", "--dry-run"])
     assert res.exit_code == 1
     assert "was built with a selection other than the paper's (threshold 0.4 (paper: 0.3))" in res.output
+    assert "it is not version 1.0.0, the paper's benchmark" in res.output
 
 
 def test_the_papers_build_is_labelled_plainly(built_dataset):

@@ -34,6 +34,10 @@ DEFAULT_CORRECTION = "none"
 #: Which columns of the ``correlations`` config hold each source's rho and p-value.
 CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published", "p_value_published"),
                                                    "computed": ("rho", "p_value")}
+#: The dataset version that is the paper's benchmark: a build labelled with it must have the paper's selection
+#: (``valueportrait publish`` refuses to tag another as it; later versions may change the selection, their card
+#: and version label say how).
+PAPER_VERSION = "1.0.0"
 #: The paper's selection (Han et al. 2025, Sec. 3), the one a dataset version of the paper's benchmark has.
 PAPER_SELECTION: dict[str, object] = {"correlations": "published", "threshold": DEFAULT_THRESHOLD,
                                       "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none"}
