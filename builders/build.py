@@ -141,8 +141,7 @@ def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: B
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DemographicsWarning)  # the same warnings again from the checks below
         participants = join_demographics(data.participants, demo)
-        # TODO(lead/deviation): ci= becomes confidence= when human_group_norms is renamed
-        table = human_group_norms(data, demo, n_boot=norms.n_boot, ci=norms.confidence, seed=norms.seed,
+        table = human_group_norms(data, demo, n_boot=norms.n_boot, confidence=norms.confidence, seed=norms.seed,
                                   min_raters=min_raters)
     info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, table)}
     return replace(data, participants=participants, human_group_norms=table, build_info=info)

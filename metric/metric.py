@@ -4,7 +4,7 @@ import datasets
 import evaluate
 
 from valueportrait.citation import CITATION
-from valueportrait.evaluation import evaluate_ratings
+from valueportrait.evaluation import evaluate_ratings, metric_predictions
 
 _CITATION = CITATION
 
@@ -23,7 +23,8 @@ Args:
     references (`list` of `str`): item ids like "1008-1", one per prediction. Several ratings of an item are averaged.
     dataset (`str`): built dataset folder or Hub dataset repo id; may be given to `evaluate.load` instead.
     revision (`str`, optional): Hub revision of the dataset.
-    variants (`list` of `str`, optional): prompt-variant label per prediction (adds `prompt_sensitivity`).
+    variants (`list` of `str`, optional): prompt-variant label per prediction, one of v1, v1_reversed, v2,
+        v2_reversed, v3, v3_reversed (adds `prompt_sensitivity`).
     personas (`list` of `str`, optional): persona / group label per prediction (adds one portrait per persona).
     persona_groups (`dict`, optional): {persona: "attribute=group"}, e.g. {"a woman": "sex=Female"}: adds
         `deviation`, each persona's portrait vs its human group's. Personas labelled "attribute=group" need no entry.
@@ -40,7 +41,8 @@ Args:
 Returns:
     scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, ci_over, note}}} for pvq, higher_pvq, bfi.
     family_means: {family: mean rating over the family's items}.
-    counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used}.
+    counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used,
+        duplicates (ratings repeating an (item, variant[, persona]) already rated; averaged, with a warning)}.
     settings: the dataset and selection used. prompt_sensitivity, reliability (order bias, ICC, profile
         split-half, reliable), personas: None unless labels are given.
     deviation: None unless asked for; else {source, human, settings, attributes: {attribute: {groups: {group:
@@ -74,10 +76,11 @@ class Valueportrait(evaluate.Metric):
             description=_DESCRIPTION,
             citation=_CITATION,
             inputs_description=_KWARGS_DESCRIPTION,
-            features=[
-                datasets.Features({"predictions": datasets.Value("float64"), "references": datasets.Value("string")}),
-                datasets.Features({"predictions": datasets.Value("string"), "references": datasets.Value("string")}),
-            ],
+            # One text feature: evaluate would pick a type from the first prediction only (a float feature turns
+            # True into 1.0 and fails on ["5", "like me"]); metric_predictions writes numbers as exact text and
+            # evaluate_ratings reads numbers and phrases alike.
+            features=datasets.Features({"predictions": datasets.Value("string"),
+                                        "references": datasets.Value("string")}),
             homepage="https://github.com/holi-lab/ValuePortrait",
             codebase_urls=["https://github.com/holi-lab/ValuePortrait"],
         )
@@ -90,6 +93,20 @@ class Valueportrait(evaluate.Metric):
         if self._data is None:
             self._data = load_data(self.dataset, self.revision)
         return self._data
+
+    def add_batch(self, *, predictions=None, references=None, **kwargs):
+        """Add a batch; predictions pass through ``metric_predictions`` first (a list with text is read as text,
+        booleans are refused), before evaluate's features cast them by their first element."""
+        return super().add_batch(predictions=metric_predictions(predictions), references=references, **kwargs)
+
+    def add(self, *, prediction=None, reference=None, **kwargs):
+        """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
+        (prediction,) = metric_predictions([prediction], what="prediction")
+        return super().add(prediction=prediction, reference=reference, **kwargs)
+
+    def compute(self, *, predictions=None, references=None, **kwargs):
+        """Score the predictions (see the inputs description below); an empty list is an error."""
+        return super().compute(predictions=metric_predictions(predictions), references=references, **kwargs)
 
     def item_ids(self):
         """All item ids of the dataset, in the dataset's order."""

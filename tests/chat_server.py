@@ -8,8 +8,9 @@ inject, per request attempt: ``"429"`` (with ``Retry-After``), ``"500"``, ``"slo
 (connection closed without an answer), ``"close"`` (an answer with ``Connection: close``, then closed),
 ``"idle-close"`` (an answer, then the connection closed after 0.1 s idle, as a keep-alive timeout does),
 ``"chunked"`` / ``"gzip"`` (a
-valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`` (a 200 answer with no Likert phrase) or ``"401"``
-(a bad key, echoed back in the message as OpenAI does).
+valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`` (a 200 answer with no Likert phrase), ``"401"``
+(a bad key, echoed back in the message as OpenAI does) or ``"echo"`` (a 500 HTML error page, as a proxy might
+serve, echoing the request's headers, the bare credential and ``echo_text``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class ChatServer:
     fault: Callable[[str, int], str | None] = lambda key, attempt: None
     retry_after: str = "1"
     slow_s: float = 2.0
+    echo_text: str = ""
     answer: Callable[[list[dict]], str] = lambda messages: PHRASE_OF[scripted_rating(messages)]
     host: str = "127.0.0.1"
     port: int = 0
@@ -175,6 +177,12 @@ class ChatServer:
                 # echo the Authorization header, as a careless server might: the client must redact it
                 msg = f"internal error (request auth: {auth})"
                 self._send(writer, 500, json.dumps({"error": {"message": msg}}).encode())
+            elif fault == "echo":
+                credential = (auth or "").split(" ", 1)[-1]
+                page = (f"<html><body><h1>500 Internal Server Error</h1><pre>credential {credential} rejected; "
+                        f"{self.echo_text}\nPOST {path}\n" + "".join(f"{k}: {v}\n" for k, v in headers.items())
+                        + "</pre></body></html>")
+                self._send(writer, 500, page.encode(), {"Content-Type": "text/html"})
             elif fault == "slow":
                 await asyncio.sleep(self.slow_s)
                 self._send(writer, 200, self._completion(req, self.answer(req["messages"])))

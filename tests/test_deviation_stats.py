@@ -53,7 +53,7 @@ def test_score_portrait_hand_computed():
 def test_deviation_ci_hand_computed():
     # replicate differences: 1-0, 2-0, 3-0 = 1, 2, 3; 50% percentile interval (linear) = [1.5, 2.5]
     d, lo, hi = deviation_ci(np.array([1.0]), np.array([[1.0], [2.0], [3.0]]), np.array([0.5]),
-                             np.zeros((3, 1)), ci=0.5)
+                             np.zeros((3, 1)), confidence=0.5)
     assert (d[0], lo[0], hi[0]) == (0.5, 1.5, 2.5)
     with pytest.raises(InputError, match="same shape"):
         deviation_ci(np.zeros(1), np.zeros((3, 1)), np.zeros(1), np.zeros((2, 1)))

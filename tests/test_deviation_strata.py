@@ -101,7 +101,7 @@ def test_deviation_replicates_share_the_item_draws_independent_loop():
     the group's raters redrawn (within survey groups, small-sample corrected): recomputed here in a loop."""
     pop = _population(2, 20, {"X": 8, "B": 5}, seed=5)
     n_boot, seed = 40, 9
-    rep = compare_personas(pop.data, pop.demo, pop.model, n_boot=n_boot, n_perm=0, ci=0.8, seed=seed)
+    rep = compare_personas(pop.data, pop.demo, pop.model, n_boot=n_boot, n_perm=0, confidence=0.8, seed=seed)
     union = sorted(pop.item_ids)
     Wm = item_weights(len(union), n_boot, np.random.default_rng(seed))  # the draws the model side made
     h = pop.data.human_ratings

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from valueportrait.errors import InputError
-from valueportrait.io import atomic_write_json, atomic_write_text, json_safe, read_table, replace_folder, safe_name
+from valueportrait.io import (atomic_write_json, atomic_write_text, inside, json_safe, read_table, replace_folder,
+                              safe_name)
 from valueportrait.scale import item_id, item_sort_key, parse_item_id
 
 
@@ -66,8 +67,20 @@ def test_safe_name():
     names = [safe_name(t) for t in ["../../evil", "/abs/path/pwned", "a/b", "a_b", "a\nb", "..", "", "a b"]]
     for n in names:
         assert n and "/" not in n and ".." not in n and not n.startswith(".") and n.isprintable()
-    assert len(set(names)) == len(names)  # "a/b", "a_b", "a b" all clean to "a-b" and stay distinct
-    assert safe_name("a/b") != safe_name("a_b") and safe_name("a/b").startswith("a-b-")
+    assert len(set(names)) == len(names)  # "a/b" and "a b" both clean to "a-b" and stay distinct
+    assert safe_name("a/b") != safe_name("a b") and safe_name("a/b").startswith("a-b-")
+    assert safe_name("a_b") == "a_b" and safe_name("Qwen2.5-72B_chat") == "Qwen2.5-72B_chat"  # upstream's names kept
+
+
+def test_inside(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    assert inside(out, "m_scores.json") == out / "m_scores.json"
+    (tmp_path / "elsewhere").mkdir()
+    (out / "link").symlink_to(tmp_path / "elsewhere")
+    for name in ["../evil.json", "/abs/pwned.json", "a/../../evil.json", "link/x.json", "."]:
+        with pytest.raises(InputError, match="outside the output folder"):
+            inside(out, name)
 
 
 def test_item_ids():

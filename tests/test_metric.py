@@ -1,15 +1,18 @@
-"""The evaluate module: offline loading, the card's and the docstring's examples, errors."""
+"""The evaluate module: offline loading, the card's and the docstring's examples, errors, awkward inputs."""
 
 from __future__ import annotations
 
 import doctest
 import re
+import warnings
 from pathlib import Path
 
 import pytest
 
 import valueportrait
 from valueportrait.errors import DatasetError, InputError
+from valueportrait.evaluation import evaluate_ratings, metric_predictions
+from valueportrait.scale import VARIANTS
 
 CARD = Path(valueportrait.metric_path()).with_name("README.md")
 
@@ -108,7 +111,7 @@ def test_dataset_given_at_compute(built_dataset):
 def test_errors(metric):
     with pytest.raises(InputError, match=r"3 reference\(s\) are not item ids of this dataset: '1-1', '2-2', '3-3'"):
         metric.compute(predictions=[5, 5, 5], references=["1-1", "2-2", "3-3"])
-    with pytest.raises(InputError, match=r"2 of the 3 predictions are not ratings: \[0\] 0\.0, \[2\] 6\.5"):
+    with pytest.raises(InputError, match=r"2 of the 3 predictions are not ratings: \[0\] '0', \[2\] '6\.5'"):
         metric.compute(predictions=[0, 5, 6.5], references=["1008-1"] * 3)
     with pytest.raises(ValueError, match=r"Mismatch in the number of predictions \(2\) and references \(1\)"):
         metric.compute(predictions=[5, 4], references=["1008-1"])
@@ -129,3 +132,70 @@ def test_evaluate_load_takes_the_metric_folder_too(built_dataset, tmp_path, monk
         result = metric.compute(predictions=[6, 5, 4, 3, 2], references=ids)
         # hand computation: family mean 4, Openness 6 - 4
         assert result["scores"]["bfi"]["Openness"]["score"] == 2.0
+
+
+# -- bad and awkward inputs (issue 12) ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def ids(metric):
+    return metric.item_ids()
+
+
+def test_mixed_and_numeric_string_lists_are_read_as_text(metric, ids):
+    # Reference: the same ratings given as plain numbers (5 = "like me", 4 = "somewhat like me").
+    n = len(ids)
+    numbers = [5 if k % 2 else 4 for k in range(n)]
+    expected = metric.compute(predictions=numbers, references=ids, n_boot=0)
+    texts = [("like me" if k % 2 else "4") for k in range(n)]  # first element a numeric string
+    mixed = [("like me" if k % 2 else 4) for k in range(n)]  # numbers and phrases
+    for preds in (texts, mixed):
+        got = metric.compute(predictions=preds, references=ids, n_boot=0)
+        assert got["scores"] == expected["scores"] and got["counts"] == expected["counts"]
+    with_none = [None] + texts[1:]  # None first, then text: a missing answer, not a float
+    got = metric.compute(predictions=with_none, references=ids, n_boot=0)
+    assert got["counts"]["missing_or_unparseable"] == 1
+
+
+def test_empty_and_boolean_predictions_are_clear_errors(metric, ids):
+    with pytest.raises(InputError, match="predictions is empty"):
+        metric.compute(predictions=[], references=[])
+    with pytest.raises(InputError, match=r"1 of the 3 predictions are booleans \('\[1\] True'\), not ratings"):
+        metric.compute(predictions=[5, True, 4], references=ids[:3])
+    with pytest.raises(InputError, match="are booleans"):
+        metric.compute(predictions=[True] * 3, references=ids[:3])  # evaluate alone would read 1.0
+    with pytest.raises(InputError, match="1 of the 1 prediction are booleans"):
+        metric.add(prediction=False, reference=ids[0])
+    with pytest.raises(InputError, match="predictions is empty"):
+        evaluate_ratings([], [], dataset="unused")
+    assert metric_predictions([4.5, "5", None, 1 / 3]) == ["4.5", "5", "", "0.3333333333333333"]
+
+
+def test_threshold_alpha_and_variant_labels_are_checked(metric, ids):
+    for kw, msg in [({"threshold": "high"}, r"threshold must be in \[0, 1\) .*, got 'high'"),
+                    ({"threshold": True}, "threshold must be in"),
+                    ({"threshold": 1.5}, "threshold must be in"),
+                    ({"alpha": 0}, r"alpha must be in \(0, 1\]"),
+                    ({"alpha": float("nan")}, "alpha must be in")]:
+        with pytest.raises(InputError, match=msg):
+            metric.compute(predictions=[4] * len(ids), references=ids, n_boot=0, **kw)
+    with pytest.raises(InputError, match="variants holds label\\(s\\) that are not prompt variants: 'v9'; the "
+                                         f"known variants are {', '.join(VARIANTS)}"):
+        metric.compute(predictions=[4, 5], references=ids[:2], variants=["v1", "v9"], n_boot=0)
+    with pytest.raises(InputError, match="n_boot"):
+        metric.compute(predictions=[4] * len(ids), references=ids, n_boot=-5)
+
+
+def test_duplicated_item_variant_rows_are_counted_with_a_warning(metric, ids):
+    preds = [4] * len(ids) + [6, 6]
+    refs = ids + ids[:2]
+    with pytest.warns(UserWarning, match=r"2 rating\(s\) repeat an \(item, variant\) already rated"):
+        res = metric.compute(predictions=preds, references=refs, variants=["v1"] * len(refs), n_boot=0)
+    assert res["counts"]["duplicates"] == 2 and res["counts"]["ratings"] == len(ids) + 2
+    # no variants: several ratings of an item are the documented average over prompts, not duplicates
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = metric.compute(predictions=preds, references=refs, n_boot=0)
+    assert res["counts"]["duplicates"] == 0
+    # the same item under two variants is not a duplicate either
+    res = metric.compute(predictions=[4, 5], references=[ids[0], ids[0]], variants=["v1", "v2"], n_boot=0)
+    assert res["counts"]["duplicates"] == 0

@@ -74,7 +74,7 @@ def test_damage_in_the_middle_is_an_error(tmp_path):
     with pytest.raises(RunError, match=r"records\.jsonl, line 2: not a JSON record"):
         RunLog.open(run, manifest())
     (run / RECORDS).write_text(json.dumps({"item_id": "1003-1", "status": "maybe"}) + "\n")
-    with pytest.raises(RunError, match="line 1: expected a record with item_id, variant and status"):
+    with pytest.raises(RunError, match=r"line 1: expected a record with item_id and variant \(text\), persona \(text or null\) and status"):
         read_run_ratings(run)
 
 
@@ -115,8 +115,9 @@ def test_export_upstream_layout_and_fields(tmp_path, built_dataset, raw_dir):
         log.append(rec(ids[0], variant="v2", status="failed", rating=None, error="gave up"))
         log.append(rec(ids[1], variant="v2", persona="women", rating=1.0, raw="Not like me at all."))
     files = export_upstream(run, tmp_path / "out", data)
-    # "my/model_v2" is cleaned by io.safe_name, so it carries the first 8 hex digits of its sha256 (fa02d962)
-    base = "my-model-v2-" + hashlib.sha256(b"my/model_v2").hexdigest()[:8]
+    # "my/model_v2" is cleaned by io.safe_name ("/" -> "-", "_" kept), so it carries the first 8 hex digits of
+    # its sha256 (fa02d962)
+    base = "my-model_v2-" + hashlib.sha256(b"my/model_v2").hexdigest()[:8]
     assert sorted(p.name for p in files) == sorted([f"{base}-women_v2_results.json", f"{base}_v1_results.json",
                                                     f"{base}_v2_results.json"])
     v1 = json.loads((tmp_path / "out" / f"{base}_v1_results.json").read_text())

@@ -45,6 +45,11 @@ def _count(name: str, value: int, minimum: int) -> None:
         raise InputError(f"{name} must be a whole number >= {minimum}, got {value!r}")
 
 
+def _number(value: Any) -> bool:
+    """A real number, not a boolean (``"high"`` or ``True`` is no cut-off)."""
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True)
 class SelectionConfig:
     """Which items measure which dimension: ``|rho| > threshold`` and ``p < alpha`` of the chosen correlations.
@@ -62,10 +67,10 @@ class SelectionConfig:
     def __post_init__(self) -> None:
         if self.correction is not None:
             check_correction(self.correction)
-        if self.threshold is not None and not 0 <= self.threshold < 1:
+        if self.threshold is not None and not (_number(self.threshold) and 0 <= self.threshold < 1):
             raise InputError(f"threshold must be in [0, 1) (an |rho| cut-off, e.g. {DEFAULT_THRESHOLD}), "
                              f"got {self.threshold!r}")
-        if self.alpha is not None and not 0 < self.alpha <= 1:
+        if self.alpha is not None and not (_number(self.alpha) and 0 < self.alpha <= 1):
             raise InputError(f"alpha must be in (0, 1] (a p-value cut-off, e.g. {DEFAULT_ALPHA}), got {self.alpha!r}")
         if self.mode is not None and self.mode not in MODES:
             raise InputError(f"mode must be one of {', '.join(map(repr, MODES))}, got {self.mode!r}")

@@ -6,6 +6,7 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ from .errors import DatasetError, InputError
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
+from .scale import VARIANTS
 from .scoring import DEFAULT_CI_OVER, bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
 from .sensitivity import prompt_sensitivity
 
@@ -38,6 +40,41 @@ def load_data(dataset: str | ValuePortraitData | None, revision: str | None = No
             "metric_path(), dataset='./valueportrait'). Build a folder with `valueportrait build`."
         )
     return open_dataset(dataset, revision=revision)
+
+
+def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
+    """Predictions as the ``evaluate`` metric takes them: text, before its features cast them.
+
+    ``evaluate`` would pick an input type from the *first* prediction (a float feature turns ``True`` into 1.0
+    and fails on ``["5", "like me"]``), so the metric declares one text feature and every prediction is
+    written as text here: numbers exactly (``repr``), answers as given, ``None`` as ``""`` (a missing answer;
+    evaluate's text feature refuses None).
+    :func:`evaluate_ratings` reads numbers and phrases alike. Booleans are refused (not a rating); so is an
+    empty list.
+
+    >>> metric_predictions([5, "like me", None, 4.25])
+    ['5', 'like me', '', '4.25']
+    """
+    if predictions is None:
+        return None
+    preds = list(predictions)
+    if not preds:
+        raise InputError(f"{what} is empty; give one rating (1-6, or a free-text answer) per item id in references")
+    flags = [i for i, v in enumerate(preds) if isinstance(v, (bool, np.bool_))]
+    if flags:
+        shown = _summarise([f"[{i}] {preds[i]!r}" for i in flags])
+        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
+                         "numbers 1-6 or Likert answers such as 'somewhat like me'")
+    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
+            else str(v) for v in preds]
+
+
+def _duplicates(table: pd.DataFrame) -> int:
+    """Rows that repeat an earlier row's (item, variant[, persona]); 0 without variants (several ratings of an
+    item are then the documented average over prompts)."""
+    if "variant" not in table:
+        return 0
+    return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
 
 
 def _summarise(values: Sequence, limit: int = 10) -> str:
@@ -67,6 +104,7 @@ def _counts(table: pd.DataFrame, sel_items: set) -> dict:
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
+        "duplicates": _duplicates(table),
     }
 
 
@@ -128,13 +166,17 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
         ci_over, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
-        missing_or_unparseable, not_measuring, items_rated, items_used}, ``settings``, ``prompt_sensitivity``
-        (None without variants), ``reliability`` (None without variants; else
+        missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
+        variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
+        ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
         :func:`~valueportrait.scoring.portrait_reliability`'s record: order bias, ICC, profile split-half,
-        ``reliable``), ``personas`` (None without personas), ``deviation`` (None unless asked for;
-        else :func:`valueportrait.deviation.report_to_dict` of the comparison).
+        ``reliable``), ``personas`` (None without personas), ``deviation`` (None unless asked for; else
+        :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
+    if not preds:
+        raise InputError("predictions is empty; give one rating (1-6, or a free-text answer) per item id in "
+                         "references")
     if len(preds) != len(refs):
         raise InputError(f"predictions ({len(preds)}) and references ({len(refs)}) differ in length; give one item "
                          "id per rating")
@@ -163,6 +205,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     sel = data.selection(**selection.kwargs())
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
+    if variants is not None:
+        table["variant"] = _variant_labels(variants)
+    if personas is not None:
+        table["persona"] = [str(p) for p in personas]
+    duplicates = _duplicates(table)
+    if duplicates:
+        warnings.warn(f"{duplicates} rating(s) repeat an (item, variant{', persona' if personas is not None else ''}) "
+                      "already rated; all are averaged into the item's rating (counted in counts['duplicates'])",
+                      UserWarning, stacklevel=2)
     kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
               seed=bootstrap.seed)
     portrait = interval_portrait(table, sel, ci_over=ci_over, confidence=bootstrap.confidence, center=center,
@@ -178,12 +229,11 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
-        with_variants = table.assign(variant=[str(v) for v in variants])
+        with_variants = table[["item_id", "rating", "variant"]]
         out["prompt_sensitivity"] = prompt_sensitivity(with_variants)
         out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
     out["personas"] = None
     if personas is not None:
-        table["persona"] = [str(p) for p in personas]
         # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
         out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
     out["deviation"] = None
@@ -191,6 +241,16 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
                                                  selection=selection, bootstrap=bootstrap, deviation=dev)
     return {k: out[k] for k in RESULT_KEYS}
+
+
+def _variant_labels(variants: Sequence) -> list[str]:
+    """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
+    labels = [str(v) for v in variants]
+    unknown = sorted(set(labels) - set(VARIANTS))
+    if unknown:
+        raise InputError(f"variants holds label(s) that are not prompt variants: {_summarise(unknown)}; the known "
+                         f"variants are {', '.join(VARIANTS)}")
+    return labels
 
 
 def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
@@ -265,4 +325,5 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     return {"source": source, **report_to_dict(report)}
 
 
-__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data"]
+__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data",
+           "metric_predictions"]

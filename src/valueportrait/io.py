@@ -5,7 +5,8 @@
   umask (``0o666 & ~umask``), as a plain ``open`` would give, not :mod:`tempfile`'s private ``0o600``.
 - :func:`replace_folder`: a complete folder moved into place, an existing one removed only after the swap.
 - :func:`json_safe`: NaN / inf -> ``None``, numpy scalars and arrays -> Python values, recursively.
-- :func:`safe_name`: a label (model, persona, group) as one file-name component.
+- :func:`safe_name`: a label (model, persona, group) as one file-name component; :func:`inside`: the path of
+  a name in a folder, refused unless it lies inside the folder.
 - :func:`read_table`: a CSV / TSV / JSON / JSON-lines table as text cells, with each row's location ("line 4",
   "record 3") for error messages.
 """
@@ -29,8 +30,8 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "atomic_write_json", "atomic_write_text", "fsync_dir", "json_safe", "read_table", "replace_folder",
-           "safe_name"]
+__all__ = ["TABLE_SUFFIXES", "atomic_write_json", "atomic_write_text", "fsync_dir", "inside", "json_safe", "read_table",
+           "replace_folder", "safe_name"]
 
 #: File suffixes :func:`read_table` reads.
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl")
@@ -163,17 +164,18 @@ def json_safe(obj: Any) -> Any:
     return obj
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9.+-]+")
+_UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
 
 
 def safe_name(text: str) -> str:
-    """``text`` as one file-name component: letters, digits, ``. + -`` only; no ``..``, no leading dot.
+    """``text`` as one file-name component: letters, digits, ``. _ + -`` only; no ``..``, no leading dot.
 
-    Other characters (separators, ``_``, spaces, control characters) become ``-``. When cleaning changed
-    the text, a short hash of the original is appended, so distinct labels stay distinct files.
+    Other characters (separators, spaces, control characters) become ``-``. When cleaning changed the text,
+    a short hash of the original is appended, so distinct labels stay distinct files. Upstream's model names
+    (``gpt-4o-2024-11-20``, ``Qwen2.5-72B-Instruct``, ``my_model``) are kept as they are.
 
-    >>> safe_name("gpt-4o-2024-11-20")
-    'gpt-4o-2024-11-20'
+    >>> safe_name("gpt-4o-2024-11-20"), safe_name("my_model.v2")
+    ('gpt-4o-2024-11-20', 'my_model.v2')
     >>> safe_name("../../evil"), safe_name("a/b"), safe_name("a-b")
     ('evil-0fbfd372', 'a-b-c14cddc0', 'a-b')
     """
@@ -183,6 +185,24 @@ def safe_name(text: str) -> str:
         return clean
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{clean}-{digest}" if clean else digest
+
+
+def inside(folder: str | Path, name: str | Path) -> Path:
+    """``folder / name``, checked to lie inside ``folder`` once both are resolved (``..``, absolute names and
+    symbolic links followed); :class:`InputError` otherwise. Every write of a data-derived name goes through it.
+
+    >>> inside("/tmp/out", "m_scores.json").as_posix()
+    '/tmp/out/m_scores.json'
+    >>> inside("/tmp/out", "../evil_scores.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    valueportrait.errors.InputError: refusing to write '../evil_scores.json': it resolves to .../evil_scores.json, ...
+    """
+    base = Path(folder).resolve()
+    path = (base / name).resolve()
+    if path == base or not path.is_relative_to(base):
+        raise InputError(f"refusing to write {str(name)!r}: it resolves to {path}, outside the output folder {base}")
+    return Path(folder) / name
 
 
 def _cell(value: Any) -> str:

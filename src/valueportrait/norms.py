@@ -28,7 +28,7 @@ def group_seed(seed: int, *labels: str) -> np.random.Generator:
 
 
 def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | None = None,
-                      selection: pd.DataFrame | None = None, n_boot: int = 1000, ci: float = 0.95, seed: int = 0,
+                      selection: pd.DataFrame | None = None, n_boot: int = 1000, confidence: float = 0.95, seed: int = 0,
                       min_raters: int = MIN_RATERS) -> pd.DataFrame:
     """Per attribute x group x dimension: the group's benchmark portrait (with CI) and instrument norms.
 
@@ -41,7 +41,7 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
         Default: all of ``demo.attributes``.
     selection : DataFrame, optional
         ``item_id, family, dimension, key``; default ``data.selection()``.
-    n_boot, ci, seed : bootstrap replicates over raters, interval level, seed (results are reproducible).
+    n_boot, confidence, seed : bootstrap replicates over raters, interval level, seed (results are reproducible).
     min_raters : int
         Groups with fewer raters get NaN values and a ``note``.
 
@@ -83,7 +83,7 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
                 rows += [{**base, "family": f, "dimension": d, "note": note} for f, d in DIMENSIONS]
                 continue
             point, boot = group_portrait_replicates(raters, design, n_boot, group_seed(seed, attr, group))
-            lo, hi = percentile_ci(boot, ci)
+            lo, hi = percentile_ci(boot, confidence)
             means = raters.item_means()
             raw = score_matrix(means, design).raw_mean
             rated = ~np.isnan(means[0])
@@ -101,7 +101,7 @@ def human_group_norms(data, demo: Demographics, *, attributes: Sequence[str] | N
     for c in ("n_items", "instrument_n"):
         out[c] = out[c].fillna(0)
     out = out.astype({c: "str" if t == "string" else t for c, t in NORMS_TYPES.items()})
-    out.attrs = {"n_boot": n_boot, "ci": ci, "seed": seed, "min_raters": min_raters}
+    out.attrs = {"n_boot": n_boot, "ci": confidence, "seed": seed, "min_raters": min_raters}
     return out
 
 

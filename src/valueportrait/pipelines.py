@@ -272,13 +272,12 @@ def deviation_report(ratings: pd.DataFrame, data: ValuePortraitData, *, persona_
     build_norms = (data.build_info.get("demographics") or {}).get("norms") or {}
     min_raters = deviation.min_raters or int(build_norms.get("min_raters", MIN_RATERS))
     sel = data.selection(**selection.kwargs())
-    # TODO(lead/deviation): ci= becomes confidence= when the deviation package renames it
-    boot = dict(n_boot=bootstrap.n_boot, ci=bootstrap.confidence, seed=bootstrap.seed)
+    boot = dict(n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed)
     if source in ("norms table", "dataset norms"):
         table, level = ((read_norms(norms), deviation.norms_confidence) if source == "norms table"
                         else (data.human_group_norms, float(build_norms.get("ci", deviation.norms_confidence))))
         report = compare_with_norms(ratings, table, sel, persona_map=persona_map, items=data.item_ids,
-                                    norms_ci=level, min_raters=min_raters, **boot)
+                                    norms_confidence=level, min_raters=min_raters, **boot)
     else:
         demo = demographics if source == "demographics file" else demographics_from_dataset(data)
         report = compare_personas(data, demo, ratings, persona_map=persona_map, selection=sel,

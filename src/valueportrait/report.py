@@ -16,7 +16,7 @@ import pandas as pd
 from .scale import FAMILIES, FAMILY_TITLES
 from .style import display_name
 from .errors import OutputExistsError
-from .io import atomic_write_json, atomic_write_text, json_safe
+from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
 
 
 # -- upstream's schema -------------------------------------------------------------------------------------------
@@ -34,10 +34,16 @@ def upstream_scores(model: str, portrait: pd.DataFrame, *, prompt: str = "averag
     return json_safe({"meta": {"model_name": model, "prompt": prompt}, "scores": scores})
 
 
+def upstream_scores_path(out_dir: str | Path, model: str) -> Path:
+    """``<out_dir>/<model>_scores.json``, the model name through :func:`~valueportrait.io.safe_name` (a name
+    such as ``../../evil`` or ``a/b`` cannot leave ``out_dir``; ``meta.model_name`` keeps the name as given)."""
+    return inside(out_dir, f"{safe_name(model)}_scores.json")
+
+
 def write_upstream_scores(out_dir: str | Path, model: str, portrait: pd.DataFrame, *, overwrite: bool = False,
                           prompt: str = "averaged_0.3_pos_centered") -> Path:
-    """Write ``<out_dir>/<model>_scores.json`` (upstream's schema). Refuses to overwrite unless asked."""
-    path = Path(out_dir) / f"{model}_scores.json"
+    """Write :func:`upstream_scores_path` (upstream's schema). Refuses to overwrite unless asked."""
+    path = upstream_scores_path(out_dir, model)
     if path.exists() and not overwrite:
         raise OutputExistsError(f"{path} exists; pass --overwrite (overwrite=True) or choose another --out")
     return atomic_write_json(path, upstream_scores(model, portrait, prompt=prompt))

@@ -46,4 +46,36 @@ def scrub(text: str, *extra_secrets: str | None) -> str:
     return text
 
 
-__all__ = ["MASK", "scrub"]
+def scrub_fields(record: dict, *extra_secrets: str | None) -> dict:
+    """``record`` with :func:`scrub` applied to every text value (a log record, a manifest); others as they are.
+
+    >>> scrub_fields({"error": "HTTP 401: Incorrect API key provided: abc123", "rating": None}, "abc123")
+    {'error': 'HTTP 401: Incorrect API key provided: ***', 'rating': None}
+    """
+    return {k: scrub(v, *extra_secrets) if isinstance(v, str) else v for k, v in record.items()}
+
+
+def url_secrets(url: str | None) -> tuple[str, ...]:
+    """The password in a URL's userinfo, and the ``user:password`` Basic credential httpx makes of it, to scrub
+    by name where the URL's shape is lost (a server's echo).
+
+    The user name alone is not a secret, and a password shorter than 4 characters is not scrubbed by name (it
+    would mask ordinary words); the ``user:password@`` shape is masked in any case.
+
+    >>> url_secrets("http://me:pw123@host/v1"), url_secrets("http://host/v1"), url_secrets("http://a:b@host")
+    (('pw123', 'bWU6cHcxMjM='), (), ())
+    """
+    import base64
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        parts = urlsplit(url or "")
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    except ValueError:
+        return ()
+    if len(password) < 4:
+        return ()
+    return password, base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+
+
+__all__ = ["MASK", "scrub", "scrub_fields", "url_secrets"]

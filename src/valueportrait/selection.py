@@ -69,6 +69,29 @@ def version_label(version: str, selection: dict) -> str:
     return f"{version} (custom selection: {', '.join(d.split(' (paper')[0] for d in departures)}; not the paper's)"
 
 
+def _real(value) -> float | None:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        return None
+    return float(value) if np.isfinite(value) else None
+
+
+def check_cutoffs(threshold: float, alpha: float) -> None:
+    """:class:`InputError` unless ``threshold`` is a number in [0, 1) and ``alpha`` one in (0, 1].
+
+    >>> check_cutoffs("high", 0.05)
+    Traceback (most recent call last):
+    ...
+    valueportrait.errors.InputError: threshold must be a number from 0 to 1 (|rho| must exceed it; the paper's is 0.3), got 'high'
+    """
+    t, a = _real(threshold), _real(alpha)
+    if t is None or not 0 <= t < 1:
+        raise InputError(f"threshold must be a number from 0 to 1 (|rho| must exceed it; the paper's is "
+                         f"{DEFAULT_THRESHOLD}), got {threshold!r}")
+    if a is None or not 0 < a <= 1:
+        raise InputError(f"alpha must be a number above 0 and at most 1 (p must be below it; the paper's is "
+                         f"{DEFAULT_ALPHA}), got {alpha!r}")
+
+
 class SelectionWarning(UserWarning):
     """A selection leaves a family without any selected item (its scores are null)."""
 
@@ -148,6 +171,7 @@ def select(rho: np.ndarray, p: np.ndarray, *, threshold: float = DEFAULT_THRESHO
     """
     if mode not in MODES:
         raise InputError(f"mode must be one of {MODES}, got {mode!r}")
+    check_cutoffs(threshold, alpha)
     rho = np.asarray(rho, dtype=float)
     p = adjust_p(p, families, correction)
     sig = p < alpha  # False for NaN

@@ -69,18 +69,30 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, se
 
 
 def echo_board(board, *, table: bool = True) -> None:
-    """Print what was parsed, the coverage (and a warning per partial portrait) and (``table``) the leaderboard."""
+    """Print what was parsed, the missing ratings, the coverage (and a warning per partial portrait) and
+    (``table``) the leaderboard."""
     from valueportrait.coverage import coverage_lines
 
     if board.parse_summary is not None:
         click.echo("Parsed answers (unparseable ones are left out of the averages):")
         click.echo(board.parse_summary.to_string() + "\n")
+    _echo_missing(board.ratings)
     lines, warnings = coverage_lines(board.coverage)
     click.echo("Coverage:\n  " + "\n  ".join(lines) + "\n")
     for w in warnings:
         click.echo(f"Warning: {w}", err=True)
     if table:
         click.echo(board.text())
+
+
+def _echo_missing(ratings: pd.DataFrame) -> None:
+    """Print how many ratings are missing (unparseable answers, failed requests) per model, if any."""
+    from valueportrait.ratings.contract import missing_counts
+
+    counts = missing_counts(ratings)
+    total = int(ratings["rating"].isna().sum())
+    click.echo(f"Missing or failed ratings: {total} of {len(ratings)} (left out of the averages)"
+               + "".join(f"\n  {m}: {r.missing} of {r.ratings}" for m, r in counts.iterrows()) + "\n")
 
 
 def _read_portraits(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:

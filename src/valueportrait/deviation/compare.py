@@ -24,6 +24,7 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..demographics import MIN_RATERS, Demographics, check_participants
 from ..norms import group_seed
 from ..errors import InputError
@@ -79,7 +80,8 @@ class DeviationReport:
 
 def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
                      persona_map: Mapping[str, Any] | None = None, selection: pd.DataFrame | None = None,
-                     n_boot: int = 1000, n_perm: int = 1000, ci: float = 0.95, seed: int = 0,
+                     n_boot: int = DEFAULT_N_BOOT, n_perm: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE,
+                     seed: int = 0,
                      min_raters: int = MIN_RATERS, min_model_samples: int = 2,
                      min_human_ratings: int = MIN_HUMAN_RATINGS) -> DeviationReport:
     """Compare a model's persona portraits with the real groups' portraits.
@@ -95,7 +97,7 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
         Needed for personas not labelled ``attribute=group``.
     selection : DataFrame, optional
         Default ``data.selection()``.
-    n_boot, n_perm, ci, seed
+    n_boot, n_perm, confidence, seed
         Bootstrap replicates, permutations, interval level and seed.
     min_raters : int
         Groups with fewer raters get NaN statistics and a ``note`` (a documented null).
@@ -135,15 +137,16 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     design = Design.from_selection(selection, data.items["item_id"].tolist())
     humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=n_boot, seed=seed,
                      min_raters=min_raters)
-    settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": ci, "seed": seed, "min_raters": min_raters,
+    settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": confidence, "seed": seed, "min_raters": min_raters,
                 "min_model_samples": min_model_samples, "min_human_ratings": min_human_ratings, "human": "raters"}
-    opt = _Options(n_boot, n_perm, ci, seed, min_raters, min_model_samples, min_human_ratings)
+    opt = _Options(n_boot, n_perm, confidence, seed, min_raters, min_model_samples, min_human_ratings)
     return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 
 def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selection: pd.DataFrame, *,
                        persona_map: Mapping[str, Any] | None = None, items: Sequence[str] | None = None,
-                       n_boot: int = 1000, ci: float = 0.95, norms_ci: float = 0.95, seed: int = 0,
+                       n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE,
+                       norms_confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
                        min_raters: int | None = None) -> DeviationReport:
     """Compare a model's personas with group norms given as a table (e.g. published norms, or the dataset's
     ``human_group_norms`` config) instead of the raters themselves.
@@ -154,7 +157,7 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
         Ratings table of one model with a ``persona`` column.
     norms : DataFrame
         ``attribute, group, family, dimension, score`` and optionally ``score_ci_low, score_ci_high`` (at
-        level ``norms_ci``), ``n_raters``, ``note`` -- the schema of
+        level ``norms_confidence``), ``n_raters``, ``note`` -- the schema of
         :func:`valueportrait.demographics.human_group_norms`.
     selection : DataFrame
         ``item_id, family, dimension, key``: the selection the norms were scored with.
@@ -183,11 +186,11 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
     pmap = resolve_personas(_personas(ratings), persona_map, available, "the norms table")
     design = Design.from_selection(selection, list(items) if items is not None else None)
-    humans = partial(norm_groups, norms, n_boot=n_boot, seed=seed, confidence=norms_ci, min_raters=min_raters)
+    humans = partial(norm_groups, norms, n_boot=n_boot, seed=seed, confidence=norms_confidence, min_raters=min_raters)
     has_ci = {"score_ci_low", "score_ci_high"} <= set(norms.columns)
-    settings = {"n_boot": n_boot, "n_perm": 0, "ci": ci, "seed": seed, "min_raters": min_raters,
-                "min_model_samples": None, "human": "norms table", "norms_ci": norms_ci if has_ci else None}
-    opt = _Options(n_boot, 0, ci, seed, min_raters or 0, 2)
+    settings = {"n_boot": n_boot, "n_perm": 0, "ci": confidence, "seed": seed, "min_raters": min_raters,
+                "min_model_samples": None, "human": "norms table", "norms_ci": norms_confidence if has_ci else None}
+    opt = _Options(n_boot, 0, confidence, seed, min_raters or 0, 2)
     return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 

@@ -38,7 +38,7 @@ def _scalar_or_array(v) -> float | np.ndarray:
 # -- per-dimension deviation -----------------------------------------------------------------------------------
 
 def deviation_ci(model: np.ndarray, model_boot: np.ndarray, human: np.ndarray, human_boot: np.ndarray,
-                 ci: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                 confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Deviation model - human per dimension with a percentile bootstrap CI.
 
     Parameters
@@ -62,7 +62,7 @@ def deviation_ci(model: np.ndarray, model_boot: np.ndarray, human: np.ndarray, h
     Examples
     --------
     >>> d, lo, hi = deviation_ci(np.array([1.0]), np.array([[1.0], [2.0], [3.0]]), np.array([0.5]),
-    ...                          np.array([[0.0], [0.0], [0.0]]), ci=0.5)
+    ...                          np.array([[0.0], [0.0], [0.0]]), confidence=0.5)
     >>> float(d[0]), float(lo[0]), float(hi[0])
     (0.5, 1.5, 2.5)
     """
@@ -70,7 +70,7 @@ def deviation_ci(model: np.ndarray, model_boot: np.ndarray, human: np.ndarray, h
     if model_boot.shape != human_boot.shape:
         raise InputError(f"model and human replicates must have the same shape, got {model_boot.shape} and "
                          f"{human_boot.shape}")
-    lo, hi = percentile_ci(model_boot - human_boot, ci)
+    lo, hi = percentile_ci(model_boot - human_boot, confidence)
     return np.asarray(model, float) - np.asarray(human, float), lo, hi
 
 

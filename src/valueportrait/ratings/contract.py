@@ -18,7 +18,8 @@ from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN
 
 from .likert import rating_values, to_ratings
 
-__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "numeric_ratings", "ratings_frame", "validate_ratings"]
+__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "missing_counts", "numeric_ratings", "ratings_frame",
+           "validate_ratings"]
 
 #: The columns of a ratings table, in order.
 COLUMNS = ("model", "item_id", "variant", "persona", "rating")
@@ -145,6 +146,21 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
     _fail_at(bad, where, lambda i: f"column 'rating': {_rating_problem(raw.iloc[i])}")
     out["rating"] = pd.Series(rating, dtype="float64")
     return pd.DataFrame(out, columns=list(COLUMNS))
+
+
+def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:
+    """Per model: ``ratings`` (rows), ``missing`` (NaN ratings: unparseable answers, failed requests, empty
+    cells); the models with a missing rating only, for the ``score`` summary.
+
+    >>> missing_counts(ratings_frame("m", ["1008-1", "1008-2"], ["v1", "v1"], [None, None], [5, None]))
+           ratings  missing
+    model                  
+    m            2        1
+    """
+    missing = ratings.assign(missing=ratings["rating"].isna())
+    counts = missing.groupby("model", sort=True)["missing"].agg(["size", "sum"])
+    counts.columns = ["ratings", "missing"]
+    return counts[counts["missing"] > 0].astype("int64")
 
 
 def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:

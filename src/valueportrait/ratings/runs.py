@@ -53,13 +53,13 @@ def parse_records(data: bytes, where: Path) -> tuple[list[dict[str, Any]], int]:
             continue
         try:
             rec = json.loads(line)
-        except json.JSONDecodeError as exc:
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
             raise RunError(f"{where}, line {n}: not a JSON record ({exc}). The log is damaged in the middle, "
                            "which the runner never does; restore it or start a new run directory.") from None
-        if not isinstance(rec, dict) or rec.get("status") not in STATUSES or "item_id" not in rec \
-                or "variant" not in rec:
-            raise RunError(f"{where}, line {n}: expected a record with item_id, variant and status "
-                           f"({', '.join(sorted(STATUSES))}), got {line[:120]!r}")
+        if not isinstance(rec, dict) or rec.get("status") not in STATUSES or not isinstance(rec.get("item_id"), str) \
+                or not isinstance(rec.get("variant"), str) or not isinstance(rec.get("persona"), (str, type(None))):
+            raise RunError(f"{where}, line {n}: expected a record with item_id and variant (text), persona (text "
+                           f"or null) and status ({', '.join(sorted(STATUSES))}), got {line[:120]!r}")
         records.append(rec)
     return records, torn
 
@@ -88,7 +88,7 @@ def read_manifest(run_dir: str | Path) -> dict[str, Any]:
                        "`valueportrait run --out RUN_DIR ...`.")
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
+    except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError
         raise RunError(f"{path}: invalid JSON ({exc}); the manifest is written atomically, so it was changed by "
                        "hand: restore it or start a new run directory") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or "model" not in manifest:
@@ -115,10 +115,12 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
     manifest = read_manifest(run_dir)
     rank = {p["label"]: k for k, p in enumerate(manifest.get("personas") or [])}
     recs = sorted(latest_records(load_records(run_dir)), key=lambda r: request_order(r, rank))
-    frame = ratings_frame(manifest["model"], [r["item_id"] for r in recs], [r["variant"] for r in recs],
-                          [r.get("persona") for r in recs], [r.get("rating") for r in recs])
-    if not recs:
-        return frame  # a run that has not finished a request yet
+    if not recs:  # a run that has not finished a request yet
+        return ratings_frame(str(manifest["model"]), [], [], [], [])
+    # the ratings as recorded (not cast here): validate_ratings refuses what is not a rating (true, "abc", [5])
+    frame = pd.DataFrame({"model": [manifest["model"]] * len(recs), "item_id": [r["item_id"] for r in recs],
+                          "variant": [r["variant"] for r in recs], "persona": [r.get("persona") for r in recs],
+                          "rating": pd.Series([r.get("rating") for r in recs], dtype=object)})
     rows = [f"{RECORDS} record of item {r['item_id']} ({r['variant']})" for r in recs]
     return validate_ratings(frame, source=f"run directory {str(run_dir)!r}", rows=rows)
 

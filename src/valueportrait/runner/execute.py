@@ -19,8 +19,10 @@ from urllib.parse import urlsplit, urlunsplit
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import RunError
 from valueportrait.io import safe_name
+from valueportrait.secrets import url_secrets
 from valueportrait.ratings.runs import FORMAT, FORMAT_VERSION
 
+from .failfast import FailFast, RunStopped
 from .outcome import FatalBackendError, Outcome
 from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerprint
 from .rundir import RunLog, now
@@ -62,14 +64,23 @@ class RunSummary:
 
 
 async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *, concurrency: int = 8,
-                       progress: bool = True, desc: str = "rating") -> RunSummary:
+                       progress: bool = True, desc: str = "rating", secrets: Sequence[str | None] = (),
+                       echo: Callable[[str], None] | None = None) -> RunSummary:
     """Send every request not yet done in ``log`` through ``backend``, ``concurrency`` at a time.
 
     Each outcome is appended to the log (flushed + fsynced, in a writer thread so the event loop keeps going)
-    before the request counts as done. A :class:`FatalBackendError` cancels the rest and raises
-    :class:`RunError`; records already written stay.
+    before the request counts as done; its texts pass through :func:`valueportrait.secrets.scrub` (with the
+    ``secrets`` named) first. A :class:`FatalBackendError`, or a run that cannot work (:mod:`.failfast`),
+    cancels the rest and raises :class:`RunError`; records already written stay. The first error of each kind
+    is printed with ``echo`` (default: above the progress bar, on stderr).
     """
     from tqdm.auto import tqdm
+
+    from valueportrait.secrets import scrub, scrub_fields
+
+    monitor = FailFast(echo or (lambda line: tqdm.write(line, file=sys.stderr)), secrets=secrets)
+    if hasattr(backend, "on_retry"):
+        backend.on_retry = monitor.attempt_failed
 
     pending = [r for r in requests if r.key not in log.done]
     summary = RunSummary(total=len(requests), already_done=len(requests) - len(pending),
@@ -90,12 +101,14 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
             except asyncio.QueueEmpty:
                 return
             outcome: Outcome = await backend.rate(request)
-            await loop.run_in_executor(writer, log.append, outcome.record(request))
+            record = scrub_fields(outcome.record(request), *secrets)
+            await loop.run_in_executor(writer, log.append, record)
             setattr(summary, outcome.status, getattr(summary, outcome.status) + 1)
             summary.retried += max(0, outcome.attempts - 1)
             bar.update(1)
             bar.set_postfix(failed=summary.failed, unparseable=summary.unparseable, retries=summary.retried,
                             refresh=False)
+            monitor.finished(record["status"], record["error"])
 
     tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(pending))))]
     try:
@@ -104,7 +117,8 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        raise RunError(f"the backend refused the run: {exc}. Nothing was recorded for the requests in flight; "
+        why = "the run stopped" if isinstance(exc, RunStopped) else "the backend refused the run"
+        raise RunError(f"{why}: {scrub(str(exc), *secrets)}. Nothing was recorded for the requests in flight; "
                        "fix the problem and re-run the same command to resume.") from None
     finally:
         for t in tasks:
@@ -233,6 +247,7 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
         backend = TransformersBackend(spec.model, device=spec.device)
         scoring = SCORING
     run_dir = spec.run_dir()
+    base_url = spec.openai.base_url if spec.openai is not None else None
     manifest = make_manifest(spec, data, fp, scoring=scoring)
     with RunLog.open(run_dir, manifest) as log:
         if log.repaired_bytes:
@@ -243,7 +258,7 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
         async def go() -> RunSummary:
             async with backend:
                 return await run_requests(backend, requests, log, concurrency=spec.concurrency, progress=progress,
-                                          desc=spec.model_label)
+                                          desc=spec.model_label, secrets=(api_key, *url_secrets(base_url)))
 
         summary = asyncio.run(go())
     return summary, run_dir

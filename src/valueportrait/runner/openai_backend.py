@@ -27,10 +27,12 @@ import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Callable
 
 import httpx
 
 from valueportrait.ratings.likert import parse_likert
+from valueportrait.secrets import scrub
 from .h11_transport import H11Transport, proxy_for
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
@@ -107,6 +109,8 @@ class OpenAIChatBackend:
         self._clients: list[httpx.AsyncClient] = []
         self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
         self.url = config.base_url.rstrip("/") + "/chat/completions"
+        #: Called with the (scrubbed) message of every failed attempt; may raise to stop the run (runner.failfast).
+        self.on_retry: Callable[[str], None] | None = None
 
     async def __aenter__(self) -> "OpenAIChatBackend":
         # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
@@ -133,11 +137,9 @@ class OpenAIChatBackend:
         await asyncio.gather(*(c.aclose() for c in clients), return_exceptions=True)
 
     def redact(self, text: str | None) -> str | None:
-        """``text`` with any occurrence of the API key replaced by ``***``."""
-        key = self.config.api_key
-        if text is None or not key:
-            return text
-        return text.replace(key, "***")
+        """``text`` through :func:`valueportrait.secrets.scrub`: the API key and anything shaped like a secret
+        (Authorization values, URL userinfo, key-like query parameters) replaced by ``***``."""
+        return None if text is None else scrub(text, self.config.api_key)
 
     def body(self, request: Request) -> dict:
         body = {"model": self.config.model, "messages": list(request.messages),
@@ -157,6 +159,8 @@ class OpenAIChatBackend:
                 content = await self._attempt(request)
             except _Retry as exc:
                 last_error = self.redact(str(exc))
+                if self.on_retry is not None:
+                    self.on_retry(last_error)
                 if attempt == cfg.max_attempts:
                     break
                 wait = min(exc.wait, cfg.retry_after_max) if exc.wait is not None else \

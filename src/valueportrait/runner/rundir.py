@@ -29,10 +29,12 @@ from typing import Any
 import pandas as pd
 
 from valueportrait.errors import OutputExistsError, RunError
-from valueportrait.io import atomic_write_json, fsync_dir, safe_name
+from valueportrait.io import atomic_write_json, fsync_dir, inside, safe_name
 from valueportrait.ratings.runs import (DONE_STATUSES, MANIFEST, RECORDS, STATUSES, latest_records, load_records,
                                         parse_records, read_manifest, record_key)
 from valueportrait.scale import PHRASE_OF, item_sort_key, parse_item_id
+
+from .lock import LOCK_FILE, RunLock
 
 #: Manifest fields that must match to resume into a run directory.
 IDENTITY_FIELDS = ("model", "backend", "temperature", "max_tokens", "seed", "variants", "personas",
@@ -46,8 +48,10 @@ def now() -> str:
 class RunLog:
     """An open run directory being appended to. Use :meth:`open`; close (or use as a context manager) after."""
 
-    def __init__(self, path: Path, manifest: dict[str, Any], records: list[dict[str, Any]], repaired_bytes: int):
+    def __init__(self, path: Path, manifest: dict[str, Any], records: list[dict[str, Any]], repaired_bytes: int,
+                 lock: RunLock | None = None):
         self.path = path
+        self.lock = lock
         self.manifest = manifest
         self.repaired_bytes = repaired_bytes
         self.records_before = len(records)
@@ -62,6 +66,21 @@ class RunLog:
         :class:`OutputExistsError` when it holds something that is not a run directory.
         """
         path = Path(path)
+        mpath = path / MANIFEST
+        if path.exists() and (not path.is_dir() or (not mpath.is_file()
+                                                    and any(p.name != LOCK_FILE for p in path.iterdir()))):
+            raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
+                                    "or remove it.")
+        path.mkdir(parents=True, exist_ok=True)
+        lock = RunLock.acquire(path)  # before reading anything: a second run on this folder stops here
+        try:
+            return cls._open_locked(path, manifest, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_locked(cls, path: Path, manifest: dict[str, Any], lock: RunLock) -> "RunLog":
         mpath, rpath = path / MANIFEST, path / RECORDS
         if mpath.is_file():
             old = read_manifest(path)
@@ -80,16 +99,12 @@ class RunLog:
             sessions = old.get("sessions", []) + manifest.get("sessions", [])
             merged = {**old, "sessions": sessions}
             atomic_write_json(mpath, merged)
-            return cls(path, merged, records, torn)
-        if path.exists() and (not path.is_dir() or any(path.iterdir())):
-            raise OutputExistsError(f"{path} exists and is not a run directory (no {MANIFEST}); choose another --out "
-                                    "or remove it.")
-        path.mkdir(parents=True, exist_ok=True)
+            return cls(path, merged, records, torn, lock)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}
         atomic_write_json(mpath, manifest)
         rpath.touch()
         fsync_dir(path)
-        return cls(path, manifest, [], 0)
+        return cls(path, manifest, [], 0, lock)
 
     def append(self, record: dict[str, Any]) -> None:
         """Append one record as one line, then flush and fsync: once this returns, the record survives a crash."""
@@ -105,6 +120,8 @@ class RunLog:
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
+        if self.lock is not None:
+            self.lock.release()
 
     def __enter__(self) -> "RunLog":
         return self
@@ -185,7 +202,7 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
             row.update(corr.get(rec["item_id"], {f: [] for f in _CORR_FIELDS.values()}))
             rows.append(row)
         name = base if persona is None else f"{base}-{safe_name(persona)}"
-        path = out_dir / f"{name}_{variant}_results.json"
+        path = inside(out_dir, f"{name}_{safe_name(variant)}_results.json")
         atomic_write_json(path, rows)
         written.append(path)
     return written
