@@ -28,7 +28,7 @@ from valueportrait.builders.report import (
     validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
-from valueportrait.dataset import SPLIT, ValuePortraitData
+from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
 
@@ -48,14 +48,16 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
 
     configs = []
     for config in data.configs:
-        entry = {"config_name": config, "data_files": [{"split": SPLIT, "path": parquet_path(config)}]}
+        # version: datasets gives each config's BuilderConfig (so load_dataset(...).info.version) this number
+        entry = {"config_name": config, "version": str(data.build_info.get("dataset_version") or DATASET_VERSION),
+                 "data_files": [{"split": SPLIT, "path": parquet_path(config)}]}
         if config == "items":
             entry["default"] = True
         configs.append(entry)
     cd = DatasetCardData(
         language=["en"],
         license="mit",
-        pretty_name="Value Portrait",
+        pretty_name=card_title(data),
         annotations_creators=["crowdsourced"],
         language_creators=["found"],
         multilinguality=["monolingual"],
@@ -67,7 +69,35 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
     )
     if infos:
         DatasetInfosDict({c: infos[c] for c in data.configs if c in infos}).to_dataset_card_data(cd)
+        _add_info_text(cd, infos)
     return cd
+
+
+#: DatasetInfo fields datasets reads back from a card's ``dataset_info`` entry (``DatasetInfo._from_yaml_dict``
+#: takes any field) but does not write there itself: without them ``load_dataset(...).info`` has version
+#: 0.0.0 and no description, citation or licence.
+INFO_TEXT_FIELDS = ("description", "citation", "homepage", "license", "version")
+
+
+def _add_info_text(cd, infos: dict) -> None:
+    entries = cd["dataset_info"] if isinstance(cd["dataset_info"], list) else [cd["dataset_info"]]
+    for entry in entries:
+        info = infos.get(entry.get("config_name", "default"))
+        if info is None:
+            continue
+        for name in INFO_TEXT_FIELDS:
+            value = getattr(info, name, None)
+            if value:
+                entry[name] = str(value)
+
+
+def card_title(data: ValuePortraitData) -> str:
+    """'Value Portrait', or with the custom-selection label when the build's selection is not the paper's."""
+    from valueportrait.selection import version_label
+
+    info = data.build_info
+    label = version_label(info["dataset_version"], info.get("selection") or {})
+    return "Value Portrait" + label.removeprefix(info["dataset_version"])
 
 
 def render_card(data: ValuePortraitData, infos: dict | None = None,
@@ -118,6 +148,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         card_data(data, infos),
         template_str=template,
         version=version,
+        title=card_title(data),
+        version_label=info.get("version_label") or version,
         description=DESCRIPTION.strip(),
         citation=CITATION.strip(),
         configs=configs,

@@ -13,7 +13,8 @@ from typing import Literal
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
 from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
-                                    Correction, Mode, check_correction, select, warn_empty_families)
+                                     Correction, Mode, check_correction, select, selection_departures,
+                                     version_label, warn_empty_families)
 
 from . import raw_release
 from .correlations import compute_correlations, cross_check, merge_published
@@ -62,10 +63,14 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     for family, lists in item_dimension_lists(items["item_id"], sel).items():
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
+    selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
+                 "correction": correction}
     info = {
         "dataset_version": DATASET_VERSION,
-        "selection": {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
-                      "correction": correction},
+        "selection": selection,
+        # a selection other than the paper's is labelled wherever the version is shown, and is not published
+        "paper_selection": not selection_departures(selection),
+        "version_label": version_label(DATASET_VERSION, selection),
         "cross_check": check.to_dict() if check.available else None,
         "reliability": reliability_report(rel.human_ratings, sel),
         "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,

@@ -116,6 +116,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     def _info(self) -> datasets.DatasetInfo:
         return datasets.DatasetInfo(
             description=DESCRIPTION,
+            version=self.config.version,
             features=features_for(self._data, self.config.name),
             homepage=_HOMEPAGE,
             license=_LICENSE,

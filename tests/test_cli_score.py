@@ -25,9 +25,21 @@ def test_score_upstream_outputs(scored, raw_dir):
     assert sorted(p.name for p in out.iterdir()) == [
         "claude-3-5-sonnet-20241022_scores.json", "gemini-2.0-flash-001_scores.json", "gpt-4o-2024-11-20_scores.json",
         "leaderboard.csv", "leaderboard.json", "leaderboard.md", "llama-3.1-8b-instruct_scores.json"]
-    # the printed leaderboard: one row per model and the human raters, rounded centred scores
-    assert "gpt-4o-2024-11-20                    +0.33        +0.13     -0.10" in res.output
-    assert "human raters                         +0.54        -0.16     -0.19" in res.output
+    # the printed leaderboard (fits 120 columns): one column per model, each score with its interval and the unit
+    # named. Point scores: upstream's published score_results (tests/test_reproduction.py); gpt-4o's Benevolence
+    # interval over prompt variants [0.32, 0.75]: docs/metric.md's worked example (the t formula there)
+    out_lines = res.output.splitlines()
+    assert max(len(line) for line in out_lines if "[" in line and "reading" not in line) <= 120
+    assert ("Schwartz basic values (PVQ-21): centred score [95% CI over prompt variants; human raters: over raters]"
+            in out_lines)
+    assert "claude-3-5-sonnet-20241022  gemini-2.0-flash-001     gpt-4o-2024-11-20  llama-3.1-8b-instruct !" in res.output
+    bene = next(line for line in out_lines if line.startswith("Benevolence"))
+    assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1] == "+0.54"  # claude first, gpt-4o third
+    assert "human raters" in res.output and "Self-Direction  +0.54 [" in res.output
+    # llama-3.1-8b-instruct's profile split-half is 0.57 (docs/metric.md, pingouin-checked tests/scoring)
+    assert "! unreliable portrait (profile split-half below its threshold, 0.7): llama-3.1-8b-instruct (0.57)" in res.output
+    assert "gemini-2.0-flash-001: rated 3,098 of 3,120 requests (99.3%)" in res.output  # 22 unparseable
+    assert "claude-3-5-sonnet-20241022: rated 3,120 of 3,120 requests (100.0%)" in res.output
     assert "llama-3.1-8b-instruct          3120           56" in res.output  # 56 unparseable answers
     # upstream's schema, equal to the published file for bfi
     ours = json.loads((out / "gpt-4o-2024-11-20_scores.json").read_text())
@@ -44,7 +56,15 @@ def test_score_upstream_outputs(scored, raw_dir):
     assert {"ci_low", "ci_high"} <= set(board.columns)
     data = json.loads((out / "leaderboard.json").read_text())
     assert data["meta"]["dataset_version"] and len(data["prompt_sensitivity"]) == 4
-    assert "| human raters |" in (out / "leaderboard.md").read_text()
+    assert data["meta"]["ci_over"] == "variants" and data["meta"]["human_ci_over"] == "raters"
+    assert data["reliability"]["llama-3.1-8b-instruct"]["reliable"] is False
+    assert data["reliability"]["gpt-4o-2024-11-20"]["profile_split_half"] == pytest.approx(0.948, abs=5e-4)
+    assert data["coverage"]["llama-3.1-8b-instruct"]["rated"] == 3120 - 56
+    bene = data["models"]["gpt-4o-2024-11-20"]["pvq"]["Benevolence"]
+    assert (round(bene["ci_low"], 2), round(bene["ci_high"], 2), bene["ci_over"]) == (0.32, 0.75, "variants")
+    md = (out / "leaderboard.md").read_text()
+    assert "| human raters |" in md and "95% CI over prompt variants" in md and "### Reliability" in md
+    assert "| llama-3.1-8b-instruct ! |" in md
 
 
 def test_score_refuses_to_overwrite(scored, raw_dir, built_dataset):
@@ -118,7 +138,12 @@ def test_score_a_ratings_csv(built_dataset, tmp_path):
     pvq = board.loc["pvq"]
     assert pvq["score"].isna().all() and (pvq["n"] == 0).all()
     assert pvq.loc["Benevolence", "note"] == "no rated item measures Benevolence"
-    assert "hand-made     +2.00              +1.00         +0.00          -1.00        -2.00" in res.output
+    assert "Openness               +2.00" in res.output and "Neuroticism            -2.00" in res.output
+    assert "Big Five (BFI-10): centred score (no intervals: the portraits' notes say why)" in res.output
+    # one rating per item: no interval over prompt variants (a note in the CSV), and the coverage says partial
+    assert bfi["ci_low"].isna().all() and "needs >= 2 ratings per item" in bfi.loc["Openness", "note"]
+    assert "hand-made: rated 6 of 1,040 requests (0.6%)" in res.output  # 520 items x 2 variants
+    assert "hand-made: the portrait is partial" in res.output and "19 dimension(s) have fewer items than the full benchmark: pvq/Self_Direction 0 of 11" in res.output  # 11: docs/metric.md
 
 
 def test_score_a_bad_ratings_file(built_dataset, tmp_path):

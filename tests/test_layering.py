@@ -91,7 +91,7 @@ def test_no_private_names_across_modules():
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
     {"errors", "scale", "io", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
-     "schema"},
+     "schema", "coverage"},
     {"config", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},

@@ -46,7 +46,7 @@ def test_card_examples_run(built_dataset, demo_build):
 
 
 def test_module_docstring_examples_run(built_dataset):
-    from valueportrait.metric import valueportrait as module
+    from valueportrait.metric import metric as module
 
     _run_doctest(module._KWARGS_DESCRIPTION, {"DATASET": str(built_dataset)}, "_KWARGS_DESCRIPTION")
 
@@ -88,9 +88,14 @@ def test_personas(metric):
     assert set(result["personas"]) == {"a", "b"}
     assert result["personas"]["a"]["family_means"]["pvq"] == 5.0  # persona a rated every item 5
     assert result["family_means"]["pvq"] == 3.5  # pooled: each item's mean of 5 and 2
-    # n_boot=0: no intervals anywhere, the personas' portraits included
-    cells = [c for r in (result, *result["personas"].values()) for dims in r["scores"].values() for c in dims.values()]
-    assert all(c["ci_low"] is None and c["ci_high"] is None for c in cells)
+    # n_boot=0: no intervals for the personas (their item bootstrap); the pooled scores' interval is over the
+    # spread of each item's ratings (ci_over="variants", a t interval: symmetric about the score)
+    cells = [c for r in result["personas"].values() for dims in r["scores"].values() for c in dims.values()]
+    assert all(c["ci_low"] is None and c["ci_high"] is None and c["ci_over"] == "items" for c in cells)
+    pooled = [c for dims in result["scores"].values() for c in dims.values() if c["score"] is not None]
+    assert pooled and all(c["ci_over"] == "variants" for c in pooled)
+    assert all(c["score"] - c["ci_low"] == pytest.approx(c["ci_high"] - c["score"]) for c in pooled)
+    assert result["reliability"] is None  # no variants given
 
 
 def test_dataset_given_at_compute(built_dataset):
@@ -112,6 +117,21 @@ def test_errors(metric):
         metric.compute(predictions=[5, 4], references=["1008-1"])
     with pytest.raises(InputError, match=r"variants \(1\) and predictions \(2\) differ in length"):
         metric.compute(predictions=[5, 4], references=["1008-1", "1008-2"], variants=["v1"])
+
+
+def test_evaluate_load_takes_the_metric_folder_too(built_dataset, tmp_path, monkeypatch):
+    # evaluate.load(DIR) looks for DIR/<basename of DIR>.py: metric/metric.py; the repo-relative path works too
+    folder = Path(valueportrait.metric_path()).parent
+    assert Path(valueportrait.metric_path()).name == f"{folder.name}.py"
+    import evaluate
+
+    ids = ["4050-5", "4044-2", "3055-4", "2041-3", "1029-3"]  # one Big Five dimension each (tests/test_cli_score.py)
+    for where in (str(folder), "metric"):
+        monkeypatch.chdir(folder.parent)
+        metric = evaluate.load(where, dataset=str(built_dataset))
+        result = metric.compute(predictions=[6, 5, 4, 3, 2], references=ids)
+        # hand computation: family mean 4, Openness 6 - 4
+        assert result["scores"]["bfi"]["Openness"]["score"] == 2.0
 
 
 # -- bad and awkward inputs (issue 12) ---------------------------------------------------------------------

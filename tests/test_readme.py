@@ -1,10 +1,12 @@
-"""The README's Python example runs, and prints what the README says it prints."""
+"""The README's Python example runs and prints what the README says it prints; its shell commands run as written."""
 
 from __future__ import annotations
 
 import ast
+import json
 import os
 import re
+import shlex
 from pathlib import Path
 
 import pytest
@@ -47,3 +49,77 @@ def test_readme_worked_example_runs_and_matches_its_comments(built_dataset, raw_
             else:
                 assert got[key] == value, (expr, key)
     assert os.getcwd() == str(tmp_path)
+
+
+# -- every shell command of the README (and examples/README.md) runs as written -----------------------------------
+#: Files whose shell commands are run, in order, in one fresh folder laid out as the README says (the release at
+#: ../shared/upstream, the repo's examples/ beside the outputs).
+COMMAND_FILES = ("README.md", "examples/README.md")
+#: Commands not run here, and why (each is run elsewhere in the suite, or is the environment itself).
+NOT_RUN = {
+    "pip": "installs the package: the test runs in the installed environment",
+    "VALUEPORTRAIT_RAW=../shared/upstream": "the test suite itself",
+    "--backend transformers": "downloads a model from the Hub; tests/test_runner_transformers.py runs a local one",
+}
+
+
+def shell_commands(text: str) -> list[list[str]]:
+    """The commands of a Markdown text's ```bash and ```console blocks (console: the ``$ `` lines), split at
+    ``&&``, continuation lines joined, comments dropped; a command repeated verbatim (a transcript of one shown
+    before) is listed once."""
+    out: list[list[str]] = []
+    for lang, block in re.findall(r"```(bash|console)\n(.*?)```", text, flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = line.strip()
+            if lang == "console":
+                if not line.startswith("$ "):
+                    continue
+                line = line[2:]
+            for part in line.split("&&"):
+                words = shlex.split(part, comments=True)
+                if words and words not in out:
+                    out.append(words)
+    return out
+
+
+def _skip_reason(words: list[str]) -> str | None:
+    line = " ".join(words)
+    return next((why for key, why in NOT_RUN.items() if line.startswith(key) or f" {key}" in line), None)
+
+
+def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from chat_server import ChatServer
+    from valueportrait.cli.main import cli
+
+    root = Path(__file__).resolve().parents[1]
+    (tmp_path / "shared").mkdir()
+    (tmp_path / "shared" / "upstream").symlink_to(raw_dir, target_is_directory=True)
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "examples").symlink_to(root / "examples", target_is_directory=True)
+    monkeypatch.chdir(work)
+    commands: list[list[str]] = []
+    for f in COMMAND_FILES:  # examples/README.md repeats the README's demo build: run once
+        commands += [c for c in shell_commands((root / f).read_text(encoding="utf-8")) if c not in commands]
+    ran, skipped = [], []
+    with ChatServer() as server:  # `run` against a real OpenAI-compatible server on 127.0.0.1
+        env = {"OPENAI_BASE_URL": server.base_url, "OPENAI_API_KEY": "sk-test", "HF_HUB_OFFLINE": "1"}
+        for words in commands:
+            if words[0] == "export":
+                continue  # the key: set above
+            if _skip_reason(words):
+                skipped.append(words)
+                continue
+            assert words[0] == "valueportrait", f"a README command the test does not know: {' '.join(words)}"
+            res = CliRunner().invoke(cli, words[1:], env=env)
+            assert res.exit_code == 0, (" ".join(words), res.output)
+            ran.append(words[1])
+    # the commands named in the README's sections all ran (build, score, plot, report, run, deviation, publish)
+    assert {"build", "score", "plot", "report", "run", "deviation", "publish"} <= set(ran), ran
+    assert (work / "report.html").is_file() and (work / "report-mine.html").is_file()
+    board = json.loads((work / "scores-mine" / "leaderboard.json").read_text())
+    assert {"gpt-4o-mini", "gpt-4o-2024-11-20", "human raters"} <= set(board["models"])  # next to the others
+    assert (work / "deviation" / "dimensions.csv").is_file() and (work / "gpt-4o-mini.png").is_file()
+    assert all(w[0] == "pip" or "transformers" in w or w[0].startswith("VALUEPORTRAIT_RAW=") for w in skipped)

@@ -35,7 +35,9 @@ def test_leaderboard_text_and_files(portraits, tmp_path):
     table = leaderboard_table(portraits)
     assert table.loc["m2", "Power"] == -1.0 and np.isnan(table.loc["m1", "Hedonism"])
     text = leaderboard_text(portraits)
-    assert "m1                  —            —         —            —  +1.00     -1.00           —" in text
+    # hand computation: m1 Power 5 - (5 + 3) / 2 = +1, Security -1; m2 Power 2 - 3 = -1, Security +1
+    assert "dimension          m1     m2" in text and "Power           +1.00  -1.00" in text
+    assert "Security        -1.00  +1.00" in text and "Hedonism            —      —" in text
     paths = write_leaderboard(tmp_path, portraits, dataset="x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["leaderboard.csv", "leaderboard.json", "leaderboard.md"]
     data = json.loads(paths["json"].read_text())
@@ -53,3 +55,29 @@ def test_radar_chart(portraits, tmp_path):
     path = radar_chart(portraits, tmp_path / "r.png", title="two models")
     assert path.read_bytes()[:4] == b"\x89PNG"
     assert not list(tmp_path.glob(".*"))
+
+
+def test_leaderboard_text_intervals_units_unreliable_and_width():
+    from valueportrait.report import reliability_text
+
+    base = score_portrait(pd.DataFrame({"item_id": ["a", "b", "c"], "rating": [5.0, 3.0, 4.0]}), SEL)
+    with_ci = base.assign(ci_low=base["score"] - 0.25, ci_high=base["score"] + 0.5, ci_over="variants")
+    humans = base.assign(ci_low=base["score"] - 0.1, ci_high=base["score"] + 0.1, ci_over="raters")
+    names = [f"model-number-{k:02d}" for k in range(8)]
+    portraits = {**{n: with_ci for n in names}, "human raters": humans}
+    rel = {names[1]: {"reliable": False, "profile_split_half": 0.5, "threshold": 0.7}, names[0]: {"reliable": True}}
+    text = leaderboard_text(portraits, reliability=rel, width=120)
+    lines = text.splitlines()
+    assert max(map(len, lines)) <= 120
+    assert ("Schwartz basic values (PVQ-21): centred score [95% CI over prompt variants; human raters: over raters]"
+            in lines)
+    # Power +1.00, its interval [1 - 0.25, 1 + 0.5] as given; Hedonism has no rated item
+    assert "+1.00 [+0.75, +1.50]" in text and "model-number-01 !" in text and "model-number-00 !" not in text
+    assert "! unreliable portrait (profile split-half below its threshold, 0.7): model-number-01 (0.50)" in text
+    # 9 portraits do not fit in 120 columns: each family's table is split into several blocks
+    assert sum(line.startswith("Big Five (BFI-10)") for line in lines) >= 2
+    md = leaderboard_text(portraits, reliability=rel, markdown=True)
+    assert "| model-number-01 ! | —" in md and "| human raters |" in md
+    table = reliability_text({"m": {"order_bias": 0.5, "icc_a1": 0.25, "icc_ak": None, "split_half_r": 0.5,
+                                    "profile_split_half": 2 * 0.5 / 1.5, "reliable": False}})
+    assert "m          +0.500     0.250         —         0.500               0.667        NO" in table

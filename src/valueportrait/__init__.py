@@ -62,13 +62,15 @@ def __dir__() -> list[str]:
 
 
 def metric_path() -> str:
-    """Path of the evaluate module script: ``evaluate.load(valueportrait.metric_path(), dataset=...)``."""
+    """Path of the evaluate module ``metric/metric.py``: ``evaluate.load(valueportrait.metric_path(), dataset=...)``.
+
+    Its folder works too (``evaluate.load(str(Path(valueportrait.metric_path()).parent))``): the script is named
+    after its folder, as evaluate expects.
+    """
     from importlib.util import find_spec
     from pathlib import Path
 
     spec = find_spec("valueportrait.metric")
     if spec is None or not spec.submodule_search_locations:  # pragma: no cover - broken install
         raise ValuePortraitError("the valueportrait.metric package is missing from this installation; reinstall valueportrait")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    script = folder / "metric.py"  # named after its folder, so evaluate.load(<folder>) works too
-    return str(script if script.is_file() else folder / "valueportrait.py")
+    return str(Path(next(iter(spec.submodule_search_locations))) / "metric.py")

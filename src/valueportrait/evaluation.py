@@ -1,6 +1,6 @@
 """The metric's work, without ``evaluate``: parallel lists of ratings and item ids -> a JSON-serialisable portrait.
 
-``metric/valueportrait.py`` (the evaluate module) is a shell over :func:`evaluate_ratings`; this function is
+``metric/metric.py`` (the evaluate module) is a shell over :func:`evaluate_ratings`; this function is
 also the plain-Python entry point for other pipelines.
 """
 
@@ -19,12 +19,14 @@ from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
+from .io import json_safe
 from .scale import VARIANTS
-from .scoring import bootstrap_portraits
+from .scoring import DEFAULT_CI_OVER, bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
-RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "personas", "deviation")
+RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "reliability", "personas",
+               "deviation")
 
 
 def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
@@ -84,9 +86,10 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
     scores: dict = {}
     fmeans: dict = {}
     for r in portrait.to_dict("records"):
-        cell = {k: (None if r[k] is None or (isinstance(r[k], float) and np.isnan(r[k])) else float(r[k]))
+        cell = {k: (None if r.get(k) is None or (isinstance(r[k], float) and np.isnan(r[k])) else float(r[k]))
                 for k in ("score", "raw_mean", "std", "ci_low", "ci_high")}
         cell["n"] = int(r["n"])
+        cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
         cell["note"] = r["note"] if isinstance(r["note"], str) else None
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
@@ -108,6 +111,7 @@ def _counts(table: pd.DataFrame, sel_items: set) -> dict:
 def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
     """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
     portraits, _ = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection, **kw)
+    portraits = {k: p.assign(ci_over="items") for k, p in portraits.items()}  # a bootstrap over items
     out = {}
     for k, g in groups.items():
         scores, fmeans = _portrait_dict(portraits[k])
@@ -120,7 +124,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                      threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
                      correlations: str | None = None, correction: str | None = None, center: bool = True, min_items: int = 1,
                      n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                     persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
+                     ci_over: str = DEFAULT_CI_OVER, persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
                      human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
                      norms_confidence: float = DEFAULT_CONFIDENCE) -> dict:
     """Score ratings of Value Portrait items.
@@ -140,8 +144,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     threshold, alpha, mode, correlations, correction
         Re-select the items from the correlations (default: the build's selection); ``correction`` is the
         multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
-    center, min_items, n_boot, confidence, seed
-        As :func:`~valueportrait.scoring.bootstrap_portrait`; ``n_boot=0`` gives null CIs.
+    center, min_items, confidence
+        As :func:`~valueportrait.scoring.interval_portrait`.
+    ci_over : str
+        The unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants`` (default;
+        the spread of each item's several ratings: prompt variants or repeats; one rating per item gives null
+        intervals with a note), ``items`` or ``items+variants``.
+    n_boot, seed
+        The item bootstrap of the persona portraits (shared with the deviation statistics); ``n_boot=0`` gives
+        them null CIs.
     persona_groups, norms, deviation, human, n_perm, min_raters, norms_confidence
         The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
         ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
@@ -154,11 +165,13 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     -------
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
-        note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
+        ci_over, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
-        ``prompt_sensitivity`` (None without variants), ``personas`` (None without personas), ``deviation``
-        (None unless asked for; else :func:`valueportrait.deviation.report_to_dict` of the comparison).
+        ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
+        :func:`~valueportrait.scoring.portrait_reliability`'s record: order bias, ICC, profile split-half,
+        ``reliable``), ``personas`` (None without personas), ``deviation`` (None unless asked for; else
+        :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
     if not preds:
@@ -176,6 +189,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         raise InputError("the deviation statistics compare each persona's portrait with a human group: pass "
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
+    check_ci_over(ci_over)
     selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
                                 correction=correction)
     bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
@@ -202,16 +216,22 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                       UserWarning, stacklevel=2)
     kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
               seed=bootstrap.seed)
-    out = _results({"all": table}, sel, sel_items, **kw)["all"]
+    portrait = interval_portrait(table, sel, ci_over=ci_over, confidence=bootstrap.confidence, center=center,
+                                 min_items=min_items)
+    scores, fmeans = _portrait_dict(portrait)
+    out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
     out["settings"] = {
         "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
+        "ci_over": ci_over,
     }
-    out["prompt_sensitivity"] = None
+    out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
-        out["prompt_sensitivity"] = prompt_sensitivity(table[["item_id", "rating", "variant"]])
+        with_variants = table[["item_id", "rating", "variant"]]
+        out["prompt_sensitivity"] = prompt_sensitivity(with_variants)
+        out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
     out["personas"] = None
     if personas is not None:
         # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side

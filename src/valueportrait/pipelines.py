@@ -44,13 +44,23 @@ def check_item_ids(item_ids: Sequence[str], data: ValuePortraitData, *, what: st
 # -- the leaderboard --------------------------------------------------------------------------------------------
 @dataclass
 class Leaderboard:
-    """What :func:`score_leaderboard` made: one portrait per model (the human raters last), and what it wrote."""
+    """What :func:`score_leaderboard` made: one portrait per model (the human raters last), and what it wrote.
+
+    ``ci_over``: the unit of the models' intervals (the human row's is ``HUMAN_CI_UNITS[ci_over]``);
+    ``reliability``: {model: :func:`~valueportrait.scoring.portrait_reliability` record}; ``coverage``:
+    {model: :func:`~valueportrait.coverage.coverage_record`}.
+    """
 
     portraits: dict[str, pd.DataFrame]
     ratings: pd.DataFrame
     parse_summary: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     written: list[Path] = field(default_factory=list)
+    ci_over: str = "variants"
+    confidence: float = 0.95
+    reliability: dict[str, dict] = field(default_factory=dict)
+    coverage: dict[str, dict] = field(default_factory=dict)
+    dataset: str | None = None
 
     @property
     def models(self) -> list[str]:
@@ -58,11 +68,20 @@ class Leaderboard:
 
         return [m for m in self.portraits if m != HUMAN_MODEL]
 
-    def text(self) -> str:
-        """The leaderboard as printed (one table per family)."""
+    def text(self, width: int = 120) -> str:
+        """The leaderboard as printed: per family, scores with their intervals and unit, unreliable ones marked."""
         from .report import leaderboard_text
 
-        return leaderboard_text(self.portraits)
+        return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
+                                reliability=self.reliability, width=width)
+
+    def board(self) -> dict[str, Any]:
+        """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
+        from .report import leaderboard_json
+
+        return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
+                                sensitivity=self.sensitivity, dataset=self.dataset, ci_over=self.ci_over,
+                                confidence=self.confidence)
 
 
 def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
@@ -76,10 +95,37 @@ def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> Non
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
 
 
-def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: str | Path | ValuePortraitData,
+def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int) -> dict[str, int]:
+    """Expected requests per model: from the run manifests, else from the variants and personas rated."""
+    from .coverage import expected_requests, requests_of_manifest
+    from .ratings.runs import read_manifest, run_dirs
+
+    out = {str(m): expected_requests(g, n_items) for m, g in ratings.groupby("model", sort=True)}
+    for run in run_dirs(sources):
+        m = read_manifest(run)
+        out[str(m["model"])] = requests_of_manifest(m, n_items)
+    return out
+
+
+def _check_rated(ratings: pd.DataFrame, sources: Sequence[str | Path]) -> None:
+    """:class:`InputError` for a model none of whose answers gave a rating, with examples of its answers."""
+    from .coverage import no_rating_message
+    from .ratings.runs import read_manifest, run_dirs, run_without_ratings
+
+    rated = ratings["rating"].notna().groupby(ratings["model"]).sum()
+    empty = [str(m) for m, n in rated.items() if n == 0]
+    if not empty:
+        return
+    runs = {str(read_manifest(r)["model"]): r for r in run_dirs(sources)}
+    answers = ratings["model"].astype(str).value_counts()
+    raise InputError(" ".join((run_without_ratings(runs[m]) if m in runs else None)
+                              or no_rating_message(m, int(answers[m]), []) for m in empty))
+
+
+def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: str | Path | ValuePortraitData | None = None,
                       revision: str | None = None, upstream_outputs: str | Path | None = None,
                       selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
-                      center: bool = True, min_items: int = 1, humans: bool = True,
+                      ci_over: str = "variants", center: bool = True, min_items: int = 1, humans: bool = True,
                       parse: Literal["valueportrait", "upstream"] = "valueportrait", out_dir: str | Path | None = None,
                       overwrite: bool = False, progress: bool = False) -> Leaderboard:
     """Score model ratings into a leaderboard of value portraits (``valueportrait score``).
@@ -87,25 +133,40 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     Parameters
     ----------
     ratings_sources : run directories or ratings files (:func:`valueportrait.ratings.read_ratings`).
-    dataset, revision : a built folder or Hub repo id (+ revision), or a :class:`ValuePortraitData`.
+    dataset, revision : a built folder or Hub repo id (+ revision), or a :class:`ValuePortraitData`; None: the
+        dataset the run directories among ``ratings_sources`` were run on (:func:`~valueportrait.ratings.runs.run_dataset`).
     upstream_outputs : a folder in upstream's output layout (``<provider>/<model>_<variant>_results.json``).
-    selection, bootstrap : the item selection and the bootstrap of every portrait (CIs over items for a
-        model, over raters for the human row).
+    selection : the item selection of every portrait.
+    bootstrap : ``confidence`` of every interval; ``n_boot`` and ``seed`` of the human row's rater bootstrap.
+    ci_over : the unit of the models' intervals (:data:`~valueportrait.scoring.CI_UNITS`); the human row's is
+        :data:`~valueportrait.scoring.HUMAN_CI_UNITS` of it.
     center, min_items : as :func:`~valueportrait.scoring.score_portrait`.
     humans : add the ``human raters`` row.
     parse : re-parse upstream's raw answers (``valueportrait``) or keep their ``numeric_response``.
     out_dir, overwrite : write ``<model>_scores.json`` (upstream's schema) and ``leaderboard.csv/.json/.md``
         there; a folder holding a previous leaderboard is refused before any work unless ``overwrite``.
     progress : show a progress bar while reading upstream's outputs.
+
+    Raises
+    ------
+    InputError
+        No ratings; item ids not in the dataset; a model none of whose answers gave a rating (with examples
+        of its answers); no dataset given and no run directory recording one.
     """
+    from .coverage import coverage_record
     from .ratings import read_ratings
     from .report import write_leaderboard, write_upstream_scores
-    from .scoring import HUMAN_MODEL, bootstrap_portrait, score_humans
+    from .scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
     from .sensitivity import sensitivity_table
 
     if not ratings_sources and upstream_outputs is None:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
+    check_ci_over(ci_over)
     check_leaderboard_folder(out_dir, overwrite)
+    if dataset is None:
+        from .ratings.runs import run_dataset
+
+        dataset, revision = run_dataset(ratings_sources)
     data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
     frames, summary = [], None
     if upstream_outputs is not None:
@@ -117,22 +178,32 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     frames += [read_ratings(p) for p in ratings_sources]
     ratings = pd.concat(frames, ignore_index=True)
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
+    requests = _requests(ratings, ratings_sources, len(data.item_ids))
+    _check_rated(ratings, ratings_sources)
     sel = data.selection(**selection.kwargs())
-    boot = dict(n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed, center=center,
-                min_items=min_items)
-    portraits = {str(model): bootstrap_portrait(g, sel, **boot) for model, g in ratings.groupby("model", sort=True)}
+    kw = dict(confidence=bootstrap.confidence, center=center, min_items=min_items)
+    groups = dict(tuple(ratings.groupby("model", sort=True)))
+    portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
+    coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
+                for m, g in groups.items()}
+    reliability = reliability_table(ratings, sel) if "variant" in ratings else {}
     if humans:
-        portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel, **boot)
+        portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel, ci_over=HUMAN_CI_UNITS[ci_over],
+                                              n_boot=bootstrap.n_boot, seed=bootstrap.seed, **kw)
     sens = None
     if "variant" in ratings and ratings["variant"].notna().any():
         sens = sensitivity_table(ratings)
-    board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens)
+    name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
+    board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
+                        ci_over=ci_over, confidence=bootstrap.confidence, reliability=reliability,
+                        coverage=coverage, dataset=name)
     if out_dir is not None:
         out = Path(out_dir)
-        paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens,
-                                  dataset=None if isinstance(dataset, ValuePortraitData) else str(dataset),
-                                  revision=revision, dataset_version=data.build_info.get("dataset_version"),
+        paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
+                                  coverage=coverage, dataset=name, revision=revision,
+                                  dataset_version=data.build_info.get("dataset_version"),
                                   selection=selection.resolved(data.build_info.get("selection")), center=center,
+                                  ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
                                   n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
                                   parse=parse)
         board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
@@ -314,5 +385,5 @@ def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: b
 
 
 __all__ = ["DEVIATION_TABLES", "LEADERBOARD_FILES", "DeviationRun", "Leaderboard", "check_item_ids",
-           "check_human_inputs", "check_leaderboard_folder", "deviation_report", "human_source", "one_model", "run_deviation",
-           "score_leaderboard"]
+           "check_human_inputs", "check_leaderboard_folder", "deviation_report", "human_source", "one_model",
+           "run_deviation", "score_leaderboard"]

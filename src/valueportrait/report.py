@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .scale import FAMILIES, FAMILY_TITLES
+from .style import display_name
 from .errors import OutputExistsError
 from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
 
@@ -59,68 +60,175 @@ def leaderboard_table(portraits: dict[str, pd.DataFrame], value: str = "score") 
 
 
 def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Long table: model, family, dimension, score, raw_mean, std, n, family_mean, [ci_low, ci_high, se], note."""
+    """Long table: model, family, dimension, score, raw_mean, std, n, family_mean, [ci_low, ci_high, se, df,
+    ci_over], note."""
     frames = [p.assign(model=name) for name, p in portraits.items()]
     df = pd.concat(frames, ignore_index=True)
     first = ["model", "family", "dimension", "score", "raw_mean", "std", "n", "family_mean"]
-    extra = [c for c in ("ci_low", "ci_high", "se") if c in df]
+    extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over") if c in df]
     return df[first + extra + ["note"]]
 
 
-def leaderboard_json(portraits: dict[str, pd.DataFrame], **meta) -> dict:
-    """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, note}}}}}."""
+def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | None = None,
+                     coverage: dict | None = None, sensitivity: pd.DataFrame | None = None, **meta) -> dict:
+    """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
+    ci_over, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
     models: dict = {}
     for name, p in portraits.items():
         fam: dict = {}
         for r in p.to_dict("records"):
-            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high")}
+            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high",
+                                                     "se")}
             cell["n"] = int(r["n"])
+            cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
             cell["note"] = r.get("note") if isinstance(r.get("note"), str) else None
             fam.setdefault(r["family"], {})[r["dimension"]] = cell
         models[name] = fam
-    return {"meta": meta, "models": models}
+    out = {"meta": meta, "models": models, "reliability": json_safe(reliability or {}),
+           "coverage": json_safe(coverage or {})}
+    if sensitivity is not None and len(sensitivity):
+        out["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
+    return out
+
+
+#: How a unit of ``ci_over`` reads in a table's heading.
+UNIT_WORDS = {"variants": "prompt variants", "items": "items", "items+variants": "items and prompt variants",
+              "raters": "raters", "items+raters": "items and raters"}
 
 
 def _fmt(x: float, digits: int = 2) -> str:
     return "—" if x is None or (isinstance(x, float) and np.isnan(x)) else f"{x:+.{digits}f}"
 
 
-def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2) -> str:
-    """One table per family, models x dimensions, centred scores rounded; null scores shown as ``—``."""
-    table = leaderboard_table(portraits)
+def _cell(row: pd.Series | None, digits: int) -> str:
+    """``+0.33 [+0.12, +0.54]``; the score alone when its interval is null; ``—`` for a null score."""
+    if row is None:
+        return "—"
+    score = _fmt(row["score"], digits)
+    lo, hi = row.get("ci_low"), row.get("ci_high")
+    if score == "—" or lo is None or hi is None or pd.isna(lo) or pd.isna(hi):
+        return score
+    return f"{score} [{_fmt(lo, digits)}, {_fmt(hi, digits)}]"
+
+
+def unreliable_models(reliability: dict | None) -> dict[str, float | None]:
+    """{model: profile split-half} of the portraits whose reliability record says ``reliable: False``."""
+    return {m: r.get("profile_split_half") for m, r in (reliability or {}).items()
+            if isinstance(r, dict) and r.get("reliable") is False}
+
+
+def interval_heading(portraits: dict[str, pd.DataFrame], confidence: float = 0.95) -> str:
+    """What the cells hold, naming each row's interval unit: 'centred score [95% CI over prompt variants; ...]'."""
+    units: dict[str, list[str]] = {}
+    for name, p in portraits.items():
+        if "ci_low" in p and p["ci_low"].notna().any():
+            unit = p["ci_over"].dropna().iloc[0] if "ci_over" in p and p["ci_over"].notna().any() else "items"
+            units.setdefault(str(unit), []).append(name)
+    if not units:
+        return "centred score (no intervals: the portraits' notes say why)"
+    parts = []
+    for k, (unit, names) in enumerate(units.items()):
+        who = "" if k == 0 else f"{', '.join(names)}: "
+        parts.append(f"{who}over {UNIT_WORDS.get(unit, unit)}")
+    return f"centred score [{100 * confidence:g}% CI {'; '.join(parts)}]"
+
+
+def _text_block(title: str, header: list[str], body: list[list[str]]) -> str:
+    width = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
+    fmt = lambda row: "  ".join(c.ljust(width[0]) if k == 0 else c.rjust(width[k]) for k, c in enumerate(row))  # noqa: E731
+    return "\n".join([title, fmt(header), fmt(["-" * w for w in width]), *map(fmt, body)])
+
+
+def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2,
+                     confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
+                     ci_over: str | None = None) -> str:
+    """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
+    marked ``!`` (with their profile split-half below the table); null scores shown as ``—``.
+
+    Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
+    Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the
+    unit is read from the portraits' ``ci_over`` column).
+    """
+    bad = unreliable_models(reliability)
+    names = [f"{m} !" if m in bad else str(m) for m in portraits]
+    rows = {m: p.set_index(["family", "dimension"]) for m, p in portraits.items()}
+
+    def cell(m: str, family: str, d: str) -> str:
+        r = rows[m]
+        return _cell(r.loc[(family, d)] if (family, d) in r.index else None, digits)
+
+    what = interval_heading(portraits, confidence)
     blocks = []
     for family, dims in FAMILIES.items():
-        header = ["model", *dims]
-        body = [[str(m), *(_fmt(table.loc[m, d], digits) for d in dims)] for m in table.index]
+        title = f"{FAMILY_TITLES[family]}: {what}"
         if markdown:
-            lines = [f"### {FAMILY_TITLES[family]}", "", "| " + " | ".join(header) + " |",
+            lines = [f"### {title}", "", "| model | " + " | ".join(display_name(d) for d in dims) + " |",
                      "|" + "|".join(["---"] + ["---:"] * len(dims)) + "|"]
-            lines += ["| " + " | ".join(row) + " |" for row in body]
-        else:
-            width = [max(len(r[k]) for r in [header, *body]) for k in range(len(header))]
-            fmt = lambda row: "  ".join(c.ljust(width[0]) if k == 0 else c.rjust(width[k]) for k, c in enumerate(row))  # noqa: E731
-            lines = [FAMILY_TITLES[family], fmt(header), fmt(["-" * w for w in width]), *map(fmt, body)]
-        blocks.append("\n".join(lines))
-    return "\n\n".join(blocks) + "\n"
+            lines += [f"| {n} | " + " | ".join(cell(m, family, d) for d in dims) + " |" for m, n in zip(portraits, names)]
+            blocks.append("\n".join(lines))
+            continue
+        label_w = max(len("dimension"), *(len(display_name(d)) for d in dims))
+        chunks: list[list[int]] = [[]]
+        used = label_w
+        for k, m in enumerate(portraits):
+            w = 2 + max(len(names[k]), *(len(cell(m, family, d)) for d in dims))
+            if chunks[-1] and used + w > width:
+                chunks.append([])
+                used = label_w
+            chunks[-1].append(k)
+            used += w
+        models = list(portraits)
+        for c in chunks:
+            header = ["dimension", *(names[k] for k in c)]
+            body = [[display_name(d), *(cell(models[k], family, d) for k in c)] for d in dims]
+            blocks.append(_text_block(title, header, body))
+    text = "\n\n".join(blocks) + "\n"
+    if bad:
+        shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')})" if v is not None else m for m, v in bad.items())
+        text += (f"\n! unreliable portrait (profile split-half below its threshold, "
+                 f"{next(iter(reliability[m]['threshold'] for m in bad)):g}): {shown}\n")
+    return text
+
+
+def reliability_text(reliability: dict, *, markdown: bool = False) -> str:
+    """The reliability records as a table: order bias, ICC(A,1), ICC(A,k), profile split-half, reliable."""
+    header = ["model", "order_bias", "ICC(A,1)", "ICC(A,k)", "split-half r", "profile_split_half", "reliable"]
+
+    def num(v, sign=False):
+        return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else (
+            f"{v:+.3f}" if sign else f"{v:.3f}")
+
+    body = [[m, num(r.get("order_bias"), True), num(r.get("icc_a1")), num(r.get("icc_ak")), num(r.get("split_half_r")),
+             num(r.get("profile_split_half")), {True: "yes", False: "NO"}.get(r.get("reliable"), "—")]
+            for m, r in reliability.items()]
+    if markdown:
+        return "\n".join(["| " + " | ".join(header) + " |", "|---|" + "---:|" * 5 + "---|",
+                          *("| " + " | ".join(r) + " |" for r in body)])
+    return _text_block("Reliability (docs/metric.md: order bias forward minus reversed, ICC over the 6 variants)",
+                       header, body) + "\n"
 
 
 def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *, overwrite: bool = False,
-                      sensitivity: pd.DataFrame | None = None, **meta) -> dict[str, Path]:
+                      sensitivity: pd.DataFrame | None = None, reliability: dict | None = None,
+                      coverage: dict | None = None, **meta) -> dict[str, Path]:
     """Write ``leaderboard.csv`` (long, full precision), ``leaderboard.json`` and ``leaderboard.md``.
 
-    ``sensitivity`` (from :func:`~valueportrait.sensitivity.sensitivity_table`) is added to the JSON and
-    Markdown. Returns the written paths by format.
+    ``sensitivity`` (from :func:`~valueportrait.sensitivity.sensitivity_table`), ``reliability``
+    ({model: record}) and ``coverage`` ({model: record}) go into the JSON (and the first two into the
+    Markdown). Returns the written paths by format.
     """
     out = Path(out_dir)
     paths = {"csv": out / "leaderboard.csv", "json": out / "leaderboard.json", "md": out / "leaderboard.md"}
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
-    data = leaderboard_json(portraits, **meta)
+    data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, **meta)
     md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
-    md += leaderboard_text(portraits, markdown=True)
+    md += leaderboard_text(portraits, markdown=True, reliability=reliability,
+                           confidence=meta.get("confidence") or 0.95)
+    if reliability:
+        md += "\n### Reliability\n\n" + reliability_text(reliability, markdown=True) + "\n"
     if sensitivity is not None and len(sensitivity):
-        data["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
         md += "\n### Prompt sensitivity\n\n" + _markdown_frame(sensitivity) + "\n"
     atomic_write_text(paths["csv"], leaderboard_long(portraits).to_csv(index=False))
     atomic_write_json(paths["json"], data)
@@ -137,5 +245,5 @@ def _markdown_frame(df: pd.DataFrame, digits: int = 3) -> str:
 
 
 def sensitivity_text(sensitivity: pd.DataFrame, digits: int = 3) -> str:
-    """Plain-text table of :func:`~valueportrait.sensitivity.sensitivity_table`."""
-    return sensitivity.to_string(index=False, float_format=lambda v: f"{v:.{digits}f}") + "\n"
+    """Plain-text table of :func:`~valueportrait.sensitivity.sensitivity_table`, wrapped at 120 columns."""
+    return sensitivity.to_string(index=False, float_format=lambda v: f"{v:.{digits}f}", line_width=120) + "\n"

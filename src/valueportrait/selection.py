@@ -34,6 +34,39 @@ DEFAULT_CORRECTION = "none"
 #: Which columns of the ``correlations`` config hold each source's rho and p-value.
 CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published", "p_value_published"),
                                                    "computed": ("rho", "p_value")}
+#: The dataset version that is the paper's benchmark: a build labelled with it must have the paper's selection
+#: (``valueportrait publish`` refuses to tag another as it; later versions may change the selection, their card
+#: and version label say how).
+PAPER_VERSION = "1.0.0"
+#: The paper's selection (Han et al. 2025, Sec. 3), the one a dataset version of the paper's benchmark has.
+PAPER_SELECTION: dict[str, object] = {"correlations": "published", "threshold": DEFAULT_THRESHOLD,
+                                      "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none"}
+
+
+def selection_departures(selection: dict) -> list[str]:
+    """How a build's selection differs from :data:`PAPER_SELECTION` ("threshold 0.4 (paper: 0.3)", ...).
+
+    A setting the selection does not record (``correction`` in builds without one) counts as the paper's.
+
+    >>> selection_departures({"correlations": "published", "threshold": 0.4, "alpha": 0.05, "mode": "pos"})
+    ['threshold 0.4 (paper: 0.3)']
+    >>> selection_departures(PAPER_SELECTION)
+    []
+    """
+    return [f"{k} {selection[k]} (paper: {v})" for k, v in PAPER_SELECTION.items()
+            if selection.get(k, v) is not None and selection.get(k, v) != v]
+
+
+def version_label(version: str, selection: dict) -> str:
+    """``"1.0.0"`` for the paper's selection, else ``"1.0.0 (custom selection: threshold 0.4; not the paper's)"``.
+
+    >>> version_label("1.0.0", {"threshold": 0.4})
+    "1.0.0 (custom selection: threshold 0.4; not the paper's)"
+    """
+    departures = selection_departures(selection)
+    if not departures:
+        return version
+    return f"{version} (custom selection: {', '.join(d.split(' (paper')[0] for d in departures)}; not the paper's)"
 
 
 def _real(value) -> float | None:

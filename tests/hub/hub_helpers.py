@@ -51,7 +51,7 @@ def make_metric_dir(tmp_path: Path) -> Path:
     (d / "app.py").write_text("import evaluate\nfrom evaluate.utils import launch_gradio_widget\n"
                               "launch_gradio_widget(evaluate.load('my-org/valueportrait'))\n")
     (d / "requirements.txt").write_text("evaluate>=0.4.3\nvalueportrait\n")
-    (d / "valueportrait.py").write_text("import evaluate\nfrom .helpers import f\n")
+    (d / "metric.py").write_text("import evaluate\nfrom .helpers import f\n")
     (d / "helpers.py").write_text("def f():\n    return 1\n")
     (d / "__init__.py").write_text("")
     return d

@@ -57,13 +57,13 @@ def test_plan_names_the_script_after_the_space(metric_dir):
     # evaluate.load("ORG/NAME") fetches NAME.py from the Space, so the script takes the Space's name.
     plan = core.plan_metric(metric_dir, "my-org/vp-metric")
     assert [f.path for f in plan.files] == ["README.md", "app.py", "helpers.py", "requirements.txt", "vp-metric.py"]
-    assert next(f for f in plan.files if f.path == "vp-metric.py").source == (metric_dir / "valueportrait.py").resolve()
+    assert next(f for f in plan.files if f.path == "vp-metric.py").source == (metric_dir / "metric.py").resolve()
 
 
 def _metric_files() -> dict[str, str]:
     """sha256 of the repo's metric folder files, computed here with hashlib."""
     return {n: hashlib.sha256((REPO / "metric" / n).read_bytes()).hexdigest()
-            for n in ("README.md", "app.py", "requirements.txt", "valueportrait.py")}
+            for n in ("README.md", "app.py", "requirements.txt", "metric.py")}
 
 
 def test_default_metric_folder_is_the_installed_packages():
@@ -73,7 +73,7 @@ def test_default_metric_folder_is_the_installed_packages():
     assert folder == Path(valueportrait.metric.__file__).parent
     plan = core.plan_metric(None, "my-org/vp")
     assert {f.path: f.sha256 for f in plan.files} == {
-        ("vp.py" if n == "valueportrait.py" else n): sha for n, sha in _metric_files().items()}
+        ("vp.py" if n == "metric.py" else n): sha for n, sha in _metric_files().items()}
 
 
 @pytest.mark.slow
@@ -105,5 +105,5 @@ def test_publish_metric_without_metric_dir_under_a_strict_editable_install(tmp_p
                           "--dry-run", "--json"], cwd=tmp_path, capture_output=True, text=True)
     assert res.returncode == 0, res.stdout + res.stderr
     planned = {f["path"]: f["sha256"] for f in json.loads(res.stdout)["files"]}
-    expected = {("vp.py" if n == "valueportrait.py" else n): sha for n, sha in _metric_files().items()}
+    expected = {("vp.py" if n == "metric.py" else n): sha for n, sha in _metric_files().items()}
     assert planned == expected

@@ -143,7 +143,7 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     assert "Stricter selection: rho > 0.35" in git("log", "-1", "--format=%B", "v1.1.0", cwd=path)
     # the published card shows its version and the same changelog entry (one source for both)
     card_v11 = git("show", "v1.1.0:README.md", cwd=path)
-    assert "version **1.1.0**" in card_v11
+    assert "version **1.1.0 (custom selection: threshold 0.35; not the paper's)**" in card_v11  # labelled
     assert card_v11.split("\n## Changelog\n", 1)[1] == (
         "\n### 1.1.0 (2026-11-23)\n\n- Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.\n"
         "\n### 1.0.0 (2026-11-22)\n\n- First release, built from upstream 08e1fb7.\n")

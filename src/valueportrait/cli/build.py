@@ -84,10 +84,12 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
             for w in caught:  # also when the build stopped: e.g. what the output-folder check cleaned up
                 if issubclass(w.category, UserWarning):
                     click.echo(f"Warning: {w.message}", err=True)
-    click.echo(f"Built Value Portrait {data.build_info['dataset_version']} into {out}")
+    click.echo(f"Built Value Portrait {data.build_info.get('version_label') or data.build_info['dataset_version']} "
+               f"into {out}")
     click.echo(summary(data, sections=("settings", "families", "dimensions", "validity", "cross_check",
                                        "demographics")))
-    click.echo(f"\nLoad it with: datasets.load_dataset({str(out)!r}, 'items')")
+    click.echo(f"\nLoad it from any folder with: datasets.load_dataset({str(Path(out).absolute())!r}, 'items') "
+               "(a bare name such as 'valueportrait' is looked up on the Hub unless that folder is in the current one)")
 
 
 @click.command(

@@ -38,11 +38,12 @@ def _wrap(f: Callable[..., Any], names: tuple[str, ...], make: Callable[..., tup
     return wrapper
 
 
-def dataset_options(*, envvar: bool = False, help: str = "Built dataset folder or Hub dataset repo id.") -> Decorator:
-    """``--dataset`` (required) and ``--revision``."""
+def dataset_options(*, envvar: bool = False, help: str = "Built dataset folder or Hub dataset repo id.",
+                    required: bool = True) -> Decorator:
+    """``--dataset`` (``required``, or None when not given) and ``--revision``."""
     extra = {"envvar": "VALUEPORTRAIT_DATASET", "show_envvar": True} if envvar else {}
     return lambda f: _apply(f, [
-        click.option("--dataset", "dataset", required=True, help=help, **extra),
+        click.option("--dataset", "dataset", required=required, default=None, help=help, **extra),
         click.option("--revision", default=None, help="Hub revision (tag, branch, commit) when --dataset is a repo id."),
     ])
 
@@ -95,6 +96,15 @@ def bootstrap_options(*, prefix: str = "", what: str = "") -> Decorator:
         return "bootstrap", BootstrapConfig(n_boot=n_boot, confidence=level, seed=seed)
 
     return lambda f: _apply(_wrap(f, ("n_boot", "confidence", "ci_alias", "seed"), make), options)
+
+
+def ci_over_option(*, help: str = "What the intervals are over: prompt variants (these items fixed; the human "
+                   "row: raters), items (new items of the same kinds), or both.") -> Decorator:
+    """``--ci-over`` (:data:`~valueportrait.scoring.CI_UNITS`, default ``variants``)."""
+    from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
+
+    return click.option("--ci-over", "ci_over", type=click.Choice(list(CI_UNITS)), default=DEFAULT_CI_OVER,
+                        show_default=True, help=help)
 
 
 def out_options(*, required: bool, help: str, overwrite_help: str = "Replace what --out holds.",

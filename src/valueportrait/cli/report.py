@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from valueportrait.cli.options import dataset_options
+
 
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("scores", type=click.Path(exists=True, path_type=Path))
@@ -14,18 +16,23 @@ import click
 @click.option("--overlay", help="Comma-separated models ticked in the overlay chart at first (default: all).")
 @click.option("--title", default="Value Portrait report", show_default=True, help="Page title.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool) -> None:
+@dataset_options(envvar=True, required=False,
+                 help="Dataset to score a run directory with (default: the one the run was run on).")
+def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool, dataset: str | None,
+           revision: str | None) -> None:
     """Write one self-contained HTML page of scored portraits.
 
-    SCORES is the --out folder of `valueportrait score` (or its leaderboard.json). The page has the leaderboard
+    SCORES is the --out folder of `valueportrait score` (or its leaderboard.json), or a run directory of
+    `valueportrait run` (scored first, with the human raters beside it). The page has the leaderboard
     with intervals (sortable), a radar chart per model and for the human raters, an overlay of chosen models,
     prompt sensitivity, reliability flags, the dataset version, selection and citation. Nothing is loaded from
     the network.
 
     \b
     Example:
-      valueportrait score runs/my-model --out scores
-      valueportrait report scores --out report.html
+      valueportrait report runs/my-model --out report.html
+      valueportrait score runs/my-model runs/other --out scores
+      valueportrait report scores --out scores.html
     """
     from valueportrait.errors import OutputExistsError
     from valueportrait.html_report import read_leaderboard, render_report
@@ -33,7 +40,17 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
 
     if out_path.exists() and not overwrite:
         raise OutputExistsError(f"{out_path} exists; pass --overwrite or choose another --out")
-    board = read_leaderboard(scores)
+    from valueportrait.ratings.runs import run_dirs
+
+    if run_dirs([scores]):
+        from valueportrait.cli.score import echo_board
+        from valueportrait.pipelines import score_leaderboard
+
+        scored = score_leaderboard([scores], dataset=dataset, revision=revision)
+        echo_board(scored, table=False)
+        board = scored.board()
+    else:
+        board = read_leaderboard(scores)
     ticked = [m.strip() for m in overlay.split(",") if m.strip()] if overlay else None
     page = render_report(board, title=title, overlay=ticked)
     atomic_write_text(out_path, page)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shlex
 
 import click
 
@@ -22,7 +23,7 @@ EXIT_INCOMPLETE = 3
               help="openai: any OpenAI-compatible chat-completions endpoint; openai-completions: the likelihood "
                    "of each answer phrase from a /v1/completions server with prompt logprobs (vLLM, SGLang); "
                    "transformers: a local causal LM scored by the likelihood of each answer phrase.")
-@click.option("--base-url", default=None, metavar="URL",
+@click.option("--base-url", default=None, metavar="URL", envvar="OPENAI_BASE_URL", show_envvar=True,
               help="Endpoint base URL, e.g. http://localhost:8000/v1 (vLLM). Default: the OpenAI API.")
 @click.option("--variants", default="all", show_default=True, metavar="all|v1,v2_reversed,...",
               help="Prompt variants to run.")
@@ -69,6 +70,8 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
           --variants v1,v1_reversed --personas personas.jsonl
       valueportrait run --dataset ./valueportrait --model Qwen/Qwen2.5-0.5B-Instruct --backend transformers
       valueportrait score runs/gpt-4o-mini
+      valueportrait plot runs/gpt-4o-mini --out portrait.png
+      valueportrait report runs/gpt-4o-mini --out report.html
     """
     from valueportrait.runner.execute import RunSpec, run_benchmark
     from valueportrait.runner.prompts import Persona, load_personas, parse_variants
@@ -109,6 +112,13 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
 
         files = export_upstream(run_dir, export_dir, data)
         click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
-    click.echo(f"Next: valueportrait score {run_dir}")
+    from valueportrait.ratings.runs import run_without_ratings
+
+    no_ratings = None if summary.remaining else run_without_ratings(run_dir)  # failed ones: re-run (exit 3)
+    if no_ratings:
+        raise RunError(no_ratings)
+    where = shlex.quote(str(run_dir))
+    click.echo(f"Next: valueportrait score {where}   (then: valueportrait plot {where} --out portrait.png; "
+               f"valueportrait report {where} --out report.html)")
     if summary.remaining:
         raise SystemExit(EXIT_INCOMPLETE)

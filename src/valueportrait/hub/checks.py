@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from ..changelog import read_changelog
 from ..errors import DatasetError, PublishError
 from ..io import read_json
+from ..selection import PAPER_VERSION, selection_departures
 
 if TYPE_CHECKING:  # pragma: no cover
     from .plan import PublishPlan
@@ -21,7 +22,7 @@ if TYPE_CHECKING:  # pragma: no cover
 METRIC_SPACE_FILES = ("README.md", "app.py", "requirements.txt")
 #: The metric script in ``metric/``; on the Space it is named after the repo (``evaluate.load("ORG/NAME")``
 #: fetches ``NAME.py``).
-METRIC_SCRIPT = "valueportrait.py"
+METRIC_SCRIPT = "metric.py"
 
 _VERSION_RE = re.compile(r"^\d+\.\d+\.\d+$")
 _TAG_RE = re.compile(r"^v(\d+)\.(\d+)\.(\d+)$")
@@ -71,7 +72,9 @@ def version_key(tag: str) -> tuple[int, int, int] | None:
 
 
 def check_build_version(folder: Path, version: str) -> dict[str, Any]:
-    """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version``."""
+    """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version`` and whose selection must
+    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`) when ``version`` is the paper's
+    (:data:`~valueportrait.selection.PAPER_VERSION`)."""
     if not folder.is_dir():
         raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
                            f"--out {folder}`.")
@@ -81,6 +84,14 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
     if not isinstance(info, dict):
         raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
     built = info.get("dataset_version")
+    departures = selection_departures(info.get("selection") or {})
+    if departures and version == PAPER_VERSION:
+        raise PublishError(
+            f"{str(folder)!r} was built with a selection other than the paper's ({'; '.join(departures)}): it is not "
+            f"version {version}, the paper's benchmark, and a tag v{version} would say it is. Publish a build with "
+            "the paper's selection (`valueportrait build` without --threshold / --alpha / --mode / --correlations / "
+            "--correction); users re-select at scoring time (`valueportrait score --threshold ...`, the metric's "
+            "threshold=...). A later dataset version may change the selection (with its changelog entry).")
     if built != version:
         raise PublishError(
             f"--version {version} does not match the folder: {str(info_path)!r} says dataset_version "

@@ -16,17 +16,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from valueportrait.errors import RunError
+from valueportrait.errors import InputError, RunError
 from valueportrait.scale import VARIANTS, item_sort_key
 
 from .contract import ratings_frame, validate_ratings
 
 __all__ = ["DONE_STATUSES", "FORMAT", "FORMAT_VERSION", "MANIFEST", "RECORDS", "STATUSES", "latest_records",
-           "load_records", "parse_records", "read_manifest", "read_run_ratings", "record_key"]
+           "load_records", "parse_records", "read_manifest", "read_run_ratings", "record_key", "run_dataset", "run_dirs",
+           "run_without_ratings"]
 
 MANIFEST = "manifest.json"
 RECORDS = "records.jsonl"
@@ -122,3 +123,42 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
                           "rating": pd.Series([r.get("rating") for r in recs], dtype=object)})
     rows = [f"{RECORDS} record of item {r['item_id']} ({r['variant']})" for r in recs]
     return validate_ratings(frame, source=f"run directory {str(run_dir)!r}", rows=rows)
+
+
+def run_dirs(sources: Sequence[str | Path]) -> list[Path]:
+    """The run directories (folders holding a ``manifest.json``) among ``sources``."""
+    return [Path(s) for s in sources if (Path(s) / MANIFEST).is_file()]
+
+
+def run_dataset(sources: Sequence[str | Path]) -> tuple[str, str | None]:
+    """``(dataset, revision)`` the run directories among ``sources`` were run on, from their manifests.
+
+    A local dataset is found at the absolute path the run recorded (``dataset_path``), else as typed
+    (``dataset_source``: a folder relative to here, or a Hub repo id). Runs on different datasets, or no run
+    directory at all, are an :class:`InputError` asking for ``--dataset``.
+    """
+    found: dict[tuple[str, str | None], list[str]] = {}
+    for run in run_dirs(sources):
+        m = read_manifest(run)
+        path = m.get("dataset_path")
+        source = path if path and Path(path).is_dir() else m.get("dataset_source")
+        if source:
+            found.setdefault((str(source), m.get("dataset_revision")), []).append(str(run))
+    if not found:
+        raise InputError("no dataset given: pass --dataset (a built folder or Hub repo id); only run directories "
+                         "written by `valueportrait run` record the dataset they were run on")
+    if len(found) > 1:
+        shown = "; ".join(f"{', '.join(runs)}: {ds}" + (f"@{rev}" if rev else "") for (ds, rev), runs in found.items())
+        raise InputError(f"the run directories were run on different datasets ({shown}); choose one with --dataset")
+    return next(iter(found))
+
+
+def run_without_ratings(run_dir: str | Path) -> str | None:
+    """The error text when the run has finished requests but none gave a rating (with examples of its
+    answers); None otherwise."""
+    from valueportrait.coverage import no_rating_message, unrated_examples
+
+    recs = latest_records(load_records(run_dir))
+    if not recs or any(r.get("rating") is not None for r in recs):
+        return None
+    return no_rating_message(str(read_manifest(run_dir)["model"]), len(recs), unrated_examples(recs))

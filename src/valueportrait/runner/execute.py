@@ -213,6 +213,8 @@ def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[st
         "persona_template": spec.persona_template if spec.personas else None,
         "scoring": scoring,
         "dataset_source": str(spec.dataset), "dataset_revision": spec.revision,
+        # where `valueportrait score RUN_DIR` finds a local dataset from any folder (not part of the run's identity)
+        "dataset_path": str(Path(spec.dataset).absolute()) if Path(str(spec.dataset)).is_dir() else None,
         "dataset_version": data.build_info.get("dataset_version"),
         "dataset_fingerprint": fp,
         "dataset_selection": data.build_info.get("selection"),

@@ -35,14 +35,16 @@ Args:
     n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_confidence (`float`, default 0.95).
     threshold, alpha, mode, correlations, correction (optional): re-select the items (default: the dataset's
         selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
-    center (`bool`, default True), min_items (`int`, default 1), n_boot (`int`, default 1000),
-    confidence (`float`, default 0.95), seed (`int`, default 0).
+    center (`bool`, default True), min_items (`int`, default 1), confidence (`float`, default 0.95).
+    ci_over (`str`, default "variants"): the unit of the intervals: "variants", "items" or "items+variants".
+    n_boot (`int`, default 1000), seed (`int`, default 0): the personas' item bootstrap.
 Returns:
-    scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, note}}} for pvq, higher_pvq, bfi.
+    scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, ci_over, note}}} for pvq, higher_pvq, bfi.
     family_means: {family: mean rating over the family's items}.
     counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used,
         duplicates (ratings repeating an (item, variant[, persona]) already rated; averaged, with a warning)}.
-    settings: the dataset and selection used. prompt_sensitivity, personas: None unless labels are given.
+    settings: the dataset and selection used. prompt_sensitivity, reliability (order bias, ICC, profile
+        split-half, reliable), personas: None unless labels are given.
     deviation: None unless asked for; else {source, human, settings, attributes: {attribute: {groups: {group:
         {persona, n_raters, note, dimensions, agreement, distribution}}, gaps: [...], bias: {family: {...}}}}}.
 Examples:
