@@ -44,9 +44,9 @@ class RunSummary:
     already_done: int = 0
     rated: int = 0
     unparseable: int = 0
-    failed: int = 0
+    failed: int = field(default=0, metadata={"doc": "requests that failed after all their attempts"})
     retried: int = 0
-    elapsed_s: float = 0.0
+    elapsed_s: float = field(default=0.0, metadata={"doc": "wall-clock seconds of this invocation"})
     repaired_bytes: int = 0
 
     @property
