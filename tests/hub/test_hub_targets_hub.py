@@ -206,7 +206,17 @@ def test_publish_metric_hub_calls(tmp_path, monkeypatch):
 # A real HfApi against servers on 127.0.0.1: errors are PublishErrors with every secret scrubbed
 # --------------------------------------------------------------------------------------------------------
 @pytest.fixture
-def echo_server():
+def hub_online(monkeypatch):
+    """These tests drive the real HfApi against servers on 127.0.0.1; CI sets HF_HUB_OFFLINE=1 for everything
+    else, so offline mode is lifted for them alone (nothing leaves the machine: every endpoint is local)."""
+    import huggingface_hub.constants
+
+    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+
+
+@pytest.fixture
+def echo_server(hub_online):
     """A Hub endpoint that answers every request 400 with an error page echoing the headers it was sent, and a
     bearer token bare as well (as a careless server might)."""
     class Echo(http.server.BaseHTTPRequestHandler):
@@ -272,7 +282,7 @@ def test_credentials_in_the_endpoint_are_scrubbed_from_the_error(echo_server, bu
         assert secret not in output
 
 
-def test_an_unreachable_endpoint_is_a_clear_error(built_dataset, monkeypatch):
+def test_an_unreachable_endpoint_is_a_clear_error(built_dataset, monkeypatch, hub_online):
     monkeypatch.setenv("HF_TOKEN", FAKE_TOKEN)
     endpoint = f"http://127.0.0.1:{_closed_port()}"
     output, error = _publish_to(endpoint, built_dataset)
