@@ -22,8 +22,12 @@ def _modules() -> list[str]:
     return sorted(names)
 
 
+#: Modules whose examples use a built dataset: they get its path as ``DATASET``.
+NEEDS_DATASET = {"valueportrait.metric.metric"}
+
+
 @pytest.mark.parametrize("name", _modules())
-def test_docstring_examples(name):
+def test_docstring_examples(name, request):
     try:
         module = importlib.import_module(name)
     except ImportError as exc:
@@ -31,7 +35,10 @@ def test_docstring_examples(name):
         if missing and missing in str(exc):
             pytest.skip(f"{name} needs {missing}")
         raise
-    result = doctest.testmod(module, optionflags=FLAGS)
+    globs = {**vars(module)}
+    if name in NEEDS_DATASET:
+        globs["DATASET"] = str(request.getfixturevalue("built_dataset"))
+    result = doctest.testmod(module, optionflags=FLAGS, extraglobs=globs)
     assert result.failed == 0
 
 
