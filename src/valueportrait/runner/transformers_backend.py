@@ -10,9 +10,9 @@ phrase of rating ``r``:
 The prompt is run once (its KV cache kept) and the 6 continuations are then scored together as one batch of 6
 short sequences on that cache, instead of 6 full passes over prompt + phrase (:meth:`loglikelihoods_separate`,
 kept as the reference and for the benchmark). There are no parse failures by construction. With
-``batch_size`` > 1 (``--batch-size``) that many prompts go through one forward pass (left-padded to the longest,
-the pads masked out and the positions counted from each prompt's first real token), then their 6 x batch_size
-continuations through a second one on the shared cache; the engine keeps batch_size requests in flight and the
+``batch_size`` > 1 (``--batch-size``) that many prompts go through one forward pass (right-padded to the
+longest, unmasked: causal attention keeps the pads after a prompt out of what it reads), then their
+6 x batch_size continuations through a second one on the shared cache, the pads masked out; the engine keeps batch_size requests in flight and the
 backend gathers them into batches.
 
 Without a chat template the context is ``[system text + "\\n\\n"] + prompt + "\\n\\nAnswer:"`` and each
@@ -157,24 +157,29 @@ class TransformersBackend:
         return self.loglikelihoods_batch([messages])[0]
 
     def loglikelihoods_batch(self, batch: Sequence[Sequence[dict[str, str]]]) -> np.ndarray:
-        """(len(batch), 6) log-likelihoods: one pass over the prompts (left-padded to one length, masked), then
-        the 6 continuations of every prompt as one batch on the prompts' KV cache."""
+        """(len(batch), 6) log-likelihoods: one pass over the prompts (right-padded to one length), then the 6
+        continuations of every prompt as one batch on the prompts' KV cache.
+
+        The first pass has no attention mask: under the causal mask a prompt's real tokens never see the pads that
+        follow them, and an unmasked causal pass takes the fused attention kernels (a padding mask sends CPU
+        attention down a path about 50x slower). Only the logits at each prompt's last token are computed
+        (``logits_to_keep``), not a vocabulary-sized row per position. The second pass masks the pads out of
+        the cache and counts each continuation's positions on from its prompt's length."""
         import torch
 
         ctxs = [self.context_ids(m) for m in batch]
         conts = self.phrase_ids()
         dev, b, n = self.device, len(ctxs), len(conts)
-        width = max(len(c) for c in ctxs)
+        lengths = torch.tensor([len(c) for c in ctxs], dtype=torch.long, device=dev)
+        width = int(lengths.max())
         ids = torch.full((b, width), self.pad_id, dtype=torch.long, device=dev)
-        mask = torch.zeros((b, width), dtype=torch.long, device=dev)
         for i, c in enumerate(ctxs):
-            ids[i, width - len(c):] = torch.tensor(c, device=dev)
-            mask[i, width - len(c):] = 1
-        lengths = mask.sum(dim=1)
+            ids[i, :len(c)] = torch.tensor(c, device=dev)
+        rows = torch.arange(b, device=dev)
         with torch.inference_mode():
-            out = self.model(ids, attention_mask=mask, position_ids=(mask.cumsum(-1) - 1).clamp(min=0),
-                             use_cache=True)
-            first = torch.log_softmax(out.logits[:, -1].float(), dim=-1)
+            keep, where = self._last_logits(lengths - 1)
+            out = self.model(ids, use_cache=True, **keep)
+            first = torch.log_softmax(out.logits[rows, where].float(), dim=-1)
             ll = first[:, [c[0] for c in conts]]
             longest = max(len(c) for c in conts)
             if longest > 1:
@@ -182,29 +187,41 @@ class TransformersBackend:
                 # under the causal mask it changes nothing that is read. Rows: prompt 0 x phrases 1..6, ...
                 inp = torch.zeros((n, longest - 1), dtype=torch.long, device=dev)
                 tgt = torch.zeros((n, longest - 1), dtype=torch.long, device=dev)
-                keep = torch.zeros((n, longest - 1), dtype=torch.bool, device=dev)
+                real = torch.zeros((n, longest - 1), dtype=torch.bool, device=dev)
                 for i, c in enumerate(conts):
                     k = len(c) - 1
                     if k:
                         inp[i, :k] = torch.tensor(c[:-1], device=dev)
                         tgt[i, :k] = torch.tensor(c[1:], device=dev)
-                        keep[i, :k] = True
+                        real[i, :k] = True
                 cache = out["cache"] if "cache" in out else out["past_key_values"]
                 cache.batch_repeat_interleave(n)
                 steps = torch.arange(longest - 1, device=dev)
-                kwargs = {self._cache_arg: cache}
-                logits = self.model(inp.repeat(b, 1), use_cache=False,
-                                    attention_mask=torch.cat([mask.repeat_interleave(n, 0),
-                                                              torch.ones((b * n, longest - 1), dtype=torch.long,
-                                                                         device=dev)], dim=1),
-                                    position_ids=lengths.repeat_interleave(n)[:, None] + steps, **kwargs).logits
+                prompt_mask = (torch.arange(width, device=dev)[None, :] < lengths[:, None]).long()
+                mask = torch.cat([prompt_mask.repeat_interleave(n, 0),
+                                  torch.ones((b * n, longest - 1), dtype=torch.long, device=dev)], dim=1)
+                logits = self.model(inp.repeat(b, 1), use_cache=False, attention_mask=mask,
+                                    position_ids=lengths.repeat_interleave(n)[:, None] + steps,
+                                    **{self._cache_arg: cache}).logits
                 logp = torch.log_softmax(logits.float(), dim=-1).gather(-1, tgt.repeat(b, 1).unsqueeze(-1))
-                ll = ll + (logp.squeeze(-1) * keep.repeat(b, 1)).sum(dim=1).view(b, n)
+                ll = ll + (logp.squeeze(-1) * real.repeat(b, 1)).sum(dim=1).view(b, n)
         return ll.double().cpu().numpy()
+
+    def _last_logits(self, last: Any) -> tuple[dict[str, Any], Any]:
+        """Forward keywords that compute logits only at the positions ``last`` (one per row), and the index of
+        each row's position among the logits returned; without ``logits_to_keep`` support, every position."""
+        import inspect
+
+        import torch
+
+        if "logits_to_keep" not in inspect.signature(self.model.forward).parameters:
+            return {}, last
+        kept, where = torch.unique(last, return_inverse=True)
+        return {"logits_to_keep": kept}, where
 
     @property
     def pad_id(self) -> int:
-        """The token left-padding short prompts (masked out, so any id does)."""
+        """The token right-padding short prompts (never read: causal attention and the mask keep pads out)."""
         pad = getattr(self.tokenizer, "pad_token_id", None)
         return int(pad) if pad is not None else 0
 
