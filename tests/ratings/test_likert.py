@@ -63,21 +63,39 @@ def test_agrees_with_upstream_on_every_released_answer(raw_dir):
     assert summary["upstream_unparseable"].to_dict()["llama-3.1-8b-instruct"] == 55
 
 
-def test_fast_reader_equals_json(raw_dir, tmp_path):
-    """The fast scan of upstream's files gives exactly what json.loads gives; other layouts fall back to json."""
+def test_reader_equals_json(raw_dir, tmp_path):
+    """The msgspec reader gives exactly what json.loads gives on all 24 released files, on other key orders, and
+    on JSON only the json module takes (NaN); bad entries are named."""
     import json
 
-    from valueportrait.ratings.upstream import _read_entries, _scan_entries, find_output_files
+    from valueportrait.ratings.upstream import _read_entries, find_output_files
 
-    for f in find_output_files(raw_dir / "lm_evaluation" / "outputs" / "final"):
-        raw = f.path.read_bytes()
+    files = find_output_files(raw_dir / "lm_evaluation" / "outputs" / "final")
+    assert len(files) == 24
+    for f in files:
         expected = [(e["portrait_id"], e["option_id"], e.get("raw_response", e.get("error")), e.get("numeric_response"))
-                    for e in json.loads(raw)]
-        assert _scan_entries(raw) == expected, f.path
+                    for e in json.loads(f.path.read_bytes())]
+        assert _read_entries(f.path) == expected, f.path
     other = tmp_path / "m_v1_results.json"
     other.write_text(json.dumps([{"option_id": 2, "portrait_id": 1008, "numeric_response": 5,
-                                  "raw_response": 'Like "me"'}]))
-    assert _scan_entries(other.read_bytes()) is None
-    assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0)]
+                                  "raw_response": 'Like "me"', "prompt": {"nested": [1, 2]}},
+                                 {"portrait_id": "1009", "option_id": 1, "error": "Could not parse: x"}]))
+    assert _read_entries(other) == [(1008, 2, 'Like "me"', 5.0), (1009, 1, "Could not parse: x", None)]
+    other.write_text('[{"portrait_id": 1008, "option_id": 2, "raw_response": "like me", "numeric_response": NaN}]')
+    ((pid, oid, text, num),) = _read_entries(other)
+    assert (pid, oid, text) == (1008, 2, "like me") and np.isnan(num)
+    other.write_text('[{"portrait_id": 1008, "raw_response": "like me"}]')
+    with pytest.raises(InputError, match=r"m_v1_results.json: entry 0 lacks an integer portrait_id / option_id "
+                                         r"\(keys: \['portrait_id', 'raw_response'\]\)"):
+        _read_entries(other)
+    other.write_text('[{"portrait_id": "P1", "option_id": 2}]')
+    with pytest.raises(InputError, match=r"entry 0 has portrait_id 'P1' / option_id 2; expected integers"):
+        _read_entries(other)
+    other.write_text('{"portrait_id": 1}')
+    with pytest.raises(InputError, match="expected a JSON list of entries, got dict"):
+        _read_entries(other)
+    other.write_text('[{"portrait_id": 1,')
+    with pytest.raises(InputError, match="not a readable JSON file"):
+        _read_entries(other)
 
 
