@@ -8,7 +8,9 @@
 * an ``http://`` or ``https://`` URL of such an archive: downloaded once (httpx, with a progress bar) into the
   cache folder.
 
-With neither, the default is GitHub's archive of the pinned commit (:data:`DEFAULT_URL`). An archive is
+With neither, the default is GitHub's archive of the pinned commit (:data:`DEFAULT_URL`), or the URL in
+``$VALUEPORTRAIT_RELEASE_URL`` (a mirror of that archive, for sites that cannot reach GitHub); either way the
+files are verified against the pinned sums. An archive is
 unpacked into the cache (``$VALUEPORTRAIT_CACHE``, else ``$XDG_CACHE_HOME/valueportrait``, else
 ``~/.cache/valueportrait``) and every file the build reads is checked against the sha256 sums shipped with the
 package (``upstream_manifest.json``: path -> sha256 for the pinned commit, no data): a mismatch is an error naming
@@ -34,13 +36,15 @@ from valueportrait.secrets import scrub
 
 from .raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
 
-__all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_URL", "cache_dir", "fetch_release", "manifest", "manifest_mismatches"]
+__all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_URL", "MIRROR_ENV", "cache_dir", "default_url", "fetch_release", "manifest", "manifest_mismatches"]
 
 #: GitHub's archive of the pinned commit: the default source of the release.
 DEFAULT_URL = f"{UPSTREAM_REPO}/archive/{UPSTREAM_COMMIT}.tar.gz"
 #: Archive file names --raw accepts.
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 CACHE_ENV = "VALUEPORTRAIT_CACHE"
+#: A mirror of GitHub's archive of the pinned commit, used instead of :data:`DEFAULT_URL` when set.
+MIRROR_ENV = "VALUEPORTRAIT_RELEASE_URL"
 
 
 def cache_dir() -> Path:
@@ -49,6 +53,11 @@ def cache_dir() -> Path:
         return Path(os.environ[CACHE_ENV]).expanduser()
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base).expanduser() / "valueportrait"
+
+
+def default_url() -> str:
+    """Where the release is downloaded from without ``--raw``: ``$VALUEPORTRAIT_RELEASE_URL``, else GitHub."""
+    return os.environ.get(MIRROR_ENV) or DEFAULT_URL
 
 
 def manifest() -> dict[str, str]:
@@ -77,7 +86,8 @@ def is_archive(value: str | os.PathLike[str]) -> bool:
 
 
 def fetch_release(raw: str | os.PathLike[str] | None, *, progress: bool = True) -> Path:
-    """The release root for ``raw`` (folder, archive or URL; None: ``$VALUEPORTRAIT_RAW``, else the pinned archive).
+    """The release root for ``raw`` (folder, archive or URL; None: ``$VALUEPORTRAIT_RAW``, else the pinned archive
+    from :func:`default_url`).
 
     Raises
     ------
@@ -87,7 +97,7 @@ def fetch_release(raw: str | os.PathLike[str] | None, *, progress: bool = True) 
         An archive that is not laid out as one top folder, unsafe member paths, or a file whose sha256
         differs from the pinned release.
     """
-    value = raw if raw is not None and str(raw) != "" else os.environ.get(ENV_VAR) or DEFAULT_URL
+    value = raw if raw is not None and str(raw) != "" else os.environ.get(ENV_VAR) or default_url()
     if is_url(str(value)):
         archive = _download(str(value), progress=progress)
     elif is_archive(value) and not Path(value).is_dir():

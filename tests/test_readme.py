@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -87,7 +88,39 @@ def _skip_reason(words: list[str]) -> str | None:
     return next((why for key, why in NOT_RUN.items() if line.startswith(key) or f" {key}" in line), None)
 
 
-def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch):
+@pytest.fixture
+def release_mirror(raw_dir, tmp_path):
+    """GitHub's archive of the pinned commit, made from the release and served from 127.0.0.1: the README's first
+    command (no --raw) downloads it through $VALUEPORTRAIT_RELEASE_URL; the paths it was asked for are listed."""
+    import functools
+    import http.server
+    import tarfile
+    import threading
+
+    from valueportrait.builders.raw_release import INPUT_FILES, UPSTREAM_COMMIT
+
+    served = tmp_path / "served"
+    served.mkdir()
+    with tarfile.open(served / f"{UPSTREAM_COMMIT}.tar.gz", "w:gz") as tf:
+        for rel in INPUT_FILES:
+            tf.add(raw_dir / rel, arcname=f"ValuePortrait-{UPSTREAM_COMMIT}/{rel}")
+    asked: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            asked.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/{UPSTREAM_COMMIT}.tar.gz", asked
+    httpd.shutdown()
+
+
+def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch, release_mirror):
     from click.testing import CliRunner
 
     from chat_server import ChatServer
@@ -100,6 +133,8 @@ def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch):
     work.mkdir()
     (work / "examples").symlink_to(root / "examples", target_is_directory=True)
     monkeypatch.chdir(work)
+    monkeypatch.setenv("VALUEPORTRAIT_CACHE", str(tmp_path / "cache"))  # an empty cache: the build downloads
+    mirror_url, asked = release_mirror
     commands: list[list[str]] = []
     for f in COMMAND_FILES:  # examples/README.md repeats the README's demo build: run once
         commands += [c for c in shell_commands((root / f).read_text(encoding="utf-8")) if c not in commands]
@@ -113,11 +148,20 @@ def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch):
                 skipped.append(words)
                 continue
             assert words[0] == "valueportrait", f"a README command the test does not know: {' '.join(words)}"
-            res = CliRunner().invoke(cli, words[1:], env=env)
+            download = words[1] == "build" and "--raw" not in words
+            # no --raw: the release comes from the mirror on 127.0.0.1, not from $VALUEPORTRAIT_RAW (unset here)
+            extra = {"VALUEPORTRAIT_RAW": None, "VALUEPORTRAIT_RELEASE_URL": mirror_url} if download else {}
+            res = CliRunner().invoke(cli, words[1:], env={**env, **extra})
             assert res.exit_code == 0, (" ".join(words), res.output)
             ran.append(words[1])
     # the commands named in the README's sections all ran (build, score, plot, report, run, deviation, publish)
     assert {"build", "score", "plot", "report", "run", "deviation", "publish"} <= set(ran), ran
+    # the README's first command downloaded the archive once (then from the cache) and built what --raw builds
+    assert ["build", "--out", "./valueportrait"] in [w[1:] for w in commands] and asked == [urlsplit(mirror_url).path]
+    from valueportrait.builders.fetch import manifest
+
+    info = json.loads((work / "valueportrait" / "build_info.json").read_text())
+    assert info["inputs"] == manifest()  # the sha256 of every input: the pinned release's, as a --raw build records
     assert (work / "report.html").is_file() and (work / "report-mine.html").is_file()
     board = json.loads((work / "scores-mine" / "leaderboard.json").read_text())
     assert {"gpt-4o-mini", "gpt-4o-2024-11-20", "human raters"} <= set(board["models"])  # next to the others

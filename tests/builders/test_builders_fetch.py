@@ -127,3 +127,17 @@ def test_http_errors_and_offline_default(server, monkeypatch):
         resolve_raw_dir(None)
     assert "could not download the release" in str(err.value) and "secret" not in str(err.value)
     assert "--raw DIR" in str(err.value)
+
+
+def test_no_raw_downloads_the_pinned_archive_from_the_mirror(raw_dir, server, cache, monkeypatch):
+    # Without --raw and $VALUEPORTRAIT_RAW: $VALUEPORTRAIT_RELEASE_URL (here a server on 127.0.0.1) replaces GitHub
+    served, base = server
+    _tar(raw_dir, served / "mirror.tar.gz")
+    monkeypatch.delenv("VALUEPORTRAIT_RAW", raising=False)
+    monkeypatch.setenv(fetch.MIRROR_ENV, f"{base}/mirror.tar.gz")
+    assert fetch.default_url() == f"{base}/mirror.tar.gz"
+    root = fetch.fetch_release(None, progress=False)
+    assert root.name == TOP and fetch.manifest_mismatches(root) == {}
+    monkeypatch.delenv(fetch.MIRROR_ENV)
+    assert fetch.default_url() == fetch.DEFAULT_URL == (
+        "https://github.com/holi-lab/ValuePortrait/archive/08e1fb7903c619592bd8b3267f00191e36957f9e.tar.gz")

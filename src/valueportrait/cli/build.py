@@ -32,7 +32,8 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--raw", "raw", default=None, metavar="DIR|ARCHIVE|URL",
               help=f"The upstream release: its folder (holding data/ and lm_evaluation/), an archive of it "
                    f"(.tar.gz/.zip, GitHub's layout) or an http(s) URL of one. Default: ${ENV_VAR}, else GitHub's "
-                   f"archive of the pinned commit (downloaded once, verified by sha256).")
+                   f"archive of the pinned commit, or the mirror in $VALUEPORTRAIT_RELEASE_URL (downloaded once into the "
+                   f"cache, every file verified by sha256).")
 @out_options(required=True, path_type=Path,
              help="Dataset folder to write (parquet per config, build_info.json, README.md card).",
              overwrite_help="Replace an existing --out folder (only once the new build is complete).")
