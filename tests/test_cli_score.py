@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -107,15 +108,8 @@ def test_plot(scored, tmp_path):
 # Five items that each measure exactly one dimension, all in the Big Five, in the default selection of the
 # built dataset (published correlations, rho > 0.3, p < 0.05, mode pos): 4050-5 Openness, 4044-2
 # Conscientiousness, 3055-4 Extraversion, 2041-3 Agreeableness, 1029-3 Neuroticism.
-HAND_MADE_CSV = """model,item_id,variant,persona,rating
-hand-made,4050-5,v1,,6
-hand-made,4050-5,v2,,
-hand-made,4044-2,v1,,5
-hand-made,3055-4,v1,,4
-hand-made,2041-3,v1,,2
-hand-made,2041-3,v2,,4
-hand-made,1029-3,v1,,2
-"""
+#: The hand-made ratings of docs/metric.md's example (examples/hand.csv: 5 Big Five items, made by hand).
+HAND_MADE_CSV = (Path(__file__).resolve().parents[1] / "examples" / "hand.csv").read_text(encoding="utf-8")
 
 
 def test_score_a_ratings_csv(built_dataset, tmp_path):

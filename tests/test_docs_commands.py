@@ -9,7 +9,8 @@
   utilities over files shown on the page, installs that need the network). A new kind of command fails the test
   until it is checked here or listed with its reason.
 
-The README's and examples/README.md's commands are run for real by tests/test_readme.py.
+The README's and examples/README.md's commands are run for real by tests/test_readme.py, and the docs' commands
+(these included) by tests/test_docs_run.py, which also compares their console transcripts with what they print.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ NOT_CHECKED = {
     "head": "shows the first line of a file the page's previous command wrote",
     "wc": "counts the lines of a file the page's previous command wrote",
     "cat": "shows a file whose content the page prints",
+    "cmp": "compares two files the page's previous commands wrote",
     "source": "activates the virtual environment the page's previous command made",
     "python3.11": "makes a virtual environment (the minimum-versions and lm-eval recipes)",
     "python": "pip installs (need the package registry) and the page's own helper script",

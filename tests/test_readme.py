@@ -88,38 +88,6 @@ def _skip_reason(words: list[str]) -> str | None:
     return next((why for key, why in NOT_RUN.items() if line.startswith(key) or f" {key}" in line), None)
 
 
-@pytest.fixture
-def release_mirror(raw_dir, tmp_path):
-    """GitHub's archive of the pinned commit, made from the release and served from 127.0.0.1: the README's first
-    command (no --raw) downloads it through $VALUEPORTRAIT_RELEASE_URL; the paths it was asked for are listed."""
-    import functools
-    import http.server
-    import tarfile
-    import threading
-
-    from valueportrait.builders.raw_release import INPUT_FILES, UPSTREAM_COMMIT
-
-    served = tmp_path / "served"
-    served.mkdir()
-    with tarfile.open(served / f"{UPSTREAM_COMMIT}.tar.gz", "w:gz") as tf:
-        for rel in INPUT_FILES:
-            tf.add(raw_dir / rel, arcname=f"ValuePortrait-{UPSTREAM_COMMIT}/{rel}")
-    asked: list[str] = []
-
-    class Handler(http.server.SimpleHTTPRequestHandler):
-        def do_GET(self):
-            asked.append(self.path)
-            super().do_GET()
-
-        def log_message(self, *args):
-            pass
-
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/{UPSTREAM_COMMIT}.tar.gz", asked
-    httpd.shutdown()
-
-
 def test_readme_commands_run_verbatim(raw_dir, tmp_path, monkeypatch, release_mirror):
     from click.testing import CliRunner
 

@@ -73,3 +73,21 @@ def echo_completions(folder: Path):
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
 
     return handle
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised by tests/test_docs_run.py through docs/runner.md
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Build the tests' tiny random Llama (no download) into a folder.")
+    ap.add_argument("out", type=Path, help="folder to write the model and tokenizer to")
+    ap.add_argument("--dataset", default="./valueportrait", help="built dataset whose first prompts train the tokenizer")
+    ap.add_argument("--chat", action="store_true", help="give the tokenizer a chat template")
+    args = ap.parse_args()
+    from valueportrait.dataset import open_dataset
+    from valueportrait.runner.prompts import build_requests
+    from valueportrait.scale import LIKERT
+
+    data = open_dataset(args.dataset)
+    reqs = build_requests(data.items, data.prompts, variants=["v1", "v2"], limit=5)
+    corpus = [m["content"] for r in reqs for m in r.messages] + [" " + p for p in LIKERT] * 20
+    print(f"tiny model in {make_tiny_model(args.out, corpus, chat=args.chat)}")
