@@ -7,7 +7,7 @@ with the default settings (what the README's first command makes). The page's co
 ``valueportrait ...`` through the real CLI, everything else (``head``, ``wc``, ``cmp``, ``python FILE.py``,
 ``inspect eval``, ``lm_eval``) in a real shell; a command the page repeats (a transcript of one shown
 before) is not run again: its transcript is compared with what the first run printed. A Python block whose first line is ``# NAME.py ...`` is the
-file the page tells the reader to save; it is written to NAME.py before the page's next command runs.
+file the page tells the reader to save; it is written to NAME.py before the page's commands run.
 
 Hosted services are stood in for by real servers on 127.0.0.1 speaking the same protocol: OpenAI's API
 (``OPENAI_BASE_URL``), Ollama's OpenAI-compatible endpoint on its port 11434, the page's scripted server on
@@ -15,7 +15,8 @@ Hosted services are stood in for by real servers on 127.0.0.1 speaking the same 
 have (a model from the Hub, a GPU, Anthropic's batch API, the package registry) is listed in :data:`NOT_RUN`
 with the reason and the test that runs its equivalent.
 
-A ``console`` transcript is compared line by line with what the command printed: a line ``...`` stands for any
+A ``console`` transcript is compared line by line with what the command printed (for a command other than
+``valueportrait``, its standard output: lm-eval's log lines go to stderr): a line ``...`` stands for any
 number of lines and ``...`` inside a line for any text; progress bars are dropped (they are redrawn in place);
 in the lines of :data:`VOLATILE` the numbers may differ (timings, the count a ``kill -9`` left), and a JSON
 record is compared field by field (floats to 1e-4), without its timing fields.
@@ -68,6 +69,9 @@ VOLATILE = {
 }
 #: A record's fields that are timings.
 TIMING_FIELDS = {"latency_s", "finished_at"}
+#: Commands that show the first record of a run with concurrency > 1: records are written in the order requests
+#: finish, so the first is any item's (its fields but these are still compared).
+FINISH_ORDER = {"head -1 runs/scripted/records.jsonl": {"item_id", "variant", "rating", "raw"}}
 #: Files a page runs that another page shows (page -> [(page showing it, file name)]).
 FILES_FROM = {"dataset.md": [("deviation.md", "make_synthetic.py")]}
 #: Ports of the local stand-ins the pages name (Ollama's default, the runner page's scripted server).
@@ -136,7 +140,7 @@ def _progress(line: str) -> bool:
     return re.search(r"\d+%\|", line) is not None  # tqdm's "NN%|" (bars are redrawn in place)
 
 
-def _json_equal(expected: str, actual: str) -> bool:
+def _json_equal(expected: str, actual: str, ignore: set[str]) -> bool:
     try:
         a, b = json.loads(expected), json.loads(actual)
     except ValueError:
@@ -149,7 +153,7 @@ def _json_equal(expected: str, actual: str) -> bool:
             return isinstance(y, list) and len(x) == len(y) and all(map(same, x, y))
         return x == y
 
-    return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a if k not in TIMING_FIELDS)
+    return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a if k not in ignore)
 
 
 def assert_transcript(step: Step, output: str) -> None:
@@ -159,7 +163,9 @@ def assert_transcript(step: Step, output: str) -> None:
         shown.pop()
     if not shown:
         return
-    actual = [ln.rstrip() for ln in re.split(r"[\r\n]", output) if ln.strip() and not _progress(ln)]
+    # a redrawn progress bar is followed by the next line's text on the same line: keep the text
+    segments = [re.sub(r"^.*?\d+%\|[^\]]*\]", "", seg) for seg in re.split(r"[\r\n]", output)]
+    actual = [ln.rstrip() for ln in segments if ln.strip()]
     want = [ln for ln in shown if ln.strip() and not _progress(ln)]
     pos = 0
     gap = False
@@ -169,7 +175,7 @@ def assert_transcript(step: Step, output: str) -> None:
             continue
         def ok(act: str) -> bool:
             if exp.startswith("{") and act.startswith("{"):
-                return _json_equal(exp, act)
+                return _json_equal(exp, act, ignore=TIMING_FIELDS | FINISH_ORDER.get(step.line, set()))
             return re.fullmatch(_line_pattern(exp), act) is not None
         if gap:
             hit = next((j for j in range(pos, len(actual)) if ok(actual[j])), None)
@@ -221,7 +227,7 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
 
     work = _workdir(tmp_path, raw_dir, built_dataset)
     env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": servers["openai"].base_url,
-           "LOCAL_BASE_URL": servers["openai"].base_url, "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "LOCAL_BASE_URL": servers["openai"].base_url, "LOCAL_API_KEY": "sk-test", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
            "VALUEPORTRAIT_CACHE": str(tmp_path / "cache"), "INSPECT_LOG_DIR": "logs",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env["VALUEPORTRAIT_RAW"] = None  # unset: a page's build without --raw downloads (from the test's mirror)
@@ -233,11 +239,12 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
     for other, fname in FILES_FROM.get(name, []):
         text = dict(s for s in page_steps(DOCS / other) if isinstance(s, tuple))[fname]
         (work / fname).write_text(text, encoding="utf-8")
+    for fname, text in (s for s in page_steps(DOCS / name) if isinstance(s, tuple)):
+        (work / fname).write_text(text, encoding="utf-8")  # the files the page tells the reader to save
     try:
         for step in page_steps(DOCS / name):
             if isinstance(step, tuple):
-                (work / step[0]).write_text(step[1], encoding="utf-8")
-                continue
+                continue  # written above
             words = shlex.split(step.line, comments=True)
             if why := _not_run(step.line):
                 skipped.append((step.line, why))
@@ -264,8 +271,8 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
             else:
                 proc = subprocess.run(["bash", "-c", step.line], env=_proc_env(env), capture_output=True, text=True,
                                       timeout=900)
-                output = proc.stdout + proc.stderr
-                assert proc.returncode == 0, (step.line, proc.returncode, output[-4000:])
+                output = proc.stdout  # a transcript shows what the command prints; its log (stderr) is left out
+                assert proc.returncode == 0, (step.line, proc.returncode, (proc.stdout + proc.stderr)[-4000:])
             if step.shown is not None:
                 assert_transcript(step, output)
             outputs[tuple(words)] = output
@@ -343,7 +350,7 @@ def test_deviation_page(tmp_path, raw_dir, built_dataset, servers):
 def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
     work, ran, skipped, outputs = run_page("runner.md", tmp_path, raw_dir, built_dataset, servers)
     assert {why for _, why in skipped} <= set(NOT_RUN.values())
-    assert len(skipped) == 6, skipped  # the two Hub / GPU models, Anthropic, vLLM, the recipe's venv and pip
+    assert len(skipped) == 8, skipped  # Hub and vLLM-server models, Anthropic, lm-eval on vLLM, the recipe's venv + 2 pips
     # the killed run, resumed, holds every item once
     lines = (work / "runs" / "killed" / "records.jsonl").read_text().splitlines()
     assert len({json.loads(ln)["item_id"] for ln in lines}) == 520
