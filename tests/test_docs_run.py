@@ -7,7 +7,8 @@ with the default settings (what the README's first command makes). The page's co
 ``valueportrait ...`` through the real CLI, everything else (``head``, ``wc``, ``cmp``, ``python FILE.py``,
 ``inspect eval``, ``lm_eval``) in a real shell; a command the page repeats (a transcript of one shown
 before) is not run again: its transcript is compared with what the first run printed. A Python block whose first line is ``# NAME.py ...`` is the
-file the page tells the reader to save; it is written to NAME.py before the page's commands run.
+file the page tells the reader to save; it is written to NAME.py before the page's commands run. A ``>>>``
+session runs as a doctest where it stands (whitespace normalised, ``...`` matching any text).
 
 Hosted services are stood in for by real servers on 127.0.0.1 speaking the same protocol: OpenAI's API
 (``OPENAI_BASE_URL``), Ollama's OpenAI-compatible endpoint on its port 11434, the page's scripted server on
@@ -85,8 +86,27 @@ class Step:
     page: str
 
 
-def page_steps(page: Path) -> list[Step | tuple[str, str]]:
-    """A page's commands in order, and (file name, text) for each Python block that names its file."""
+@dataclass
+class Doctest:
+    text: str                 # a ``>>>`` session: run with doctest, its output compared
+    page: str
+
+
+def run_doctest(test: Doctest, globs: dict) -> None:
+    """Run a page's ``>>>`` session as a doctest (whitespace normalised, ``...`` matching any text)."""
+    import doctest
+    import io
+
+    parsed = doctest.DocTestParser().get_doctest(test.text, globs, f"{test.page} session", test.page, 0)
+    report = io.StringIO()
+    runner = doctest.DocTestRunner(optionflags=doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS)
+    runner.run(parsed, out=report.write)
+    assert runner.failures == 0, report.getvalue()
+
+
+def page_steps(page: Path) -> list[Step | Doctest | tuple[str, str]]:
+    """A page's commands and ``>>>`` sessions in order, and (file name, text) for each Python block that names
+    its file."""
     text = page.read_text(encoding="utf-8")
     out: list[Step | tuple[str, str]] = []
     for lang, block in re.findall(r"^ *```(bash|console|python)\n(.*?)^ *```", text, flags=re.S | re.M):
@@ -95,6 +115,8 @@ def page_steps(page: Path) -> list[Step | tuple[str, str]]:
             m = re.match(r"#\s*(\w+\.py)\b", first)
             if m:
                 out.append((m.group(1), block))
+            elif first.startswith(">>> "):
+                out.append(Doctest(block, page.name))
             continue
         lines = block.splitlines()
         i = 0
@@ -233,7 +255,7 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
     env["VALUEPORTRAIT_RAW"] = None  # unset: a page's build without --raw downloads (from the test's mirror)
     if release_url:
         env["VALUEPORTRAIT_RELEASE_URL"] = release_url
-    ran, skipped, outputs = [], [], {}
+    ran, skipped, outputs, globs = [], [], {}, {}
     old = Path.cwd()
     os.chdir(work)
     for other, fname in FILES_FROM.get(name, []):
@@ -245,6 +267,10 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
         for step in page_steps(DOCS / name):
             if isinstance(step, tuple):
                 continue  # written above
+            if isinstance(step, Doctest):
+                run_doctest(step, globs)  # one namespace per page, as one Python session
+                ran.append(step.text.splitlines()[0])
+                continue
             words = shlex.split(step.line, comments=True)
             if why := _not_run(step.line):
                 skipped.append((step.line, why))
@@ -315,7 +341,7 @@ def test_dataset_page(tmp_path, raw_dir, servers, release_mirror):
     url, asked = release_mirror
     work, ran, skipped, outputs = run_page("dataset.md", tmp_path, raw_dir, None, servers, release_url=url)
     assert asked == [urlsplit(url).path]  # the page's first command downloaded the pinned archive, once
-    assert (work / "valueportrait" / "build_info.json").is_file() and (work / "valueportrait-demo").is_dir()
+    assert (work / "valueportrait" / "build_info.json").is_file() and (work / "valueportrait-synth").is_dir()
     assert len(ran) >= 3 and not skipped
 
 
@@ -358,3 +384,12 @@ def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
     assert any((work / "logs").glob("*.eval")) and any((work / "lmeval-out").rglob("samples_*.jsonl"))
     assert (work / "runs" / "gpt-4o-mini" / "records.jsonl").is_file()
     assert (work / "runs" / "llama3.1" / "records.jsonl").is_file()
+
+
+def test_dependencies_page_and_every_page_is_run(tmp_path, raw_dir, servers):
+    """docs/dependencies.md holds only the minimum-versions recipe (a new venv from the registry: not run, each
+    command listed with its reason), and every page with a command is one of the pages run above."""
+    work, ran, skipped, _ = run_page("dependencies.md", tmp_path, raw_dir, None, servers)
+    assert not ran and len(skipped) == 5, skipped
+    with_commands = {p.name for p in DOCS.glob("*.md") if any(isinstance(s, Step) for s in page_steps(p))}
+    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md"}
