@@ -244,12 +244,14 @@ def _workdir(tmp_path: Path, raw_dir: Path, built_dataset: Path | None) -> Path:
 
 
 def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | None, servers, release_url=None):
-    """Run every command of docs/NAME in order; return the list of commands run and of those not run."""
+    """Run every command and session of docs/NAME in order; return the work dir, the commands run, those not
+    run (with the reason) and what each command printed."""
     from valueportrait.cli.main import cli
 
     work = _workdir(tmp_path, raw_dir, built_dataset)
     env = {**os.environ, "OPENAI_API_KEY": "sk-test", "OPENAI_BASE_URL": servers["openai"].base_url,
-           "LOCAL_BASE_URL": servers["openai"].base_url, "LOCAL_API_KEY": "sk-test", "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
+           "LOCAL_BASE_URL": servers["openai"].base_url, "LOCAL_API_KEY": "sk-test",
+           "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1",
            "VALUEPORTRAIT_CACHE": str(tmp_path / "cache"), "INSPECT_LOG_DIR": "logs",
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
     env["VALUEPORTRAIT_RAW"] = None  # unset: a page's build without --raw downloads (from the test's mirror)
@@ -326,10 +328,6 @@ def _run_and_kill(words: list[str], env: dict, work: Path) -> None:
     assert proc.poll() is None, "the run ended before it could be killed"
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
-
-
-def _board(path: Path) -> dict:
-    return json.loads(path.read_text())
 
 
 def test_metric_page(tmp_path, raw_dir, built_dataset, servers):
