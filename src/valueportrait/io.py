@@ -165,25 +165,32 @@ def json_safe(obj: Any) -> Any:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+#: The longest label :func:`safe_name` keeps whole (longer ones are cut and hashed).
+MAX_NAME = 120
 
 
 def safe_name(text: str) -> str:
     """``text`` as one file-name component: letters, digits, ``. _ + -`` only; no ``..``, no leading dot.
 
     Other characters (separators, spaces, control characters) become ``-``. When cleaning changed the text,
-    a short hash of the original is appended, so distinct labels stay distinct files. Upstream's model names
+    or it is longer than :data:`MAX_NAME` characters (cut there: room is left for ``_<variant>_results.json``
+    within a file system's 255 bytes), a short hash of the original is appended, so distinct labels stay
+    distinct files. Upstream's model names
     (``gpt-4o-2024-11-20``, ``Qwen2.5-72B-Instruct``, ``my_model``) are kept as they are.
 
     >>> safe_name("gpt-4o-2024-11-20"), safe_name("my_model.v2")
     ('gpt-4o-2024-11-20', 'my_model.v2')
     >>> safe_name("../../evil"), safe_name("a/b"), safe_name("a-b")
     ('evil-0fbfd372', 'a-b-c14cddc0', 'a-b')
+    >>> len(safe_name("m" * 300))
+    129
     """
     text = str(text)
     clean = re.sub(r"\.{2,}", "-", _UNSAFE.sub("-", text)).strip("-.")
-    if clean == text and clean:
+    if clean == text and 0 < len(clean) <= MAX_NAME:
         return clean
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    clean = clean[:MAX_NAME].rstrip("-.")
     return f"{clean}-{digest}" if clean else digest
 
 

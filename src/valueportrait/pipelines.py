@@ -19,7 +19,7 @@ import pandas as pd
 
 from .config import BootstrapConfig, DeviationConfig, SelectionConfig
 from .dataset import ValuePortraitData, open_dataset
-from .errors import InputError, OutputExistsError
+from .errors import InputError
 from .io import atomic_write_json
 from .outputs import check_output, output_folder
 
@@ -83,15 +83,12 @@ class Leaderboard:
                                 confidence=self.confidence)
 
 
-def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
-    """Refuse an ``out_dir`` that holds a previous leaderboard (or score files) unless ``overwrite``."""
-    if out_dir is None or overwrite or not Path(out_dir).is_dir():
-        return
-    out = Path(out_dir)
-    existing = sorted(str(p) for p in [*(out / f for f in LEADERBOARD_FILES), *out.glob("*_scores.json")]
-                      if p.exists())
-    if existing:
-        raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
+def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool, inputs: Sequence[Any] = ()) -> None:
+    """The output rule (:func:`valueportrait.outputs.check_output`) for ``score``'s ``out_dir``: refused unless
+    absent, empty, or (with ``overwrite``) a folder an earlier ``score`` wrote holding nothing else; never an
+    input (``inputs``: the ratings sources, the upstream outputs, the dataset folder) or around one."""
+    if out_dir is not None:
+        check_output(out_dir, overwrite=overwrite, command="score", inputs=inputs)
 
 
 def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int) -> dict[str, int]:
@@ -161,7 +158,8 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     if not ratings_sources and upstream_outputs is None:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
     check_ci_over(ci_over)
-    check_leaderboard_folder(out_dir, overwrite)
+    inputs = (*ratings_sources, upstream_outputs, None if isinstance(dataset, ValuePortraitData) else dataset)
+    check_leaderboard_folder(out_dir, overwrite, inputs)
     if dataset is None:
         from .ratings.runs import run_dataset
 
@@ -198,15 +196,16 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
                         coverage=coverage, dataset=name)
     if out_dir is not None:
         out = Path(out_dir)
-        paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
-                                  coverage=coverage, dataset=name, revision=revision,
-                                  dataset_version=data.build_info.get("dataset_version"),
-                                  selection=selection.resolved(data.build_info.get("selection")), center=center,
-                                  ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
-                                  n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
-                                  parse=parse)
-        board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
-        board.written += list(paths.values())
+        with output_folder(out, overwrite=overwrite, command="score", inputs=inputs) as tmp:  # whole or nothing
+            paths = write_leaderboard(tmp, portraits, sensitivity=sens, reliability=reliability,
+                                      coverage=coverage, dataset=name, revision=revision,
+                                      dataset_version=data.build_info.get("dataset_version"),
+                                      selection=selection.resolved(data.build_info.get("selection")), center=center,
+                                      ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
+                                      n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
+                                      parse=parse)
+            written = [write_upstream_scores(tmp, m, portraits[m]) for m in board.models] + list(paths.values())
+        board.written = [out / p.name for p in written]
     return board
 
 
