@@ -34,7 +34,8 @@ from valueportrait.config import BootstrapConfig, SelectionConfig
 from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
 from valueportrait.demographics import MIN_RATERS
 from valueportrait.errors import DatasetError
-from valueportrait.outputs import check_output, clean_stale, output_folder
+from valueportrait.outputs import check_output
+from valueportrait.staging import clean_stale, output_folder
 
 from .release import from_release
 

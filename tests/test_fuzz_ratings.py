@@ -20,7 +20,7 @@ from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
-from valueportrait.outputs import output_folder
+from valueportrait.staging import output_folder
 
 SEED = 12
 N_FILE_CASES = 240

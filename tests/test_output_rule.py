@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
 from valueportrait.errors import OutputExistsError
-from valueportrait.outputs import MARKER, check_output, clean_stale, output_folder
+from valueportrait.outputs import MARKER, check_output
+from valueportrait.staging import clean_stale, output_folder
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -173,3 +174,99 @@ def test_stale_staging_of_a_dead_writer_is_removed(tmp_path):
         clean_stale(tmp_path / "report.html", what="report")
     assert not stale_file.exists()
     assert os.listdir(tmp_path) == []
+
+
+# -- single files: compare --json, plot --out, report --out; run --export-upstream ------------------------------
+
+@pytest.fixture(scope="module")
+def two_models(inp) -> Path:
+    """Synthetic ratings (random 1..6) of two models under three variants (no personas)."""
+    rng = np.random.default_rng(8)
+    items = pd.read_csv(inp["ratings"])["item_id"].unique()
+    frame = pd.concat([pd.DataFrame({"model": m, "item_id": items, "variant": v,
+                                     "rating": rng.integers(1, 7, len(items))})
+                       for m in ("m1", "m2") for v in ("v1", "v2", "v3")])
+    path = inp["root"] / "two.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def compare(inp, ratings: Path, json_path: Path, *extra: str):
+    return CliRunner().invoke(cli, ["compare", str(ratings), "--dataset", str(inp["dataset"]), "--baseline", "m1",
+                                    "--json", str(json_path), *extra])
+
+
+def test_compare_json_never_replaces_its_input_or_a_foreign_file(inp, two_models, tmp_path):
+    mine = tmp_path / "two.csv"
+    mine.write_bytes(two_models.read_bytes())
+    for extra in ((), ("--overwrite",)):  # the issue: --json two.csv replaced the ratings with JSON
+        res = compare(inp, mine, mine, *extra)
+        assert res.exit_code == 1 and "--json " in res.stderr and "is the input" in res.stderr
+    assert mine.read_bytes() == two_models.read_bytes()
+    notes = tmp_path / "notes.json"
+    notes.write_text('{"mine": 1}')
+    res = compare(inp, two_models, notes)
+    assert res.exit_code == 1 and "exists; pass --overwrite" in res.stderr
+    res = compare(inp, two_models, notes, "--overwrite")
+    assert res.exit_code == 1 and "replaces only a file that valueportrait wrote" in res.stderr
+    assert notes.read_text() == '{"mine": 1}'
+    out = tmp_path / "cmp.json"
+    assert compare(inp, two_models, out).exit_code == 0
+    assert json.loads(out.read_text())["generator"] == "valueportrait"
+    assert compare(inp, two_models, out).exit_code == 1
+    assert compare(inp, two_models, out, "--overwrite").exit_code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp.json", "notes.json", "two.csv"]  # no temp file left
+
+
+def test_plot_out_refuses_silent_overwrites(inp, two_models, tmp_path, built_dataset):
+    # the issue: plot --out overwrote silently while build/score/report refused
+    scores = tmp_path / "scores"
+    res = CliRunner().invoke(cli, ["score", str(two_models), "--dataset", str(built_dataset), "--out", str(scores),
+                                   "--n-boot", "0", "--no-humans"])
+    assert res.exit_code == 0, res.output
+    photo = tmp_path / "holiday.png"
+    photo.write_bytes(b"\x89PNG\r\n\x1a\n my photo")
+    for extra, said in (((), "exists; pass --overwrite"), (("--overwrite",), "replaces only a file that valueportrait")):
+        res = CliRunner().invoke(cli, ["plot", str(scores), "--out", str(photo), *extra])
+        assert res.exit_code == 1 and said in res.stderr
+    assert photo.read_bytes() == b"\x89PNG\r\n\x1a\n my photo"
+    for suffix in ("png", "svg", "pdf"):
+        chart = tmp_path / f"chart.{suffix}"
+        assert CliRunner().invoke(cli, ["plot", str(scores), "--out", str(chart)]).exit_code == 0
+        assert CliRunner().invoke(cli, ["plot", str(scores), "--out", str(chart)]).exit_code == 1
+        res = CliRunner().invoke(cli, ["plot", str(scores), "--out", str(chart), "--overwrite"])
+        assert res.exit_code == 0, res.output  # the chart carries the generator mark
+    res = CliRunner().invoke(cli, ["plot", str(scores), "--out", str(scores / "x.png")])
+    assert res.exit_code == 1 and "lies inside the input" in res.stderr
+
+
+def test_report_out_refuses_a_page_it_did_not_write(inp, two_models, tmp_path, built_dataset):
+    scores = tmp_path / "scores"
+    assert CliRunner().invoke(cli, ["score", str(two_models), "--dataset", str(built_dataset), "--out", str(scores),
+                                    "--n-boot", "0", "--no-humans"]).exit_code == 0
+    page = tmp_path / "index.html"
+    page.write_text("<html>my site</html>")
+    res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page), "--overwrite"])
+    assert res.exit_code == 1 and "replaces only a file that valueportrait wrote" in res.stderr
+    assert page.read_text() == "<html>my site</html>"
+    page.unlink()
+    assert CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)]).exit_code == 0
+    assert CliRunner().invoke(cli, ["report", str(scores), "--out", str(page), "--overwrite"]).exit_code == 0
+
+
+def test_export_upstream_never_replaces_released_files(inp, raw_dir, tmp_path):
+    # the issue: --export-upstream DIR replaced a released 520-record _v1_results.json with a 3-record file
+    released = tmp_path / "final" / "openai"
+    released.mkdir(parents=True)
+    src = next((raw_dir / "lm_evaluation" / "outputs" / "final" / "openai").glob("*_v1_results.json"))
+    (released / src.name).write_bytes(src.read_bytes())
+    before = snapshot(tmp_path / "final")
+    for extra in ((), ("--overwrite-export",)):
+        res = CliRunner().invoke(cli, ["run", "--dataset", str(inp["dataset"]), "--model", "m",
+                                       "--base-url", "http://127.0.0.1:9/v1", "--out", str(tmp_path / "run"),
+                                       "--export-upstream", str(released), *extra])
+        assert res.exit_code == 1 and res.stderr.startswith("Error: ")
+        assert ("exists; pass --overwrite-export" if not extra else "`valueportrait run --export-upstream` wrote") \
+            in res.stderr
+    assert snapshot(tmp_path / "final") == before
+    assert not (tmp_path / "run").exists()  # refused before the run started

@@ -246,7 +246,8 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
         parts.append("<h2>Prompt and option-order sensitivity</h2><p class=\"note\">Share of items whose rating "
                      "changes between prompt variants.</p>" + _records_table(board["prompt_sensitivity"]))
     parts.append(f"<h2>Citation</h2><pre>{html.escape(CITATION)}</pre>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" "
+            "content=\"valueportrait\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{html.escape(title)}"
             f"</title><style>{_CSS}</style></head><body>{''.join(parts)}<script>{_JS}</script>"
             f"{_initial_hide([ids[m] for m in models if m not in ticked])}</body></html>")

@@ -21,7 +21,8 @@ from .config import BootstrapConfig, DeviationConfig, SelectionConfig
 from .dataset import ValuePortraitData, open_dataset
 from .errors import InputError
 from .io import atomic_write_json
-from .outputs import check_output, output_folder
+from .outputs import check_output
+from .staging import output_folder
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")

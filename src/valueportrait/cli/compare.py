@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 import pandas as pd
 
@@ -42,7 +44,9 @@ def comparison_text(table: pd.DataFrame, alpha: float) -> str:
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait",
               show_default=True, help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the comparisons to this JSON file.")
-def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_over, confidence, parse, json_path):
+@click.option("--overwrite", is_flag=True, help="Replace a --json file an earlier compare wrote.")
+def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_over, confidence, parse, json_path,
+            overwrite):
     """Compare every model's portrait with a baseline model's, per dimension.
 
     RATINGS as for `valueportrait score` (run directories, ratings files) and/or --upstream-outputs. Each
@@ -56,7 +60,9 @@ def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_ove
     """
     from valueportrait.dataset import open_dataset
     from valueportrait.errors import InputError
-    from valueportrait.io import atomic_write_json
+    from valueportrait.io import json_safe
+    from valueportrait.outputs import GENERATOR, check_output
+    from valueportrait.staging import output_file
     from valueportrait.ratings import read_ratings
     from valueportrait.ratings.upstream import read_upstream_outputs
     from valueportrait.scoring import COMPARISON_COLUMNS, compare_models
@@ -65,12 +71,19 @@ def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_ove
         raise click.UsageError("give run directories or ratings files (RATINGS ...) and/or --upstream-outputs DIR")
     if not 0 < confidence < 1:
         raise InputError(f"--confidence must be between 0 and 1 (e.g. 0.95), got {confidence!r}")
+    rule = {"overwrite": overwrite, "command": "compare", "inputs": [*ratings_paths, upstream_outputs, dataset],
+            "option": "--json"}
+    if json_path:
+        check_output(json_path, folder=False, **rule)  # before any work
     data = open_dataset(dataset, revision=revision)
     frames = [read_upstream_outputs(upstream_outputs, parse=parse)] if upstream_outputs else []
     ratings = pd.concat(frames + [read_ratings(p) for p in ratings_paths], ignore_index=True)
     table = compare_models(ratings, data.selection(), baseline, ci_over=ci_over, confidence=confidence)
     click.echo(comparison_text(table, 1 - confidence))
     if json_path:
-        atomic_write_json(json_path, {"ci_over": ci_over, "confidence": confidence, "adjustment": "holm",
-                                      "comparisons": table[COMPARISON_COLUMNS].to_dict(orient="records")})
+        doc = {"generator": GENERATOR, "ci_over": ci_over, "confidence": confidence, "adjustment": "holm",
+               "comparisons": table[COMPARISON_COLUMNS].to_dict(orient="records")}
+        with output_file(json_path, **rule) as tmp:
+            tmp.write_text(json.dumps(json_safe(doc), indent=2, ensure_ascii=False, allow_nan=False) + "\n",
+                           encoding="utf-8")
         click.echo(f"Wrote {json_path}")

@@ -126,7 +126,8 @@ def _read_portraits(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
 @click.option("--limit", type=float, help="Radial half-range (default: fitted to the scores).")
 @dataset_options(envvar=True, required=False,
                  help="Dataset to score run directories with (default: the one each run was run on).")
-def plot(scores, out_path, family, models, title, limit, dataset, revision):
+@click.option("--overwrite", is_flag=True, help="Replace an --out chart an earlier plot wrote.")
+def plot(scores, out_path, family, models, title, limit, dataset, revision, overwrite):
     """Draw a paper-style radar chart of value portraits.
 
     SCORES are run directories written by `valueportrait run` (scored first, with the human raters beside
@@ -139,9 +140,17 @@ def plot(scores, out_path, family, models, title, limit, dataset, revision):
       valueportrait plot scores/leaderboard.json --out portrait.png
       valueportrait plot scores --models "gpt-4o-2024-11-20,human raters" --family bfi --out gpt4o.svg
     """
+    from valueportrait.outputs import check_output
+    from valueportrait.staging import output_file
     from valueportrait.plot import radar_chart
     from valueportrait.ratings.runs import run_dirs
     from valueportrait.report import unreliable_models
+
+    rule = {"overwrite": overwrite, "command": "plot", "inputs": [*scores, dataset]}
+    check_output(out_path, folder=False, **rule)  # before any work
+    if Path(out_path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise InputError(f"{out_path}: the chart is written as .png, .svg or .pdf; got suffix "
+                         f"{Path(out_path).suffix!r}")
 
     runs = run_dirs(scores)
     portraits: dict[str, pd.DataFrame] = {}
@@ -164,6 +173,7 @@ def plot(scores, out_path, family, models, title, limit, dataset, revision):
         if unknown:
             raise InputError(f"--models {unknown} not in the scores; found {list(portraits)}")
         portraits = {m: portraits[m] for m in wanted}
-    path = radar_chart(portraits, out_path, family=family, title=title, limit=limit,
-                       unreliable=list(unreliable_models(reliability)))
-    click.echo(f"Wrote {path}")
+    with output_file(out_path, **rule) as tmp:
+        radar_chart(portraits, tmp, family=family, title=title, limit=limit,
+                    unreliable=list(unreliable_models(reliability)))
+    click.echo(f"Wrote {out_path}")
