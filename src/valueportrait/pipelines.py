@@ -359,9 +359,26 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | ValuePort
                                  "dataset raters": f"{name} (participants config)"}.get(source),
                 "norms": {"norms table": str(norms), "dataset norms": f"{name} (human_group_norms config)"}.get(source),
                 "ratings": str(ratings_source), "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
+    if synthetic_demographics(data, source, demographics):
+        from .deviation.plot import SYNTHETIC_NOTE
+
+        settings = {"synthetic_demographics": SYNTHETIC_NOTE, **settings}
     written = _write_deviation(report, settings, out, model_name, plot)
     return DeviationRun(report=report, model=model_name, source=source, settings=settings, out_dir=out,
                         written=written)
+
+
+def synthetic_demographics(data: ValuePortraitData, source: str, demographics: str | Path | None) -> bool:
+    """Whether the human groups come from synthetic demographics: the file given, or the one the dataset was
+    built with (``build_info["demographics"]["source_file"]``), is named as synthetic, as the shipped example
+    ``examples/synthetic_demographics.csv`` is."""
+    if source == "demographics file":
+        name = str(demographics)
+    elif source in ("dataset raters", "dataset norms"):
+        name = str((data.build_info.get("demographics") or {}).get("source_file") or "")
+    else:
+        return False
+    return "synthetic" in Path(name).name.lower()
 
 
 def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: bool) -> list[str]:
@@ -376,7 +393,9 @@ def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: b
         if plot:
             from .deviation.plot import save_radars
 
-            written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
+            written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name,
+                                                    synthetic="synthetic_demographics" in settings,
+                                                    confidence=float(settings.get("ci") or 0.95))]
         replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
