@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+from scipy import special
 
 from valueportrait.scale import DIMENSIONS
 from valueportrait.selection import select
@@ -73,17 +74,23 @@ def null_selection(blocks, perms: list[np.ndarray], rule: dict, keep: int = NULL
 
 
 def needed_p_values(rho: np.ndarray, n: int, rule: dict) -> np.ndarray:
-    """The p-values of ``rho`` (over ``n`` raters) that ``select`` with ``rule`` can need: all of them under
-    ``fdr_bh`` (the adjustment ranks them all), else only where ``|rho| > threshold`` (a pair at or below the
-    threshold never passes; its p is set to 1), which skips most of the t-distribution evaluations.
+    """The p-values of ``rho`` (over ``n`` raters) that ``select`` with ``rule`` can need, the others set to 1.
 
-    >>> needed_p_values(np.array([0.1, 0.5]), 46, {"threshold": 0.3, "correction": "none"}).round(4).tolist()
+    Exact where ``|rho|`` exceeds the smaller of the threshold and :math:`\\rho_\\alpha` (the rho at which
+    ``p = alpha``); elsewhere 1. That changes no decision: a pair at or below the threshold never passes; a pair
+    with ``p >= alpha`` has a Bonferroni or Benjamini-Hochberg adjusted p at least alpha, keeps its rank after every
+    smaller p, and its term :math:`p_{(j)} m / j \\ge \\alpha` never lowers another pair's adjusted p below
+    alpha. It skips most of the t-distribution evaluations (the slow part of 400 shuffles).
+
+    >>> needed_p_values(np.array([0.1, 0.5]), 46, {"threshold": 0.3, "alpha": 0.05}).round(4).tolist()
     [1.0, 0.0004]
     """
-    if rule.get("correction") == "fdr_bh":
-        return p_value(rho, n)
-    cand = np.abs(rho) > rule["threshold"]
-    p = np.ones(np.shape(rho))
+    dof = n - 2
+    t_alpha = special.stdtrit(dof, 1.0 - rule["alpha"] / 2)
+    cut = min(rule["threshold"], t_alpha / np.sqrt(t_alpha ** 2 + dof)) - 1e-9
+    rho = np.asarray(rho, dtype=float)
+    cand = np.abs(rho) > cut
+    p = np.where(np.isnan(rho), np.nan, 1.0)
     p[cand] = p_value(rho[cand], n)
     return p
 
@@ -94,7 +101,7 @@ def dimension_null(selected: np.ndarray, counts: np.ndarray) -> dict[str, np.nda
 
     >>> out = dimension_null(np.array([5.0, 1.0]), np.array([[1.0, 1.0], [2.0, 3.0], [0.0, 0.0]]))
     >>> out["permutation_p"].tolist(), out["above_chance"].tolist()
-    [[0.25, 0.75], [False, False]]
+    ([0.25, 0.75], [False, False])
     """
     selected = np.asarray(selected, dtype=float)
     if len(counts) == 0:

@@ -31,7 +31,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 from valueportrait.builders.centred import centred_alpha, item_intercorrelations
-from valueportrait.builders.chance import expected_false_positives, null_pass_rates
+from valueportrait.builders.chance import null_pass_rates
 from valueportrait.builders.crossval import (
     DEFAULT_FOLDS,
     RULES,
@@ -210,8 +210,8 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
     counts, null_keys = null_selection(blocks, perms, rule)
     selected = (key != 0).sum(axis=0)
     chance = dimension_null(selected, counts)
-    efp_dim = np.bincount(cols, weights=null_pass_rates(correlations["n"].to_numpy(), correlations["family"].to_numpy(),
-                                                        seed=seed, **rule), minlength=len(DIMENSIONS))
+    rates = null_pass_rates(correlations["n"].to_numpy(), correlations["family"].to_numpy(), seed=seed, **rule)
+    efp_dim = np.bincount(cols, weights=rates, minlength=len(DIMENSIONS))
     null = null_baselines(blocks, perms, null_keys, rule, n_splits, seed, folds) if n_perm else None
     cv = crossval_convergent(blocks, rule, folds, seed)
     omega = pooled_omega(blocks, key)
@@ -258,8 +258,8 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
         "n_perm": n_perm,
         "pairs": _per_family(np.ones_like(key).sum(axis=0)),
         "selected": _per_family(selected),
-        "expected_false_positives": expected_false_positives(correlations["n"].to_numpy(),
-                                                             correlations["family"].to_numpy(), seed=seed, **rule),
+        "expected_false_positives": {**{f: float(rates[correlations["family"].to_numpy() == f].sum()) for f in FAMILIES},
+                                     "total": float(rates.sum())},
         "above_chance": {"count": len(above), "of": len(DIMENSIONS), "p_below": ABOVE_CHANCE_P,
                          "not_above": [f"{f}/{d}" for j, (f, d) in enumerate(DIMENSIONS) if j not in above]
                          if n_perm else None},
