@@ -22,11 +22,30 @@ from ..io import safe_name
 from ..scale import FAMILIES
 from ..style import HUMAN_COLOR, family_title, model_colors, radial_scale, scale_caption
 
-__all__ = ["SYNTHETIC_NOTE", "radar_figure", "save_radars"]
+__all__ = ["SYNTHETIC_NOTE", "radar_figure", "save_radars", "synthetic_source"]
 
 #: What every chart and settings file of a comparison with synthetic demographics says.
 SYNTHETIC_NOTE = ("SYNTHETIC demographics (made up, as examples/synthetic_demographics.csv): these groups are not "
                   "real people; read nothing here as a finding about them.")
+
+
+def synthetic_source(source: str, demographics: str | Path | None, build_info: dict) -> bool:
+    """Whether the human groups come from synthetic demographics: the file given (``source`` "demographics
+    file"), or the one the dataset was built with (``build_info["demographics"]["source_file"]``), is named as
+    synthetic, as the shipped example ``examples/synthetic_demographics.csv`` is.
+
+    >>> synthetic_source("dataset raters", None, {"demographics": {"source_file": "synthetic_demographics.csv"}})
+    True
+    >>> synthetic_source("demographics file", "prolific_export.csv", {})
+    False
+    """
+    if source == "demographics file":
+        name = str(demographics)
+    elif source in ("dataset raters", "dataset norms"):
+        name = str((build_info.get("demographics") or {}).get("source_file") or "")
+    else:
+        return False
+    return "synthetic" in Path(name).name.lower()
 
 
 def _panel(rows: pd.DataFrame, dims: list[str], human: str, model: str, colors: dict, confidence: float,
