@@ -270,3 +270,109 @@ def test_export_upstream_never_replaces_released_files(inp, raw_dir, tmp_path):
             in res.stderr
     assert snapshot(tmp_path / "final") == before
     assert not (tmp_path / "run").exists()  # refused before the run started
+
+
+def _dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_publish_clones_leaked_by_kill_9_are_removed(tmp_path, monkeypatch):
+    # the issue: kill -9 during publish leaked valueportrait-publish-* clones in the system temp folder (9 of 19)
+    import tempfile
+
+    from valueportrait.hub.targets import SCRATCH_PREFIX, GitTarget
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    leaked = tmp_path / f"{SCRATCH_PREFIX}{_dead_pid()}-abc"
+    (leaked / "clone").mkdir(parents=True)
+    live = tmp_path / f"{SCRATCH_PREFIX}{os.getppid()}-def"  # a publish still running: kept
+    live.mkdir()
+    other = tmp_path / "valueportrait-publish-xyz"  # no pid in the name: not ours to judge
+    other.mkdir()
+    with GitTarget(f"file://{tmp_path / 'repo.git'}") as target:
+        mine = Path(target._tmp)
+        assert mine.name.startswith(f"{SCRATCH_PREFIX}{os.getpid()}-") and mine.is_dir()
+        assert not leaked.exists() and live.exists() and other.exists()
+    assert not mine.exists()
+
+
+# -- a full disk, two writers, leftovers ------------------------------------------------------------------------
+
+def _no_space(*args, **kwargs):
+    import errno
+
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def score(two_models: Path, dataset: Path, out: Path, *extra: str):
+    return CliRunner().invoke(cli, ["score", str(two_models), "--dataset", str(dataset), "--out", str(out),
+                                    "--n-boot", "0", "--no-humans", *extra])
+
+
+def test_full_disk_says_so_and_keeps_the_previous_output(inp, two_models, tmp_path, monkeypatch):
+    # the issue: on a 3 MB tmpfs `score` left leaderboard.csv alone, or a mix of new and old files, and said
+    # "internal error". Here every fsync fails with ENOSPC, as a full disk fails a write.
+    out = tmp_path / "scores"
+    assert score(two_models, inp["dataset"], out).exit_code == 0
+    before = snapshot(out)
+    monkeypatch.setattr(os, "fsync", _no_space)
+    res = score(two_models, inp["dataset"], out, "--overwrite")
+    assert res.exit_code == 1 and "internal error" not in res.output
+    assert res.stderr.startswith(f"Error: no space left on the device of '{out}'")
+    assert "any previous output is unchanged" in res.stderr
+    assert snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores"]  # no staging folder, no lock file left
+    cmp = tmp_path / "cmp.json"
+    res = compare(inp, two_models, cmp)
+    assert res.exit_code == 1 and res.stderr.startswith(f"Error: no space left on the device of '{cmp}'")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["scores"]
+
+
+def test_full_disk_anywhere_is_not_called_a_bug(monkeypatch, tmp_path):
+    # the CLI's last line of defence: an ENOSPC outside the staged writes is still a clear error
+    import valueportrait.outputs as outputs
+
+    monkeypatch.setattr(outputs, "check_output", _no_space)
+    res = CliRunner().invoke(cli, ["report", str(tmp_path), "--out", str(tmp_path / "r.html")])
+    assert res.exit_code == 1 and res.stderr.startswith("Error: no space left on the device")
+    assert "internal error" not in res.output
+
+
+def test_two_writers_of_one_folder(inp, two_models, tmp_path):
+    # the issue: two concurrent scores on one folder had no lock (1 of 6 left a stale score file)
+    out = tmp_path / "scores"
+    with output_folder(out, overwrite=False, command="score") as staged:  # a first writer, still running
+        (staged / "leaderboard.csv").write_text("first")
+        res = score(two_models, inp["dataset"], out)
+        assert res.exit_code == 1 and f"Error: '{out}' is being written by `valueportrait score` (pid " in res.stderr
+    assert (out / "leaderboard.csv").read_text() == "first"
+    assert not (tmp_path / ".scores.lock").exists()
+
+
+def test_score_says_when_a_run_log_has_a_torn_last_line(tmp_path, built_dataset):
+    from valueportrait.dataset import open_dataset
+    from valueportrait.runner.prompts import fingerprint
+    from valueportrait.runner.rundir import RunLog
+
+    data = open_dataset(built_dataset)
+    run = tmp_path / "run"
+    manifest = {"format": "valueportrait-run", "format_version": 1, "model": "m", "backend": "openai",
+                "temperature": 0.0, "max_tokens": 64, "seed": 42, "variants": ["v1"], "personas": [],
+                "persona_template": None, "dataset_fingerprint": fingerprint(data.items, data.prompts),
+                "scoring": "generation+parse", "sessions": []}
+    with RunLog.open(run, manifest) as log:
+        for iid in data.items["item_id"][:5]:
+            log.append({"item_id": iid, "variant": "v1", "persona": None, "status": "rated", "rating": 4.0,
+                        "raw": "Somewhat like me"})
+    torn = b'{"item_id": "1003-2", "variant": "v1", "sta'  # kill -9 mid-line
+    with open(run / "records.jsonl", "ab") as fh:
+        fh.write(torn)
+    res = CliRunner().invoke(cli, ["score", str(run), "--dataset", str(built_dataset), "--n-boot", "0",
+                                   "--no-humans"])
+    assert res.exit_code == 0, res.output
+    assert "Warning: " in res.stderr and f"records.jsonl: the last line ({len(torn)} bytes) is torn" in res.stderr

@@ -27,7 +27,7 @@ from .errors import OutputExistsError, ValuePortraitError
 from .io import fsync_dir, replace_folder
 from .outputs import GENERATOR, MARKER, Names, check_output, write_error
 
-__all__ = ["clean_stale", "output_file", "output_folder"]
+__all__ = ["clean_dead_scratch", "clean_stale", "output_file", "output_folder", "scratch_folder"]
 
 #: When this process started (near enough): a staging folder without a pid is stale only when older.
 _STARTED = time.time()
@@ -79,6 +79,36 @@ def clean_stale(out: str | Path, *, names: Names | None = None, what: str = "run
     for text in said:
         warnings.warn(text, stacklevel=3)
     return said
+
+
+def scratch_folder(prefix: str, parent: str | Path | None = None) -> Path:
+    """A new private scratch folder ``<parent>/<prefix><pid>-<random>`` (default parent: the system temp
+    folder), after removing those of the same ``prefix`` whose process is gone (:func:`clean_dead_scratch`):
+    a ``kill -9`` leaks one, the next call removes it."""
+    parent = Path(parent or tempfile.gettempdir())
+    clean_dead_scratch(prefix, parent)
+    return Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+
+
+def clean_dead_scratch(prefix: str, parent: str | Path | None = None) -> list[Path]:
+    """Remove the folders ``<parent>/<prefix><pid>-*`` of processes that are gone (this user's only; a folder
+    that cannot be removed is left); returns those removed."""
+    parent = Path(parent or tempfile.gettempdir())
+    removed = []
+    pattern = re.compile(rf"{re.escape(prefix)}(\d+)-.*")
+    for path in parent.glob(f"{glob.escape(prefix)}*-*"):
+        m = pattern.fullmatch(path.name)
+        if m is None or path.is_symlink() or not path.is_dir() or _alive(int(m.group(1))):
+            continue
+        try:
+            if path.stat().st_uid != os.getuid():
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        if not path.exists():
+            removed.append(path)
+    return removed
 
 
 @contextlib.contextmanager

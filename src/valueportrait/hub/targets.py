@@ -17,7 +17,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -25,12 +24,15 @@ from urllib.parse import unquote, urlsplit
 
 from ..errors import PublishError
 from ..secrets import scrub
+from ..staging import scratch_folder
 from . import checks
 from .plan import BRANCH, PlannedFile, PublishPlan
 
 #: Files of the remote repo that a publish never deletes (the Hub maintains the LFS rules in it).
 KEPT_REMOTE_FILES = frozenset({".gitattributes"})
 #: Author of git-target commits and tags when the user's git config names none (set in the temp clone only).
+#: The system temp folder's ``<prefix><pid>-*`` scratch folders of a git target's clone.
+SCRATCH_PREFIX = "valueportrait-publish-"
 GIT_FALLBACK_IDENTITY = ("valueportrait publish", "valueportrait-publish@localhost")
 
 
@@ -286,7 +288,8 @@ class GitTarget:
     def __enter__(self) -> GitTarget:
         if shutil.which("git") is None:
             raise PublishError("the git target needs the git command line tool; install git.")
-        self._tmp = tempfile.mkdtemp(prefix="valueportrait-publish-")
+        # the clone's scratch folder carries this pid: clones leaked by a killed publish are removed here
+        self._tmp = str(scratch_folder(SCRATCH_PREFIX))
         return self
 
     def __exit__(self, *exc) -> None:
