@@ -5,6 +5,7 @@ import evaluate
 
 from valueportrait.citation import CITATION
 from valueportrait.evaluation import evaluate_ratings, metric_predictions
+from valueportrait.ratings.contract import check_text
 
 _CITATION = CITATION
 
@@ -61,6 +62,15 @@ Examples:
 """
 
 
+def _references(references):
+    """The item ids as a list, checked for text pyarrow cannot hold (a lone surrogate) before evaluate casts them."""
+    if references is None:
+        return None
+    references = list(references)
+    check_text(references, "references")
+    return references
+
+
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Valueportrait(evaluate.Metric):
     """The Value Portrait metric: a thin shell over ``valueportrait.evaluation.evaluate_ratings``."""
@@ -97,16 +107,19 @@ class Valueportrait(evaluate.Metric):
     def add_batch(self, *, predictions=None, references=None, **kwargs):
         """Add a batch; predictions pass through ``metric_predictions`` first (a list with text is read as text,
         booleans are refused), before evaluate's features cast them by their first element."""
-        return super().add_batch(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().add_batch(predictions=metric_predictions(predictions), references=_references(references),
+                                 **kwargs)
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
         (prediction,) = metric_predictions([prediction], what="prediction")
+        check_text([reference], "reference")
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def compute(self, *, predictions=None, references=None, **kwargs):
         """Score the predictions (see the inputs description below); an empty list is an error."""
-        return super().compute(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().compute(predictions=metric_predictions(predictions), references=_references(references),
+                               **kwargs)
 
     def item_ids(self):
         """All item ids of the dataset, in the dataset's order."""

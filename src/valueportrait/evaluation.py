@@ -18,6 +18,7 @@ from .config import (DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_N_PERM, HUMAN_S
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
 from .pipelines import check_item_ids, deviation_report, human_source
+from .ratings.contract import check_text
 from .ratings.likert import to_ratings
 from .io import json_safe
 from .scale import VARIANTS
@@ -65,8 +66,13 @@ def metric_predictions(predictions: Sequence | None, *, what: str = "predictions
         shown = _summarise([f"[{i}] {preds[i]!r}" for i in flags])
         raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
                          "numbers 1-6 or Likert answers such as 'somewhat like me'")
-    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
-            else str(v) for v in preds]
+    check_text(preds, what)
+    try:
+        return ["" if v is None else v if isinstance(v, str) else repr(float(v))
+                if isinstance(v, (float, np.floating)) else str(v) for v in preds]
+    except ValueError:  # str() of an integer of over 4,300 digits
+        raise InputError(f"{what} holds an integer of over 4,300 digits, not a rating: expected numbers 1-6 or "
+                         "Likert answers such as 'somewhat like me'") from None
 
 
 def _duplicates(table: pd.DataFrame) -> int:

@@ -20,6 +20,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -135,7 +136,7 @@ def read_json(path: str | Path, *, error: type[Exception] = InputError, what: st
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{str(path)!r} is missing (expected {what}). {fix}".rstrip()) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError, a 4,300-digit integer
         raise error(f"{str(path)!r} is not readable JSON ({exc}); expected {what}. {fix}".rstrip()) from None
 
 
@@ -267,6 +268,13 @@ def _read_csv(path: Path, where: str, delimiter: str) -> tuple[pd.DataFrame, lis
     return pd.DataFrame(cells, columns=header, dtype=object), rows
 
 
+def _json_problem(exc: ValueError, line: bool = True) -> str:
+    """What is wrong with a JSON text: the parser's message (and ``line``), or an integer too long to read."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg} at line {exc.lineno}" if line else exc.msg
+    return f"a number of over {sys.get_int_max_str_digits():,} digits, which Python does not read as a number"
+
+
 def _read_json(path: Path, where: str, lines: bool) -> tuple[pd.DataFrame, list[str]]:
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -279,16 +287,16 @@ def _read_json(path: Path, where: str, lines: bool) -> tuple[pd.DataFrame, list[
                 continue
             try:
                 records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}, line {n}: not valid JSON ({exc.msg}); expected one JSON object per "
-                                 "line") from None
+            except ValueError as exc:  # JSONDecodeError, or an integer of over 4,300 digits
+                raise InputError(f"{where}, line {n}: not valid JSON ({_json_problem(exc, False)}); expected one JSON "
+                                 "object per line") from None
             rows.append(f"line {n}")
         return _records_frame(records, rows, where), rows
     try:
         obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}); expected a list of objects, "
-                         "one per row") from None
+    except ValueError as exc:  # JSONDecodeError, or an integer of over 4,300 digits
+        raise InputError(f"{where}: not valid JSON ({_json_problem(exc)}); expected a list of objects, one per "
+                         "row") from None
     if isinstance(obj, dict) and isinstance(obj.get("records"), list):
         obj = obj["records"]
     elif isinstance(obj, dict) and obj and all(isinstance(v, list) for v in obj.values()) \
