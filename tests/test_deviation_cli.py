@@ -46,7 +46,7 @@ def test_deviation_end_to_end(inputs):
                  "--out", out)
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["agreement.csv", "bias.csv", "dimensions.csv", "distributions.csv", "gaps.csv", "radar_sex.png",
+    assert files == [".valueportrait-output.json", "agreement.csv", "bias.csv", "dimensions.csv", "distributions.csv", "gaps.csv", "radar_sex.png",
                      "settings.json"]
     assert (out / "radar_sex.png").stat().st_size > 10_000
     dims = pd.read_csv(out / "dimensions.csv")
@@ -89,8 +89,9 @@ def test_deviation_errors(inputs):
                                        "(--persona-map FILE)")
     assert not (root / "e1").exists()  # nothing half-written
     (root / "exists").mkdir()
+    (root / "exists" / "x.txt").write_text("x")  # an empty folder is written into: nothing in it can be lost
     res = invoke(*common, "--out", root / "exists")
-    assert res.exit_code == 1 and f"Error: '{root / 'exists'}' exists; pass --overwrite" in res.output
+    assert res.exit_code == 1 and f"Error: the output folder '{root / 'exists'}' exists; pass --overwrite" in res.output
     res = invoke(*common, "--attribute", "sex=Gender", "--out", root / "e2")
     assert res.exit_code == 1 and "no column(s) ['Gender'] for the attribute(s) ['sex']" in res.output
     two = root / "two_models.csv"

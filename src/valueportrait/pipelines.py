@@ -10,8 +10,6 @@ plain functions a Python user can call; the CLI only parses options and prints.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -21,8 +19,9 @@ import pandas as pd
 
 from .dataset import ValuePortraitData, dataset_name, dataset_of, dataset_revision
 from .errors import InputError, OutputExistsError
-from .io import atomic_write_json, replace_folder
-from .settings import DatasetRef, Deviation, Intervals, Selection, UpstreamOutputs
+from .io import atomic_write_json
+from .outputs import check_output, output_folder
+from .settings import DatasetRef, DemographicsFile, Deviation, Intervals, Selection, UpstreamOutputs
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -306,6 +305,11 @@ def one_model(ratings: pd.DataFrame, model: str | None, where: str) -> tuple[pd.
     return ratings, name
 
 
+def file_of(demographics: Any) -> Any:
+    """The file of a demographics setting (:class:`~valueportrait.settings.DemographicsFile` or a path), else as is."""
+    return demographics.path if isinstance(demographics, DemographicsFile) else demographics
+
+
 def run_deviation(ratings_source: str | Path, *, dataset: str | Path | DatasetRef | ValuePortraitData,
                   out_dir: str | Path, model: str | None = None, intervals: Intervals = Intervals(over="items"),
                   deviation: Deviation = Deviation(), overwrite: bool = False) -> DeviationRun:
@@ -322,11 +326,12 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | DatasetRe
     from .demographics import demographics_of
     from .deviation import read_persona_map
     from .ratings import read_ratings
-    from .settings import DemographicsFile
 
     out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{str(out)!r} exists; pass --overwrite to replace it or choose another --out")
+    inputs = tuple(v if isinstance(v, (str, Path)) else None for v in (
+        ratings_source, deviation.persona_groups, file_of(deviation.demographics), deviation.norms,
+        dataset.name if isinstance(dataset, DatasetRef) else dataset))
+    check_output(out, overwrite=overwrite, command="deviation", inputs=inputs)  # before any work
     if deviation.plot:
         try:
             import matplotlib  # noqa: F401
@@ -342,35 +347,29 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | DatasetRe
     data = dataset_of(dataset)
     source, report = deviation_report(ratings, data, intervals=intervals, deviation=deviation)
     name = dataset_name(dataset)
-    file = demographics.path if isinstance(demographics, DemographicsFile) else demographics
+    file = file_of(demographics)
     settings = {**report.settings, "model": model_name, "dataset": name,
                 "demographics": {"demographics file": str(file),
                                  "dataset raters": f"{name} (participants config)"}.get(source),
                 "norms": {"norms table": str(deviation.norms),
                           "dataset norms": f"{name} (human_group_norms config)"}.get(source),
                 "ratings": str(ratings_source), "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
-    written = _write_deviation(report, settings, out, model_name, deviation.plot)
+    with output_folder(out, overwrite=overwrite, command="deviation", inputs=inputs) as tmp:
+        written = _write_deviation(report, settings, tmp, model_name, deviation.plot)
     return DeviationRun(report=report, model=model_name, source=source, settings=settings, out_dir=out,
                         written=written)
 
 
-def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: bool) -> list[str]:
-    """Write the tables, settings.json and the charts into a temporary sibling of ``out``, then swap it in."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, table in report.tables().items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
-        atomic_write_json(tmp / "settings.json", settings)
-        written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
-        if plot:
-            from .deviation.plot import save_radars
+def _write_deviation(report, settings: dict, tmp: Path, model_name: str, plot: bool) -> list[str]:
+    """Write the tables, settings.json and the charts into the staging folder ``tmp``; the names written."""
+    for name, table in report.tables().items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+    atomic_write_json(tmp / "settings.json", settings)
+    written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
+    if plot:
+        from .deviation.plot import save_radars
 
-            written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
     return written
 
 
