@@ -30,6 +30,11 @@ SPLIT = "test"
 DATASET_VERSION = "1.0.0"
 
 
+def parquet_path(config: str) -> str:
+    """Path of a config's parquet file inside the built folder."""
+    return f"{config}/{SPLIT}-00000-of-00001.parquet"
+
+
 @dataclass
 class ValuePortraitData:
     """All configs of one build, plus its build settings (``build_info``).
