@@ -60,6 +60,7 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -78,9 +79,9 @@ class Leaderboard:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
         from .report import leaderboard_json
 
+        meta = self.meta or {"dataset": self.dataset, "ci_over": self.ci_over, "confidence": self.confidence}
         return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
-                                sensitivity=self.sensitivity, dataset=self.dataset, ci_over=self.ci_over,
-                                confidence=self.confidence)
+                                sensitivity=self.sensitivity, **meta)
 
 
 def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
@@ -196,18 +197,17 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     if "variant" in ratings and ratings["variant"].notna().any():
         sens = sensitivity_table(ratings)
     name = dataset_name(dataset)
+    meta = dict(dataset=name, revision=dataset_revision(dataset), dataset_version=data.build_info.get("dataset_version"),
+                selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
+                human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
+                confidence=intervals.level, seed=intervals.seed, parse=parse)
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=intervals.level, reliability=reliability,
-                        coverage=coverage, dataset=name)
+                        coverage=coverage, dataset=name, meta=meta)
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
-                                  coverage=coverage, dataset=name, revision=dataset_revision(dataset),
-                                  dataset_version=data.build_info.get("dataset_version"),
-                                  selection=selection.resolved(data.build_info.get("selection")), center=center,
-                                  ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
-                                  n_boot=intervals.n_boot, confidence=intervals.level, seed=intervals.seed,
-                                  parse=parse)
+                                  coverage=coverage, **meta)
         board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
         board.written += list(paths.values())
     return board

@@ -43,11 +43,16 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
 
     if run_dirs([scores]):
         from valueportrait.cli.score import echo_board
+        from valueportrait.figures.tables import run_settings
         from valueportrait.pipelines import score_leaderboard
+        from valueportrait.ratings.runs import read_manifest
 
         scored = score_leaderboard([scores], dataset=dataset)
         echo_board(scored, table=False)
         board = scored.board()
+        manifest = read_manifest(scores)
+        runs = board.setdefault("runs", {})
+        runs.setdefault(str(manifest["model"]), run_settings(manifest))
     else:
         board = read_leaderboard(scores)
     ticked = [m.strip() for m in overlay.split(",") if m.strip()] if overlay else None
