@@ -98,7 +98,7 @@ LAYERS: list[set[str]] = [
     {"scoring"},
     {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation"},
+    {"pipelines", "evaluation", "metric_inputs"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},

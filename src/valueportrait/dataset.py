@@ -127,11 +127,6 @@ def dataset_name(dataset: str | Path | DatasetRef | ValuePortraitData | None) ->
     return None if dataset is None or isinstance(dataset, ValuePortraitData) else str(dataset)
 
 
-def dataset_revision(dataset: str | Path | DatasetRef | ValuePortraitData | None) -> str | None:
-    """The revision a result records for ``dataset`` (None unless a :class:`DatasetRef` names one)."""
-    return dataset.revision if isinstance(dataset, DatasetRef) else None
-
-
 def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:
     """Read a built dataset back: a local folder written by ``valueportrait build``, or a Hub dataset repo id.
 
