@@ -77,6 +77,7 @@ def report_page(name: str, data: bytes, dataset: str, revision: str | None) -> s
     from valueportrait.errors import InputError
     from valueportrait.html_report import render_report
     from valueportrait.pipelines import score_leaderboard
+    from valueportrait.settings import DatasetRef
 
     name = Path(name).name  # the browser's file name, never a path
     suffix = Path(name).suffix.lower()
@@ -86,7 +87,7 @@ def report_page(name: str, data: bytes, dataset: str, revision: str | None) -> s
         path = Path(tmp) / f"ratings{suffix}"
         path.write_bytes(data)
         try:
-            board = score_leaderboard([path], dataset=dataset, revision=revision)
+            board = score_leaderboard([path], dataset=DatasetRef(dataset, revision))
         except InputError as exc:  # the message names the file: the upload's name, not the server's temp path
             raise InputError(str(exc).replace(str(path), name).replace(tmp, ".")) from None
     return render_report(board.board(), title=f"Value Portrait report: {name}")
