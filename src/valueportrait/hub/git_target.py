@@ -106,7 +106,10 @@ class GitTarget:
         for f in adds:
             dest = work / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f.source, dest)
+            if f.content is None:
+                shutil.copyfile(f.source, dest)
+            else:
+                dest.write_bytes(f.content)
             self._git("add", "--", f.path)
         self._git("commit", "--quiet", "--no-verify", "-F", "-", input=plan.commit_message)
         commit = self._git("rev-parse", "HEAD").strip()
