@@ -22,6 +22,7 @@ from .dataset import ValuePortraitData, open_dataset
 from .errors import InputError, OutputExistsError
 from .io import atomic_write_json
 from .outputs import check_output, output_folder
+from .selection import chance_flags
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -60,6 +61,7 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
+    above_chance: dict[str, dict[str, bool]] | None = None
 
     @property
     def models(self) -> list[str]:
@@ -72,7 +74,7 @@ class Leaderboard:
         from .report import leaderboard_text
 
         return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
-                                reliability=self.reliability, width=width)
+                                reliability=self.reliability, width=width, above_chance=self.above_chance)
 
     def board(self) -> dict[str, Any]:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
@@ -80,7 +82,11 @@ class Leaderboard:
 
         return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
                                 sensitivity=self.sensitivity, dataset=self.dataset, ci_over=self.ci_over,
-                                confidence=self.confidence)
+                                confidence=self.confidence, **self._chance())
+
+    def _chance(self) -> dict[str, Any]:
+        """``{"above_chance": ...}`` for the leaderboard's meta (nothing for datasets built before the test)."""
+        return {} if self.above_chance is None else {"above_chance": self.above_chance}
 
 
 def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
@@ -195,7 +201,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=bootstrap.confidence, reliability=reliability,
-                        coverage=coverage, dataset=name)
+                        coverage=coverage, dataset=name, above_chance=chance_flags(data.build_info))
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
@@ -204,7 +210,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
                                   selection=selection.resolved(data.build_info.get("selection")), center=center,
                                   ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
                                   n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
-                                  parse=parse)
+                                  parse=parse, **board._chance())
         board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
         board.written += list(paths.values())
     return board
