@@ -21,7 +21,7 @@ from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
 from .scale import VARIANTS
-from .selection import CHANCE_FOOTNOTE, chance_flags, chance_level
+from .selection import CHANCE_NOTE, chance_flags, chance_level
 from .scoring import DEFAULT_CI_OVER, bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
 from .sensitivity import prompt_sensitivity
 
@@ -95,7 +95,7 @@ def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> 
         cell["above_chance"] = None if above_chance is None else not chance_level(above_chance, r["family"],
                                                                                   r["dimension"])
         if cell["above_chance"] is False:
-            cell["note"] = "; ".join(filter(None, [cell["note"], CHANCE_FOOTNOTE]))
+            cell["note"] = "; ".join(filter(None, [cell["note"], CHANCE_NOTE]))
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
         fmeans[r["family"]] = None if fm is None or np.isnan(fm) else float(fm)

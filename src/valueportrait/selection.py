@@ -275,6 +275,8 @@ CHANCE_MARK = "†"
 CHANCE_FOOTNOTE = ("† not above chance: the dimension selects no more items than questionnaire scores shuffled among "
                    "the raters do (the build's permutation p >= 0.05; build_info.json validity, docs/validity.md): "
                    "read its scores as noise")
+#: The same, as the note of a score (the metric's result).
+CHANCE_NOTE = "† not above chance: selects no more items than shuffled questionnaires do (docs/validity.md)"
 
 
 def chance_flags(build_info: dict) -> dict[str, dict[str, bool]] | None:
