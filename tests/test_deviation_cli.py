@@ -69,6 +69,8 @@ def test_deviation_end_to_end(inputs):
                          "settings.json, radar_sex.png")
     settings = json.loads((out / "settings.json").read_text())
     assert settings["model"] == "synthetic-model" and settings["n_boot"] == 200 and settings["attributes"] == ["sex"]
+    # the demographics file is named synthetic (as examples/synthetic_demographics.csv): settings and chart say so
+    assert settings["synthetic_demographics"].startswith("SYNTHETIC demographics (made up")
     # same seed, same numbers
     res2 = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "sex=Sex",
                   "--ratings", inputs["ratings"], "--persona-map", inputs["pmap"], "--n-boot", 200, "--n-perm", 200,

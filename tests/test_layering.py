@@ -95,7 +95,7 @@ LAYERS: list[set[str]] = [
     {"config", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report"},
+    {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
     {"pipelines", "evaluation"},
     {"runner", "lm_eval", "hub", "inspect_task"},

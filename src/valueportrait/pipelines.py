@@ -365,6 +365,10 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | ValuePort
                                  "dataset raters": f"{name} (participants config)"}.get(source),
                 "norms": {"norms table": str(norms), "dataset norms": f"{name} (human_group_norms config)"}.get(source),
                 "ratings": str(ratings_source), "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
+    from .deviation.plot import SYNTHETIC_NOTE, synthetic_source
+
+    if synthetic_source(source, demographics, data.build_info):
+        settings = {"synthetic_demographics": SYNTHETIC_NOTE, **settings}
     with output_folder(out, overwrite=overwrite, command="deviation", inputs=inputs) as tmp:
         written = _write_deviation(report, settings, tmp, model_name, plot)
     return DeviationRun(report=report, model=model_name, source=source, settings=settings, out_dir=out,
@@ -380,7 +384,9 @@ def _write_deviation(report, settings: dict, tmp: Path, model_name: str, plot: b
     if plot:
         from .deviation.plot import save_radars
 
-        written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
+        written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name,
+                                                synthetic="synthetic_demographics" in settings,
+                                                confidence=float(settings.get("ci") or 0.95))]
     return written
 
 
