@@ -31,6 +31,7 @@ from valueportrait.changelog import ChangelogEntry, read_changelog
 from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
+from valueportrait.settings import Selection
 
 TEMPLATE = "dataset_card.md.j2"
 
@@ -209,8 +210,8 @@ def _selection_comparison(data: ValuePortraitData) -> dict | None:
     differ (None when the release has no published tables)."""
     if data.correlations["rho_published"].isna().all():
         return None
-    pub = data.selection(correlations="published")
-    com = data.selection(correlations="computed")
+    pub = data.selection(Selection(correlations="published"))
+    com = data.selection(Selection(correlations="computed"))
     key = ["item_id", "family", "dimension"]
     both = pub.merge(com, on=key, how="outer", indicator=True)
     return {

@@ -78,7 +78,10 @@ table.heatmap thead th{font-size:.75rem;font-weight:600;background:none}
 .scalekey{display:flex;align-items:center;gap:1rem;font-size:.85rem;color:#444}
 @media print{@page{size:A4;margin:12mm}body{max-width:none;margin:0;padding:0;font-size:10pt}
 .toggles,.no-print{display:none}h2{break-after:avoid}svg,table,.banner,dl{break-inside:avoid}
-table.scores{font-size:7pt}table.heatmap{font-size:7pt}.charts svg{width:31%}.overlay svg{width:48%}}
+table.scores{font-size:6.5pt}table.heatmap{font-size:6.5pt}.charts svg{width:31%}.overlay svg{width:48%}
+table.scores td{white-space:normal}table.scores td:first-child,table.scores th:first-child{width:6.5rem}
+table.scores th.unit,table.scores td.unit{width:3.6rem}table.heatmap th.rowname{width:7.5rem}
+thead th{white-space:normal;overflow-wrap:anywhere}.wide{overflow:visible}}
 """
 
 _JS = """

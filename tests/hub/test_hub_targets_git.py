@@ -65,7 +65,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     file the round trip passes to publish with --changelog.
     """
     from valueportrait.builders.build import build_dataset
-    from valueportrait.config import SelectionConfig
+    from valueportrait.settings import Build, Selection
 
     root = tmp_path_factory.mktemp("built-1.1")
     changelog = root / "CHANGELOG.md"
@@ -74,7 +74,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mp.setattr("valueportrait.builders.release.DATASET_VERSION", NEXT)
-        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
+        build_dataset(out, Build(raw=raw_dir, selection=Selection(threshold=0.35), changelog=changelog))
     return out
 
 
