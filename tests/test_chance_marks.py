@@ -18,6 +18,7 @@ from valueportrait.evaluation import evaluate_ratings
 from valueportrait.pipelines import score_leaderboard
 from valueportrait.report import leaderboard_text
 from valueportrait.scoring import score_portrait
+from valueportrait.settings import Intervals
 from valueportrait.selection import CHANCE_FOOTNOTE, CHANCE_MARK, CHANCE_NOTE, chance_flags
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "hand.csv"
@@ -64,7 +65,8 @@ def test_leaderboard_meta_and_tables_carry_the_flags(built_dataset, tmp_path):
 def test_metric_result_marks_chance_level_dimensions(built_dataset):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        out = evaluate_ratings([3, 5, 2], ["1008-1", "1008-2", "1008-3"], dataset=str(built_dataset), n_boot=0)
+        out = evaluate_ratings([3, 5, 2], ["1008-1", "1008-2", "1008-3"], dataset=str(built_dataset),
+                               intervals=Intervals(n_boot=0))
     neuro, agree = out["scores"]["bfi"]["Neuroticism"], out["scores"]["bfi"]["Agreeableness"]
     assert neuro["above_chance"] is False and CHANCE_NOTE in neuro["note"]
     assert agree["above_chance"] is True and CHANCE_NOTE not in (agree["note"] or "")
