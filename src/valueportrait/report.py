@@ -129,8 +129,12 @@ def interval_heading(portraits: dict[str, pd.DataFrame], confidence: float = 0.9
         return "centred score (no intervals: the portraits' notes say why)"
     parts = []
     for k, (unit, names) in enumerate(units.items()):
-        who = "" if k == 0 else f"{', '.join(names)}: "
+        # the first unit goes unnamed only when it is the models' (never the human raters' alone)
+        who = "" if k == 0 and names != ["human raters"] else f"{', '.join(names)}: "
         parts.append(f"{who}over {UNIT_WORDS.get(unit, unit)}")
+    bare = [n for n in portraits if not any(n in names for names in units.values())]
+    if bare:
+        parts.append(f"no interval: {', '.join(map(str, bare))}")
     return f"centred score [{100 * confidence:g}% CI {'; '.join(parts)}]"
 
 
