@@ -41,7 +41,7 @@ _LAZY: dict[str, str] = {
     "Selection": "settings", "Intervals": "settings", "Deviation": "settings", "Build": "settings",
     "DemographicsFile": "settings", "DatasetRef": "settings", "UpstreamOutputs": "settings",
     # reports
-    "render_report": "html_report", "radar_chart": "plot",
+    "render_report": "html_report", "radar_chart": "plot", "portrait_figure": "plot",
 }
 
 __all__ = sorted(["DIMENSIONS", "FAMILIES", "LIKERT", "VARIANTS", "DatasetError", "InputError", "OutputExistsError",
