@@ -4,8 +4,8 @@ import datasets
 import evaluate
 
 from valueportrait.citation import CITATION
-from valueportrait.evaluation import evaluate_ratings, metric_predictions
-from valueportrait.ratings.contract import check_text
+from valueportrait.evaluation import evaluate_ratings
+from valueportrait.metric_inputs import metric_predictions, metric_references, metric_settings
 
 _CITATION = CITATION
 
@@ -62,15 +62,6 @@ Examples:
 """
 
 
-def _references(references):
-    """The item ids as a list, checked for text pyarrow cannot hold (a lone surrogate) before evaluate casts them."""
-    if references is None:
-        return None
-    references = list(references)
-    check_text(references, "references")
-    return references
-
-
 @evaluate.utils.file_utils.add_start_docstrings(_DESCRIPTION, _KWARGS_DESCRIPTION)
 class Valueportrait(evaluate.Metric):
     """The Value Portrait metric: a thin shell over ``valueportrait.evaluation.evaluate_ratings``."""
@@ -96,7 +87,7 @@ class Valueportrait(evaluate.Metric):
         )
 
     def _dataset(self, dataset=None, revision=None):
-        from valueportrait.evaluation import load_data
+        from valueportrait.metric_inputs import load_data
 
         if dataset is not None and (dataset, revision) != (self.dataset, self.revision):
             return load_data(dataset, revision)
@@ -107,27 +98,28 @@ class Valueportrait(evaluate.Metric):
     def add_batch(self, *, predictions=None, references=None, **kwargs):
         """Add a batch; predictions pass through ``metric_predictions`` first (a list with text is read as text,
         booleans are refused), before evaluate's features cast them by their first element."""
-        return super().add_batch(predictions=metric_predictions(predictions), references=_references(references),
+        return super().add_batch(predictions=metric_predictions(predictions), references=metric_references(references),
                                  **kwargs)
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
         (prediction,) = metric_predictions([prediction], what="prediction")
-        check_text([reference], "reference")
+        (reference,) = metric_references([reference])
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def compute(self, *, predictions=None, references=None, **kwargs):
         """Score the predictions (see the inputs description below); an empty list is an error."""
-        return super().compute(predictions=metric_predictions(predictions), references=_references(references),
+        return super().compute(predictions=metric_predictions(predictions), references=metric_references(references),
                                **kwargs)
 
     def item_ids(self):
         """All item ids of the dataset, in the dataset's order."""
         return self._dataset().item_ids
 
-    def _compute(self, predictions, references, dataset=None, revision=None, **kwargs):
+    def _compute(self, predictions, references, dataset=None, revision=None, variants=None, personas=None, **kwargs):
         data = self._dataset(dataset, revision)
-        result = evaluate_ratings(predictions, references, dataset=data, **kwargs)
+        result = evaluate_ratings(predictions, references, dataset=data, variants=variants, personas=personas,
+                                  **metric_settings(kwargs))
         result["settings"]["dataset"] = str(dataset or self.dataset)
         result["settings"]["revision"] = revision if dataset is not None else self.revision
         return result

@@ -22,6 +22,8 @@ from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 from valueportrait.staging import output_folder
 
+pytestmark = pytest.mark.slow  # fuzz suite
+
 SEED = 12
 N_FILE_CASES = 240
 N_RUN_CASES = 120

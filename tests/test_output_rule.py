@@ -285,7 +285,7 @@ def test_publish_clones_leaked_by_kill_9_are_removed(tmp_path, monkeypatch):
     # the issue: kill -9 during publish leaked valueportrait-publish-* clones in the system temp folder (9 of 19)
     import tempfile
 
-    from valueportrait.hub.targets import SCRATCH_PREFIX, GitTarget
+    from valueportrait.hub.git_target import SCRATCH_PREFIX, GitTarget
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     leaked = tmp_path / f"{SCRATCH_PREFIX}{_dead_pid()}-abc"

@@ -87,7 +87,8 @@ def _own_name(out: Path, what: str, option: str) -> None:
 def _not_an_input(out: Path, inputs: Sequence[str | os.PathLike[str] | None], option: str, command: str) -> None:
     target = out.resolve()
     for given in inputs:
-        if given is None or "://" in str(given) or not Path(given).expanduser().exists():
+        if not isinstance(given, (str, os.PathLike)) or "://" in str(given) \
+                or not Path(given).expanduser().exists():
             continue  # nothing given, a URL or a Hub repo id: nothing local to protect
         source = Path(given).expanduser().resolve()
         if target == source or source.is_relative_to(target):
