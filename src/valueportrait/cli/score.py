@@ -182,4 +182,4 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
     with output_file(out_path, **rule) as tmp:
         portrait_figure(board, tmp, kind=kind, family=family, models=wanted, title=title, limit=limit,
                         order_by=order_by)
-    click.echo(f"Wrote {out_path}")
+    click.echo(f"Wrote {Path(out_path)}")
