@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..style import diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, family_title, signed, text_color
 from .data import HUMAN, FigureData
 from .mpl import caption, pyplot
 
@@ -44,9 +44,7 @@ def heatmap_figure(fd: FigureData, *, title: str | None = None, limit: float | N
 
     rows = fd.order(order_by)
     n, d = len(rows), len(fd.dims)
-    if limit is None:
-        finite = np.abs(fd.score[np.isfinite(fd.score)])
-        limit = float(np.ceil((finite.max() if finite.size else 1.0) * 10) / 10) or 0.1
+    limit = limit or color_limit(fd.score)
     zero = fd.includes_zero()
     label_w = max(len(fd.label(r)) for r in rows)
     fig, ax = plt.subplots(figsize=(1.0 + 0.95 * d + 0.075 * label_w, 1.9 + 0.36 * (n + 1)))
