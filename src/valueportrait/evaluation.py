@@ -20,6 +20,7 @@ from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
 from .scale import VARIANTS
+from .selection import CHANCE_NOTE, chance_flags, chance_level
 from .scoring import bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
 from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection
 from .sensitivity import prompt_sensitivity
@@ -121,7 +122,7 @@ def _summarise(values: Sequence, limit: int = 10) -> str:
     return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
 
 
-def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
+def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> tuple[dict, dict]:
     scores: dict = {}
     fmeans: dict = {}
     for r in portrait.to_dict("records"):
@@ -130,6 +131,10 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
         cell["n"] = int(r["n"])
         cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
         cell["note"] = r["note"] if isinstance(r["note"], str) else None
+        cell["above_chance"] = None if above_chance is None else not chance_level(above_chance, r["family"],
+                                                                                  r["dimension"])
+        if cell["above_chance"] is False:
+            cell["note"] = "; ".join(filter(None, [cell["note"], CHANCE_NOTE]))
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
         fmeans[r["family"]] = None if fm is None or np.isnan(fm) else float(fm)
@@ -147,14 +152,15 @@ def _counts(table: pd.DataFrame, sel_items: set) -> dict:
     }
 
 
-def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
+def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, above_chance: dict | None,
+             **kw) -> dict[str, dict]:
     """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
     portraits = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection,
                                     **kw).portraits
     portraits = {k: p.assign(ci_over="items") for k, p in portraits.items()}  # a bootstrap over items
     out = {}
     for k, g in groups.items():
-        scores, fmeans = _portrait_dict(portraits[k])
+        scores, fmeans = _portrait_dict(portraits[k], above_chance)
         out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
     return out
 
@@ -198,7 +204,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     -------
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
-        ci_over, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
+        ci_over, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension whose
+        selection is not above chance in the build's permutation test; None for builds without it), ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
         ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
@@ -248,14 +255,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
               seed=intervals.seed)
     portrait = interval_portrait(table, sel, ci_over=intervals.over, confidence=intervals.level, center=center,
                                  min_items=min_items)
-    scores, fmeans = _portrait_dict(portrait)
+    flags = chance_flags(data.build_info)
+    scores, fmeans = _portrait_dict(portrait, flags)
     out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
     out["settings"] = {
         "dataset": dataset_name(dataset), "revision": dataset_revision(dataset),
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
-        "seed": intervals.seed, "ci_over": intervals.over,
+        "seed": intervals.seed, "ci_over": intervals.over, "above_chance": flags,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
@@ -265,7 +273,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     out["personas"] = None
     if personas is not None:
         # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
-        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags, **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,

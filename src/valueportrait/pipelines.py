@@ -21,6 +21,7 @@ from .dataset import ValuePortraitData, dataset_name, dataset_of, dataset_revisi
 from .errors import InputError, OutputExistsError
 from .io import atomic_write_json
 from .outputs import check_output, output_folder
+from .selection import chance_flags
 from .settings import DatasetRef, DemographicsFile, Deviation, Intervals, Selection, UpstreamOutputs
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
@@ -60,6 +61,7 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
+    above_chance: dict[str, dict[str, bool]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -73,13 +75,15 @@ class Leaderboard:
         from .report import leaderboard_text
 
         return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
-                                reliability=self.reliability, width=width)
+                                reliability=self.reliability, width=width, above_chance=self.above_chance)
 
     def board(self) -> dict[str, Any]:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
         from .report import leaderboard_json
 
         meta = self.meta or {"dataset": self.dataset, "ci_over": self.ci_over, "confidence": self.confidence}
+        if self.above_chance is not None:
+            meta = {**meta, "above_chance": self.above_chance}
         return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
                                 sensitivity=self.sensitivity, **meta)
 
@@ -201,9 +205,12 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
                 selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
                 human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
                 confidence=intervals.level, seed=intervals.seed, parse=parse)
+    flags = chance_flags(data.build_info)
+    if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
+        meta["above_chance"] = flags
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=intervals.level, reliability=reliability,
-                        coverage=coverage, dataset=name, meta=meta)
+                        coverage=coverage, dataset=name, meta=meta, above_chance=flags)
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
