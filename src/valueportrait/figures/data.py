@@ -22,13 +22,12 @@ import numpy as np
 from ..errors import InputError
 from ..report import UNIT_WORDS
 from ..scale import FAMILIES
+from ..selection import CHANCE_MARK  # the one mark of a chance-level dimension, as the tables print it
 from ..style import display_name, model_colors, radial_scale
 
 __all__ = ["CHANCE_MARK", "HUMAN", "FigureData", "caveats", "figure_data", "share_text"]
 
 HUMAN = "human raters"
-#: The mark on the axis label of a dimension whose item selection is not above chance.
-CHANCE_MARK = "\u2020"
 
 
 def share_text(share: float) -> str:

@@ -87,8 +87,13 @@ def heatmap_figure(fd: FigureData, *, title: str | None = None, limit: float | N
     bar = fig.colorbar(sm, ax=ax, fraction=0.025, pad=0.02)
     bar.set_label("centred score", fontsize=9)
     order = f"by {order_by}, highest first" if order_by else "by clustering of the scores (average linkage)"
-    ax.set_title(title or f"{family_title(fd.family)}: centred scores", fontsize=12, pad=12, loc="left",
-                 y=1.0 + 1.2 / (n + 2))
+    for tick, dim in zip(ax.get_xticklabels(), fd.dims):
+        if dim in fd.chance:
+            tick.set_color("#A61B1B")
+            tick.set_style("italic")
+    longest = max(len(fd.axis_label(x)) for x in fd.dims)
+    ax.set_title(title or f"{family_title(fd.family)}: centred scores", fontsize=12, loc="left",
+                 pad=10 + 9 * 0.6 * longest * 0.574)  # above the labels rotated by 35 degrees (sin 35 = 0.574)
     fig.tight_layout()
     caption(fig, [fd.interval_caption(), f"Value in parentheses: its interval includes 0. Rows ordered {order}"
                   + ("; the human raters last." if HUMAN in rows else "."), *fd.notes("Faded")])
