@@ -26,22 +26,18 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from valueportrait.builders.raw_release import ENV_VAR
 from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, ValuePortraitData, parquet_path
 from valueportrait.errors import DatasetError
-from valueportrait.outputs import check_output
-from valueportrait.staging import clean_stale, output_folder
+from valueportrait.staging import output_folder
 from valueportrait.settings import Build
 
 from .assemble import attach_demographics, build_tables
-
-#: Names of the files a build writes besides the parquet files.
-CARD_FILE = "README.md"
-BUILD_INFO_FILE = "build_info.json"
+from .outfolder import BUILD_INFO_FILE, CARD_FILE, check_output_folder, names_if_built
 
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
@@ -101,50 +97,6 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     return data
 
 
-def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
-    """Refuse an output folder a build must not write, with :class:`OutputExistsError` saying why.
-
-    The one output rule (:func:`valueportrait.outputs.check_output`), with a build's marker: ``out`` must be
-    named as a folder (not ``.``/``..``), must neither lie inside nor contain any of ``inputs`` (the raw release,
-    the demographics file; None entries are skipped) or the current folder, and, if it exists, ``overwrite``
-    must be on and it must be a folder an earlier build wrote (its ``build_info.json``) holding nothing a build
-    does not write. Stale temporary folders of ``out`` left by killed builds are removed or reported first
-    (:func:`clean_stale_temp_folders`).
-    """
-    out = Path(out)
-    if out.name not in ("", ".", "..") and out.resolve().parent.is_dir():
-        clean_stale_temp_folders(out)
-    check_output(out, overwrite=overwrite, command="build", inputs=inputs, names=_names_if_built)
-
-
-def _names_if_built(path: Path) -> set[str] | None:
-    """The names a build's folder may hold, or None when ``path`` is not one (no build_info.json marker)."""
-    return _built_names(path) if is_built_folder(path) else None
-
-
-def is_built_folder(path: Path) -> bool:
-    """True when ``path`` holds the ``build_info.json`` a build writes (a JSON object with the dataset version
-    and the upstream release): the marker that lets ``--overwrite`` replace it."""
-    try:
-        info = json.loads((path / BUILD_INFO_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and isinstance(info.get("upstream"), dict)
-
-
-def _built_names(folder: Path) -> set[str]:
-    """Names a build writes at the top of its folder (or of its temporary folder)."""
-    from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS
-
-    return {CARD_FILE, BUILD_INFO_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
-
-
-def clean_stale_temp_folders(out: Path) -> list[str]:
-    """Remove the temporary folders an interrupted build of ``out`` left beside it; report those it keeps
-    (:func:`valueportrait.staging.clean_stale` with a build's names: a leftover holding anything else is kept)."""
-    return clean_stale(out, names=_built_names, what="build")
-
-
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
                   progress: Callable[[str], None] | None = None, changelog: str | Path | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
@@ -159,7 +111,7 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
     entries = read_changelog(changelog, data.build_info.get("dataset_version"))
     say = progress or (lambda msg: None)
     # the output rule again, the lock, staging and the swap; build_info.json is a build's marker
-    with output_folder(out, overwrite=overwrite, command="build", names=_names_if_built, marker=False) as tmp:
+    with output_folder(out, overwrite=overwrite, command="build", names=names_if_built, marker=False) as tmp:
         infos = {}
         for config in data.configs:
             say(f"writing config {config}")
