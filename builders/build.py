@@ -64,7 +64,8 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, selection: Selecti
                   demographics: Demographics | str | Path | None = None, id_column: str | None = None,
                   attributes: Mapping[str, str] | None = None, bins: Mapping[str, Sequence[float]] | None = None,
                   norms: BootstrapConfig = BootstrapConfig(), min_raters: int = MIN_RATERS,
-                  changelog: str | Path | None = None, allow_partial: bool = False) -> ValuePortraitData:
+                  changelog: str | Path | None = None, allow_partial: bool = False,
+                  strict: bool = False) -> ValuePortraitData:
     """Build the dataset from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``) into the folder ``out``.
 
     Parameters
@@ -83,6 +84,8 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, selection: Selecti
     changelog : the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must have an
         entry for the dataset version.
     allow_partial : build from a release missing survey groups or published tables (see ``from_release``).
+    strict : refuse a release folder whose files differ from the pinned release (default: a warning, and
+        ``build_info["modified_release"]`` lists them; :mod:`valueportrait.builders.pinned`).
 
     Returns
     -------
@@ -111,7 +114,7 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, selection: Selecti
     say("reading the raw release and computing correlations")
     data = from_release(raw, correlations=sel.correlations, threshold=sel.threshold, alpha=sel.alpha, mode=sel.mode,
                         correction=sel.correction,
-                        allow_partial=allow_partial)
+                        allow_partial=allow_partial, strict=strict)
     if demographics is not None:
         say("joining the demographics and computing the group norms")
         data = attach_demographics(data, demographics, norms=norms, min_raters=min_raters)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from valueportrait.builders import raw_release
 from valueportrait.builders.build import parquet_path
+from valueportrait.builders.pinned import modified_note
 from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
@@ -186,6 +187,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
                                      "r out of sample", "flag"],
             [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "llrrrrrrrl"),
         upstream=info["upstream"],
+        modified_release=modified_note(info["modified_release"]) if info.get("modified_release") else None,
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
         demographics=info.get("demographics"),

@@ -41,6 +41,10 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--allow-partial", is_flag=True,
               help="Build even if the release lacks survey groups or published correlation tables (each is a "
                    "warning, and build_info.json lists them). Default: such a release is an error.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a release folder whose files differ from the pinned release's sha256 sums. Default: "
+                   "build with a warning listing them (build_info.json and the card say the build is not of the "
+                   "pinned release).")
 @click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
                    "participants, and group norms written as the human_group_norms config.")
@@ -48,8 +52,8 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @bootstrap_options(prefix="With --demographics: ", what=" over raters for the group norms' CIs")
 @click.option("--min-raters", default=MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics: Path | None, demographics_columns,
-          bootstrap, min_raters: int) -> None:
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, strict: bool,
+          demographics: Path | None, demographics_columns, bootstrap, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -78,7 +82,8 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
             data = build_dataset(raw, out, selection=selection, overwrite=overwrite, progress=progress,
                                  demographics=demographics, id_column=demographics_columns["id_column"],
                                  attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
-                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial)
+                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial,
+                                 strict=strict)
         finally:
             for bar in bars:
                 bar.close()
@@ -136,6 +141,10 @@ def summary(data, sections: tuple[str, ...]) -> str:
                    f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
+        if info.get("modified_release"):
+            from valueportrait.builders.pinned import modified_note
+
+            out.append(f"Warning: {modified_note(info['modified_release'])}")
     if "rows" in sections:
         out.append("\nRows per config (split test)")
         out.append(text_table(["config", "rows"], [(c, len(getattr(data, c))) for c in data.configs], "lr"))
