@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from chat_server import ChatServer
 from valueportrait.cli.main import cli
+from valueportrait.dataset import DATASET_VERSION as V
 
 
 def invoke(args, **kw):
@@ -110,20 +111,20 @@ def test_a_build_off_the_papers_selection_says_so_and_is_not_published(raw_dir, 
     out = tmp_path / "vp04"
     res = invoke(["build", "--raw", str(raw_dir), "--out", str(out), "--threshold", "0.4"])
     assert res.exit_code == 0, res.output
-    label = "1.0.0 (custom selection: threshold 0.4; not the paper's)"
+    label = f"{V} (custom selection: threshold 0.4; not the paper's)"
     assert f"Built Value Portrait {label} into {out}" in res.output
     info = json.loads((out / "build_info.json").read_text())
     assert info["paper_selection"] is False and info["version_label"] == label
     card = (out / "README.md").read_text()
     assert "# Value Portrait (custom selection: threshold 0.4; not the paper's)" in card
     assert f"version **{label}**" in card
-    res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", "1.0.0", "--dry-run"])
+    res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", V, "--dry-run"])
     assert res.exit_code == 1
     assert "was built with a selection other than the paper's (threshold 0.4 (paper: 0.3))" in res.output
-    assert "it is not version 1.0.0, the paper's benchmark" in res.output
+    assert f"it is not version {V}, the paper's benchmark" in res.output
 
 
 def test_the_papers_build_is_labelled_plainly(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
-    assert info["paper_selection"] is True and info["version_label"] == "1.0.0"
+    assert info["paper_selection"] is True and info["version_label"] == V
     assert "\n# Value Portrait\n" in (built_dataset / "README.md").read_text()

@@ -10,8 +10,6 @@ plain functions a Python user can call; the CLI only parses options and prints.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +20,8 @@ import pandas as pd
 from .config import BootstrapConfig, DeviationConfig, SelectionConfig
 from .dataset import ValuePortraitData, open_dataset
 from .errors import InputError, OutputExistsError
-from .io import atomic_write_json, replace_folder
+from .io import atomic_write_json
+from .outputs import check_output, output_folder
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -333,8 +332,9 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | ValuePort
     from .ratings import read_ratings
 
     out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{str(out)!r} exists; pass --overwrite to replace it or choose another --out")
+    inputs = (ratings_source, persona_map, demographics, norms,
+              None if isinstance(dataset, ValuePortraitData) else dataset)
+    check_output(out, overwrite=overwrite, command="deviation", inputs=inputs)  # before any work
     if demographics is None and (id_column or attributes or bins):
         raise InputError("id_column / attributes / bins (--id-column, --attribute, --bins) only apply with "
                          "--demographics FILE (a dataset built with demographics carries its attributes, "
@@ -359,28 +359,28 @@ def run_deviation(ratings_source: str | Path, *, dataset: str | Path | ValuePort
                                  "dataset raters": f"{name} (participants config)"}.get(source),
                 "norms": {"norms table": str(norms), "dataset norms": f"{name} (human_group_norms config)"}.get(source),
                 "ratings": str(ratings_source), "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
-    written = _write_deviation(report, settings, out, model_name, plot)
+    from .deviation.plot import SYNTHETIC_NOTE, synthetic_source
+
+    if synthetic_source(source, demographics, data.build_info):
+        settings = {"synthetic_demographics": SYNTHETIC_NOTE, **settings}
+    with output_folder(out, overwrite=overwrite, command="deviation", inputs=inputs) as tmp:
+        written = _write_deviation(report, settings, tmp, model_name, plot)
     return DeviationRun(report=report, model=model_name, source=source, settings=settings, out_dir=out,
                         written=written)
 
 
-def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: bool) -> list[str]:
-    """Write the tables, settings.json and the charts into a temporary sibling of ``out``, then swap it in."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, table in report.tables().items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
-        atomic_write_json(tmp / "settings.json", settings)
-        written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
-        if plot:
-            from .deviation.plot import save_radars
+def _write_deviation(report, settings: dict, tmp: Path, model_name: str, plot: bool) -> list[str]:
+    """Write the tables, settings.json and the charts into the staging folder ``tmp``; the names written."""
+    for name, table in report.tables().items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+    atomic_write_json(tmp / "settings.json", settings)
+    written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
+    if plot:
+        from .deviation.plot import save_radars
 
-            written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name,
+                                                synthetic="synthetic_demographics" in settings,
+                                                confidence=float(settings.get("ci") or 0.95))]
     return written
 
 

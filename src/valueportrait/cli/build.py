@@ -168,11 +168,12 @@ def summary(data, sections: tuple[str, ...]) -> str:
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
     if "validity" in sections and validity_sentences(info):
-        out.append("\nHow far to trust these scores: false positives, replication, convergent validity, reliability "
+        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, convergent and held-out "
+                   "validity, reliability "
                    "(build_info.json 'validity'; docs/validity.md)")
         out += [f"- {line}" for line in validity_sentences(info)]
         out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
-                              "llrrrrrrrl"))
+                              "l" * 2 + "r" * 12 + "l"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:
