@@ -92,7 +92,7 @@ def test_no_private_names_across_modules():
 LAYERS: list[set[str]] = [
     {"errors", "scale", "io", "outputs", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
      "schema", "coverage"},
-    {"config", "dataset", "demographics"},
+    {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
     {"report", "plot", "html_report", "figures"},

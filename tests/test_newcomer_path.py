@@ -63,6 +63,12 @@ def test_score_plot_report_a_run_from_anywhere(smoke_run, tmp_path, monkeypatch)
     assert res.exit_code == 0, res.output
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") >= 2 and "scripted" in page and "human raters" in page
+    # citable from a run directory too: dataset version and selection (scored now), the run's settings from its
+    # manifest (endpoint host only), the partial portrait (30 of the requests) as a banner
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert f"version {manifest['dataset_version']}," in page and "is above 0.3 with p below 0.05" in page
+    assert "<td>127.0.0.1</td>" in page and "<td>openai</td>" in page
+    assert '<div class="banner partial" data-model="scripted">' in page and "rated 30 of" in page
     # --dataset overrides the manifest's (here: a folder that is no dataset, so it fails naming it)
     res = invoke(["score", str(run_dir), "--dataset", str(tmp_path / "scores")])
     assert res.exit_code == 1 and str(tmp_path / "scores") in res.output

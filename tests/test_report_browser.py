@@ -123,6 +123,14 @@ def test_report_layout_in_a_browser(real_board, tmp_path, n_models):
     assert all(len(c) == 1 for c in colors.values()) and len(colors) == n_models + 1
     assert len({next(iter(c)) for c in colors.values()}) == n_models + 1
     _screenshot(page, tmp_path, f"report{n_models}", 7000 if n_models == 4 else 16000)
+    # prints on A4: Chromium's PDF of the page has A4 pages (595 x 842 pt), a handful for 4 models
+    pdf = tmp_path / f"report{n_models}.pdf"
+    res = _browser("--no-pdf-header-footer", f"--print-to-pdf={pdf}", (tmp_path / f"report{n_models}.html").as_uri())
+    assert res.returncode == 0, res.stderr[-2000:]
+    boxes = re.findall(rb"/MediaBox\s*\[([^\]]*)\]", pdf.read_bytes())
+    assert boxes and {tuple(round(float(v)) for v in b.split()) for b in boxes} == {(0, 0, 595, 842)}
+    if n_models == 4:
+        assert len(boxes) <= 8
 
 
 @needs_browser

@@ -129,6 +129,7 @@ def _when(condition, then, timeout=120):
     return thread, info
 
 
+@pytest.mark.slow  # about 30 s: the run's real backoff after the server's death
 def test_a_server_dying_mid_run_stops_the_run_within_60_s(tmp_path, built_dataset):
     """The stress test: once a request had succeeded nothing stopped the run, and each remaining request cost
     about 24.5 s of retries per slot (a full run about 2.6 h). Now: stopped, naming the cause, exit status 1."""
@@ -146,6 +147,7 @@ def test_a_server_dying_mid_run_stops_the_run_within_60_s(tmp_path, built_datase
     assert 40 <= len(rated) < 520 and "Traceback" not in res.output
 
 
+@pytest.mark.slow  # about 35 s: the rule waits 30 s without success
 def test_a_server_that_hangs_mid_run_stops_the_run_within_60_s(tmp_path, built_dataset):
     """Accepts, never answers (the stress test: 390 s for 120 requests at --timeout 5, 51 min at 60 s)."""
     out = tmp_path / "run"

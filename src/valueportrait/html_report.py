@@ -78,7 +78,10 @@ table.heatmap thead th{font-size:.75rem;font-weight:600;background:none}
 .scalekey{display:flex;align-items:center;gap:1rem;font-size:.85rem;color:#444}
 @media print{@page{size:A4;margin:12mm}body{max-width:none;margin:0;padding:0;font-size:10pt}
 .toggles,.no-print{display:none}h2{break-after:avoid}svg,table,.banner,dl{break-inside:avoid}
-table.scores{font-size:7pt}table.heatmap{font-size:7pt}.charts svg{width:31%}.overlay svg{width:48%}}
+table.scores{font-size:6.5pt}table.heatmap{font-size:6.5pt}.charts svg{width:31%}.overlay svg{width:48%}
+table.scores td{white-space:normal}table.scores td:first-child,table.scores th:first-child{width:6.5rem}
+table.scores th.unit,table.scores td.unit{width:3.6rem}table.heatmap th.rowname{width:7.5rem}
+thead th{white-space:normal;overflow-wrap:anywhere}.wide{overflow:visible}}
 """
 
 _JS = """
@@ -132,9 +135,8 @@ def _family_table(board: Mapping[str, Any], family: str) -> str:
     head = "".join(f'<th{" class=chance" if d in fd.chance else ""}>{_e(fd.axis_label(d))}</th>' for d in fd.dims)
     rows = []
     for name in fd.names:
-        k = fd.row(name)
         cells = []
-        for j, d in enumerate(fd.dims):
+        for d in fd.dims:
             c = (board["models"][name].get(family) or {}).get(d) or {}
             s, lo, hi = _num(c.get("score")), _num(c.get("ci_low")), _num(c.get("ci_high"))
             ci = (f'<br><span class="ci">[{signed(lo)}, {signed(hi)}]</span>'

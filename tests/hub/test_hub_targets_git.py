@@ -65,7 +65,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     file the round trip passes to publish with --changelog.
     """
     from valueportrait.builders.build import build_dataset
-    from valueportrait.config import SelectionConfig
+    from valueportrait.settings import Build, Selection
 
     root = tmp_path_factory.mktemp("built-1.1")
     changelog = root / "CHANGELOG.md"
@@ -74,7 +74,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         mp.setattr("valueportrait.builders.release.DATASET_VERSION", NEXT)
-        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
+        build_dataset(out, Build(raw=raw_dir, selection=Selection(threshold=0.35), changelog=changelog))
     return out
 
 
@@ -293,12 +293,12 @@ def test_publish_metric_to_git_target(metric_dir, tmp_path):
     assert res.output.splitlines()[1:] == [
         f"Created the space repo {url}.",
         f"Committed {commit[:12]} to main: 'Value Portrait metric (valueportrait {pkg_version()})' "
-        "(5 file(s) uploaded, 0 removed).",
+        "(6 file(s) uploaded, 0 removed).",
     ]
     clone = tmp_path / "c"
     git("clone", "--quiet", url, str(clone))
     assert sorted(p.name for p in clone.iterdir() if p.name != ".git") == [
-        "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
-    assert SpaceCard.load(clone / "README.md").data.sdk == "gradio"
+        "Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert SpaceCard.load(clone / "README.md").data.sdk == "docker"
     again = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir))
-    assert again.output.splitlines()[1] == f"No changes: main already holds these 5 files at {commit[:12]}; no commit made."
+    assert again.output.splitlines()[1] == f"No changes: main already holds these 6 files at {commit[:12]}; no commit made."

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from valueportrait.builders.raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO
-from valueportrait.cli.options import (bootstrap_options, demographics_options, out_options, require_demographics,
-                                       selection_options)
-from valueportrait.demographics import MIN_RATERS
+from valueportrait.cli.options import demographics_options, intervals_options, out_options, selection_options
+from valueportrait.settings import DEFAULT_MIN_RATERS
 
 
 @click.command(
@@ -45,15 +44,14 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
               help="Refuse a release folder whose files differ from the pinned release's sha256 sums. Default: "
                    "build with a warning listing them (build_info.json and the card say the build is not of the "
                    "pinned release).")
-@click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
-                   "participants, and group norms written as the human_group_norms config.")
-@demographics_options(prefix="With --demographics: ")
-@bootstrap_options(prefix="With --demographics: ", what=" over raters for the group norms' CIs")
-@click.option("--min-raters", default=MIN_RATERS, show_default=True, type=click.IntRange(1),
+@demographics_options(prefix="With --demographics: ", path_type=Path,
+                      help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
+                           "participants, and group norms written as the human_group_norms config.")
+@intervals_options(over="raters", prefix="With --demographics: ", what=" over raters for the group norms' CIs")
+@click.option("--min-raters", default=DEFAULT_MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, strict: bool,
-          demographics: Path | None, demographics_columns, bootstrap, min_raters: int) -> None:
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, strict: bool, demographics,
+          intervals, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -66,8 +64,10 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     from tqdm.auto import tqdm
 
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
-    require_demographics(demographics_columns, demographics)
+    settings = Build(raw=raw, selection=selection, demographics=demographics, norms=intervals, min_raters=min_raters,
+                     allow_partial=allow_partial, strict=strict)
     bars = []
 
     def progress(message: str, done: int, total: int) -> None:
@@ -79,11 +79,7 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            data = build_dataset(raw, out, selection=selection, overwrite=overwrite, progress=progress,
-                                 demographics=demographics, id_column=demographics_columns["id_column"],
-                                 attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
-                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial,
-                                 strict=strict)
+            data = build_dataset(out, settings, overwrite=overwrite, progress=progress)
         finally:
             for bar in bars:
                 bar.close()

@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from valueportrait.cli.options import (bootstrap_options, ci_over_option, dataset_options, out_options,
-                                       selection_options)
+from valueportrait.cli.options import dataset_options, intervals_options, out_options, selection_options
 from valueportrait.errors import InputError
 
 
@@ -17,21 +16,17 @@ from valueportrait.errors import InputError
 @click.argument("ratings_paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
 @click.option("--upstream-outputs", type=click.Path(exists=True, file_okay=False),
               help="Folder in upstream's layout: <provider>/<model>_<variant>_results.json.")
-@dataset_options(envvar=True, required=False,
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Built dataset folder or Hub dataset repo id (its selection of items is used). Default: the "
                       "dataset the run directories were run on (their manifest.json).")
 @out_options(required=False, help="Write <model>_scores.json (upstream's schema) and leaderboard.csv/.json/.md here.",
              overwrite_help="Replace a previous leaderboard and score files in --out.")
-@selection_options()
-@click.option("--center/--no-center", default=True, show_default=True, help="Subtract the family mean (scale-use correction).")
-@click.option("--min-items", type=int, default=1, show_default=True, help="Null score for dimensions with fewer rated items.")
+@selection_options(scoring=True)
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait", show_default=True,
               help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
-@ci_over_option()
-@bootstrap_options(what=" of the human row's interval over raters")
+@intervals_options(what=" of the human row's interval over raters")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
-def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, selection, center, min_items, parse,
-          ci_over, bootstrap, humans):
+def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, parse, intervals, humans):
     """Score model ratings into value portraits and print a leaderboard.
 
     Reads ratings (PATH ...: run directories written by `valueportrait run`, or ratings files .csv / .jsonl /
@@ -51,13 +46,13 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, se
     """
     from valueportrait.pipelines import LEADERBOARD_FILES, score_leaderboard
     from valueportrait.report import reliability_text, sensitivity_text
+    from valueportrait.settings import UpstreamOutputs
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
-    board = score_leaderboard(ratings_paths, upstream_outputs=upstream_outputs, dataset=dataset, revision=revision,
-                              selection=selection, bootstrap=bootstrap, ci_over=ci_over, center=center,
-                              min_items=min_items, humans=humans, parse=parse, out_dir=out, overwrite=overwrite,
-                              progress=True)
+    sources = [UpstreamOutputs(upstream_outputs, parse)] if upstream_outputs else []
+    board = score_leaderboard([*sources, *ratings_paths], dataset=dataset, selection=selection, intervals=intervals,
+                              humans=humans, out_dir=out, overwrite=overwrite, progress=True)
     echo_board(board)
     if board.reliability:
         click.echo(reliability_text(board.reliability))
@@ -140,9 +135,9 @@ def _merge(boards: list[dict]) -> dict:
 @click.option("--title", help="Chart title.")
 @click.option("--limit", type=float, help="Radial half-range, or the heatmap's colour range (default: fitted).")
 @click.option("--order-by", help="Heatmap: order the rows by this dimension (default: clustering).")
-@dataset_options(envvar=True, required=False,
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score run directories with (default: the one each run was run on).")
-def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset, revision):
+def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset):
     """Draw value portraits as a paper-style figure: radar chart, small multiples or heatmap.
 
     SCORES are run directories written by `valueportrait run` (scored first, with the human raters beside
@@ -169,7 +164,7 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
     if runs:
         from valueportrait.pipelines import score_leaderboard
 
-        scored = score_leaderboard(runs, dataset=dataset, revision=revision)
+        scored = score_leaderboard(runs, dataset=dataset)
         echo_board(scored, table=False)
         boards.append(scored.board())
     boards += [_read_board(Path(s)) for s in scores if Path(s) not in runs]

@@ -17,9 +17,32 @@ from ..secrets import scrub
 from ..style import display_name, family_title
 from .data import CHANCE_MARK, HUMAN, caveats, share_text
 
-__all__ = ["about_html", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
+__all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
 
 VALIDITY_DOC = "docs/validity.md"
+
+
+#: The answer-moving settings of a run manifest shown in the report, in this order.
+RUN_FIELDS = ("backend", "model_name", "endpoint", "temperature", "max_tokens", "seed", "variants", "scoring",
+              "dataset_revision", "dataset_version", "package_version")
+
+
+def run_settings(manifest: Mapping[str, Any]) -> dict[str, Any]:
+    """What a report shows of a run directory's ``manifest.json``: :data:`RUN_FIELDS`, the endpoint as its host
+    only (no path, query or credentials), the variants joined.
+
+    >>> run_settings({"backend": "openai", "base_url": "https://user:pw@api.example.com/v1?key=x",
+    ...               "variants": ["v1", "v2"], "temperature": 0.0})
+    {'backend': 'openai', 'endpoint': 'api.example.com', 'temperature': 0.0, 'variants': 'v1, v2'}
+    """
+    from urllib.parse import urlsplit
+
+    out = dict(manifest)
+    if manifest.get("base_url"):
+        out["endpoint"] = urlsplit(str(manifest["base_url"])).hostname
+    if isinstance(manifest.get("variants"), list):
+        out["variants"] = ", ".join(map(str, manifest["variants"]))
+    return {k: out[k] for k in RUN_FIELDS if out.get(k) is not None}
 
 
 def _e(v: Any) -> str:

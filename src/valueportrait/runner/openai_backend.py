@@ -90,6 +90,8 @@ class OpenAIBackend:
     path = "/chat/completions"
     #: What a well-formed answer is, for the error message of a malformed one.
     expected_body = "chat-completions JSON"
+    #: How a retry waits its backoff; tests put a recorder here to check the schedule without waiting it out.
+    sleep = staticmethod(asyncio.sleep)
 
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
         self.config = config
@@ -196,15 +198,16 @@ class OpenAIBackend:
     async def _late_answer(self, task: asyncio.Task, wait: float, request: Request) -> Any:
         """Wait ``wait`` s before the retry; if the timed-out exchange ``task`` answers well meanwhile, that
         answer (the request is then not sent again), else :data:`_NONE`."""
+        if task.done():  # it failed (refused, an HTTP error...): nothing can arrive
+            await self.sleep(wait)
+            return _NONE
         start = self._clock()
-        if not task.done():
-            await asyncio.wait({task}, timeout=wait)
-            if task.done() and not task.cancelled():
-                try:
-                    return self._answer(task, request)
-                except (_Retry, _Fail, FatalBackendError):
-                    pass  # a late failure: retried as planned
-        await asyncio.sleep(max(0.0, wait - (self._clock() - start)))
+        await asyncio.wait({task}, timeout=wait)
+        if task.done() and not task.cancelled():
+            try:
+                return self._answer(task, request)
+            except (_Retry, _Fail, FatalBackendError):
+                await self.sleep(max(0.0, wait - (self._clock() - start)))  # a late failure: retried as planned
         return _NONE
 
     def _answer(self, task: asyncio.Task, request: Request) -> Any:
