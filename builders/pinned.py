@@ -21,7 +21,7 @@ from pathlib import Path
 
 from valueportrait.errors import RawDataError
 
-from .raw_release import UPSTREAM_COMMIT, UPSTREAM_REPO
+from .pins import UPSTREAM_COMMIT, UPSTREAM_REPO
 
 __all__ = ["check_pinned", "differing", "modified_note"]
 
