@@ -214,7 +214,7 @@ def deviation_options() -> Decorator:
     ``--norms-confidence``, ``--min-raters``, ``--no-plot``."""
     options = [
         click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
-                     help="Instead of --demographics: group norms as a table (CSV, parquet, JSON or JSONL; columns "
+                     help="Instead of --demographics: group norms as a table (CSV, TSV, parquet, JSON or JSONL; columns "
                           "attribute, group, family, dimension, score[, score_ci_low, score_ci_high, n_raters]), "
                           "e.g. published norms. With neither, the dataset's own demographics (a build with "
                           "--demographics)."),
@@ -223,8 +223,8 @@ def deviation_options() -> Decorator:
                           "human_group_norms config instead of its raters (faster; no permutation p-values, no "
                           "distribution alignment)."),
         click.option("--persona-map", default=None, type=click.Path(dir_okay=False),
-                     help="JSON {persona: 'attribute=group'} or CSV persona,attribute,group; not needed when "
-                          "personas are labelled 'attribute=group'."),
+                     help="JSON {persona: 'attribute=group'} or a CSV / TSV / JSONL table persona,attribute,group; "
+                          "not needed when personas are labelled 'attribute=group'."),
         click.option("--n-perm", default=DEFAULT_N_PERM, show_default=True, type=click.IntRange(0),
                      help="Permutations for p-values."),
         click.option("--norms-confidence", default=DEFAULT_LEVEL, show_default=True, type=LEVEL,
