@@ -18,7 +18,7 @@ import click
 
 from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
 from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM, DatasetRef,
-                                    DemographicsFile, Deviation, Intervals, Selection)
+                                    DemographicsFile, Deviation, Intervals, Publish, Selection)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
@@ -146,6 +146,24 @@ def out_options(*, required: bool, help: str, overwrite_help: str = "Replace wha
         return "overwrite", overwrite or force_alias
 
     return lambda f: _apply(_wrap(f, ("overwrite", "force_alias"), make), options)
+
+
+def publish_options(*, what: str = "repo", force: bool = False) -> Decorator:
+    """``--endpoint --private [--force]`` -> ``publish=Publish(...)``."""
+    options = [
+        click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+                     help="Hub endpoint for a private hub (default: $HF_ENDPOINT, else https://huggingface.co)."),
+        click.option("--private", is_flag=True, help=f"Create the {what} private (only when it is created)."),
+    ]
+    if force:
+        options.insert(0, click.option("--force", is_flag=True, help="Move the tag vX.Y.Z if it exists at other "
+                                                                     "content."))
+
+    def make(endpoint, private, force=False):
+        return "publish", Publish(endpoint=endpoint, private=private or None, force=force)
+
+    names = ("endpoint", "private") + (("force",) if force else ())
+    return lambda f: _apply(_wrap(f, names, make), options)
 
 
 def pairs_mapping(values: tuple[str, ...], option: str) -> dict[str, str] | None:
