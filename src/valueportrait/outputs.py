@@ -23,7 +23,7 @@ from pathlib import Path
 
 from .errors import OutputExistsError, OutputWriteError
 
-__all__ = ["GENERATOR", "MARKER", "Names", "check_output", "file_is_ours", "marker_names", "write_error"]
+__all__ = ["GENERATOR", "MARKER", "OVERWRITE_FLAGS", "Names", "check_output", "file_is_ours", "marker_names", "write_error"]
 
 #: The marker file inside every output folder this tool writes (JSON: ``written_by``, ``command``, ``files``).
 MARKER = ".valueportrait-output.json"
@@ -32,6 +32,8 @@ MARKER = ".valueportrait-output.json"
 GENERATOR = "valueportrait"
 
 Names = Callable[[Path], "Collection[str] | None"]
+#: The flag that allows an overwrite, by output option (``--overwrite`` for the others).
+OVERWRITE_FLAGS = {"--export-upstream": "--overwrite-export"}
 
 
 def marker_names(folder: Path, command: str | None = None) -> set[str] | None:
@@ -102,17 +104,18 @@ def _not_an_input(out: Path, inputs: Sequence[str | os.PathLike[str] | None], op
 
 def check_output(out: str | Path, *, overwrite: bool, command: str, inputs: Sequence[str | os.PathLike[str] | None] = (),
                  folder: bool = True, option: str = "--out", names: Names | None = None,
-                 allow_empty: bool = True, flag: str = "--overwrite") -> None:
+                 allow_empty: bool = True) -> None:
     """Refuse ``out`` unless the output rule (module docstring) allows ``command`` to write it.
 
     ``inputs`` are the call's input paths (None entries and URLs are skipped). ``names(path)`` gives the names an
     existing folder of this command may hold, or None when this tool did not write it (default: its
     :data:`MARKER`, :func:`marker_names`). An existing empty folder is accepted without ``overwrite`` when
-    ``allow_empty`` (nothing in it can be lost). ``option`` and ``flag`` name the command's options in the
-    messages. Raises :class:`OutputExistsError` saying which rule refused it.
+    ``allow_empty`` (nothing in it can be lost). ``option`` names the command's option in the messages (and
+    its overwrite flag, :data:`OVERWRITE_FLAGS`). Raises :class:`OutputExistsError` saying which rule refused it.
     """
     out = Path(out)
     what = "folder" if folder else "file"
+    flag = OVERWRITE_FLAGS.get(option, "--overwrite")
     _own_name(out, what, option)
     _not_an_input(out, inputs, option, command)
     if not out.exists() and not out.is_symlink():

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from .errors import OutputExistsError, ValuePortraitError
 from .io import fsync_dir, replace_folder
-from .outputs import GENERATOR, MARKER, Names, check_output, write_error
+from .outputs import GENERATOR, MARKER, OVERWRITE_FLAGS, Names, check_output, write_error
 
 __all__ = ["clean_dead_scratch", "clean_stale", "output_file", "output_folder", "scratch_folder"]
 
@@ -147,8 +147,7 @@ def _lock(out: Path, command: str) -> Iterator[None]:
 @contextlib.contextmanager
 def output_folder(out: str | Path, *, overwrite: bool, command: str,
                   inputs: Sequence[str | os.PathLike[str] | None] = (), names: Names | None = None,
-                  marker: bool = True, what: str | None = None, option: str = "--out",
-                  flag: str = "--overwrite") -> Iterator[Path]:
+                  marker: bool = True, what: str | None = None, option: str = "--out") -> Iterator[Path]:
     """Apply the output rule to the folder ``out``, lock it, and yield an empty staging folder to write into.
 
     When the block ends without an error the staging folder (with the :data:`MARKER` listing its files, unless
@@ -164,8 +163,8 @@ def output_folder(out: str | Path, *, overwrite: bool, command: str,
     ['.valueportrait-output.json', 'a.csv']
     """
     out = Path(out)
-    rule = {"overwrite": overwrite, "command": command, "inputs": inputs, "names": names, "option": option,
-            "flag": flag}
+    rule = {"overwrite": overwrite, "command": command, "inputs": inputs, "names": names, "option": option}
+    flag = OVERWRITE_FLAGS.get(option, "--overwrite")
     check_output(out, **rule)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -162,7 +162,7 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data, *, overwrite
     ``out_dir`` follows the output rule (:mod:`valueportrait.outputs`): new, empty, or (``overwrite``) an
     earlier export holding nothing else; it is written whole, and never over or around the run directory.
     """
-    from .prompts import fingerprint, render_prompt
+    from .prompts import fingerprint
 
     items = data.items
     manifest = read_manifest(run_dir)
@@ -171,7 +171,7 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data, *, overwrite
                        f"{str(manifest['dataset_fingerprint'])[:12]}...); export it with the dataset it was run on "
                        f"({manifest.get('dataset_source')}, version {manifest.get('dataset_version')})")
     with output_folder(out_dir, overwrite=overwrite, command=EXPORT_COMMAND, inputs=(run_dir,),
-                       option="--export-upstream", flag="--overwrite-export") as tmp:
+                       option="--export-upstream") as tmp:
         names = _export(run_dir, tmp, data, manifest)
     return [Path(out_dir) / n for n in names]
 
