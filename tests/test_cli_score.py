@@ -37,8 +37,12 @@ def test_score_upstream_outputs(scored, raw_dir):
     bene = next(line for line in out_lines if line.startswith("Benevolence"))
     assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1] == "+0.54"  # claude first, gpt-4o third
     assert "human raters" in res.output and "Self-Direction  +0.54 [" in res.output
-    # llama-3.1-8b-instruct's profile split-half is 0.57 (docs/metric.md, pingouin-checked tests/scoring)
-    assert "! unreliable portrait (profile split-half below its threshold, 0.7): llama-3.1-8b-instruct (0.57)" in res.output
+    # llama-3.1-8b-instruct's profile reliability is 0.46, p 0.129 (docs/metric.md; the definition checked in
+    # tests/scoring/test_scoring_reliability.py); its profile is flat (SD 0.064)
+    assert ("! profile shape not reproducible across prompt variants (profile reliability below 0.7 or not above "
+            "noise, permutation p > 0.001): llama-3.1-8b-instruct (0.46, p 0.129)") in " ".join(res.output.split())
+    assert ("flat profile (values differ by less than 0.1 points, SD over the 10 values): llama-3.1-8b-instruct"
+            in res.output)
     assert "gemini-2.0-flash-001: rated 3,098 of 3,120 requests (99.3%)" in res.output  # 22 unparseable
     assert "claude-3-5-sonnet-20241022: rated 3,120 of 3,120 requests (100.0%)" in res.output
     assert "llama-3.1-8b-instruct          3120           56" in res.output  # 56 unparseable answers
