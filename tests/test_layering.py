@@ -97,7 +97,7 @@ LAYERS: list[set[str]] = [
     {"scoring"},
     {"report", "plot", "html_report"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation"},
+    {"pipelines", "evaluation", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},

@@ -6,7 +6,6 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -21,12 +20,14 @@ from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
 from .scale import VARIANTS
-from .scoring import DEFAULT_CI_OVER, bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
+from .coverage import coverage_record, expected_requests
+from .ratings.duplicates import check_policy, resolve_duplicates
+from .scoring import DEFAULT_CI_OVER, check_ci_over, interval_portrait, portrait_reliability
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
-RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "reliability", "personas",
-               "deviation")
+RESULT_KEYS = ("scores", "family_means", "counts", "coverage", "settings", "prompt_sensitivity", "reliability",
+               "personas", "deviation")
 
 
 def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
@@ -69,14 +70,6 @@ def metric_predictions(predictions: Sequence | None, *, what: str = "predictions
             else str(v) for v in preds]
 
 
-def _duplicates(table: pd.DataFrame) -> int:
-    """Rows that repeat an earlier row's (item, variant[, persona]); 0 without variants (several ratings of an
-    item are then the documented average over prompts)."""
-    if "variant" not in table:
-        return 0
-    return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
-
-
 def _summarise(values: Sequence, limit: int = 10) -> str:
     shown = ", ".join(repr(v) for v in list(values)[:limit])
     return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
@@ -89,7 +82,8 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
         cell = {k: (None if r.get(k) is None or (isinstance(r[k], float) and np.isnan(r[k])) else float(r[k]))
                 for k in ("score", "raw_mean", "std", "ci_low", "ci_high")}
         cell["n"] = int(r["n"])
-        cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
+        for k in ("ci_over", "ci_method"):
+            cell[k] = r.get(k) if isinstance(r.get(k), str) else None
         cell["note"] = r["note"] if isinstance(r["note"], str) else None
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
@@ -97,25 +91,29 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
     return scores, fmeans
 
 
-def _counts(table: pd.DataFrame, sel_items: set) -> dict:
+def _counts(table: pd.DataFrame, sel_items: set, duplicates: int = 0) -> dict:
     valid = table["rating"].notna()
     used = valid & table["item_id"].isin(sel_items)
     return {
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
-        "duplicates": _duplicates(table),
+        "duplicates": duplicates,
     }
 
 
-def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
-    """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
-    portraits, _ = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection, **kw)
-    portraits = {k: p.assign(ci_over="items") for k, p in portraits.items()}  # a bootstrap over items
+def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, n_items: int, **kw) -> dict:
+    """Each persona's portrait with the same interval as ``scores`` (one ``ci_over``, one estimator), its counts
+    and its coverage."""
+    from .coverage import coverage_record, expected_requests
+
     out = {}
     for k, g in groups.items():
-        scores, fmeans = _portrait_dict(portraits[k])
-        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
+        portrait = interval_portrait(g[["item_id", "rating"]], selection, **kw)
+        scores, fmeans = _portrait_dict(portrait)
+        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items),
+                  "coverage": json_safe(coverage_record(g, portrait, selection,
+                                                        requests=expected_requests(g, n_items)))}
     return out
 
 
@@ -126,7 +124,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                      n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
                      ci_over: str = DEFAULT_CI_OVER, persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
                      human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
-                     norms_confidence: float = DEFAULT_CONFIDENCE) -> dict:
+                     norms_confidence: float = DEFAULT_CONFIDENCE, duplicates: str = "error") -> dict:
     """Score ratings of Value Portrait items.
 
     Parameters
@@ -151,8 +149,12 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         the spread of each item's several ratings: prompt variants or repeats; one rating per item gives null
         intervals with a note), ``items`` or ``items+variants``.
     n_boot, seed
-        The item bootstrap of the persona portraits (shared with the deviation statistics); ``n_boot=0`` gives
-        them null CIs.
+        The bootstrap of the deviation statistics (the persona portraits have the ``ci_over`` interval of
+        ``scores``: one unit, one estimator).
+    duplicates : {"error", "first", "mean"}
+        A rating of an (item, variant[, persona]) already rated: an error naming it (default), or keep the first
+        / average them (counted in ``counts["duplicates"]``). Ratings without variants are never duplicates
+        (several ratings of an item are then the documented average over prompts).
     persona_groups, norms, deviation, human, n_perm, min_raters, norms_confidence
         The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
         ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
@@ -165,12 +167,16 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     -------
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
-        ci_over, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
-        missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
-        variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
+        ci_over, ci_method, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used,
+        ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings
+        repeating an (item, variant[, persona]) already rated, removed by the ``duplicates`` policy)},
+        ``coverage`` (:func:`~valueportrait.coverage.coverage_record`: rated, requests, share, partial,
+        short_dimensions; requests = items x the variants x the personas given), ``settings``,
         ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
-        :func:`~valueportrait.scoring.portrait_reliability`'s record: order bias, ICC, profile split-half,
-        ``reliable``), ``personas`` (None without personas), ``deviation`` (None unless asked for; else
+        :func:`~valueportrait.scoring.portrait_reliability`'s record: verdict, profile reliability and its
+        permutation p, ``reliable``, profile SD / SE, ``flat``, order bias and ``order_bias_flag``, ICC, the fixed
+        split-half; "not assessable" without all 6 variants), ``personas`` (None without personas; else
+        {persona: {scores, family_means, counts, coverage}}), ``deviation`` (None unless asked for; else
         :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
@@ -190,6 +196,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
     check_ci_over(ci_over)
+    check_policy(duplicates)
     selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
                                 correction=correction)
     bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
@@ -208,24 +215,21 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     if variants is not None:
         table["variant"] = _variant_labels(variants)
     if personas is not None:
-        table["persona"] = [str(p) for p in personas]
-    duplicates = _duplicates(table)
-    if duplicates:
-        warnings.warn(f"{duplicates} rating(s) repeat an (item, variant{', persona' if personas is not None else ''}) "
-                      "already rated; all are averaged into the item's rating (counted in counts['duplicates'])",
-                      UserWarning, stacklevel=2)
-    kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
-              seed=bootstrap.seed)
-    portrait = interval_portrait(table, sel, ci_over=ci_over, confidence=bootstrap.confidence, center=center,
-                                 min_items=min_items)
+        table["persona"] = _persona_labels(personas)
+    table, removed = resolve_duplicates(table.assign(source="predictions"), duplicates)
+    table = table.drop(columns="source").reset_index(drop=True)
+    kw = dict(ci_over=ci_over, confidence=bootstrap.confidence, center=center, min_items=min_items)
+    portrait = interval_portrait(table, sel, **kw)
     scores, fmeans = _portrait_dict(portrait)
-    out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
+    out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items, removed),
+           "coverage": json_safe(coverage_record(table, portrait, sel,
+                                                 requests=expected_requests(table, len(data.item_ids))))}
     out["settings"] = {
         "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
-        "ci_over": ci_over,
+        "ci_over": ci_over, "duplicates": duplicates,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
@@ -234,13 +238,23 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
     out["personas"] = None
     if personas is not None:
-        # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
-        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items,
+                                   len(data.item_ids), **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
                                                  selection=selection, bootstrap=bootstrap, deviation=dev)
     return {k: out[k] for k in RESULT_KEYS}
+
+
+def _persona_labels(personas: Sequence) -> list[str]:
+    """The persona labels as text; an empty or blank label is an InputError (name every persona)."""
+    labels = ["" if p is None else str(p) for p in personas]
+    blank = [i for i, p in enumerate(labels) if not p.strip()]
+    if blank:
+        raise InputError(f"{len(blank)} persona label(s) are empty (at {_summarise(blank)}); give every rating its "
+                         "persona's name (e.g. 'a woman'), or leave personas out for ratings without one")
+    return labels
 
 
 def _variant_labels(variants: Sequence) -> list[str]:

@@ -48,7 +48,9 @@ class Leaderboard:
 
     ``ci_over``: the unit of the models' intervals (the human row's is ``HUMAN_CI_UNITS[ci_over]``);
     ``reliability``: {model: :func:`~valueportrait.scoring.portrait_reliability` record}; ``coverage``:
-    {model: :func:`~valueportrait.coverage.coverage_record`}.
+    {model: :func:`~valueportrait.coverage.coverage_record`}; ``duplicates_removed``: ratings of a request
+    already rated that the ``duplicates`` policy dropped or averaged in. A model's ratings under a persona are
+    the portrait ``"{model} [{persona}]"``.
     """
 
     portraits: dict[str, pd.DataFrame]
@@ -61,6 +63,8 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
+    duplicates: str = "error"
+    duplicates_removed: int = 0
 
     @property
     def models(self) -> list[str]:
@@ -100,10 +104,16 @@ def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int
     from .coverage import expected_requests, requests_of_manifest
     from .ratings.runs import read_manifest, run_dirs
 
+    from .ratings.sources import portrait_name
+
     out = {str(m): expected_requests(g, n_items) for m, g in ratings.groupby("model", sort=True)}
     for run in run_dirs(sources):
         m = read_manifest(run)
-        out[str(m["model"])] = requests_of_manifest(m, n_items)
+        personas = [p["label"] if isinstance(p, dict) else str(p) for p in m.get("personas") or []]
+        if not personas:
+            out[str(m["model"])] = requests_of_manifest(m, n_items)
+        for label in personas:  # each persona is a portrait of its own
+            out[portrait_name(str(m["model"]), label)] = requests_of_manifest({**m, "personas": []}, n_items)
     return out
 
 
@@ -127,7 +137,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
                       selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
                       ci_over: str = "variants", center: bool = True, min_items: int = 1, humans: bool = True,
                       parse: Literal["valueportrait", "upstream"] = "valueportrait", out_dir: str | Path | None = None,
-                      overwrite: bool = False, progress: bool = False) -> Leaderboard:
+                      overwrite: bool = False, progress: bool = False, duplicates: str = "error") -> Leaderboard:
     """Score model ratings into a leaderboard of value portraits (``valueportrait score``).
 
     Parameters
@@ -146,15 +156,20 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     out_dir, overwrite : write ``<model>_scores.json`` (upstream's schema) and ``leaderboard.csv/.json/.md``
         there; a folder holding a previous leaderboard is refused before any work unless ``overwrite``.
     progress : show a progress bar while reading upstream's outputs.
+    duplicates : a request (model, persona, item, variant) rated more than once across the sources: ``error``
+        (default), ``first`` or ``mean`` (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`; the rows
+        removed are counted in ``Leaderboard.duplicates_removed``). Each (model, persona) is its own portrait,
+        named ``"{model} [{persona}]"``.
 
     Raises
     ------
     InputError
-        No ratings; item ids not in the dataset; a model none of whose answers gave a rating (with examples
+        No ratings; a source given twice; a repeated request (unless ``duplicates``); item ids not in the dataset; a model none of whose answers gave a rating (with examples
         of its answers); no dataset given and no run directory recording one.
     """
     from .coverage import coverage_record
-    from .ratings import read_ratings
+    from .ratings.duplicates import check_policy
+    from .ratings.sources import read_sources
     from .report import write_leaderboard, write_upstream_scores
     from .scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
     from .sensitivity import sensitivity_table
@@ -162,21 +177,15 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     if not ratings_sources and upstream_outputs is None:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
     check_ci_over(ci_over)
+    check_policy(duplicates)
     check_leaderboard_folder(out_dir, overwrite)
     if dataset is None:
         from .ratings.runs import run_dataset
 
         dataset, revision = run_dataset(ratings_sources)
     data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
-    frames, summary = [], None
-    if upstream_outputs is not None:
-        from .ratings.upstream import parse_summary, read_upstream_outputs
-
-        up = read_upstream_outputs(upstream_outputs, parse=parse, progress=progress)
-        frames.append(up)
-        summary = parse_summary(up)
-    frames += [read_ratings(p) for p in ratings_sources]
-    ratings = pd.concat(frames, ignore_index=True)
+    ratings, summary, removed = read_sources(ratings_sources, upstream_outputs=upstream_outputs, parse=parse,
+                                             progress=progress, duplicates=duplicates)
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     requests = _requests(ratings, ratings_sources, len(data.item_ids))
     _check_rated(ratings, ratings_sources)
@@ -196,7 +205,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=bootstrap.confidence, reliability=reliability,
-                        coverage=coverage, dataset=name)
+                        coverage=coverage, dataset=name, duplicates=duplicates, duplicates_removed=removed)
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
@@ -205,7 +214,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
                                   selection=selection.resolved(data.build_info.get("selection")), center=center,
                                   ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
                                   n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
-                                  parse=parse)
+                                  parse=parse, duplicates=duplicates, duplicates_removed=removed)
         board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
         board.written += list(paths.values())
     return board

@@ -62,18 +62,18 @@ def leaderboard_table(portraits: dict[str, pd.DataFrame], value: str = "score") 
 
 def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Long table: model, family, dimension, score, raw_mean, std, n, family_mean, [ci_low, ci_high, se, df,
-    ci_over], note."""
+    ci_over, ci_method], note."""
     frames = [p.assign(model=name) for name, p in portraits.items()]
     df = pd.concat(frames, ignore_index=True)
     first = ["model", "family", "dimension", "score", "raw_mean", "std", "n", "family_mean"]
-    extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over") if c in df]
+    extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over", "ci_method") if c in df]
     return df[first + extra + ["note"]]
 
 
 def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | None = None,
                      coverage: dict | None = None, sensitivity: pd.DataFrame | None = None, **meta) -> dict:
     """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
-    ci_over, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
+    ci_over, ci_method, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
     models: dict = {}
     for name, p in portraits.items():
         fam: dict = {}
@@ -81,7 +81,8 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
             cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high",
                                                      "se")}
             cell["n"] = int(r["n"])
-            cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
+            for k in ("ci_over", "ci_method"):
+                cell[k] = r.get(k) if isinstance(r.get(k), str) else None
             cell["note"] = r.get("note") if isinstance(r.get("note"), str) else None
             fam.setdefault(r["family"], {})[r["dimension"]] = cell
         models[name] = fam

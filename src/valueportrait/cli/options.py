@@ -107,6 +107,16 @@ def ci_over_option(*, help: str = "What the intervals are over: prompt variants 
                         show_default=True, help=help)
 
 
+def duplicates_option() -> Decorator:
+    """``--duplicates error|first|mean``: what a request (model, persona, item, variant) rated twice does."""
+    from valueportrait.ratings.duplicates import DUPLICATE_POLICIES
+
+    return click.option("--duplicates", type=click.Choice(list(DUPLICATE_POLICIES)), default="error",
+                        show_default=True,
+                        help="A request (model, persona, item, variant) rated more than once (a file or run given "
+                             "twice): error, keep the first rating, or average them (counted in the output).")
+
+
 def out_options(*, required: bool, help: str, overwrite_help: str = "Replace what --out holds.",
                 force_alias: bool = False, path_type: type | None = None) -> Decorator:
     """``--out`` and ``--overwrite`` (``force_alias``: also a hidden ``--force``, the old name)."""

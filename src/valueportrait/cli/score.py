@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from valueportrait.cli.options import (bootstrap_options, ci_over_option, dataset_options, out_options,
-                                       selection_options)
+from valueportrait.cli.options import (bootstrap_options, ci_over_option, dataset_options, duplicates_option,
+                                       out_options, selection_options)
 from valueportrait.errors import InputError
 
 
@@ -30,8 +30,9 @@ from valueportrait.errors import InputError
 @ci_over_option()
 @bootstrap_options(what=" of the human row's interval over raters")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
+@duplicates_option()
 def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, selection, center, min_items, parse,
-          ci_over, bootstrap, humans):
+          ci_over, bootstrap, humans, duplicates):
     """Score model ratings into value portraits and print a leaderboard.
 
     Reads ratings (PATH ...: run directories written by `valueportrait run`, or ratings files .csv / .jsonl /
@@ -39,7 +40,8 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, se
     (--upstream-outputs), averages each item's ratings over prompt variants, scores every model with the
     dataset's item selection, adds the human raters, and prints how much of the benchmark each model's ratings
     cover, the leaderboard (each score with its interval; unreliable portraits marked), the reliability and
-    the prompt sensitivity. A model none of whose answers gave a rating is an error.
+    the prompt sensitivity. Each persona of a model is its own portrait, "MODEL [PERSONA]". A model none of
+    whose answers gave a rating is an error; so is a request rated twice (see --duplicates).
 
     \b
     Example:
@@ -57,7 +59,7 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, se
     board = score_leaderboard(ratings_paths, upstream_outputs=upstream_outputs, dataset=dataset, revision=revision,
                               selection=selection, bootstrap=bootstrap, ci_over=ci_over, center=center,
                               min_items=min_items, humans=humans, parse=parse, out_dir=out, overwrite=overwrite,
-                              progress=True)
+                              progress=True, duplicates=duplicates)
     echo_board(board)
     if board.reliability:
         click.echo(reliability_text(board.reliability))
@@ -77,6 +79,10 @@ def echo_board(board, *, table: bool = True) -> None:
         click.echo("Parsed answers (unparseable ones are left out of the averages):")
         click.echo(board.parse_summary.to_string() + "\n")
     _echo_missing(board.ratings)
+    if board.duplicates_removed:
+        how = "kept the first rating of each" if board.duplicates == "first" else "averaged them"
+        click.echo(f"Duplicates: {board.duplicates_removed:,} rating(s) repeated a request already rated; {how} "
+                   f"(--duplicates {board.duplicates})\n")
     lines, warnings = coverage_lines(board.coverage)
     click.echo("Coverage:\n  " + "\n  ".join(lines) + "\n")
     for w in warnings:
