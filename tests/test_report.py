@@ -79,8 +79,8 @@ def test_leaderboard_text_intervals_units_unreliable_and_width():
     # Power +1.00, its interval [1 - 0.25, 1 + 0.5] as given; Hedonism has no rated item
     assert "+1.00 [+0.75, +1.50]" in text and "model-number-01 !" in text and "model-number-00 !" not in text
     words = " ".join(text.split())  # the caveat lines are wrapped to the width
-    assert ("! profile shape not reproducible across prompt variants (profile reliability below 0.7 or not above "
-            "noise, permutation p > 0.001): model-number-01 (0.50, p 0.2)") in words
+    assert ("! profile not reproducible over prompt variants (reliability < 0.7 or p > 0.001): "
+            "model-number-01 (0.50, p 0.2)") in words
     assert "flat profile (values differ by less than 0.1 points, SD over the 10 values): model-number-01 (SD 0.050)" in words
     assert ("the order of the answer options dominates (reversing it moves the answers more than the items do): "
             "model-number-03 (+2.63 points, item SD 0.40, p 1e-53)") in words

@@ -128,9 +128,9 @@ def caveat_lines(reliability: dict | None) -> list[str]:
     lines = []
     if bad:
         thr = next(iter(recs[m].get("threshold", 0.7) for m in bad))
-        shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')}, p {recs[m].get('profile_p'):.3g})" for m, v in bad.items())
-        lines.append(f"! profile shape not reproducible across prompt variants (profile reliability below {thr:g} "
-                     f"or not above noise, permutation p > {recs[next(iter(bad))].get('alpha', 0.001):g}): {shown}")
+        shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')}, p {recs[m].get('profile_p'):.2g})" for m, v in bad.items())
+        lines.append(f"! profile not reproducible over prompt variants (reliability < {thr:g} or p > "
+                     f"{recs[next(iter(bad))].get('alpha', 0.001):g}): {shown}")
     flat = [f"{m} (SD {r['profile_sd']:.3f})" for m, r in recs.items() if r.get("flat")]
     if flat:
         lines.append(f"flat profile (values differ by less than {next(iter(recs.values())).get('flat_below', 0.1):g} "
@@ -221,9 +221,9 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
 
 def reliability_text(reliability: dict, *, markdown: bool = False) -> str:
     """The reliability records as a table: profile reliability (mean over the 10 variant splits) and its
-    permutation p, profile SD and SE, order bias and its p, ICC(A,1), ICC(A,k), the fixed split-half, reliable."""
-    header = ["model", "profile_rel", "p", "profile_sd", "profile_se", "order_bias", "p", "ICC(A,1)", "ICC(A,k)",
-              "split-half", "reliable"]
+    permutation p, profile SD and SE (``sd``, ``se``; ``flat`` marked), order bias and its p (``!``: it dominates), ICC(A,1), ICC(A,k), the fixed split-half, reliable."""
+    header = ["model", "profile_rel", "p", "sd", "se", "order_bias", "p", "ICC(A,1)", "ICC(A,k)", "split-half",
+              "reliable"]
 
     def num(v, sign=False, digits=3):
         return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else (
