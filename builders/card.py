@@ -31,6 +31,7 @@ from valueportrait.changelog import ChangelogEntry, read_changelog
 from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
+from valueportrait.settings import Selection
 
 TEMPLATE = "dataset_card.md.j2"
 
@@ -182,9 +183,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         validity=validity_sentences(info),
         validity_splits=(info.get("validity") or {}).get("n_splits"),
         validity_table=None if val is None else markdown_table(
-            list(val.columns[:2]) + ["items", "entered", "alpha", "omega", "alpha out of sample", "r in sample",
-                                     "r out of sample", "flag"],
-            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "llrrrrrrrl"),
+            list(val.columns),
+            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "l" * 2 + "r" * 12 + "l"),
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
@@ -210,8 +210,8 @@ def _selection_comparison(data: ValuePortraitData) -> dict | None:
     differ (None when the release has no published tables)."""
     if data.correlations["rho_published"].isna().all():
         return None
-    pub = data.selection(correlations="published")
-    com = data.selection(correlations="computed")
+    pub = data.selection(Selection(correlations="published"))
+    com = data.selection(Selection(correlations="computed"))
     key = ["item_id", "family", "dimension"]
     both = pub.merge(com, on=key, how="outer", indicator=True)
     return {

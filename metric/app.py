@@ -47,6 +47,7 @@ def report_page(name: str, data: bytes, dataset: str, revision: str | None) -> s
     from valueportrait.errors import InputError
     from valueportrait.html_report import render_report
     from valueportrait.pipelines import score_leaderboard
+    from valueportrait.settings import DatasetRef
 
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
@@ -54,7 +55,7 @@ def report_page(name: str, data: bytes, dataset: str, revision: str | None) -> s
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"ratings{suffix}"
         path.write_bytes(data)
-        board = score_leaderboard([path], dataset=dataset, revision=revision)
+        board = score_leaderboard([path], dataset=DatasetRef(dataset, revision))
     return render_report(board.board(), title=f"Value Portrait report: {name}")
 
 

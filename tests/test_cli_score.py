@@ -106,7 +106,32 @@ def test_plot(scored, tmp_path):
                                    "--models", "nobody"])
     assert res.exit_code == 1 and "--models ['nobody'] not in the scores" in res.output
     res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(tmp_path / "x.gif")])
-    assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output
+    assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output and not (tmp_path / "x.gif").exists()
+
+
+def test_plot_kinds(scored, tmp_path):
+    """radar (5 portraits: the default up to 8), heatmap and multiples; matplotlib's SVG keeps each text as a
+    comment, so what the figure says can be read back."""
+    import json
+
+    _, out = scored
+    board = json.loads((out / "leaderboard.json").read_text())
+    for kind, says in [("auto", "Radial scale of every chart"), ("heatmap", "Value in parentheses: its interval"),
+                       ("multiples", "Grey line in every panel: the human raters")]:
+        svg = tmp_path / f"{kind}.svg"
+        res = CliRunner().invoke(cli, ["plot", str(out), "--kind", kind, "--out", str(svg)])
+        assert res.exit_code == 0, res.output
+        text = svg.read_text()
+        assert says in text, kind
+        # llama's real reliability record says unreliable (profile split-half 0.57 < 0.7): labelled in every kind
+        assert board["reliability"]["llama-3.1-8b-instruct"]["reliable"] is False
+        assert "llama-3.1-8b-instruct (unreliable" in text
+        assert "95% intervals over prompt variants (models); over raters (human raters)" in text
+    cell = board["models"]["gpt-4o-2024-11-20"]["pvq"]["Benevolence"]  # its interval excludes 0: no parentheses
+    assert cell["ci_low"] > 0 and f"{cell['score']:+.2f}" in (tmp_path / "heatmap.svg").read_text()
+    res = CliRunner().invoke(cli, ["plot", str(out), "--kind", "heatmap", "--order-by", "Nope",
+                                   "--out", str(tmp_path / "h.png")])
+    assert res.exit_code == 1 and "order by 'Nope': not a dimension of pvq" in res.output
 
 
 # Five items that each measure exactly one dimension, all in the Big Five, in the default selection of the

@@ -90,12 +90,12 @@ def test_no_private_names_across_modules():
 #: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
-    {"errors", "scale", "io", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
+    {"errors", "scale", "io", "outputs", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
      "schema", "coverage"},
-    {"config", "dataset", "demographics"},
+    {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report"},
+    {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
     {"pipelines", "evaluation", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},

@@ -18,9 +18,9 @@ from typing import Any
 
 import pandas as pd
 
-from .config import BootstrapConfig, SelectionConfig
-from .dataset import ValuePortraitData, open_dataset
+from .dataset import ValuePortraitData, dataset_of
 from .errors import InputError
+from .settings import DatasetRef, Intervals, Selection, UpstreamOutputs
 
 __all__ = ["Comparison", "compare_leaderboard", "comparison_text"]
 
@@ -70,23 +70,22 @@ def comparison_text(table: pd.DataFrame, alpha: float, *, adjust: str = "compari
     return "\n\n".join(blocks)
 
 
-def compare_leaderboard(ratings_sources: Sequence[str | Path] = (), *, baseline: str,
-                        dataset: str | Path | ValuePortraitData | None = None, revision: str | None = None,
-                        upstream_outputs: str | Path | None = None, selection: SelectionConfig = SelectionConfig(),
-                        bootstrap: BootstrapConfig = BootstrapConfig(), ci_over: str = "variants",
-                        adjust: str = "comparison", parse: str = "valueportrait",
-                        duplicates: str = "error") -> Comparison:
+def compare_leaderboard(sources: Sequence[str | Path | UpstreamOutputs] = (), *, baseline: str,
+                        dataset: str | Path | DatasetRef | ValuePortraitData | None = None,
+                        selection: Selection = Selection(), intervals: Intervals = Intervals(),
+                        adjust: str = "comparison") -> Comparison:
     """Compare every portrait of the sources with ``baseline`` (``valueportrait compare``).
 
     Parameters
     ----------
-    ratings_sources, upstream_outputs, parse, duplicates : as :func:`~valueportrait.pipelines.score_leaderboard`.
+    sources : as :func:`~valueportrait.pipelines.score_leaderboard` (run directories, ratings files, Inspect logs,
+        :class:`~valueportrait.settings.UpstreamOutputs`).
     baseline : a portrait's name (a model, or ``"model [persona]"``), or ``"human raters"``.
-    dataset, revision : a built folder or Hub repo id, or a :class:`ValuePortraitData`; None: the dataset the run
-        directories were run on.
-    selection : the item selection (default: the build's).
-    bootstrap : ``confidence``, the level of the intervals; differences are marked at ``1 - confidence``.
-    ci_over : the unit of the intervals and p (``items`` against the human raters).
+    dataset : a built folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef`, or a
+        :class:`ValuePortraitData`; None: the dataset the run directories were run on.
+    selection : the item selection (default: the build's), ``center``, and ``duplicates`` (a request rated twice).
+    intervals : ``over``, the unit of the intervals and p (``items`` against the human raters); ``level``;
+        differences are marked at ``1 - level``.
     adjust : Holm over each comparison's dimensions (``comparison``) or over every test of the call
         (``leaderboard``).
 
@@ -98,22 +97,19 @@ def compare_leaderboard(ratings_sources: Sequence[str | Path] = (), *, baseline:
         baseline; an unknown ``adjust``; the human raters with a unit other than ``items``.
     """
     from .pipelines import check_item_ids
-    from .ratings.duplicates import check_policy
     from .ratings.sources import read_sources
     from .scoring import HUMAN_MODEL, check_adjustment, check_ci_over, compare_models
 
-    check_ci_over(ci_over)
+    check_ci_over(intervals.over)
     check_adjustment(adjust)
-    check_policy(duplicates)
     if dataset is None:
         from .ratings.runs import run_dataset
 
-        dataset, revision = run_dataset(ratings_sources)
-    data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
-    ratings, _, removed = read_sources(ratings_sources, upstream_outputs=upstream_outputs, parse=parse,
-                                       duplicates=duplicates)
+        dataset = DatasetRef(*run_dataset([s for s in sources if not isinstance(s, UpstreamOutputs)]))
+    data = dataset_of(dataset)
+    ratings, _, removed = read_sources(sources, duplicates=selection.duplicates)
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
-    sel = data.selection(**selection.kwargs())
+    sel = data.selection(selection)
     human = data.human_ratings if baseline == HUMAN_MODEL else None
     base_items = set(map(str, (human if human is not None else ratings[ratings["model"] == baseline])["item_id"]))
     shared = {str(m): len(set(map(str, g.loc[g["rating"].notna(), "item_id"])) & base_items & set(sel["item_id"]))
@@ -122,6 +118,6 @@ def compare_leaderboard(ratings_sources: Sequence[str | Path] = (), *, baseline:
     if none and (baseline == HUMAN_MODEL or baseline in set(ratings["model"])):
         raise InputError(f"{', '.join(none)} share(s) no rated selected item with the baseline {baseline!r}: "
                          "there is nothing to compare; check that both were run on the same items")
-    table = compare_models(ratings, sel, baseline, ci_over=ci_over, confidence=bootstrap.confidence, adjust=adjust,
-                           human_ratings=data.human_ratings)
-    return Comparison(table, baseline, ci_over, bootstrap.confidence, adjust, removed)
+    table = compare_models(ratings, sel, baseline, ci_over=intervals.over, confidence=intervals.level,
+                           center=selection.center, adjust=adjust, human_ratings=data.human_ratings)
+    return Comparison(table, baseline, intervals.over, intervals.level, adjust, removed)

@@ -20,6 +20,7 @@ import pandas as pd
 
 from .errors import InputError
 from .io import TABLE_SUFFIXES, read_table
+from .settings import DEFAULT_MIN_RATERS, DemographicsFile
 
 #: Column names tried, in order and ignoring case / spaces / underscores, for the participant id.
 ID_COLUMNS: tuple[str, ...] = ("participant_id", "Participant id", "PROLIFIC_PID", "pid")
@@ -31,7 +32,7 @@ PROLIFIC_BOOKKEEPING: tuple[str, ...] = (
     "Archived at", "Time taken", "Completion code", "Total approvals",
 )
 #: Groups with fewer raters than this get no norms (a null row with a note).
-MIN_RATERS = 5
+MIN_RATERS = DEFAULT_MIN_RATERS
 
 
 class DemographicsWarning(UserWarning):
@@ -205,6 +206,17 @@ def demographics_from_frame(frame: pd.DataFrame, *, id_column: str | None = None
                       DemographicsWarning, stacklevel=2)
         table, rows = table[keep].reset_index(drop=True), [r for r, k in zip(rows, keep) if k]
     return Demographics(table, tuple(mapping), source, tuple(rows))
+
+
+def demographics_of(source: Demographics | DemographicsFile | str | Path) -> Demographics:
+    """The :class:`Demographics` of a :class:`~valueportrait.settings.DemographicsFile` (or a bare path), read
+    with its id column, attributes and bins; a :class:`Demographics` is returned as is."""
+    if isinstance(source, Demographics):
+        return source
+    spec = source if isinstance(source, DemographicsFile) else DemographicsFile(source)
+    return read_demographics(spec.path, id_column=spec.id_column,
+                             attributes=dict(spec.attributes) if spec.attributes else None,
+                             bins={k: list(v) for k, v in spec.bins.items()} if spec.bins else None)
 
 
 def read_demographics(path: str | Path, *, id_column: str | None = None,

@@ -6,23 +6,23 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from .config import (DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_N_PERM, HUMAN_SOURCES, BootstrapConfig,
-                     DeviationConfig, SelectionConfig)
-from .dataset import ValuePortraitData, open_dataset
+from .dataset import ValuePortraitData, dataset_name, dataset_of, dataset_revision, open_dataset
 from .errors import DatasetError, InputError
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
 from .scale import VARIANTS
 from .coverage import coverage_record, expected_requests
-from .ratings.duplicates import check_policy, resolve_duplicates
-from .scoring import DEFAULT_CI_OVER, check_ci_over, interval_portrait, portrait_reliability
+from .ratings.duplicates import resolve_duplicates
+from .scoring import check_ci_over, interval_portrait, portrait_reliability
+from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
@@ -41,6 +41,45 @@ def load_data(dataset: str | ValuePortraitData | None, revision: str | None = No
             "metric_path(), dataset='./valueportrait'). Build a folder with `valueportrait build`."
         )
     return open_dataset(dataset, revision=revision)
+
+
+#: The metric's keyword arguments that are not a field of the same name: keyword -> (object, field).
+_RENAMED = {"ci_over": ("intervals", "over"), "confidence": ("intervals", "level")}
+
+
+def metric_settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The metric's flat keyword arguments as the settings objects (the one place they map):
+    ``{"selection": Selection, "intervals": Intervals, "deviation": Deviation | None}``.
+
+    Each keyword is the field of that name (``ci_over`` is ``Intervals.over``, ``confidence`` is
+    ``Intervals.level``); ``deviation=True``, ``persona_groups`` or ``norms`` ask for the deviation statistics.
+    An unknown keyword is an :class:`InputError` listing the known ones.
+
+    >>> metric_settings({"threshold": 0.35, "ci_over": "items"})["intervals"].over
+    'items'
+    """
+    from dataclasses import fields
+
+    kinds = {"selection": Selection, "intervals": Intervals, "deviation": Deviation}
+    names = {f.name: (k, f.name) for k, cls in kinds.items() for f in fields(cls)
+             if (k, f.name) not in _RENAMED.values()}
+    names.update(_RENAMED)
+    given: dict[str, dict[str, Any]] = {k: {} for k in kinds}
+    want_deviation = False
+    for key, value in kwargs.items():
+        if key == "deviation":
+            want_deviation = bool(value)
+            continue
+        if key not in names or key == "plot":
+            known = sorted({*names, "deviation"} - {"plot", "demographics"})
+            raise InputError(f"unknown setting {key!r}; the metric takes {', '.join(known)}")
+        kind, field = names[key]
+        if value is not None or kind == "deviation":
+            given[kind][field] = value
+    want_deviation = want_deviation or any(given["deviation"].get(k) is not None for k in ("persona_groups", "norms"))
+    return {"selection": Selection(**given["selection"]), "intervals": Intervals(**given["intervals"]),
+            "deviation": Deviation(**{k: v for k, v in given["deviation"].items() if v is not None})
+            if want_deviation else None}
 
 
 def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
@@ -105,8 +144,6 @@ def _counts(table: pd.DataFrame, sel_items: set, duplicates: int = 0) -> dict:
 def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, n_items: int, **kw) -> dict:
     """Each persona's portrait with the same interval as ``scores`` (one ``ci_over``, one estimator), its counts
     and its coverage."""
-    from .coverage import coverage_record, expected_requests
-
     out = {}
     for k, g in groups.items():
         portrait = interval_portrait(g[["item_id", "rating"]], selection, **kw)
@@ -117,14 +154,10 @@ def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items
     return out
 
 
-def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
-                     revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
-                     threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
-                     correlations: str | None = None, correction: str | None = None, center: bool = True, min_items: int = 1,
-                     n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                     ci_over: str = DEFAULT_CI_OVER, persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
-                     human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
-                     norms_confidence: float = DEFAULT_CONFIDENCE, duplicates: str = "error") -> dict:
+def evaluate_ratings(predictions: Sequence, references: Sequence, *,
+                     dataset: str | DatasetRef | ValuePortraitData | None, variants: Sequence | None = None,
+                     personas: Sequence | None = None, selection: Selection = Selection(),
+                     intervals: Intervals = Intervals(), deviation: Deviation | None = None) -> dict:
     """Score ratings of Value Portrait items.
 
     Parameters
@@ -134,34 +167,30 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         :func:`~valueportrait.ratings.parse_likert` (unparseable text counts as missing); None = missing.
     references : sequence of str
         Item ids (``"1008-1"``), one per prediction. Several ratings of one item are averaged.
-    dataset, revision
-        Built dataset folder or Hub repo id (+ revision), or a :class:`ValuePortraitData`.
+    dataset
+        Built dataset folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (with a revision),
+        or a :class:`ValuePortraitData`.
     variants, personas : sequence, optional
         A prompt-variant label / persona label per prediction. Variants add ``prompt_sensitivity``; personas add
         one portrait per persona under ``personas`` (``scores`` pools all ratings).
-    threshold, alpha, mode, correlations, correction
-        Re-select the items from the correlations (default: the build's selection); ``correction`` is the
-        multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
-    center, min_items, confidence
-        As :func:`~valueportrait.scoring.interval_portrait`.
-    ci_over : str
-        The unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants`` (default;
-        the spread of each item's several ratings: prompt variants or repeats; one rating per item gives null
-        intervals with a note), ``items`` or ``items+variants``.
-    n_boot, seed
-        The bootstrap of the deviation statistics (the persona portraits have the ``ci_over`` interval of
-        ``scores``: one unit, one estimator).
-    duplicates : {"error", "first", "mean"}
-        A rating of an (item, variant[, persona]) already rated: an error naming it (default), or keep the first
-        / average them (counted in ``counts["duplicates"]``). Ratings without variants are never duplicates
-        (several ratings of an item are then the documented average over prompts).
-    persona_groups, norms, deviation, human, n_perm, min_raters, norms_confidence
-        The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
-        ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
+    selection : :class:`~valueportrait.settings.Selection`
+        Re-select the items from the correlations (default: the build's selection; ``correction`` is the
+        multiple-testing control, see :mod:`valueportrait.selection`); ``center``, ``min_items`` as
+        :func:`~valueportrait.scoring.interval_portrait`; ``duplicates``: a rating of an (item, variant[,
+        persona]) already rated is an error naming it (``"error"``, default), or ``"first"`` / ``"mean"`` keeps
+        one (counted in ``counts["duplicates"]``); ratings without variants are never duplicates (several ratings
+        of an item are then the documented average over prompts).
+    intervals : :class:`~valueportrait.settings.Intervals`
+        ``over``: the unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants``
+        (default; the spread of each item's several ratings: prompt variants or repeats; one rating per item
+        gives null intervals with a note), ``items`` or ``items+variants``; ``level`` (the persona portraits have the
+        same interval: one unit, one estimator); ``n_boot``, ``seed``: the deviation statistics' bootstrap.
+    deviation : :class:`~valueportrait.settings.Deviation`, optional
+        Ask for the deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`; they
+        need ``personas``.
 
-    The settings become a :class:`~valueportrait.config.SelectionConfig`, a
-    :class:`~valueportrait.config.BootstrapConfig` and a :class:`~valueportrait.config.DeviationConfig`
-    (each checks its values); the human side is decided by :func:`valueportrait.pipelines.human_source`.
+    The metric's flat keyword arguments become these objects in :func:`metric_settings`; the human side is
+    decided by :func:`valueportrait.pipelines.human_source`.
 
     Returns
     -------
@@ -190,46 +219,42 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         if labels is not None and len(labels) != len(preds):
             raise InputError(f"{name} ({len(labels)}) and predictions ({len(preds)}) differ in length; give one "
                              f"label per rating or leave {name} out")
-    want_deviation = deviation or persona_groups is not None or norms is not None
+    want_deviation = deviation is not None
     if want_deviation and personas is None:
         raise InputError("the deviation statistics compare each persona's portrait with a human group: pass "
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
-    check_ci_over(ci_over)
-    check_policy(duplicates)
-    selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
-                                correction=correction)
-    bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
-    dev = DeviationConfig(n_perm=n_perm, min_raters=min_raters, norms_confidence=norms_confidence, human=human)
-    data = load_data(dataset, revision)
+    check_ci_over(intervals.over)
+    data = load_data(dataset) if not isinstance(dataset, DatasetRef) else dataset_of(dataset)
     ratings = to_ratings(preds, what="predictions", unparseable="missing")
     ids = [str(r) for r in refs]
     check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
                    "(portrait_id-option_id), see the 'items' config.")
     if want_deviation:  # fail before the scoring
-        _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
-        human_source(data, norms=norms is not None, human=dev.human, reselected=selection.reselects)
-    sel = data.selection(**selection.kwargs())
+        _persona_map(list(dict.fromkeys(str(p) for p in personas)), deviation.persona_groups)
+        human_source(data, deviation, reselected=selection.reselects)
+    sel = data.selection(selection)
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     if variants is not None:
         table["variant"] = _variant_labels(variants)
     if personas is not None:
         table["persona"] = _persona_labels(personas)
-    table, removed = resolve_duplicates(table.assign(source="predictions"), duplicates)
+    table, removed = resolve_duplicates(table.assign(source="predictions"), selection.duplicates)
     table = table.drop(columns="source").reset_index(drop=True)
-    kw = dict(ci_over=ci_over, confidence=bootstrap.confidence, center=center, min_items=min_items)
+    center, min_items = selection.center, selection.min_items
+    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items)
     portrait = interval_portrait(table, sel, **kw)
     scores, fmeans = _portrait_dict(portrait)
     out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items, removed),
            "coverage": json_safe(coverage_record(table, portrait, sel,
                                                  requests=expected_requests(table, len(data.item_ids))))}
     out["settings"] = {
-        "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
+        "dataset": dataset_name(dataset), "revision": dataset_revision(dataset),
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
-        "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
-        "ci_over": ci_over, "duplicates": duplicates,
+        "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
+        "seed": intervals.seed, "ci_over": intervals.over, "duplicates": selection.duplicates,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
@@ -242,8 +267,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
                                    len(data.item_ids), **kw)
     out["deviation"] = None
     if want_deviation:
-        out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
-                                                 selection=selection, bootstrap=bootstrap, deviation=dev)
+        out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,
+                                                 deviation=deviation)
     return {k: out[k] for k in RESULT_KEYS}
 
 
@@ -293,10 +318,8 @@ def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | No
     return out
 
 
-def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
-                          persona_groups: Mapping[str, str] | None = None, norms: Any = None,
-                          selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
-                          deviation: DeviationConfig = DeviationConfig()) -> dict:
+def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *, selection: Selection = Selection(),
+                          intervals: Intervals = Intervals(), deviation: Deviation = Deviation()) -> dict:
     """The metric's ``deviation`` output: each persona's portrait vs its human group's, as JSON-ready dicts.
 
     Parameters
@@ -304,15 +327,14 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     table : DataFrame
         ``item_id, rating, persona`` of one model.
     data : ValuePortraitData
-    persona_groups : mapping persona -> ``"attribute=group"``, optional
-        Needed for every persona not labelled ``attribute=group``; one persona per group.
-    norms : DataFrame, list of dict or path, optional
-        Group norms given by the user (the ``human_group_norms`` schema, :func:`valueportrait.deviation.read_norms`),
-        compared with :func:`~valueportrait.deviation.compare_with_norms`.
-    selection, bootstrap, deviation
-        The settings (:mod:`valueportrait.config`). Without ``norms``, ``deviation.human`` says which human side
-        of the dataset: ``"raters"`` (default when the dataset was built with demographics) rebuilds the groups
-        from the ``participants`` attribute columns and compares with the raters themselves
+    selection, intervals, deviation
+        The settings (:mod:`valueportrait.settings`). ``deviation.persona_groups`` (persona ->
+        ``"attribute=group"``) is needed for every persona not labelled ``attribute=group``; one persona per
+        group. ``deviation.norms``: group norms given by the user (the ``human_group_norms`` schema,
+        :func:`valueportrait.deviation.read_norms`), compared with
+        :func:`~valueportrait.deviation.compare_with_norms`. Without them, ``deviation.human`` says which human
+        side of the dataset: ``"raters"`` (default when the dataset was built with demographics) rebuilds the
+        groups from the ``participants`` attribute columns and compares with the raters themselves
         (:func:`~valueportrait.deviation.compare_personas`: rater bootstrap, permutation p-values of the human
         gaps, distribution alignment); ``"norms"`` uses the dataset's stored ``human_group_norms`` config
         (refused with a re-selection: they were scored with the build's). See
@@ -333,11 +355,12 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     from .deviation import report_to_dict
 
     personas = list(dict.fromkeys(table["persona"].astype(str)))
-    pmap = _persona_map(personas, persona_groups)
-    source, report = deviation_report(table[["item_id", "rating", "persona"]], data, persona_map=pmap, norms=norms,
-                                      selection=selection, bootstrap=bootstrap, deviation=deviation)
+    pmap = _persona_map(personas, deviation.persona_groups)
+    source, report = deviation_report(table[["item_id", "rating", "persona"]], data,
+                                      selection=selection, intervals=intervals,
+                                      deviation=replace(deviation, persona_groups=pmap))
     return {"source": source, **report_to_dict(report)}
 
 
 __all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data",
-           "metric_predictions"]
+           "metric_predictions", "metric_settings"]

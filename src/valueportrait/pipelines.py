@@ -10,19 +10,18 @@ plain functions a Python user can call; the CLI only parses options and prints.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 
-from .config import BootstrapConfig, DeviationConfig, SelectionConfig
-from .dataset import ValuePortraitData, open_dataset
+from .dataset import ValuePortraitData, dataset_name, dataset_of, dataset_revision
 from .errors import InputError, OutputExistsError
-from .io import atomic_write_json, replace_folder
+from .io import atomic_write_json
+from .outputs import check_output, output_folder
+from .settings import DatasetRef, DemographicsFile, Deviation, Intervals, Selection, UpstreamOutputs
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -63,7 +62,7 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
-    duplicates: str = "error"
+    meta: dict[str, Any] = field(default_factory=dict)
     duplicates_removed: int = 0
 
     @property
@@ -83,9 +82,9 @@ class Leaderboard:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
         from .report import leaderboard_json
 
+        meta = self.meta or {"dataset": self.dataset, "ci_over": self.ci_over, "confidence": self.confidence}
         return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
-                                sensitivity=self.sensitivity, dataset=self.dataset, ci_over=self.ci_over,
-                                confidence=self.confidence)
+                                sensitivity=self.sensitivity, **meta)
 
 
 def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
@@ -132,121 +131,110 @@ def _check_rated(ratings: pd.DataFrame, sources: Sequence[str | Path]) -> None:
                               or no_rating_message(m, int(answers[m]), []) for m in empty))
 
 
-def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: str | Path | ValuePortraitData | None = None,
-                      revision: str | None = None, upstream_outputs: str | Path | None = None,
-                      selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
-                      ci_over: str = "variants", center: bool = True, min_items: int = 1, humans: bool = True,
-                      parse: Literal["valueportrait", "upstream"] = "valueportrait", out_dir: str | Path | None = None,
-                      overwrite: bool = False, progress: bool = False, duplicates: str = "error") -> Leaderboard:
+def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = (), *,
+                      dataset: str | Path | DatasetRef | ValuePortraitData | None = None,
+                      selection: Selection = Selection(), intervals: Intervals = Intervals(), humans: bool = True,
+                      out_dir: str | Path | None = None, overwrite: bool = False, progress: bool = False) -> Leaderboard:
     """Score model ratings into a leaderboard of value portraits (``valueportrait score``).
 
     Parameters
     ----------
-    ratings_sources : run directories or ratings files (:func:`valueportrait.ratings.read_ratings`).
-    dataset, revision : a built folder or Hub repo id (+ revision), or a :class:`ValuePortraitData`; None: the
-        dataset the run directories among ``ratings_sources`` were run on (:func:`~valueportrait.ratings.runs.run_dataset`).
-    upstream_outputs : a folder in upstream's output layout (``<provider>/<model>_<variant>_results.json``).
-    selection : the item selection of every portrait.
-    bootstrap : ``confidence`` of every interval; ``n_boot`` and ``seed`` of the human row's rater bootstrap.
-    ci_over : the unit of the models' intervals (:data:`~valueportrait.scoring.CI_UNITS`); the human row's is
-        :data:`~valueportrait.scoring.HUMAN_CI_UNITS` of it.
-    center, min_items : as :func:`~valueportrait.scoring.score_portrait`.
+    ratings_sources : run directories or ratings files (:func:`valueportrait.ratings.read_ratings`), and folders
+        in upstream's output layout (:class:`~valueportrait.settings.UpstreamOutputs`).
+    dataset : a built folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (with a revision), or a
+        :class:`ValuePortraitData`; None: the dataset the run directories among ``ratings_sources`` were run on
+        (:func:`~valueportrait.ratings.runs.run_dataset`).
+    selection : the item selection of every portrait, and how it scores (``center``, ``min_items``;
+        ``duplicates``: a request (model, persona, item, variant) rated more than once across the sources is an
+        ``error`` (default), or ``first`` / ``mean`` keeps one, :func:`~valueportrait.ratings.duplicates.
+        resolve_duplicates`, the rows removed counted in ``Leaderboard.duplicates_removed``). Each (model,
+        persona) is its own portrait, named ``"{model} [{persona}]"``.
+    intervals : ``over``: the unit of the models' intervals (:data:`~valueportrait.scoring.CI_UNITS`; the human
+        row's is :data:`~valueportrait.scoring.HUMAN_CI_UNITS` of it); ``level`` of every interval; ``n_boot``
+        and ``seed`` of the human row's rater bootstrap.
     humans : add the ``human raters`` row.
-    parse : re-parse upstream's raw answers (``valueportrait``) or keep their ``numeric_response``.
     out_dir, overwrite : write ``<model>_scores.json`` (upstream's schema) and ``leaderboard.csv/.json/.md``
         there; a folder holding a previous leaderboard is refused before any work unless ``overwrite``.
     progress : show a progress bar while reading upstream's outputs.
-    duplicates : a request (model, persona, item, variant) rated more than once across the sources: ``error``
-        (default), ``first`` or ``mean`` (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`; the rows
-        removed are counted in ``Leaderboard.duplicates_removed``). Each (model, persona) is its own portrait,
-        named ``"{model} [{persona}]"``.
 
     Raises
     ------
     InputError
-        No ratings; a source given twice; a repeated request (unless ``duplicates``); item ids not in the dataset; a model none of whose answers gave a rating (with examples
-        of its answers); no dataset given and no run directory recording one.
+        No ratings; a source given twice; a repeated request (unless ``selection.duplicates``); item ids not in
+        the dataset; a model none of whose answers gave a rating (with examples of its answers); no dataset
+        given and no run directory recording one.
     """
     from .coverage import coverage_record
-    from .ratings.duplicates import check_policy
     from .ratings.sources import read_sources
     from .report import write_leaderboard, write_upstream_scores
     from .scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
     from .sensitivity import sensitivity_table
 
-    if not ratings_sources and upstream_outputs is None:
+    upstream = [s for s in ratings_sources if isinstance(s, UpstreamOutputs)]
+    ratings_sources = [s for s in ratings_sources if not isinstance(s, UpstreamOutputs)]
+    if not ratings_sources and not upstream:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
-    check_ci_over(ci_over)
-    check_policy(duplicates)
+    ci_over = check_ci_over(intervals.over)
     check_leaderboard_folder(out_dir, overwrite)
     if dataset is None:
         from .ratings.runs import run_dataset
 
-        dataset, revision = run_dataset(ratings_sources)
-    data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
-    ratings, summary, removed = read_sources(ratings_sources, upstream_outputs=upstream_outputs, parse=parse,
-                                             progress=progress, duplicates=duplicates)
+        dataset = DatasetRef(*run_dataset(ratings_sources))
+    data = dataset_of(dataset)
+    ratings, summary, removed = read_sources([*upstream, *ratings_sources], progress=progress,
+                                             duplicates=selection.duplicates)
+    parse = upstream[0].parse if upstream else "valueportrait"
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     requests = _requests(ratings, ratings_sources, len(data.item_ids))
     _check_rated(ratings, ratings_sources)
-    sel = data.selection(**selection.kwargs())
-    kw = dict(confidence=bootstrap.confidence, center=center, min_items=min_items)
+    sel = data.selection(selection)
+    center = selection.center
+    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items)
     groups = dict(tuple(ratings.groupby("model", sort=True)))
     portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
     coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
                 for m, g in groups.items()}
     reliability = reliability_table(ratings, sel) if "variant" in ratings else {}
     if humans:
-        portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel, ci_over=HUMAN_CI_UNITS[ci_over],
-                                              n_boot=bootstrap.n_boot, seed=bootstrap.seed, **kw)
+        portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel,
+                                              intervals=replace(intervals, over=HUMAN_CI_UNITS[ci_over]),
+                                              center=center, min_items=selection.min_items)
     sens = None
     if "variant" in ratings and ratings["variant"].notna().any():
         sens = sensitivity_table(ratings)
-    name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
+    name = dataset_name(dataset)
+    meta = dict(dataset=name, revision=dataset_revision(dataset), dataset_version=data.build_info.get("dataset_version"),
+                selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
+                human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
+                confidence=intervals.level, seed=intervals.seed, parse=parse, duplicates=selection.duplicates,
+                duplicates_removed=removed)
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
-                        ci_over=ci_over, confidence=bootstrap.confidence, reliability=reliability,
-                        coverage=coverage, dataset=name, duplicates=duplicates, duplicates_removed=removed)
+                        ci_over=ci_over, confidence=intervals.level, reliability=reliability,
+                        coverage=coverage, dataset=name, meta=meta, duplicates_removed=removed)
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
-                                  coverage=coverage, dataset=name, revision=revision,
-                                  dataset_version=data.build_info.get("dataset_version"),
-                                  selection=selection.resolved(data.build_info.get("selection")), center=center,
-                                  ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,
-                                  n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed,
-                                  parse=parse, duplicates=duplicates, duplicates_removed=removed)
+                                  coverage=coverage, **meta)
         board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
         board.written += list(paths.values())
     return board
 
 
 # -- the deviation pipeline -------------------------------------------------------------------------------------
-def check_human_inputs(*, demographics: bool = False, norms: bool = False, human: str | None = None) -> None:
-    """Refuse a human side given twice (both a demographics file and a norms table, or either with ``human``)."""
-    if demographics and norms:
-        raise InputError("give at most one of --demographics FILE (the raters' demographics) and --norms FILE "
-                         "(group norms as a table); with neither, the dataset's own demographics are used")
-    if (demographics or norms) and human == "norms":
-        raise InputError("--stored-norms uses the dataset's own human_group_norms config; leave out --demographics "
-                         "and --norms with it (in Python: human='norms' takes no norms= or demographics)")
-    if (demographics or norms) and human is not None:
-        raise InputError(f"human={human!r} compares with the dataset's raters; leave it out when passing norms= "
-                         "or demographics")
-
-
-def human_source(data: ValuePortraitData, *, demographics: bool = False, norms: bool = False,
-                 human: str | None = None, reselected: bool = False) -> HumanSource:
+def human_source(data: ValuePortraitData, deviation: Deviation = Deviation(), *,
+                 reselected: bool = False) -> HumanSource:
     """Where the human side of the deviation statistics comes from (the one place that decides it).
 
-    ``demographics`` / ``norms``: the caller gives the raters' demographics / a norms table. Otherwise the
-    dataset's own: its raters grouped by the demographics it was built with (``human="raters"``, the
-    default), or its stored ``human_group_norms`` (``human="norms"``; refused when the selection was
-    ``reselected``, since the norms were scored with the build's).
+    ``deviation.demographics`` / ``deviation.norms``: the caller gives the raters' demographics / a norms
+    table (at most one; :class:`~valueportrait.settings.Deviation` checks). Otherwise the dataset's own: its
+    raters grouped by the demographics it was built with (``human="raters"``, the default), or its stored
+    ``human_group_norms`` (``human="norms"``; refused when the selection was ``reselected``, since the norms
+    were scored with the build's).
     """
-    check_human_inputs(demographics=demographics, norms=norms, human=human)
-    if demographics:
+    human = deviation.human
+    if deviation.demographics is not None:
         return "demographics file"
-    if norms:
+    if deviation.norms is not None:
         return "norms table"
     if not data.demographic_attributes or (human == "norms" and data.human_group_norms is None):
         raise InputError("this dataset has no demographics (it was built without --demographics; the public "
@@ -263,34 +251,36 @@ def human_source(data: ValuePortraitData, *, demographics: bool = False, norms: 
     return "dataset raters"
 
 
-def deviation_report(ratings: pd.DataFrame, data: ValuePortraitData, *, persona_map: Mapping[str, Any] | None = None,
-                     demographics: Any = None, norms: Any = None, selection: SelectionConfig = SelectionConfig(),
-                     bootstrap: BootstrapConfig = BootstrapConfig(),
-                     deviation: DeviationConfig = DeviationConfig()) -> tuple[HumanSource, Any]:
+def deviation_report(ratings: pd.DataFrame, data: ValuePortraitData, *, selection: Selection = Selection(),
+                     intervals: Intervals = Intervals(over="items"),
+                     deviation: Deviation = Deviation()) -> tuple[HumanSource, Any]:
     """``(source, report)``: the personas in ``ratings`` (``item_id, rating, persona``) against the human side.
 
-    ``demographics``: a :class:`~valueportrait.demographics.Demographics` of the raters; ``norms``: a norms
-    table (anything :func:`~valueportrait.deviation.read_norms` reads); neither: the dataset's own, as
-    :func:`human_source` decides. The report is a :class:`~valueportrait.deviation.DeviationReport`.
+    ``deviation.demographics``: the raters' demographics (a :class:`~valueportrait.settings.DemographicsFile`
+    or a read :class:`~valueportrait.demographics.Demographics`); ``deviation.norms``: a norms table (anything
+    :func:`~valueportrait.deviation.read_norms` reads); neither: the dataset's own, as :func:`human_source`
+    decides. ``deviation.persona_groups``: a mapping or a persona map file. The report is a
+    :class:`~valueportrait.deviation.DeviationReport`.
     """
-    from .demographics import MIN_RATERS, demographics_from_dataset
-    from .deviation import compare_personas, compare_with_norms, read_norms
+    from .demographics import MIN_RATERS, demographics_from_dataset, demographics_of
+    from .deviation import compare_personas, compare_with_norms, read_norms, read_persona_map
 
-    source = human_source(data, demographics=demographics is not None, norms=norms is not None,
-                          human=deviation.human, reselected=selection.reselects)
+    source = human_source(data, deviation, reselected=selection.reselects)
     build_norms = (data.build_info.get("demographics") or {}).get("norms") or {}
     min_raters = deviation.min_raters or int(build_norms.get("min_raters", MIN_RATERS))
-    sel = data.selection(**selection.kwargs())
-    boot = dict(n_boot=bootstrap.n_boot, confidence=bootstrap.confidence, seed=bootstrap.seed)
+    groups = deviation.persona_groups
+    groups = read_persona_map(groups) if isinstance(groups, (str, Path)) else groups
+    sel = data.selection(selection)
     if source in ("norms table", "dataset norms"):
-        table, level = ((read_norms(norms), deviation.norms_confidence) if source == "norms table"
+        table, level = ((read_norms(deviation.norms), deviation.norms_confidence) if source == "norms table"
                         else (data.human_group_norms, float(build_norms.get("ci", deviation.norms_confidence))))
-        report = compare_with_norms(ratings, table, sel, persona_map=persona_map, items=data.item_ids,
-                                    norms_confidence=level, min_raters=min_raters, **boot)
+        dev = replace(deviation, norms=None, norms_confidence=level, min_raters=min_raters, persona_groups=groups)
+        report = compare_with_norms(ratings, table, sel, items=data.item_ids, intervals=intervals, deviation=dev)
     else:
-        demo = demographics if source == "demographics file" else demographics_from_dataset(data)
-        report = compare_personas(data, demo, ratings, persona_map=persona_map, selection=sel,
-                                  n_perm=deviation.n_perm, min_raters=min_raters, **boot)
+        demo = (demographics_of(deviation.demographics) if source == "demographics file"
+                else demographics_from_dataset(data))
+        dev = replace(deviation, demographics=None, min_raters=min_raters, persona_groups=groups)
+        report = compare_personas(data, demo, ratings, selection=sel, intervals=intervals, deviation=dev)
     return source, report
 
 
@@ -322,77 +312,80 @@ def one_model(ratings: pd.DataFrame, model: str | None, where: str) -> tuple[pd.
     return ratings, name
 
 
-def run_deviation(ratings_source: str | Path, *, dataset: str | Path | ValuePortraitData, out_dir: str | Path,
-                  revision: str | None = None, model: str | None = None, persona_map: str | Path | None = None,
-                  demographics: str | Path | None = None, id_column: str | None = None,
-                  attributes: Mapping[str, str] | None = None, bins: Mapping[str, Sequence[float]] | None = None,
-                  norms: str | Path | None = None, bootstrap: BootstrapConfig = BootstrapConfig(),
-                  deviation: DeviationConfig = DeviationConfig(), plot: bool = True,
-                  overwrite: bool = False) -> DeviationRun:
+def file_of(demographics: Any) -> Any:
+    """The file of a demographics setting (:class:`~valueportrait.settings.DemographicsFile` or a path), else as is."""
+    return demographics.path if isinstance(demographics, DemographicsFile) else demographics
+
+
+def run_deviation(ratings_source: str | Path, *, dataset: str | Path | DatasetRef | ValuePortraitData,
+                  out_dir: str | Path, model: str | None = None, intervals: Intervals = Intervals(over="items"),
+                  deviation: Deviation = Deviation(), overwrite: bool = False) -> DeviationRun:
     """Compare a model's personas with the real groups and write the tables (``valueportrait deviation``).
 
-    The human side: the raters' ``demographics`` file (read with ``id_column``, ``attributes``, ``bins``), a
-    ``norms`` table, or the dataset's own (``deviation.human``), as :func:`human_source` decides. Writes
-    ``out_dir/{dimensions,agreement,gaps,bias,distributions}.csv``, ``settings.json`` and, with ``plot``, one
-    radar chart per attribute, into a temporary sibling renamed into place when complete. An existing
-    ``out_dir`` is refused before any work unless ``overwrite``.
+    The human side: the raters' demographics file (``deviation.demographics``, a
+    :class:`~valueportrait.settings.DemographicsFile`), a norms table (``deviation.norms``), or the dataset's own
+    (``deviation.human``), as :func:`human_source` decides; ``deviation.persona_groups`` maps personas to groups
+    (a persona map file or a mapping). ``model``: which model of the ratings (needed when they hold several).
+    Writes ``out_dir/{dimensions,agreement,gaps,bias,distributions}.csv``, ``settings.json`` and, with
+    ``deviation.plot``, one radar chart per attribute, into a temporary sibling renamed into place when complete.
+    An existing ``out_dir`` is refused before any work unless ``overwrite``.
     """
-    from .demographics import read_demographics
+    from .demographics import demographics_of
     from .deviation import read_persona_map
     from .ratings import read_ratings
 
     out = Path(out_dir)
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"{str(out)!r} exists; pass --overwrite to replace it or choose another --out")
-    if demographics is None and (id_column or attributes or bins):
-        raise InputError("id_column / attributes / bins (--id-column, --attribute, --bins) only apply with "
-                         "--demographics FILE (a dataset built with demographics carries its attributes, "
-                         "already binned)")
-    check_human_inputs(demographics=demographics is not None, norms=norms is not None, human=deviation.human)
-    if plot:
+    inputs = tuple(v if isinstance(v, (str, Path)) else None for v in (
+        ratings_source, deviation.persona_groups, file_of(deviation.demographics), deviation.norms,
+        dataset.name if isinstance(dataset, DatasetRef) else dataset))
+    check_output(out, overwrite=overwrite, command="deviation", inputs=inputs)  # before any work
+    if deviation.plot:
         try:
             import matplotlib  # noqa: F401
         except ImportError:
             raise InputError("drawing the radar charts needs matplotlib: pip install 'valueportrait[plot]', "
-                             "or pass --no-plot (plot=False)") from None
-    demo = (read_demographics(demographics, id_column=id_column, attributes=dict(attributes) if attributes else None,
-                              bins=dict(bins) if bins else None) if demographics is not None else None)
+                             "or pass --no-plot (Deviation(plot=False))") from None
+    demographics = deviation.demographics
+    if demographics is not None:  # read first: a bad file fails before the work
+        deviation = replace(deviation, demographics=demographics_of(demographics))
+    if isinstance(deviation.persona_groups, (str, Path)):
+        deviation = replace(deviation, persona_groups=read_persona_map(deviation.persona_groups))
     ratings, model_name = one_model(read_ratings(ratings_source), model, str(ratings_source))
-    pmap = read_persona_map(persona_map) if persona_map else None
-    data = dataset if isinstance(dataset, ValuePortraitData) else open_dataset(dataset, revision=revision)
-    source, report = deviation_report(ratings, data, persona_map=pmap, demographics=demo,
-                                      norms=norms, bootstrap=bootstrap, deviation=deviation)
-    name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
+    data = dataset_of(dataset)
+    source, report = deviation_report(ratings, data, intervals=intervals, deviation=deviation)
+    name = dataset_name(dataset)
+    file = file_of(demographics)
     settings = {**report.settings, "model": model_name, "dataset": name,
-                "demographics": {"demographics file": str(demographics),
+                "demographics": {"demographics file": str(file),
                                  "dataset raters": f"{name} (participants config)"}.get(source),
-                "norms": {"norms table": str(norms), "dataset norms": f"{name} (human_group_norms config)"}.get(source),
+                "norms": {"norms table": str(deviation.norms),
+                          "dataset norms": f"{name} (human_group_norms config)"}.get(source),
                 "ratings": str(ratings_source), "attributes": list(dict.fromkeys(report.dimensions["attribute"]))}
-    written = _write_deviation(report, settings, out, model_name, plot)
+    from .deviation.plot import SYNTHETIC_NOTE, synthetic_source
+
+    if synthetic_source(source, demographics, data.build_info):
+        settings = {"synthetic_demographics": SYNTHETIC_NOTE, **settings}
+    with output_folder(out, overwrite=overwrite, command="deviation", inputs=inputs) as tmp:
+        written = _write_deviation(report, settings, tmp, model_name, deviation.plot)
     return DeviationRun(report=report, model=model_name, source=source, settings=settings, out_dir=out,
                         written=written)
 
 
-def _write_deviation(report, settings: dict, out: Path, model_name: str, plot: bool) -> list[str]:
-    """Write the tables, settings.json and the charts into a temporary sibling of ``out``, then swap it in."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        for name, table in report.tables().items():
-            table.to_csv(tmp / f"{name}.csv", index=False)
-        atomic_write_json(tmp / "settings.json", settings)
-        written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
-        if plot:
-            from .deviation.plot import save_radars
+def _write_deviation(report, settings: dict, tmp: Path, model_name: str, plot: bool) -> list[str]:
+    """Write the tables, settings.json and the charts into the staging folder ``tmp``; the names written."""
+    for name, table in report.tables().items():
+        table.to_csv(tmp / f"{name}.csv", index=False)
+    atomic_write_json(tmp / "settings.json", settings)
+    written = [f"{n}.csv" for n in DEVIATION_TABLES] + ["settings.json"]
+    if plot:
+        from .deviation.plot import save_radars
 
-            written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name)]
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        written += [p.name for p in save_radars(report.dimensions, tmp, model_name=model_name,
+                                                synthetic="synthetic_demographics" in settings,
+                                                confidence=float(settings.get("ci") or 0.95))]
     return written
 
 
 __all__ = ["DEVIATION_TABLES", "LEADERBOARD_FILES", "DeviationRun", "Leaderboard", "check_item_ids",
-           "check_human_inputs", "check_leaderboard_folder", "deviation_report", "human_source", "one_model",
+           "check_leaderboard_folder", "deviation_report", "human_source", "one_model",
            "run_deviation", "score_leaderboard"]

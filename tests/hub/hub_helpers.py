@@ -18,6 +18,7 @@ from huggingface_hub import CommitOperationAdd, HfApi, constants
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile
 
 from valueportrait.cli.main import cli
+from valueportrait.dataset import DATASET_VERSION
 
 FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
 ENDPOINT = "https://hub.example.org"
@@ -55,6 +56,14 @@ def make_metric_dir(tmp_path: Path) -> Path:
     (d / "helpers.py").write_text("def f():\n    return 1\n")
     (d / "__init__.py").write_text("")
     return d
+
+
+# The dataset version a build stamps today, and two others the version tests need: the next minor release (a
+# newer build) and the next patch of today's version (older than NEXT). Read from the package, never pinned.
+V = DATASET_VERSION
+_MAJOR, _MINOR, _PATCH = map(int, V.split("."))
+NEXT = f"{_MAJOR}.{_MINOR + 1}.0"
+PATCHED = f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
 
 
 def pkg_version() -> str:

@@ -4,10 +4,11 @@ changelog entry, the dataset and metric cards, the metric folder, sources unchan
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
-from hub_helpers import CARD, copy_folder, invoke, make_metric_dir, tree_fingerprints
+from hub_helpers import CARD, NEXT, V, copy_folder, invoke, make_metric_dir, tree_fingerprints
 
 from valueportrait import hub as core
 from valueportrait.errors import PublishError
@@ -24,13 +25,13 @@ def metric_dir(tmp_path) -> Path:
 
 
 def test_version_must_match_the_build(built_dataset):
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.1.0",
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", NEXT,
                  "--dry-run")
     assert res.exit_code == 1
     assert res.output.startswith(
-        f"Error: --version 1.1.0 does not match the folder: '{built_dataset / 'build_info.json'}' says "
-        "dataset_version '1.0.0'.")
-    assert "pass --version 1.0.0" in res.output and "DATASET_VERSION" in res.output
+        f"Error: --version {NEXT} does not match the folder: '{built_dataset / 'build_info.json'}' says "
+        f"dataset_version '{V}'.")
+    assert f"pass --version {V}" in res.output and "DATASET_VERSION" in res.output
 
 
 @pytest.mark.parametrize("version", ["1.0", "v1.0.0", "1.0.0-rc1", ""])
@@ -40,17 +41,17 @@ def test_version_must_be_x_y_z(built_dataset, version):
 
 
 def test_version_without_changelog_entry_is_refused(built_dataset, tmp_path):
-    folder = copy_folder(built_dataset, tmp_path / "ds-1.1.0")  # a build stamped 1.1.0, as DATASET_VERSION would
+    folder = copy_folder(built_dataset, tmp_path / f"ds-{NEXT}")  # a build stamped NEXT, as DATASET_VERSION would
     info = json.loads((folder / "build_info.json").read_text())
-    (folder / "build_info.json").write_text(json.dumps({**info, "dataset_version": "1.1.0"}))
-    with pytest.raises(PublishError, match=r"version 1\.1\.0 has no entry in the changelog .*it has 1\.0\.0"):
-        core.plan_dataset(folder, "my-org/vp", "1.1.0")
+    (folder / "build_info.json").write_text(json.dumps({**info, "dataset_version": NEXT}))
+    with pytest.raises(PublishError, match=rf"version {re.escape(NEXT)} has no entry in the changelog .*it has {re.escape(V)}"):
+        core.plan_dataset(folder, "my-org/vp", NEXT)
 
 
 @pytest.mark.parametrize("repo_id", ["valueportrait", "my-org/vp/extra", "https://huggingface.co/x/y", "file://rel"])
 def test_bad_repo_id(built_dataset, repo_id):
     with pytest.raises(PublishError, match="--repo-id"):
-        core.plan_dataset(built_dataset, repo_id, "1.0.0")
+        core.plan_dataset(built_dataset, repo_id, V)
 
 
 def test_folder_without_build_info_or_card_configs_is_refused(built_dataset, tmp_path):
@@ -59,12 +60,12 @@ def test_folder_without_build_info_or_card_configs_is_refused(built_dataset, tmp
     (folder / "README.md").write_text(card.replace("- config_name: queries", "- config_name: queries_renamed"),
                                       encoding="utf-8")
     with pytest.raises(PublishError, match=r"README\.md: the card's `configs` lacks queries"):
-        core.plan_dataset(folder, "my-org/vp", "1.0.0")
+        core.plan_dataset(folder, "my-org/vp", V)
     (folder / "build_info.json").unlink()
     with pytest.raises(PublishError, match=r"build_info\.json' is missing"):
-        core.plan_dataset(folder, "my-org/vp", "1.0.0")
+        core.plan_dataset(folder, "my-org/vp", V)
     with pytest.raises(PublishError, match="no dataset folder"):
-        core.plan_dataset(tmp_path / "nope", "my-org/vp", "1.0.0")
+        core.plan_dataset(tmp_path / "nope", "my-org/vp", V)
 
 
 def test_built_dataset_card_parses_as_a_dataset_card(built_dataset):
@@ -83,7 +84,7 @@ def test_built_dataset_card_parses_as_a_dataset_card(built_dataset):
 
 def test_execute_refuses_a_file_changed_after_planning(built_dataset, tmp_path):
     folder = copy_folder(built_dataset, tmp_path / "ds")
-    plan = core.plan_dataset(folder, (tmp_path / "r.git").as_uri(), "1.0.0")
+    plan = core.plan_dataset(folder, (tmp_path / "r.git").as_uri(), V)
     (folder / "README.md").write_text("changed\n", encoding="utf-8")
     with pytest.raises(PublishError, match=r"README\.md' changed since the publish plan was made"):
         core.publish(plan)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hub_helpers import invoke, make_metric_dir, tree_fingerprints
+from hub_helpers import V, invoke, make_metric_dir, tree_fingerprints
 
 from valueportrait import hub as core
 
@@ -26,14 +26,14 @@ def metric_dir(tmp_path) -> Path:
 
 def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run")
+                 V, "--dry-run")
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "Dry run: nothing is sent. Plan:"
     assert lines[1] == "Target:  Hub dataset repo my-org/valueportrait at https://huggingface.co, branch main"
-    assert lines[2] == "Version: 1.0.0"
-    assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
-    assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
+    assert lines[2] == f"Version: {V}"
+    assert lines[3] == f"Tag:     v{V} (refused if it exists at other content)"
+    assert f"Commit:  Value Portrait dataset v{V} (upstream 08e1fb7)" in lines
     assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in lines
     files = tree_fingerprints(built_dataset)
     assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
@@ -44,8 +44,8 @@ def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
 
 def test_dry_run_json_is_the_plan(built_dataset):
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run", "--json")
-    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", "1.0.0")
+                 V, "--dry-run", "--json")
+    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", V)
     assert json.loads(res.output) == plan.to_dict()
     assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == tree_fingerprints(built_dataset)
 

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import click
 
-from valueportrait.cli.options import LEVEL, dataset_options, duplicates_option, selection_options
-from valueportrait.config import DEFAULT_CONFIDENCE, BootstrapConfig
+from valueportrait.cli.options import LEVEL, dataset_options, selection_options
 from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
+from valueportrait.settings import DEFAULT_LEVEL
 
 
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("ratings_paths", metavar="[RATINGS]...", nargs=-1, type=click.Path(exists=True))
 @click.option("--upstream-outputs", type=click.Path(exists=True, file_okay=False),
               help="Folder in upstream's layout: <provider>/<model>_<variant>_results.json.")
-@dataset_options(envvar=True, required=False,
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Built dataset folder or Hub dataset repo id (its selection of items is used). Default: the "
                       "dataset the run directories were run on (their manifest.json).")
-@selection_options()
+@selection_options(scoring=True)
 @click.option("--baseline", required=True,
               help="The portrait every other one is compared with: a model, 'MODEL [PERSONA]', or 'human raters' "
                    "(with --ci-over items).")
@@ -27,14 +27,13 @@ from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
 @click.option("--adjust", type=click.Choice(["comparison", "leaderboard"]), default="comparison", show_default=True,
               help="Holm's adjustment over each comparison's 19 dimensions, or over every model x dimension test "
                    "of the call (no false finding anywhere on the leaderboard, at level 1 - confidence).")
-@click.option("--confidence", type=LEVEL, default=DEFAULT_CONFIDENCE, show_default=True,
+@click.option("--confidence", type=LEVEL, default=DEFAULT_LEVEL, show_default=True,
               help="Level of the intervals; a difference is marked when p_adjusted < 1 - confidence.")
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait",
               show_default=True, help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
-@duplicates_option()
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the comparisons to this JSON file.")
-def compare(ratings_paths, upstream_outputs, dataset, revision, selection, baseline, ci_over, adjust, confidence,
-            parse, duplicates, json_path):
+def compare(ratings_paths, upstream_outputs, dataset, selection, baseline, ci_over, adjust, confidence, parse,
+            json_path):
     """Compare every portrait with a baseline's, per dimension.
 
     RATINGS as for `valueportrait score` (run directories, ratings files; read and checked the same way, each
@@ -51,16 +50,16 @@ def compare(ratings_paths, upstream_outputs, dataset, revision, selection, basel
     """
     from valueportrait.comparisons import compare_leaderboard
     from valueportrait.io import atomic_write_json
+    from valueportrait.settings import Intervals, UpstreamOutputs
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (RATINGS ...) and/or --upstream-outputs DIR")
-    result = compare_leaderboard(ratings_paths, baseline=baseline, dataset=dataset, revision=revision,
-                                 upstream_outputs=upstream_outputs, selection=selection,
-                                 bootstrap=BootstrapConfig(confidence=confidence),
-                                 ci_over=ci_over, adjust=adjust, parse=parse, duplicates=duplicates)
+    sources = [UpstreamOutputs(upstream_outputs, parse)] if upstream_outputs else []
+    result = compare_leaderboard([*sources, *ratings_paths], baseline=baseline, dataset=dataset, selection=selection,
+                                 intervals=Intervals(over=ci_over, level=confidence), adjust=adjust)
     if result.duplicates_removed:
         click.echo(f"Duplicates: {result.duplicates_removed:,} rating(s) repeated a request already rated "
-                   f"(--duplicates {duplicates})\n")
+                   f"(--duplicates {selection.duplicates})\n")
     click.echo(result.text())
     if json_path:
         atomic_write_json(json_path, result.record())

@@ -19,17 +19,17 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
 from ..demographics import MIN_RATERS, Demographics, check_participants
 from ..norms import group_seed
 from ..errors import InputError
 from ..scale import DIMENSIONS
 from ..scoring import Design, percentile_ci
+from ..settings import Deviation, Intervals
 from .ceiling import MIN_HUMAN_RATINGS, alignment_with_ceilings
 from .groups import GroupKey, HumanGroup, norm_groups, rater_groups
 from .io import NORMS_REQUIRED
@@ -78,12 +78,9 @@ class DeviationReport:
                 "distributions": self.distributions}
 
 
-def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
-                     persona_map: Mapping[str, Any] | None = None, selection: pd.DataFrame | None = None,
-                     n_boot: int = DEFAULT_N_BOOT, n_perm: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE,
-                     seed: int = 0,
-                     min_raters: int = MIN_RATERS, min_model_samples: int = 2,
-                     min_human_ratings: int = MIN_HUMAN_RATINGS) -> DeviationReport:
+def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *, selection: pd.DataFrame | None = None,
+                     intervals: Intervals = Intervals(over="items"), deviation: Deviation = Deviation()
+                     ) -> DeviationReport:
     """Compare a model's persona portraits with the real groups' portraits.
 
     Parameters
@@ -93,18 +90,17 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     model_ratings : DataFrame
         A ratings table of one model (``item_id, persona, rating``; ``model``, ``variant`` optional). Ratings
         are numbers 1-6 or Likert phrases. Rows without a persona are ignored.
-    persona_map : mapping persona -> "attribute=group" or (attribute, group), optional
-        Needed for personas not labelled ``attribute=group``.
     selection : DataFrame, optional
-        Default ``data.selection()``.
-    n_boot, n_perm, confidence, seed
-        Bootstrap replicates, permutations, interval level and seed.
-    min_raters : int
-        Groups with fewer raters get NaN statistics and a ``note`` (a documented null).
-    min_model_samples, min_human_ratings : int
-        Items need this many model ratings and this many ratings by the group's raters to enter the
-        distribution alignment (default :data:`~valueportrait.deviation.ceiling.MIN_HUMAN_RATINGS`: fewer make
-        the score mostly noise, docs/deviation.md).
+        The item selection (``item_id, family, dimension, key``); default ``data.selection()``.
+    intervals : :class:`~valueportrait.settings.Intervals`
+        Bootstrap replicates ``n_boot``, interval ``level`` and ``seed``.
+    deviation : :class:`~valueportrait.settings.Deviation`
+        ``persona_groups`` (persona -> "attribute=group" or (attribute, group)): needed for personas not
+        labelled ``attribute=group``. ``n_perm``: permutations. ``min_raters`` (None: 5): groups with fewer
+        raters get NaN statistics and a ``note`` (a documented null). ``min_model_samples``,
+        ``min_human_ratings``: items need this many model ratings and this many ratings by the group's raters
+        to enter the distribution alignment (default :data:`~valueportrait.deviation.ceiling.MIN_HUMAN_RATINGS`:
+        fewer make the score mostly noise, docs/deviation.md).
 
     Returns
     -------
@@ -132,22 +128,24 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *,
     selection = data.selection() if selection is None else selection
     ratings = persona_ratings(model_ratings)
     demo = check_participants(demo, data.participants["participant_id"].tolist())
-    pmap = resolve_personas(_personas(ratings), persona_map, {a: list(demo.groups(a)) for a in demo.attributes},
-                            f"the demographics ({demo.source})")
+    pmap = resolve_personas(_personas(ratings), deviation.persona_groups,
+                            {a: list(demo.groups(a)) for a in demo.attributes}, f"the demographics ({demo.source})")
     design = Design.from_selection(selection, data.items["item_id"].tolist())
-    humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=n_boot, seed=seed,
-                     min_raters=min_raters)
-    settings = {"n_boot": n_boot, "n_perm": n_perm, "ci": confidence, "seed": seed, "min_raters": min_raters,
-                "min_model_samples": min_model_samples, "min_human_ratings": min_human_ratings, "human": "raters"}
-    opt = _Options(n_boot, n_perm, confidence, seed, min_raters, min_model_samples, min_human_ratings)
+    min_raters = MIN_RATERS if deviation.min_raters is None else deviation.min_raters
+    min_human = MIN_HUMAN_RATINGS if deviation.min_human_ratings is None else deviation.min_human_ratings
+    humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=intervals.n_boot,
+                     seed=intervals.seed, min_raters=min_raters)
+    settings = {"n_boot": intervals.n_boot, "n_perm": deviation.n_perm, "ci": intervals.level, "seed": intervals.seed,
+                "min_raters": min_raters, "min_model_samples": deviation.min_model_samples,
+                "min_human_ratings": min_human, "human": "raters"}
+    opt = _Options(intervals.n_boot, deviation.n_perm, intervals.level, intervals.seed, min_raters,
+                   deviation.min_model_samples, min_human)
     return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 
 def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selection: pd.DataFrame, *,
-                       persona_map: Mapping[str, Any] | None = None, items: Sequence[str] | None = None,
-                       n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE,
-                       norms_confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                       min_raters: int | None = None) -> DeviationReport:
+                       items: Sequence[str] | None = None, intervals: Intervals = Intervals(over="items"),
+                       deviation: Deviation = Deviation()) -> DeviationReport:
     """Compare a model's personas with group norms given as a table (e.g. published norms, or the dataset's
     ``human_group_norms`` config) instead of the raters themselves.
 
@@ -157,15 +155,18 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
         Ratings table of one model with a ``persona`` column.
     norms : DataFrame
         ``attribute, group, family, dimension, score`` and optionally ``score_ci_low, score_ci_high`` (at
-        level ``norms_confidence``), ``n_raters``, ``note`` -- the schema of
+        level ``deviation.norms_confidence``), ``n_raters``, ``note`` -- the schema of
         :func:`valueportrait.demographics.human_group_norms`.
     selection : DataFrame
         ``item_id, family, dimension, key``: the selection the norms were scored with.
     items : sequence of str, optional
         Item order (default: the selection's items).
-    min_raters : int, optional
-        With an ``n_raters`` column: groups with fewer raters are a documented null (a ``note``), as in
-        :func:`compare_personas`. Default: no check.
+    intervals : :class:`~valueportrait.settings.Intervals`
+        The model's item bootstrap (``n_boot``, ``seed``) and the interval ``level``.
+    deviation : :class:`~valueportrait.settings.Deviation`
+        ``persona_groups`` as in :func:`compare_personas`; ``norms_confidence``: the level of the norms' CI
+        columns; ``min_raters``: with an ``n_raters`` column, groups with fewer raters are a documented null (a
+        ``note``), as in :func:`compare_personas` (None: no check).
 
     Returns
     -------
@@ -184,13 +185,16 @@ def compare_with_norms(model_ratings: pd.DataFrame, norms: pd.DataFrame, selecti
                          "[, score_ci_low, score_ci_high] (the human_group_norms schema; read_norms() checks a file)")
     ratings = persona_ratings(model_ratings)
     available = {a: list(dict.fromkeys(g["group"].astype(str))) for a, g in norms.groupby("attribute", sort=False)}
-    pmap = resolve_personas(_personas(ratings), persona_map, available, "the norms table")
+    pmap = resolve_personas(_personas(ratings), deviation.persona_groups, available, "the norms table")
     design = Design.from_selection(selection, list(items) if items is not None else None)
-    humans = partial(norm_groups, norms, n_boot=n_boot, seed=seed, confidence=norms_confidence, min_raters=min_raters)
+    n_boot, seed, level, min_raters = intervals.n_boot, intervals.seed, intervals.level, deviation.min_raters
+    humans = partial(norm_groups, norms, n_boot=n_boot, seed=seed, confidence=deviation.norms_confidence,
+                     min_raters=min_raters)
     has_ci = {"score_ci_low", "score_ci_high"} <= set(norms.columns)
-    settings = {"n_boot": n_boot, "n_perm": 0, "ci": confidence, "seed": seed, "min_raters": min_raters,
-                "min_model_samples": None, "human": "norms table", "norms_ci": norms_confidence if has_ci else None}
-    opt = _Options(n_boot, 0, confidence, seed, min_raters or 0, 2)
+    settings = {"n_boot": n_boot, "n_perm": 0, "ci": level, "seed": seed, "min_raters": min_raters,
+                "min_model_samples": None, "human": "norms table",
+                "norms_ci": deviation.norms_confidence if has_ci else None}
+    opt = _Options(n_boot, 0, level, seed, min_raters or 0, 2)
     return _compare(ratings, pmap, selection, design, humans, opt, settings)
 
 

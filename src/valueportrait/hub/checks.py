@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..changelog import read_changelog
+from ..dataset import DATASET_VERSION
 from ..errors import DatasetError, PublishError
 from ..io import read_json
 from ..selection import PAPER_VERSION, selection_departures
@@ -73,8 +74,9 @@ def version_key(tag: str) -> tuple[int, int, int] | None:
 
 def check_build_version(folder: Path, version: str) -> dict[str, Any]:
     """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version`` and whose selection must
-    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`) when ``version`` is the paper's
-    (:data:`~valueportrait.selection.PAPER_VERSION`)."""
+    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`) when ``version`` is a release of the paper's
+    benchmark: the first (:data:`~valueportrait.selection.PAPER_VERSION`) or the one this package builds
+    (:data:`~valueportrait.dataset.DATASET_VERSION`), both built with the paper's selection."""
     if not folder.is_dir():
         raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
                            f"--out {folder}`.")
@@ -85,7 +87,7 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
         raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
     built = info.get("dataset_version")
     departures = selection_departures(info.get("selection") or {})
-    if departures and version == PAPER_VERSION:
+    if departures and version in (PAPER_VERSION, DATASET_VERSION):
         raise PublishError(
             f"{str(folder)!r} was built with a selection other than the paper's ({'; '.join(departures)}): it is not "
             f"version {version}, the paper's benchmark, and a tag v{version} would say it is. Publish a build with "

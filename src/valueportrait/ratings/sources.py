@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import InputError
+from ..settings import UpstreamOutputs
 from .duplicates import check_policy, check_sources, resolve_duplicates
 from .files import read_ratings
 
@@ -56,15 +57,15 @@ def persona_portraits(ratings: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def read_sources(ratings_sources: Sequence[str | Path] = (), *, upstream_outputs: str | Path | None = None,
-                 parse: str = "valueportrait", progress: bool = False, duplicates: str = "error") -> RatingsSources:
+def read_sources(sources: Sequence[str | Path | UpstreamOutputs], *, progress: bool = False,
+                 duplicates: str = "error") -> RatingsSources:
     """Read every source into one ratings table (one portrait per model and persona).
 
     Parameters
     ----------
-    ratings_sources : run directories, ratings files or Inspect logs (:func:`~valueportrait.ratings.read_ratings`).
-    upstream_outputs : a folder in upstream's output layout (``<provider>/<model>_<variant>_results.json``).
-    parse : re-parse upstream's raw answers (``valueportrait``) or keep their ``numeric_response``.
+    sources : run directories, ratings files or Inspect logs (:func:`~valueportrait.ratings.read_ratings`), and
+        folders in upstream's output layout (:class:`~valueportrait.settings.UpstreamOutputs`, with how to parse
+        their answers).
     progress : a progress bar while reading upstream's outputs.
     duplicates : a request (model, persona, item, variant) rated more than once, across all sources:
         ``error`` (default), ``first`` or ``mean`` (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`).
@@ -76,17 +77,19 @@ def read_sources(ratings_sources: Sequence[str | Path] = (), *, upstream_outputs
         the sources); an unknown policy; a persona with an empty name.
     """
     check_policy(duplicates)
-    if not ratings_sources and upstream_outputs is None:
+    if not sources:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
-    check_sources([*ratings_sources, *([upstream_outputs] if upstream_outputs is not None else [])])
-    frames, summary = [], None
-    if upstream_outputs is not None:
-        from .upstream import parse_summary, read_upstream_outputs
+    check_sources([s.folder if isinstance(s, UpstreamOutputs) else s for s in sources])
+    frames, summaries = [], []
+    for s in sources:
+        if isinstance(s, UpstreamOutputs):
+            from .upstream import parse_summary, read_upstream_outputs
 
-        up = read_upstream_outputs(upstream_outputs, parse=parse, progress=progress)
-        frames.append(up.assign(source=str(upstream_outputs)))
-        summary = parse_summary(up)
-    frames += [read_ratings(p, duplicates=None).assign(source=str(p)) for p in ratings_sources]
+            up = read_upstream_outputs(s.folder, parse=s.parse, progress=progress)
+            frames.append(up.assign(source=str(s.folder)))
+            summaries.append(parse_summary(up))
+        else:
+            frames.append(read_ratings(s, duplicates=None).assign(source=str(s)))
     ratings, removed = resolve_duplicates(pd.concat(frames, ignore_index=True), duplicates)
     ratings = persona_portraits(ratings.drop(columns="source").reset_index(drop=True))
-    return RatingsSources(ratings, summary, removed)
+    return RatingsSources(ratings, pd.concat(summaries) if summaries else None, removed)
