@@ -123,7 +123,7 @@ def test_plot_kinds(scored, tmp_path):
         assert res.exit_code == 0, res.output
         text = svg.read_text()
         assert says in text, kind
-        # llama's real reliability record says unreliable (profile split-half 0.57 < 0.7): labelled in every kind
+        # llama's real reliability record says unreliable (profile reliability 0.46 < 0.7, p 0.13): labelled in every kind
         assert board["reliability"]["llama-3.1-8b-instruct"]["reliable"] is False
         assert "llama-3.1-8b-instruct (unreliable" in text
         assert "95% intervals over prompt variants (models); over raters (human raters)" in text
