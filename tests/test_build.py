@@ -63,7 +63,21 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
     d = card.data
     assert d.license == "mit" and d.pretty_name == "Value Portrait"
     assert d.task_categories == ["text-generation"] and "psychometrics" in d.tags
-    assert d.size_categories == ["10K<n<100K"]
+    # computed from the rows of all configs: 9,880 + 24,320 + 520 + 559 + 12 + 104 = 35,395 (ROWS) -> 10K..100K
+    assert sum(ROWS.values()) == 35_395 and d.size_categories == ["10K<n<100K"]
+    assert "arxiv:2505.01015" in d.tags  # the Hub's paper page links the dataset
+    assert "[Value Portrait: Assessing Language Models' Values" in card.text and \
+        "(https://arxiv.org/abs/2505.01015)" in card.text
+    # dataset_info as datasets writes it: per config only its own fields; the shared ones (licence, version,
+    # description, citation) once: `license` and each config's `version` in the YAML, the rest in the body
+    assert all(set(e) == {"config_name", "features", "splits", "download_size", "dataset_size"}
+               for e in d.dataset_info)
+    assert all(c["version"] == DATASET_VERSION for c in d.configs)
+    front = (built_dataset / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    assert front.count("Han, Jongwook") == 0 and len(front) < 9_000  # was 12.7 KB with 6 copies of each
+    from valueportrait.hub.card_metadata import metadata_problems
+
+    assert metadata_problems(d.to_dict()) == []  # the Hub's vocabularies, checked offline
     configs = MetadataConfigs.from_dataset_card_data(d)
     assert list(configs) == list(CONFIGS)
     assert configs["items"]["default"] is True

@@ -135,9 +135,8 @@ def _family_table(board: Mapping[str, Any], family: str) -> str:
     head = "".join(f'<th{" class=chance" if d in fd.chance else ""}>{_e(fd.axis_label(d))}</th>' for d in fd.dims)
     rows = []
     for name in fd.names:
-        k = fd.row(name)
         cells = []
-        for j, d in enumerate(fd.dims):
+        for d in fd.dims:
             c = (board["models"][name].get(family) or {}).get(d) or {}
             s, lo, hi = _num(c.get("score")), _num(c.get("ci_low")), _num(c.get("ci_high"))
             ci = (f'<br><span class="ci">[{signed(lo)}, {signed(hi)}]</span>'

@@ -15,7 +15,7 @@ import pytest
 from scipy import stats
 
 from valueportrait.builders.correlations import compute_correlations
-from valueportrait.builders.halves import (VALUE_COLUMNS, half_correlations, half_rows, random_halves,
+from valueportrait.builders.halves import (VALUE_COLUMNS, half_correlations, random_halves,
                                            survey_blocks)
 from valueportrait.builders.reliability import mcdonald_omega, one_factor_loadings, split_alpha
 from valueportrait.builders.chance import expected_false_positives, null_pass_probability

@@ -92,14 +92,15 @@ def test_execute_refuses_a_file_changed_after_planning(built_dataset, tmp_path):
 
 
 @pytest.mark.parametrize("edit, message", [
-    (lambda d: (d / "README.md").write_text(CARD.replace("sdk: gradio", "sdk: streamlit")), "sdk is 'streamlit'"),
+    (lambda d: (d / "README.md").write_text(CARD.replace("sdk: docker", "sdk: gradio")),
+     "sdk is 'gradio'; the metric Space is a Docker Space"),
     (lambda d: (d / "README.md").write_text(CARD.replace("- metric\n", "")), r"lack metric"),
-    (lambda d: (d / "README.md").write_text(CARD.replace("app_file: app.py", "app_file: main.py")),
-     r"app_file 'main\.py' is not in the metric folder"),
-    (lambda d: (d / "README.md").write_text(CARD.replace("sdk_version: 4.44.1\n", "")), "lacks sdk_version"),
-    (lambda d: (d / "README.md").write_text("# no front matter\n"), "lacks title, sdk, sdk_version, app_file, tags"),
+    (lambda d: (d / "README.md").write_text(CARD.replace("app_port: 7860", "app_port: web")), "app_port is 'web'"),
+    (lambda d: (d / "README.md").write_text(CARD.replace("app_port: 7860\n", "")), "lacks app_port"),
+    (lambda d: (d / "README.md").write_text("# no front matter\n"), "lacks title, sdk, app_port, tags"),
     (lambda d: (d / "requirements.txt").write_text("numpy\n"), "does not list evaluate"),
     (lambda d: (d / "app.py").unlink(), "lacks app.py"),
+    (lambda d: (d / "Dockerfile").unlink(), "lacks Dockerfile"),
 ])
 def test_bad_metric_folder_is_refused(metric_dir, edit, message):
     edit(metric_dir)
@@ -110,9 +111,9 @@ def test_bad_metric_folder_is_refused(metric_dir, edit, message):
 def test_real_metric_card_is_a_valid_space_card():
     folder = REPO / "metric"
     card = core.check_metric_card(folder / "README.md", {p.name for p in folder.iterdir()})
-    assert card.data.sdk == "gradio"
+    assert card.data.sdk == "docker" and card.data.app_port == 7860
     plan = core.plan_metric(folder, "my-org/valueportrait")  # every file a Space needs is there
-    assert {"README.md", "app.py", "requirements.txt", "valueportrait.py"} <= {f.path for f in plan.files}
+    assert {"Dockerfile", "README.md", "app.py", "requirements.txt", "valueportrait.py"} <= {f.path for f in plan.files}
 
 
 def test_version_order_and_the_newer_version_check():

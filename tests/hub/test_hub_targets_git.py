@@ -293,12 +293,12 @@ def test_publish_metric_to_git_target(metric_dir, tmp_path):
     assert res.output.splitlines()[1:] == [
         f"Created the space repo {url}.",
         f"Committed {commit[:12]} to main: 'Value Portrait metric (valueportrait {pkg_version()})' "
-        "(5 file(s) uploaded, 0 removed).",
+        "(6 file(s) uploaded, 0 removed).",
     ]
     clone = tmp_path / "c"
     git("clone", "--quiet", url, str(clone))
     assert sorted(p.name for p in clone.iterdir() if p.name != ".git") == [
-        "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
-    assert SpaceCard.load(clone / "README.md").data.sdk == "gradio"
+        "Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert SpaceCard.load(clone / "README.md").data.sdk == "docker"
     again = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir))
-    assert again.output.splitlines()[1] == f"No changes: main already holds these 5 files at {commit[:12]}; no commit made."
+    assert again.output.splitlines()[1] == f"No changes: main already holds these 6 files at {commit[:12]}; no commit made."

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-from hub_helpers import ENDPOINT, FAKE_TOKEN, V, FakeHub, invoke, make_metric_dir, pkg_version
+from hub_helpers import ENDPOINT, FAKE_TOKEN, V, FakeHub, invoke, make_metric_dir, pkg_version, published_card
 
 from valueportrait import hub as core
 from valueportrait.errors import PublishError
@@ -62,7 +62,9 @@ def test_first_publish_calls(hub, built_dataset):
     ops = args[1]
     assert all(isinstance(op, CommitOperationAdd) for op in ops)
     assert sorted(op.path_in_repo for op in ops) == sorted(f.path for f in plan.files)
-    assert {op.path_in_repo: Path(op.path_or_fileobj) for op in ops} == {f.path: f.source for f in plan.files}
+    sent = {op.path_in_repo: op.path_or_fileobj for op in ops}
+    assert sent.pop("README.md") == published_card(built_dataset, "my-org/vp", f"v{V}")  # rendered for the repo
+    assert {k: Path(v) for k, v in sent.items()} == {f.path: f.source for f in plan.files if f.path != "README.md"}
     new = repo["branches"]["main"]
     assert hub.calls_named("create_tag") == [(("my-org/vp",), {"tag": f"v{V}", "tag_message": plan.tag_message,
                                                                "revision": new, "repo_type": "dataset"})]
@@ -193,11 +195,11 @@ def test_publish_metric_hub_calls(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert FAKE_TOKEN not in res.output and made == [(None, FAKE_TOKEN)]
     assert hub.calls_named("create_repo") == [(("my-org/valueportrait",), {
-        "private": None, "repo_type": "space", "exist_ok": True, "space_sdk": "gradio"})]
+        "private": None, "repo_type": "space", "exist_ok": True, "space_sdk": "docker"})]
     (args, kwargs), = hub.calls_named("create_commit")
     assert kwargs["repo_type"] == "space" and kwargs["revision"] == "main"
     assert kwargs["commit_message"] == f"Value Portrait metric (valueportrait {pkg_version()})"
-    assert sorted(op.path_in_repo for op in args[1]) == ["README.md", "app.py", "helpers.py", "requirements.txt",
+    assert sorted(op.path_in_repo for op in args[1]) == ["Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt",
                                                          "valueportrait.py"]
     assert not hub.calls_named("create_tag")
 

@@ -67,9 +67,9 @@ def draw_radar(ax, fd: FigureData, names: Sequence[str] | None = None, *, limit:
                 linestyle=(0, (4, 2.5)) if faded else "-", alpha=alpha, zorder=4, label=fd.label(name))
         ax.plot(angles[ok], np.clip(v[ok], -limit, limit), "o", color=color, markersize=3.2, alpha=alpha, zorder=5)
         off = (i - (len(names) - 1) / 2) * step
-        for a, l, h in zip(angles, lo, hi):
-            if np.isfinite(l) and np.isfinite(h):
-                ax.plot([a + off, a + off], [max(l, -limit), min(h, limit)], color=color, linewidth=1.1,
+        for a, low, high in zip(angles, lo, hi):
+            if np.isfinite(low) and np.isfinite(high):
+                ax.plot([a + off, a + off], [max(low, -limit), min(high, limit)], color=color, linewidth=1.1,
                         alpha=0.75 * alpha, solid_capstyle="butt", zorder=3)
     ax.set_xticks(angles)
     ax.set_xticklabels([fd.axis_label(d) for d in dims], fontsize=label_size)

@@ -247,7 +247,8 @@ class HubTarget:
     def commit(self, plan: PublishPlan, adds: list[PlannedFile], deletes: list[str], parent: str | None) -> str:
         from huggingface_hub import CommitOperationAdd, CommitOperationDelete
 
-        ops: list[Any] = [CommitOperationAdd(path_in_repo=f.path, path_or_fileobj=str(f.source)) for f in adds]
+        ops: list[Any] = [CommitOperationAdd(path_in_repo=f.path,
+                                                path_or_fileobj=str(f.source) if f.content is None else f.content) for f in adds]
         ops += [CommitOperationDelete(path_in_repo=p) for p in deletes]
         info = self.api.create_commit(self.repo_id, ops, commit_message=plan.commit_title,
                                       commit_description=plan.commit_description, repo_type=self.repo_type,
@@ -347,7 +348,10 @@ class GitTarget:
         for f in adds:
             dest = work / f.path
             dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(f.source, dest)
+            if f.content is None:
+                shutil.copyfile(f.source, dest)
+            else:
+                dest.write_bytes(f.content)
             self._git("add", "--", f.path)
         self._git("commit", "--quiet", "--no-verify", "-F", "-", input=plan.commit_message)
         commit = self._git("rev-parse", "HEAD").strip()
