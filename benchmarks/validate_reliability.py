@@ -69,7 +69,10 @@ def resample(fwd: list, bwd: list, rng: np.random.Generator) -> np.ndarray:
 
 def verdicts(recs: list[dict]) -> dict:
     n = len(recs)
-    share = (lambda key: sum(r[key] is True for r in recs) / n)
+
+    def share(key: str) -> float:
+        return sum(r[key] is True for r in recs) / n
+
     return {"sims": n, "reliable": share("reliable"),
             "reliable_old_rule": sum((r["profile_split_half"] or -1) >= 0.7 for r in recs) / n,
             "flat": share("flat"), "order_bias_flag": share("order_bias_flag"),
