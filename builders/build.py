@@ -36,7 +36,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from valueportrait.builders.raw_release import ENV_VAR
-from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
+from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, ValuePortraitData, parquet_path
 from valueportrait.errors import DatasetError, OutputExistsError
 from valueportrait.io import replace_folder
 from valueportrait.settings import Build
@@ -49,11 +49,6 @@ BUILD_INFO_FILE = "build_info.json"
 
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
-
-def parquet_path(config: str) -> str:
-    """Path of a config's parquet file inside the built folder."""
-    return f"{config}/{SPLIT}-00000-of-00001.parquet"
-
 
 def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = False,
                   progress: Progress | None = None) -> ValuePortraitData:

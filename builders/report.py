@@ -65,18 +65,6 @@ def validity_cells(build_info: dict) -> list[dict]:
             if d in dims.get(f, {})]
 
 
-def above_chance(build_info: dict) -> dict[str, dict[str, bool]] | None:
-    """{family: {dimension: bool}}: whether each dimension selects more items than chance (permutation p < 0.05);
-    None for builds without the permutation test. What leaderboards copy into ``meta.above_chance``."""
-    cells = validity_cells(build_info)
-    if not cells or any(c.get("above_chance") is None for c in cells):
-        return None
-    out: dict[str, dict[str, bool]] = {}
-    for c in cells:
-        out.setdefault(c["family"], {})[c["dimension"]] = bool(c["above_chance"])
-    return out
-
-
 def validity_sentences(build_info: dict) -> list[str] | None:
     """The validity report of ``build_info['validity']`` in plain words, one sentence per check (None when the
     build has none). The card's "How far to trust these scores" and ``valueportrait info`` both show these;

@@ -35,8 +35,10 @@ def test_score_upstream_outputs(scored, raw_dir):
             in out_lines)
     assert "claude-3-5-sonnet-20241022  gemini-2.0-flash-001     gpt-4o-2024-11-20  llama-3.1-8b-instruct !" in res.output
     bene = next(line for line in out_lines if line.startswith("Benevolence"))
-    assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1] == "+0.54"  # claude first, gpt-4o third
-    assert "human raters" in res.output and "Self-Direction  +0.54 [" in res.output
+    # Benevolence is not above chance in the build (issue 22): marked with a dagger, footnoted
+    assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1:3] == ["†", "+0.54"]  # claude first, gpt-4o third
+    assert "human raters" in res.output and "Self-Direction †  +0.54 [" in res.output
+    assert "† not above chance" in res.output
     # llama-3.1-8b-instruct's profile reliability is 0.46, p 0.129 (docs/metric.md; the definition checked in
     # tests/scoring/test_scoring_reliability.py); its profile is flat (SD 0.064)
     assert ("! profile not reproducible over prompt variants (reliability < 0.7 or p > 0.001): "
@@ -161,7 +163,7 @@ def test_score_a_ratings_csv(built_dataset, tmp_path):
     pvq = board.loc["pvq"]
     assert pvq["score"].isna().all() and (pvq["n"] == 0).all()
     assert pvq.loc["Benevolence", "note"] == "no rated item measures Benevolence"
-    assert "Openness               +2.00" in res.output and "Neuroticism            -2.00" in res.output
+    assert "Openness               +2.00" in res.output and "Neuroticism †          -2.00" in res.output
     assert "Big Five (BFI-10): centred score (no intervals: the portraits' notes say why)" in res.output
     # one rating per item: no interval over prompt variants (a note in the CSV), and the coverage says partial
     assert bfi["ci_low"].isna().all() and "needs >= 2 ratings per item" in bfi.loc["Openness", "note"]

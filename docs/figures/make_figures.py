@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 from valueportrait.builders.build import build_dataset
+from valueportrait.settings import Build, UpstreamOutputs
 from valueportrait.pipelines import score_leaderboard
 from valueportrait.plot import portrait_figure
 
@@ -27,8 +28,8 @@ def main() -> int:
     raw = Path(os.environ.get("VALUEPORTRAIT_RAW") or HERE.parents[2] / "shared" / "upstream")
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build_dataset(raw, Path(tmp) / "valueportrait")
-        board = score_leaderboard(upstream_outputs=raw / "lm_evaluation" / "outputs" / "final",
+        build_dataset(Path(tmp) / "valueportrait", Build(raw=raw))
+        board = score_leaderboard([UpstreamOutputs(raw / "lm_evaluation" / "outputs" / "final")],
                                   dataset=Path(tmp) / "valueportrait").board()
     path = portrait_figure(board, HERE / "released_heatmap.png", kind="heatmap",
                            title="Schwartz basic values (PVQ-21): the released models and the human raters")

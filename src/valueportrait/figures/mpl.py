@@ -67,10 +67,13 @@ def draw_radar(ax, fd: FigureData, names: Sequence[str] | None = None, *, limit:
                 linestyle=(0, (4, 2.5)) if faded else "-", alpha=alpha, zorder=4, label=fd.label(name))
         ax.plot(angles[ok], np.clip(v[ok], -limit, limit), "o", color=color, markersize=3.2, alpha=alpha, zorder=5)
         off = (i - (len(names) - 1) / 2) * step
-        for a, low, high in zip(angles, lo, hi):
-            if np.isfinite(low) and np.isfinite(high):
-                ax.plot([a + off, a + off], [max(low, -limit), min(high, limit)], color=color, linewidth=1.1,
-                        alpha=0.75 * alpha, solid_capstyle="butt", zorder=3)
+        whiskers = [[(a + off, max(lo_, -limit)), (a + off, min(hi_, limit))]
+                    for a, lo_, hi_ in zip(angles, lo, hi) if np.isfinite(lo_) and np.isfinite(hi_)]
+        if whiskers:  # one collection per portrait: many panels stay fast
+            from matplotlib.collections import LineCollection
+
+            ax.add_collection(LineCollection(whiskers, colors=color, linewidths=1.1, alpha=0.75 * alpha,
+                                             capstyle="butt", zorder=3))
     ax.set_xticks(angles)
     ax.set_xticklabels([fd.axis_label(d) for d in dims], fontsize=label_size)
     ax.tick_params(axis="x", pad=max(2, label_size - 3))
@@ -116,7 +119,12 @@ def multiples_figure(fd: FigureData, *, title: str | None = None, limit: float |
     n = len(fd.names)
     ncols = ncols or min(n, 6 if n > 16 else 4)
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, subplot_kw={"projection": "polar"}, figsize=(3.3 * ncols, 3.6 * nrows),
+    _, ticks = fd.scale(limit)
+    lines = [scale_caption(limit, ticks), fd.interval_caption(), *fd.notes()]
+    lines += ["Grey line in every panel: the human raters."] if HUMAN in fd.names else []
+    wrapped = "\n".join(_wrap(line, 130) for line in lines)
+    width, height = 3.3 * ncols, 3.6 * nrows + 0.8 + 0.16 * (wrapped.count("\n") + 1)
+    fig, axes = plt.subplots(nrows, ncols, subplot_kw={"projection": "polar"}, figsize=(width, height),
                              squeeze=False)
     ref = HUMAN if HUMAN in fd.names else None
     for ax, name in zip(axes.ravel(), fd.names):
@@ -125,11 +133,13 @@ def multiples_figure(fd: FigureData, *, title: str | None = None, limit: float |
                      color="#A61B1B" if fd.flagged(name) else "black")
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    fig.suptitle(title or f"{family_title(fd.family)}: centred scores, one panel per portrait", fontsize=12)
-    fig.tight_layout()
-    _, ticks = fd.scale(limit)
-    caption(fig, [scale_caption(limit, ticks), fd.interval_caption(), *fd.notes(),
-                  *(["Grey line in every panel: the human raters."] if ref else [])])
+    fig.suptitle(title or f"{family_title(fd.family)}: centred scores, one panel per portrait", fontsize=12,
+                 y=1 - 0.15 / height)
+    # a fixed layout (tight_layout over dozens of polar axes is slow): room for titles, labels and the caption
+    bottom = (0.3 + 0.16 * (wrapped.count("\n") + 1)) / height
+    fig.subplots_adjust(left=0.06, right=0.94, top=1 - 0.75 / height, bottom=bottom, wspace=0.55, hspace=0.55)
+    fig.text(0.5, 0.12 / height, wrapped, ha="center", va="bottom", fontsize=8.5, color="#333333")
+    fig.vp_tight = False  # save_figure: the layout already holds everything
     return fig
 
 
@@ -143,7 +153,7 @@ def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight")
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight" if getattr(fig, "vp_tight", True) else None)
         tmp.replace(path)
     finally:
         plt.close(fig)
