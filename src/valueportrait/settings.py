@@ -1,13 +1,7 @@
-"""The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made.
-
-* :class:`Selection`: which items measure which dimension (``|rho| > threshold``, ``p < alpha``, ``mode``,
-  ``correction``, ``correlations``) and how they score (``center``, ``min_items``);
-* :class:`Intervals`: what an interval is over, its level, and the bootstrap's replicates and seed;
-* :class:`Deviation`: the deviation statistics (the human side, the persona groups, permutations, minimums);
-* :class:`DemographicsFile`: a raters' demographics file and how to read it;
-* :class:`Build`: what a build takes (the datasets ``BuilderConfig`` holds one);
-* :class:`DatasetRef`: a built folder or Hub repo id and its revision; :class:`UpstreamOutputs`: a folder of
-  upstream's model outputs as a ratings source.
+"""The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made:
+:class:`Selection` (which items, how they score), :class:`Intervals`, :class:`Deviation`, :class:`Build` (the
+datasets ``BuilderConfig`` holds one), :class:`Publish`; and the inputs they name: :class:`DemographicsFile`,
+:class:`DatasetRef` (a built folder or Hub repo id and its revision), :class:`UpstreamOutputs`.
 
 ``None`` in a field means "the build's setting" (selection) or "the documented default". :func:`over` is the
 one merge of given settings over a base (the build's, or the defaults). The CLI options
@@ -20,10 +14,6 @@ True
 0.3
 >>> Intervals().n_boot == DEFAULT_N_BOOT == 1000
 True
->>> Intervals(level=95)
-Traceback (most recent call last):
-...
-valueportrait.errors.InputError: level must be a level strictly between 0 and 1 (e.g. 0.95), got 95
 """
 
 from __future__ import annotations
@@ -271,6 +261,17 @@ class Build:
 
 
 @dataclass(frozen=True)
+class Publish:
+    """Where and how a revision is published: the Hub ``endpoint`` (None: ``$HF_ENDPOINT`` or the public Hub),
+    ``private`` (a repo created private; None: the Hub's default), ``force`` (move an existing tag, publish
+    below a newer version)."""
+
+    endpoint: str | None = None
+    private: bool | None = None
+    force: bool = False
+
+
+@dataclass(frozen=True)
 class DatasetRef:
     """A built dataset: a local folder or a Hub dataset repo id (``name``) at a ``revision`` (tag, branch or
     commit; None: the folder as it is / the repo's main)."""
@@ -302,4 +303,4 @@ def revision_of(dataset: Any) -> str | None:
 
 __all__ = ["BUILD_SELECTION", "CORRELATION_SOURCES", "DEFAULT_LEVEL", "DUPLICATE_POLICIES", "DEFAULT_MIN_RATERS", "DEFAULT_N_BOOT",
            "DEFAULT_N_PERM", "HUMAN_SOURCES", "INTERVAL_UNITS", "Build", "DatasetRef", "DemographicsFile", "Deviation",
-           "Intervals", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]
+           "Intervals", "Publish", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]
