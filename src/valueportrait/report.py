@@ -125,8 +125,7 @@ def caveat_lines(reliability: dict | None) -> list[str]:
     """One line per caveat of the reliability records: shape not reproducible (``!``), flat, order of the options
     dominating, not assessable (each naming its models and figures)."""
     recs = {m: r for m, r in (reliability or {}).items() if isinstance(r, dict)}
-    bad = unreliable_models(recs)
-    lines = []
+    bad, lines = unreliable_models(recs), []
     if bad:
         thr = next(iter(recs[m].get("threshold", 0.7) for m in bad))
         shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')}, p {recs[m].get('profile_p'):.2g})" for m, v in bad.items())

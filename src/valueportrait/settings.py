@@ -39,8 +39,6 @@ CORRELATION_SOURCES: tuple[str, ...] = ("published", "computed")
 HUMAN_SOURCES: tuple[str, ...] = ("raters", "norms")
 #: What an interval can be over: the models' units, then the human raters' (``Intervals.over``).
 INTERVAL_UNITS: tuple[str, ...] = ("variants", "items", "items+variants", "raters", "items+raters")
-#: What a rating of a request (model, persona, item, variant) already rated does (``Selection.duplicates``).
-DUPLICATE_POLICIES: tuple[str, ...] = ("error", "first", "mean")
 #: Groups with fewer raters get no statistics unless the build says otherwise (``Build.min_raters``).
 DEFAULT_MIN_RATERS = 5
 
@@ -80,9 +78,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``:
-    subtract the family mean; ``min_items``: fewer rated items give a null score; ``duplicates``: a request
-    (model, persona, item, variant) rated more than once is an ``error``, or ``first`` / ``mean`` keeps one).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``: subtract
+    the family mean; ``min_items``: fewer rated items give a null score; ``duplicates``: a request rated twice).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -112,9 +109,6 @@ class Selection:
             if getattr(self, name) is not None:
                 _choice(name, getattr(self, name), choices)
         _count("min_items", self.min_items, 1)
-        if self.duplicates not in DUPLICATE_POLICIES:
-            raise InputError(f"unknown duplicates policy {self.duplicates!r}; choose one of: "
-                             f"{', '.join(DUPLICATE_POLICIES)} (--duplicates)")
 
     @property
     def reselects(self) -> bool:
@@ -301,6 +295,6 @@ def revision_of(dataset: Any) -> str | None:
     return dataset.revision if isinstance(dataset, DatasetRef) else None
 
 
-__all__ = ["BUILD_SELECTION", "CORRELATION_SOURCES", "DEFAULT_LEVEL", "DUPLICATE_POLICIES", "DEFAULT_MIN_RATERS", "DEFAULT_N_BOOT",
+__all__ = ["BUILD_SELECTION", "CORRELATION_SOURCES", "DEFAULT_LEVEL", "DEFAULT_MIN_RATERS", "DEFAULT_N_BOOT",
            "DEFAULT_N_PERM", "HUMAN_SOURCES", "INTERVAL_UNITS", "Build", "DatasetRef", "DemographicsFile", "Deviation",
            "Intervals", "Publish", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]

@@ -17,9 +17,9 @@ from typing import Any
 import click
 
 from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
-from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM,
-                                    DUPLICATE_POLICIES, DatasetRef, DemographicsFile, Deviation, Intervals, Publish,
-                                    Selection)
+from valueportrait.ratings.duplicates import DUPLICATE_POLICIES
+from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM, DatasetRef,
+                                    DemographicsFile, Deviation, Intervals, Publish, Selection)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)

@@ -20,11 +20,12 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import InputError
-from ..settings import DUPLICATE_POLICIES
 
 __all__ = ["DUPLICATE_KEY", "DUPLICATE_POLICIES", "Deduplicated", "check_policy", "check_sources",
            "resolve_duplicates"]
 
+#: The choices of ``--duplicates`` / ``Selection.duplicates``.
+DUPLICATE_POLICIES: tuple[str, ...] = ("error", "first", "mean")
 #: The columns naming one request.
 DUPLICATE_KEY: tuple[str, ...] = ("model", "persona", "item_id", "variant")
 
