@@ -12,8 +12,6 @@ objects, each in one place.
 True
 >>> over(BUILD_SELECTION, Selection(alpha=0.01)).threshold
 0.3
->>> Intervals().n_boot == DEFAULT_N_BOOT == 1000
-True
 """
 
 from __future__ import annotations
@@ -230,8 +228,8 @@ class Build:
     None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
     :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
     ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), and ``allow_partial`` (build from a release missing survey groups or
-    published tables)."""
+    ``changelog`` (None: the package's), ``allow_partial`` (a release missing survey groups or published tables
+    builds) and ``strict`` (a release folder differing from the pinned sums is refused, not a warning)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
@@ -240,6 +238,7 @@ class Build:
     min_raters: int = DEFAULT_MIN_RATERS
     changelog: str | Path | None = None
     allow_partial: bool = False
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.selection, Selection):
