@@ -98,8 +98,8 @@ def test_no_private_names_across_modules():
 #: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
-    {"errors", "scale", "io", "table_files", "outputs", "staging", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
-     "schema", "coverage"},
+    {"errors", "scale", "io", "table_files", "outputs", "staging", "secrets", "citation", "style", "spearman",
+     "changelog", "selection", "sensitivity", "schema", "coverage", "texttable"},
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
