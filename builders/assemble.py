@@ -14,6 +14,8 @@ from valueportrait.dataset import ValuePortraitData
 from valueportrait.demographics import MIN_RATERS
 from valueportrait.settings import Build, Intervals
 
+from .raw_release import resolve_raw_dir
+from .reference import attach_reference
 from .release import from_release
 
 if TYPE_CHECKING:
@@ -28,6 +30,7 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,
                         strict=build.strict)
+    data = attach_reference(data, resolve_raw_dir(build.raw))
     if build.demographics is not None:
         from valueportrait.demographics import demographics_of
 

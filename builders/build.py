@@ -77,7 +77,13 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     check_output_folder(out, overwrite, inputs=(build.raw if build.raw is not None else os.environ.get(ENV_VAR), file))
     if demographics is not None and not isinstance(demographics, Demographics):  # a bad file fails before the long part
         demographics = demographics_of(demographics)
-    configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
+    from .reference import has_outputs
+
+    from .raw_release import resolve_raw_dir
+
+    optional = {"human_group_norms": demographics is not None,
+                "reference_portraits": has_outputs(resolve_raw_dir(build.raw))}
+    configs = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if optional[c])
     total = 1 + (demographics is not None) + len(configs) + 1  # read, [demographics], one per config, the card
     done = 0
 
@@ -87,7 +93,8 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
             progress(message, min(done, total), total)
         done += 1
 
-    say("reading the raw release and computing correlations")
+    say("reading the raw release, computing correlations"
+        + (" and scoring the released models" if optional["reference_portraits"] else ""))
     data = build_tables(replace(build, demographics=None))
     if demographics is not None:
         say("joining the demographics and computing the group norms")

@@ -188,6 +188,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
         demographics=info.get("demographics"),
+        reference=info.get("reference_portraits"),
         groups_table=_groups_table(data),
         changelog=changelog,
     ).content

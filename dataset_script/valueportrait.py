@@ -1,7 +1,8 @@
 """The Value Portrait dataset as a ``datasets`` builder: its configs, their Features, version and citation.
 
-Six configs are always there; a 7th, ``human_group_norms``, and string attribute columns in ``participants``
-only when the build was given demographics (``valueportrait build --demographics FILE``).
+Six configs are always there; ``human_group_norms`` and string attribute columns in ``participants`` only when
+the build was given demographics (``valueportrait build --demographics FILE``); ``reference_portraits`` only when
+the raw release holds upstream's model outputs.
 
 Since datasets 4, ``load_dataset`` no longer runs dataset scripts, so the published dataset is a no-code
 folder of parquet files. This builder is what writes them: ``valueportrait build`` instantiates it once per
@@ -56,6 +57,9 @@ CONFIG_DESCRIPTIONS: dict[str, str] = {
     "queries": "The 104 queries with their source, topic categories and source metadata.",
     "human_group_norms": "Per demographic attribute x group x dimension: the group's portrait on the benchmark's "
                          "scale (rater-bootstrap CI) and its questionnaire means. Only in builds given demographics.",
+    "reference_portraits": "The released models (upstream's outputs in the raw release) and the human raters, scored "
+                           "with this build's selection: per model x dimension the centred score, its interval, "
+                           "reliability and coverage. Only in builds whose raw release holds lm_evaluation/outputs.",
 }
 
 _STR = datasets.Value("string")
@@ -170,8 +174,9 @@ def table_for(data: ValuePortraitData, config: str) -> pa.Table:
     features = features_for(data, config)
     df = getattr(data, config)
     if df is None:
-        raise KeyError(f"this build has no {config!r} config (it is made only with demographics: "
-                       "valueportrait build --demographics FILE)")
+        raise KeyError(f"this build has no {config!r} config (human_group_norms is made only with demographics: "
+                       "valueportrait build --demographics FILE; reference_portraits only from a raw release "
+                       "with lm_evaluation/outputs)")
     missing = [c for c in features if c not in df.columns]
     if missing:
         raise KeyError(f"config {config!r} lacks column(s) {missing}; expected {list(features)}")
@@ -252,6 +257,22 @@ FIELD_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "instrument_sd": "Sample sd (ddof 1) of those scores.",
         "instrument_n": "Members with a questionnaire score.",
         "note": "Why values are missing (e.g. fewer than 5 raters), else null.",
+    },
+    "reference_portraits": {
+        "model": "Model id as upstream's output files spell it, or `human raters`.",
+        "family": "`pvq`, `higher_pvq` or `bfi`.",
+        "dimension": "Value or trait, upstream spelling.",
+        "score": "Centred score (dimension mean minus family mean over the build's selected items), as "
+                 "`valueportrait score` gives it; upstream's raw answers re-parsed.",
+        "ci_low": "Lower end of the interval of `score`.",
+        "ci_high": "Upper end of that interval.",
+        "ci_over": "What the interval resamples (`variants` for models, raters for the humans).",
+        "ci_method": "How the interval is computed (e.g. `t-analytic`, `bootstrap-percentile`).",
+        "n_items": "Rated items of the dimension.",
+        "reliable": "Whether the model's profile is reproducible across prompt variants (null for the humans).",
+        "profile_reliability": "Profile reliability over the variant splits (null for the humans).",
+        "coverage_share": "Share of the benchmark's requests the model rated (null for the humans).",
+        "partial": "Whether the model rated fewer requests than the full benchmark (null for the humans).",
     },
 }
 

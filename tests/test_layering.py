@@ -103,7 +103,7 @@ LAYERS: list[set[str]] = [
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report", "figures"},
+    {"report", "plot", "html_report", "figures", "reference"},
     {"norms", "deviation"},
     {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},

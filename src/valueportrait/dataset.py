@@ -22,8 +22,9 @@ from .settings import DatasetRef, Selection, built_selection, over
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
-#: Configs a build has only when asked for: ``human_group_norms`` with ``valueportrait build --demographics``.
-OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms",)
+#: Configs a build has only when asked for or possible: ``human_group_norms`` with ``valueportrait build
+#: --demographics``; ``reference_portraits`` when the raw release holds upstream's model outputs.
+OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms", "reference_portraits")
 #: Split name of every config.
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
@@ -52,6 +53,7 @@ class ValuePortraitData:
     queries: pd.DataFrame
     build_info: dict[str, Any] = field(default_factory=dict)
     human_group_norms: pd.DataFrame | None = None
+    reference_portraits: pd.DataFrame | None = None
 
     @property
     def configs(self) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import pyarrow as pa
 
 from .scale import FAMILIES
 
-__all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "SCHEMAS"]
+__all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "REFERENCE_COLUMNS", "REFERENCE_TYPES", "SCHEMAS"]
 
 #: Columns of the ``human_group_norms`` table (the dataset config), in order, and their types.
 NORMS_COLUMNS: tuple[str, ...] = (
@@ -26,9 +26,18 @@ NORMS_TYPES: dict[str, str] = {
     "n_items": "int64", "instrument_mean": "float64", "instrument_sd": "float64", "instrument_n": "int64",
     "note": "string"}
 
+#: Columns of the ``reference_portraits`` config (the released models and the human raters scored with the
+#: build's selection), in order, and their types; ``reliable``/``profile_reliability``/``coverage_share``/
+#: ``partial`` are null on the human raters' rows.
+REFERENCE_TYPES: dict[str, str] = {
+    "model": "string", "family": "string", "dimension": "string", "score": "float64", "ci_low": "float64",
+    "ci_high": "float64", "ci_over": "string", "ci_method": "string", "n_items": "int64", "reliable": "bool",
+    "profile_reliability": "float64", "coverage_share": "float64", "partial": "bool"}
+REFERENCE_COLUMNS: tuple[str, ...] = tuple(REFERENCE_TYPES)
+
 
 _STR, _I64, _F64 = pa.string(), pa.int64(), pa.float64()
-_ARROW = {"string": _STR, "int64": _I64, "float64": _F64}
+_ARROW = {"string": _STR, "int64": _I64, "float64": _F64, "bool": pa.bool_()}
 
 
 def _schema(fields: dict[str, pa.DataType]) -> pa.Schema:
@@ -57,4 +66,5 @@ SCHEMAS: dict[str, pa.Schema] = {
         "categories": pa.list_(_STR), "source_metadata": _STR, "statistics": _STR,
     }),
     "human_group_norms": _schema({c: _ARROW[NORMS_TYPES[c]] for c in NORMS_COLUMNS}),
+    "reference_portraits": _schema({c: _ARROW[t] for c, t in REFERENCE_TYPES.items()}),
 }

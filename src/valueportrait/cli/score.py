@@ -26,15 +26,19 @@ from valueportrait.errors import InputError
               help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
 @intervals_options(what=" of the human row's interval over raters")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
-def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, parse, intervals, humans):
+@click.option("--reference/--no-reference", default=True, show_default=True,
+              help="Print each model's percentile among the released models (the dataset's reference_portraits "
+                   "config, when it has one and the scores use the build's selection).")
+def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, parse, intervals, humans, reference):
     """Score model ratings into value portraits and print a leaderboard.
 
     Reads ratings (PATH ...: run directories written by `valueportrait run`, or ratings files .csv / .jsonl /
     .json with the columns model, item_id, variant, persona, rating) and/or upstream's output layout
     (--upstream-outputs), averages each item's ratings over prompt variants, scores every model with the
     dataset's item selection, adds the human raters, and prints how much of the benchmark each model's ratings
-    cover, the leaderboard (each score with its interval; unreliable portraits marked), the reliability and
-    the prompt sensitivity. Each persona of a model is its own portrait, "MODEL [PERSONA]". A model none of
+    cover, the leaderboard (each score with its interval; unreliable portraits marked), the reliability,
+    the prompt sensitivity and, when the dataset holds the released models (reference_portraits), each model's
+    percentile among them. Each persona of a model is its own portrait, "MODEL [PERSONA]". A model none of
     whose answers gave a rating is an error; so is a request rated twice (see --duplicates).
 
     \b
@@ -60,8 +64,23 @@ def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, p
     if board.sensitivity is not None:
         click.echo("Prompt sensitivity (share of items whose rating changes):")
         click.echo(sensitivity_text(board.sensitivity))
+    if reference:
+        _echo_reference(board)
     if out:
         click.echo(f"Wrote {len(board.models)} score file(s) and {', '.join(LEADERBOARD_FILES)} to {out}")
+
+
+def _echo_reference(board) -> None:
+    """Each scored model's percentile among the dataset's released models (a line saying why not, else)."""
+    from valueportrait.reference import reference_percentiles, reference_text
+
+    if board.reference is None:
+        click.echo("Reference: none (the dataset has no reference_portraits, or the scores use another selection "
+                   "than the build's).")
+        return
+    click.echo("Percentile among the released models (the dataset's reference_portraits, same selection):")
+    click.echo(reference_text(reference_percentiles({m: board.portraits[m] for m in board.models},
+                                                    board.reference)) + "\n")
 
 
 def echo_board(board, *, table: bool = True) -> None:

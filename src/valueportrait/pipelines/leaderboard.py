@@ -15,7 +15,7 @@ from ..dataset import ValuePortraitData, dataset_name, dataset_of
 from ..errors import InputError
 from ..outputs import check_output
 from ..selection import chance_flags
-from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, revision_of
+from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, built_selection, revision_of
 from ..staging import output_folder
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
@@ -39,7 +39,8 @@ class Leaderboard:
     ``reliability``: {model: :func:`~valueportrait.scoring.portrait_reliability` record}; ``coverage``:
     {model: :func:`~valueportrait.coverage.coverage_record`}; ``duplicates_removed``: ratings of a request
     already rated that the ``selection.duplicates`` policy dropped or averaged in. A model's ratings under a
-    persona are the portrait ``"{model} [{persona}]"``.
+    persona are the portrait ``"{model} [{persona}]"``. ``reference``: the dataset's ``reference_portraits``
+    (the released models) when it has them and the scores use the build's selection and centring, else None.
     """
 
     portraits: dict[str, pd.DataFrame]
@@ -55,6 +56,7 @@ class Leaderboard:
     above_chance: dict[str, dict[str, bool]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
     duplicates_removed: int = 0
+    reference: pd.DataFrame | None = None
 
     @property
     def models(self) -> list[str]:
@@ -203,9 +205,13 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     flags = chance_flags(data.build_info)
     if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
         meta["above_chance"] = flags
+    # the released models, comparable only when scored with the build's own selection and centring
+    same = (meta["selection"] == built_selection(data.build_info.get("selection")).rule()
+            and (center, selection.min_items) == (Selection().center, Selection().min_items))
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=intervals.level, reliability=reliability,
-                        coverage=coverage, dataset=name, meta=meta, above_chance=flags, duplicates_removed=removed)
+                        coverage=coverage, dataset=name, meta=meta, above_chance=flags, duplicates_removed=removed,
+                        reference=data.reference_portraits if same else None)
     if out_dir is not None:
         out = Path(out_dir)
         with output_folder(out, overwrite=overwrite, command="score", inputs=inputs) as tmp:  # whole or nothing
