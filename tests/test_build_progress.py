@@ -59,6 +59,7 @@ def test_cli_bar_ends_at_its_total(raw_dir, demo_build, tmp_path, monkeypatch, w
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
     (bar,) = RecordingBar.bars
-    # read + 6 configs + the card; with demographics also the demographics step and human_group_norms
-    assert (bar.total, bar.n) == ((10, 10) if with_demographics else (8, 8))
+    # read + 6 configs + reference_portraits (the release has model outputs) + the card; with demographics also
+    # the demographics step and human_group_norms
+    assert (bar.total, bar.n) == ((11, 11) if with_demographics else (9, 9))
     assert bar.messages[-2:] == ["rendering the dataset card", "done"]
