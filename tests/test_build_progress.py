@@ -41,10 +41,11 @@ def test_build_dataset_reports_each_stage(raw_dir, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         data = build_dataset(tmp_path / "out", Build(raw=raw_dir), progress=lambda *a: calls.append(a))
-    assert [c[0] for c in calls] == ["reading the raw release and computing correlations",
+    # the release holds model outputs: the first stage also scores them (the reference_portraits config)
+    assert [c[0] for c in calls] == ["reading the raw release, computing correlations and scoring the released models",
                                      *(f"writing config {c}" for c in data.configs), "rendering the dataset card",
                                      "done"]
-    assert [c[1] for c in calls] == list(range(9)) and {c[2] for c in calls} == {8}
+    assert [c[1] for c in calls] == list(range(10)) and {c[2] for c in calls} == {9}
 
 
 @pytest.mark.parametrize("with_demographics", [False, True])

@@ -28,8 +28,9 @@ def reference_percentiles(portraits: Mapping[str, pd.DataFrame], reference: pd.D
     >>> ref = pd.DataFrame({"model": ["a", "b", "c", "human raters"], "family": "pvq", "dimension": "Power",
     ...                     "score": [-0.3, -0.1, 0.2, -0.2]})
     >>> new = {"m": pd.DataFrame({"family": ["pvq"], "dimension": ["Power"], "score": [0.0]})}
-    >>> reference_percentiles(new, ref)[["percentile", "rank", "n_reference", "human_score"]].values.tolist()
-    [[66.66666666666667, 2, 3, -0.2]]
+    >>> row = reference_percentiles(new, ref).iloc[0]
+    >>> float(row.percentile), int(row["rank"]), int(row.n_reference), float(row.human_score)
+    (66.66666666666667, 2, 3, -0.2)
     """
     models = reference[reference["model"] != HUMANS]
     humans = reference[reference["model"] == HUMANS].set_index(["family", "dimension"])["score"]
