@@ -12,8 +12,9 @@ from typing import Literal
 
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
-                                     Correction, Mode, check_correction, select, selection_departures,
+from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING,
+                                     DEFAULT_THRESHOLD, Correction, Mode, check_correction, check_scoring, select,
+                                     selection_departures,
                                      version_label, warn_empty_families)
 
 from . import raw_release
@@ -25,17 +26,22 @@ from .validity import validity_report
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False) -> ValuePortraitData:
+                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False,
+                 scoring: str = DEFAULT_SCORING) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
     the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
-    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
+    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``); ``scoring`` the build's scoring rule
+    (``threshold``, the paper's, or ``weighted``: recorded in ``build_info["selection"]``, the dataset's default
+    selection is then every item weighted by its correlation; the ``selected`` column and the items' dimension
+    lists stay the threshold rule's). ``build_info["validity"]`` holds the validity
     report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
     published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
     missing).
     """
     check_correction(correction)
+    check_scoring(scoring)
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
@@ -64,7 +70,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
     selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
-                 "correction": correction}
+                 "correction": correction, "scoring": scoring}
     info = {
         "dataset_version": DATASET_VERSION,
         "selection": selection,

@@ -48,7 +48,8 @@ CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published"
 PAPER_VERSION = "1.0.0"
 #: The paper's selection (Han et al. 2025, Sec. 3), the one a dataset version of the paper's benchmark has.
 PAPER_SELECTION: dict[str, object] = {"correlations": "published", "threshold": DEFAULT_THRESHOLD,
-                                      "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none"}
+                                      "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none",
+                                      "scoring": "threshold"}
 
 
 def selection_departures(selection: dict) -> list[str]:

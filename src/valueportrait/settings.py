@@ -1,7 +1,8 @@
 """The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made.
 
 * :class:`Selection`: which items measure which dimension (``|rho| > threshold``, ``p < alpha``, ``mode``,
-  ``correction``, ``correlations``) and how they score (``center``, ``min_items``);
+  ``correction``, ``correlations``) and how they score (``scoring``: the paper's ``threshold`` rule or the
+  correlation-weighted rule, ``center``, ``min_items``);
 * :class:`Intervals`: what an interval is over, its level, and the bootstrap's replicates and seed;
 * :class:`Deviation`: the deviation statistics (the human side, the persona groups, permutations, minimums);
 * :class:`DemographicsFile`: a raters' demographics file and how to read it;
@@ -35,7 +36,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import InputError
-from .selection import DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES, check_correction
+from .selection import (DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING, DEFAULT_THRESHOLD, MODES, check_correction,
+                        check_scoring)
 
 #: Bootstrap replicates of every entry point (CLI score / build / deviation, the metric, the library).
 DEFAULT_N_BOOT = 1000
@@ -79,7 +81,7 @@ def over(base: S, given: S) -> S:
     """``base`` with every field ``given`` sets (not None): the one "given over the build's" merge.
 
     >>> over(Selection(threshold=0.3, alpha=0.05), Selection(alpha=0.01))
-    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1)
+    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, scoring=None)
     """
     return replace(base, **{f.name: getattr(given, f.name) for f in fields(given)  # type: ignore[arg-type]
                             if getattr(given, f.name) is not None})
@@ -88,8 +90,10 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``:
-    subtract the family mean; ``min_items``: fewer rated items give a null score).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``:
+    ``threshold``, the paper's, weight 1 for each selected item, or ``weighted``, every item weighted by its
+    correlation, :func:`valueportrait.selection.weighted_table`; ``center``: subtract the family mean;
+    ``min_items``: fewer rated items give a null score).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -102,9 +106,10 @@ class Selection:
     correlations: Literal["published", "computed"] | None = None
     center: bool | str = True
     min_items: int = 1
+    scoring: Literal["threshold", "weighted"] | None = None
 
-    #: The fields that say which items are selected (the others say how they score).
-    RULE = ("threshold", "alpha", "mode", "correction", "correlations")
+    #: The fields that say which items are selected and with which weights (the others say how they score).
+    RULE = ("threshold", "alpha", "mode", "correction", "correlations", "scoring")
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not (_number(self.threshold) and 0 <= self.threshold < 1):
@@ -114,6 +119,8 @@ class Selection:
             raise InputError(f"alpha must be in (0, 1] (a p-value cut-off, e.g. {DEFAULT_ALPHA}), got {self.alpha!r}")
         if self.correction is not None:
             check_correction(self.correction)
+        if self.scoring is not None:
+            check_scoring(self.scoring)
         for name, choices in (("mode", MODES), ("correlations", CORRELATION_SOURCES)):
             if getattr(self, name) is not None:
                 _choice(name, getattr(self, name), choices)
@@ -125,7 +132,7 @@ class Selection:
         return any(getattr(self, k) is not None for k in self.RULE)
 
     def rule(self) -> dict[str, Any]:
-        """The selection fields (``threshold, alpha, mode, correction, correlations``) as a dict."""
+        """The selection fields (``threshold, alpha, mode, correction, correlations, scoring``) as a dict."""
         return {k: getattr(self, k) for k in self.RULE}
 
     def resolved(self, build_selection: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -135,7 +142,8 @@ class Selection:
 
 #: The selection rule of a build that is given nothing (the paper's; ``correlations`` None: published when the
 #: release has the published tables, else computed).
-BUILD_SELECTION = Selection(threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA, mode="pos", correction=DEFAULT_CORRECTION)
+BUILD_SELECTION = Selection(threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA, mode="pos", correction=DEFAULT_CORRECTION,
+                            scoring=DEFAULT_SCORING)
 
 
 def built_selection(build_selection: Mapping[str, Any] | None) -> Selection:

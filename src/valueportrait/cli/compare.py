@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
+from valueportrait.cli.options import selection_options
 from valueportrait.settings import DEFAULT_LEVEL
 from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
 
@@ -42,7 +43,9 @@ def comparison_text(table: pd.DataFrame, alpha: float) -> str:
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait",
               show_default=True, help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the comparisons to this JSON file.")
-def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_over, confidence, parse, json_path):
+@selection_options()
+def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_over, confidence, parse, json_path,
+            selection):
     """Compare every model's portrait with a baseline model's, per dimension.
 
     RATINGS as for `valueportrait score` (run directories, ratings files) and/or --upstream-outputs. Each
@@ -68,9 +71,10 @@ def compare(ratings_paths, upstream_outputs, dataset, revision, baseline, ci_ove
     data = open_dataset(dataset, revision=revision)
     frames = [read_upstream_outputs(upstream_outputs, parse=parse)] if upstream_outputs else []
     ratings = pd.concat(frames + [read_ratings(p) for p in ratings_paths], ignore_index=True)
-    table = compare_models(ratings, data.selection(), baseline, ci_over=ci_over, confidence=confidence)
+    table = compare_models(ratings, data.selection(selection), baseline, ci_over=ci_over, confidence=confidence)
     click.echo(comparison_text(table, 1 - confidence))
     if json_path:
         atomic_write_json(json_path, {"ci_over": ci_over, "confidence": confidence, "adjustment": "holm",
+                                      "selection": selection.resolved(data.build_info.get("selection")),
                                       "comparisons": table[COMPARISON_COLUMNS].to_dict(orient="records")})
         click.echo(f"Wrote {json_path}")

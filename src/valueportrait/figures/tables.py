@@ -69,7 +69,9 @@ def selection_words(sel: Mapping[str, Any] | None) -> str:
     text = (f"items whose Spearman {rho} with the raters' questionnaire score is above {sel.get('threshold', '?')} "
             f"with p below {sel.get('alpha', '?')}")
     extra = [f"{sel['correlations']} correlations" if sel.get("correlations") else "",
-             f"correction: {sel['correction']}" if sel.get("correction") else ""]
+             f"correction: {sel['correction']}" if sel.get("correction") else "",
+             "scoring: weighted (every item weighted by its correlation with the dimension; not the paper's rule)"
+             if sel.get("scoring") == "weighted" else ""]
     return text + "".join(f"; {x}" for x in extra if x)
 
 
