@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 from valueportrait.builders import raw_release
-from valueportrait.builders.build import parquet_path
 from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
@@ -28,7 +27,7 @@ from valueportrait.builders.report import (
     validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
-from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData, parquet_path
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
 from valueportrait.settings import Selection

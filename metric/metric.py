@@ -4,7 +4,8 @@ import datasets
 import evaluate
 
 from valueportrait.citation import CITATION
-from valueportrait.evaluation import evaluate_ratings, metric_predictions, metric_settings
+from valueportrait.evaluation import evaluate_ratings
+from valueportrait.metric_inputs import metric_predictions, metric_settings
 
 _CITATION = CITATION
 
@@ -88,7 +89,7 @@ class Valueportrait(evaluate.Metric):
         )
 
     def _dataset(self, dataset=None, revision=None):
-        from valueportrait.evaluation import load_data
+        from valueportrait.metric_inputs import load_data
 
         if dataset is not None and (dataset, revision) != (self.dataset, self.revision):
             return load_data(dataset, revision)

@@ -1,6 +1,8 @@
 """The layout rules of docs/ARCHITECTURE.md, checked on the source: imports run one way (raw -> tables ->
-dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no module imports another
-module's private name, and no module is over 400 lines."""
+dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no import cycle between modules
+(lazy and type-checking imports included), no module imports another module's private name, every module
+appears in the module map, and no module is over 300 lines (a few named ones, owned by other work this round,
+at most their size then)."""
 
 from __future__ import annotations
 
@@ -12,7 +14,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"src/valueportrait": "valueportrait", "builders": "valueportrait.builders",
            "dataset_script": "valueportrait.dataset_script", "metric": "valueportrait.metric"}
-MAX_LINES = 400
+MAX_LINES = 300
+#: Modules over MAX_LINES when the limit came down from 400 (issue 20), each at most its size then: they may
+#: shrink, never grow, and leave this list once split by concept.
+OVER_LIMIT: dict[str, int] = {
+    "src/valueportrait/io.py": 347,  # atomic writes + read_table; the output rule's helpers
+    "src/valueportrait/outputs.py": 339,  # the one output rule
+    "src/valueportrait/runner/transformers_backend.py": 323,  # the local transformers backend
+    "src/valueportrait/selection.py": 303,  # the selection rule + chance marks
+    "builders/tables.py": 396,  # raw release -> tidy tables
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -97,7 +108,7 @@ LAYERS: list[set[str]] = [
     {"scoring"},
     {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation"},
+    {"pipelines", "evaluation", "metric_inputs"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},
@@ -132,5 +143,91 @@ def test_imports_follow_the_layers():
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_size(name):
+    rel = str(MODULES[name].relative_to(ROOT))
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{MODULES[name].relative_to(ROOT)} has {lines} lines; split it by concept"
+    assert lines <= OVER_LIMIT.get(rel, MAX_LINES), f"{rel} has {lines} lines; split it by concept"
+
+
+def test_the_over_limit_list_only_names_modules_still_over():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in MODULES.values()}
+    assert [m for m in OVER_LIMIT if sizes.get(m, 0) <= MAX_LINES] == [], "split: remove them from OVER_LIMIT"
+
+
+def _module_of(imported: str, names: list[str]) -> list[str]:
+    """The modules an import statement loads: ``from pkg import mod`` names the submodule, else the module."""
+    found = [f"{imported}.{n}" for n in names if f"{imported}.{n}" in MODULES]
+    if found:
+        return found
+    while imported and imported not in MODULES:
+        imported = imported.rpartition(".")[0]
+    return [imported] if imported else []
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected groups of modules (Tarjan) in the graph of every import, each cycle once."""
+    edges = {name: {m for mod, names in _imports(name, path) for m in _module_of(mod, names) if m != name}
+             for name, path in MODULES.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles():
+    """An import circle is a concept in the wrong room (issue 20 found four: builders fetch <-> raw_release,
+    deviation compare <-> io, hub checks <-> plan, runner lock <-> rundir). A package's ``__init__`` counts as a
+    module: a submodule importing its own package's re-exports closes a circle too."""
+    assert _cycles() == []
+
+
+def test_cycle_finder_finds_a_cycle(monkeypatch):
+    """The check can fail: two modules importing each other (lazily) are one cycle."""
+    fake = {"valueportrait.a": "from valueportrait import b\n", "valueportrait.b": "def f():\n    from . import a\n"}
+    monkeypatch.setattr(__import__(__name__), "MODULES", {k: Path(k) for k in fake})
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: fake[str(self)])
+    assert _cycles() == [["valueportrait.a", "valueportrait.b"]]
+
+
+def _map_blocks() -> list[str]:
+    """The module map of docs/ARCHITECTURE.md ("Modules, in the order a rating travels"): each table row and
+    each paragraph of its section."""
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Modules"):doc.index("## Layers")]
+    return [b for block in section.split("\n\n") for b in (block.split("\n") if block.startswith("|") else [block])]
+
+
+def test_every_module_appears_in_the_module_map():
+    """Each module's file name appears in a row (or paragraph) of the map that also names its folder; a
+    package's ``__init__`` is its folder."""
+    blocks = _map_blocks()
+    missing = []
+    for path in MODULES.values():
+        rel = path.relative_to(ROOT)
+        folder = f"{rel.parent.name}/"
+        if not any(folder in b and (rel.name == "__init__.py" or rel.name in b) for b in blocks):
+            missing.append(str(rel))
+    assert missing == [], "add these to the module map of docs/ARCHITECTURE.md"

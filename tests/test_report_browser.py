@@ -35,8 +35,7 @@ UNRELIABLE = "llama-3.1-8b-instruct"  # unreliable in the real scores: profile s
 def simulated_board(real: dict, n_models: int, seed: int = 0) -> dict:
     """The real leaderboard with (n_models - 4) SIMULATED portraits added (``simulated-NN``: a released model's
     portrait, its scores moved by N(0, 0.15), its intervals moved with them), each with a simulated run record;
-    :data:`PARTIAL` set to 962 of 3,120 requests rated; ``meta.above_chance`` marks Tradition not above chance
-    (as the validity check may; here set by hand)."""
+    :data:`PARTIAL` set to 962 of 3,120 requests rated; ``meta.above_chance`` as the build recorded it."""
     rng = np.random.default_rng(seed)
     board = copy.deepcopy(real)
     real_models = [m for m in real["models"] if m != "human raters"]
@@ -59,7 +58,8 @@ def simulated_board(real: dict, n_models: int, seed: int = 0) -> dict:
                                               "variants": "v1,v1_reversed,v2,v2_reversed,v3,v3_reversed"}
     board["models"]["human raters"] = human
     board["coverage"][PARTIAL] = {"rated": 962, "requests": 3120, "share": 962 / 3120, "partial": True}
-    board["meta"]["above_chance"] = {"pvq": {d: d != "Tradition" for d in FAMILIES["pvq"]}}
+    # the build's own chance flags (issue 22; the real ones mark Tradition among others), else Tradition by hand
+    board["meta"].setdefault("above_chance", {"pvq": {d: d != "Tradition" for d in FAMILIES["pvq"]}})
     return board
 
 
@@ -118,6 +118,9 @@ def test_report_layout_in_a_browser(real_board, tmp_path, n_models):
     # the partial model (962 of 3,120) and the unreliable one (split-half 0.57) carry their banners
     assert ["partial", PARTIAL] in facts["banners"] and ["unreliable", UNRELIABLE] in facts["banners"]
     assert "962 of 3,120 requests (30.8%)" in page and "profile split-half 0.57 below the threshold 0.7" in page
+    # Tradition's item selection is not above chance in the real build (issue 22's audit): marked on every chart
+    assert board["meta"]["above_chance"]["pvq"]["Tradition"] is False
+    assert page.count("Tradition \u2020</text>") == 1 + n_models + 1  # the overlay + one chart per portrait
     # every model has one colour on the page, and no two models share one
     colors = {m: set(c) for m, c in facts["colors"].items()}
     assert all(len(c) == 1 for c in colors.values()) and len(colors) == n_models + 1

@@ -129,11 +129,11 @@ def test_the_builder_config_holds_the_build_settings():
 def _public_functions():
     """Every public function of the curated API, of the pipelines and of the builders' entry points."""
     import valueportrait
-    from valueportrait import builders, evaluation, pipelines, scoring
+    from valueportrait import builders, evaluation, metric_inputs, pipelines, scoring
     from valueportrait.builders import assemble, build
     from valueportrait.deviation import compare
 
-    for module in (valueportrait, pipelines, evaluation, scoring, compare, build, assemble):
+    for module in (valueportrait, pipelines, evaluation, metric_inputs, scoring, compare, build, assemble):
         for name in getattr(module, "__all__", []):
             obj = getattr(module, name)
             if inspect.isfunction(obj):  # settings objects and result records are the grouping, not the rule

@@ -33,7 +33,7 @@ _LAZY: dict[str, str] = {
     "compare_portraits": "scoring", "compare_models": "scoring", "score_humans": "scoring",
     "reliability_table": "scoring", "portrait_reliability": "scoring",
     # the metric and the pipelines the CLI runs
-    "evaluate_ratings": "evaluation", "metric_settings": "evaluation", "score_leaderboard": "pipelines",
+    "evaluate_ratings": "evaluation", "metric_settings": "metric_inputs", "score_leaderboard": "pipelines",
     "run_deviation": "pipelines",
     # deviation statistics
     "compare_personas": "deviation", "compare_with_norms": "deviation", "read_demographics": "demographics",

@@ -30,6 +30,11 @@ SPLIT = "test"
 DATASET_VERSION = "1.0.0"
 
 
+def parquet_path(config: str) -> str:
+    """Path of a config's parquet file inside the built folder."""
+    return f"{config}/{SPLIT}-00000-of-00001.parquet"
+
+
 @dataclass
 class ValuePortraitData:
     """All configs of one build, plus its build settings (``build_info``).
@@ -124,11 +129,6 @@ def dataset_of(dataset: str | Path | DatasetRef | ValuePortraitData) -> ValuePor
 def dataset_name(dataset: str | Path | DatasetRef | ValuePortraitData | None) -> str | None:
     """The name a result records for ``dataset`` (None for an object in memory)."""
     return None if dataset is None or isinstance(dataset, ValuePortraitData) else str(dataset)
-
-
-def dataset_revision(dataset: str | Path | DatasetRef | ValuePortraitData | None) -> str | None:
-    """The revision a result records for ``dataset`` (None unless a :class:`DatasetRef` names one)."""
-    return dataset.revision if isinstance(dataset, DatasetRef) else None
 
 
 def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:

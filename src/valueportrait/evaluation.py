@@ -8,105 +8,25 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .dataset import ValuePortraitData, dataset_name, dataset_of, dataset_revision, open_dataset
-from .errors import DatasetError, InputError
+from .dataset import ValuePortraitData, dataset_name, dataset_of
+from .errors import InputError
+from .metric_inputs import load_data, persona_map, variant_labels
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
-from .scale import VARIANTS
 from .selection import CHANCE_NOTE, chance_flags, chance_level
 from .scoring import bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
-from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection
+from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
 RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "reliability", "personas",
                "deviation")
-
-
-def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
-    """The dataset object from a built folder / Hub repo id, or as given; a clear error when none is given."""
-    if isinstance(dataset, ValuePortraitData):
-        return dataset
-    if not dataset:
-        raise DatasetError(
-            "the Value Portrait metric needs the dataset's item selection: pass dataset=<built folder or Hub repo "
-            "id> (and revision=...) to evaluate.load(...) or to compute(...), e.g. evaluate.load(valueportrait."
-            "metric_path(), dataset='./valueportrait'). Build a folder with `valueportrait build`."
-        )
-    return open_dataset(dataset, revision=revision)
-
-
-#: The metric's keyword arguments that are not a field of the same name: keyword -> (object, field).
-_RENAMED = {"ci_over": ("intervals", "over"), "confidence": ("intervals", "level")}
-
-
-def metric_settings(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    """The metric's flat keyword arguments as the settings objects (the one place they map):
-    ``{"selection": Selection, "intervals": Intervals, "deviation": Deviation | None}``.
-
-    Each keyword is the field of that name (``ci_over`` is ``Intervals.over``, ``confidence`` is
-    ``Intervals.level``); ``deviation=True``, ``persona_groups`` or ``norms`` ask for the deviation statistics.
-    An unknown keyword is an :class:`InputError` listing the known ones.
-
-    >>> metric_settings({"threshold": 0.35, "ci_over": "items"})["intervals"].over
-    'items'
-    """
-    from dataclasses import fields
-
-    kinds = {"selection": Selection, "intervals": Intervals, "deviation": Deviation}
-    names = {f.name: (k, f.name) for k, cls in kinds.items() for f in fields(cls)
-             if (k, f.name) not in _RENAMED.values()}
-    names.update(_RENAMED)
-    given: dict[str, dict[str, Any]] = {k: {} for k in kinds}
-    want_deviation = False
-    for key, value in kwargs.items():
-        if key == "deviation":
-            want_deviation = bool(value)
-            continue
-        if key not in names or key == "plot":
-            known = sorted({*names, "deviation"} - {"plot", "demographics"})
-            raise InputError(f"unknown setting {key!r}; the metric takes {', '.join(known)}")
-        kind, field = names[key]
-        if value is not None or kind == "deviation":
-            given[kind][field] = value
-    want_deviation = want_deviation or any(given["deviation"].get(k) is not None for k in ("persona_groups", "norms"))
-    return {"selection": Selection(**given["selection"]), "intervals": Intervals(**given["intervals"]),
-            "deviation": Deviation(**{k: v for k, v in given["deviation"].items() if v is not None})
-            if want_deviation else None}
-
-
-def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
-    """Predictions as the ``evaluate`` metric takes them: text, before its features cast them.
-
-    ``evaluate`` would pick an input type from the *first* prediction (a float feature turns ``True`` into 1.0
-    and fails on ``["5", "like me"]``), so the metric declares one text feature and every prediction is
-    written as text here: numbers exactly (``repr``), answers as given, ``None`` as ``""`` (a missing answer;
-    evaluate's text feature refuses None).
-    :func:`evaluate_ratings` reads numbers and phrases alike. Booleans are refused (not a rating); so is an
-    empty list.
-
-    >>> metric_predictions([5, "like me", None, 4.25])
-    ['5', 'like me', '', '4.25']
-    """
-    if predictions is None:
-        return None
-    preds = list(predictions)
-    if not preds:
-        raise InputError(f"{what} is empty; give one rating (1-6, or a free-text answer) per item id in references")
-    flags = [i for i, v in enumerate(preds) if isinstance(v, (bool, np.bool_))]
-    if flags:
-        shown = _summarise([f"[{i}] {preds[i]!r}" for i in flags])
-        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
-                         "numbers 1-6 or Likert answers such as 'somewhat like me'")
-    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
-            else str(v) for v in preds]
 
 
 def _duplicates(table: pd.DataFrame) -> int:
@@ -115,11 +35,6 @@ def _duplicates(table: pd.DataFrame) -> int:
     if "variant" not in table:
         return 0
     return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
-
-
-def _summarise(values: Sequence, limit: int = 10) -> str:
-    shown = ", ".join(repr(v) for v in list(values)[:limit])
-    return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
 
 
 def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> tuple[dict, dict]:
@@ -205,7 +120,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
         ci_over, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension whose
-        selection is not above chance in the build's permutation test; None for builds without it), ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
+        selection is not above chance in the build's permutation test; None for builds without it),
+        ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
         ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
@@ -236,13 +152,13 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
                    "(portrait_id-option_id), see the 'items' config.")
     if want_deviation:  # fail before the scoring
-        _persona_map(list(dict.fromkeys(str(p) for p in personas)), deviation.persona_groups)
+        persona_map(list(dict.fromkeys(str(p) for p in personas)), deviation.persona_groups)
         human_source(data, deviation, reselected=selection.reselects)
     sel = data.selection(selection)
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     if variants is not None:
-        table["variant"] = _variant_labels(variants)
+        table["variant"] = variant_labels(variants)
     if personas is not None:
         table["persona"] = [str(p) for p in personas]
     duplicates = _duplicates(table)
@@ -259,7 +175,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     scores, fmeans = _portrait_dict(portrait, flags)
     out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
     out["settings"] = {
-        "dataset": dataset_name(dataset), "revision": dataset_revision(dataset),
+        "dataset": dataset_name(dataset), "revision": revision_of(dataset),
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
@@ -279,42 +195,6 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
         out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,
                                                  deviation=deviation)
     return {k: out[k] for k in RESULT_KEYS}
-
-
-def _variant_labels(variants: Sequence) -> list[str]:
-    """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
-    labels = [str(v) for v in variants]
-    unknown = sorted(set(labels) - set(VARIANTS))
-    if unknown:
-        raise InputError(f"variants holds label(s) that are not prompt variants: {_summarise(unknown)}; the known "
-                         f"variants are {', '.join(VARIANTS)}")
-    return labels
-
-
-def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
-    """persona -> "attribute=group"; personas labelled ``attribute=group`` map to themselves."""
-    if not isinstance(persona_groups, (Mapping, type(None))):
-        raise InputError("persona_groups must be a dict {persona label: 'attribute=group'}, got "
-                         f"{type(persona_groups).__name__}")
-    groups = {str(k): v for k, v in (persona_groups or {}).items()}
-    unknown = sorted(set(groups) - set(personas))
-    if unknown:
-        raise InputError(f"persona_groups names persona(s) with no rating: {_summarise(unknown)}; the personas "
-                         f"rated are {_summarise(sorted(personas))}")
-    unmapped = [p for p in personas if p not in groups and "=" not in p]
-    if unmapped:
-        raise InputError(f"persona(s) {_summarise(unmapped)} have no human group: map each persona to a group with "
-                         "persona_groups={'<persona>': 'attribute=group'} (e.g. {'a woman': 'sex=Female'}), or "
-                         "label the personas 'attribute=group'")
-    out = {p: groups.get(p, p) for p in personas}
-    seen: dict[str, str] = {}
-    for p, label in out.items():
-        key = "=".join(s.strip() for s in str(label).split("=", 1))
-        if key in seen:
-            raise InputError(f"personas {seen[key]!r} and {p!r} both map to the group {key!r}; the deviation "
-                             "compares one persona per group")
-        seen[key] = p
-    return out
 
 
 def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *, selection: Selection = Selection(),
@@ -354,12 +234,11 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *, selec
     from .deviation import report_to_dict
 
     personas = list(dict.fromkeys(table["persona"].astype(str)))
-    pmap = _persona_map(personas, deviation.persona_groups)
+    pmap = persona_map(personas, deviation.persona_groups)
     source, report = deviation_report(table[["item_id", "rating", "persona"]], data,
                                       selection=selection, intervals=intervals,
                                       deviation=replace(deviation, persona_groups=pmap))
     return {"source": source, **report_to_dict(report)}
 
 
-__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data",
-           "metric_predictions", "metric_settings"]
+__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings"]

@@ -39,7 +39,7 @@ from .figures.tables import (about_html, banners_html, reliability_html, runs_ht
 from .io import read_json
 from .report import UNIT_WORDS
 from .scale import FAMILIES
-from .style import family_title, radial_scale, scale_caption, signed
+from .style import color_limit, family_title, radial_scale, scale_caption, signed
 
 __all__ = ["read_leaderboard", "render_report"]
 
@@ -183,11 +183,12 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     ids = {m: f"m{k}" for k, m in enumerate(models)}
     limit, ticks = _page_scale(board)
     pvq = figure_data(board, "pvq")
+    heat = color_limit(np.concatenate([figure_data(board, f).score.ravel() for f in FAMILIES]))  # one for the page
     many = len(models) > RADAR_MAX
     parts = [f"<h1>{_e(title)}</h1>", about_html(board, generated=generated, version=__version__),
              banners_html(board, models), "<h2>Validity of the benchmark</h2>", validity_html(board),
              f"<h2>Heatmap</h2><p class=\"note\">{_e(pvq.interval_caption())}</p>",
-             *(heatmap_html(figure_data(board, f)) for f in FAMILIES),
+             *(heatmap_html(figure_data(board, f), limit=heat) for f in FAMILIES),
              "<h2>Runs</h2>", runs_html(board, models), "<h2>Leaderboard</h2>"]
     parts += [_family_table(board, f) for f in FAMILIES]
     key = (f'<div class="scalekey">{scale_key_svg(limit, ticks)}<span>{_e(scale_caption(limit, ticks))}<br>'

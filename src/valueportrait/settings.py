@@ -30,7 +30,7 @@ valueportrait.errors.InputError: level must be a level strictly between 0 and 1 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from numbers import Integral, Real
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -296,11 +296,11 @@ class UpstreamOutputs:
         _choice("parse", self.parse, ("valueportrait", "upstream"))
 
 
-def settings_dict(settings: Any) -> dict[str, Any]:
-    """The fields of a settings object as a plain dict (nested objects as dicts)."""
-    return asdict(settings)
+def revision_of(dataset: Any) -> str | None:
+    """The revision a result records for a ``dataset`` argument (None unless a :class:`DatasetRef` names one)."""
+    return dataset.revision if isinstance(dataset, DatasetRef) else None
 
 
 __all__ = ["BUILD_SELECTION", "CORRELATION_SOURCES", "DEFAULT_LEVEL", "DEFAULT_MIN_RATERS", "DEFAULT_N_BOOT",
            "DEFAULT_N_PERM", "HUMAN_SOURCES", "INTERVAL_UNITS", "Build", "DatasetRef", "DemographicsFile", "Deviation",
-           "Intervals", "Selection", "UpstreamOutputs", "built_selection", "over", "settings_dict"]
+           "Intervals", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]

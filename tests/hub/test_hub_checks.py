@@ -12,7 +12,7 @@ from hub_helpers import CARD, NEXT, V, copy_folder, invoke, make_metric_dir, tre
 
 from valueportrait import hub as core
 from valueportrait.errors import PublishError
-from valueportrait.hub import checks
+from valueportrait.hub import checks, guards
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -120,6 +120,6 @@ def test_version_order_and_the_newer_version_check():
     assert checks.version_key("v1.10.0") == (1, 10, 0) and checks.version_key("latest") is None
     plan = core.PublishPlan(repo_id="my-org/vp", repo_type="dataset", files=(), commit_title="t",
                             commit_description="", tag="v1.2.0")
-    checks.check_no_newer_version(plan, {"v1.1.9": "a", "v1.2.0": "b", "latest": "c"})  # nothing newer: passes
+    guards.check_no_newer_version(plan, {"v1.1.9": "a", "v1.2.0": "b", "latest": "c"})  # nothing newer: passes
     with pytest.raises(PublishError, match=r"already has a newer version \(v1\.9\.0, v1\.10\.0\).*above v1\.10\.0"):
-        checks.check_no_newer_version(plan, {"v1.10.0": "a", "v1.9.0": "b"})  # 10 > 9: numeric, not text order
+        guards.check_no_newer_version(plan, {"v1.10.0": "a", "v1.9.0": "b"})  # 10 > 9: numeric, not text order

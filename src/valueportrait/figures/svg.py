@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..style import diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, family_title, signed, text_color
 from .data import HUMAN, FigureData
 from .heatmap import cell_text
 
@@ -141,12 +141,12 @@ def scale_key_svg(limit: float, ticks: Sequence[float], *, width: int = 460) -> 
     return "".join(out)
 
 
-def heatmap_html(fd: FigureData, *, order_by: str | None = None) -> str:
+def heatmap_html(fd: FigureData, *, order_by: str | None = None, limit: float | None = None) -> str:
     """The heatmap as an HTML table: rows in :meth:`FigureData.order` (the human raters last, set apart), cells
-    coloured on one diverging scale centred at 0 and holding their value (in parentheses when the interval
-    includes 0), a swatch of each model's colour, flagged rows faded and labelled."""
-    finite = np.abs(fd.score[np.isfinite(fd.score)])
-    limit = float(np.ceil((finite.max() if finite.size else 1.0) * 10) / 10) or 0.1
+    coloured on one diverging scale centred at 0 (from -``limit`` to +``limit``; default :func:`color_limit`;
+    a page gives all its heatmaps one) and holding their value (in parentheses when the interval includes 0), a
+    swatch of each model's colour, flagged rows faded and labelled."""
+    limit = limit or color_limit(fd.score)
     zero = fd.includes_zero()
     chance = ' class="chance"'
     head = "".join(f'<th{chance if d in fd.chance else ""}>{html.escape(fd.axis_label(d))}</th>' for d in fd.dims)

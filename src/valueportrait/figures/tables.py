@@ -15,7 +15,8 @@ from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
-from .data import CHANCE_MARK, HUMAN, caveats, share_text
+from ..selection import CHANCE_MARK
+from .data import HUMAN, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
 
@@ -257,6 +258,6 @@ def validity_html(board: Mapping[str, Any]) -> str:
         text = (f"{known - len(bad)} of {known} dimensions' item selection above chance"
                 + (f"; not above chance ({CHANCE_MARK} in every chart): {', '.join(bad)}" if bad else ""))
         items.append(f"<li><b>{_e(family_title(family))}</b>: {_e(text)}.</li>")
-    return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when the number of items '
-            f"selected for it exceeds what the selection rule finds in permuted data. More: {link} in the "
-            "valueportrait source.</p>")
+    return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when it selects more items '
+            "than questionnaire scores shuffled among the raters do (the build's permutation test, p &lt; 0.05); "
+            f"read the scores of the others as noise. More: {link} in the valueportrait source.</p>")
