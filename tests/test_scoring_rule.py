@@ -50,7 +50,7 @@ def test_bad_weights_are_errors():
     sel = pd.DataFrame({"item_id": ["a"], "family": "pvq", "dimension": "Power", "weight": [float("nan")]})
     with pytest.raises(InputError, match="weights must be finite and non-zero"):
         Design.from_selection(sel)
-    with pytest.raises(InputError, match="unknown scoring rule 'soft'"):
+    with pytest.raises(InputError, match="scoring must be one of .threshold., .weighted., got .soft."):
         Selection(scoring="soft")
 
 

@@ -19,7 +19,7 @@ from .metric_inputs import load_data, persona_map, variant_labels
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
-from .selection import CHANCE_NOTE, chance_flags, chance_level
+from .chance import CHANCE_NOTE, chance_flags, chance_level
 from .scoring import bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
 from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity

@@ -1,8 +1,7 @@
 """The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made.
 
 * :class:`Selection`: which items measure which dimension (``|rho| > threshold``, ``p < alpha``, ``mode``,
-  ``correction``, ``correlations``) and how they score (``scoring``: the paper's ``threshold`` rule or the
-  correlation-weighted rule, ``center``, ``min_items``);
+  ``correction``, ``correlations``) and how they score (``scoring``, ``center``, ``min_items``);
 * :class:`Intervals`: what an interval is over, its level, and the bootstrap's replicates and seed;
 * :class:`Deviation`: the deviation statistics (the human side, the persona groups, permutations, minimums);
 * :class:`DemographicsFile`: a raters' demographics file and how to read it;
@@ -36,8 +35,8 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import InputError
-from .selection import (DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING, DEFAULT_THRESHOLD, MODES, check_correction,
-                        check_scoring)
+from .selection import (DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING, DEFAULT_THRESHOLD, MODES, SCORINGS,
+                        check_correction)
 
 #: Bootstrap replicates of every entry point (CLI score / build / deviation, the metric, the library).
 DEFAULT_N_BOOT = 1000
@@ -90,10 +89,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``:
-    ``threshold``, the paper's, weight 1 for each selected item, or ``weighted``, every item weighted by its
-    correlation, :func:`valueportrait.selection.weighted_table`; ``center``: subtract the family mean;
-    ``min_items``: fewer rated items give a null score).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``: the paper's
+    ``threshold`` or ``weighted``; ``center``: subtract the family mean; ``min_items``: fewer give a null score).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -119,9 +116,7 @@ class Selection:
             raise InputError(f"alpha must be in (0, 1] (a p-value cut-off, e.g. {DEFAULT_ALPHA}), got {self.alpha!r}")
         if self.correction is not None:
             check_correction(self.correction)
-        if self.scoring is not None:
-            check_scoring(self.scoring)
-        for name, choices in (("mode", MODES), ("correlations", CORRELATION_SOURCES)):
+        for name, choices in (("mode", MODES), ("correlations", CORRELATION_SOURCES), ("scoring", SCORINGS)):
             if getattr(self, name) is not None:
                 _choice(name, getattr(self, name), choices)
         _count("min_items", self.min_items, 1)
@@ -142,8 +137,7 @@ class Selection:
 
 #: The selection rule of a build that is given nothing (the paper's; ``correlations`` None: published when the
 #: release has the published tables, else computed).
-BUILD_SELECTION = Selection(threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA, mode="pos", correction=DEFAULT_CORRECTION,
-                            scoring=DEFAULT_SCORING)
+BUILD_SELECTION = Selection(DEFAULT_THRESHOLD, DEFAULT_ALPHA, "pos", DEFAULT_CORRECTION, scoring=DEFAULT_SCORING)
 
 
 def built_selection(build_selection: Mapping[str, Any] | None) -> Selection:

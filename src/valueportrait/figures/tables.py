@@ -15,7 +15,7 @@ from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
-from ..selection import CHANCE_MARK
+from ..chance import CHANCE_MARK
 from .data import HUMAN, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]

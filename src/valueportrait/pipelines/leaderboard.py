@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..dataset import ValuePortraitData, dataset_name, dataset_of
 from ..errors import InputError, OutputExistsError
-from ..selection import chance_flags
+from ..chance import chance_flags
 from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, revision_of
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
