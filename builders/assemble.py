@@ -27,7 +27,7 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     rule = build.rule
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,
-                        scoring=rule.scoring or "threshold")
+                        scoring=rule.scoring or "threshold", strict=build.strict)
     if build.demographics is not None:
         from valueportrait.demographics import demographics_of
 

@@ -94,8 +94,8 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *, s
     design = Design.from_selection(selection, data.items["item_id"].tolist())
     min_raters = MIN_RATERS if deviation.min_raters is None else deviation.min_raters
     min_human = MIN_HUMAN_RATINGS if deviation.min_human_ratings is None else deviation.min_human_ratings
-    humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=intervals.n_boot,
-                     seed=intervals.seed, min_raters=min_raters)
+    humans = partial(rater_groups, data.human_ratings, demo, design=design, intervals=intervals,
+                     min_raters=min_raters)
     settings = {"n_boot": intervals.n_boot, "n_perm": deviation.n_perm, "ci": intervals.level, "seed": intervals.seed,
                 "min_raters": min_raters, "min_model_samples": deviation.min_model_samples,
                 "min_human_ratings": min_human, "human": "raters"}

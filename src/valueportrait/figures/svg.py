@@ -15,7 +15,7 @@ from ..style import color_limit, diverging_color, family_title, signed, text_col
 from .data import HUMAN, FigureData
 from .heatmap import cell_text
 
-__all__ = ["heatmap_html", "radar_svg", "scale_key_svg"]
+__all__ = ["heatmap_html", "radar_svg", "scale_key_svg", "side_room"]
 
 _REF = "#9A9A9A"
 
@@ -32,8 +32,10 @@ def _geometry(n: int, size: int, pad: int, top: int, limit: float):
     return R, cx, cy, point
 
 
-def _side_room(fd: FigureData, size: int, font: int) -> int:
-    """Room each side of the circle for the axis labels (their width estimated at 0.56 em a character)."""
+def side_room(fd: FigureData, size: int, font: int | None = None) -> int:
+    """Room each side of the circle for the axis labels (their width estimated at 0.56 em a character); charts
+    shown side by side take the largest of theirs, so their circles come out the same size."""
+    font = font or (12 if size >= 300 else 10)
     R, n = size / 2 - 22, len(fd.dims)
     need = 0.0
     for k, d in enumerate(fd.dims):
@@ -45,12 +47,12 @@ def _side_room(fd: FigureData, size: int, font: int) -> int:
 
 def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, limit: float, ticks: Sequence[float],
               title: str, size: int = 330, reference: str | None = None, css_class: str = "chart",
-              ids: dict[str, str] | None = None) -> str:
+              ids: dict[str, str] | None = None, pad: int | None = None) -> str:
     """An inline ``<svg>`` radar chart of the rows ``names`` of ``fd`` on the page's scale (``limit``, ``ticks``).
 
     Rings unlabelled (the page's scale key names them once); each portrait a closed line with dots and a
     whisker per axis for its interval; flagged portraits dashed and faded; ``reference`` (the human raters)
-    thin and grey behind. ``title``: the first line bold, a second line (after a newline) red, for caveats.
+    thin and grey behind. ``pad``: room each side for the labels (default :func:`side_room`). ``title``: the first line bold, a second line (after a newline) red, for caveats.
     ``data-limit`` on the ``<svg>`` records the scale; ``data-model`` (``ids``) on each portrait's group lets the
     page toggle it.
     """
@@ -58,7 +60,7 @@ def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, limit: floa
     ids = ids or {n: f"m{k}" for k, n in enumerate(fd.names)}
     n = len(fd.dims)
     font = 12 if size >= 300 else 10
-    pad = _side_room(fd, size, font)
+    pad = pad or side_room(fd, size, font)
     lines = title.split("\n")
     top = 8 + 16 * len(lines)
     R, cx, cy, point = _geometry(n, size, pad, top, limit)
