@@ -28,22 +28,19 @@ from .validity import validity_report
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
                  correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False,
-                 scoring: str = DEFAULT_SCORING, strict: bool = False) -> ValuePortraitData:
+                 strict: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
     the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
-    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``); ``scoring`` the build's scoring rule
-    (``threshold``, the paper's, or ``weighted``: recorded in ``build_info["selection"]``, the dataset's default
-    selection is then every item weighted by its correlation; the ``selected`` column and the items' dimension
-    lists stay the threshold rule's). ``build_info["validity"]`` holds the validity
+    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``); the scoring rule is the paper's ``threshold``
+    (:func:`with_scoring` changes it). ``build_info["validity"]`` holds the validity
     report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
     published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
     missing). A folder whose files differ from the pinned release (:mod:`.pinned`) is built with a warning and
     ``build_info["modified_release"]`` listing them, or refused with ``strict``.
     """
     check_correction(correction)
-    check_scoring(scoring)
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
@@ -74,7 +71,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
     selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
-                 "correction": correction, "scoring": scoring}
+                 "correction": correction, "scoring": DEFAULT_SCORING}
     info = {
         "dataset_version": DATASET_VERSION,
         "selection": selection,
@@ -95,4 +92,18 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
                              build_info=info)
 
 
-__all__ = ["from_release"]
+def with_scoring(data: ValuePortraitData, scoring: str) -> ValuePortraitData:
+    """``data`` built for the scoring rule ``scoring`` (``threshold`` or ``weighted``): recorded in
+    ``build_info["selection"]`` (and the version label: weighted is not the paper's); the dataset's default
+    selection is then every item weighted by its correlation (:func:`valueportrait.selection.weighted_table`).
+    The ``selected`` column and the items' dimension lists stay the threshold rule's. Pure: a new object."""
+    from dataclasses import replace
+
+    check_scoring(scoring)
+    selection = {**data.build_info["selection"], "scoring": scoring}
+    info = {**data.build_info, "selection": selection, "paper_selection": not selection_departures(selection),
+            "version_label": version_label(DATASET_VERSION, selection)}
+    return replace(data, build_info=info)
+
+
+__all__ = ["from_release", "with_scoring"]

@@ -115,3 +115,16 @@ def test_metric_takes_scoring(built_dataset):
                                    intervals=Intervals(n_boot=0, over="items")) for s in ("threshold", "weighted")}
     assert out["weighted"]["settings"]["scoring"] == "weighted" and out["threshold"]["settings"]["scoring"] == "threshold"
     assert out["weighted"]["scores"]["pvq"]["Power"]["score"] != out["threshold"]["scores"]["pvq"]["Power"]["score"]
+
+
+def test_a_weighted_build_records_its_rule(built_dataset):
+    """`valueportrait build --scoring weighted` (builders.assemble -> with_scoring): build_info says so, the
+    version label calls it custom, and the dataset's default selection is the weighted one."""
+    from valueportrait.builders.release import with_scoring
+
+    data = with_scoring(open_dataset(built_dataset), "weighted")
+    assert data.build_info["selection"]["scoring"] == "weighted" and data.build_info["paper_selection"] is False
+    assert data.build_info["version_label"].endswith("(custom selection: scoring weighted; not the paper's)")
+    assert "weight" in data.selection().columns
+    with pytest.raises(InputError, match="unknown scoring rule"):
+        with_scoring(data, "soft")
