@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import InputError
-from .selection import (DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING, DEFAULT_THRESHOLD, MODES, SCORINGS,
-                        check_correction)
+from .selection import DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES, SCORINGS, check_correction
 
 #: Bootstrap replicates of every entry point (CLI score / build / deviation, the metric, the library).
 DEFAULT_N_BOOT = 1000
@@ -68,7 +67,7 @@ def over(base: S, given: S) -> S:
     """``base`` with every field ``given`` sets (not None): the one "given over the build's" merge.
 
     >>> over(Selection(threshold=0.3, alpha=0.05), Selection(alpha=0.01))
-    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, scoring=None)
+    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, duplicates='error', scoring=None)
     """
     return replace(base, **{f.name: getattr(given, f.name) for f in fields(given)  # type: ignore[arg-type]
                             if getattr(given, f.name) is not None})
@@ -77,8 +76,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``: the paper's
-    ``threshold`` or ``weighted``; ``center``: subtract the family mean; ``min_items``: fewer give a null score).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``: the
+    paper's ``threshold`` or ``weighted``; ``center``, ``min_items``; ``duplicates``: a request rated twice).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -91,6 +90,7 @@ class Selection:
     correlations: Literal["published", "computed"] | None = None
     center: bool | str = True
     min_items: int = 1
+    duplicates: Literal["error", "first", "mean"] = "error"
     scoring: Literal["threshold", "weighted"] | None = None
 
     #: The fields that say which items are selected and with which weights (the others say how they score).
@@ -125,7 +125,7 @@ class Selection:
 
 #: The selection rule of a build that is given nothing (the paper's; ``correlations`` None: published when the
 #: release has the published tables, else computed).
-BUILD_SELECTION = Selection(DEFAULT_THRESHOLD, DEFAULT_ALPHA, "pos", DEFAULT_CORRECTION, scoring=DEFAULT_SCORING)
+BUILD_SELECTION = Selection(DEFAULT_THRESHOLD, DEFAULT_ALPHA, "pos", DEFAULT_CORRECTION, scoring="threshold")
 
 
 def built_selection(build_selection: Mapping[str, Any] | None) -> Selection:
