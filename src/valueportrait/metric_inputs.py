@@ -11,6 +11,7 @@ import numpy as np
 
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
+from .ratings.contract import check_text
 from .scale import VARIANTS
 from .settings import Deviation, Intervals, Selection
 
@@ -90,13 +91,41 @@ def metric_predictions(predictions: Sequence | None, *, what: str = "predictions
         shown = summarise([f"[{i}] {preds[i]!r}" for i in flags])
         raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
                          "numbers 1-6 or Likert answers such as 'somewhat like me'")
-    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
-            else str(v) for v in preds]
+    check_text(preds, what)
+    try:
+        return ["" if v is None else v if isinstance(v, str) else repr(float(v))
+                if isinstance(v, (float, np.floating)) else str(v) for v in preds]
+    except ValueError:  # str() of an integer of over 4,300 digits
+        raise InputError(f"{what} holds an integer of over 4,300 digits, not a rating: expected numbers 1-6 or "
+                         "Likert answers such as 'somewhat like me'") from None
+
+
+def metric_references(references: Sequence | None) -> list | None:
+    """The item ids as a list, checked for text pyarrow cannot hold (a lone surrogate) before evaluate casts them.
+
+    >>> metric_references(("1008-1", "1008-2"))
+    ['1008-1', '1008-2']
+    """
+    if references is None:
+        return None
+    references = list(references)
+    check_text(references, "references")
+    return references
 
 
 def summarise(values: Sequence, limit: int = 10) -> str:
     shown = ", ".join(repr(v) for v in list(values)[:limit])
     return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
+
+
+def persona_labels(personas: Sequence) -> list[str]:
+    """The persona labels as text; an empty or blank label is an InputError (name every persona)."""
+    labels = ["" if p is None else str(p) for p in personas]
+    blank = [i for i, p in enumerate(labels) if not p.strip()]
+    if blank:
+        raise InputError(f"{len(blank)} persona label(s) are empty (at {summarise(blank)}); give every rating its "
+                         "persona's name (e.g. 'a woman'), or leave personas out for ratings without one")
+    return labels
 
 
 def variant_labels(variants: Sequence) -> list[str]:
@@ -135,4 +164,5 @@ def persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | Non
     return out
 
 
-__all__ = ["load_data", "metric_predictions", "metric_settings", "persona_map", "summarise", "variant_labels"]
+__all__ = ["load_data", "metric_predictions", "metric_settings", "persona_labels", "persona_map", "summarise",
+           "variant_labels"]

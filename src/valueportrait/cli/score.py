@@ -34,7 +34,8 @@ def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, p
     (--upstream-outputs), averages each item's ratings over prompt variants, scores every model with the
     dataset's item selection, adds the human raters, and prints how much of the benchmark each model's ratings
     cover, the leaderboard (each score with its interval; unreliable portraits marked), the reliability and
-    the prompt sensitivity. A model none of whose answers gave a rating is an error.
+    the prompt sensitivity. Each persona of a model is its own portrait, "MODEL [PERSONA]". A model none of
+    whose answers gave a rating is an error; so is a request rated twice (see --duplicates).
 
     \b
     Example:
@@ -72,6 +73,11 @@ def echo_board(board, *, table: bool = True) -> None:
         click.echo("Parsed answers (unparseable ones are left out of the averages):")
         click.echo(board.parse_summary.to_string() + "\n")
     _echo_missing(board.ratings)
+    if board.duplicates_removed:
+        policy = board.meta.get("duplicates")
+        how = "kept the first rating of each" if policy == "first" else "averaged them"
+        click.echo(f"Duplicates: {board.duplicates_removed:,} rating(s) repeated a request already rated; {how} "
+                   f"(--duplicates {policy})\n")
     lines, warnings = coverage_lines(board.coverage)
     click.echo("Coverage:\n  " + "\n  ".join(lines) + "\n")
     for w in warnings:
@@ -137,7 +143,8 @@ def _merge(boards: list[dict]) -> dict:
 @click.option("--order-by", help="Heatmap: order the rows by this dimension (default: clustering).")
 @dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score run directories with (default: the one each run was run on).")
-def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset):
+@click.option("--overwrite", is_flag=True, help="Replace an --out chart an earlier plot wrote.")
+def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset, overwrite):
     """Draw value portraits as a paper-style figure: radar chart, small multiples or heatmap.
 
     SCORES are run directories written by `valueportrait run` (scored first, with the human raters beside
@@ -153,9 +160,13 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
       valueportrait plot scores --kind heatmap --out heatmap.png
       valueportrait plot scores --models "gpt-4o-2024-11-20,human raters" --family bfi --out gpt4o.svg
     """
+    from valueportrait.outputs import check_output
     from valueportrait.plot import portrait_figure
     from valueportrait.ratings.runs import run_dirs
+    from valueportrait.staging import output_file
 
+    rule = {"overwrite": overwrite, "command": "plot", "inputs": [*scores, getattr(dataset, "name", None)]}
+    check_output(out_path, folder=False, **rule)  # before any work
     if Path(out_path).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise InputError(f"--out {out_path}: the chart is written as .png, .svg or .pdf; got suffix "
                          f"{Path(out_path).suffix!r}")
@@ -174,6 +185,7 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
         unknown = [m for m in wanted if m not in board["models"]]
         if unknown:
             raise InputError(f"--models {unknown} not in the scores; found {list(board['models'])}")
-    path = portrait_figure(board, out_path, kind=kind, family=family, models=wanted, title=title, limit=limit,
-                           order_by=order_by)
-    click.echo(f"Wrote {path}")
+    with output_file(out_path, **rule) as tmp:
+        portrait_figure(board, tmp, kind=kind, family=family, models=wanted, title=title, limit=limit,
+                        order_by=order_by)
+    click.echo(f"Wrote {Path(out_path)}")
