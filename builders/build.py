@@ -57,8 +57,9 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
         read :class:`~valueportrait.demographics.Demographics`; see
         :func:`~valueportrait.builders.assemble.attach_demographics`, whose settings are ``norms`` and
         ``min_raters``), the card's ``changelog`` (default: the package's
-        ``cards/CHANGELOG.md``; it must have an entry for the dataset version) and ``allow_partial`` (build from
-        a release missing survey groups or published tables).
+        ``cards/CHANGELOG.md``; it must have an entry for the dataset version), ``allow_partial`` (build from
+        a release missing survey groups or published tables) and ``strict`` (refuse a release folder whose files
+        differ from the pinned release; default: a warning, :mod:`valueportrait.builders.pinned`).
     progress : called as ``progress(message, done, total)`` before each stage (``done`` stages of ``total``
         finished) and once more with ``done == total`` at the end (the CLI's progress bar).
 

@@ -229,8 +229,9 @@ class Build:
     None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
     :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
     ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), and ``allow_partial`` (build from a release missing survey groups or
-    published tables)."""
+    ``changelog`` (None: the package's), ``allow_partial`` (build from a release missing survey groups or
+    published tables) and ``strict`` (refuse a release folder whose files differ from the pinned release's
+    sha256 sums; default: build with a warning, ``build_info["modified_release"]`` listing them)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
@@ -239,6 +240,7 @@ class Build:
     min_raters: int = DEFAULT_MIN_RATERS
     changelog: str | Path | None = None
     allow_partial: bool = False
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.selection, Selection):
