@@ -460,7 +460,7 @@ def test_plausible_edit_builds_with_warning_and_is_labelled(pristine, tmp_path):
     assert info["modified_release"] == [{"file": rel, "sha256": rr.sha256_of(root / rel),
                                          "expected": "7ba9e06ed8f479c7be1df331e9f05d7b6167df664ead7fef4364b5b95d845540"}]
     card = (out / "README.md").read_text(encoding="utf-8")
-    assert f"> **Warning.** Not the pinned release: 1 input file(s) differ" in card and rel in card
+    assert "> **Warning.** Not the pinned release: 1 input file(s) differ" in card and rel in card
     shown = CliRunner().invoke(cli, ["info", "--dataset", str(out)])
     assert "Warning: Not the pinned release" in shown.output
 
