@@ -229,9 +229,8 @@ class Build:
     None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
     :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
     ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), ``allow_partial`` (build from a release missing survey groups or
-    published tables) and ``strict`` (refuse a release folder whose files differ from the pinned release's
-    sha256 sums; default: build with a warning, ``build_info["modified_release"]`` listing them)."""
+    ``changelog`` (None: the package's), ``allow_partial`` (a release missing survey groups or published tables
+    builds) and ``strict`` (a release folder differing from the pinned sums is refused, not a warning)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
