@@ -12,8 +12,6 @@ objects, each in one place.
 True
 >>> over(BUILD_SELECTION, Selection(alpha=0.01)).threshold
 0.3
->>> Intervals().n_boot == DEFAULT_N_BOOT == 1000
-True
 """
 
 from __future__ import annotations
