@@ -107,7 +107,7 @@ LAYERS: list[set[str]] = [
     {"scoring"},
     {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation", "metric_inputs"},
+    {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},

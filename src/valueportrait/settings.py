@@ -67,7 +67,7 @@ def over(base: S, given: S) -> S:
     """``base`` with every field ``given`` sets (not None): the one "given over the build's" merge.
 
     >>> over(Selection(threshold=0.3, alpha=0.05), Selection(alpha=0.01))
-    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1)
+    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, duplicates='error')
     """
     return replace(base, **{f.name: getattr(given, f.name) for f in fields(given)  # type: ignore[arg-type]
                             if getattr(given, f.name) is not None})
@@ -76,8 +76,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``:
-    subtract the family mean; ``min_items``: fewer rated items give a null score).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``: subtract
+    the family mean; ``min_items``: fewer rated items give a null score; ``duplicates``: a request rated twice).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -90,6 +90,7 @@ class Selection:
     correlations: Literal["published", "computed"] | None = None
     center: bool | str = True
     min_items: int = 1
+    duplicates: Literal["error", "first", "mean"] = "error"
 
     #: The fields that say which items are selected (the others say how they score).
     RULE = ("threshold", "alpha", "mode", "correction", "correlations")

@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
+from valueportrait.ratings.duplicates import DUPLICATE_POLICIES
 from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM, DatasetRef,
                                     DemographicsFile, Deviation, Intervals, Publish, Selection)
 
@@ -63,7 +64,7 @@ def dataset_options(*, envvar: bool = False, help: str = "Built dataset folder o
 
 def selection_options(*, build: bool = False, scoring: bool = False) -> Decorator:
     """``--threshold --alpha --mode --correlations --correction`` (and with ``scoring``, ``--center/--no-center
-    --min-items``) -> ``selection=Selection(...)``.
+    --min-items --duplicates``) -> ``selection=Selection(...)``.
 
     ``build``: the settings of a new build (defaults shown: 0.3, 0.05, pos); otherwise a re-selection of a
     built dataset's items (default: the build's own settings).
@@ -93,8 +94,12 @@ def selection_options(*, build: bool = False, scoring: bool = False) -> Decorato
                          help="Subtract the family mean (scale-use correction)."),
             click.option("--min-items", type=click.IntRange(1), default=1, show_default=True,
                          help="Null score for dimensions with fewer rated items."),
+            click.option("--duplicates", type=click.Choice(list(DUPLICATE_POLICIES)), default="error",
+                         show_default=True,
+                         help="A request (model, persona, item, variant) rated more than once (a file or run given "
+                              "twice): error, keep the first rating, or average them (counted in the output)."),
         ]
-        names += ("center", "min_items")
+        names += ("center", "min_items", "duplicates")
 
     def make(**given):
         return "selection", Selection(**given)

@@ -182,5 +182,10 @@ def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, selection: pd.DataFrame,
         rows["gaps"] += [row for g in gaps for row in g.rows]
         rows["bias"] += bias_rows(attr, [g for g in gaps if g.human is not None], opt)
     settings = {**settings, "families": list(PROFILE_FAMILIES), "dimensions": [f"{f}/{d}" for f, d in DIMENSIONS],
-                "n_items_model": model.n_items}
+                "n_items_model": model.n_items,
+                # what every interval of the report is over, and how it is made (one unit, one estimator)
+                "ci_over": {"model": "item draws, paired with the human side",
+                            "human": "raters" if settings.get("human") == "raters"
+                            else "norms (normal replicates from their intervals)"},
+                "ci_method": "bootstrap-percentile"}
     return DeviationReport(**{name: report_table(rows[name], cols) for name, cols in COLUMNS.items()}, settings=settings)

@@ -4,7 +4,7 @@ dimensions and colours (:class:`FigureData`).
 Every surface draws from it (the matplotlib charts of :mod:`valueportrait.figures.mpl` and
 :mod:`~valueportrait.figures.heatmap`, the SVG of the HTML report), so a caveat computed here shows on all of them:
 
-* *unreliable*: ``reliability[model].reliable`` is False (profile split-half below its threshold);
+* *unreliable*: ``reliability[model].reliable`` is False (profile shape not reproducible across prompt variants);
 * *partial*: ``coverage[model].partial`` (or, for older leaderboards, fewer requests ``rated`` than expected);
 * *chance-level dimensions*: ``meta.above_chance[family][dimension]`` is False (the item selection of that
   dimension is no better than chance; docs/validity.md); absent in older leaderboards, then nothing is marked.
