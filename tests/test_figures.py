@@ -122,3 +122,14 @@ def test_auto_is_a_radar_up_to_8_portraits_and_a_heatmap_above(tmp_path):
     with pytest.raises(InputError, match="kind must be one of"):
         portrait_figure(board, tmp_path / "x.svg", kind="pie")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["8.svg", "9.svg"]  # nothing half-written
+
+
+def test_a_portrait_whose_reliability_cannot_be_assessed_says_so():
+    from valueportrait.figures.tables import banners_html
+
+    verdict = "not assessable: the ratings have no v2_reversed variant"
+    board = _board({"one-variant": [0.1] * 10},
+                   reliability={"one-variant": {"assessable": False, "reliable": None, "verdict": verdict}})
+    assert figure_data(board).label("one-variant") == "one-variant (reliability not assessable)"
+    html = banners_html(board, ["one-variant"])
+    assert 'class="banner unassessable"' in html and verdict in html
