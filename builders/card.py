@@ -22,12 +22,12 @@ from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
     items_per_family,
-    markdown_table,
     reliability_table,
     validity_sentences,
     validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
+from valueportrait.texttable import markdown_table
 from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData, parquet_path
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS

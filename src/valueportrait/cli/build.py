@@ -125,10 +125,10 @@ def summary(data, sections: tuple[str, ...]) -> str:
         items_per_dimension,
         items_per_family,
         reliability_table,
-        text_table,
         validity_sentences,
         validity_table,
     )
+    from valueportrait.texttable import text_table
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
