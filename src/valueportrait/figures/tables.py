@@ -15,7 +15,7 @@ from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
-from ..selection import CHANCE_MARK
+from ..chance import CHANCE_MARK
 from .data import HUMAN, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
@@ -70,7 +70,9 @@ def selection_words(sel: Mapping[str, Any] | None) -> str:
     text = (f"items whose Spearman {rho} with the raters' questionnaire score is above {sel.get('threshold', '?')} "
             f"with p below {sel.get('alpha', '?')}")
     extra = [f"{sel['correlations']} correlations" if sel.get("correlations") else "",
-             f"correction: {sel['correction']}" if sel.get("correction") else ""]
+             f"correction: {sel['correction']}" if sel.get("correction") else "",
+             "scoring: weighted (every item weighted by its correlation with the dimension; not the paper's rule)"
+             if sel.get("scoring") == "weighted" else ""]
     return text + "".join(f"; {x}" for x in extra if x)
 
 
