@@ -16,7 +16,7 @@ from valueportrait.settings import Build, Intervals
 
 from .raw_release import resolve_raw_dir
 from .reference import attach_reference
-from .release import from_release
+from .release import from_release, with_scoring
 
 if TYPE_CHECKING:
     from valueportrait.demographics import Demographics
@@ -30,6 +30,8 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,
                         strict=build.strict)
+    if rule.scoring not in (None, "threshold"):
+        data = with_scoring(data, rule.scoring)
     data = attach_reference(data, resolve_raw_dir(build.raw))
     if build.demographics is not None:
         from valueportrait.demographics import demographics_of
