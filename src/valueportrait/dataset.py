@@ -22,9 +22,7 @@ from .settings import DatasetRef, Selection, built_selection, over
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
-#: Configs a build has only when asked for or possible: ``human_group_norms`` with ``valueportrait build
-#: --demographics``; ``reference_portraits`` when the raw release holds upstream's model outputs.
-OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms", "reference_portraits")
+OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms", "reference_portraits")  # when asked for / possible
 #: Split name of every config.
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
@@ -40,9 +38,9 @@ def parquet_path(config: str) -> str:
 class ValuePortraitData:
     """All configs of one build, plus its build settings (``build_info``).
 
-    ``human_group_norms`` (see :func:`valueportrait.demographics.human_group_norms`) is None unless the build
-    was given demographics; then ``participants`` also has one string column per attribute and
-    ``build_info["demographics"]`` says which.
+    ``human_group_norms`` is None unless the build was given demographics (then ``participants`` also has one
+    column per attribute, ``build_info["demographics"]`` says which); ``reference_portraits`` (the released
+    models, :mod:`valueportrait.builders.reference`) is None unless the raw release held model outputs.
     """
 
     items: pd.DataFrame
