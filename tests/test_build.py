@@ -29,7 +29,9 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 
 def test_folder_layout(built_dataset):
-    assert sorted(_files(built_dataset)) == sorted(["README.md", "build_info.json", *(parquet_path(c) for c in CONFIGS)])
+    # the six configs, and reference_portraits: the test release holds 4 models' outputs (tests/test_reference.py)
+    assert sorted(_files(built_dataset)) == sorted(["README.md", "build_info.json",
+                                                    *(parquet_path(c) for c in (*CONFIGS, "reference_portraits"))])
 
 
 @pytest.mark.parametrize("config", CONFIGS)
@@ -79,7 +81,7 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
 
     assert metadata_problems(d.to_dict()) == []  # the Hub's vocabularies, checked offline
     configs = MetadataConfigs.from_dataset_card_data(d)
-    assert list(configs) == list(CONFIGS)
+    assert list(configs) == [*CONFIGS, "reference_portraits"]
     assert configs["items"]["default"] is True
     for c in CONFIGS:
         assert configs[c]["data_files"] == [{"split": "test", "path": parquet_path(c)}]
@@ -224,7 +226,9 @@ def test_open_dataset_round_trip(built_dataset, release_data):
         a, b = getattr(back, c), getattr(release_data, c)
         assert list(a.columns) == list(FEATURES[c]) and len(a) == len(b)
     assert back.selection().equals(release_data.selection())
-    assert back.build_info == json.loads(json.dumps(release_data.build_info))
+    info = dict(back.build_info)
+    assert info.pop("reference_portraits")["source"] == "lm_evaluation/outputs"  # the build scored the outputs
+    assert info == json.loads(json.dumps(release_data.build_info))
 
 
 def test_reselection_goes_through_selection_table(release_data, tmp_path):

@@ -119,7 +119,7 @@ def test_card_with_demographics(demo_build):
     from datasets.utils.metadata import MetadataConfigs
 
     configs = MetadataConfigs.from_dataset_card_data(card.data)
-    assert list(configs) == [*CONFIGS, "human_group_norms"]
+    assert list(configs) == [*CONFIGS, "human_group_norms", "reference_portraits"]
     assert configs["human_group_norms"]["data_files"] == [{"split": "test", "path": parquet_path("human_group_norms")}]
     text = re.sub(r"\s+", " ", card.text)
     assert "The `participants` config carries the attribute column(s) `sex`, `age`, `education` joined from a " \
@@ -152,7 +152,8 @@ def test_build_with_demographics_is_deterministic(demo_build, tmp_path):
     args = [a if a != str(demo_build["out"]) else str(out) for a in demo_build["args"]]
     assert CliRunner().invoke(cli, args).exit_code == 0
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == sorted(["README.md", "build_info.json", *(parquet_path(c) for c in (*CONFIGS, "human_group_norms"))])
+    assert files == sorted(["README.md", "build_info.json",
+                            *(parquet_path(c) for c in (*CONFIGS, "human_group_norms", "reference_portraits"))])
     for f in files:
         assert (out / f).read_bytes() == (demo_build["out"] / f).read_bytes(), f
 
