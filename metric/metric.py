@@ -5,7 +5,7 @@ import evaluate
 
 from valueportrait.citation import CITATION
 from valueportrait.evaluation import evaluate_ratings
-from valueportrait.metric_inputs import metric_predictions, metric_settings
+from valueportrait.metric_inputs import metric_predictions, metric_references, metric_settings
 
 _CITATION = CITATION
 
@@ -104,16 +104,19 @@ class Valueportrait(evaluate.Metric):
     def add_batch(self, *, predictions=None, references=None, **kwargs):
         """Add a batch; predictions pass through ``metric_predictions`` first (a list with text is read as text,
         booleans are refused), before evaluate's features cast them by their first element."""
-        return super().add_batch(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().add_batch(predictions=metric_predictions(predictions), references=metric_references(references),
+                                 **kwargs)
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
         (prediction,) = metric_predictions([prediction], what="prediction")
+        (reference,) = metric_references([reference])
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def compute(self, *, predictions=None, references=None, **kwargs):
         """Score the predictions (see the inputs description below); an empty list is an error."""
-        return super().compute(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().compute(predictions=metric_predictions(predictions), references=metric_references(references),
+                               **kwargs)
 
     def item_ids(self):
         """All item ids of the dataset, in the dataset's order."""

@@ -170,6 +170,7 @@ def test_cli_build_errors(raw_dir, tmp_path, monkeypatch):
     assert "https://github.com/holi-lab/ValuePortrait at commit 08e1fb7" in result.stderr
     assert not (tmp_path / "x").exists()
     (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("mine")  # (an empty folder is written into: nothing to lose)
     result = runner.invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "taken")])
     assert result.exit_code == 1 and "exists; pass --overwrite" in result.stderr
     result = runner.invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "y"), "--alpha", "2"])

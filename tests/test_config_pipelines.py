@@ -94,7 +94,7 @@ def test_human_source_with_demographics(demo_build):
 def test_leaderboard_refuses_a_used_folder_before_any_work(tmp_path):
     (tmp_path / "someone_scores.json").write_text("{}")
     # the dataset does not exist: the folder check comes first
-    with pytest.raises(OutputExistsError, match="someone_scores.json exist"):
+    with pytest.raises(OutputExistsError, match="output folder .* exists; pass --overwrite"):
         score_leaderboard([tmp_path / "nothing.csv"], dataset=tmp_path / "no-dataset", out_dir=tmp_path)
 
 

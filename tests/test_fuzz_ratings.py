@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
+from valueportrait.staging import output_folder
 
 pytestmark = pytest.mark.slow  # fuzz suite
 
@@ -187,9 +188,9 @@ def test_fuzz_malformed_ratings_files_and_run_logs(tmp_path, built_dataset, item
         folder.mkdir()
         path, kind = (_file_case if n < N_FILE_CASES else _run_case)(rng, folder, item_ids)
         out = folder / "out"
-        out.mkdir()
-        (out / "earlier_scores.json").write_text('{"kept": true}\n')  # an earlier score: even --overwrite keeps it
-        (out / "leaderboard.csv").write_text("model\nearlier\n")
+        with output_folder(out, overwrite=False, command="score") as tmp:  # an earlier score: --overwrite keeps it
+            (tmp / "earlier_scores.json").write_text('{"kept": true}\n')
+            (tmp / "leaderboard.csv").write_text("model\nearlier\n")
         before, inputs = _digest(out), _digest(folder)
         res = runner.invoke(cli, ["score", str(path), "--dataset", str(built_dataset), "--out", str(out),
                                   "--n-boot", "0", "--no-humans", "--overwrite"])

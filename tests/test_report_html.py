@@ -74,7 +74,8 @@ def test_report_page(scores, tmp_path):
     # --overwrite needed the second time; a missing leaderboard is a clear error
     res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)])
     assert res.exit_code == 1 and "exists; pass --overwrite" in res.output
-    res = CliRunner().invoke(cli, ["report", str(tmp_path), "--out", str(tmp_path / "x.html")])
+    (tmp_path / "empty").mkdir()
+    res = CliRunner().invoke(cli, ["report", str(tmp_path / "empty"), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == 1 and "leaderboard.json' is missing" in res.output and "--out folder" in res.output
 
 

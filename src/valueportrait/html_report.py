@@ -222,7 +222,8 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
         parts.append("<h2>Prompt and option-order sensitivity</h2>" + sensitivity_html(board["prompt_sensitivity"]))
     parts.append(f"<h2>Citation</h2><pre>{_e(CITATION)}</pre>")
     hidden = [ids[m] for m in models if m not in ticked]
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" "
+            "content=\"valueportrait\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_e(title)}"
             f"</title><style>{_CSS}</style></head><body>{''.join(parts)}<script>{_JS}</script>"
             f"{_initial_hide(hidden)}</body></html>")

@@ -54,11 +54,12 @@ EXIT_INCOMPLETE = 3
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=1, show_default=True,
               help="Items per forward pass (transformers backend).")
 @click.option("--export-upstream", "export_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Also write upstream's <model>_<variant>_results.json files to DIR.")
+              help="Also write upstream's <model>_<variant>_results.json files to DIR (a new folder).")
+@click.option("--overwrite-export", is_flag=True, help="Replace an --export-upstream DIR an earlier export wrote.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
         temperature, max_tokens, seed, limit, timeout, max_attempts, deadline, max_unparseable, api_key_env, device,
-        batch_size, export_dir, quiet):
+        batch_size, export_dir, overwrite_export, quiet):
     """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
 
     Each item is asked under each prompt variant (and persona); every finished request is appended to
@@ -80,6 +81,12 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     from valueportrait.runner.execute import RunSpec, run_benchmark
     from valueportrait.runner.prompts import Persona, load_personas, parse_variants
 
+    if export_dir:  # the output rule before any request is sent
+        from valueportrait.outputs import check_output
+        from valueportrait.runner.rundir import EXPORT_COMMAND
+
+        check_output(export_dir, overwrite=overwrite_export, command=EXPORT_COMMAND, inputs=[out, dataset],
+                     option="--export-upstream")
     if persona is not None and personas_file is not None:
         raise InputError("give either --persona TEXT or --personas FILE, not both")
     personas = load_personas(personas_file) if personas_file else \
@@ -114,7 +121,7 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     if export_dir:
         from valueportrait.runner.rundir import export_upstream
 
-        files = export_upstream(run_dir, export_dir, data)
+        files = export_upstream(run_dir, export_dir, data, overwrite=overwrite_export)
         click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
     from valueportrait.ratings.runs import run_without_ratings
 
