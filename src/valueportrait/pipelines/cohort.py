@@ -37,7 +37,7 @@ class Contrast:
 
 
 def _groups_table(contrast: Contrast) -> pd.DataFrame:
-    from ..io import read_table
+    from ..table_files import read_table
 
     table, _ = read_table(contrast.path, what="groups table")
     for col in ("model", contrast.by, *([contrast.cluster] if contrast.cluster else [])):
@@ -96,7 +96,7 @@ def write_cohort(cohort: Cohort, out_dir: str | Path, *, overwrite: bool = False
     import json
 
     from ..analysis.tables import cohort_json, cohort_text
-    from ..outputs import output_folder
+    from ..staging import output_folder
 
     with output_folder(out_dir, overwrite=overwrite, command="cohort", inputs=list(inputs)) as tmp:
         (tmp / "cohort.json").write_text(json.dumps(cohort_json(cohort), indent=2) + "\n", encoding="utf-8")
