@@ -36,6 +36,8 @@ Args:
     n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_confidence (`float`, default 0.95).
     threshold, alpha, mode, correlations, correction (optional): re-select the items (default: the dataset's
         selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
+    scoring (optional): ``threshold`` (the paper's: weight 1 for each selected item) or ``weighted`` (every item
+        weighted by its correlation with the dimension; better on held-out raters, docs/validity.md).
     center (`bool`, default True), min_items (`int`, default 1), confidence (`float`, default 0.95).
     ci_over (`str`, default "variants"): the unit of the intervals: "variants", "items" or "items+variants".
     n_boot (`int`, default 1000), seed (`int`, default 0): the deviation statistics' bootstrap.

@@ -118,7 +118,7 @@ def test_build_info(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
     assert info["dataset_version"] == DATASET_VERSION
     assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos",
-                                 "correction": "none"}
+                                 "correction": "none", "scoring": "threshold"}
     assert info["upstream"] == {"repository": "https://github.com/holi-lab/ValuePortrait",
                                 "commit": "08e1fb7903c619592bd8b3267f00191e36957f9e"}
     assert len(info["reliability"]["dimensions"]) == 19

@@ -19,7 +19,6 @@ MAX_LINES = 300
 #: shrink, never grow, and leave this list once split by concept.
 OVER_LIMIT: dict[str, int] = {
     "src/valueportrait/runner/transformers_backend.py": 323,  # the local transformers backend
-    "src/valueportrait/selection.py": 303,  # the selection rule + chance marks
 }
 
 
@@ -99,7 +98,7 @@ def test_no_private_names_across_modules():
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
     {"errors", "scale", "io", "table_files", "outputs", "staging", "secrets", "citation", "style", "spearman",
-     "changelog", "selection", "sensitivity", "schema", "coverage", "texttable", "released_models"},
+     "changelog", "selection", "chance", "sensitivity", "schema", "coverage", "texttable", "released_models"},
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},

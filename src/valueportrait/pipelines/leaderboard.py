@@ -12,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from ..dataset import ValuePortraitData, dataset_name, dataset_of
+from ..chance import chance_flags
 from ..errors import InputError
 from ..outputs import check_output
-from ..selection import chance_flags
 from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, revision_of
 from ..staging import output_folder
 
