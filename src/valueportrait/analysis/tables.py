@@ -7,7 +7,7 @@ from typing import Any
 
 from ..io import json_safe
 from ..style import display_name
-from ..selection import CHANCE_MARK
+from ..chance import CHANCE_MARK
 from ..texttable import markdown_table, number, text_table
 from .cohort import Cohort
 
