@@ -127,9 +127,11 @@ def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
 
 
 def group_contrasts(scores: pd.DataFrame, groups: pd.Series, *, level: float = 0.95,
-                    clusters: pd.Series | None = None, n_boot: int = 2000, seed: int = 0) -> pd.DataFrame:
+                    clusters: pd.Series | None = None, n_boot: int = 2000, seed: int = 0,
+                    values: tuple[str, str] | None = None) -> pd.DataFrame:
     """Per dimension, the difference of the mean centred score between the two groups of ``groups`` (model ->
-    group label), its interval, p and Holm-adjusted p over the dimensions.
+    group label), its interval, p and Holm-adjusted p over the dimensions. ``values``: the two labels to
+    contrast (first minus second); models with another label are left out (counted in ``n_left_out``).
 
     Without ``clusters``: Welch's t (``scipy.stats.ttest_ind(equal_var=False)``), ``ci_over="models"``. With
     ``clusters`` (model -> cluster, e.g. provider): clusters redrawn with replacement within each group
@@ -140,10 +142,20 @@ def group_contrasts(scores: pd.DataFrame, groups: pd.Series, *, level: float = 0
     if missing:
         raise InputError(f"the groups table has no row for model(s) {', '.join(missing)}; add them (or leave "
                          "those models out of the cohort)")
-    labels = sorted(g.astype(str).unique())
+    left_out = 0
+    if values is not None:
+        unknown = [v for v in values if v not in set(g.astype(str))]
+        if unknown:
+            raise InputError(f"no model has the value(s) {', '.join(map(repr, unknown))}; the column has "
+                             f"{', '.join(sorted(g.astype(str).unique()))}")
+        keep = g.astype(str).isin(values).to_numpy()
+        left_out = int((~keep).sum())
+        scores, g = scores[keep], g[keep]
+        clusters = None if clusters is None else clusters.reindex(scores.index)
+    labels = list(values) if values is not None else sorted(g.astype(str).unique())
     if len(labels) != 2:
         raise InputError(f"a contrast needs exactly 2 groups, the column has {len(labels)}: "
-                         f"{', '.join(labels)}; choose a column with two values (or recode it)")
+                         f"{', '.join(labels)}; name the two to contrast (--values A,B) or choose another column")
     a, b = (scores[g.astype(str) == lab].to_numpy(dtype=float) for lab in labels)
     small = [f"{lab!r} ({len(x)})" for lab, x in zip(labels, (a, b)) if len(x) < 2]
     if small:
@@ -182,7 +194,7 @@ def group_contrasts(scores: pd.DataFrame, groups: pd.Series, *, level: float = 0
     return pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
                          "group_a": labels[0], "n_a": (~np.isnan(a)).sum(axis=0), "group_b": labels[1],
                          "n_b": (~np.isnan(b)).sum(axis=0), "diff": diff, "ci_low": lo, "ci_high": hi, "p": p,
-                         "p_holm": holm(p), "ci_over": over, "ci_method": method})
+                         "p_holm": holm(p), "ci_over": over, "ci_method": method, "n_left_out": left_out})
 
 
 def focus_table(scores: pd.DataFrame, model: str, portrait: pd.DataFrame | None = None) -> pd.DataFrame:

@@ -19,13 +19,15 @@ from valueportrait.cli.options import dataset_options, intervals_options, out_op
 @click.option("--groups", "groups", type=click.Path(exists=True, dir_okay=False),
               help="Table model -> attributes (CSV/TSV/JSON/JSONL with a `model` column) for a group contrast.")
 @click.option("--by", "by", help="The --groups column to contrast (two values, e.g. open_weights).")
+@click.option("--values", "values", metavar="A,B", help="The two values of --by to contrast (A minus B); models with "
+                                                          "other values are left out.")
 @click.option("--cluster", "cluster", help="A --groups column whose clusters are resampled (e.g. provider).")
 @click.option("--focus", "focus", metavar="MODEL", help="Show where this model stands among the others.")
 @click.option("--diversity/--no-diversity", default=True, show_default=True,
               help="The models' spread of true portraits against the human raters'.")
 @out_options(required=False, help="Write cohort.json, cohort.csv and cohort.md here.",
              overwrite_help="Replace a previous cohort output in --out.")
-def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, groups, by, cluster, focus, diversity,
+def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, groups, by, values, cluster, focus, diversity,
            out, overwrite):
     """The paper's cohort findings for a set of models: what they favour as a group, against the human raters.
 
@@ -38,7 +40,8 @@ def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, group
     \b
     Example:
       valueportrait cohort --upstream-outputs ../shared/upstream/lm_evaluation/outputs/final --dataset ./valueportrait
-      valueportrait cohort runs/* --groups models.csv --by open_weights --cluster provider --out cohort/
+      valueportrait cohort runs/* --groups models.csv --by open_weights --values yes,no --cluster provider \\
+          --out cohort/
       valueportrait cohort runs/* --focus my-model
     """
     from valueportrait.analysis.tables import cohort_text
@@ -47,15 +50,18 @@ def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, group
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
-    if (groups is None) != (by is None) or (cluster and not groups):
-        raise click.UsageError("--groups FILE and --by COLUMN go together (--cluster needs them too)")
+    if (groups is None) != (by is None) or ((cluster or values) and not groups):
+        raise click.UsageError("--groups FILE and --by COLUMN go together (--values and --cluster need them too)")
+    pair = tuple(v.strip() for v in values.split(",")) if values else None
+    if pair is not None and len(pair) != 2:
+        raise click.UsageError(f"--values takes two values, A,B; got {values!r}")
     if out:
         from valueportrait.outputs import check_output
 
         check_output(out, overwrite=overwrite, command="cohort", inputs=[*ratings_paths, upstream_outputs, groups])
     sources = [UpstreamOutputs(upstream_outputs)] if upstream_outputs else []
     result = run_cohort([*sources, *ratings_paths], dataset=dataset, selection=selection, intervals=intervals,
-                        contrast=Contrast(groups, by, cluster) if groups else None, focus=focus, diversity=diversity,
+                        contrast=Contrast(groups, by, cluster, pair) if groups else None, focus=focus, diversity=diversity,
                         progress=True)
     click.echo(cohort_text(result))
     if out:

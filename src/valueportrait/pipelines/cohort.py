@@ -29,11 +29,13 @@ COHORT_FILES = ("cohort.json", "cohort.csv", "cohort.md")
 @dataclass(frozen=True)
 class Contrast:
     """A group contrast: the table ``path`` (CSV/TSV/JSON/JSONL; a ``model`` column and attribute columns), the
-    attribute ``by`` to split on (two values), and optionally a ``cluster`` column to resample (e.g. provider)."""
+    attribute ``by`` to split on (two values, or the two ``values`` named), and optionally a ``cluster`` column to
+    resample (e.g. provider)."""
 
     path: str | Path
     by: str
     cluster: str | None = None
+    values: tuple[str, str] | None = None
 
 
 def _groups_table(contrast: Contrast) -> pd.DataFrame:
@@ -79,8 +81,8 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
         table = _groups_table(contrast)
         cohort.contrasts = group_contrasts(cohort.scores, table[contrast.by], level=intervals.level,
                                            clusters=table[contrast.cluster] if contrast.cluster else None,
-                                           n_boot=intervals.n_boot, seed=intervals.seed)
-        cohort.meta["contrast"] = dict(by=contrast.by, cluster=contrast.cluster)
+                                           n_boot=intervals.n_boot, seed=intervals.seed, values=contrast.values)
+        cohort.meta["contrast"] = dict(by=contrast.by, cluster=contrast.cluster, values=contrast.values)
     if focus is not None:
         cohort.focus = focus_table(cohort.scores, focus, board.portraits.get(focus))
         cohort.meta["focus"] = focus
