@@ -116,17 +116,20 @@ def test_a_request_rated_twice_is_an_error_unless_a_policy_is_chosen(tmp_path):
 
     path = tmp_path / "r.csv"
     path.write_text("model,item_id,variant,persona,rating\nm,1008-1,v1,,5\nm,1008-1,v1,,3\nm,1008-1,v2,,4\n"
-                    "m,1008-2,,,2\nm,1008-2,,,6\n")  # the last two have no variant: repeats, averaged as documented
+                    "m,1008-2,v1,,2\nm,1008-2,v2,,6\n")
     with pytest.raises(InputError, match=r"1 rating\(s\) repeat a request already rated .*\(model 'm', item 1008-1, "
                                          r"variant v1\) 2 times in .*r\.csv"):
         read_ratings(path)
     assert read_ratings(path, duplicates="first")["rating"].tolist() == [5.0, 4.0, 2.0, 6.0]
     assert read_ratings(path, duplicates="mean")["rating"].tolist() == [4.0, 4.0, 2.0, 6.0]
     assert len(read_ratings(path, duplicates=None)) == 5
+    plain = tmp_path / "plain.csv"  # no variants at all: repeats of an item, averaged as documented, never duplicates
+    plain.write_text("model,item_id,rating\nm,1008-2,2\nm,1008-2,6\n")
+    assert read_ratings(plain)["rating"].tolist() == [2.0, 6.0]
     with pytest.raises(InputError, match="unknown duplicates policy 'last'; choose one of: error, first, mean"):
         read_ratings(path, duplicates="last")
     # the same request under two personas is two requests
-    two = read_ratings(path, duplicates=None).assign(persona=["a", "b", "a", None, None])
+    two = read_ratings(path, duplicates=None).assign(persona=["a", "b", "a", "a", "a"])
     assert resolve_duplicates(two).removed == 0
 
 

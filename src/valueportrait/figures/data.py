@@ -47,6 +47,8 @@ def caveats(board: Mapping[str, Any], model: str) -> tuple[str, ...]:
     rel = (board.get("reliability") or {}).get(model)
     if isinstance(rel, Mapping) and rel.get("reliable") is False:
         out.append("unreliable")
+    elif isinstance(rel, Mapping) and rel.get("assessable") is False:
+        out.append("reliability not assessable")
     cov = (board.get("coverage") or {}).get(model)
     if isinstance(cov, Mapping):
         rated, requests = cov.get("rated"), cov.get("requests")
