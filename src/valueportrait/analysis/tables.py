@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..chance import CHANCE_MARK
 from ..io import json_safe
 from ..style import display_name
+from ..chance import CHANCE_MARK
 from ..texttable import markdown_table, number, text_table
 from .cohort import Cohort
 
