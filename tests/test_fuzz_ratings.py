@@ -84,7 +84,7 @@ def _file_case(rng: random.Random, folder: Path, ids: list[str]) -> tuple[Path, 
     elif kind == "bad rating":
         rows[k]["rating"] = rng.choice(BAD_RATINGS)
     elif kind == "unknown variant":  # issue 19: score took these silently while the metric refused them
-        rows[k]["variant"] = rng.choice(["v9", "V1", "v1 ", "", "v4_reversed"])
+        rows[k]["variant"] = rng.choice(["v9", "V1", "v1 ", " ", "v4_reversed"])
     elif kind == "lone surrogate":  # issue 19: a JSON escape of half a UTF-16 pair (json.dumps writes \\udXXX)
         rows[k][rng.choice(["model", "item_id", "persona", "rating"])] += chr(rng.choice([0xD800, 0xDC00, 0xDFFF]))
     elif kind == "huge integer":  # issue 19: an integer of over 4,300 digits

@@ -103,7 +103,7 @@ LAYERS: list[set[str]] = [
     {"ratings"},
     {"scoring"},
     {"report", "plot", "html_report", "figures", "reference"},
-    {"norms", "deviation"},
+    {"norms", "deviation", "analysis"},
     {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},

@@ -26,7 +26,7 @@ OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms", "reference_portraits")
 #: Split name of every config.
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
-DATASET_VERSION = "1.0.0"
+DATASET_VERSION = "1.1.0"
 
 
 def parquet_path(config: str) -> str:
@@ -254,7 +254,7 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
     Examples
     --------
     >>> items = load_dataset("./valueportrait")                       # doctest: +SKIP
-    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.0.0")  # doctest: +SKIP
+    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.1.0")  # doctest: +SKIP
     """
     import datasets
 

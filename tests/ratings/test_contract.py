@@ -70,10 +70,11 @@ def test_ratings_frame_and_validate_agree():
 @pytest.mark.parametrize("variants, said", [
     (["v1", "v9"], "line 3, column 'variant': 'v9' is not a prompt variant; the known variants are v1, v1_reversed"),
     (["V1", "v1"], "line 2, column 'variant': 'V1' is not a prompt variant"),
-    (["v1", ""], "line 3, column 'variant': empty, while other rows name a prompt variant"),
+    (["v1", " "], "line 3, column 'variant': ' ' is not a prompt variant"),
 ])
 def test_unknown_variants_are_errors_as_in_the_metric(tmp_path, variants, said):
-    # issue 19: score accepted 'v9', 'V1' and a blank variant silently while the metric refused them
+    # issue 19: score accepted 'v9', 'V1' and a blank variant silently while the metric refused them (an empty
+    # cell is no variant: a repeat, averaged as documented, tests/ratings/test_files.py)
     from valueportrait.ratings import read_ratings
 
     path = tmp_path / "r.csv"

@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
     "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
     "compare": ("compare", "compare", "Compare models' portraits with a baseline's (Holm-adjusted p per dimension)."),
+    "cohort": ("cohort", "cohort", "The cohort of models against the human raters: means, diversity, groups."),
     "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
     "report": ("report", "report", "Write one self-contained HTML page of scored portraits."),
     "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),

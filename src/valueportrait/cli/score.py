@@ -46,7 +46,7 @@ def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, p
       valueportrait score runs/gpt-4o-mini
       valueportrait score --upstream-outputs ../shared/upstream/lm_evaluation/outputs/final \\
           --dataset ./valueportrait --out ./scores
-      valueportrait score runs/gpt-4o runs/llama --dataset ORG/valueportrait --revision v1.0.0
+      valueportrait score runs/gpt-4o runs/llama --dataset ORG/valueportrait --revision v1.1.0
       valueportrait score my_ratings.csv --dataset ./valueportrait --ci-over items
     """
     from valueportrait.pipelines import LEADERBOARD_FILES, score_leaderboard

@@ -178,17 +178,12 @@ def check_text(values: Sequence, what: str) -> None:
 
 
 def _check_variants(variant: pd.Series, where: Sequence[str]) -> None:
-    """A variant label is one of :data:`~valueportrait.scale.VARIANTS` (as in the metric); a blank one among
-    labelled rows is an error too (a column with no label at all means: no prompt variants)."""
+    """A variant label is one of :data:`~valueportrait.scale.VARIANTS`, as in the metric (``v9``, ``V1`` or a
+    blank ``" "`` are errors); an empty cell is no variant (a repeat of the item, averaged as documented)."""
     given = variant.notna().to_numpy()
-    if not given.any():
-        return
-    known = variant.isin(VARIANTS).to_numpy()
-    _fail_at(~given | ~known, where, lambda i: (
+    _fail_at(given & ~variant.isin(VARIANTS).to_numpy(), where, lambda i: (
         f"column 'variant': {variant.iloc[i]!r} is not a prompt variant; the known variants are "
-        f"{', '.join(VARIANTS)} (lower case, as upstream names them)" if given[i] else
-        "column 'variant': empty, while other rows name a prompt variant; give every row its variant "
-        f"({', '.join(VARIANTS)}), or leave the column empty throughout"))
+        f"{', '.join(VARIANTS)} (lower case, as upstream names them), or leave the cell empty"))
 
 
 def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:
