@@ -61,6 +61,7 @@ class Leaderboard:
     reliability: dict[str, dict] = field(default_factory=dict)
     coverage: dict[str, dict] = field(default_factory=dict)
     dataset: str | None = None
+    runs: dict[str, dict] = field(default_factory=dict)
 
     @property
     def models(self) -> list[str]:
@@ -155,6 +156,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     """
     from .coverage import coverage_record
     from .ratings import read_ratings
+    from .ratings.runs import runs_of
     from .report import write_leaderboard, write_upstream_scores
     from .scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
     from .sensitivity import sensitivity_table
@@ -196,11 +198,11 @@ def score_leaderboard(ratings_sources: Sequence[str | Path] = (), *, dataset: st
     name = None if isinstance(dataset, ValuePortraitData) else str(dataset)
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=bootstrap.confidence, reliability=reliability,
-                        coverage=coverage, dataset=name)
+                        coverage=coverage, dataset=name, runs=runs_of(ratings_sources))
     if out_dir is not None:
         out = Path(out_dir)
         paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
-                                  coverage=coverage, dataset=name, revision=revision,
+                                  coverage=coverage, runs=board.runs, dataset=name, revision=revision,
                                   dataset_version=data.build_info.get("dataset_version"),
                                   selection=selection.resolved(data.build_info.get("selection")), center=center,
                                   ci_over=ci_over, human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None,

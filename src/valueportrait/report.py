@@ -70,7 +70,8 @@ def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | None = None,
-                     coverage: dict | None = None, sensitivity: pd.DataFrame | None = None, **meta) -> dict:
+                     coverage: dict | None = None, sensitivity: pd.DataFrame | None = None,
+                     runs: dict | None = None, **meta) -> dict:
     """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
     ci_over, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
     models: dict = {}
@@ -88,6 +89,8 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
            "coverage": json_safe(coverage or {})}
     if sensitivity is not None and len(sensitivity):
         out["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
+    if runs:  # how each model's ratings were produced (run directories only: ratings files record nothing)
+        out["runs"] = json_safe(runs)
     return out
 
 
@@ -210,7 +213,7 @@ def reliability_text(reliability: dict, *, markdown: bool = False) -> str:
 
 def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *, overwrite: bool = False,
                       sensitivity: pd.DataFrame | None = None, reliability: dict | None = None,
-                      coverage: dict | None = None, **meta) -> dict[str, Path]:
+                      coverage: dict | None = None, runs: dict | None = None, **meta) -> dict[str, Path]:
     """Write ``leaderboard.csv`` (long, full precision), ``leaderboard.json`` and ``leaderboard.md``.
 
     ``sensitivity`` (from :func:`~valueportrait.sensitivity.sensitivity_table`), ``reliability``
@@ -222,7 +225,8 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
-    data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, **meta)
+    data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, runs=runs,
+                            **meta)
     md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
     md += leaderboard_text(portraits, markdown=True, reliability=reliability,
                            confidence=meta.get("confidence") or 0.95)

@@ -21,7 +21,7 @@ from typing import Any
 from valueportrait.errors import DatasetError, InputError
 from valueportrait.runner.prompts import build_requests, parse_variants
 from valueportrait.ratings.lm_eval import loglik_rating
-from valueportrait.runner.transformers_backend import PLAIN_SUFFIX
+from valueportrait.runner.loglik import PLAIN_SUFFIX
 from valueportrait.scale import PHRASES
 
 

@@ -11,7 +11,7 @@ kept in the record (distribution, loglik, argmax) exactly as there. No text is s
 unparseable.
 
 One HTTP request per item carries 7 prompts (the OpenAI API takes a list): the context alone and the context
-followed by each phrase. The context is the plain-text prompt (:func:`.transformers_backend.plain_context`: the
+followed by each phrase. The context is the plain-text prompt (:func:`.loglik.plain_context`: the
 messages' contents, then ``"\\n\\nAnswer:"``; no chat template, as lm-evaluation-harness scores multiple choice)
 and each continuation is ``" " + phrase``. The context alone tells how many of the echoed tokens are the
 prompt's; the phrase's tokens are the rest. When the server's tokenizer merges the end of the context with the
@@ -31,7 +31,7 @@ from valueportrait.scale import PHRASES
 from .openai_backend import OpenAIBackend
 from .outcome import Outcome
 from .prompts import Request
-from .transformers_backend import loglik_outcome, plain_context
+from .loglik import loglik_outcome, plain_context
 
 #: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
 SCORING = "loglik-sum:6-phrases:expected-value:plain-prompt"
