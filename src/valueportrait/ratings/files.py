@@ -68,6 +68,10 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
 
     if is_eval_log_source(path):  # an Inspect log of the value_portrait task, or a folder of them
         return read_eval_ratings(path)
+    from valueportrait.ratings.lm_eval import is_lm_eval_source, samples_to_ratings
+
+    if is_lm_eval_source(path):  # lm-eval's --output_path folder or one samples file
+        return samples_to_ratings(path)
     if path.is_dir():
         from .runs import read_run_ratings
 

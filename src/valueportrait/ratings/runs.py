@@ -135,9 +135,13 @@ def run_dataset(sources: Sequence[str | Path]) -> tuple[str, str | None]:
     """``(dataset, revision)`` the run directories among ``sources`` were run on, from their manifests.
 
     A local dataset is found at the absolute path the run recorded (``dataset_path``), else as typed
-    (``dataset_source``: a folder relative to here, or a Hub repo id). Runs on different datasets, or no run
+    (``dataset_source``: a folder relative to here, or a Hub repo id). Inspect logs and lm-eval outputs among
+    ``sources`` count with the dataset they recorded. Runs on different datasets, or no run
     directory at all, are an :class:`InputError` asking for ``--dataset``.
     """
+    from .inspect_logs import eval_dataset, is_eval_log_source
+    from .lm_eval import is_lm_eval_source, lm_eval_dataset
+
     found: dict[tuple[str, str | None], list[str]] = {}
     for run in run_dirs(sources):
         m = read_manifest(run)
@@ -145,9 +149,15 @@ def run_dataset(sources: Sequence[str | Path]) -> tuple[str, str | None]:
         source = path if path and Path(path).is_dir() else m.get("dataset_source")
         if source:
             found.setdefault((str(source), m.get("dataset_revision")), []).append(str(run))
+    for src in sources:  # harness outputs record it too: Inspect logs (metadata) and lm-eval samples (docs)
+        recorded = eval_dataset(src) if is_eval_log_source(src) else \
+            lm_eval_dataset(src) if is_lm_eval_source(src) else None
+        if recorded:
+            found.setdefault(recorded, []).append(str(src))
     if not found:
-        raise InputError("no dataset given: pass --dataset (a built folder or Hub repo id); only run directories "
-                         "written by `valueportrait run` record the dataset they were run on")
+        raise InputError("no dataset given: pass --dataset (a built folder or Hub repo id); run directories of "
+                         "`valueportrait run`, Inspect logs and lm-eval samples of this version record the dataset "
+                         "they were run on, these do not")
     if len(found) > 1:
         shown = "; ".join(f"{', '.join(runs)}: {ds}" + (f"@{rev}" if rev else "") for (ds, rev), runs in found.items())
         raise InputError(f"the run directories were run on different datasets ({shown}); choose one with --dataset")

@@ -88,16 +88,19 @@ def load_gguf(path: str | Path, dtype: str = "float32") -> tuple[Any, Any]:
     """(model, tokenizer) of a GGUF file, the weights dequantized to ``dtype`` (config and tokenizer from the file)."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
-    from transformers.utils.quantization_config import GgufConfig
 
     path = Path(path)
     _check_gguf(path)
     folder, name = str(path.parent.absolute()), path.name
+    try:  # transformers >= 5.2x keeps GGUF weights packed unless asked to dequantize; older ones always did
+        from transformers.utils.quantization_config import GgufConfig
+
+        packed = {"quantization_config": GgufConfig(gguf_file=name, dequantize=True)}
+    except ImportError:
+        packed = {}
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=name)
-        model = AutoModelForCausalLM.from_pretrained(
-            folder, gguf_file=name, dtype=getattr(torch, dtype),
-            quantization_config=GgufConfig(gguf_file=name, dequantize=True))
+        model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=name, dtype=getattr(torch, dtype), **packed)
     except ImportError as exc:
         raise RunError(f"loading {path} needs the gguf package: pip install gguf ({exc})") from None
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
