@@ -130,7 +130,8 @@ def test_inspect_cli_against_a_local_server_then_valueportrait_score(built_datas
     logs = tmp_path / "logs"
     with ChatServer(answer=answer) as server:
         env = {**os.environ, **OFFLINE, "LOCAL_BASE_URL": server.base_url, "LOCAL_API_KEY": "local-key"}
-        cmd = [os.path.join(os.path.dirname(sys.executable), "inspect"), "eval", "valueportrait/value_portrait",
+        # the inspect command of this interpreter (`python -m inspect_ai` is it: its console script's module)
+        cmd = [sys.executable, "-m", "inspect_ai", "eval", "valueportrait/value_portrait",
                "--model", "openai-api/local/scripted", "-T", f"dataset={built_dataset}", "-T", "variants=v1,v3",
                "-T", "persona=a retired farmer", "--limit", "12", "--log-dir", str(logs), "--display", "none"]
         res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
