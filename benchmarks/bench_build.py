@@ -84,11 +84,12 @@ def bench_build(raw: Path, repeat: int) -> None:
         import datasets  # noqa: F401  (imports outside the timer for the in-process figure)
 
         from valueportrait.builders.build import build_dataset
+        from valueportrait.settings import Build
 
         t = time.perf_counter()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            build_dataset(raw, Path(tmp) / "warmup")
+            build_dataset(Path(tmp) / "warmup", Build(raw=raw))
         first = time.perf_counter() - t
         lib_times = []
         for i in range(repeat):
@@ -96,7 +97,7 @@ def bench_build(raw: Path, repeat: int) -> None:
             t = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                build_dataset(raw, out)
+                build_dataset(out, Build(raw=raw))
             lib_times.append(time.perf_counter() - t)
         shutil.rmtree(Path(tmp) / "warmup")
     print("whole build from raw")

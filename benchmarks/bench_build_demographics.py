@@ -43,7 +43,7 @@ def main() -> None:
     import numpy as np
     import pandas as pd
 
-    from valueportrait.builders.build import attach_demographics
+    from valueportrait.builders.assemble import attach_demographics
     from valueportrait.builders.raw_release import resolve_raw_dir
     from valueportrait.builders.release import from_release
     from valueportrait.demographics import read_demographics

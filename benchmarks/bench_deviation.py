@@ -16,6 +16,7 @@ from _shared import best_of, release_quietly, synthetic_labels
 from valueportrait.demographics import demographics_from_frame
 from valueportrait.norms import human_group_norms
 from valueportrait.deviation import compare_personas
+from valueportrait.settings import Deviation, Intervals
 from valueportrait.scoring import Design, group_portrait_replicates, rater_matrix, score_portrait
 
 
@@ -30,7 +31,7 @@ def main() -> None:
                          for p in ("sex=Female", "sex=Male", "age=18-29", "age=60+") for v in ("v1", "v2", "v3")])
     sel = data.selection()
     t_norms = best_of(lambda: human_group_norms(data, demo, n_boot=1000))
-    t_cmp = best_of(lambda: compare_personas(data, demo, ratings, n_boot=1000, n_perm=1000))
+    t_cmp = best_of(lambda: compare_personas(data, demo, ratings, intervals=Intervals(over="items", n_boot=1000), deviation=Deviation(n_perm=1000)))
 
     design = Design.from_selection(sel, items.tolist())
     raters = rater_matrix(data.human_ratings, design.item_ids).subset(demo.groups("sex")["Female"])

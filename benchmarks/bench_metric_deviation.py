@@ -15,9 +15,9 @@ import warnings
 import numpy as np
 from _shared import best_of, release_quietly, synthetic_labels
 
-from valueportrait.builders.build import attach_demographics
+from valueportrait.builders.assemble import attach_demographics
 from valueportrait.demographics import demographics_from_dataset, demographics_from_frame
-from valueportrait.config import BootstrapConfig
+from valueportrait.settings import Deviation, Intervals
 from valueportrait.evaluation import evaluate_ratings
 
 
@@ -27,18 +27,19 @@ def main() -> None:
     demo = demographics_from_frame(synthetic_labels(data.participants["participant_id"], rng))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = attach_demographics(data, demo, norms=BootstrapConfig(n_boot=1000))
+        data = attach_demographics(data, demo, norms=Intervals(over="raters", n_boot=1000))
     ids = data.item_ids * 6
     preds = rng.integers(1, 7, len(ids)).astype(float).tolist()
     personas = ["a woman"] * (len(ids) // 2) + ["a man"] * (len(ids) // 2)
     groups = {"a woman": "sex=Female", "a man": "sex=Male"}
 
-    def run(**kw):
-        return evaluate_ratings(preds, ids, dataset=data, personas=personas, n_boot=1000, **kw)
+    def run(deviation=None):
+        return evaluate_ratings(preds, ids, dataset=data, personas=personas, intervals=Intervals(n_boot=1000),
+                                deviation=deviation)
 
     t_plain = best_of(lambda: run())
-    t_raters = best_of(lambda: run(persona_groups=groups, n_perm=1000))
-    t_norms = best_of(lambda: run(persona_groups=groups, human="norms"))
+    t_raters = best_of(lambda: run(Deviation(persona_groups=groups, n_perm=1000)))
+    t_norms = best_of(lambda: run(Deviation(persona_groups=groups, human="norms")))
     t_demo = best_of(lambda: demographics_from_dataset(data))
     print(f"evaluate_ratings, 2 personas, no deviation:               {t_plain:6.2f} s")
     print(f"  + deviation vs the dataset's raters (1000 perms):        {t_raters:6.2f} s")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from valueportrait import hub as core
 from valueportrait.builders.build import build_dataset
+from valueportrait.settings import Build
 
 
 def timed(fn, repeat: int = 5) -> tuple[float, object]:
@@ -33,7 +34,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
         folder = Path(tmp) / "valueportrait"
-        build_dataset(raw, folder)
+        build_dataset(folder, Build(raw=raw))
         url = (Path(tmp) / "repo.git").as_uri()
         subprocess.run(["git", "init", "--bare", "-q", str(Path(tmp) / "repo.git")], check=True)
         t_plan, plan = timed(lambda: core.plan_dataset(folder, url, "1.0.0"))

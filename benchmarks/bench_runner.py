@@ -40,11 +40,13 @@ def dataset_folder(args, tmp: Path) -> Path:
     if args.dataset:
         return Path(args.dataset)
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
     out = tmp / "valueportrait"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build_dataset(args.raw or os.environ.get("VALUEPORTRAIT_RAW") or REPO.parent / "shared" / "upstream", out)
+        build_dataset(out,
+                      Build(raw=args.raw or os.environ.get("VALUEPORTRAIT_RAW") or REPO.parent / "shared" / "upstream"))
     return out
 
 

@@ -70,6 +70,7 @@ def main() -> None:
 
     from valueportrait.builders.release import from_release
     from valueportrait.dataset import open_dataset
+    from valueportrait.settings import Intervals
     from valueportrait.scoring import (bootstrap_portrait, compare_models, compare_portraits, interval_models,
                                        reliability_table, score_humans, score_portrait)
     from valueportrait.ratings.upstream import find_output_files, read_output_files
@@ -117,7 +118,8 @@ def main() -> None:
         print(f"33 models: portraits + {unit} intervals + reliability: {sec:.2f} s")
     sec, _ = timed(lambda: compare_models(many, selection, "model-00"), max(1, args.repeat // 2))
     print(f"33 models: compare (32 comparisons x 19 dimensions, Holm): {sec:.2f} s")
-    sec, _ = timed(lambda: score_humans(data.human_ratings, selection, n_boot=1000), max(1, args.repeat // 2))
+    sec, _ = timed(lambda: score_humans(data.human_ratings, selection, intervals=Intervals(over="raters", n_boot=1000)),
+                   max(1, args.repeat // 2))
     print(f"human baseline, 1,000 rater-bootstrap replicates: {sec * 1e3:.0f} ms")
 
 

@@ -8,7 +8,8 @@ declared Features, and the files are laid out as a no-code Hub repository::
     OUT/build_info.json                           settings, cross-check, reliability, input sha256
     OUT/<config>/test-00000-of-00001.parquet      one per config
 
-With demographics (:func:`attach_demographics`, ``valueportrait build --demographics FILE``) the
+With demographics (:func:`~valueportrait.builders.assemble.attach_demographics`, ``valueportrait build
+--demographics FILE``) the
 ``participants`` config gains one string column per attribute and a 7th config, ``human_group_norms``, is
 written; ``build_info.json`` gets a ``demographics`` entry (attributes, group sizes, norms settings). Without
 them the folder is exactly the six configs.
@@ -30,18 +31,17 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from valueportrait.builders.raw_release import ENV_VAR
-from valueportrait.config import BootstrapConfig, SelectionConfig
-from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
-from valueportrait.demographics import MIN_RATERS
+from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, ValuePortraitData, parquet_path
 from valueportrait.errors import DatasetError, OutputExistsError
 from valueportrait.io import replace_folder
+from valueportrait.settings import Build
 
-from .release import from_release
+from .assemble import attach_demographics, build_tables
 
 #: Names of the files a build writes besides the parquet files.
 CARD_FILE = "README.md"
@@ -50,53 +50,40 @@ BUILD_INFO_FILE = "build_info.json"
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
 
-if TYPE_CHECKING:
-    from valueportrait.demographics import Demographics
-
-
-def parquet_path(config: str) -> str:
-    """Path of a config's parquet file inside the built folder."""
-    return f"{config}/{SPLIT}-00000-of-00001.parquet"
-
-
-def build_dataset(raw: str | Path | None, out: str | Path, *, selection: SelectionConfig = SelectionConfig(),
-                  overwrite: bool = False, progress: Progress | None = None,
-                  demographics: Demographics | str | Path | None = None, id_column: str | None = None,
-                  attributes: Mapping[str, str] | None = None, bins: Mapping[str, Sequence[float]] | None = None,
-                  norms: BootstrapConfig = BootstrapConfig(), min_raters: int = MIN_RATERS,
-                  changelog: str | Path | None = None, allow_partial: bool = False) -> ValuePortraitData:
-    """Build the dataset from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``) into the folder ``out``.
+def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = False,
+                  progress: Progress | None = None) -> ValuePortraitData:
+    """Build the dataset from the raw release into the folder ``out``, with the settings ``build``.
 
     Parameters
     ----------
-    raw : folder of the upstream release, or None to use ``$VALUEPORTRAIT_RAW``.
     out : the dataset folder to write. It must not exist unless ``overwrite`` (checked before any work); it
         is replaced only once the new build is complete.
-    selection : the selection settings (None fields: 0.3, 0.05, ``pos``, published correlations when the
-        release has them), see :func:`valueportrait.builders.release.from_release`.
+    build : :class:`~valueportrait.settings.Build`: the raw release (``raw``, or None for
+        ``$VALUEPORTRAIT_RAW``), the selection (None fields: 0.3, 0.05, ``pos``, published correlations when the
+        release has them, see :func:`valueportrait.builders.release.from_release`), the raters'
+        ``demographics`` (a :class:`~valueportrait.settings.DemographicsFile`, read before the long part, or a
+        read :class:`~valueportrait.demographics.Demographics`; see
+        :func:`~valueportrait.builders.assemble.attach_demographics`, whose settings are ``norms`` and
+        ``min_raters``), the card's ``changelog`` (default: the package's
+        ``cards/CHANGELOG.md``; it must have an entry for the dataset version) and ``allow_partial`` (build from
+        a release missing survey groups or published tables).
     progress : called as ``progress(message, done, total)`` before each stage (``done`` stages of ``total``
         finished) and once more with ``done == total`` at the end (the CLI's progress bar).
-    demographics : the raters' demographics (:class:`~valueportrait.demographics.Demographics`, or a file
-        read with :func:`~valueportrait.demographics.read_demographics` and ``id_column``, ``attributes``,
-        ``bins`` before the long part), or None. When given, see :func:`attach_demographics` (``norms`` and
-        ``min_raters`` are its settings).
-    changelog : the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must have an
-        entry for the dataset version.
-    allow_partial : build from a release missing survey groups or published tables (see ``from_release``).
 
     Returns
     -------
     The dataset as written (what ``valueportrait build`` summarises).
     """
-    out = Path(out)
-    check_output_folder(out, overwrite, inputs=(raw if raw is not None else os.environ.get(ENV_VAR),
-                                                demographics if isinstance(demographics, (str, Path)) else None))
-    if isinstance(demographics, (str, Path)):  # read first: a bad file fails before the long part
-        from valueportrait.demographics import read_demographics
+    from valueportrait.demographics import Demographics, demographics_of
+    from valueportrait.settings import DemographicsFile
 
-        demographics = read_demographics(demographics, id_column=id_column,
-                                         attributes=dict(attributes) if attributes else None,
-                                         bins=dict(bins) if bins else None)
+    out = Path(out)
+    demographics = build.demographics
+    file = demographics.path if isinstance(demographics, DemographicsFile) else (
+        demographics if isinstance(demographics, (str, Path)) else None)
+    check_output_folder(out, overwrite, inputs=(build.raw if build.raw is not None else os.environ.get(ENV_VAR), file))
+    if demographics is not None and not isinstance(demographics, Demographics):  # a bad file fails before the long part
+        demographics = demographics_of(demographics)
     configs = CONFIGS + (OPTIONAL_CONFIGS if demographics is not None else ())
     total = 1 + (demographics is not None) + len(configs) + 1  # read, [demographics], one per config, the card
     done = 0
@@ -107,44 +94,15 @@ def build_dataset(raw: str | Path | None, out: str | Path, *, selection: Selecti
             progress(message, min(done, total), total)
         done += 1
 
-    sel = selection.with_defaults()
     say("reading the raw release and computing correlations")
-    data = from_release(raw, correlations=sel.correlations, threshold=sel.threshold, alpha=sel.alpha, mode=sel.mode,
-                        correction=sel.correction,
-                        allow_partial=allow_partial)
+    data = build_tables(replace(build, demographics=None))
     if demographics is not None:
         say("joining the demographics and computing the group norms")
-        data = attach_demographics(data, demographics, norms=norms, min_raters=min_raters)
-    write_dataset(data, out, overwrite=overwrite, progress=say, changelog=changelog)
+        data = attach_demographics(data, demographics, norms=build.norms, min_raters=build.min_raters)
+    write_dataset(data, out, overwrite=overwrite, progress=say, changelog=build.changelog)
     if progress is not None:
         progress("done", total, total)
     return data
-
-
-def attach_demographics(data: ValuePortraitData, demo: Demographics, *, norms: BootstrapConfig = BootstrapConfig(),
-                        min_raters: int = MIN_RATERS) -> ValuePortraitData:
-    """``data`` with the demographics joined: attribute columns in ``participants``, the ``human_group_norms``
-    config and ``build_info["demographics"]``.
-
-    The norms are :func:`valueportrait.norms.human_group_norms` of the build's own selection
-    (bootstrap over raters with ``norms``: replicates, level, seed; groups with fewer than
-    ``min_raters`` raters get a null row with a note). Unknown ids are dropped and participants without a row
-    counted, with a :class:`~valueportrait.demographics.DemographicsWarning` each. Pure: returns a new object.
-    """
-    import warnings
-    from dataclasses import replace
-
-    from valueportrait.demographics import DemographicsWarning, check_participants, join_demographics
-    from valueportrait.norms import demographics_build_info, human_group_norms
-
-    demo = check_participants(demo, data.participants["participant_id"].tolist())  # warns once, here
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DemographicsWarning)  # the same warnings again from the checks below
-        participants = join_demographics(data.participants, demo)
-        table = human_group_norms(data, demo, n_boot=norms.n_boot, confidence=norms.confidence, seed=norms.seed,
-                                  min_raters=min_raters)
-    info = {**data.build_info, "demographics": demographics_build_info(demo, data.participants, table)}
-    return replace(data, participants=participants, human_group_norms=table, build_info=info)
 
 
 def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:

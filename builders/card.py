@@ -17,7 +17,6 @@ from importlib import resources
 from pathlib import Path
 
 from valueportrait.builders import raw_release
-from valueportrait.builders.build import parquet_path
 from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
@@ -28,14 +27,28 @@ from valueportrait.builders.report import (
     validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
-from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData
+from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData, parquet_path
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
+from valueportrait.settings import Selection
 
 TEMPLATE = "dataset_card.md.j2"
 
+#: The paper on arXiv: the card's ``arxiv:`` tag links the dataset to the Hub's paper page.
+ARXIV_ID = "2505.01015"
 #: Tags of the card (Hub search).
-TAGS = ["values", "personality", "psychometrics", "schwartz-values", "big-five", "llm-evaluation", "survey"]
+TAGS = ["values", "personality", "psychometrics", "schwartz-values", "big-five", "llm-evaluation", "survey",
+        f"arxiv:{ARXIV_ID}"]
+#: The Hub's size categories (datasets' utils/resources/size_categories.json, less "unknown"): the upper bound of
+#: each, exclusive, and its name.
+SIZE_CATEGORIES = [(1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M"),
+                   (10**7, "1M<n<10M"), (10**8, "10M<n<100M"), (10**9, "100M<n<1B"), (10**10, "1B<n<10B"),
+                   (10**11, "10B<n<100B"), (10**12, "100B<n<1T")]
+
+
+def size_category(n_rows: int) -> str:
+    """The Hub's size category of a dataset of ``n_rows`` rows, e.g. ``size_category(35395) == "10K<n<100K"``."""
+    return next((name for bound, name in SIZE_CATEGORIES if n_rows < bound), "n>1T")
 
 
 def card_data(data: ValuePortraitData, infos: dict | None = None):
@@ -61,34 +74,18 @@ def card_data(data: ValuePortraitData, infos: dict | None = None):
         annotations_creators=["crowdsourced"],
         language_creators=["found"],
         multilinguality=["monolingual"],
-        size_categories=["10K<n<100K"],
+        size_categories=[size_category(sum(len(getattr(data, c)) for c in data.configs))],  # rows of all configs
         source_datasets=["original"],
         task_categories=["text-generation"],
         tags=TAGS,
         configs=configs,
     )
     if infos:
+        # as datasets writes it: per config its features, splits and sizes; the fields every config shares
+        # (description, citation, homepage, licence, version) are said once: the licence and the version in the
+        # YAML above (``license``, each config's ``version``), the description and the citation in the card's body
         DatasetInfosDict({c: infos[c] for c in data.configs if c in infos}).to_dataset_card_data(cd)
-        _add_info_text(cd, infos)
     return cd
-
-
-#: DatasetInfo fields datasets reads back from a card's ``dataset_info`` entry (``DatasetInfo._from_yaml_dict``
-#: takes any field) but does not write there itself: without them ``load_dataset(...).info`` has version
-#: 0.0.0 and no description, citation or licence.
-INFO_TEXT_FIELDS = ("description", "citation", "homepage", "license", "version")
-
-
-def _add_info_text(cd, infos: dict) -> None:
-    entries = cd["dataset_info"] if isinstance(cd["dataset_info"], list) else [cd["dataset_info"]]
-    for entry in entries:
-        info = infos.get(entry.get("config_name", "default"))
-        if info is None:
-            continue
-        for name in INFO_TEXT_FIELDS:
-            value = getattr(info, name, None)
-            if value:
-                entry[name] = str(value)
 
 
 def card_title(data: ValuePortraitData) -> str:
@@ -152,6 +149,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         version_label=info.get("version_label") or version,
         description=DESCRIPTION.strip(),
         citation=CITATION.strip(),
+        arxiv_id=ARXIV_ID,
         configs=configs,
         config_table=config_rows,
         fields=fields,
@@ -182,9 +180,8 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
         validity=validity_sentences(info),
         validity_splits=(info.get("validity") or {}).get("n_splits"),
         validity_table=None if val is None else markdown_table(
-            list(val.columns[:2]) + ["items", "entered", "alpha", "omega", "alpha out of sample", "r in sample",
-                                     "r out of sample", "flag"],
-            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "llrrrrrrrl"),
+            list(val.columns),
+            [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "l" * 2 + "r" * 12 + "l"),
         upstream=info["upstream"],
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
@@ -210,8 +207,8 @@ def _selection_comparison(data: ValuePortraitData) -> dict | None:
     differ (None when the release has no published tables)."""
     if data.correlations["rho_published"].isna().all():
         return None
-    pub = data.selection(correlations="published")
-    com = data.selection(correlations="computed")
+    pub = data.selection(Selection(correlations="published"))
+    com = data.selection(Selection(correlations="computed"))
     key = ["item_id", "family", "dimension"]
     both = pub.merge(com, on=key, how="outer", indicator=True)
     return {

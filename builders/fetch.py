@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 from valueportrait.errors import RawDataError, RawDataNotFoundError
 from valueportrait.secrets import scrub
 
-from .raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
+from .pins import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
 
 __all__ = ["ARCHIVE_SUFFIXES", "DEFAULT_URL", "MIRROR_ENV", "cache_dir", "default_url", "fetch_release", "manifest", "manifest_mismatches"]
 

@@ -6,7 +6,6 @@ The release is github.com/holi-lab/ValuePortrait (MIT). It is read at run time f
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from pathlib import Path
@@ -15,9 +14,8 @@ from typing import Any
 from valueportrait.errors import RawDataError, RawDataNotFoundError
 from valueportrait.scale import TEMPLATES, VARIANTS
 
-UPSTREAM_REPO = "https://github.com/holi-lab/ValuePortrait"
-UPSTREAM_COMMIT = "08e1fb7903c619592bd8b3267f00191e36957f9e"
-ENV_VAR = "VALUEPORTRAIT_RAW"
+from .pins import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO, sha256_of
+
 
 SOURCES: tuple[str, ...] = ("Reddit", "DearAbby", "ShareGPT", "LMSYS")
 
@@ -153,15 +151,6 @@ def read_json(root: Path, rel: str) -> Any:
                            f"{RESTORE_HINT[0].lower()}{RESTORE_HINT[1:]}") from None
     except RecursionError:
         raise RawDataError(f"{rel}: nested too deeply to be read as JSON. {RESTORE_HINT}") from None
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file's bytes."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def input_fingerprints(root: Path, rels: list[str]) -> dict[str, str]:

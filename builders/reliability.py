@@ -192,7 +192,7 @@ def split_alpha(blocks, keys: np.ndarray, halves: list[np.ndarray]) -> tuple[np.
     """
     S, D = keys.shape[0], keys.shape[2]
     var, off, pairs, k = (np.zeros((S, D)) for _ in range(4))
-    for (rows, cols), idx in zip(blocks.blocks, halves):
+    for (_rows, cols), idx in zip(blocks.blocks, halves):
         x = blocks.ratings[idx][:, :, cols]
         x = x - x.mean(axis=1, keepdims=True)
         cov = x.transpose(0, 2, 1) @ x / (x.shape[1] - 1)

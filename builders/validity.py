@@ -10,7 +10,16 @@ Four checks of the item selection on the survey itself (``docs/validity.md`` exp
   their own ratings, :func:`valueportrait.scoring.score_matrix`) with their questionnaire score, with the build's
   selection (full sample), selected on the same half (in-sample) and on the other half (out-of-sample);
 * ``reliability``: alpha and McDonald's omega per dimension pooled over survey groups, items entered,
-  out-of-sample alpha, a flag where fewer than 3 items entered (:mod:`valueportrait.builders.reliability`).
+  out-of-sample alpha, a flag where fewer than 3 items entered (:mod:`valueportrait.builders.reliability`), and
+  alpha and item intercorrelations on the family-centred ratings the benchmark scores
+  (:mod:`valueportrait.builders.centred`).
+
+Beside them: each dimension's permutation test (``dimensions.<family>.<dimension>``: ``selected``,
+``expected_false_positives``, ``null_mean``, ``null_p95``, ``permutation_p``, ``above_chance``;
+:mod:`valueportrait.builders.permutation`), ``null``: every figure again on the survey with the questionnaire
+scores shuffled within survey group (the figure chance alone gives), and ``held_out``: the cross-validated
+convergent validity of the paper's threshold rule and of the correlation-weighted rule
+(:mod:`valueportrait.builders.crossval`).
 """
 
 from __future__ import annotations
@@ -21,79 +30,55 @@ from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
-from scipy import special
-
-from valueportrait.builders.halves import SurveyBlocks, half_correlations, half_rows, random_halves, survey_blocks
+from valueportrait.builders.centred import centred_alpha, item_intercorrelations
+from valueportrait.builders.chance import null_pass_rates
+from valueportrait.builders.crossval import (
+    DEFAULT_FOLDS,
+    RULES,
+    crossval_convergent,
+    design_of,
+    rank_correlation_by_column,
+)
+from valueportrait.builders.halves import (
+    SurveyBlocks,
+    half_correlations,
+    half_rows,
+    random_halves,
+    survey_blocks,
+)
+from valueportrait.builders.permutation import (
+    ABOVE_CHANCE_P,
+    DEFAULT_PERMUTATIONS,
+    dimension_null,
+    null_selection,
+    permutations,
+    shuffled_blocks,
+)
 from valueportrait.builders.reliability import POOLED_METHOD, pooled_omega, split_alpha
+
 from valueportrait.io import json_safe
 from valueportrait.scale import DIMENSIONS, FAMILIES
 from valueportrait.scoring import score_matrix
-from valueportrait.scoring.design import FAMILY_INDEX, Design
-from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
-                                     adjust_p, check_correction, select)
-from valueportrait.spearman import rank_columns
+from valueportrait.selection import (
+    CORRELATION_COLUMNS,
+    DEFAULT_ALPHA,
+    DEFAULT_CORRECTION,
+    DEFAULT_THRESHOLD,
+    check_correction,
+    select,
+)
 
 #: Random halves of the raters per build, and their seed.
 DEFAULT_SPLITS = 20
 DEFAULT_SEED = 0
-#: Draws of the complete null for the expected false positives under ``fdr_bh`` (no closed form).
-NULL_DRAWS = 100
 #: Fewer items than this entering a dimension's reliability is flagged.
 MIN_ITEMS = 3
+#: Shuffles whose cross-validation gives the held-out null baseline (each costs a cross-validation).
+CV_NULL_SHUFFLES = 2
+CROSSVAL_METHOD = ("held-out convergent validity: Spearman r over raters between the score from the items' "
+                   "correlations on the other 90% of their survey group (10 seeded folds within group) and the "
+                   "questionnaire score, pooled over folds and groups; mean over the 19 dimensions")
 _FAMILY_OF_DIM = np.array([f for f, _ in DIMENSIONS], dtype=object)
-
-
-def null_pass_probability(n: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA,
-                          mode: str = "pos") -> np.ndarray:
-    """Probability that a pair with ``n`` raters and no association passes ``rho > threshold`` and ``p < alpha``.
-
-    The null distribution of Spearman's rho is the one the p-values assume (:mod:`valueportrait.spearman`):
-    :math:`t = \\rho\\sqrt{(n-2)/(1-\\rho^2)}` follows Student's t with :math:`n-2` degrees of freedom. Both
-    conditions hold when :math:`\\rho > c = \\max(\\text{threshold}, \\rho_\\alpha)`, :math:`\\rho_\\alpha` the
-    rho at which ``p = alpha``; so the probability is :math:`P(T > t(c))`, twice that in mode ``abs``.
-
-    >>> round(float(null_pass_probability(np.array([46]))[0]), 4)
-    0.0214
-    """
-    dof = np.asarray(n, dtype=float) - 2
-    t_alpha = special.stdtrit(dof, 1.0 - alpha / 2)
-    c = np.maximum(threshold, t_alpha / np.sqrt(t_alpha ** 2 + dof))
-    with np.errstate(divide="ignore"):
-        prob = special.stdtr(dof, -c * np.sqrt(dof / ((1.0 - c) * (1.0 + c))))
-    return prob * (2.0 if mode == "abs" else 1.0)
-
-
-def expected_false_positives(n: np.ndarray, families: np.ndarray, *, threshold: float = DEFAULT_THRESHOLD,
-                             alpha: float = DEFAULT_ALPHA, mode: str = "pos", correction: str = DEFAULT_CORRECTION,
-                             seed: int = DEFAULT_SEED) -> dict[str, float]:
-    """Expected number of pairs passing the rule with no association at all, per family and ``total``.
-
-    ``n`` (pairs,) raters of each pair, ``families`` (pairs,) its family. ``none``: the sum of
-    :func:`null_pass_probability`; ``bonferroni``: the same at ``alpha / m`` (m the family's tests); ``fdr_bh``:
-    the mean count over :data:`NULL_DRAWS` seeded draws of independent uniform p-values, each with a random sign
-    and its rho at the pair's n, through the same :func:`~valueportrait.selection.select`.
-    """
-    check_correction(correction)
-    n, families = np.asarray(n, dtype=float), np.asarray(families)
-    out: dict[str, float] = {}
-    rng = np.random.default_rng(seed)
-    for family in FAMILIES:
-        m = families == family
-        if correction == "fdr_bh":
-            p = rng.random((NULL_DRAWS, int(m.sum())))
-            sign = np.where(rng.random(p.shape) < 0.5, -1.0, 1.0)
-            cand = adjust_p(p, correction="fdr_bh") < alpha  # only these can pass: their rho from their p
-            dof = np.broadcast_to(n[m] - 2, p.shape)[cand]
-            t = special.stdtrit(dof, 1.0 - p[cand] / 2)
-            rho = np.zeros(p.shape)
-            rho[cand] = sign[cand] * t / np.sqrt(t * t + dof)
-            key = select(rho, p, threshold=threshold, alpha=alpha, mode=mode, correction="fdr_bh")
-            out[family] = float((key != 0).sum(axis=1).mean())
-        else:
-            level = alpha / m.sum() if correction == "bonferroni" else alpha
-            out[family] = float(null_pass_probability(n[m], threshold=threshold, alpha=level, mode=mode).sum())
-    out["total"] = sum(out.values())
-    return out
 
 
 def _per_family(count_by_dim: np.ndarray) -> dict[str, float]:
@@ -132,32 +117,6 @@ def replication(key_sel: np.ndarray, rho_sel: np.ndarray, key_out: np.ndarray, r
     }
 
 
-def rank_correlation_by_column(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Spearman correlation of each column of ``x`` (n, D) with the same column of ``y``, over the rows where
-    both are finite (NaN with fewer than 3 such rows or a constant column).
-
-    Rows left out are set to +inf before ranking, so they rank after every kept row and leave the kept rows'
-    average ranks as those of the kept rows alone; the Pearson correlation of the ranks is then taken over the
-    kept rows (checked against ``scipy.stats.spearmanr`` in the tests).
-    """
-    keep = np.isfinite(x) & np.isfinite(y)
-    rx = rank_columns(np.where(keep, x, np.inf))
-    ry = rank_columns(np.where(keep, y, np.inf))
-    m = keep.sum(axis=0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        mean = (m + 1) / 2.0  # ranks 1..m of the kept rows
-        dx, dy = np.where(keep, rx - mean, 0.0), np.where(keep, ry - mean, 0.0)
-        r = (dx * dy).sum(axis=0) / np.sqrt((dx * dx).sum(axis=0) * (dy * dy).sum(axis=0))
-    return np.where(m >= 3, r, np.nan)
-
-
-def design_of(item_ids: tuple[str, ...], key: np.ndarray) -> Design:
-    """The :class:`Design` of an (I, 19) key matrix over ``item_ids``."""
-    member = key != 0
-    valid = np.stack([member[:, FAMILY_INDEX == f].any(axis=1) for f in range(len(FAMILIES))], axis=1)
-    return Design(item_ids, key.astype(float), valid.astype(float))
-
-
 def rater_scores(blocks: SurveyBlocks, key: np.ndarray) -> np.ndarray:
     """(R, 19) each rater's item-based scores under the selection ``key`` (I, 19): the benchmark's scoring
     (:func:`valueportrait.scoring.score_matrix`) of their own ratings, one survey group at a time (a rater rated
@@ -169,13 +128,70 @@ def rater_scores(blocks: SurveyBlocks, key: np.ndarray) -> np.ndarray:
     return out
 
 
+def split_figures(blocks: SurveyBlocks, key: np.ndarray, rule: dict, n_splits: int, seed: int) -> dict:
+    """The figures of one survey (real, or shuffled for a null baseline) under the selection ``key`` (I, 19):
+    replication over ``n_splits`` seeded halves, convergent r (19,) full / in / out of sample, alpha (19,) full /
+    in-half / out-of-sample, items entered, and the half-selections (``k_a``, ``k_b``, ``halves``)."""
+    families = np.tile(_FAMILY_OF_DIM, len(blocks.item_ids))
+    in_a = random_halves(blocks, n_splits, seed)
+    rho_a, p_a, rho_b, p_b = half_correlations(blocks, in_a)
+    shape = rho_a.shape
+    k_a = select(rho_a.reshape(n_splits, -1), p_a.reshape(n_splits, -1), families=families, **rule).reshape(shape)
+    k_b = select(rho_b.reshape(n_splits, -1), p_b.reshape(n_splits, -1), families=families, **rule).reshape(shape)
+    rep = replication(np.concatenate([k_a, k_b]), np.concatenate([rho_a, rho_b]), np.concatenate([k_b, k_a]),
+                      np.concatenate([rho_b, rho_a]), rho_a, rho_b)
+    halves = [half_rows(r, in_a) for r, _ in blocks.blocks]
+    everyone = np.concatenate([r for r, _ in blocks.blocks])
+    conv_full = rank_correlation_by_column(rater_scores(blocks, key)[everyone], blocks.values[everyone])
+    conv_in, conv_out = [], []
+    for s in range(n_splits):
+        a_rows, b_rows = (np.concatenate([h[k][s] for h in halves]) for k in (0, 1))
+        for k, sel_rows, out_rows in ((k_a[s], a_rows, b_rows), (k_b[s], b_rows, a_rows)):
+            scores = rater_scores(blocks, k)
+            conv_in.append(rank_correlation_by_column(scores[sel_rows], blocks.values[sel_rows]))
+            conv_out.append(rank_correlation_by_column(scores[out_rows], blocks.values[out_rows]))
+    alpha_full, entered = split_alpha(blocks, key[None], [r[None] for r, _ in blocks.blocks])
+    alpha_out = np.concatenate([split_alpha(blocks, k_a, [h[1] for h in halves])[0],
+                                split_alpha(blocks, k_b, [h[0] for h in halves])[0]])
+    alpha_in = np.concatenate([split_alpha(blocks, k_a, [h[0] for h in halves])[0],
+                               split_alpha(blocks, k_b, [h[1] for h in halves])[0]])
+    with _quiet():
+        return {"replication": rep, "conv_full": conv_full, "conv_in": np.nanmean(conv_in, axis=0),
+                "conv_out": np.nanmean(conv_out, axis=0), "alpha": alpha_full[0], "entered": entered[0],
+                "alpha_in": np.nanmean(alpha_in, axis=0), "alpha_out": np.nanmean(alpha_out, axis=0)}
+
+
+def null_baselines(blocks: SurveyBlocks, perms: list[np.ndarray], null_keys: np.ndarray, rule: dict, n_splits: int,
+                   seed: int, folds: int) -> dict:
+    """The validity figures on the first ``len(null_keys)`` shuffles of :mod:`~valueportrait.builders.permutation`
+    (each with its own full-sample selection and ``max(1, n_splits // shuffles)`` splits, so as many halves in
+    all as the real figures): means over the shuffles, per dimension where the real figure is."""
+    runs, cv = [], []
+    per = max(1, n_splits // max(1, len(null_keys)))
+    for s, key in enumerate(null_keys):
+        shuffled = shuffled_blocks(blocks, perms, s)
+        runs.append(split_figures(shuffled, key, rule, per, seed + 1 + s))
+        if s < CV_NULL_SHUFFLES:
+            cv.append(crossval_convergent(shuffled, rule, folds, seed + 1 + s))
+    with _quiet():
+        stack = {k: np.nanmean([r[k] for r in runs], axis=0) for k in ("conv_full", "conv_in", "conv_out", "alpha",
+                                                                      "alpha_out")}
+        rates = [r["replication"]["rate"] for r in runs if r["replication"]["rate"] is not None]
+        return {**stack, "replication_rate": float(np.mean(rates)) if rates else None,
+                "shuffles": len(null_keys), "splits_per_shuffle": per,
+                "crossval": {r: float(np.nanmean([c[r]["mean"] for c in cv])) for r in RULES} if cv else {}}
+
+
 def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, correlations: pd.DataFrame, *,
                     use: str = "published", threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA,
                     mode: str = "pos", correction: str = DEFAULT_CORRECTION, n_splits: int = DEFAULT_SPLITS,
-                    seed: int = DEFAULT_SEED) -> dict:
+                    seed: int = DEFAULT_SEED, n_perm: int = DEFAULT_PERMUTATIONS, folds: int = DEFAULT_FOLDS) -> dict:
     """The ``validity`` entry of ``build_info``, for the selection rule (threshold, alpha, mode, correction) on
     the ``use`` columns of ``correlations`` (the dataset's config: item_id, family, dimension, n and the rho /
-    p columns). Deterministic for a given ``seed``; NaN becomes None in ``build_info.json``."""
+    p columns). ``n_perm`` shuffles of the questionnaire scores within survey group give each dimension's
+    permutation test and the null baselines; ``folds`` the cross-validation of the two scoring rules
+    (:mod:`~valueportrait.builders.crossval`). Deterministic for a given ``seed``; NaN becomes None in
+    ``build_info.json``."""
     check_correction(correction)
     rule = {"threshold": threshold, "alpha": alpha, "mode": mode, "correction": correction}
     item_ids = tuple(pd.unique(correlations["item_id"].astype(str)))
@@ -187,62 +203,74 @@ def validity_report(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                       families=correlations["family"].to_numpy(), **rule)
     key = np.zeros((len(item_ids), len(DIMENSIONS)))
     key[rows, cols] = key_flat
-    families = np.tile(_FAMILY_OF_DIM, len(item_ids))
 
     blocks = survey_blocks(human_ratings, participants, item_ids)
-    in_a = random_halves(blocks, n_splits, seed)
-    rho_a, p_a, rho_b, p_b = half_correlations(blocks, in_a)
-    shape = rho_a.shape
-    k_a = select(rho_a.reshape(n_splits, -1), p_a.reshape(n_splits, -1), families=families, **rule).reshape(shape)
-    k_b = select(rho_b.reshape(n_splits, -1), p_b.reshape(n_splits, -1), families=families, **rule).reshape(shape)
-    rep = replication(np.concatenate([k_a, k_b]), np.concatenate([rho_a, rho_b]), np.concatenate([k_b, k_a]),
-                      np.concatenate([rho_b, rho_a]), rho_a, rho_b)
-
-    halves = [half_rows(r, in_a) for r, _ in blocks.blocks]
-    everyone = np.concatenate([r for r, _ in blocks.blocks])
-    conv_full = rank_correlation_by_column(rater_scores(blocks, key)[everyone], blocks.values[everyone])
-    conv_in, conv_out = [], []
-    for s in range(n_splits):
-        a_rows, b_rows = (np.concatenate([h[k][s] for h in halves]) for k in (0, 1))
-        for k, sel_rows, out_rows in ((k_a[s], a_rows, b_rows), (k_b[s], b_rows, a_rows)):
-            scores = rater_scores(blocks, k)
-            conv_in.append(rank_correlation_by_column(scores[sel_rows], blocks.values[sel_rows]))
-            conv_out.append(rank_correlation_by_column(scores[out_rows], blocks.values[out_rows]))
-    with _quiet():
-        conv_in, conv_out = np.nanmean(conv_in, axis=0), np.nanmean(conv_out, axis=0)
-
-    alpha_full, entered = split_alpha(blocks, key[None], [r[None] for r, _ in blocks.blocks])
-    alpha_out = np.concatenate([split_alpha(blocks, k_a, [h[1] for h in halves])[0],
-                                split_alpha(blocks, k_b, [h[0] for h in halves])[0]])
-    alpha_in = np.concatenate([split_alpha(blocks, k_a, [h[0] for h in halves])[0],
-                               split_alpha(blocks, k_b, [h[1] for h in halves])[0]])
+    real = split_figures(blocks, key, rule, n_splits, seed)
+    perms = permutations(blocks, n_perm, seed + 1)
+    counts, null_keys = null_selection(blocks, perms, rule)
+    selected = (key != 0).sum(axis=0)
+    chance = dimension_null(selected, counts)
+    rates = null_pass_rates(correlations["n"].to_numpy(), correlations["family"].to_numpy(), seed=seed, **rule)
+    efp_dim = np.bincount(cols, weights=rates, minlength=len(DIMENSIONS))
+    null = null_baselines(blocks, perms, null_keys, rule, n_splits, seed, folds) if n_perm else None
+    cv = crossval_convergent(blocks, rule, folds, seed)
     omega = pooled_omega(blocks, key)
+    alpha_centred = centred_alpha(blocks, key)
     groups = sum((np.abs(key[c]).sum(axis=0) >= 2).astype(int) for _, c in blocks.blocks)
-    with np.errstate(invalid="ignore"), _quiet():
-        alpha_out_mean, alpha_in_mean = np.nanmean(alpha_out, axis=0), np.nanmean(alpha_in, axis=0)
-    dims = [{"family": f, "dimension": d, "items": int((key[:, j] != 0).sum()), "items_entered": int(entered[0, j]),
-             "groups": int(groups[j]), "alpha": float(alpha_full[0, j]), "omega": float(omega[j]),
-             "alpha_in_half": float(alpha_in_mean[j]), "alpha_out_of_sample": float(alpha_out_mean[j]),
-             "few_items": bool(entered[0, j] < MIN_ITEMS),
-             "convergent_full_sample": float(conv_full[j]), "convergent_in_sample": float(conv_in[j]),
-             "convergent_out_of_sample": float(conv_out[j])} for j, (f, d) in enumerate(DIMENSIONS)]
+
+    def cell(j: int) -> dict:
+        return {"selected": int(selected[j]), "expected_false_positives": float(efp_dim[j]),
+                "null_mean": float(chance["null_mean"][j]), "null_p95": float(chance["null_p95"][j]),
+                "permutation_p": float(chance["permutation_p"][j]), "above_chance": chance["above_chance"][j],
+                "items_entered": int(real["entered"][j]), "groups": int(groups[j]),
+                "alpha": float(real["alpha"][j]), "alpha_centred": float(alpha_centred[j]), "omega": float(omega[j]),
+                "alpha_in_half": float(real["alpha_in"][j]), "alpha_out_of_sample": float(real["alpha_out"][j]),
+                "few_items": bool(real["entered"][j] < MIN_ITEMS),
+                "convergent_full_sample": float(real["conv_full"][j]),
+                "convergent_in_sample": float(real["conv_in"][j]),
+                "convergent_out_of_sample": float(real["conv_out"][j]),
+                "convergent_full_sample_null": None if null is None else float(null["conv_full"][j]),
+                "convergent_held_out": {r: float(cv[r]["by_dimension"][j]) for r in RULES}}
+
+    dims: dict[str, dict] = {}
+    for j, (f, d) in enumerate(DIMENSIONS):
+        dims.setdefault(f, {})[d] = cell(j)
     with _quiet():
-        convergent_summary = {name: float(np.nanmean(v)) for name, v in
-                              (("full_sample", conv_full), ("in_sample", conv_in), ("out_of_sample", conv_out))}
-        median = {name: float(np.nanmedian([r[name] for r in dims]))
-                  for name in ("alpha", "omega", "alpha_in_half", "alpha_out_of_sample")}
+        convergent = {name: float(np.nanmean(real[k])) for name, k in
+                      (("full_sample", "conv_full"), ("in_sample", "conv_in"), ("out_of_sample", "conv_out"))}
+        median = {name: float(np.nanmedian(real[k])) for name, k in
+                  (("alpha", "alpha"), ("alpha_in_half", "alpha_in"), ("alpha_out_of_sample", "alpha_out"))}
+        median.update(omega=float(np.nanmedian(omega)), alpha_centred=float(np.nanmedian(alpha_centred)))
+        baseline = None if null is None else {
+            "method": f"questionnaire scores shuffled among the raters of each survey group ({null['shuffles']} "
+                      f"shuffles, {null['splits_per_shuffle']} splits each), selection and figures recomputed",
+            "convergent": {name: float(np.nanmean(null[k])) for name, k in
+                           (("full_sample", "conv_full"), ("in_sample", "conv_in"), ("out_of_sample", "conv_out"))},
+            "replication_rate": null["replication_rate"],
+            "alpha_median": float(np.nanmedian(null["alpha"])),
+            "alpha_out_of_sample_median": float(np.nanmedian(null["alpha_out"])),
+            "held_out": null["crossval"]}
+    above = [j for j in range(len(DIMENSIONS)) if chance["above_chance"][j]]
     return json_safe({
         "rule": {**rule, "correlations": use},
         "n_splits": n_splits,
         "seed": seed,
+        "n_perm": n_perm,
         "pairs": _per_family(np.ones_like(key).sum(axis=0)),
-        "selected": _per_family((key != 0).sum(axis=0)),
-        "expected_false_positives": expected_false_positives(correlations["n"].to_numpy(),
-                                                             correlations["family"].to_numpy(), seed=seed, **rule),
-        "replication": rep,
-        "convergent": convergent_summary,
+        "selected": _per_family(selected),
+        "expected_false_positives": {**{f: float(rates[correlations["family"].to_numpy() == f].sum()) for f in FAMILIES},
+                                     "total": float(rates.sum())},
+        "above_chance": {"count": len(above), "of": len(DIMENSIONS), "p_below": ABOVE_CHANCE_P,
+                         "not_above": [f"{f}/{d}" for j, (f, d) in enumerate(DIMENSIONS) if j not in above]
+                         if n_perm else None},
+        "replication": real["replication"],
+        "convergent": convergent,
+        "held_out": {"folds": folds, "seed": seed, "method": CROSSVAL_METHOD,
+                     **{r: {k: v for k, v in cv[r].items() if k != "by_dimension"} for r in RULES}},
+        "null": baseline,
         "reliability": {"method": POOLED_METHOD, "min_items": MIN_ITEMS, "median": median,
-                        "few_items": [f"{r['family']}/{r['dimension']}" for r in dims if r["few_items"]]},
+                        "few_items": [f"{f}/{d}" for j, (f, d) in enumerate(DIMENSIONS) if real["entered"][j] < MIN_ITEMS],
+                        "item_intercorrelations": item_intercorrelations(blocks, key)},
         "dimensions": dims,
     })
 

@@ -22,8 +22,8 @@ The tables themselves come from the pure builders in :mod:`valueportrait.builder
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Literal
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 import datasets
 import pyarrow as pa
@@ -32,7 +32,7 @@ from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
 from valueportrait.schema import SCHEMAS
 from valueportrait.scale import FAMILIES
-from valueportrait.selection import DEFAULT_ALPHA, DEFAULT_THRESHOLD
+from valueportrait.settings import Build, Selection
 
 _HOMEPAGE = "https://github.com/holi-lab/ValuePortrait"
 _LICENSE = "mit"
@@ -76,21 +76,43 @@ def features_for(data: ValuePortraitData | None, config: str) -> datasets.Featur
 
 @dataclass
 class ValuePortraitConfig(datasets.BuilderConfig):
-    """One config of the dataset, with the build settings.
+    """One config of the dataset, holding the build settings: ``build`` is a
+    :class:`~valueportrait.settings.Build`.
 
-    Attributes
-    ----------
-    raw : folder of the upstream release (or None for ``$VALUEPORTRAIT_RAW``).
-    correlations : which correlations drive the item selection (``published`` by default when the release has
-        them, else ``computed``).
-    threshold, alpha, mode : the selection rule (rho > threshold and p < alpha; ``pos`` or ``abs``).
+    Every field of :class:`~valueportrait.settings.Build` and of its :class:`~valueportrait.settings.Selection`
+    is also an attribute of the config (``config.correction``, ``config.raw``, ...), so ``datasets`` passes
+    them by name (``ValuePortrait(config_name="items", raw=..., correction="fdr_bh")``); setting one makes a new
+    ``build`` (checked, as every settings object is).
     """
 
-    raw: str | None = None
-    correlations: Literal["published", "computed"] | None = None
-    threshold: float = DEFAULT_THRESHOLD
-    alpha: float = DEFAULT_ALPHA
-    mode: Literal["pos", "abs"] = "pos"
+    build: Build = field(default_factory=Build)
+
+
+def _build_field(name: str) -> property:
+    def get(self: ValuePortraitConfig) -> Any:
+        return getattr(self.build, name)
+
+    def put(self: ValuePortraitConfig, value: Any) -> None:
+        self.build = replace(self.build, **{name: value})
+
+    return property(get, put, doc=f"``build.{name}``")
+
+
+def _selection_field(name: str) -> property:
+    def get(self: ValuePortraitConfig) -> Any:
+        return getattr(self.build.selection, name)
+
+    def put(self: ValuePortraitConfig, value: Any) -> None:
+        self.build = replace(self.build, selection=replace(self.build.selection, **{name: value}))
+
+    return property(get, put, doc=f"``build.selection.{name}``")
+
+
+for _f in fields(Build):
+    if _f.name != "selection":
+        setattr(ValuePortraitConfig, _f.name, _build_field(_f.name))
+for _f in fields(Selection):
+    setattr(ValuePortraitConfig, _f.name, _selection_field(_f.name))
 
 
 class ValuePortrait(datasets.ArrowBasedBuilder):
@@ -133,11 +155,9 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
     def data(self) -> ValuePortraitData:
         """The tables of this build (built from ``raw`` on first use when none were given)."""
         if self._data is None:
-            from valueportrait.builders.release import from_release
+            from valueportrait.builders.assemble import build_tables
 
-            c = self.config
-            self._data = from_release(c.raw, correlations=c.correlations, threshold=c.threshold, alpha=c.alpha,
-                                      mode=c.mode)
+            self._data = build_tables(self.config.build)
         return self._data
 
 

@@ -4,7 +4,8 @@ import datasets
 import evaluate
 
 from valueportrait.citation import CITATION
-from valueportrait.evaluation import evaluate_ratings, metric_predictions
+from valueportrait.evaluation import evaluate_ratings
+from valueportrait.metric_inputs import metric_predictions, metric_settings
 
 _CITATION = CITATION
 
@@ -86,7 +87,7 @@ class Valueportrait(evaluate.Metric):
         )
 
     def _dataset(self, dataset=None, revision=None):
-        from valueportrait.evaluation import load_data
+        from valueportrait.metric_inputs import load_data
 
         if dataset is not None and (dataset, revision) != (self.dataset, self.revision):
             return load_data(dataset, revision)
@@ -112,9 +113,10 @@ class Valueportrait(evaluate.Metric):
         """All item ids of the dataset, in the dataset's order."""
         return self._dataset().item_ids
 
-    def _compute(self, predictions, references, dataset=None, revision=None, **kwargs):
+    def _compute(self, predictions, references, dataset=None, revision=None, variants=None, personas=None, **kwargs):
         data = self._dataset(dataset, revision)
-        result = evaluate_ratings(predictions, references, dataset=data, **kwargs)
+        result = evaluate_ratings(predictions, references, dataset=data, variants=variants, personas=personas,
+                                  **metric_settings(kwargs))
         result["settings"]["dataset"] = str(dataset or self.dataset)
         result["settings"]["revision"] = revision if dataset is not None else self.revision
         return result

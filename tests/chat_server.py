@@ -77,21 +77,37 @@ class ChatServer:
 
     # -- lifecycle -------------------------------------------------------------------------------------------
     def start(self) -> str:
-        """Serve in a background thread; return the base URL (``http://127.0.0.1:PORT/v1``)."""
+        """Serve in a background thread; return the base URL (``http://127.0.0.1:PORT/v1``).
+
+        ``port=0`` (the default) takes a free port. A port that cannot be bound (taken by another process) raises
+        OSError naming it, before anything is served."""
         ready = threading.Event()
+        failed: list[BaseException] = []
         self._loop = asyncio.new_event_loop()
 
         def serve():
             asyncio.set_event_loop(self._loop)
-            self._server = self._loop.run_until_complete(
-                asyncio.start_server(self._handle, self.host, self.port, backlog=1024, ssl=self.ssl_context))
+            try:
+                self._server = self._loop.run_until_complete(
+                    asyncio.start_server(self._handle, self.host, self.port, backlog=1024, ssl=self.ssl_context))
+            except BaseException as exc:  # reported by start(), in the caller's thread
+                failed.append(exc)
+                ready.set()
+                self._loop.close()
+                return
             self.port = self._server.sockets[0].getsockname()[1]
             ready.set()
             self._loop.run_forever()
 
         self._thread = threading.Thread(target=serve, name="chat-server", daemon=True)
         self._thread.start()
-        ready.wait(10)
+        if not ready.wait(10):
+            raise OSError(f"the scripted server did not start listening on {self.host}:{self.port} within 10 s")
+        if failed:
+            self._thread.join(10)
+            raise OSError(f"the scripted server cannot listen on {self.host}:{self.port} ({failed[0]}): the port is "
+                          "taken by another process; stop it, or use port 0 for a free port") from failed[0]
+        self._started = True
         return self.base_url
 
     @property
@@ -99,6 +115,10 @@ class ChatServer:
         return f"{'https' if self.ssl_context else 'http'}://{self.host}:{self.port}/v1"
 
     def stop(self) -> None:
+        if not getattr(self, "_started", False):
+            return  # never listened (start() raised): nothing to close
+        self._started = False
+
         async def close():
             self._server.close()
             for w in list(self._writers):

@@ -70,11 +70,12 @@ def built_dataset(raw_dir, tmp_path_factory) -> Path:
     import warnings
 
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
     out = tmp_path_factory.mktemp("built") / "valueportrait"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        build_dataset(raw_dir, out)
+        build_dataset(out, Build(raw=raw_dir))
     return out
 
 

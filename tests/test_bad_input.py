@@ -15,6 +15,7 @@ import pytest
 
 from valueportrait.builders import raw_release as rr
 from valueportrait.builders.build import build_dataset, write_dataset
+from valueportrait.settings import Build
 from valueportrait.builders.tables import read_release
 from valueportrait.errors import OutputExistsError, RawDataError, RawDataNotFoundError
 
@@ -224,7 +225,7 @@ def test_existing_output_is_refused_and_untouched(raw_dir, tmp_path):
     out.mkdir()
     (out / "mine.txt").write_text("keep me", encoding="utf-8")
     with pytest.raises(OutputExistsError, match=r"the output folder .*vp' exists; pass --overwrite .* choose another --out"):
-        build_dataset(raw_dir, out)
+        build_dataset(out, Build(raw=raw_dir))
     assert _snapshot(out) == {"mine.txt": b"keep me"}
     assert _leftovers(tmp_path, "vp") == []
 
@@ -243,7 +244,7 @@ def test_failed_build_leaves_existing_output_untouched_and_no_temp_folder(releas
     # 1. bad raw input, --overwrite: fails before anything is written
     _set_rating(9)(release)
     with pytest.raises(RawDataError, match="rating 9 is not an integer"):
-        build_dataset(release, out, overwrite=True)
+        build_dataset(out, Build(raw=release), overwrite=True)
     # 2. a failure half-way through writing (the card cannot be rendered)
     import valueportrait.builders.card as card
 

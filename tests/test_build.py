@@ -18,6 +18,7 @@ from valueportrait.builders.release import from_release
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, open_dataset
 from valueportrait.dataset_script.valueportrait import FEATURES, FIELD_DESCRIPTIONS, ValuePortrait, table_for
 from valueportrait.errors import DatasetError, InputError
+from valueportrait.settings import Selection
 
 # Row counts from the upstream release (see tests/test_tables.py).
 ROWS = {"items": 520, "correlations": 9880, "human_ratings": 24320, "participants": 559, "prompts": 12, "queries": 104}
@@ -62,7 +63,21 @@ def test_card_parses_and_its_metadata_is_valid(built_dataset, raw_dir):
     d = card.data
     assert d.license == "mit" and d.pretty_name == "Value Portrait"
     assert d.task_categories == ["text-generation"] and "psychometrics" in d.tags
-    assert d.size_categories == ["10K<n<100K"]
+    # computed from the rows of all configs: 9,880 + 24,320 + 520 + 559 + 12 + 104 = 35,395 (ROWS) -> 10K..100K
+    assert sum(ROWS.values()) == 35_395 and d.size_categories == ["10K<n<100K"]
+    assert "arxiv:2505.01015" in d.tags  # the Hub's paper page links the dataset
+    assert "[Value Portrait: Assessing Language Models' Values" in card.text and \
+        "(https://arxiv.org/abs/2505.01015)" in card.text
+    # dataset_info as datasets writes it: per config only its own fields; the shared ones (licence, version,
+    # description, citation) once: `license` and each config's `version` in the YAML, the rest in the body
+    assert all(set(e) == {"config_name", "features", "splits", "download_size", "dataset_size"}
+               for e in d.dataset_info)
+    assert all(c["version"] == DATASET_VERSION for c in d.configs)
+    front = (built_dataset / "README.md").read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    assert front.count("Han, Jongwook") == 0 and len(front) < 9_000  # was 12.7 KB with 6 copies of each
+    from valueportrait.hub.card_metadata import metadata_problems
+
+    assert metadata_problems(d.to_dict()) == []  # the Hub's vocabularies, checked offline
     configs = MetadataConfigs.from_dataset_card_data(d)
     assert list(configs) == list(CONFIGS)
     assert configs["items"]["default"] is True
@@ -213,14 +228,14 @@ def test_open_dataset_round_trip(built_dataset, release_data):
 
 def test_reselection_goes_through_selection_table(release_data, tmp_path):
     # the build's own settings, given explicitly, select exactly the stored `selected` pairs
-    assert release_data.selection(correlations=release_data.correlation_source).equals(release_data.selection())
-    stricter = release_data.selection(threshold=0.4)
+    assert release_data.selection(Selection(correlations=release_data.correlation_source)).equals(release_data.selection())
+    stricter = release_data.selection(Selection(threshold=0.4))
     c = release_data.correlations.set_index(["item_id", "family", "dimension"])
     picked = c.loc[list(zip(stricter["item_id"], stricter["family"], stricter["dimension"]))]
     assert 0 < len(stricter) < len(release_data.selection())
     assert (picked["rho_published"] > 0.4).all() and (picked["p_value_published"] < 0.05).all()
-    with pytest.raises(InputError, match="use must be 'published' or 'computed', got 'pubished'"):
-        release_data.selection(correlations="pubished")
+    with pytest.raises(InputError, match="correlations must be one of 'published', 'computed', got 'pubished'"):
+        release_data.selection(Selection(correlations="pubished"))
     # checked before the release is read: no folder is needed to get the error
     with pytest.raises(InputError, match="correlations must be 'published' or 'computed'.*got 'pubished'"):
         from_release(tmp_path / "no-release", correlations="pubished")
@@ -252,6 +267,7 @@ def test_public_loader_hub_errors_are_wrapped(monkeypatch, tmp_path):
     # offline (no network in tests): a Hub repo id fails with a DatasetError naming repo, config and revision
     monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(DatasetError, match=r"could not load config 'queries' of the dataset repo 'someorg/valueportrait' "
+    with pytest.raises(DatasetError,
+                       match=r"could not load config 'queries' of the dataset repo 'someorg/valueportrait' "
                                            r"\(revision v1\.0\.0\) from the Hub: .*Check the repo id, the revision"):
         valueportrait.load_dataset("someorg/valueportrait", "queries", revision="v1.0.0")

@@ -187,6 +187,7 @@ def test_bad_demographics_file_fails_before_building(raw_dir, tmp_path):
 
 def test_build_refuses_a_version_without_changelog_entry(raw_dir, tmp_path, monkeypatch):
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
     changelog = tmp_path / "CHANGELOG.md"
     changelog.write_text("# Changelog\n\n## 1.0.0 (2026-11-22)\n\n- First.\n")
@@ -194,7 +195,7 @@ def test_build_refuses_a_version_without_changelog_entry(raw_dir, tmp_path, monk
     with warnings.catch_warnings(), pytest.raises(
             DatasetError, match=r"dataset version 1\.2\.0 has no entry in the changelog .*\(it has 1\.0\.0\)"):
         warnings.simplefilter("ignore")
-        build_dataset(raw_dir, tmp_path / "out", changelog=changelog)
+        build_dataset(tmp_path / "out", Build(raw=raw_dir, changelog=changelog))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["CHANGELOG.md"]
 
 

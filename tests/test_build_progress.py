@@ -35,11 +35,12 @@ class RecordingBar:
 
 def test_build_dataset_reports_each_stage(raw_dir, tmp_path):
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
     calls = []
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        data = build_dataset(raw_dir, tmp_path / "out", progress=lambda *a: calls.append(a))
+        data = build_dataset(tmp_path / "out", Build(raw=raw_dir), progress=lambda *a: calls.append(a))
     assert [c[0] for c in calls] == ["reading the raw release and computing correlations",
                                      *(f"writing config {c}" for c in data.configs), "rendering the dataset card",
                                      "done"]

@@ -35,8 +35,10 @@ def test_score_upstream_outputs(scored, raw_dir):
             in out_lines)
     assert "claude-3-5-sonnet-20241022  gemini-2.0-flash-001     gpt-4o-2024-11-20  llama-3.1-8b-instruct !" in res.output
     bene = next(line for line in out_lines if line.startswith("Benevolence"))
-    assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1] == "+0.54"  # claude first, gpt-4o third
-    assert "human raters" in res.output and "Self-Direction  +0.54 [" in res.output
+    # Benevolence is not above chance in the build (issue 22): marked with a dagger, footnoted
+    assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1:3] == ["†", "+0.54"]  # claude first, gpt-4o third
+    assert "human raters" in res.output and "Self-Direction †  +0.54 [" in res.output
+    assert "† not above chance" in res.output
     # llama-3.1-8b-instruct's profile split-half is 0.57 (docs/metric.md, pingouin-checked tests/scoring)
     assert "! unreliable portrait (profile split-half below its threshold, 0.7): llama-3.1-8b-instruct (0.57)" in res.output
     assert "gemini-2.0-flash-001: rated 3,098 of 3,120 requests (99.3%)" in res.output  # 22 unparseable
@@ -102,7 +104,32 @@ def test_plot(scored, tmp_path):
                                    "--models", "nobody"])
     assert res.exit_code == 1 and "--models ['nobody'] not in the scores" in res.output
     res = CliRunner().invoke(cli, ["plot", str(out / "leaderboard.json"), "--out", str(tmp_path / "x.gif")])
-    assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output
+    assert res.exit_code == 1 and "written as .png, .svg or .pdf" in res.output and not (tmp_path / "x.gif").exists()
+
+
+def test_plot_kinds(scored, tmp_path):
+    """radar (5 portraits: the default up to 8), heatmap and multiples; matplotlib's SVG keeps each text as a
+    comment, so what the figure says can be read back."""
+    import json
+
+    _, out = scored
+    board = json.loads((out / "leaderboard.json").read_text())
+    for kind, says in [("auto", "Radial scale of every chart"), ("heatmap", "Value in parentheses: its interval"),
+                       ("multiples", "Grey line in every panel: the human raters")]:
+        svg = tmp_path / f"{kind}.svg"
+        res = CliRunner().invoke(cli, ["plot", str(out), "--kind", kind, "--out", str(svg)])
+        assert res.exit_code == 0, res.output
+        text = svg.read_text()
+        assert says in text, kind
+        # llama's real reliability record says unreliable (profile split-half 0.57 < 0.7): labelled in every kind
+        assert board["reliability"]["llama-3.1-8b-instruct"]["reliable"] is False
+        assert "llama-3.1-8b-instruct (unreliable" in text
+        assert "95% intervals over prompt variants (models); over raters (human raters)" in text
+    cell = board["models"]["gpt-4o-2024-11-20"]["pvq"]["Benevolence"]  # its interval excludes 0: no parentheses
+    assert cell["ci_low"] > 0 and f"{cell['score']:+.2f}" in (tmp_path / "heatmap.svg").read_text()
+    res = CliRunner().invoke(cli, ["plot", str(out), "--kind", "heatmap", "--order-by", "Nope",
+                                   "--out", str(tmp_path / "h.png")])
+    assert res.exit_code == 1 and "order by 'Nope': not a dimension of pvq" in res.output
 
 
 # Five items that each measure exactly one dimension, all in the Big Five, in the default selection of the
@@ -132,7 +159,7 @@ def test_score_a_ratings_csv(built_dataset, tmp_path):
     pvq = board.loc["pvq"]
     assert pvq["score"].isna().all() and (pvq["n"] == 0).all()
     assert pvq.loc["Benevolence", "note"] == "no rated item measures Benevolence"
-    assert "Openness               +2.00" in res.output and "Neuroticism            -2.00" in res.output
+    assert "Openness               +2.00" in res.output and "Neuroticism †          -2.00" in res.output
     assert "Big Five (BFI-10): centred score (no intervals: the portraits' notes say why)" in res.output
     # one rating per item: no interval over prompt variants (a note in the CSV), and the coverage says partial
     assert bfi["ci_low"].isna().all() and "needs >= 2 ratings per item" in bfi.loc["Openness", "note"]

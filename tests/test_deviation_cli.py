@@ -46,7 +46,7 @@ def test_deviation_end_to_end(inputs):
                  "--out", out)
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in out.iterdir())
-    assert files == ["agreement.csv", "bias.csv", "dimensions.csv", "distributions.csv", "gaps.csv", "radar_sex.png",
+    assert files == [".valueportrait-output.json", "agreement.csv", "bias.csv", "dimensions.csv", "distributions.csv", "gaps.csv", "radar_sex.png",
                      "settings.json"]
     assert (out / "radar_sex.png").stat().st_size > 10_000
     dims = pd.read_csv(out / "dimensions.csv")
@@ -69,6 +69,8 @@ def test_deviation_end_to_end(inputs):
                          "settings.json, radar_sex.png")
     settings = json.loads((out / "settings.json").read_text())
     assert settings["model"] == "synthetic-model" and settings["n_boot"] == 200 and settings["attributes"] == ["sex"]
+    # the demographics file is named synthetic (as examples/synthetic_demographics.csv): settings and chart say so
+    assert settings["synthetic_demographics"].startswith("SYNTHETIC demographics (made up")
     # same seed, same numbers
     res2 = invoke("--dataset", inputs["dataset"], "--demographics", inputs["demo"], "--attribute", "sex=Sex",
                   "--ratings", inputs["ratings"], "--persona-map", inputs["pmap"], "--n-boot", 200, "--n-perm", 200,
@@ -89,8 +91,9 @@ def test_deviation_errors(inputs):
                                        "(--persona-map FILE)")
     assert not (root / "e1").exists()  # nothing half-written
     (root / "exists").mkdir()
+    (root / "exists" / "x.txt").write_text("x")  # an empty folder is written into: nothing in it can be lost
     res = invoke(*common, "--out", root / "exists")
-    assert res.exit_code == 1 and f"Error: '{root / 'exists'}' exists; pass --overwrite" in res.output
+    assert res.exit_code == 1 and f"Error: the output folder '{root / 'exists'}' exists; pass --overwrite" in res.output
     res = invoke(*common, "--attribute", "sex=Gender", "--out", root / "e2")
     assert res.exit_code == 1 and "no column(s) ['Gender'] for the attribute(s) ['sex']" in res.output
     two = root / "two_models.csv"

@@ -15,6 +15,7 @@ from valueportrait.demographics import demographics_from_frame
 from valueportrait.norms import group_seed
 from valueportrait.deviation import compare_personas
 from valueportrait.scale import DIMENSIONS
+from valueportrait.settings import Deviation, Intervals
 from valueportrait.scoring import (item_weights, merge_single_rater_strata, rater_matrix, rater_weights,
                                    rescale_replicates)
 
@@ -56,7 +57,8 @@ def test_thirteen_raters_one_per_stratum_get_a_real_interval():
     rm = rater_matrix(pop.data.human_ratings, pop.item_ids).subset(pop.demo.groups("sex")["X"])
     assert len(rm.strata) == 13 and len(set(rm.strata)) == 13
     assert (rater_weights(rm.strata, 50, np.random.default_rng(0)) == 1).all()  # the old, zero-width bootstrap
-    rep = compare_personas(pop.data, pop.demo, pop.model, n_boot=200, n_perm=0, seed=0)
+    rep = compare_personas(pop.data, pop.demo, pop.model, intervals=Intervals(over="items", n_boot=200, seed=0),
+                           deviation=Deviation(n_perm=0))
     d = rep.dimensions[rep.dimensions["family"] == "pvq"]
     assert (d["n_raters"] == 13).all()
     width = d["human_ci_high"] - d["human_ci_low"]
@@ -101,7 +103,9 @@ def test_deviation_replicates_share_the_item_draws_independent_loop():
     the group's raters redrawn (within survey groups, small-sample corrected): recomputed here in a loop."""
     pop = _population(2, 20, {"X": 8, "B": 5}, seed=5)
     n_boot, seed = 40, 9
-    rep = compare_personas(pop.data, pop.demo, pop.model, n_boot=n_boot, n_perm=0, confidence=0.8, seed=seed)
+    rep = compare_personas(pop.data, pop.demo, pop.model,
+                           intervals=Intervals(over="items", n_boot=n_boot, level=0.8,
+                                               seed=seed), deviation=Deviation(n_perm=0))
     union = sorted(pop.item_ids)
     Wm = item_weights(len(union), n_boot, np.random.default_rng(seed))  # the draws the model side made
     h = pop.data.human_ratings
@@ -123,3 +127,26 @@ def test_deviation_replicates_share_the_item_draws_independent_loop():
     got = rep.dimensions.set_index("dimension").loc[deltas.columns]
     np.testing.assert_allclose(got["deviation_ci_low"].to_numpy(), lo, atol=1e-12)
     np.testing.assert_allclose(got["deviation_ci_high"].to_numpy(), hi, atol=1e-12)
+
+
+def test_the_bootstrap_returns_its_draws_and_the_model_side_pairs_through_them():
+    """Issue 20: the model/human pairing used to replay default_rng(seed) to recreate bootstrap_portraits'
+    draws. Now bootstrap_portraits returns its item weights; replicate b recomputed from weights[b] with the
+    pandas formula above (an independent computation) is the replicate it returned, and model_side hands the
+    human side exactly these weights (in design order, 0 for items not drawn from)."""
+    from valueportrait.deviation.model import model_side, persona_ratings
+    from valueportrait.scoring import Design, bootstrap_portraits
+
+    pop = _population(2, 20, {"X": 8, "B": 5}, seed=5)
+    drawn = bootstrap_portraits({"sex=X": pop.model[["item_id", "rating"]]}, pop.sel, n_boot=30, seed=4)
+    assert drawn.weights.shape == (30, len(drawn.item_ids)) and (drawn.weights.sum(axis=1) == 40).all()
+    means = pop.model.set_index("item_id")["rating"]
+    dims = [d for _, d in PVQ]
+    reps = pd.DataFrame(drawn.replicates["sex=X"][:, :10], columns=dims)  # pvq rows come first
+    for b in range(30):
+        expected = _score(means, pd.Series(drawn.weights[b], index=drawn.item_ids), pop.sel)
+        np.testing.assert_allclose(reps.loc[b, expected.index].to_numpy(float), expected.to_numpy(), atol=1e-12)
+    side = model_side(persona_ratings(pop.model), pop.sel, Design.from_selection(pop.sel, pop.item_ids), 30, 4)
+    col = [pop.item_ids.index(i) for i in drawn.item_ids]
+    np.testing.assert_array_equal(side.weights[:, col], drawn.weights)
+    np.testing.assert_array_equal(side.boot["sex=X"], drawn.replicates["sex=X"])

@@ -25,6 +25,7 @@ from valueportrait.deviation import compare_personas
 from valueportrait.scale import FAMILIES
 from valueportrait.errors import InputError
 from valueportrait.scale import DIMENSIONS
+from valueportrait.settings import Deviation, Intervals
 
 TRUE_GAP = {("pvq", "Power"): 1.0, ("pvq", "Benevolence"): -1.0, ("bfi", "Openness"): 0.8}
 TRUE_SCORE_GAP = {fd: 0.0 for fd in DIMENSIONS if fd[0] == "pvq"}
@@ -90,7 +91,7 @@ def dim_items(pop, dimension: str) -> np.ndarray:
 
 def test_human_gaps_recovered_with_permutation_pvalues(population):
     rep = compare_personas(population.data, population.demo, model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5}),
-                           n_boot=300, n_perm=400, seed=1)
+                           intervals=Intervals(over="items", n_boot=300, seed=1), deviation=Deviation(n_perm=400))
     gaps = rep.gaps.set_index(["family", "dimension"])
     for fd, true in TRUE_SCORE_GAP.items():
         assert gaps.loc[fd, "human_gap"] == pytest.approx(true, abs=0.15), fd
@@ -108,8 +109,9 @@ def test_human_gaps_recovered_with_permutation_pvalues(population):
 
 def test_exaggerating_model_is_flagged(population):
     rep = compare_personas(population.data, population.demo,
-                           model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5}, amplify=2.0),
-                           n_boot=300, n_perm=200, seed=2)
+                           model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5},
+                                         amplify=2.0),
+                           intervals=Intervals(over="items", n_boot=300, seed=2), deviation=Deviation(n_perm=200))
     gaps = rep.gaps.set_index(["family", "dimension"])
     for fd in [("pvq", "Power"), ("pvq", "Benevolence")]:
         assert gaps.loc[fd, "model_gap"] == pytest.approx(2 * TRUE_SCORE_GAP[fd])  # noise-free model: exact
@@ -126,7 +128,8 @@ def test_deviation_of_one_dimension_recovered(population):
     # every other value -0.06 (the family mean moves by 0.06).
     ratings = model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5},
                             extra={"sex=A": (dim_items(population, "Security"), 0.6)})
-    rep = compare_personas(population.data, population.demo, ratings, n_boot=400, n_perm=0, seed=3)
+    rep = compare_personas(population.data, population.demo, ratings,
+                           intervals=Intervals(over="items", n_boot=400, seed=3), deviation=Deviation(n_perm=0))
     a = rep.dimensions[rep.dimensions["persona"] == "sex=A"].set_index(["family", "dimension"])
     sec = a.loc[("pvq", "Security")]
     assert sec["deviation"] == pytest.approx(0.54, abs=0.12)
@@ -142,7 +145,8 @@ def test_deviation_of_one_dimension_recovered(population):
 
 def test_small_group_is_a_documented_null(population):
     ratings = model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5, "sex=C": 0.0})
-    rep = compare_personas(population.data, population.demo, ratings, n_boot=100, n_perm=50, seed=4)
+    rep = compare_personas(population.data, population.demo, ratings,
+                           intervals=Intervals(over="items", n_boot=100, seed=4), deviation=Deviation(n_perm=50))
     c = rep.dimensions[rep.dimensions["persona"] == "sex=C"]
     assert c["human_score"].isna().all() and c["deviation"].isna().all()
     assert (c["note"] == "fewer than 5 raters (3): too few for a group portrait; no statistics").all()
@@ -161,20 +165,23 @@ def test_small_group_is_a_documented_null(population):
 def test_persona_without_group_is_an_error(population):
     ratings = model_ratings(population, {"a helpful assistant": 0.0})
     with pytest.raises(InputError, match="persona 'a helpful assistant' has no human group"):
-        compare_personas(population.data, population.demo, ratings, n_boot=10)
-    with pytest.raises(InputError, match=r"no group 'D' of 'sex' in the demographics \(<table>\); groups: 'A', 'B', 'C'"):
-        compare_personas(population.data, population.demo, model_ratings(population, {"sex=D": 0.0}), n_boot=10)
+        compare_personas(population.data, population.demo, ratings, intervals=Intervals(over="items", n_boot=10))
+    with pytest.raises(InputError,
+                       match=r"no group 'D' of 'sex' in the demographics \(<table>\); groups: 'A', 'B', 'C'"):
+        compare_personas(population.data, population.demo, model_ratings(population, {"sex=D": 0.0}),
+                         intervals=Intervals(over="items", n_boot=10))
     with pytest.raises(InputError, match="attribute 'age', which the demographics"):
-        compare_personas(population.data, population.demo, model_ratings(population, {"age=old": 0.0}), n_boot=10)
+        compare_personas(population.data, population.demo, model_ratings(population, {"age=old": 0.0}),
+                         intervals=Intervals(over="items", n_boot=10))
     # a persona map gives free-text personas their group
-    rep = compare_personas(population.data, population.demo, ratings, n_boot=10, n_perm=0,
-                           persona_map={"a helpful assistant": "sex=A"})
+    rep = compare_personas(population.data, population.demo, ratings, intervals=Intervals(over="items", n_boot=10),
+                           deviation=Deviation(n_perm=0, persona_groups={"a helpful assistant": "sex=A"}))
     assert set(rep.dimensions["group"]) == {"A"}
     # a rating off the 1-6 scale is an error (the scoring core's check), not a silently skewed item mean
     bad = model_ratings(population, {"sex=A": 0.0})
     bad.loc[bad.index[0], "rating"] = 7.0
     with pytest.raises(InputError, match=r"1 rating\(s\) outside 1-6"):
-        compare_personas(population.data, population.demo, bad, n_boot=10)
+        compare_personas(population.data, population.demo, bad, intervals=Intervals(over="items", n_boot=10))
 
 
 def test_distribution_alignment_prefers_the_matching_sampler(population):
@@ -188,7 +195,8 @@ def test_distribution_alignment_prefers_the_matching_sampler(population):
         frames.append(pd.DataFrame({"item_id": np.tile(population.item_ids, 10), "persona": persona,
                                     "rating": r.ravel()}))
     rep = compare_personas(population.data, population.demo, pd.concat(frames, ignore_index=True),
-                           persona_map={"matching": "sex=A", "shifted": "sex=A"}, n_boot=20, n_perm=0)
+                           deviation=Deviation(persona_groups={"matching": "sex=A", "shifted": "sex=A"},
+                                               n_perm=0), intervals=Intervals(over="items", n_boot=20))
     d = rep.distributions.set_index("persona")
     assert (d["n_items"] == 60).all()  # every item of the synthetic population (module docstring)
     assert d.loc["matching", "wasserstein"] > 0.95  # W1 about 0.1 rating points at most
@@ -204,8 +212,10 @@ def test_compare_with_norms_table_matches_raters(population):
     ratings = model_ratings(population, {"sex=A": 0.5, "sex=B": -0.5, "sex=C": 0.0}, amplify=2.0)
     norms = human_group_norms(population.data, population.demo, n_boot=400, seed=0)
     sel = population.data.selection()
-    by_raters = compare_personas(population.data, population.demo, ratings, n_boot=200, n_perm=0, seed=0)
-    by_norms = compare_with_norms(ratings, norms, sel, items=population.item_ids, n_boot=200, seed=0)
+    by_raters = compare_personas(population.data, population.demo, ratings,
+                                 intervals=Intervals(over="items", n_boot=200, seed=0), deviation=Deviation(n_perm=0))
+    by_norms = compare_with_norms(ratings, norms, sel, items=population.item_ids,
+                                  intervals=Intervals(over="items", n_boot=200, seed=0))
     cols = ["model_score", "human_score", "deviation"]
     pd.testing.assert_frame_equal(by_norms.dimensions[cols], by_raters.dimensions[cols])
     np.testing.assert_allclose(by_norms.gaps["human_gap"], by_raters.gaps["human_gap"])
@@ -222,7 +232,8 @@ def test_compare_with_norms_table_matches_raters(population):
     assert by_norms.distributions.loc[by_norms.distributions["group"] == "A", "note"].iloc[0].startswith(
         "no item-level human ratings")
     # published norms without CIs: the human scores are taken as exact
-    exact = compare_with_norms(ratings, norms.drop(columns=["score_ci_low", "score_ci_high"]), sel, n_boot=50)
+    exact = compare_with_norms(ratings, norms.drop(columns=["score_ci_low", "score_ci_high"]), sel,
+                               intervals=Intervals(over="items", n_boot=50))
     a = exact.dimensions[exact.dimensions["group"] == "A"].dropna(subset=["human_score"])
     np.testing.assert_allclose(a["human_ci_low"], a["human_score"])
     with pytest.raises(InputError, match=r"norms table lacks column\(s\) \['score'\]"):
@@ -263,8 +274,9 @@ def test_likert_phrases_give_the_same_report_as_numbers(population):
     phrases = numeric.assign(rating=[None if np.isnan(v) else PHRASE_OF[int(v)] for v in numeric["rating"]])
     assert phrases["rating"].iloc[5] in PHRASE_OF.values()  # e.g. "somewhat like me"
     norms = human_group_norms(population.data, population.demo, n_boot=100, seed=0)
-    runs = [lambda t: compare_personas(population.data, population.demo, t, n_boot=100, n_perm=50, seed=7),
-            lambda t: compare_with_norms(t, norms, population.data.selection(), n_boot=100, seed=7)]
+    runs = [lambda t: compare_personas(population.data, population.demo, t, intervals=Intervals(over="items", n_boot=100, seed=7), deviation=Deviation(n_perm=50)),
+            lambda t: compare_with_norms(t, norms, population.data.selection(),
+                                         intervals=Intervals(over="items", n_boot=100, seed=7))]
     reports = []
     for run in runs:
         by_numbers, by_phrases = run(numeric), run(phrases)
@@ -278,4 +290,5 @@ def test_likert_phrases_give_the_same_report_as_numbers(population):
     bad = phrases.copy()
     bad.loc[bad.index[7], "rating"] = "rather like me, I guess"
     with pytest.raises(InputError, match=r"1 of the 360 model ratings are not ratings: \[7\] 'rather like me"):
-        compare_personas(population.data, population.demo, bad, n_boot=10, n_perm=0)
+        compare_personas(population.data, population.demo, bad, intervals=Intervals(over="items", n_boot=10),
+                         deviation=Deviation(n_perm=0))

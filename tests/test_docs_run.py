@@ -41,6 +41,8 @@ from urllib.parse import urlsplit
 import pytest
 from click.testing import CliRunner
 
+pytestmark = pytest.mark.slow  # docs-as-tests: every docs page's commands run for real (minutes)
+
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs"
 
@@ -75,8 +77,16 @@ TIMING_FIELDS = {"latency_s", "finished_at"}
 FINISH_ORDER = {"head -1 runs/scripted/records.jsonl": {"item_id", "variant", "rating", "raw"}}
 #: Files a page runs that another page shows (page -> [(page showing it, file name)]).
 FILES_FROM = {"dataset.md": [("deviation.md", "make_synthetic.py")]}
-#: Ports of the local stand-ins the pages name (Ollama's default, the runner page's scripted server).
+#: Ports of the local stand-ins the pages name (Ollama's default, the runner page's scripted server). Each is
+#: served on a free port instead (two suites can run on one machine): a command's ``127.0.0.1:PORT`` /
+#: ``localhost:PORT`` is rewritten to the free port before it runs, and back in what it printed.
 PAGE_PORTS = {"runner.md": (11434, 8765)}
+_HOST_PORT = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)\b")
+
+
+def map_ports(text: str, ports: dict[int, int]) -> str:
+    """``text`` with each ``HOST:PORT`` whose port is a key of ``ports`` given the port it maps to."""
+    return _HOST_PORT.sub(lambda m: f"{m.group(1)}:{ports.get(int(m.group(2)), m.group(2))}", text)
 
 
 @dataclass
@@ -214,18 +224,15 @@ def assert_transcript(step: Step, output: str) -> None:
 
 @pytest.fixture(scope="module")
 def servers():
-    """The local stand-ins: an OpenAI-compatible server on an ephemeral port, and the pages' fixed ports."""
+    """The local stand-ins, each on a free port: an OpenAI-compatible server, and one for each port a page names
+    (keyed by that port; ``run_page`` maps the page's port to the server's)."""
     from chat_server import ChatServer
 
     started = {"openai": ChatServer()}
     started["openai"].start()
     for port in sorted({p for ports in PAGE_PORTS.values() for p in ports}):
-        server = ChatServer(latency=0.05 if port == 8765 else 0.0, port=port)
-        try:
-            server.start()
-        except OSError as exc:  # pragma: no cover - a port already taken on this machine
-            pytest.fail(f"port {port} (named by docs/runner.md) is taken on this machine: {exc}")
-        started[port] = server
+        started[port] = ChatServer(latency=0.05 if port == 8765 else 0.0)
+        started[port].start()
     yield started
     for server in started.values():
         server.stop()
@@ -258,6 +265,8 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
     if release_url:
         env["VALUEPORTRAIT_RELEASE_URL"] = release_url
     ran, skipped, outputs, globs = [], [], {}, {}
+    ports = {p: servers[p].port for p in PAGE_PORTS.get(name, ())}  # the page's port -> the free one serving it
+    back = {v: k for k, v in ports.items()}
     old = Path.cwd()
     os.chdir(work)
     for other, fname in FILES_FROM.get(name, []):
@@ -273,7 +282,8 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
                 run_doctest(step, globs)  # one namespace per page, as one Python session
                 ran.append(step.text.splitlines()[0])
                 continue
-            words = shlex.split(step.line, comments=True)
+            line = map_ports(step.line, ports)
+            words = shlex.split(line, comments=True)
             if why := _not_run(step.line):
                 skipped.append((step.line, why))
                 continue
@@ -297,10 +307,11 @@ def run_page(name: str, tmp_path: Path, raw_dir: Path, built_dataset: Path | Non
                 expect_error = bool(step.shown) and any(ln.startswith("Error:") for ln in step.shown)
                 assert (code != 0) == expect_error, (step.line, code, output)
             else:
-                proc = subprocess.run(["bash", "-c", step.line], env=_proc_env(env), capture_output=True, text=True,
+                proc = subprocess.run(["bash", "-c", line], env=_proc_env(env), capture_output=True, text=True,
                                       timeout=900)
                 output = proc.stdout  # a transcript shows what the command prints; its log (stderr) is left out
-                assert proc.returncode == 0, (step.line, proc.returncode, (proc.stdout + proc.stderr)[-4000:])
+                assert proc.returncode == 0, (line, proc.returncode, (proc.stdout + proc.stderr)[-4000:])
+            output = map_ports(output, back)  # what the reader, on the page's port, would see
             if step.shown is not None:
                 assert_transcript(step, output)
             outputs[tuple(words)] = output
@@ -372,6 +383,8 @@ def test_deviation_page(tmp_path, raw_dir, built_dataset, servers):
 
 
 def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
+    for module in ("inspect_ai", "lm_eval", "torch", "transformers"):  # the page runs Inspect, lm-eval, a local model
+        pytest.importorskip(module, reason=f"docs/runner.md runs {module}; .ci/run installs it (not the test extra)")
     work, ran, skipped, outputs = run_page("runner.md", tmp_path, raw_dir, built_dataset, servers)
     assert {why for _, why in skipped} <= set(NOT_RUN.values())
     assert len(skipped) == 8, skipped  # Hub and vLLM-server models, Anthropic, lm-eval on vLLM, the recipe's venv + 2 pips

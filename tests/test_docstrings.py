@@ -12,7 +12,7 @@ import pytest
 import valueportrait
 
 #: Modules whose import needs an optional extra that may be missing (their examples run where it is installed).
-OPTIONAL = {"valueportrait.inspect_task": "inspect_ai", "valueportrait.metric.app": "gradio"}
+OPTIONAL = {"valueportrait.inspect_task": "inspect_ai"}
 FLAGS = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
 
 

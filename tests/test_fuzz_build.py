@@ -29,6 +29,8 @@ from click.testing import CliRunner
 from valueportrait.builders import raw_release as rr
 from valueportrait.cli.main import cli
 
+pytestmark = pytest.mark.slow  # fuzz suite
+
 SEED = 12
 RAW_CASES = int(__import__("os").environ.get("FUZZ_RAW", 260))
 DATASET_CASES = 90

@@ -21,6 +21,8 @@ from click.testing import CliRunner
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 
+pytestmark = pytest.mark.slow  # fuzz suite
+
 SEED = 12
 N_FILE_CASES = 240
 N_RUN_CASES = 120

@@ -118,8 +118,13 @@ def test_mockllm_eval_metrics_are_the_core_portrait(built_dataset, data, tmp_pat
     assert read_ratings(tmp_path / "logs").equals(table)  # the ratings reader dispatches to the log reader
 
 
-@pytest.mark.skipif(shutil.which("inspect") is None and not os.path.exists(os.path.join(os.path.dirname(
-    sys.executable), "inspect")), reason="needs the inspect command")
+# The `inspect` command: the one installed beside this interpreter (its inspect_ai sees this package's entry point),
+# else the first on PATH. The skip and the run use this same path.
+INSPECT = shutil.which("inspect", path=os.path.dirname(sys.executable)) or shutil.which("inspect")
+
+
+@pytest.mark.slow  # an end-to-end run of the inspect command against a server
+@pytest.mark.skipif(INSPECT is None, reason=f"needs the inspect command (none beside {sys.executable} or on PATH)")
 def test_inspect_cli_against_a_local_server_then_valueportrait_score(built_dataset, data, tmp_path):
     seen = []
 
@@ -130,8 +135,7 @@ def test_inspect_cli_against_a_local_server_then_valueportrait_score(built_datas
     logs = tmp_path / "logs"
     with ChatServer(answer=answer) as server:
         env = {**os.environ, **OFFLINE, "LOCAL_BASE_URL": server.base_url, "LOCAL_API_KEY": "local-key"}
-        # the inspect command of this interpreter (`python -m inspect_ai` is it: its console script's module)
-        cmd = [sys.executable, "-m", "inspect_ai", "eval", "valueportrait/value_portrait",
+        cmd = [INSPECT, "eval", "valueportrait/value_portrait",
                "--model", "openai-api/local/scripted", "-T", f"dataset={built_dataset}", "-T", "variants=v1,v3",
                "-T", "persona=a retired farmer", "--limit", "12", "--log-dir", str(logs), "--display", "none"]
         res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)

@@ -1,6 +1,7 @@
 """The layout rules of docs/ARCHITECTURE.md, checked on the source: imports run one way (raw -> tables ->
-dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no module imports another
-module's private name, and no module is over 400 lines."""
+dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no import cycle between modules
+(lazy and type-checking imports included), no module imports another module's private name, every module
+appears in the module map, and no module is over 400 lines."""
 
 from __future__ import annotations
 
@@ -90,14 +91,14 @@ def test_no_private_names_across_modules():
 #: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
-    {"errors", "scale", "io", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
+    {"errors", "scale", "io", "outputs", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
      "schema", "coverage"},
-    {"config", "dataset", "demographics"},
+    {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report"},
+    {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation"},
+    {"pipelines", "evaluation", "metric_inputs"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},
@@ -134,3 +135,83 @@ def test_imports_follow_the_layers():
 def test_module_size(name):
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{MODULES[name].relative_to(ROOT)} has {lines} lines; split it by concept"
+
+
+def _module_of(imported: str, names: list[str]) -> list[str]:
+    """The modules an import statement loads: ``from pkg import mod`` names the submodule, else the module."""
+    found = [f"{imported}.{n}" for n in names if f"{imported}.{n}" in MODULES]
+    if found:
+        return found
+    while imported and imported not in MODULES:
+        imported = imported.rpartition(".")[0]
+    return [imported] if imported else []
+
+
+def _cycles() -> list[list[str]]:
+    """Strongly connected groups of modules (Tarjan) in the graph of every import, each cycle once."""
+    edges = {name: {m for mod, names in _imports(name, path) for m in _module_of(mod, names) if m != name}
+             for name, path in MODULES.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            group = []
+            while True:
+                w = stack.pop()
+                group.append(w)
+                if w == v:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for v in sorted(edges):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def test_no_import_cycles():
+    """An import circle is a concept in the wrong room (issue 20 found four: builders fetch <-> raw_release,
+    deviation compare <-> io, hub checks <-> plan, runner lock <-> rundir). A package's ``__init__`` counts as a
+    module: a submodule importing its own package's re-exports closes a circle too."""
+    assert _cycles() == []
+
+
+def test_cycle_finder_finds_a_cycle(monkeypatch):
+    """The check can fail: two modules importing each other (lazily) are one cycle."""
+    fake = {"valueportrait.a": "from valueportrait import b\n", "valueportrait.b": "def f():\n    from . import a\n"}
+    monkeypatch.setattr(__import__(__name__), "MODULES", {k: Path(k) for k in fake})
+    monkeypatch.setattr(Path, "read_text", lambda self, encoding=None: fake[str(self)])
+    assert _cycles() == [["valueportrait.a", "valueportrait.b"]]
+
+
+def _map_blocks() -> list[str]:
+    """The module map of docs/ARCHITECTURE.md ("Modules, in the order a rating travels"): each table row and
+    each paragraph of its section."""
+    doc = (ROOT / "docs" / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    section = doc[doc.index("## Modules"):doc.index("## Layers")]
+    return [b for block in section.split("\n\n") for b in (block.split("\n") if block.startswith("|") else [block])]
+
+
+def test_every_module_appears_in_the_module_map():
+    """Each module's file name appears in a row (or paragraph) of the map that also names its folder; a
+    package's ``__init__`` is its folder."""
+    blocks = _map_blocks()
+    missing = []
+    for path in MODULES.values():
+        rel = path.relative_to(ROOT)
+        folder = f"{rel.parent.name}/"
+        if not any(folder in b and (rel.name == "__init__.py" or rel.name in b) for b in blocks):
+            missing.append(str(rel))
+    assert missing == [], "add these to the module map of docs/ARCHITECTURE.md"

@@ -6,13 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("lm_eval")
+for _module in ("torch", "transformers"):  # lm-eval's hf model; the transformers extra (CPU torch first)
+    pytest.importorskip(_module, reason=f"{_module} is not installed: pip install torch==2.13.0 '.[transformers]'")
+pytest.importorskip("lm_eval", reason="lm-evaluation-harness is not installed; it is not in the test extra (its hf "
+                    "extra pulls CUDA torch). Install it as .ci/run does: pip install torch==2.13.0 '.[lm-eval]'")
 from lm_eval import simple_evaluate  # noqa: E402
 from lm_eval.loggers import EvaluationTracker  # noqa: E402
 from lm_eval.tasks import TaskManager  # noqa: E402
-
-pytest.importorskip("torch")
-pytest.importorskip("transformers")
 
 from tiny_lm import make_tiny_model  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402

@@ -11,7 +11,8 @@ import pytest
 
 import valueportrait
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.evaluation import evaluate_ratings, metric_predictions
+from valueportrait.evaluation import evaluate_ratings
+from valueportrait.metric_inputs import metric_predictions
 from valueportrait.scale import VARIANTS
 
 CARD = Path(valueportrait.metric_path()).with_name("README.md")

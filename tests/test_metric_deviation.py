@@ -17,6 +17,7 @@ from scipy.stats import pearsonr, spearmanr
 
 import valueportrait
 from valueportrait.errors import InputError
+from valueportrait.settings import Deviation, Intervals
 
 PVQ = ["Self_Direction", "Stimulation", "Hedonism", "Achievement", "Power", "Security", "Conformity", "Tradition",
        "Benevolence", "Universalism"]
@@ -177,8 +178,8 @@ def test_hand_computed_norms_table(built_dataset):
                              ("Male", "Benevolence", 0.1), ("Male", "Power", -0.1)]]
     dev = evaluate_ratings([4] * (2 * len(ids)), ids * 2, dataset=data,
                            personas=["a woman"] * len(ids) + ["a man"] * len(ids),
-                           persona_groups={"a woman": "sex=Female", "a man": "sex=Male"}, norms=norms,
-                           n_boot=0)["deviation"]
+                           deviation=Deviation(persona_groups={"a woman": "sex=Female", "a man": "sex=Male"}, norms=norms),
+                           intervals=Intervals(n_boot=0))["deviation"]
     sex = dev["attributes"]["sex"]
     ben = sex["groups"]["Female"]["dimensions"]["pvq"]["Benevolence"]
     assert (ben["model_score"], ben["human_score"], ben["deviation"], ben["deviation_ci_low"]) == (0.0, 0.3, -0.3, None)
@@ -254,7 +255,8 @@ def test_card_writes_out_every_deviation_formula():
 
 
 def test_persona_groups_must_be_a_dict(metric, inputs):
-    with pytest.raises(InputError, match=r"persona_groups must be a dict \{persona label: 'attribute=group'\}, got list"):
+    with pytest.raises(InputError,
+                       match=r"persona_groups must be a dict \{persona label: 'attribute=group'\}, got list"):
         metric.compute(**inputs, n_boot=0, persona_groups=[("a woman", "sex=Female")])
 
 

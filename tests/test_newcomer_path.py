@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from chat_server import ChatServer
 from valueportrait.cli.main import cli
+from valueportrait.dataset import DATASET_VERSION as V
 
 
 def invoke(args, **kw):
@@ -62,6 +63,12 @@ def test_score_plot_report_a_run_from_anywhere(smoke_run, tmp_path, monkeypatch)
     assert res.exit_code == 0, res.output
     page = (tmp_path / "report.html").read_text()
     assert page.count("<svg") >= 2 and "scripted" in page and "human raters" in page
+    # citable from a run directory too: dataset version and selection (scored now), the run's settings from its
+    # manifest (endpoint host only), the partial portrait (30 of the requests) as a banner
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    assert f"version {manifest['dataset_version']}," in page and "is above 0.3 with p below 0.05" in page
+    assert "<td>127.0.0.1</td>" in page and "<td>openai</td>" in page
+    assert '<div class="banner partial" data-model="scripted">' in page and "rated 30 of" in page
     # --dataset overrides the manifest's (here: a folder that is no dataset, so it fails naming it)
     res = invoke(["score", str(run_dir), "--dataset", str(tmp_path / "scores")])
     assert res.exit_code == 1 and str(tmp_path / "scores") in res.output
@@ -110,20 +117,20 @@ def test_a_build_off_the_papers_selection_says_so_and_is_not_published(raw_dir, 
     out = tmp_path / "vp04"
     res = invoke(["build", "--raw", str(raw_dir), "--out", str(out), "--threshold", "0.4"])
     assert res.exit_code == 0, res.output
-    label = "1.0.0 (custom selection: threshold 0.4; not the paper's)"
+    label = f"{V} (custom selection: threshold 0.4; not the paper's)"
     assert f"Built Value Portrait {label} into {out}" in res.output
     info = json.loads((out / "build_info.json").read_text())
     assert info["paper_selection"] is False and info["version_label"] == label
     card = (out / "README.md").read_text()
     assert "# Value Portrait (custom selection: threshold 0.4; not the paper's)" in card
     assert f"version **{label}**" in card
-    res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", "1.0.0", "--dry-run"])
+    res = invoke(["publish", "--dataset", str(out), "--repo-id", "ORG/vp", "--version", V, "--dry-run"])
     assert res.exit_code == 1
     assert "was built with a selection other than the paper's (threshold 0.4 (paper: 0.3))" in res.output
-    assert "it is not version 1.0.0, the paper's benchmark" in res.output
+    assert f"it is not version {V}, the paper's benchmark" in res.output
 
 
 def test_the_papers_build_is_labelled_plainly(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
-    assert info["paper_selection"] is True and info["version_label"] == "1.0.0"
+    assert info["paper_selection"] is True and info["version_label"] == V
     assert "\n# Value Portrait\n" in (built_dataset / "README.md").read_text()

@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+pytestmark = pytest.mark.slow  # docs-as-tests: the README's commands and example run for real
+
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 

@@ -81,3 +81,17 @@ def test_leaderboard_text_intervals_units_unreliable_and_width():
     table = reliability_text({"m": {"order_bias": 0.5, "icc_a1": 0.25, "icc_ak": None, "split_half_r": 0.5,
                                     "profile_split_half": 2 * 0.5 / 1.5, "reliable": False}})
     assert "m          +0.500     0.250         —         0.500               0.667        NO" in table
+
+
+def test_interval_heading_never_lends_the_human_unit_to_the_models():
+    # a model with one rating per item has no interval over variants; the heading must not read as if its
+    # cells were over raters (issue 24: a killed run showed "[95% CI over raters]")
+    base = score_portrait(pd.DataFrame({"item_id": ["a", "b", "c"], "rating": [5.0, 3.0, 4.0]}), SEL)
+    humans = base.assign(ci_low=base["score"] - 0.1, ci_high=base["score"] + 0.1, ci_over="raters")
+    from valueportrait.report import interval_heading
+
+    heading = interval_heading({"killed-run": base, "human raters": humans})
+    assert heading == "centred score [95% CI human raters: over raters; no interval: killed-run]"
+    with_ci = base.assign(ci_low=base["score"] - 0.2, ci_high=base["score"] + 0.2, ci_over="variants")
+    assert (interval_heading({"m": with_ci, "human raters": humans})
+            == "centred score [95% CI over prompt variants; human raters: over raters]")

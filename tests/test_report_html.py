@@ -40,9 +40,9 @@ def test_report_page(scores, tmp_path):
     board = json.loads((scores / "leaderboard.json").read_text())
     # self-contained: nothing fetched from anywhere
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
-    # one radar per family in the overlay + one per model/human portrait
+    # the scale key, one radar per family in the overlay + one per model/human portrait
     n_models = len(board["models"])
-    assert n_models == 5 and html.count("<svg") == 3 + n_models
+    assert n_models == 5 and html.count("<svg") == 1 + 3 + n_models
     # the leaderboard cell shows the score and its interval from leaderboard.json (rounded to 2 decimals)
     cell = board["models"]["gpt-4o-2024-11-20"]["pvq"]["Benevolence"]
     shown = f"{cell['score']:+.2f}".replace("-", "\u2212")
@@ -50,6 +50,17 @@ def test_report_page(scores, tmp_path):
     assert f"{cell['ci_low']:+.2f}".replace("-", "\u2212") in html
     assert "Self-Direction" in html and "Self_Direction" not in html.split("<script>")[0]  # one human spelling
     assert "han-etal-2025-value" in html
+    # citable: the package version, the dataset version, the selection rule; the local path never shown
+    from valueportrait import __version__
+
+    assert f"by valueportrait {__version__}" in html and "version 1.0.0" in html
+    assert "is above 0.3 with p below 0.05" in html and str(scores.parent) not in html
+    # the human row's interval unit is its own (raters), the models' prompt variants
+    assert html.count('<td class="unit">raters</td>') == 3 and '<td class="unit">prompt variants</td>' in html
+    # llama's real unreliability (profile split-half 0.57 < 0.7) is a banner, in the reliability table in words
+    rel = board["reliability"]["llama-3.1-8b-instruct"]
+    assert rel["reliable"] is False and f"profile split-half {rel['profile_split_half']:.2f} below" in html
+    assert "icc_ak" not in html and "order bias p" in html and "&lt; 0.001" in html
     # --overwrite needed the second time; a missing leaderboard is a clear error
     res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)])
     assert res.exit_code == 1 and "exists; pass --overwrite" in res.output
@@ -70,7 +81,8 @@ def test_report_in_a_real_browser(scores, tmp_path):
     assert dom.returncode == 0, dom.stderr[-2000:]
     body = re.search(r"<body[^>]*>", dom.stdout).group(0)
     assert 'data-ready="1"' in body and "data-err" not in body, body
-    assert dom.stdout.count("<svg") == 8 and dom.stdout.count("<polygon") == 3 * 5 + 5
+    # 1 scale key + 3 overlays + 5 portraits; 3 x 5 overlaid portraits + 5 single ones + 4 grey human references
+    assert dom.stdout.count("<svg") == 9 and dom.stdout.count("<polygon") == 3 * 5 + 5 + 4
     shot = tmp_path / "report.png"
     res = _chromium("--window-size=1250,2600", f"--screenshot={shot}", page.as_uri())
     assert res.returncode == 0 and shot.stat().st_size > 50_000  # a real picture, not a blank page

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-import httpx
 import pytest
 
 from chat_server import ChatServer, scripted_rating

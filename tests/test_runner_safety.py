@@ -3,6 +3,7 @@ channel, file names from data kept inside their folder. Real processes and a rea
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import os
@@ -19,6 +20,7 @@ from chat_server import ChatServer
 from valueportrait.cli.main import cli
 from valueportrait.ratings.runs import load_records, read_manifest
 from valueportrait.runner.failfast import FailFast, RunStopped, error_kind
+from valueportrait.runner.openai_backend import OpenAIBackend
 
 KEY = "plain-key-without-a-shape-0042"  # no sk-/hf_ shape: only the named secret can hide it
 
@@ -52,6 +54,7 @@ def _wait_for_records(log, n, timeout=60):
         time.sleep(0.01)
 
 
+@pytest.mark.slow  # two real `valueportrait run` processes end to end
 def test_second_run_on_a_locked_folder_stops_at_once_naming_the_holder(tmp_path, built_dataset):
     out = tmp_path / "run"
     with ChatServer(latency=0.05) as server:
@@ -107,16 +110,34 @@ def test_lock_in_process_and_a_folder_with_only_a_lock_file(tmp_path):
 
 # -- fail fast --------------------------------------------------------------------------------------------------
 
+@pytest.fixture
+def backoff_waits(monkeypatch) -> list[float]:
+    """The backoff waits the runner asks for, recorded instead of slept (an injected clock: the run's logic is
+    unchanged, only the waiting is skipped)."""
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(OpenAIBackend, "sleep", staticmethod(record))
+    return waits
+
+
 @pytest.mark.parametrize("concurrency", ["8", "1"])
-def test_closed_port_stops_the_run_within_60_s(tmp_path, built_dataset, concurrency):
-    # concurrency 1 is the slow case: 6 attempts (backoff 1, 2, 4, 8, 16 s with jitter: 15.5-31 s) of the first
-    # request, then 2 of the next
+def test_closed_port_stops_the_run_within_60_s(tmp_path, built_dataset, concurrency, backoff_waits):
+    # concurrency 1 is the slow case: 6 attempts of the first request (5 waits: backoff 1, 2, 4, 8, 16 s, each with
+    # equal jitter in [d/2, d], 15.5-31 s in all), then 2 of the next (1 wait): 8 failed attempts stop the run.
     out = tmp_path / "run"
-    t0 = time.monotonic()
     res = run_cli(_args(built_dataset, out, f"http://127.0.0.1:{_closed_port()}/v1", "--concurrency", concurrency))
-    elapsed = time.monotonic() - t0
     assert res.exit_code == 1, res.output
-    assert elapsed < 60 if concurrency == "1" else elapsed < 10
+    if concurrency == "1":
+        assert len(backoff_waits) == 6
+        for wait, d in zip(backoff_waits, [1, 2, 4, 8, 16, 1]):
+            assert d / 2 <= wait <= d
+        assert 15.5 <= sum(backoff_waits[:5]) <= 31 < 60  # the first request's waits: the run stops within 60 s
+    else:  # 8 requests in flight: every failed attempt but the 8th (which stops the run) waits a first backoff
+        assert len(backoff_waits) == 7 and all(0.5 <= wait <= 2 for wait in backoff_waits)  # (or a second one)
     assert "Error: the run stopped: the first 8 attempts all failed to connect (connection error: ConnectError)" \
         in res.output
     assert "; check that the server is running and that --base-url is right. Nothing was recorded" in res.output

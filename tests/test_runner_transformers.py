@@ -80,6 +80,7 @@ def test_distribution_from_loglik():
     assert rating == pytest.approx(0.1 * (1 + 2 + 3 + 4) + 0.2 * 5 + 0.4 * 6, abs=1e-12) and argmax == 6
 
 
+@pytest.mark.slow  # the tiny model over many prompts, both ways (tens of seconds)
 @pytest.mark.parametrize("chat", [True, False])
 def test_shared_prefix_equals_separate_passes(chat_model, plain_model, data, chat):
     folder = chat_model if chat else plain_model
@@ -93,6 +94,7 @@ def test_shared_prefix_equals_separate_passes(chat_model, plain_model, data, cha
         np.testing.assert_allclose(fast, direct_loglik(folder, list(r.messages), chat=chat), rtol=0, atol=2e-4)
 
 
+@pytest.mark.slow  # an end-to-end run of the CLI on the tiny model
 def test_cli_end_to_end_with_tiny_model(tmp_path, chat_model, built_dataset, data):
     out = tmp_path / "run"
     args = ["run", "--dataset", str(built_dataset), "--model", str(chat_model), "--backend", "transformers",
@@ -160,6 +162,7 @@ def test_too_long_prompt_fails_the_request_and_bad_template_stops_the_run(chat_m
         backend.rate_sync(persona_req)
 
 
+@pytest.mark.slow  # the tiny model over many prompts, batched and one at a time (tens of seconds)
 @pytest.mark.filterwarnings("error::FutureWarning")  # the current cache API of the installed transformers
 @pytest.mark.parametrize("chat", [True, False])
 def test_batched_prompts_equal_one_at_a_time(chat_model, plain_model, data, chat, capfd):

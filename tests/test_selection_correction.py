@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from valueportrait.errors import InputError
+from valueportrait.settings import Intervals, Selection
 from valueportrait.selection import (CORRECTIONS, SelectionWarning, adjust_p, check_correction, select,
                                      selection_table)
 
@@ -106,10 +107,11 @@ def test_a_built_dataset_reselects_with_a_correction(built_dataset):
 
     data = open_dataset(built_dataset)
     assert data.build_info["selection"]["correction"] == "none"
-    assert data.selection(correction="fdr_bh").groupby("family").size().to_dict() == {"pvq": 8, "higher_pvq": 5,
+    assert data.selection(Selection(correction="fdr_bh")).groupby("family").size().to_dict() == {"pvq": 8,
+                          "higher_pvq": 5,
                                                                                       "bfi": 4}
     with pytest.raises(InputError, match="choose one of none, fdr_bh, bonferroni"):
-        data.selection(correction="fdr")
+        data.selection(Selection(correction="fdr"))
 
 
 def test_a_family_emptied_by_the_correction_scores_null_with_the_reason(built_dataset):
@@ -118,7 +120,7 @@ def test_a_family_emptied_by_the_correction_scores_null_with_the_reason(built_da
 
     data = open_dataset(built_dataset)
     with pytest.warns(SelectionWarning) as caught:
-        sel = data.selection(correction="bonferroni", alpha=1e-9)
+        sel = data.selection(Selection(correction="bonferroni", alpha=1e-9))
     empty = sorted({"pvq", "higher_pvq", "bfi"} - set(sel["family"]))
     assert empty and sorted(str(w.message).split("'")[1] for w in caught) == empty
     h = data.human_ratings
@@ -152,7 +154,8 @@ def test_build_with_fdr_bh_records_it(raw_dir, tmp_path):
     assert info["selection"]["correction"] == "fdr_bh"
     assert info["validity"]["selected"]["total"] == 17
     assert "How far to trust these scores" in (tmp_path / "vp" / "README.md").read_text()
-    bad = CliRunner().invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "x"), "--correction", "holm"])
+    bad = CliRunner().invoke(cli,
+                    ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "x"), "--correction", "holm"])
     assert bad.exit_code == 2 and "'none', 'fdr_bh', 'bonferroni'" in bad.output
 
 
@@ -162,7 +165,9 @@ def test_the_metric_reselects_with_a_correction(built_dataset):
 
     data = open_dataset(built_dataset)
     ids = data.item_ids
-    out = evaluate_ratings([4.0] * len(ids), ids, dataset=data, correction="fdr_bh", n_boot=0)
+    out = evaluate_ratings([4.0] * len(ids), ids, dataset=data, selection=Selection(correction="fdr_bh"),
+                           intervals=Intervals(n_boot=0))
     assert out["settings"]["correction"] == "fdr_bh"
     with pytest.raises(InputError, match="none, fdr_bh, bonferroni"):
-        evaluate_ratings([4.0] * len(ids), ids, dataset=data, correction="holm", n_boot=0)
+        evaluate_ratings([4.0] * len(ids), ids, dataset=data, selection=Selection(correction="holm"),
+                         intervals=Intervals(n_boot=0))

@@ -33,13 +33,15 @@ _LAZY: dict[str, str] = {
     "compare_portraits": "scoring", "compare_models": "scoring", "score_humans": "scoring",
     "reliability_table": "scoring", "portrait_reliability": "scoring",
     # the metric and the pipelines the CLI runs
-    "evaluate_ratings": "evaluation", "score_leaderboard": "pipelines", "run_deviation": "pipelines",
+    "evaluate_ratings": "evaluation", "metric_settings": "metric_inputs", "score_leaderboard": "pipelines",
+    "run_deviation": "pipelines",
     # deviation statistics
     "compare_personas": "deviation", "compare_with_norms": "deviation", "read_demographics": "demographics",
     # settings
-    "SelectionConfig": "config", "BootstrapConfig": "config", "DeviationConfig": "config",
+    "Selection": "settings", "Intervals": "settings", "Deviation": "settings", "Build": "settings",
+    "DemographicsFile": "settings", "DatasetRef": "settings", "UpstreamOutputs": "settings",
     # reports
-    "render_report": "html_report", "radar_chart": "plot",
+    "render_report": "html_report", "radar_chart": "plot", "portrait_figure": "plot",
 }
 
 __all__ = sorted(["DIMENSIONS", "FAMILIES", "LIKERT", "VARIANTS", "DatasetError", "InputError", "OutputExistsError",

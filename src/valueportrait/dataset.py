@@ -17,8 +17,8 @@ import pandas as pd
 
 from .scale import FAMILIES
 from .errors import DatasetError
-from .selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, Correction, Mode,
-                        check_correction, selection_table)
+from .selection import CORRELATION_COLUMNS, selection_table
+from .settings import DatasetRef, Selection, built_selection, over
 
 #: The configs every build has, in card order. ``items`` is the default config.
 CONFIGS: tuple[str, ...] = ("items", "correlations", "human_ratings", "participants", "prompts", "queries")
@@ -28,6 +28,11 @@ OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms",)
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
 DATASET_VERSION = "1.0.0"
+
+
+def parquet_path(config: str) -> str:
+    """Path of a config's parquet file inside the built folder."""
+    return f"{config}/{SPLIT}-00000-of-00001.parquet"
 
 
 @dataclass
@@ -64,34 +69,30 @@ class ValuePortraitData:
         """Which correlations drove this build's selection (``published`` or ``computed``)."""
         return self.build_info.get("selection", {}).get("correlations", "computed")
 
-    def selection(self, *, threshold: float | None = None, alpha: float | None = None, mode: Mode | None = None,
-                  correlations: Literal["published", "computed"] | None = None,
-                  correction: Correction | None = None) -> pd.DataFrame:
+    def selection(self, given: Selection = Selection()) -> pd.DataFrame:
         """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
 
-        With no arguments: the build's own selection (the ``selected`` column). Any argument re-selects from
-        the correlations with the build's settings for the others (``correction``: none, fdr_bh or bonferroni,
-        see :mod:`valueportrait.selection`; a family left with no item warns and scores null).
+        With no selection field given: the build's own selection (the ``selected`` column). Any field given
+        re-selects from the correlations with the build's settings for the others (``correction``: none, fdr_bh
+        or bonferroni, see :mod:`valueportrait.selection`; a family left with no item warns and scores null).
+
+        >>> data.selection(Selection(threshold=0.4))    # doctest: +SKIP
         """
-        sel = self.build_info.get("selection", {})
-        if correction is not None:
-            check_correction(correction)
-        if (threshold is None and alpha is None and mode is None and correlations is None and correction is None
-                and "selected" in self.correlations):
+        if not isinstance(given, Selection):
+            raise TypeError(f"selection() takes a valueportrait.settings.Selection, got {type(given).__name__}")
+        if not given.reselects and "selected" in self.correlations:
             c = self.correlations
             rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
             out = c.loc[m, ["item_id", "family", "dimension"]].copy()
             out["key"] = np.where(rho[m].to_numpy() < 0, -1, 1).astype(np.int64)
             return out.reset_index(drop=True)
-        use = correlations or self.correlation_source
+        rule = over(built_selection(self.build_info.get("selection")), given)
+        use = rule.correlations or self.correlation_source
         if use in CORRELATION_COLUMNS and self.correlations[CORRELATION_COLUMNS[use][0]].isna().all():
             raise DatasetError(f"this dataset has no {use} correlations; choose correlations='computed'")
-        return selection_table(self.correlations, use=use,
-                               threshold=sel.get("threshold", DEFAULT_THRESHOLD) if threshold is None else threshold,
-                               alpha=sel.get("alpha", DEFAULT_ALPHA) if alpha is None else alpha,
-                               mode=sel.get("mode", "pos") if mode is None else mode,
-                               correction=sel.get("correction", DEFAULT_CORRECTION) if correction is None else correction)
+        return selection_table(self.correlations, use=use, threshold=rule.threshold, alpha=rule.alpha,
+                               mode=rule.mode, correction=rule.correction)
 
     @property
     def item_ids(self) -> list[str]:
@@ -109,6 +110,21 @@ def item_dimension_lists(item_ids: pd.Series, selection: pd.DataFrame) -> dict[s
             by_item.setdefault(iid, []).append(dim)
         out[family] = [sorted(by_item.get(i, []), key=order.__getitem__) for i in item_ids]
     return out
+
+
+def dataset_of(dataset: str | Path | DatasetRef | ValuePortraitData) -> ValuePortraitData:
+    """The dataset object of a built folder / Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (name
+    and revision) or a :class:`ValuePortraitData` (returned as is)."""
+    if isinstance(dataset, ValuePortraitData):
+        return dataset
+    if isinstance(dataset, DatasetRef):
+        return open_dataset(dataset.name, revision=dataset.revision)
+    return open_dataset(dataset)
+
+
+def dataset_name(dataset: str | Path | DatasetRef | ValuePortraitData | None) -> str | None:
+    """The name a result records for ``dataset`` (None for an object in memory)."""
+    return None if dataset is None or isinstance(dataset, ValuePortraitData) else str(dataset)
 
 
 def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortraitData:

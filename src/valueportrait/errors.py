@@ -28,6 +28,10 @@ class OutputExistsError(ValuePortraitError, FileExistsError):
     """An output folder or file exists and would be overwritten."""
 
 
+class OutputWriteError(ValuePortraitError, OSError):
+    """An output could not be written (a full disk, a quota, a read-only folder); the previous output is intact."""
+
+
 class InputError(ValuePortraitError, ValueError):
     """Ratings, item ids or other user input passed to the scoring / statistics functions are invalid."""
 

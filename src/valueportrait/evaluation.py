@@ -7,66 +7,26 @@ also the plain-Python entry point for other pipelines.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import replace
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from .config import (DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, DEFAULT_N_PERM, HUMAN_SOURCES, BootstrapConfig,
-                     DeviationConfig, SelectionConfig)
-from .dataset import ValuePortraitData, open_dataset
-from .errors import DatasetError, InputError
+from .dataset import ValuePortraitData, dataset_name, dataset_of
+from .errors import InputError
+from .metric_inputs import load_data, persona_map, variant_labels
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
-from .scale import VARIANTS
-from .scoring import DEFAULT_CI_OVER, bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
+from .selection import CHANCE_NOTE, chance_flags, chance_level
+from .scoring import bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
+from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
 RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "reliability", "personas",
                "deviation")
-
-
-def load_data(dataset: str | ValuePortraitData | None, revision: str | None = None) -> ValuePortraitData:
-    """The dataset object from a built folder / Hub repo id, or as given; a clear error when none is given."""
-    if isinstance(dataset, ValuePortraitData):
-        return dataset
-    if not dataset:
-        raise DatasetError(
-            "the Value Portrait metric needs the dataset's item selection: pass dataset=<built folder or Hub repo "
-            "id> (and revision=...) to evaluate.load(...) or to compute(...), e.g. evaluate.load(valueportrait."
-            "metric_path(), dataset='./valueportrait'). Build a folder with `valueportrait build`."
-        )
-    return open_dataset(dataset, revision=revision)
-
-
-def metric_predictions(predictions: Sequence | None, *, what: str = "predictions") -> list | None:
-    """Predictions as the ``evaluate`` metric takes them: text, before its features cast them.
-
-    ``evaluate`` would pick an input type from the *first* prediction (a float feature turns ``True`` into 1.0
-    and fails on ``["5", "like me"]``), so the metric declares one text feature and every prediction is
-    written as text here: numbers exactly (``repr``), answers as given, ``None`` as ``""`` (a missing answer;
-    evaluate's text feature refuses None).
-    :func:`evaluate_ratings` reads numbers and phrases alike. Booleans are refused (not a rating); so is an
-    empty list.
-
-    >>> metric_predictions([5, "like me", None, 4.25])
-    ['5', 'like me', '', '4.25']
-    """
-    if predictions is None:
-        return None
-    preds = list(predictions)
-    if not preds:
-        raise InputError(f"{what} is empty; give one rating (1-6, or a free-text answer) per item id in references")
-    flags = [i for i, v in enumerate(preds) if isinstance(v, (bool, np.bool_))]
-    if flags:
-        shown = _summarise([f"[{i}] {preds[i]!r}" for i in flags])
-        raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
-                         "numbers 1-6 or Likert answers such as 'somewhat like me'")
-    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
-            else str(v) for v in preds]
 
 
 def _duplicates(table: pd.DataFrame) -> int:
@@ -77,12 +37,7 @@ def _duplicates(table: pd.DataFrame) -> int:
     return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
 
 
-def _summarise(values: Sequence, limit: int = 10) -> str:
-    shown = ", ".join(repr(v) for v in list(values)[:limit])
-    return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
-
-
-def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
+def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> tuple[dict, dict]:
     scores: dict = {}
     fmeans: dict = {}
     for r in portrait.to_dict("records"):
@@ -91,6 +46,10 @@ def _portrait_dict(portrait: pd.DataFrame) -> tuple[dict, dict]:
         cell["n"] = int(r["n"])
         cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
         cell["note"] = r["note"] if isinstance(r["note"], str) else None
+        cell["above_chance"] = None if above_chance is None else not chance_level(above_chance, r["family"],
+                                                                                  r["dimension"])
+        if cell["above_chance"] is False:
+            cell["note"] = "; ".join(filter(None, [cell["note"], CHANCE_NOTE]))
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
         fmeans[r["family"]] = None if fm is None or np.isnan(fm) else float(fm)
@@ -108,25 +67,23 @@ def _counts(table: pd.DataFrame, sel_items: set) -> dict:
     }
 
 
-def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, **kw) -> dict[str, dict]:
+def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, above_chance: dict | None,
+             **kw) -> dict[str, dict]:
     """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
-    portraits, _ = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection, **kw)
+    portraits = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection,
+                                    **kw).portraits
     portraits = {k: p.assign(ci_over="items") for k, p in portraits.items()}  # a bootstrap over items
     out = {}
     for k, g in groups.items():
-        scores, fmeans = _portrait_dict(portraits[k])
+        scores, fmeans = _portrait_dict(portraits[k], above_chance)
         out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
     return out
 
 
-def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: str | ValuePortraitData | None,
-                     revision: str | None = None, variants: Sequence | None = None, personas: Sequence | None = None,
-                     threshold: float | None = None, alpha: float | None = None, mode: str | None = None,
-                     correlations: str | None = None, correction: str | None = None, center: bool = True, min_items: int = 1,
-                     n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                     ci_over: str = DEFAULT_CI_OVER, persona_groups: Mapping[str, str] | None = None, norms: Any = None, deviation: bool = False,
-                     human: str | None = None, n_perm: int = DEFAULT_N_PERM, min_raters: int | None = None,
-                     norms_confidence: float = DEFAULT_CONFIDENCE) -> dict:
+def evaluate_ratings(predictions: Sequence, references: Sequence, *,
+                     dataset: str | DatasetRef | ValuePortraitData | None, variants: Sequence | None = None,
+                     personas: Sequence | None = None, selection: Selection = Selection(),
+                     intervals: Intervals = Intervals(), deviation: Deviation | None = None) -> dict:
     """Score ratings of Value Portrait items.
 
     Parameters
@@ -136,36 +93,35 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         :func:`~valueportrait.ratings.parse_likert` (unparseable text counts as missing); None = missing.
     references : sequence of str
         Item ids (``"1008-1"``), one per prediction. Several ratings of one item are averaged.
-    dataset, revision
-        Built dataset folder or Hub repo id (+ revision), or a :class:`ValuePortraitData`.
+    dataset
+        Built dataset folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (with a revision),
+        or a :class:`ValuePortraitData`.
     variants, personas : sequence, optional
         A prompt-variant label / persona label per prediction. Variants add ``prompt_sensitivity``; personas add
         one portrait per persona under ``personas`` (``scores`` pools all ratings).
-    threshold, alpha, mode, correlations, correction
-        Re-select the items from the correlations (default: the build's selection); ``correction`` is the
-        multiple-testing control (``none``, ``fdr_bh``, ``bonferroni``; see :mod:`valueportrait.selection`).
-    center, min_items, confidence
-        As :func:`~valueportrait.scoring.interval_portrait`.
-    ci_over : str
-        The unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants`` (default;
-        the spread of each item's several ratings: prompt variants or repeats; one rating per item gives null
-        intervals with a note), ``items`` or ``items+variants``.
-    n_boot, seed
-        The item bootstrap of the persona portraits (shared with the deviation statistics); ``n_boot=0`` gives
-        them null CIs.
-    persona_groups, norms, deviation, human, n_perm, min_raters, norms_confidence
-        The deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`. Asked for by
-        ``persona_groups`` or ``norms`` or ``deviation=True``; they need ``personas``.
+    selection : :class:`~valueportrait.settings.Selection`
+        Re-select the items from the correlations (default: the build's selection; ``correction`` is the
+        multiple-testing control, see :mod:`valueportrait.selection`); ``center``, ``min_items`` as
+        :func:`~valueportrait.scoring.interval_portrait`.
+    intervals : :class:`~valueportrait.settings.Intervals`
+        ``over``: the unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants``
+        (default; the spread of each item's several ratings: prompt variants or repeats; one rating per item
+        gives null intervals with a note), ``items`` or ``items+variants``; ``level``; ``n_boot``, ``seed``: the
+        item bootstrap of the persona portraits (shared with the deviation statistics; 0 gives them null CIs).
+    deviation : :class:`~valueportrait.settings.Deviation`, optional
+        Ask for the deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`; they
+        need ``personas``.
 
-    The settings become a :class:`~valueportrait.config.SelectionConfig`, a
-    :class:`~valueportrait.config.BootstrapConfig` and a :class:`~valueportrait.config.DeviationConfig`
-    (each checks its values); the human side is decided by :func:`valueportrait.pipelines.human_source`.
+    The metric's flat keyword arguments become these objects in :func:`metric_settings`; the human side is
+    decided by :func:`valueportrait.pipelines.human_source`.
 
     Returns
     -------
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
-        ci_over, note}}}, ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
+        ci_over, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension whose
+        selection is not above chance in the build's permutation test; None for builds without it),
+        ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
         ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
@@ -184,29 +140,25 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         if labels is not None and len(labels) != len(preds):
             raise InputError(f"{name} ({len(labels)}) and predictions ({len(preds)}) differ in length; give one "
                              f"label per rating or leave {name} out")
-    want_deviation = deviation or persona_groups is not None or norms is not None
+    want_deviation = deviation is not None
     if want_deviation and personas is None:
         raise InputError("the deviation statistics compare each persona's portrait with a human group: pass "
                          "personas=[...] (one persona label per prediction) with persona_groups={persona: "
                          "'attribute=group'}")
-    check_ci_over(ci_over)
-    selection = SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
-                                correction=correction)
-    bootstrap = BootstrapConfig(n_boot=n_boot, confidence=confidence, seed=seed)
-    dev = DeviationConfig(n_perm=n_perm, min_raters=min_raters, norms_confidence=norms_confidence, human=human)
-    data = load_data(dataset, revision)
+    check_ci_over(intervals.over)
+    data = load_data(dataset) if not isinstance(dataset, DatasetRef) else dataset_of(dataset)
     ratings = to_ratings(preds, what="predictions", unparseable="missing")
     ids = [str(r) for r in refs]
     check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
                    "(portrait_id-option_id), see the 'items' config.")
     if want_deviation:  # fail before the scoring
-        _persona_map(list(dict.fromkeys(str(p) for p in personas)), persona_groups)
-        human_source(data, norms=norms is not None, human=dev.human, reselected=selection.reselects)
-    sel = data.selection(**selection.kwargs())
+        persona_map(list(dict.fromkeys(str(p) for p in personas)), deviation.persona_groups)
+        human_source(data, deviation, reselected=selection.reselects)
+    sel = data.selection(selection)
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     if variants is not None:
-        table["variant"] = _variant_labels(variants)
+        table["variant"] = variant_labels(variants)
     if personas is not None:
         table["persona"] = [str(p) for p in personas]
     duplicates = _duplicates(table)
@@ -214,18 +166,20 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
         warnings.warn(f"{duplicates} rating(s) repeat an (item, variant{', persona' if personas is not None else ''}) "
                       "already rated; all are averaged into the item's rating (counted in counts['duplicates'])",
                       UserWarning, stacklevel=2)
-    kw = dict(center=center, min_items=min_items, n_boot=bootstrap.n_boot, confidence=bootstrap.confidence,
-              seed=bootstrap.seed)
-    portrait = interval_portrait(table, sel, ci_over=ci_over, confidence=bootstrap.confidence, center=center,
+    center, min_items = selection.center, selection.min_items
+    kw = dict(center=center, min_items=min_items, n_boot=intervals.n_boot, confidence=intervals.level,
+              seed=intervals.seed)
+    portrait = interval_portrait(table, sel, ci_over=intervals.over, confidence=intervals.level, center=center,
                                  min_items=min_items)
-    scores, fmeans = _portrait_dict(portrait)
+    flags = chance_flags(data.build_info)
+    scores, fmeans = _portrait_dict(portrait, flags)
     out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
     out["settings"] = {
-        "dataset": dataset if isinstance(dataset, str) else None, "revision": revision,
+        "dataset": dataset_name(dataset), "revision": revision_of(dataset),
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
-        "center": center, "min_items": min_items, "n_boot": n_boot, "confidence": confidence, "seed": seed,
-        "ci_over": ci_over,
+        "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
+        "seed": intervals.seed, "ci_over": intervals.over, "above_chance": flags,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
@@ -235,54 +189,16 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *, dataset: st
     out["personas"] = None
     if personas is not None:
         # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
-        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, **kw)
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags, **kw)
     out["deviation"] = None
     if want_deviation:
-        out["deviation"] = deviation_for_ratings(table, data, persona_groups=persona_groups, norms=norms,
-                                                 selection=selection, bootstrap=bootstrap, deviation=dev)
+        out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,
+                                                 deviation=deviation)
     return {k: out[k] for k in RESULT_KEYS}
 
 
-def _variant_labels(variants: Sequence) -> list[str]:
-    """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
-    labels = [str(v) for v in variants]
-    unknown = sorted(set(labels) - set(VARIANTS))
-    if unknown:
-        raise InputError(f"variants holds label(s) that are not prompt variants: {_summarise(unknown)}; the known "
-                         f"variants are {', '.join(VARIANTS)}")
-    return labels
-
-
-def _persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | None) -> dict[str, str]:
-    """persona -> "attribute=group"; personas labelled ``attribute=group`` map to themselves."""
-    if not isinstance(persona_groups, (Mapping, type(None))):
-        raise InputError("persona_groups must be a dict {persona label: 'attribute=group'}, got "
-                         f"{type(persona_groups).__name__}")
-    groups = {str(k): v for k, v in (persona_groups or {}).items()}
-    unknown = sorted(set(groups) - set(personas))
-    if unknown:
-        raise InputError(f"persona_groups names persona(s) with no rating: {_summarise(unknown)}; the personas "
-                         f"rated are {_summarise(sorted(personas))}")
-    unmapped = [p for p in personas if p not in groups and "=" not in p]
-    if unmapped:
-        raise InputError(f"persona(s) {_summarise(unmapped)} have no human group: map each persona to a group with "
-                         "persona_groups={'<persona>': 'attribute=group'} (e.g. {'a woman': 'sex=Female'}), or "
-                         "label the personas 'attribute=group'")
-    out = {p: groups.get(p, p) for p in personas}
-    seen: dict[str, str] = {}
-    for p, label in out.items():
-        key = "=".join(s.strip() for s in str(label).split("=", 1))
-        if key in seen:
-            raise InputError(f"personas {seen[key]!r} and {p!r} both map to the group {key!r}; the deviation "
-                             "compares one persona per group")
-        seen[key] = p
-    return out
-
-
-def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
-                          persona_groups: Mapping[str, str] | None = None, norms: Any = None,
-                          selection: SelectionConfig = SelectionConfig(), bootstrap: BootstrapConfig = BootstrapConfig(),
-                          deviation: DeviationConfig = DeviationConfig()) -> dict:
+def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *, selection: Selection = Selection(),
+                          intervals: Intervals = Intervals(), deviation: Deviation = Deviation()) -> dict:
     """The metric's ``deviation`` output: each persona's portrait vs its human group's, as JSON-ready dicts.
 
     Parameters
@@ -290,15 +206,14 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     table : DataFrame
         ``item_id, rating, persona`` of one model.
     data : ValuePortraitData
-    persona_groups : mapping persona -> ``"attribute=group"``, optional
-        Needed for every persona not labelled ``attribute=group``; one persona per group.
-    norms : DataFrame, list of dict or path, optional
-        Group norms given by the user (the ``human_group_norms`` schema, :func:`valueportrait.deviation.read_norms`),
-        compared with :func:`~valueportrait.deviation.compare_with_norms`.
-    selection, bootstrap, deviation
-        The settings (:mod:`valueportrait.config`). Without ``norms``, ``deviation.human`` says which human side
-        of the dataset: ``"raters"`` (default when the dataset was built with demographics) rebuilds the groups
-        from the ``participants`` attribute columns and compares with the raters themselves
+    selection, intervals, deviation
+        The settings (:mod:`valueportrait.settings`). ``deviation.persona_groups`` (persona ->
+        ``"attribute=group"``) is needed for every persona not labelled ``attribute=group``; one persona per
+        group. ``deviation.norms``: group norms given by the user (the ``human_group_norms`` schema,
+        :func:`valueportrait.deviation.read_norms`), compared with
+        :func:`~valueportrait.deviation.compare_with_norms`. Without them, ``deviation.human`` says which human
+        side of the dataset: ``"raters"`` (default when the dataset was built with demographics) rebuilds the
+        groups from the ``participants`` attribute columns and compares with the raters themselves
         (:func:`~valueportrait.deviation.compare_personas`: rater bootstrap, permutation p-values of the human
         gaps, distribution alignment); ``"norms"`` uses the dataset's stored ``human_group_norms`` config
         (refused with a re-selection: they were scored with the build's). See
@@ -319,11 +234,11 @@ def deviation_for_ratings(table: pd.DataFrame, data: ValuePortraitData, *,
     from .deviation import report_to_dict
 
     personas = list(dict.fromkeys(table["persona"].astype(str)))
-    pmap = _persona_map(personas, persona_groups)
-    source, report = deviation_report(table[["item_id", "rating", "persona"]], data, persona_map=pmap, norms=norms,
-                                      selection=selection, bootstrap=bootstrap, deviation=deviation)
+    pmap = persona_map(personas, deviation.persona_groups)
+    source, report = deviation_report(table[["item_id", "rating", "persona"]], data,
+                                      selection=selection, intervals=intervals,
+                                      deviation=replace(deviation, persona_groups=pmap))
     return {"source": source, **report_to_dict(report)}
 
 
-__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings", "load_data",
-           "metric_predictions"]
+__all__ = ["HUMAN_SOURCES", "RESULT_KEYS", "deviation_for_ratings", "evaluate_ratings"]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from .scale import FAMILIES, FAMILY_TITLES
+from .selection import CHANCE_FOOTNOTE, CHANCE_MARK, chance_level
 from .style import display_name
 from .errors import OutputExistsError
 from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
@@ -131,8 +132,12 @@ def interval_heading(portraits: dict[str, pd.DataFrame], confidence: float = 0.9
         return "centred score (no intervals: the portraits' notes say why)"
     parts = []
     for k, (unit, names) in enumerate(units.items()):
-        who = "" if k == 0 else f"{', '.join(names)}: "
+        # the first unit goes unnamed only when it is the models' (never the human raters' alone)
+        who = "" if k == 0 and names != ["human raters"] else f"{', '.join(names)}: "
         parts.append(f"{who}over {UNIT_WORDS.get(unit, unit)}")
+    bare = [n for n in portraits if not any(n in names for names in units.values())]
+    if bare:
+        parts.append(f"no interval: {', '.join(map(str, bare))}")
     return f"centred score [{100 * confidence:g}% CI {'; '.join(parts)}]"
 
 
@@ -144,9 +149,11 @@ def _text_block(title: str, header: list[str], body: list[list[str]]) -> str:
 
 def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2,
                      confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
-                     ci_over: str | None = None) -> str:
+                     ci_over: str | None = None, above_chance: dict | None = None) -> str:
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
-    marked ``!`` (with their profile split-half below the table); null scores shown as ``—``.
+    marked ``!`` (with their profile split-half below the table); null scores shown as ``—``; dimensions whose
+    selection is not above chance (``above_chance``, :func:`~valueportrait.selection.chance_flags`) marked ``†``
+    with a footnote.
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
     Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the
@@ -162,15 +169,20 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
 
     what = interval_heading(portraits, confidence)
     blocks = []
+    marked = any(chance_level(above_chance, f, d) for f, dims in FAMILIES.items() for d in dims)
     for family, dims in FAMILIES.items():
         title = f"{FAMILY_TITLES[family]}: {what}"
+
+        def label(d: str, family: str = family) -> str:
+            return f"{display_name(d)} {CHANCE_MARK}" if chance_level(above_chance, family, d) else display_name(d)
+
         if markdown:
-            lines = [f"### {title}", "", "| model | " + " | ".join(display_name(d) for d in dims) + " |",
+            lines = [f"### {title}", "", "| model | " + " | ".join(label(d) for d in dims) + " |",
                      "|" + "|".join(["---"] + ["---:"] * len(dims)) + "|"]
             lines += [f"| {n} | " + " | ".join(cell(m, family, d) for d in dims) + " |" for m, n in zip(portraits, names)]
             blocks.append("\n".join(lines))
             continue
-        label_w = max(len("dimension"), *(len(display_name(d)) for d in dims))
+        label_w = max(len("dimension"), *(len(label(d)) for d in dims))
         chunks: list[list[int]] = [[]]
         used = label_w
         for k, m in enumerate(portraits):
@@ -183,9 +195,11 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
         models = list(portraits)
         for c in chunks:
             header = ["dimension", *(names[k] for k in c)]
-            body = [[display_name(d), *(cell(models[k], family, d) for k in c)] for d in dims]
+            body = [[label(d), *(cell(models[k], family, d) for k in c)] for d in dims]
             blocks.append(_text_block(title, header, body))
     text = "\n\n".join(blocks) + "\n"
+    if marked:
+        text += f"\n{CHANCE_FOOTNOTE}\n"
     if bad:
         shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')})" if v is not None else m for m, v in bad.items())
         text += (f"\n! unreliable portrait (profile split-half below its threshold, "
@@ -229,7 +243,7 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
                             **meta)
     md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
     md += leaderboard_text(portraits, markdown=True, reliability=reliability,
-                           confidence=meta.get("confidence") or 0.95)
+                           confidence=meta.get("confidence") or 0.95, above_chance=meta.get("above_chance"))
     if reliability:
         md += "\n### Reliability\n\n" + reliability_text(reliability, markdown=True) + "\n"
     if sensitivity is not None and len(sensitivity):

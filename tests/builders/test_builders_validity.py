@@ -15,12 +15,12 @@ import pytest
 from scipy import stats
 
 from valueportrait.builders.correlations import compute_correlations
-from valueportrait.builders.halves import (VALUE_COLUMNS, half_correlations, half_rows, random_halves,
+from valueportrait.builders.halves import (VALUE_COLUMNS, half_correlations, random_halves,
                                            survey_blocks)
 from valueportrait.builders.reliability import mcdonald_omega, one_factor_loadings, split_alpha
-from valueportrait.builders.validity import (expected_false_positives, null_pass_probability,
-                                             rank_correlation_by_column, rater_scores, replication,
-                                             validity_report)
+from valueportrait.builders.chance import expected_false_positives, null_pass_probability
+from valueportrait.builders.crossval import rank_correlation_by_column
+from valueportrait.builders.validity import rater_scores, replication, validity_report
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import score_portrait
 from valueportrait.selection import select
@@ -290,10 +290,10 @@ def test_omega_recovers_the_generating_model():
 
 
 def test_reliability_on_the_release(report):
-    dims = {(r["family"], r["dimension"]): r for r in report["dimensions"]}
+    dims = {(f, d): r for f, cells in report["dimensions"].items() for d, r in cells.items()}
     # the audit: Tradition keeps 5 of its 12 items, Neuroticism 2 of 5 (items alone in a group drop)
-    assert (dims[("pvq", "Tradition")]["items"], dims[("pvq", "Tradition")]["items_entered"]) == (12, 5)
-    assert (dims[("bfi", "Neuroticism")]["items"], dims[("bfi", "Neuroticism")]["items_entered"]) == (5, 2)
+    assert (dims[("pvq", "Tradition")]["selected"], dims[("pvq", "Tradition")]["items_entered"]) == (12, 5)
+    assert (dims[("bfi", "Neuroticism")]["selected"], dims[("bfi", "Neuroticism")]["items_entered"]) == (5, 2)
     assert report["reliability"]["few_items"] == ["bfi/Neuroticism"]
     # out of sample alpha is lower than in the same half (regression pins: 0.819 vs 0.903, seed 0)
     med = report["reliability"]["median"]

@@ -18,6 +18,7 @@ from huggingface_hub import CommitOperationAdd, HfApi, constants
 from huggingface_hub.hf_api import CommitInfo, GitRefInfo, GitRefs, RepoFile
 
 from valueportrait.cli.main import cli
+from valueportrait.dataset import DATASET_VERSION
 
 FAKE_TOKEN = "hf_" + "FAKEtokenNeverToBeSeen0123456789abcdef"  # built, so no token-shaped literal is committed
 ENDPOINT = "https://hub.example.org"
@@ -28,9 +29,8 @@ title: Value Portrait
 emoji: 🧭
 colorFrom: blue
 colorTo: green
-sdk: gradio
-sdk_version: 4.44.1
-app_file: app.py
+sdk: docker
+app_port: 7860
 pinned: false
 tags:
 - evaluate
@@ -44,17 +44,27 @@ description: >-
 
 
 def make_metric_dir(tmp_path: Path) -> Path:
-    """A small folder shaped like metric/: card, app, requirements, the script, a helper module, __init__.py."""
+    """A small folder shaped like metric/: card, Dockerfile, app, requirements, the script, a helper module,
+    __init__.py."""
     d = tmp_path / "metric"
     d.mkdir()
     (d / "README.md").write_text(CARD, encoding="utf-8")
-    (d / "app.py").write_text("import evaluate\nfrom evaluate.utils import launch_gradio_widget\n"
-                              "launch_gradio_widget(evaluate.load('my-org/valueportrait'))\n")
+    (d / "Dockerfile").write_text('FROM python:3.11-slim\nCOPY . .\nRUN pip install -r requirements.txt\n'
+                                  'CMD ["python", "app.py"]\n')
+    (d / "app.py").write_text("import evaluate\nprint(evaluate.load('my-org/valueportrait'))\n")
     (d / "requirements.txt").write_text("evaluate>=0.4.3\nvalueportrait\n")
     (d / "metric.py").write_text("import evaluate\nfrom .helpers import f\n")
     (d / "helpers.py").write_text("def f():\n    return 1\n")
     (d / "__init__.py").write_text("")
     return d
+
+
+# The dataset version a build stamps today, and two others the version tests need: the next minor release (a
+# newer build) and the next patch of today's version (older than NEXT). Read from the package, never pinned.
+V = DATASET_VERSION
+_MAJOR, _MINOR, _PATCH = map(int, V.split("."))
+NEXT = f"{_MAJOR}.{_MINOR + 1}.0"
+PATCHED = f"{_MAJOR}.{_MINOR}.{_PATCH + 1}"
 
 
 def pkg_version() -> str:
@@ -91,6 +101,27 @@ def tree_fingerprints(folder: Path) -> dict[str, tuple[int, str]]:
         if p.is_file() and rel.parts[0] != ".git":
             out[rel.as_posix()] = (p.stat().st_size, hashlib.sha256(p.read_bytes()).hexdigest())
     return out
+
+
+def published_card(folder: Path, repo_id: str, tag: str) -> bytes:
+    """The folder's card as a Hub publish renders it, written out here by hand: each ``load_dataset`` of the
+    built card's usage snippets names the repo and pins the tag; the note about the local folder says so."""
+    text = (folder / "README.md").read_text(encoding="utf-8")
+    for config in ("items", "human_ratings", "human_group_norms"):
+        text = text.replace(f'load_dataset("valueportrait", "{config}", split="test")',
+                            f'load_dataset("{repo_id}", "{config}", split="test", revision="{tag}")')
+    text = text.replace(
+        '(`"valueportrait"` is the folder written by `valueportrait build --out ./valueportrait`, or the Hub repo id '
+        'it\nwas published under.)',
+        f"(Revision `{tag}` of `{repo_id}`: pinned, so the numbers never change under you; without `revision=` you "
+        "get `main`, the newest version.)")
+    return text.encode("utf-8")
+
+
+def hub_fingerprints(folder: Path, repo_id: str, tag: str) -> dict[str, tuple[int, str]]:
+    """:func:`tree_fingerprints` of the folder as published to a Hub repo (the card rendered for it)."""
+    card = published_card(folder, repo_id, tag)
+    return {**tree_fingerprints(folder), "README.md": (len(card), hashlib.sha256(card).hexdigest())}
 
 
 def copy_folder(src: Path, dest: Path) -> Path:
@@ -181,7 +212,8 @@ class FakeHub:
         files = dict(repo["commits"][parent_commit])
         for op in operations:
             if isinstance(op, CommitOperationAdd):
-                files[op.path_in_repo] = Path(op.path_or_fileobj).read_bytes()
+                files[op.path_in_repo] = (op.path_or_fileobj if isinstance(op.path_or_fileobj, bytes)
+                                          else Path(op.path_or_fileobj).read_bytes())
             else:
                 files.pop(op.path_in_repo)
         oid = self._new_commit(repo, files, commit_message + "\n\n" + (commit_description or ""))

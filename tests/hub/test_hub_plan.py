@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from hub_helpers import invoke, make_metric_dir, tree_fingerprints
+from hub_helpers import V, hub_fingerprints, invoke, make_metric_dir, published_card
 
 from valueportrait import hub as core
+from valueportrait.errors import PublishError
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,16 +28,16 @@ def metric_dir(tmp_path) -> Path:
 
 def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run")
+                 V, "--dry-run")
     assert res.exit_code == 0, res.output
     lines = res.output.splitlines()
     assert lines[0] == "Dry run: nothing is sent. Plan:"
     assert lines[1] == "Target:  Hub dataset repo my-org/valueportrait at https://huggingface.co, branch main"
-    assert lines[2] == "Version: 1.0.0"
-    assert lines[3] == "Tag:     v1.0.0 (refused if it exists at other content)"
-    assert "Commit:  Value Portrait dataset v1.0.0 (upstream 08e1fb7)" in lines
+    assert lines[2] == f"Version: {V}"
+    assert lines[3] == f"Tag:     v{V} (refused if it exists at other content)"
+    assert f"Commit:  Value Portrait dataset v{V} (upstream 08e1fb7)" in lines
     assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in lines
-    files = tree_fingerprints(built_dataset)
+    files = hub_fingerprints(built_dataset, "my-org/valueportrait", f"v{V}")  # the card rendered for the repo
     assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
     assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines
     for path, (size, sha) in files.items():  # sha256 computed here independently with hashlib
@@ -44,26 +46,70 @@ def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
 
 def test_dry_run_json_is_the_plan(built_dataset):
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/valueportrait", "--version",
-                 "1.0.0", "--dry-run", "--json")
-    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", "1.0.0")
+                 V, "--dry-run", "--json")
+    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", V)
     assert json.loads(res.output) == plan.to_dict()
-    assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == tree_fingerprints(built_dataset)
+    assert {f["path"]: (f["size"], f["sha256"]) for f in plan.to_dict()["files"]} == hub_fingerprints(
+        built_dataset, "my-org/valueportrait", f"v{V}")
+
+
+def test_the_published_card_loads_the_repo_at_its_tag(built_dataset):
+    """The built card's usage snippet loads the local folder; the plan for a Hub repo renders it with the repo id
+    and the tag (a git target gets the card as built)."""
+    built = (built_dataset / "README.md").read_text(encoding="utf-8")
+    assert 'items = load_dataset("valueportrait", "items", split="test")' in built
+    plan = core.plan_dataset(built_dataset, "my-org/valueportrait", V)
+    card = next(f for f in plan.files if f.path == "README.md")
+    text = card.data().decode("utf-8")
+    assert f'items = load_dataset("my-org/valueportrait", "items", split="test", revision="v{V}")' in text
+    assert 'load_dataset("valueportrait"' not in text and "was published under" not in text
+    assert card.data() == published_card(built_dataset, "my-org/valueportrait", f"v{V}")
+    git_plan = core.plan_dataset(built_dataset, (built_dataset.parent / "r.git").as_uri(), V)
+    assert next(f for f in git_plan.files if f.path == "README.md").data() == built.encode("utf-8")
 
 
 def test_plan_names_the_script_after_the_space(metric_dir):
     plan = core.plan_metric(metric_dir, "my-org/valueportrait")
-    assert [f.path for f in plan.files] == ["README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
-    assert (plan.repo_type, plan.space_sdk, plan.tag) == ("space", "gradio", None)
+    assert [f.path for f in plan.files] == [
+        "Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert (plan.repo_type, plan.space_sdk, plan.tag) == ("space", "docker", None)
     # evaluate.load("ORG/NAME") fetches NAME.py from the Space, so the script takes the Space's name.
     plan = core.plan_metric(metric_dir, "my-org/vp-metric")
-    assert [f.path for f in plan.files] == ["README.md", "app.py", "helpers.py", "requirements.txt", "vp-metric.py"]
+    assert [f.path for f in plan.files] == ["Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt", "vp-metric.py"]
     assert next(f for f in plan.files if f.path == "vp-metric.py").source == (metric_dir / "metric.py").resolve()
 
 
 def _metric_files() -> dict[str, str]:
-    """sha256 of the repo's metric folder files, computed here with hashlib."""
-    return {n: hashlib.sha256((REPO / "metric" / n).read_bytes()).hexdigest()
-            for n in ("README.md", "app.py", "requirements.txt", "metric.py")}
+    """sha256 of the repo's metric folder files as a publish uploads them, computed here with hashlib: the files
+    as they are, but requirements.txt, whose `valueportrait` line pins this version."""
+    from valueportrait import __version__
+
+    out = {n: hashlib.sha256((REPO / "metric" / n).read_bytes()).hexdigest()
+           for n in ("Dockerfile", "README.md", "app.py", "metric.py")}
+    reqs = (REPO / "metric" / "requirements.txt").read_text().replace("valueportrait\n", f"valueportrait=={__version__}\n")
+    assert f"valueportrait=={__version__}\n" in reqs
+    return {**out, "requirements.txt": hashlib.sha256(reqs.encode()).hexdigest()}
+
+
+def test_the_space_installs_the_wheel_it_was_given(metric_dir, tmp_path):
+    from valueportrait import __version__
+
+    wheel = tmp_path / f"valueportrait-{__version__}-py3-none-any.whl"
+    wheel.write_bytes(b"PK not really a wheel")
+    plan = core.plan_metric(metric_dir, "my-org/valueportrait", wheel=wheel)
+    files = {f.path: f for f in plan.files}
+    assert files[wheel.name].source == wheel.resolve()  # uploaded beside the Dockerfile, which COPYs the folder
+    assert files["requirements.txt"].data() == f"evaluate>=0.4.3\n./{wheel.name}\n".encode()
+    assert f"The Space installs ./{wheel.name}." in plan.commit_description
+    without = {f.path: f for f in core.plan_metric(metric_dir, "my-org/valueportrait").files}
+    assert without["requirements.txt"].data() == f"evaluate>=0.4.3\nvalueportrait=={__version__}\n".encode()
+    other = tmp_path / "valueportrait-0.0.1-py3-none-any.whl"
+    other.write_bytes(b"PK")
+    with pytest.raises(PublishError, match=rf"'valueportrait-0\.0\.1-py3-none-any\.whl' is not a wheel of "
+                                           rf"valueportrait {re.escape(__version__)}"):
+        core.plan_metric(metric_dir, "my-org/valueportrait", wheel=other)
+    with pytest.raises(PublishError, match="no wheel at"):
+        core.plan_metric(metric_dir, "my-org/valueportrait", wheel=tmp_path / "missing.whl")
 
 
 def test_default_metric_folder_is_the_installed_packages():

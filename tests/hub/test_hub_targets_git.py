@@ -22,6 +22,9 @@ from hub_helpers import (
     copy_folder,
     git,
     invoke,
+    NEXT,
+    PATCHED,
+    V,
     make_metric_dir,
     pkg_version,
     tree_fingerprints,
@@ -34,13 +37,13 @@ PAIRS_V1_1 = 305
 SOME_DIMS_V1_0 = {"Achievement": 56, "Power": 64, "Neuroticism": 5, "Agreeableness": 92}
 SOME_DIMS_V1_1 = {"Achievement": 35, "Power": 30, "Neuroticism": 3, "Agreeableness": 51}
 
-CHANGELOG_1_1 = """# Changelog
+CHANGELOG_1_1 = f"""# Changelog
 
-## 1.1.0 (2026-11-23)
+## {NEXT} (2026-11-23)
 
 - Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.
 
-## 1.0.0 (2026-11-22)
+## {V} (2026-11-22)
 
 - First release, built from upstream 08e1fb7.
 """
@@ -62,7 +65,7 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     file the round trip passes to publish with --changelog.
     """
     from valueportrait.builders.build import build_dataset
-    from valueportrait.config import SelectionConfig
+    from valueportrait.settings import Build, Selection
 
     root = tmp_path_factory.mktemp("built-1.1")
     changelog = root / "CHANGELOG.md"
@@ -70,8 +73,8 @@ def built_v1_1(raw_dir, tmp_path_factory) -> Path:
     out = root / "valueportrait"
     with pytest.MonkeyPatch.context() as mp, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        mp.setattr("valueportrait.builders.release.DATASET_VERSION", "1.1.0")
-        build_dataset(raw_dir, out, selection=SelectionConfig(threshold=0.35), changelog=changelog)
+        mp.setattr("valueportrait.builders.release.DATASET_VERSION", NEXT)
+        build_dataset(out, Build(raw=raw_dir, selection=Selection(threshold=0.35), changelog=changelog))
     return out
 
 
@@ -95,119 +98,119 @@ def dims_per_item_count(folder: Path) -> collections.Counter:
 def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1, changelog_1_1, tmp_path):
     path, url = bare_repo(tmp_path)
 
-    # v1.0.0: the dry run's plan is what gets published.
+    # Today's version: the dry run's plan is what gets published.
     plan_json = json.loads(invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version",
-                                  "1.0.0", "--dry-run", "--json").output)
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+                                  V, "--dry-run", "--json").output)
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.exit_code == 0, res.output
     commit1 = git("rev-parse", "refs/heads/main", cwd=path).strip()
     assert res.output.splitlines() == [
         f"Publishing 8 files ({plan_json['total_size']:,} bytes) to {url} ...",
-        f"Committed {commit1[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream 08e1fb7)' "
+        f"Committed {commit1[:12]} to main: 'Value Portrait dataset v{V} (upstream 08e1fb7)' "
         "(8 file(s) uploaded, 0 removed).",
-        f"Tagged {commit1[:12]} as v1.0.0.",
+        f"Tagged {commit1[:12]} as v{V}.",
     ]
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
-    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit1
+    assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == commit1
     assert git("symbolic-ref", "HEAD", cwd=path).strip() == "refs/heads/main"
-    c1 = clone_at(url, "v1.0.0", tmp_path / "c1")
+    c1 = clone_at(url, f"v{V}", tmp_path / "c1")
     assert tree_fingerprints(c1) == {f["path"]: (f["size"], f["sha256"]) for f in plan_json["files"]}
     assert git("log", "-1", "--format=%B", cwd=c1).strip() == (
         plan_json["commit_title"] + "\n\n" + plan_json["commit_description"]).strip()
     assert git("log", "-1", "--format=%an <%ae>", cwd=c1).strip() == "valueportrait publish <valueportrait-publish@localhost>"
-    assert git("tag", "-l", "--format=%(contents)", "v1.0.0", cwd=c1).strip() == plan_json["tag_message"]
+    assert git("tag", "-l", "--format=%(contents)", f"v{V}", cwd=c1).strip() == plan_json["tag_message"]
 
     # Publishing the same folder again: nothing to do.
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1:] == [
-        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do."]
+        f"Already published: tag v{V} names exactly these 8 files (commit {commit1[:12]}); nothing to do."]
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
 
-    # v1.1.0: a changed build (threshold 0.35), its own commit and tag.
-    res = invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", "1.1.0", "--changelog",
+    # The next version: a changed build (threshold 0.35), its own commit and tag.
+    res = invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", NEXT, "--changelog",
                  str(changelog_1_1), "--json")
     assert res.exit_code == 0, res.output
     result = json.loads(res.output)["result"]
     commit2 = git("rev-parse", "refs/heads/main", cwd=path).strip()
     assert result["commit"] == commit2 and result["committed"] and result["tag_action"] == "created"
     assert git("rev-list", "--count", "main", cwd=path).strip() == "2"
-    assert git("rev-parse", "v1.1.0^{commit}", cwd=path).strip() == commit2
-    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit1
+    assert git("rev-parse", f"v{NEXT}^{{commit}}", cwd=path).strip() == commit2
+    assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == commit1
     # Only what changed was uploaded: the selection lives in items and correlations (and build_info); prompts,
     # queries, human ratings and participants are byte-identical. (The card may change with the version.)
     assert {"build_info.json", "items/test-00000-of-00001.parquet",
             "correlations/test-00000-of-00001.parquet"} <= set(result["added"]) <= {
         "build_info.json", "items/test-00000-of-00001.parquet", "correlations/test-00000-of-00001.parquet", "README.md"}
     assert result["deleted"] == []
-    assert "Stricter selection: rho > 0.35" in git("log", "-1", "--format=%B", "v1.1.0", cwd=path)
+    assert "Stricter selection: rho > 0.35" in git("log", "-1", "--format=%B", f"v{NEXT}", cwd=path)
     # the published card shows its version and the same changelog entry (one source for both)
-    card_v11 = git("show", "v1.1.0:README.md", cwd=path)
-    assert "version **1.1.0 (custom selection: threshold 0.35; not the paper's)**" in card_v11  # labelled
+    card_v11 = git("show", f"v{NEXT}:README.md", cwd=path)
+    assert f"version **{NEXT} (custom selection: threshold 0.35; not the paper's)**" in card_v11  # labelled
     assert card_v11.split("\n## Changelog\n", 1)[1] == (
-        "\n### 1.1.0 (2026-11-23)\n\n- Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.\n"
-        "\n### 1.0.0 (2026-11-22)\n\n- First release, built from upstream 08e1fb7.\n")
+        f"\n### {NEXT} (2026-11-23)\n\n- Stricter selection: rho > 0.35 (was 0.3); 305 item-dimension pairs.\n"
+        f"\n### {V} (2026-11-22)\n\n- First release, built from upstream 08e1fb7.\n")
 
     # Cloning at each tag and loading with datasets gives that version's data.
     v10 = dims_per_item_count(c1)
-    v11 = dims_per_item_count(clone_at(url, "v1.1.0", tmp_path / "c2"))
+    v11 = dims_per_item_count(clone_at(url, f"v{NEXT}", tmp_path / "c2"))
     assert sum(v10.values()) == PAIRS_V1_0 and sum(v11.values()) == PAIRS_V1_1
     assert {d: v10[d] for d in SOME_DIMS_V1_0} == SOME_DIMS_V1_0
     assert {d: v11[d] for d in SOME_DIMS_V1_1} == SOME_DIMS_V1_1
     assert all(v11[d] <= v10[d] for d in v10)  # a stricter threshold only drops items
 
-    # Re-running the v1.0.0 publish now does nothing: main keeps serving v1.1.0.
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    # Re-running today's version's publish now does nothing: main keeps serving the newer one.
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.output.splitlines()[1] == (
-        f"Already published: tag v1.0.0 names exactly these 8 files (commit {commit1[:12]}); nothing to do.")
+        f"Already published: tag v{V} names exactly these 8 files (commit {commit1[:12]}); nothing to do.")
     assert git("rev-parse", "refs/heads/main", cwd=path).strip() == commit2
 
 
 def test_existing_tag_is_moved_only_with_force(built_dataset, tmp_path):
     path, url = bare_repo(tmp_path)
-    assert invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0").exit_code == 0
-    commit1 = git("rev-parse", "v1.0.0^{commit}", cwd=path).strip()
+    assert invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V).exit_code == 0
+    commit1 = git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip()
 
     changed = copy_folder(built_dataset, tmp_path / "changed")
     with (changed / "README.md").open("a", encoding="utf-8") as fh:
         fh.write("\nA fixed typo.\n")
-    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", V)
     assert res.exit_code == 1
     assert res.output.splitlines()[1].startswith(
-        f"Error: tag v1.0.0 already exists in {url} at commit {commit1[:12]}, with other content (1 file(s) differ, "
+        f"Error: tag v{V} already exists in {url} at commit {commit1[:12]}, with other content (1 file(s) differ, "
         "0 extra).")
     assert "--force" in res.output
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"  # refused before any write
 
-    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", "1.0.0", "--force")
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", url, "--version", V, "--force")
     assert res.exit_code == 0, res.output
     commit2 = git("rev-parse", "refs/heads/main", cwd=path).strip()
     assert commit2 != commit1
-    assert res.output.splitlines()[-1] == f"Moved tag v1.0.0 to {commit2[:12]} (--force)."
-    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit2
-    assert (clone_at(url, "v1.0.0", tmp_path / "c") / "README.md").read_text(encoding="utf-8").endswith("A fixed typo.\n")
+    assert res.output.splitlines()[-1] == f"Moved tag v{V} to {commit2[:12]} (--force)."
+    assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == commit2
+    assert (clone_at(url, f"v{V}", tmp_path / "c") / "README.md").read_text(encoding="utf-8").endswith("A fixed typo.\n")
 
 
 def test_missing_tag_is_created_on_unchanged_content(built_dataset, tmp_path):
     path, url = bare_repo(tmp_path)
-    invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
-    git("tag", "-d", "v1.0.0", cwd=path)
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
+    git("tag", "-d", f"v{V}", cwd=path)
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     commit = git("rev-parse", "main", cwd=path).strip()
     assert res.output.splitlines()[1:] == [
         f"No changes: main already holds these 8 files at {commit[:12]}; no commit made.",
-        f"Tagged {commit[:12]} as v1.0.0.",
+        f"Tagged {commit[:12]} as v{V}.",
     ]
-    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == commit
+    assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == commit
 
 
 def test_repo_is_created_when_missing(built_dataset, tmp_path):
     path = tmp_path / "new" / "vp.git"
     url = path.as_uri()
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1] == f"Created the dataset repo {url}."
-    assert git("rev-parse", "v1.0.0^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip()
+    assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip()
 
 
 def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path):
@@ -220,9 +223,9 @@ def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path)
     git("add", ".", cwd=work)
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "initial", cwd=work)
     git("push", "-q", url, "main", cwd=work)
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     commit = git("rev-parse", "main", cwd=path).strip()
-    assert res.output.splitlines()[1] == (f"Committed {commit[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream "
+    assert res.output.splitlines()[1] == (f"Committed {commit[:12]} to main: 'Value Portrait dataset v{V} (upstream "
                                           "08e1fb7)' (8 file(s) uploaded, 1 removed).")
     names = git("ls-tree", "-r", "--name-only", "main", cwd=path).split()
     assert sorted(names) == sorted([".gitattributes", *tree_fingerprints(built_dataset)])
@@ -231,29 +234,29 @@ def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path)
 def test_publishing_below_a_newer_version_needs_force(built_dataset, built_v1_1, tmp_path):
     path, url = bare_repo(tmp_path)
     changelog = tmp_path / "CHANGELOG.md"
-    changelog.write_text(CHANGELOG_1_1.replace("## 1.0.0", "## 1.0.1 (2026-11-24)\n\n- Card fix.\n\n## 1.0.0"))
-    assert invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", "1.1.0", "--changelog",
+    changelog.write_text(CHANGELOG_1_1.replace(f"## {V}", f"## {PATCHED} (2026-11-24)\n\n- Card fix.\n\n## {V}"))
+    assert invoke("publish", "--dataset", str(built_v1_1), "--repo-id", url, "--version", NEXT, "--changelog",
                   str(changelog)).exit_code == 0
     head = git("rev-parse", "main", cwd=path).strip()
-    old = copy_folder(built_dataset, tmp_path / "ds-1.0.1")
+    old = copy_folder(built_dataset, tmp_path / f"ds-{PATCHED}")
     info = json.loads((old / "build_info.json").read_text())
-    (old / "build_info.json").write_text(json.dumps({**info, "dataset_version": "1.0.1"}))
-    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog))
+    (old / "build_info.json").write_text(json.dumps({**info, "dataset_version": PATCHED}))
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", PATCHED, "--changelog", str(changelog))
     assert res.exit_code == 1
     assert res.output.splitlines()[1] == (
-        f"Error: {url} already has a newer version (v1.1.0); publishing v1.0.1 would make main (what users get "
-        "without revision=) serve older data. Publish a version above v1.1.0, or pass --force to publish v1.0.1 anyway.")
-    assert git("rev-parse", "main", cwd=path).strip() == head and "v1.0.1" not in git("tag", cwd=path)
-    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", "1.0.1", "--changelog", str(changelog),
+        f"Error: {url} already has a newer version (v{NEXT}); publishing v{PATCHED} would make main (what users get "
+        f"without revision=) serve older data. Publish a version above v{NEXT}, or pass --force to publish v{PATCHED} anyway.")
+    assert git("rev-parse", "main", cwd=path).strip() == head and f"v{PATCHED}" not in git("tag", cwd=path)
+    res = invoke("publish", "--dataset", str(old), "--repo-id", url, "--version", PATCHED, "--changelog", str(changelog),
                  "--force")
     assert res.exit_code == 0, res.output
-    assert git("rev-parse", "v1.0.1^{commit}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip() != head
+    assert git("rev-parse", f"v{PATCHED}^{{commit}}", cwd=path).strip() == git("rev-parse", "main", cwd=path).strip() != head
 
 
 def test_not_a_git_repository(built_dataset, tmp_path):
     (tmp_path / "plain").mkdir()
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", (tmp_path / "plain").as_uri(), "--version",
-                 "1.0.0")
+                 V)
     assert res.exit_code == 1
     assert "exists but is not a git repository" in res.output
 
@@ -264,12 +267,12 @@ def test_token_never_reaches_output_logs_or_files(built_dataset, tmp_path, monke
     outputs = []
     for args in (["--repo-id", "my-org/vp", "--dry-run"], ["--repo-id", "my-org/vp", "--dry-run", "--json"],
                  ["--repo-id", url, "--dry-run"], ["--repo-id", url], ["--repo-id", url, "--json"]):
-        res = invoke("publish", "--dataset", str(built_dataset), "--version", "1.0.0", *args)
+        res = invoke("publish", "--dataset", str(built_dataset), "--version", V, *args)
         assert res.exit_code == 0, res.output
         outputs.append(res.output)
     assert "Token:   from HF_TOKEN (never shown)" in outputs[0]
     assert "Token:   not used (git target)" in outputs[2]
-    clone = clone_at(url, "v1.0.0", tmp_path / "c")
+    clone = clone_at(url, f"v{V}", tmp_path / "c")
     history = git("log", "--all", "-p", "--format=%H %an %ae %B", cwd=clone)
     tags = git("for-each-ref", "--format=%(contents)", "refs/tags", cwd=clone)
     texts = outputs + [history, tags, caplog.text]
@@ -290,12 +293,12 @@ def test_publish_metric_to_git_target(metric_dir, tmp_path):
     assert res.output.splitlines()[1:] == [
         f"Created the space repo {url}.",
         f"Committed {commit[:12]} to main: 'Value Portrait metric (valueportrait {pkg_version()})' "
-        "(5 file(s) uploaded, 0 removed).",
+        "(6 file(s) uploaded, 0 removed).",
     ]
     clone = tmp_path / "c"
     git("clone", "--quiet", url, str(clone))
     assert sorted(p.name for p in clone.iterdir() if p.name != ".git") == [
-        "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
-    assert SpaceCard.load(clone / "README.md").data.sdk == "gradio"
+        "Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt", "valueportrait.py"]
+    assert SpaceCard.load(clone / "README.md").data.sdk == "docker"
     again = invoke("publish-metric", "--repo-id", url, "--metric-dir", str(metric_dir))
-    assert again.output.splitlines()[1] == f"No changes: main already holds these 5 files at {commit[:12]}; no commit made."
+    assert again.output.splitlines()[1] == f"No changes: main already holds these 6 files at {commit[:12]}; no commit made."

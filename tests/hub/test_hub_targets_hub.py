@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi
-from hub_helpers import ENDPOINT, FAKE_TOKEN, FakeHub, invoke, make_metric_dir, pkg_version
+from hub_helpers import ENDPOINT, FAKE_TOKEN, V, FakeHub, invoke, make_metric_dir, pkg_version, published_card
 
 from valueportrait import hub as core
 from valueportrait.errors import PublishError
@@ -39,12 +39,12 @@ def hub(monkeypatch):
 
 
 def test_first_publish_calls(hub, built_dataset):
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V,
                  "--endpoint", ENDPOINT)
     assert res.exit_code == 0, res.output
     assert hub.made_with == [(ENDPOINT, FAKE_TOKEN)]  # the token reaches HfApi ...
     assert FAKE_TOKEN not in res.output  # ... and nothing else
-    plan = core.plan_dataset(built_dataset, "my-org/vp", "1.0.0", endpoint=ENDPOINT)
+    plan = core.plan_dataset(built_dataset, "my-org/vp", V, endpoint=ENDPOINT)
     repo = hub.repos[("my-org/vp", "dataset")]
     initial = next(iter(repo["commits"]))
     assert [n for n, _, _ in hub.calls] == ["repo_exists", "create_repo", "list_repo_refs", "list_repo_tree",
@@ -54,7 +54,7 @@ def test_first_publish_calls(hub, built_dataset):
     assert hub.calls_named("list_repo_tree") == [(("my-org/vp",), {"recursive": True, "revision": initial,
                                                                    "repo_type": "dataset"})]
     (args, kwargs), = hub.calls_named("create_commit")
-    assert kwargs == {"commit_message": "Value Portrait dataset v1.0.0 (upstream 08e1fb7)",
+    assert kwargs == {"commit_message": f"Value Portrait dataset v{V} (upstream 08e1fb7)",
                       "commit_description": plan.commit_description, "repo_type": "dataset", "revision": "main",
                       "parent_commit": initial}
     assert "Upstream: https://github.com/holi-lab/ValuePortrait@08e1fb7903c619592bd8b3267f00191e36957f9e" in kwargs["commit_description"]
@@ -62,15 +62,17 @@ def test_first_publish_calls(hub, built_dataset):
     ops = args[1]
     assert all(isinstance(op, CommitOperationAdd) for op in ops)
     assert sorted(op.path_in_repo for op in ops) == sorted(f.path for f in plan.files)
-    assert {op.path_in_repo: Path(op.path_or_fileobj) for op in ops} == {f.path: f.source for f in plan.files}
+    sent = {op.path_in_repo: op.path_or_fileobj for op in ops}
+    assert sent.pop("README.md") == published_card(built_dataset, "my-org/vp", f"v{V}")  # rendered for the repo
+    assert {k: Path(v) for k, v in sent.items()} == {f.path: f.source for f in plan.files if f.path != "README.md"}
     new = repo["branches"]["main"]
-    assert hub.calls_named("create_tag") == [(("my-org/vp",), {"tag": "v1.0.0", "tag_message": plan.tag_message,
+    assert hub.calls_named("create_tag") == [(("my-org/vp",), {"tag": f"v{V}", "tag_message": plan.tag_message,
                                                                "revision": new, "repo_type": "dataset"})]
-    assert repo["tags"] == {"v1.0.0": new}
+    assert repo["tags"] == {f"v{V}": new}
     assert res.output.splitlines()[1:] == [
         "Created the dataset repo my-org/vp.",
-        f"Committed {new[:12]} to main: 'Value Portrait dataset v1.0.0 (upstream 08e1fb7)' (8 file(s) uploaded, 0 removed).",
-        f"Tagged {new[:12]} as v1.0.0.",
+        f"Committed {new[:12]} to main: 'Value Portrait dataset v{V} (upstream 08e1fb7)' (8 file(s) uploaded, 0 removed).",
+        f"Tagged {new[:12]} as v{V}.",
     ]
     # The Hub now holds exactly the planned bytes, plus its .gitattributes.
     held = repo["commits"][new]
@@ -79,7 +81,7 @@ def test_first_publish_calls(hub, built_dataset):
 
 
 def test_republish_is_idempotent_and_a_changed_build_needs_force(hub, built_dataset, tmp_path):
-    args = ["publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0"]
+    args = ["publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V]
     invoke(*args)
     repo = hub.repos[("my-org/vp", "dataset")]
     first = repo["branches"]["main"]
@@ -90,32 +92,32 @@ def test_republish_is_idempotent_and_a_changed_build_needs_force(hub, built_data
                          ("list_repo_refs", ("my-org/vp",), {"repo_type": "dataset"}),
                          ("list_repo_tree", ("my-org/vp",), {"recursive": True, "revision": first, "repo_type": "dataset"})]
     assert res.output.splitlines()[1:] == [
-        f"Already published: tag v1.0.0 names exactly these 8 files (commit {first[:12]}); nothing to do."]
+        f"Already published: tag v{V} names exactly these 8 files (commit {first[:12]}); nothing to do."]
 
     changed = Path(shutil.copytree(built_dataset, tmp_path / "changed"))
     with (changed / "README.md").open("a", encoding="utf-8") as fh:
         fh.write("\nA fixed typo.\n")
     (changed / "extra.txt").write_text("x\n")
     hub.calls.clear()
-    res = invoke("publish", "--dataset", str(changed), "--repo-id", "my-org/vp", "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", "my-org/vp", "--version", V)
     assert res.exit_code == 1
-    assert "Error: tag v1.0.0 already exists in my-org/vp" in res.output
+    assert f"Error: tag v{V} already exists in my-org/vp" in res.output
     assert not hub.calls_named("create_commit") and not hub.calls_named("create_tag")
 
     hub.calls.clear()
-    res = invoke("publish", "--dataset", str(changed), "--repo-id", "my-org/vp", "--version", "1.0.0", "--force")
+    res = invoke("publish", "--dataset", str(changed), "--repo-id", "my-org/vp", "--version", V, "--force")
     assert res.exit_code == 0, res.output
     (cargs, ckw), = hub.calls_named("create_commit")
     assert sorted(op.path_in_repo for op in cargs[1]) == ["README.md", "extra.txt"]  # only what changed is sent
     assert ckw["parent_commit"] == first
     new = repo["branches"]["main"]
     assert [n for n, _, _ in hub.calls][-2:] == ["delete_tag", "create_tag"]
-    assert hub.calls_named("delete_tag") == [(("my-org/vp",), {"tag": "v1.0.0", "repo_type": "dataset"})]
-    assert repo["tags"]["v1.0.0"] == new
+    assert hub.calls_named("delete_tag") == [(("my-org/vp",), {"tag": f"v{V}", "repo_type": "dataset"})]
+    assert repo["tags"][f"v{V}"] == new
 
     # Publishing the original folder again deletes the extra file (and keeps .gitattributes).
     hub.calls.clear()
-    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0", "--force")
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V, "--force")
     (cargs, _), = hub.calls_named("create_commit")
     assert [(type(op).__name__, op.path_in_repo) for op in cargs[1]] == [
         ("CommitOperationAdd", "README.md"), ("CommitOperationDelete", "extra.txt")]
@@ -127,30 +129,30 @@ def test_no_token_is_a_clear_error(built_dataset, monkeypatch):
 
     monkeypatch.delenv("HF_TOKEN", raising=False)
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: None)
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0")
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V)
     assert res.exit_code == 1
     assert res.output.splitlines()[-1] == (
         "Error: no Hugging Face token: set HF_TOKEN or run `hf auth login` (a token with write access to the repo's "
         "namespace). The token is never printed or written.")
-    dry = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0", "--dry-run")
+    dry = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V, "--dry-run")
     assert dry.exit_code == 0
     assert dry.output.splitlines()[-1] == "Token:   none found; the real publish needs HF_TOKEN or `hf auth login`"
 
 
 def test_endpoint_from_env_and_credentials_in_it_are_redacted(hub, built_dataset, monkeypatch):
     monkeypatch.setenv("HF_ENDPOINT", "https://user:s3cret@hub.example.org")
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V,
                  "--dry-run")
     assert res.output.splitlines()[1] == "Target:  Hub dataset repo my-org/vp at https://***@hub.example.org, branch main"
-    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+    res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V,
                  "--dry-run", "--json")
     assert json.loads(res.output)["endpoint"] == "https://***@hub.example.org"
-    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0")
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V)
     assert hub.made_with == [("https://user:s3cret@hub.example.org", FAKE_TOKEN)]
 
 
 def test_private_flag_reaches_create_repo(hub, built_dataset):
-    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0", "--private")
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V, "--private")
     assert hub.calls_named("create_repo")[0][1]["private"] is True
 
 
@@ -162,22 +164,22 @@ def test_hf_api_is_built_with_endpoint_and_token():
 
 def test_execute_with_injected_api_directly(built_dataset):
     hub = FakeHub()
-    plan = core.plan_dataset(built_dataset, "my-org/vp", "1.0.0")
+    plan = core.plan_dataset(built_dataset, "my-org/vp", V)
     result = core.publish(plan, api=hub)
     assert result.committed and result.tag_action == "created" and result.repo_created
     assert len(result.added) == 8 and result.deleted == []  # README.md, build_info.json, 6 config parquet files
     with pytest.raises(PublishError, match="already exists"):
-        core.publish(core.plan_dataset(built_dataset, "my-org/vp", "1.0.0"), api=_with_other_tag(hub))
+        core.publish(core.plan_dataset(built_dataset, "my-org/vp", V), api=_with_other_tag(hub))
 
 
 def _with_other_tag(hub: FakeHub) -> FakeHub:
     repo = hub.repos[("my-org/vp", "dataset")]
-    repo["tags"]["v1.0.0"] = next(iter(repo["commits"]))  # point the tag at the initial commit
+    repo["tags"][f"v{V}"] = next(iter(repo["commits"]))  # point the tag at the initial commit
     return hub
 
 
 def test_commit_operations_are_real_huggingface_hub_objects(hub, built_dataset):
-    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", "1.0.0")
+    invoke("publish", "--dataset", str(built_dataset), "--repo-id", "my-org/vp", "--version", V)
     (args, _), = hub.calls_named("create_commit")
     assert all(type(op) in (CommitOperationAdd, CommitOperationDelete) for op in args[1])
 
@@ -193,11 +195,11 @@ def test_publish_metric_hub_calls(tmp_path, monkeypatch):
     assert res.exit_code == 0, res.output
     assert FAKE_TOKEN not in res.output and made == [(None, FAKE_TOKEN)]
     assert hub.calls_named("create_repo") == [(("my-org/valueportrait",), {
-        "private": None, "repo_type": "space", "exist_ok": True, "space_sdk": "gradio"})]
+        "private": None, "repo_type": "space", "exist_ok": True, "space_sdk": "docker"})]
     (args, kwargs), = hub.calls_named("create_commit")
     assert kwargs["repo_type"] == "space" and kwargs["revision"] == "main"
     assert kwargs["commit_message"] == f"Value Portrait metric (valueportrait {pkg_version()})"
-    assert sorted(op.path_in_repo for op in args[1]) == ["README.md", "app.py", "helpers.py", "requirements.txt",
+    assert sorted(op.path_in_repo for op in args[1]) == ["Dockerfile", "README.md", "app.py", "helpers.py", "requirements.txt",
                                                          "valueportrait.py"]
     assert not hub.calls_named("create_tag")
 
@@ -245,7 +247,7 @@ def echo_server(hub_online):
 def _publish_to(endpoint: str, dataset: Path):
     """`publish` to my-org/vp at ``endpoint``, which fails: exit 1 and the error as the second line (after
     "Publishing ..."). invoke lets any unhandled exception through: none may reach here."""
-    res = invoke("publish", "--dataset", str(dataset), "--repo-id", "my-org/vp", "--version", "1.0.0",
+    res = invoke("publish", "--dataset", str(dataset), "--repo-id", "my-org/vp", "--version", V,
                  "--endpoint", endpoint)
     assert res.exit_code == 1
     assert len(res.output.splitlines()) == 2, res.output  # "Publishing ..." and one error line
@@ -292,7 +294,7 @@ def test_an_unreachable_endpoint_is_a_clear_error(built_dataset, monkeypatch, hu
 
 
 def test_the_library_raises_a_publish_error_with_nothing_chained(echo_server, built_dataset):
-    plan = core.plan_dataset(built_dataset, "my-org/vp", "1.0.0", endpoint=echo_server)
+    plan = core.plan_dataset(built_dataset, "my-org/vp", V, endpoint=echo_server)
     with pytest.raises(PublishError) as info:
         core.publish(plan, token=FAKE_TOKEN)
     assert FAKE_TOKEN not in str(info.value)

@@ -9,6 +9,7 @@ import pytest
 from scipy.stats import f_oneway
 
 from valueportrait.errors import InputError
+from valueportrait.settings import Intervals
 from valueportrait.scoring import (center_on_groups, rater_matrix, score_humans, survey_group_effect,
                                    survey_group_levels)
 
@@ -46,9 +47,10 @@ def test_group_levels_reproduce_the_issue_figures(release_data):
 def test_adjusted_row_equals_an_independent_pandas_computation(release_data):
     h, sel = release_data.human_ratings, release_data.selection()
     expected = _independent_score(_adjusted(h), sel)
-    row = score_humans(h, sel, n_boot=0, adjust="survey_group").set_index(["family", "dimension"])
+    row = score_humans(h, sel, adjust="survey_group",
+                       intervals=Intervals(over="raters", n_boot=0)).set_index(["family", "dimension"])
     np.testing.assert_allclose(row.loc[expected.index, "score"].to_numpy(), expected.to_numpy(), atol=1e-12)
-    plain = score_humans(h, sel, n_boot=0).set_index(["family", "dimension"])
+    plain = score_humans(h, sel, intervals=Intervals(over="raters", n_boot=0)).set_index(["family", "dimension"])
     np.testing.assert_allclose(plain.loc[expected.index, "score"].to_numpy(),
                                _independent_score(h.groupby("item_id")["rating"].mean(), sel).to_numpy(), atol=1e-12)
     # issue 11: centring moves the row by up to 0.20, Benevolence 0.19 -> 0.39
@@ -64,7 +66,8 @@ def test_adjusted_replicates_equal_an_independent_loop(release_data):
     rescores: checked replicate by replicate with pandas weights."""
     h, sel = release_data.human_ratings, release_data.selection()
     n_boot, seed = 15, 3
-    row = score_humans(h, sel, n_boot=n_boot, seed=seed, confidence=0.8, adjust="survey_group")
+    row = score_humans(h, sel, adjust="survey_group",
+                       intervals=Intervals(over="raters", n_boot=n_boot, seed=seed, level=0.8))
     items = sorted(h["item_id"].unique())
     raters = rater_matrix(h, items)
     W = raters.bootstrap_weights(n_boot, np.random.default_rng(seed))  # the draws the function makes
@@ -100,7 +103,7 @@ def test_center_on_groups_by_hand_and_bad_input():
     h = pd.DataFrame({"participant_id": ["p"], "survey_group": [1], "item_id": ["1-1"], "rating": [3.0]})
     sel = pd.DataFrame({"item_id": ["1-1"], "family": ["pvq"], "dimension": ["Power"], "key": [1]})
     with pytest.raises(InputError, match="adjust must be one of none, survey_group, got 'items'"):
-        score_humans(h, sel, n_boot=0, adjust="items")
+        score_humans(h, sel, adjust="items", intervals=Intervals(over="raters", n_boot=0))
     two = pd.concat([h, h.assign(participant_id="q", survey_group=2)])
     with pytest.raises(InputError, match="items rated in several groups"):
-        score_humans(two, sel, n_boot=0, adjust="survey_group")
+        score_humans(two, sel, adjust="survey_group", intervals=Intervals(over="raters", n_boot=0))

@@ -14,6 +14,7 @@ import pytest
 from scipy import stats
 
 from valueportrait.errors import InputError
+from valueportrait.settings import Intervals
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import (CI_UNITS, HUMAN_CI_UNITS, Design, compare_portraits, interval_portrait,
                                    linear_coefficients, score_humans, score_matrix, score_portrait)
@@ -155,9 +156,9 @@ def test_human_units(release_data):
     data = release_data
     sel = data.selection()
     assert set(HUMAN_CI_UNITS.values()) == {"raters", "items", "items+raters"}
-    raters = score_humans(data.human_ratings, sel, ci_over="raters", n_boot=100, seed=1)
-    items = score_humans(data.human_ratings, sel, ci_over="items", n_boot=100, seed=1)
-    both = score_humans(data.human_ratings, sel, ci_over="items+raters", n_boot=100, seed=1)
+    raters = score_humans(data.human_ratings, sel, intervals=Intervals(over="raters", n_boot=100, seed=1))
+    items = score_humans(data.human_ratings, sel, intervals=Intervals(over="items", n_boot=100, seed=1))
+    both = score_humans(data.human_ratings, sel, intervals=Intervals(over="items+raters", n_boot=100, seed=1))
     # items: the human item means through the same jackknife as a model's items unit
     means = data.human_ratings.groupby("item_id")["rating"].mean()
     model_like = interval_portrait(means, sel, ci_over="items")
@@ -165,4 +166,4 @@ def test_human_units(release_data):
     np.testing.assert_allclose(both["se"], np.sqrt(raters["se"] ** 2 + items["se"] ** 2), rtol=1e-12)
     assert list(raters["ci_over"].unique()) == ["raters"] and list(both["ci_over"].unique()) == ["items+raters"]
     with pytest.raises(InputError, match="choose one of: raters, items, items[+]raters"):
-        score_humans(data.human_ratings, sel, ci_over="variants", n_boot=0)
+        score_humans(data.human_ratings, sel, intervals=Intervals(over="variants", n_boot=0))

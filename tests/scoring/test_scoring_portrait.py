@@ -9,6 +9,7 @@ import pytest
 
 from valueportrait import score_portrait
 from valueportrait.errors import InputError
+from valueportrait.settings import Intervals
 from valueportrait.scale import DIMENSIONS as DIMS
 from valueportrait.scoring import bootstrap_portrait, compare_portraits, item_ratings, score_humans
 from valueportrait.sensitivity import prompt_sensitivity
@@ -151,7 +152,7 @@ def test_human_baseline(built_dataset):
 
     data = open_dataset(built_dataset)
     sel = data.selection()
-    h = score_humans(data.human_ratings, sel, n_boot=200, seed=0)
+    h = score_humans(data.human_ratings, sel, intervals=Intervals(over="raters", n_boot=200, seed=0))
     plain = score_portrait(data.human_ratings.groupby("item_id", as_index=False)["rating"].mean(), sel)
     np.testing.assert_allclose(h["score"], plain["score"], atol=1e-12)
     assert ((h["ci_low"] < h["score"]) & (h["score"] < h["ci_high"])).all()

@@ -8,9 +8,8 @@ from pathlib import Path
 import click
 
 from valueportrait.builders.raw_release import ENV_VAR, UPSTREAM_COMMIT, UPSTREAM_REPO
-from valueportrait.cli.options import (bootstrap_options, demographics_options, out_options, require_demographics,
-                                       selection_options)
-from valueportrait.demographics import MIN_RATERS
+from valueportrait.cli.options import demographics_options, intervals_options, out_options, selection_options
+from valueportrait.settings import DEFAULT_MIN_RATERS
 
 
 @click.command(
@@ -41,15 +40,14 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--allow-partial", is_flag=True,
               help="Build even if the release lacks survey groups or published correlation tables (each is a "
                    "warning, and build_info.json lists them). Default: such a release is an error.")
-@click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False, path_type=Path),
-              help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
-                   "participants, and group norms written as the human_group_norms config.")
-@demographics_options(prefix="With --demographics: ")
-@bootstrap_options(prefix="With --demographics: ", what=" over raters for the group norms' CIs")
-@click.option("--min-raters", default=MIN_RATERS, show_default=True, type=click.IntRange(1),
+@demographics_options(prefix="With --demographics: ", path_type=Path,
+                      help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
+                           "participants, and group norms written as the human_group_norms config.")
+@intervals_options(over="raters", prefix="With --demographics: ", what=" over raters for the group norms' CIs")
+@click.option("--min-raters", default=DEFAULT_MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics: Path | None, demographics_columns,
-          bootstrap, min_raters: int) -> None:
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics, intervals,
+          min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -62,8 +60,10 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     from tqdm.auto import tqdm
 
     from valueportrait.builders.build import build_dataset
+    from valueportrait.settings import Build
 
-    require_demographics(demographics_columns, demographics)
+    settings = Build(raw=raw, selection=selection, demographics=demographics, norms=intervals, min_raters=min_raters,
+                     allow_partial=allow_partial)
     bars = []
 
     def progress(message: str, done: int, total: int) -> None:
@@ -75,10 +75,7 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            data = build_dataset(raw, out, selection=selection, overwrite=overwrite, progress=progress,
-                                 demographics=demographics, id_column=demographics_columns["id_column"],
-                                 attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
-                                 norms=bootstrap, min_raters=min_raters, allow_partial=allow_partial)
+            data = build_dataset(out, settings, overwrite=overwrite, progress=progress)
         finally:
             for bar in bars:
                 bar.close()
@@ -159,11 +156,12 @@ def summary(data, sections: tuple[str, ...]) -> str:
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
     if "validity" in sections and validity_sentences(info):
-        out.append("\nHow far to trust these scores: false positives, replication, convergent validity, reliability "
+        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, convergent and held-out "
+                   "validity, reliability "
                    "(build_info.json 'validity'; docs/validity.md)")
         out += [f"- {line}" for line in validity_sentences(info)]
         out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
-                              "llrrrrrrrl"))
+                              "l" * 2 + "r" * 12 + "l"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from valueportrait.config import DEFAULT_CONFIDENCE
+from valueportrait.settings import DEFAULT_LEVEL
 from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
 
 
@@ -37,7 +37,7 @@ def comparison_text(table: pd.DataFrame, alpha: float) -> str:
 @click.option("--ci-over", "ci_over", type=click.Choice(list(CI_UNITS)), default=DEFAULT_CI_OVER,
               show_default=True,
               help="What the interval and p are over: prompt variants (these items fixed), items, or both.")
-@click.option("--confidence", type=float, default=DEFAULT_CONFIDENCE, show_default=True,
+@click.option("--confidence", type=float, default=DEFAULT_LEVEL, show_default=True,
               help="Level of the intervals; a difference is marked when p_adjusted < 1 - confidence.")
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait",
               show_default=True, help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")

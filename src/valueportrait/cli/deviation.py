@@ -7,9 +7,7 @@ import warnings
 import click
 import pandas as pd
 
-from valueportrait.cli.options import (LEVEL, bootstrap_options, dataset_options, demographics_options, out_options,
-                                       require_demographics)
-from valueportrait.config import DEFAULT_CONFIDENCE, DEFAULT_N_PERM, DeviationConfig
+from valueportrait.cli.options import dataset_options, deviation_options, intervals_options, out_options
 
 
 def _fmt(x, spec: str = ".2f") -> str:
@@ -49,34 +47,14 @@ def summary_text(report, model: str) -> str:
 
 
 @click.command("deviation")
-@dataset_options()
-@click.option("--demographics", "demographics", default=None, type=click.Path(dir_okay=False),
-              help="Demographics table (CSV/TSV/JSON/JSONL), one row per participant.")
-@click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
-              help="Instead of --demographics: group norms as a table (CSV, parquet, JSON or JSONL; columns "
-                   "attribute, group, family, dimension, score[, score_ci_low, score_ci_high, n_raters]), e.g. "
-                   "published norms. With neither, the dataset's own demographics (a build with --demographics).")
-@click.option("--stored-norms", is_flag=True,
-              help="With neither --demographics nor --norms: compare with the dataset's stored human_group_norms "
-                   "config instead of its raters (faster; no permutation p-values, no distribution alignment).")
-@demographics_options(prefix="With --demographics: ")
+@dataset_options(ref=True)
+@deviation_options()
 @click.option("--ratings", "ratings_path", required=True, type=click.Path(),
               help="Model ratings with a persona column: a ratings CSV / JSONL file or a run directory.")
 @click.option("--model", "model", default=None, help="Which model of the ratings file (if it holds several).")
-@click.option("--persona-map", default=None, type=click.Path(dir_okay=False),
-              help="JSON {persona: 'attribute=group'} or CSV persona,attribute,group; not needed when personas "
-                   "are labelled 'attribute=group'.")
-@bootstrap_options()
-@click.option("--n-perm", default=DEFAULT_N_PERM, show_default=True, type=click.IntRange(0),
-              help="Permutations for p-values.")
-@click.option("--norms-confidence", default=DEFAULT_CONFIDENCE, show_default=True, type=LEVEL,
-              help="Level of the CI columns of a --norms table.")
-@click.option("--min-raters", default=None, type=click.IntRange(1),
-              help="Groups with fewer raters get no statistics (a note says why). Default: the build's, 5.")
+@intervals_options(over="items")
 @out_options(required=True, help="Output folder.", overwrite_help="Replace --out if it exists.", force_alias=True)
-@click.option("--no-plot", is_flag=True, help="Do not draw the radar charts (no matplotlib needed).")
-def deviation(dataset, revision, demographics, norms_path, stored_norms, demographics_columns, ratings_path, model,
-              persona_map, bootstrap, n_perm, norms_confidence, min_raters, out, overwrite, no_plot):
+def deviation(dataset, deviation, ratings_path, model, intervals, out, overwrite):
     """Compare a model's personas with the real demographic groups of the raters.
 
     The human side is the raters' demographics: from a file (--demographics) or, with neither --demographics
@@ -98,18 +76,10 @@ def deviation(dataset, revision, demographics, norms_path, stored_norms, demogra
     """
     from valueportrait.pipelines import run_deviation
 
-    require_demographics(demographics_columns, demographics,
-                         " (a dataset built with demographics carries its attributes, already binned)")
-    settings = DeviationConfig(n_perm=n_perm, min_raters=min_raters, norms_confidence=norms_confidence,
-                               human="norms" if stored_norms else None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        done = run_deviation(ratings_path, dataset=dataset, revision=revision, out_dir=out, model=model,
-                             persona_map=persona_map, demographics=demographics,
-                             id_column=demographics_columns["id_column"],
-                             attributes=demographics_columns["attributes"], bins=demographics_columns["bins"],
-                             norms=norms_path, bootstrap=bootstrap, deviation=settings, plot=not no_plot,
-                             overwrite=overwrite)
+        done = run_deviation(ratings_path, dataset=dataset, out_dir=out, model=model, intervals=intervals,
+                             deviation=deviation, overwrite=overwrite)
     for w in caught:
         click.echo(f"Warning: {w.message}", err=True)
     click.echo(summary_text(done.report, done.model))

@@ -1,8 +1,11 @@
-"""Options shared by several commands, declared once: the dataset, the item selection, the bootstrap, --out.
+"""The options of the commands mapped onto the settings objects (:mod:`valueportrait.settings`), in one place.
 
-Each decorator adds its options and hands the command one typed setting instead of loose values:
-:func:`selection_options` gives ``selection=`` (:class:`~valueportrait.config.SelectionConfig`),
-:func:`bootstrap_options` gives ``bootstrap=`` (:class:`~valueportrait.config.BootstrapConfig`).
+Each decorator adds its options and hands the command one settings object instead of loose values:
+:func:`dataset_options` gives ``dataset=`` (a :class:`~valueportrait.settings.DatasetRef`, with ``ref=True``),
+:func:`selection_options` gives ``selection=`` (:class:`~valueportrait.settings.Selection`),
+:func:`intervals_options` gives ``intervals=`` (:class:`~valueportrait.settings.Intervals`),
+:func:`deviation_options` gives ``deviation=`` (:class:`~valueportrait.settings.Deviation`), and
+:func:`demographics_options` with :func:`demographics_file` a :class:`~valueportrait.settings.DemographicsFile`.
 """
 
 from __future__ import annotations
@@ -13,9 +16,9 @@ from typing import Any
 
 import click
 
-from valueportrait.config import (CORRELATION_SOURCES, DEFAULT_CONFIDENCE, DEFAULT_N_BOOT, BootstrapConfig,
-                                  SelectionConfig)
 from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
+from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM, DatasetRef,
+                                    DemographicsFile, Deviation, Intervals, Selection)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
@@ -39,17 +42,28 @@ def _wrap(f: Callable[..., Any], names: tuple[str, ...], make: Callable[..., tup
 
 
 def dataset_options(*, envvar: bool = False, help: str = "Built dataset folder or Hub dataset repo id.",
-                    required: bool = True) -> Decorator:
-    """``--dataset`` (``required``, or None when not given) and ``--revision``."""
+                    required: bool = True, ref: bool = False) -> Decorator:
+    """``--dataset`` (``required``, or None when not given) and ``--revision``; with ``ref`` they come as one
+    ``dataset=`` :class:`~valueportrait.settings.DatasetRef` (None without ``--dataset``)."""
     extra = {"envvar": "VALUEPORTRAIT_DATASET", "show_envvar": True} if envvar else {}
-    return lambda f: _apply(f, [
+    options = [
         click.option("--dataset", "dataset", required=required, default=None, help=help, **extra),
         click.option("--revision", default=None, help="Hub revision (tag, branch, commit) when --dataset is a repo id."),
-    ])
+    ]
+    if not ref:
+        return lambda f: _apply(f, options)
+
+    def make(dataset, revision):
+        if dataset is None and revision is not None:
+            raise click.UsageError("--revision needs --dataset (the Hub repo id it is a revision of)")
+        return "dataset", None if dataset is None else DatasetRef(dataset, revision)
+
+    return lambda f: _apply(_wrap(f, ("dataset", "revision"), make), options)
 
 
-def selection_options(*, build: bool = False) -> Decorator:
-    """``--threshold --alpha --mode --correlations`` -> ``selection=SelectionConfig(...)``.
+def selection_options(*, build: bool = False, scoring: bool = False) -> Decorator:
+    """``--threshold --alpha --mode --correlations --correction`` (and with ``scoring``, ``--center/--no-center
+    --min-items``) -> ``selection=Selection(...)``.
 
     ``build``: the settings of a new build (defaults shown: 0.3, 0.05, pos); otherwise a re-selection of a
     built dataset's items (default: the build's own settings).
@@ -72,39 +86,48 @@ def selection_options(*, build: bool = False) -> Decorator:
                           "fdr_bh (Benjamini-Hochberg adjusted p < ALPHA) or bonferroni; see docs/validity.md "
                           f"({of.format(DEFAULT_CORRECTION)})."),
     ]
+    names = ("threshold", "alpha", "mode", "correlations", "correction")
+    if scoring:
+        options += [
+            click.option("--center/--no-center", default=True, show_default=True,
+                         help="Subtract the family mean (scale-use correction)."),
+            click.option("--min-items", type=click.IntRange(1), default=1, show_default=True,
+                         help="Null score for dimensions with fewer rated items."),
+        ]
+        names += ("center", "min_items")
 
-    def make(threshold, alpha, mode, correlations, correction):
-        return "selection", SelectionConfig(threshold=threshold, alpha=alpha, mode=mode, correlations=correlations,
-                                            correction=correction)
+    def make(**given):
+        return "selection", Selection(**given)
 
-    return lambda f: _apply(_wrap(f, ("threshold", "alpha", "mode", "correlations", "correction"), make), options)
+    return lambda f: _apply(_wrap(f, names, make), options)
 
 
-def bootstrap_options(*, prefix: str = "", what: str = "") -> Decorator:
-    """``--n-boot --confidence --seed`` -> ``bootstrap=BootstrapConfig(...)`` (``--ci``: a hidden old name)."""
-    options = [
+def intervals_options(*, over: str | None = None, prefix: str = "", what: str = "") -> Decorator:
+    """``[--ci-over] --n-boot --confidence --seed`` -> ``intervals=Intervals(...)`` (``--ci``: a hidden old name
+    of ``--confidence``). ``over``: the fixed unit of the command's intervals; None adds ``--ci-over``."""
+    from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
+
+    options = []
+    if over is None:
+        options.append(click.option(
+            "--ci-over", "ci_over", type=click.Choice(list(CI_UNITS)), default=DEFAULT_CI_OVER, show_default=True,
+            help="What the intervals are over: prompt variants (these items fixed; the human row: raters), items "
+                 "(new items of the same kinds), or both."))
+    options += [
         click.option("--n-boot", type=click.IntRange(0), default=DEFAULT_N_BOOT, show_default=True,
                      help=f"{prefix}Bootstrap replicates{what} (0: no intervals)."),
-        click.option("--confidence", type=LEVEL, default=DEFAULT_CONFIDENCE, show_default=True,
+        click.option("--confidence", type=LEVEL, default=DEFAULT_LEVEL, show_default=True,
                      help=f"{prefix}Level of the confidence intervals."),
         click.option("--ci", "ci_alias", type=LEVEL, default=None, hidden=True, help="Old name of --confidence."),
         click.option("--seed", type=int, default=0, show_default=True, help=f"{prefix}Bootstrap seed."),
     ]
 
-    def make(n_boot, confidence, ci_alias, seed):
+    def make(n_boot, confidence, ci_alias, seed, ci_over=over):
         level = confidence if ci_alias is None else ci_alias
-        return "bootstrap", BootstrapConfig(n_boot=n_boot, confidence=level, seed=seed)
+        return "intervals", Intervals(over=ci_over, level=level, n_boot=n_boot, seed=seed)
 
-    return lambda f: _apply(_wrap(f, ("n_boot", "confidence", "ci_alias", "seed"), make), options)
-
-
-def ci_over_option(*, help: str = "What the intervals are over: prompt variants (these items fixed; the human "
-                   "row: raters), items (new items of the same kinds), or both.") -> Decorator:
-    """``--ci-over`` (:data:`~valueportrait.scoring.CI_UNITS`, default ``variants``)."""
-    from valueportrait.scoring.intervals import CI_UNITS, DEFAULT_CI_OVER
-
-    return click.option("--ci-over", "ci_over", type=click.Choice(list(CI_UNITS)), default=DEFAULT_CI_OVER,
-                        show_default=True, help=help)
+    names = ("n_boot", "confidence", "ci_alias", "seed") + (("ci_over",) if over is None else ())
+    return lambda f: _apply(_wrap(f, names, make), options)
 
 
 def out_options(*, required: bool, help: str, overwrite_help: str = "Replace what --out holds.",
@@ -153,9 +176,15 @@ def bin_edges(values: tuple[str, ...]) -> dict[str, list[float]] | None:
     return out or None
 
 
-def demographics_options(*, prefix: str = "") -> Decorator:
-    """``--id-column --attribute --bins`` (they read a demographics file) -> ``id_column, attributes, bins``."""
+def demographics_options(*, prefix: str = "", why: str = "",
+                         help: str = "The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant).",
+                         path_type: type | None = None) -> Decorator:
+    """``--demographics FILE --id-column --attribute --bins`` -> ``demographics=`` a
+    :class:`~valueportrait.settings.DemographicsFile` (None without ``--demographics``; the reading options
+    without it are a usage error, ``why`` says what to do instead)."""
     options = [
+        click.option("--demographics", "demographics", default=None,
+                     type=click.Path(dir_okay=False, path_type=path_type), help=help),
         click.option("--id-column", default=None,
                      help=f"{prefix}The participant id column (default: 'participant_id', 'Participant id', "
                           "'PROLIFIC_PID' or 'pid')."),
@@ -166,15 +195,54 @@ def demographics_options(*, prefix: str = "") -> Decorator:
                      help=f"{prefix}Bin a numeric attribute at these edges, e.g. age=18,30,45,60 (repeatable)."),
     ]
 
-    def make(id_column, attributes, bins):
+    def make(demographics, id_column, attributes, bins):
         given = [n for n, v in (("--id-column", id_column), ("--attribute", attributes), ("--bins", bins)) if v]
-        return "demographics_columns", {"id_column": id_column, "attributes": pairs_mapping(attributes, "--attribute"),
-                                        "bins": bin_edges(bins), "given": given}
+        if given and demographics is None:
+            raise click.UsageError(f"{', '.join(given)} only apply with --demographics FILE{why}")
+        if demographics is None:
+            return "demographics", None
+        return "demographics", DemographicsFile(demographics, id_column=id_column,
+                                                attributes=pairs_mapping(attributes, "--attribute"),
+                                                bins=bin_edges(bins))
 
-    return lambda f: _apply(_wrap(f, ("id_column", "attributes", "bins"), make), options)
+    return lambda f: _apply(_wrap(f, ("demographics", "id_column", "attributes", "bins"), make), options)
 
 
-def require_demographics(columns: dict[str, Any], demographics: Any, why: str = "") -> None:
-    """A usage error when ``--id-column / --attribute / --bins`` are given without ``--demographics``."""
-    if columns["given"] and demographics is None:
-        raise click.UsageError(f"{', '.join(columns['given'])} only apply with --demographics FILE{why}")
+def deviation_options() -> Decorator:
+    """The human side and the deviation statistics' settings -> ``deviation=Deviation(...)``: ``--demographics``
+    (with its reading options), ``--norms``, ``--stored-norms``, ``--persona-map``, ``--n-perm``,
+    ``--norms-confidence``, ``--min-raters``, ``--no-plot``."""
+    options = [
+        click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
+                     help="Instead of --demographics: group norms as a table (CSV, parquet, JSON or JSONL; columns "
+                          "attribute, group, family, dimension, score[, score_ci_low, score_ci_high, n_raters]), "
+                          "e.g. published norms. With neither, the dataset's own demographics (a build with "
+                          "--demographics)."),
+        click.option("--stored-norms", is_flag=True,
+                     help="With neither --demographics nor --norms: compare with the dataset's stored "
+                          "human_group_norms config instead of its raters (faster; no permutation p-values, no "
+                          "distribution alignment)."),
+        click.option("--persona-map", default=None, type=click.Path(dir_okay=False),
+                     help="JSON {persona: 'attribute=group'} or CSV persona,attribute,group; not needed when "
+                          "personas are labelled 'attribute=group'."),
+        click.option("--n-perm", default=DEFAULT_N_PERM, show_default=True, type=click.IntRange(0),
+                     help="Permutations for p-values."),
+        click.option("--norms-confidence", default=DEFAULT_LEVEL, show_default=True, type=LEVEL,
+                     help="Level of the CI columns of a --norms table."),
+        click.option("--min-raters", default=None, type=click.IntRange(1),
+                     help="Groups with fewer raters get no statistics (a note says why). Default: the build's, 5."),
+        click.option("--no-plot", is_flag=True, help="Do not draw the radar charts (no matplotlib needed)."),
+    ]
+
+    def make(demographics, norms_path, stored_norms, persona_map, n_perm, norms_confidence, min_raters, no_plot):
+        return "deviation", Deviation(human="norms" if stored_norms else None, demographics=demographics,
+                                      norms=norms_path, norms_confidence=norms_confidence, persona_groups=persona_map,
+                                      n_perm=n_perm, min_raters=min_raters, plot=not no_plot)
+
+    names = ("demographics", "norms_path", "stored_norms", "persona_map", "n_perm", "norms_confidence", "min_raters",
+             "no_plot")
+    return lambda f: _apply(
+        demographics_options(prefix="With --demographics: ",
+                             why=" (a dataset built with demographics carries its attributes, already binned)",
+                             help="Demographics table (CSV/TSV/JSON/JSONL), one row per participant.")(
+            _wrap(f, names, make)), options)

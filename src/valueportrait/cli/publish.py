@@ -65,18 +65,21 @@ def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: boo
 @click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
 @click.option("--private", is_flag=True, help="Create the Space private (only when it is created).")
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
+@click.option("--wheel", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A built wheel of this version (python -m build) for the Space to install; without it the "
+                   "Space's requirements pin valueportrait==<this version> from the package index.")
 def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoint: str | None,
-                   private: bool, as_json: bool) -> None:
-    """Publish the evaluate metric as a gradio Space (card, app.py, requirements.txt, the metric script).
+                   private: bool, as_json: bool, wheel: Path | None) -> None:
+    """Publish the evaluate metric as a Docker Space (card, Dockerfile, app.py, requirements.txt, the script).
 
-    The Space card's YAML (sdk: gradio, app_file, tags evaluate/metric) is checked first.
+    The Space card's YAML (sdk: docker, app_port, tags evaluate/metric) is checked first.
 
     \b
     Example:
       valueportrait publish-metric --repo-id my-org/valueportrait --dry-run
-      valueportrait publish-metric --repo-id my-org/valueportrait
+      python -m build && valueportrait publish-metric --repo-id my-org/valueportrait --wheel dist/*.whl
       python -c "import evaluate; evaluate.load('my-org/valueportrait')"
     """
     publication = hub.publish_metric(metric_dir, repo_id, dry_run=dry_run, endpoint=endpoint,
-                                     private=private or None, on_plan=None if as_json else _announce)
+                                     private=private or None, wheel=wheel, on_plan=None if as_json else _announce)
     _print(publication, as_json)

@@ -16,10 +16,9 @@ from valueportrait.cli.options import dataset_options
 @click.option("--overlay", help="Comma-separated models ticked in the overlay chart at first (default: all).")
 @click.option("--title", default="Value Portrait report", show_default=True, help="Page title.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
-@dataset_options(envvar=True, required=False,
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score a run directory with (default: the one the run was run on).")
-def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool, dataset: str | None,
-           revision: str | None) -> None:
+def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool, dataset) -> None:
     """Write one self-contained HTML page of scored portraits.
 
     SCORES is the --out folder of `valueportrait score` (or its leaderboard.json), or a run directory of
@@ -44,11 +43,16 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
 
     if run_dirs([scores]):
         from valueportrait.cli.score import echo_board
+        from valueportrait.figures.tables import run_settings
         from valueportrait.pipelines import score_leaderboard
+        from valueportrait.ratings.runs import read_manifest
 
-        scored = score_leaderboard([scores], dataset=dataset, revision=revision)
+        scored = score_leaderboard([scores], dataset=dataset)
         echo_board(scored, table=False)
         board = scored.board()
+        manifest = read_manifest(scores)
+        runs = board.setdefault("runs", {})
+        runs.setdefault(str(manifest["model"]), run_settings(manifest))
     else:
         board = read_leaderboard(scores)
     ticked = [m.strip() for m in overlay.split(",") if m.strip()] if overlay else None

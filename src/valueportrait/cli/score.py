@@ -8,8 +8,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from valueportrait.cli.options import (bootstrap_options, ci_over_option, dataset_options, out_options,
-                                       selection_options)
+from valueportrait.cli.options import dataset_options, intervals_options, out_options, selection_options
 from valueportrait.errors import InputError
 
 
@@ -17,21 +16,17 @@ from valueportrait.errors import InputError
 @click.argument("ratings_paths", metavar="[PATH]...", nargs=-1, type=click.Path(exists=True))
 @click.option("--upstream-outputs", type=click.Path(exists=True, file_okay=False),
               help="Folder in upstream's layout: <provider>/<model>_<variant>_results.json.")
-@dataset_options(envvar=True, required=False,
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Built dataset folder or Hub dataset repo id (its selection of items is used). Default: the "
                       "dataset the run directories were run on (their manifest.json).")
 @out_options(required=False, help="Write <model>_scores.json (upstream's schema) and leaderboard.csv/.json/.md here.",
              overwrite_help="Replace a previous leaderboard and score files in --out.")
-@selection_options()
-@click.option("--center/--no-center", default=True, show_default=True, help="Subtract the family mean (scale-use correction).")
-@click.option("--min-items", type=int, default=1, show_default=True, help="Null score for dimensions with fewer rated items.")
+@selection_options(scoring=True)
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait", show_default=True,
               help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
-@ci_over_option()
-@bootstrap_options(what=" of the human row's interval over raters")
+@intervals_options(what=" of the human row's interval over raters")
 @click.option("--humans/--no-humans", default=True, show_default=True, help="Add the 'human raters' row.")
-def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, selection, center, min_items, parse,
-          ci_over, bootstrap, humans):
+def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, parse, intervals, humans):
     """Score model ratings into value portraits and print a leaderboard.
 
     Reads ratings (PATH ...: run directories written by `valueportrait run`, or ratings files .csv / .jsonl /
@@ -51,13 +46,13 @@ def score(ratings_paths, upstream_outputs, dataset, revision, out, overwrite, se
     """
     from valueportrait.pipelines import LEADERBOARD_FILES, score_leaderboard
     from valueportrait.report import reliability_text, sensitivity_text
+    from valueportrait.settings import UpstreamOutputs
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
-    board = score_leaderboard(ratings_paths, upstream_outputs=upstream_outputs, dataset=dataset, revision=revision,
-                              selection=selection, bootstrap=bootstrap, ci_over=ci_over, center=center,
-                              min_items=min_items, humans=humans, parse=parse, out_dir=out, overwrite=overwrite,
-                              progress=True)
+    sources = [UpstreamOutputs(upstream_outputs, parse)] if upstream_outputs else []
+    board = score_leaderboard([*sources, *ratings_paths], dataset=dataset, selection=selection, intervals=intervals,
+                              humans=humans, out_dir=out, overwrite=overwrite, progress=True)
     echo_board(board)
     if board.reliability:
         click.echo(reliability_text(board.reliability))
@@ -95,8 +90,8 @@ def _echo_missing(ratings: pd.DataFrame) -> None:
                + "".join(f"\n  {m}: {r.missing} of {r.ratings}" for m, r in counts.iterrows()) + "\n")
 
 
-def _read_portraits(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
-    """(portraits, reliability) of a leaderboard.json (or a folder holding one) or a <model>_scores.json."""
+def _read_board(path: Path) -> dict:
+    """A leaderboard (the content of leaderboard.json) from a leaderboard.json, its folder or a <model>_scores.json."""
     if path.is_dir():
         path = path / "leaderboard.json"
     try:
@@ -105,65 +100,80 @@ def _read_portraits(path: Path) -> tuple[dict[str, pd.DataFrame], dict]:
         raise InputError(f"{path}: not a readable JSON file ({exc}); expected a run directory, a leaderboard.json "
                          "(or the --out folder holding it) or a <model>_scores.json written by "
                          "`valueportrait score --out`") from None
-    if isinstance(data, dict) and "models" in data:  # leaderboard.json
-        return ({m: pd.DataFrame([{"family": f, "dimension": d, "score": c["score"]} for f, dims in fams.items()
-                                  for d, c in dims.items()]) for m, fams in data["models"].items()},
-                data.get("reliability") or {})
+    if isinstance(data, dict) and isinstance(data.get("models"), dict):  # leaderboard.json
+        return data
     if isinstance(data, dict) and "scores" in data:  # upstream's <model>_scores.json
         name = data.get("meta", {}).get("model_name", path.stem.removesuffix("_scores"))
-        return {name: pd.DataFrame([{"family": f, "dimension": d, "score": c["centered_mean"]}
-                                    for f, dims in data["scores"].items() for d, c in dims.items()])}, {}
+        return {"meta": {}, "models": {name: {f: {d: {"score": c.get("centered_mean"), "n": c.get("n")}
+                                                  for d, c in dims.items()} for f, dims in data["scores"].items()}}}
     raise InputError(f"{path}: expected a leaderboard.json (key 'models') or a <model>_scores.json (key 'scores')")
+
+
+def _merge(boards: list[dict]) -> dict:
+    """One leaderboard of several: models, reliability, coverage and runs joined; the first one's meta, with
+    every board's chance-level marks."""
+    out: dict = {"meta": dict(boards[0].get("meta") or {}), "models": {}, "reliability": {}, "coverage": {},
+                 "runs": {}}
+    for b in boards:
+        for key in ("models", "reliability", "coverage", "runs"):
+            out[key].update(b.get(key) or {})
+        above = (b.get("meta") or {}).get("above_chance")
+        if above and "above_chance" not in out["meta"]:
+            out["meta"]["above_chance"] = above
+    return out
 
 
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("scores", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
               help="Chart file: .png, .svg or .pdf.")
+@click.option("--kind", type=click.Choice(["auto", "radar", "heatmap", "multiples"]), default="auto",
+              show_default=True, help="radar: portraits overlaid; multiples: one panel each on one scale; heatmap: "
+                                      "models x dimensions; auto: radar up to 8 portraits, heatmap above.")
 @click.option("--family", type=click.Choice(["pvq", "higher_pvq", "bfi"]), default="pvq", show_default=True)
-@click.option("--models", help="Comma-separated names to draw (default: all).")
+@click.option("--models", help="Comma-separated names to draw, in that order (default: all).")
 @click.option("--title", help="Chart title.")
-@click.option("--limit", type=float, help="Radial half-range (default: fitted to the scores).")
-@dataset_options(envvar=True, required=False,
+@click.option("--limit", type=float, help="Radial half-range, or the heatmap's colour range (default: fitted).")
+@click.option("--order-by", help="Heatmap: order the rows by this dimension (default: clustering).")
+@dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score run directories with (default: the one each run was run on).")
-def plot(scores, out_path, family, models, title, limit, dataset, revision):
-    """Draw a paper-style radar chart of value portraits.
+def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset):
+    """Draw value portraits as a paper-style figure: radar chart, small multiples or heatmap.
 
     SCORES are run directories written by `valueportrait run` (scored first, with the human raters beside
     them), the --out folder of `valueportrait score` or its leaderboard.json, or <model>_scores.json files
-    (upstream's published score files work too). Unreliable portraits are marked in the legend.
+    (upstream's published score files work too). Every chart of a figure has one radial scale (named in the
+    caption); intervals are drawn as whiskers; unreliable and partial portraits are dashed, faded and labelled;
+    a model has the same colour in every figure.
 
     \b
     Example:
       valueportrait plot runs/gpt-4o-mini --out portrait.png
       valueportrait plot scores/leaderboard.json --out portrait.png
+      valueportrait plot scores --kind heatmap --out heatmap.png
       valueportrait plot scores --models "gpt-4o-2024-11-20,human raters" --family bfi --out gpt4o.svg
     """
-    from valueportrait.plot import radar_chart
+    from valueportrait.plot import portrait_figure
     from valueportrait.ratings.runs import run_dirs
-    from valueportrait.report import unreliable_models
 
+    if Path(out_path).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise InputError(f"--out {out_path}: the chart is written as .png, .svg or .pdf; got suffix "
+                         f"{Path(out_path).suffix!r}")
     runs = run_dirs(scores)
-    portraits: dict[str, pd.DataFrame] = {}
-    reliability: dict = {}
+    boards = []
     if runs:
         from valueportrait.pipelines import score_leaderboard
 
-        board = score_leaderboard(runs, dataset=dataset, revision=revision)
-        echo_board(board, table=False)
-        portraits.update(board.portraits)
-        reliability.update(board.reliability)
-    for s in scores:
-        if Path(s) not in runs:
-            got, rel = _read_portraits(Path(s))
-            portraits.update(got)
-            reliability.update(rel)
-    if models:
-        wanted = [m.strip() for m in models.split(",") if m.strip()]
-        unknown = [m for m in wanted if m not in portraits]
+        scored = score_leaderboard(runs, dataset=dataset)
+        echo_board(scored, table=False)
+        boards.append(scored.board())
+    boards += [_read_board(Path(s)) for s in scores if Path(s) not in runs]
+    board = _merge(boards)
+    wanted = [m.strip() for m in models.split(",") if m.strip()] if models else None
+    if wanted:
+        unknown = [m for m in wanted if m not in board["models"]]
         if unknown:
-            raise InputError(f"--models {unknown} not in the scores; found {list(portraits)}")
-        portraits = {m: portraits[m] for m in wanted}
-    path = radar_chart(portraits, out_path, family=family, title=title, limit=limit,
-                       unreliable=list(unreliable_models(reliability)))
+            raise InputError(f"--models {unknown} not in the scores; found {list(board['models'])}")
+    path = portrait_figure(board, out_path, kind=kind, family=family, models=wanted, title=title, limit=limit,
+                           order_by=order_by)
     click.echo(f"Wrote {path}")

@@ -12,7 +12,7 @@ import pandas as pd
 from ..errors import InputError
 
 if TYPE_CHECKING:
-    from .compare import DeviationReport
+    from .report import DeviationReport
 
 __all__ = ["AGREEMENT_KEYS", "BIAS_KEYS", "DIMENSION_KEYS", "DISTRIBUTION_KEYS", "GAP_KEYS", "NORMS_REQUIRED",
            "read_norms", "report_to_dict"]

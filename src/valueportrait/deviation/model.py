@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..ratings.likert import to_ratings
-from ..scoring import Design, bootstrap_portraits, item_weights
+from ..scoring import Design, bootstrap_portraits
 from .distributions import rating_distributions
 
 __all__ = ["ModelSide", "model_side", "persona_ratings"]
@@ -71,13 +71,10 @@ def model_side(ratings: pd.DataFrame, selection: pd.DataFrame, design: Design, n
     if not rated:
         raise InputError("none of the model's rated items is a selected item of the dataset; check the item ids "
                          "(expected '{portrait_id}-{option_id}', e.g. '1008-1')")
-    portraits, boot = bootstrap_portraits({p: r[["item_id", "rating"]] for p, r in by_persona.items()}, selection,
-                                          n_boot=n_boot, seed=seed)
-    point = {p: portraits[p]["score"].to_numpy(dtype=float) for p in portraits}
-    union = sorted({i for r in by_persona.values() for i in r.loc[r["rating"].notna(), "item_id"].astype(str)}
-                   & set(selection["item_id"].astype(str)))
-    # the item draws bootstrap_portraits made (the same generator over the same sorted union), in design order
-    W = item_weights(len(union), n_boot, np.random.default_rng(seed)) if n_boot > 0 else np.empty((0, len(union)))
-    col = pd.Index(union).get_indexer(items)
-    weights = np.where(col >= 0, W[:, np.maximum(col, 0)], 0.0)
-    return ModelSide(point, boot, counts, len(rated), weights, col >= 0)
+    drawn = bootstrap_portraits({p: r[["item_id", "rating"]] for p, r in by_persona.items()}, selection,
+                                n_boot=n_boot, seed=seed)
+    point = {p: drawn.portraits[p]["score"].to_numpy(dtype=float) for p in drawn.portraits}
+    # the item draws the model's replicates were made with, moved into design order (0 for items not drawn from)
+    col = pd.Index(drawn.item_ids).get_indexer(items)
+    weights = np.where(col >= 0, drawn.weights[:, np.maximum(col, 0)], 0.0)
+    return ModelSide(point, drawn.replicates, counts, len(rated), weights, col >= 0)

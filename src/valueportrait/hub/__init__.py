@@ -21,21 +21,14 @@ plan, then execute unless it is a dry run.
 
 from __future__ import annotations
 
-from .checks import check_dataset_card, check_metric_card, check_repo_id, verify_sources
+from .checks import check_dataset_card, check_metric_card, check_repo_id
+from .guards import verify_sources
 from .plan import PlannedFile, PublishPlan, default_metric_dir, fingerprint, plan_dataset, plan_metric
 from .publication import Publication, publish_dataset, publish_metric
-from .targets import (
-    GitTarget,
-    HubTarget,
-    PublishResult,
-    RemoteFile,
-    diff,
-    execute,
-    make_target,
-    publish,
-    resolve_token,
-    token_source,
-)
+from .git_target import GitTarget
+from .hub_target import HubTarget
+from .remote import RemoteFile, diff
+from .targets import PublishResult, execute, make_target, publish, resolve_token, token_source
 
 __all__ = ["GitTarget", "HubTarget", "PlannedFile", "PublishPlan", "PublishResult", "Publication", "RemoteFile",
            "check_dataset_card", "check_metric_card", "check_repo_id", "default_metric_dir", "diff", "execute",

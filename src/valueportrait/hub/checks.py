@@ -7,19 +7,19 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..changelog import read_changelog
+from ..dataset import DATASET_VERSION
 from ..errors import DatasetError, PublishError
 from ..io import read_json
 from ..selection import PAPER_VERSION, selection_departures
+from .card_metadata import metadata_problems
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .plan import PublishPlan
 
 #: The files of an evaluate metric Space besides the metric script (and any helper modules it imports).
-METRIC_SPACE_FILES = ("README.md", "app.py", "requirements.txt")
+METRIC_SPACE_FILES = ("Dockerfile", "README.md", "app.py", "requirements.txt")
 #: The metric script in ``metric/``; on the Space it is named after the repo (``evaluate.load("ORG/NAME")``
 #: fetches ``NAME.py``).
 METRIC_SCRIPT = "metric.py"
@@ -73,8 +73,9 @@ def version_key(tag: str) -> tuple[int, int, int] | None:
 
 def check_build_version(folder: Path, version: str) -> dict[str, Any]:
     """The folder's ``build_info.json``, whose ``dataset_version`` must equal ``version`` and whose selection must
-    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`) when ``version`` is the paper's
-    (:data:`~valueportrait.selection.PAPER_VERSION`)."""
+    be the paper's (:data:`~valueportrait.selection.PAPER_SELECTION`) when ``version`` is a release of the paper's
+    benchmark: the first (:data:`~valueportrait.selection.PAPER_VERSION`) or the one this package builds
+    (:data:`~valueportrait.dataset.DATASET_VERSION`), both built with the paper's selection."""
     if not folder.is_dir():
         raise PublishError(f"no dataset folder at {str(folder)!r}. Build one with `valueportrait build --raw RAW "
                            f"--out {folder}`.")
@@ -85,7 +86,7 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
         raise PublishError(f"{str(info_path)!r} is not a JSON object. Rebuild the folder.")
     built = info.get("dataset_version")
     departures = selection_departures(info.get("selection") or {})
-    if departures and version == PAPER_VERSION:
+    if departures and version in (PAPER_VERSION, DATASET_VERSION):
         raise PublishError(
             f"{str(folder)!r} was built with a selection other than the paper's ({'; '.join(departures)}): it is not "
             f"version {version}, the paper's benchmark, and a tag v{version} would say it is. Publish a build with "
@@ -127,8 +128,8 @@ def check_dataset_card(card_path: Path, present: set[str]) -> Any:
     """Parse a dataset card with :class:`huggingface_hub.DatasetCard` and check the metadata the Hub needs.
 
     Required: ``license``, ``pretty_name`` and ``configs`` naming every config of the dataset, each with
-    ``data_files`` that exist in the folder (``present``: the folder's files, posix paths). Returns the card's
-    metadata.
+    ``data_files`` that exist in the folder (``present``: the folder's files, posix paths); the whole YAML within
+    the Hub's vocabularies (:func:`.card_metadata.metadata_problems`, offline). Returns the card's metadata.
     """
     from huggingface_hub import DatasetCard
 
@@ -142,6 +143,10 @@ def check_dataset_card(card_path: Path, present: set[str]) -> Any:
         raise PublishError(f"{where}: the card's YAML front matter lacks {', '.join(missing)}. Expected e.g.\n"
                            "---\nlicense: mit\npretty_name: Value Portrait\nconfigs:\n- config_name: items\n"
                            f"  data_files:\n  - split: test\n    path: items/test-00000-of-00001.parquet\n---\n{rebuild}")
+    problems = metadata_problems(meta)
+    if problems:
+        raise PublishError(f"{where}: the card's YAML does not conform to the Hub's dataset metadata (checked "
+                           f"offline with datasets' vocabularies): {'; '.join(problems)}. {rebuild}")
     configs = {c.get("config_name"): c for c in meta["configs"] if isinstance(c, dict)}
     absent = [c for c in CONFIGS if c not in configs]
     if absent:
@@ -160,31 +165,35 @@ def check_dataset_card(card_path: Path, present: set[str]) -> Any:
 def check_metric_card(card_path: Path, present: set[str] | None = None) -> Any:
     """Parse a metric Space card with :class:`huggingface_hub.SpaceCard` and check what a Space needs.
 
-    Required YAML: ``title``, ``sdk: gradio``, ``sdk_version``, ``app_file`` (a file of the folder when
-    ``present`` is given) and ``tags`` including ``evaluate`` and ``metric`` (how evaluate metric Spaces are
-    found). Returns the card.
+    The Space is a Docker Space (the folder's Dockerfile runs app.py's standard-library server). Required YAML:
+    ``title``, ``sdk: docker``, ``app_port`` (the port the Dockerfile's app listens on) and ``tags`` including
+    ``evaluate`` and ``metric`` (how evaluate metric Spaces are found); with ``present`` (the folder's files)
+    the Dockerfile must be one of them. Returns the card.
     """
     from huggingface_hub import SpaceCard
 
     where = str(card_path)
     card = _load_card(SpaceCard, card_path, "metric card", "Fix its YAML front matter (between the --- lines).")
     meta = card.data.to_dict()
-    example = ("---\ntitle: Value Portrait\nemoji: 🧭\ncolorFrom: blue\ncolorTo: green\nsdk: gradio\n"
-               "sdk_version: 4.44.1\napp_file: app.py\npinned: false\ntags:\n- evaluate\n- metric\n"
-               "description: >-\n  ...\n---")
-    missing = [k for k in ("title", "sdk", "sdk_version", "app_file", "tags") if not meta.get(k)]
+    example = ("---\ntitle: Value Portrait\nemoji: 🧭\ncolorFrom: blue\ncolorTo: green\nsdk: docker\n"
+               "app_port: 7860\npinned: false\ntags:\n- evaluate\n- metric\ndescription: >-\n  ...\n---")
+    missing = [k for k in ("title", "sdk", "app_port", "tags") if not meta.get(k)]
     if missing:
         raise PublishError(f"{where}: the Space card's YAML lacks {', '.join(missing)}. Expected e.g.\n{example}")
-    if meta["sdk"] != "gradio":
-        raise PublishError(f"{where}: sdk is {meta['sdk']!r}; an evaluate metric Space uses sdk: gradio.")
+    if meta["sdk"] != "docker":
+        raise PublishError(f"{where}: sdk is {meta['sdk']!r}; the metric Space is a Docker Space (sdk: docker): "
+                           "its Dockerfile runs app.py, a standard-library server.")
+    if not isinstance(meta["app_port"], int):
+        raise PublishError(f"{where}: app_port is {meta['app_port']!r}; expected the port number app.py listens on "
+                           "in the container (7860).")
     tags = meta["tags"] if isinstance(meta["tags"], list) else [meta["tags"]]
     lacking = [t for t in ("evaluate", "metric") if t not in tags]
     if lacking:
         raise PublishError(f"{where}: tags {tags} lack {', '.join(lacking)}; an evaluate metric Space is tagged "
                            "evaluate and metric.")
-    if present is not None and meta["app_file"] not in present:
-        raise PublishError(f"{where}: app_file {meta['app_file']!r} is not in the metric folder; add it or point "
-                           "app_file at the folder's app.py.")
+    if present is not None and "Dockerfile" not in present:
+        raise PublishError(f"{where}: the metric folder has no Dockerfile; a Docker Space (sdk: docker) is built "
+                           "from it. Add the Dockerfile of the package's metric/ folder.")
     return card
 
 
@@ -203,43 +212,16 @@ def check_metric_folder(folder: Path) -> None:
                            "needs it (add a line `evaluate>=0.4.3`).")
 
 
-# --------------------------------------------------------------------------------------------------------
-# Before executing: the sources and the target's tags
-# --------------------------------------------------------------------------------------------------------
-def verify_sources(plan: PublishPlan) -> None:
-    """Refuse to publish if any planned file changed or vanished since the plan was made."""
-    for f in plan.files:
-        try:
-            size, sha256, _ = f.current()
-        except FileNotFoundError:
-            raise PublishError(f"{str(f.source)!r} disappeared since the publish plan was made; plan again.") from None
-        if (size, sha256) != (f.size, f.sha256):
-            raise PublishError(f"{str(f.source)!r} changed since the publish plan was made (sha256 {sha256}, planned "
-                               f"{f.sha256}); plan again (run the dry run again to see the new plan).")
-
-
-def check_existing_tag(plan: PublishPlan, commit: str, differ: int, extra: int) -> None:
-    """The plan's tag exists at ``commit`` with other content: refused unless ``plan.force``."""
-    if not plan.force:
-        raise PublishError(
-            f"tag {plan.tag} already exists in {plan.repo_id} at commit {commit[:12]}, with other content ({differ} "
-            f"file(s) differ, {extra} extra). Published revisions are pinned by users: bump the version "
-            "(DATASET_VERSION, cards/CHANGELOG.md, rebuild), or pass --force to move the tag.")
-
-
-def check_no_newer_version(plan: PublishPlan, tags: dict[str, str] | set[str]) -> None:
-    """Refuse (unless ``plan.force``) to tag a version below one the target already has."""
-    mine = version_key(plan.tag or "")
-    if mine is None or plan.force:
-        return
-    newer = sorted((t for t in tags if (version_key(t) or (0, 0, 0)) > mine), key=version_key)
-    if newer:
-        raise PublishError(
-            f"{plan.repo_id} already has a newer version ({', '.join(newer)}); publishing {plan.tag} would "
-            f"make {plan.branch} (what users get without revision=) serve older data. Publish a version above "
-            f"{newer[-1]}, or pass --force to publish {plan.tag} anyway.")
+def check_wheel(wheel: Path, version: str) -> Path:
+    """A built wheel of this package at ``version`` (``valueportrait-<version>-*.whl``), for the Space to install."""
+    if not wheel.is_file():
+        raise PublishError(f"no wheel at {str(wheel)!r}; build one with `python -m build` (it writes dist/).")
+    if not (wheel.name.startswith(f"valueportrait-{version}-") and wheel.suffix == ".whl"):
+        raise PublishError(f"{wheel.name!r} is not a wheel of valueportrait {version} (the version publishing it); "
+                           f"expected valueportrait-{version}-py3-none-any.whl. Rebuild with `python -m build`.")
+    return wheel
 
 
 __all__ = ["METRIC_SCRIPT", "METRIC_SPACE_FILES", "changelog_entry", "check_build_version", "check_dataset_card",
-           "check_existing_tag", "check_metric_card", "check_metric_folder", "check_no_newer_version",
-           "check_repo_id", "check_version", "is_git_url", "repo_name", "verify_sources", "version_key"]
+           "check_wheel", "check_metric_card", "check_metric_folder", "check_repo_id", "check_version", "is_git_url",
+           "repo_name", "version_key"]

@@ -7,7 +7,8 @@ prints it and :func:`valueportrait.hub.targets.execute` runs exactly it.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,13 +29,25 @@ class PlannedFile:
     size: int  #: bytes
     sha256: str  #: hex sha256 of the content (what the Hub's LFS stores)
     git_blob: str  #: hex git blob id, sha1(b"blob <size>\\0" + content) (what git stores)
+    #: the bytes to publish when they are not the source's own (the dataset card with its usage snippet rendered
+    #: for the target repo and tag); None: the source file as it is
+    content: bytes | None = field(default=None, repr=False)
+    source_sha256: str | None = None  #: with ``content``: the source's sha256 when the content was made from it
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "size": self.size, "sha256": self.sha256}
 
+    def data(self) -> bytes:
+        """The bytes to publish."""
+        return self.content if self.content is not None else self.source.read_bytes()
+
     def current(self) -> tuple[int, str, str]:
-        """The source file's fingerprint now (:func:`fingerprint`); compare with the planned one."""
-        return fingerprint(self.source)
+        """The fingerprint of what would be published now (compare with the planned one): the source file's
+        (:func:`fingerprint`), or for rendered content, that content's while its source is unchanged."""
+        now = fingerprint(self.source)
+        if self.content is None or now[1] != self.source_sha256:
+            return now
+        return self.size, self.sha256, self.git_blob
 
 
 @dataclass(frozen=True)
@@ -123,9 +136,29 @@ def fingerprint(path: Path) -> tuple[int, str, str]:
     return size, sha256.hexdigest(), blob.hexdigest()
 
 
-def planned_file(path_in_repo: str, source: Path) -> PlannedFile:
+def planned_file(path_in_repo: str, source: Path, content: bytes | None = None) -> PlannedFile:
+    """A file to publish: ``source`` as it is, or ``content`` made from it (fingerprinted instead)."""
     size, sha256, blob = fingerprint(source)
-    return PlannedFile(path=path_in_repo, source=source.resolve(), size=size, sha256=sha256, git_blob=blob)
+    if content is None:
+        return PlannedFile(path=path_in_repo, source=source.resolve(), size=size, sha256=sha256, git_blob=blob)
+    return PlannedFile(path=path_in_repo, source=source.resolve(), size=len(content),
+                       sha256=hashlib.sha256(content).hexdigest(),
+                       git_blob=hashlib.sha1(f"blob {len(content)}\0".encode() + content).hexdigest(),
+                       content=content, source_sha256=sha256)
+
+
+#: The built card's usage snippet loads the local folder ``"valueportrait"``; published, it loads the repo at its tag.
+_LOCAL_LOAD = re.compile(r'load_dataset\("valueportrait", ([^)\n]*)\)')
+_LOCAL_NOTE = ('(`"valueportrait"` is the folder written by `valueportrait build --out ./valueportrait`, or the Hub '
+               'repo id it\nwas published under.)')
+
+
+def card_for_repo(card: str, repo_id: str, tag: str) -> str:
+    """The dataset card as published to ``repo_id`` at ``tag``: its usage snippet's ``load_dataset`` calls name
+    the repo and pin the revision, e.g. ``load_dataset("ORG/NAME", "items", split="test", revision="v1.1.0")``."""
+    card = _LOCAL_LOAD.sub(lambda m: f'load_dataset("{repo_id}", {m.group(1)}, revision="{tag}")', card)
+    return card.replace(_LOCAL_NOTE, f"(Revision `{tag}` of `{repo_id}`: pinned, so the numbers never change under "
+                                     "you; without `revision=` you get `main`, the newest version.)")
 
 
 def folder_files(folder: Path) -> list[Path]:
@@ -160,7 +193,11 @@ def plan_dataset(folder: str | Path, repo_id: str, version: str, *, force: bool 
     if "README.md" not in present:
         raise PublishError(f"{str(folder)!r} has no README.md dataset card. Rebuild it with `valueportrait build`.")
     checks.check_dataset_card(folder / "README.md", present)
-    files = tuple(planned_file(p.relative_to(folder).as_posix(), p) for p in paths)
+    # On the Hub the card's usage snippet names this repo and tag (a git target gets the card as built).
+    card = None if checks.is_git_url(repo_id) else card_for_repo(
+        (folder / "README.md").read_text(encoding="utf-8"), repo_id, f"v{version}").encode("utf-8")
+    files = tuple(planned_file(rel, p, card if rel == "README.md" else None)
+                  for p in paths for rel in [p.relative_to(folder).as_posix()])
 
     upstream = info.get("upstream") or {}
     selection = info.get("selection") or {}
@@ -197,14 +234,22 @@ def default_metric_dir() -> Path:
     return Path(str(files("valueportrait.metric")))
 
 
+#: A ``valueportrait`` line of the Space's requirements.txt (with or without a version specifier).
+_PACKAGE_REQUIREMENT = re.compile(r"^valueportrait(?![\w.-])[^\n]*$", re.M)
+
+
 def plan_metric(folder: str | Path | None, repo_id: str, *, endpoint: str | None = None,
-                private: bool | None = None) -> PublishPlan:
-    """Check the metric folder and plan its upload as a gradio Space that ``evaluate.load(repo_id)`` finds.
+                private: bool | None = None, wheel: str | Path | None = None) -> PublishPlan:
+    """Check the metric folder and plan its upload as a Docker Space that ``evaluate.load(repo_id)`` finds.
 
     ``folder`` None means the installed package's metric folder (:func:`default_metric_dir`). Uploaded:
-    ``README.md`` (the Space card), ``app.py``, ``requirements.txt``, the metric script as ``<NAME>.py``
-    (evaluate fetches the script named after the repo) and any other module of the folder (helpers the script
-    imports), but not ``__init__.py``.
+    ``README.md`` (the Space card), ``Dockerfile``, ``app.py``, ``requirements.txt``, the metric script as
+    ``<NAME>.py`` (evaluate fetches the script named after the repo) and any other module of the folder (helpers
+    the script imports), but not ``__init__.py``.
+
+    The Space installs the package its requirements name, rendered here so that it is the one planning this:
+    with ``wheel`` (a built ``valueportrait-<this version>-*.whl``) the wheel is uploaded and requirements.txt
+    installs it (``./<wheel name>``); without, requirements.txt pins ``valueportrait==<this version>``.
     """
     from .. import __version__
 
@@ -221,17 +266,26 @@ def plan_metric(folder: str | Path | None, repo_id: str, *, endpoint: str | None
                 raise PublishError(f"{str(p)!r} would clash with the metric script, uploaded as {script_name}; "
                                    "rename the helper module.")
             sources[p.name] = p
+    if wheel is not None:
+        wheel = checks.check_wheel(Path(wheel).expanduser(), __version__)
+        sources[wheel.name] = wheel
     checks.check_metric_card(folder / "README.md", set(sources))
-    files = tuple(planned_file(n, sources[n]) for n in sorted(sources))
+    installs = f"./{wheel.name}" if wheel is not None else f"valueportrait=={__version__}"
+    requirements = _PACKAGE_REQUIREMENT.sub(installs, (folder / "requirements.txt").read_text(encoding="utf-8"))
+    if installs not in requirements:
+        requirements = requirements.rstrip("\n") + f"\n{installs}\n"
+    files = tuple(planned_file(n, sources[n], requirements.encode() if n == "requirements.txt" else None)
+                  for n in sorted(sources))
     script = next(f for f in files if f.path == script_name)
     body = "\n".join([
         f"The evaluate metric of the valueportrait package {__version__}: evaluate.load({repo_id!r}).",
         f"Metric script {checks.METRIC_SCRIPT} as {script_name}, sha256 {script.sha256}.",
+        f"The Space installs {installs}.",
     ])
     return PublishPlan(repo_id=repo_id, repo_type="space", files=files,
                        commit_title=f"Value Portrait metric (valueportrait {__version__})",
-                       commit_description=body, endpoint=endpoint, private=private, space_sdk="gradio")
+                       commit_description=body, endpoint=endpoint, private=private, space_sdk="docker")
 
 
 __all__ = ["BRANCH", "PlannedFile", "PublishPlan", "default_endpoint", "default_metric_dir", "fingerprint",
-           "folder_files", "plan_dataset", "plan_metric", "planned_file"]
+           "folder_files", "plan_dataset", "plan_metric", "planned_file", "card_for_repo"]

@@ -64,12 +64,13 @@ def publish_dataset(folder: str | Path, repo_id: str, version: str, *, dry_run: 
 
 
 def publish_metric(folder: str | Path | None, repo_id: str, *, dry_run: bool = False, endpoint: str | None = None,
-                   private: bool | None = None, on_plan: Callable[[PublishPlan], None] | None = None,
-                   token: str | None = None, api: Any = None) -> Publication:
-    """Plan the metric Space (:func:`plan_metric`; ``folder`` None: the installed package's metric folder) and,
-    unless ``dry_run``, execute it."""
-    plan = plan_metric(folder, repo_id, endpoint=endpoint, private=private)
-    return _carry_out(plan, dry_run, on_plan, token=token, api=api)
+                   private: bool | None = None, wheel: str | Path | None = None,
+                   on_plan: Callable[[PublishPlan], None] | None = None, **target: Any) -> Publication:
+    """Plan the metric Space (:func:`plan_metric`; ``folder`` None: the installed package's metric folder;
+    ``wheel``: a built wheel the Space installs) and, unless ``dry_run``, execute it (``target``: :func:`publish`'s
+    ``token`` / ``api``)."""
+    plan = plan_metric(folder, repo_id, endpoint=endpoint, private=private, wheel=wheel)
+    return _carry_out(plan, dry_run, on_plan, **target)
 
 
 __all__ = ["Publication", "publish_dataset", "publish_metric"]

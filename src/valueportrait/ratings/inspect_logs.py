@@ -67,7 +67,8 @@ def read_eval_ratings(path: str | Path) -> pd.DataFrame:
     except ImportError:
         raise InputError(f"{path}: reading Inspect logs needs inspect_ai: pip install 'valueportrait[inspect]'") \
             from None
-    from valueportrait.ratings import parse_likert, ratings_frame
+    from .contract import ratings_frame
+    from .likert import parse_likert
 
     path = Path(path)
     files = _log_files(path)

@@ -15,14 +15,20 @@ import fcntl
 import json
 import os
 import socket
+from datetime import datetime, timezone
 from pathlib import Path
 
 from valueportrait.errors import RunError
 
-__all__ = ["LOCK_FILE", "RunLock"]
+__all__ = ["LOCK_FILE", "RunLock", "now"]
 
 #: The lock file's name inside a run directory.
 LOCK_FILE = ".lock"
+
+
+def now() -> str:
+    """The current UTC time as ISO 8601 with milliseconds (what a run directory records)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 def _holder(fh) -> str:
@@ -47,8 +53,6 @@ class RunLock:
     @classmethod
     def acquire(cls, run_dir: str | Path) -> "RunLock":
         """Lock ``run_dir`` (which must exist) or raise :class:`RunError` naming the holder, without waiting."""
-        from .rundir import now
-
         path = Path(run_dir) / LOCK_FILE
         fh = open(path, "a+", encoding="utf-8")
         try:

@@ -110,6 +110,8 @@ class OpenAIBackend:
     path = "/chat/completions"
     #: What a well-formed answer is, for the error message of a malformed one.
     expected_body = "chat-completions JSON"
+    #: How a retry waits its backoff; tests put a recorder here to check the schedule without waiting it out.
+    sleep = staticmethod(asyncio.sleep)
 
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None):
         self.config = config
@@ -171,7 +173,7 @@ class OpenAIBackend:
                     break
                 wait = min(exc.wait, cfg.retry_after_max) if exc.wait is not None else \
                     backoff_delay(attempt, cfg.backoff_base, cfg.backoff_max, self._rng)
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
                 continue
             except _Fail as exc:
                 return Outcome("failed", error=self.redact(str(exc)), attempts=attempt,

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ from valueportrait.ratings.runs import (DONE_STATUSES, MANIFEST, RECORDS, STATUS
                                         parse_records, read_manifest, record_key)
 from valueportrait.scale import PHRASE_OF, item_sort_key, parse_item_id
 
-from .lock import LOCK_FILE, RunLock
+from .lock import LOCK_FILE, RunLock, now
 
 #: Manifest fields that must match to resume into a run directory.
 IDENTITY_FIELDS = ("model", "backend", "temperature", "max_tokens", "seed", "variants", "personas",
@@ -54,10 +53,6 @@ def changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if old.get("dtype") in HALF_DTYPES and "batch_size" in old and old.get("batch_size") != new.get("batch_size"):
         diff.append("batch_size")
     return diff
-
-
-def now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
 
 
 class RunLog:

@@ -20,7 +20,7 @@ from .engine import CENTERS, Scores, center_rule, linear_coefficients, score_mat
 from .humans import HUMAN_MODEL, group_portrait_replicates, group_replicate_means, human_item_ratings, score_humans
 from .intervals import (CI_UNITS, DEFAULT_CI_OVER, HUMAN_CI_UNITS, check_ci_over, interval_models, interval_portrait,
                         jackknife_se, variants_se)
-from .portrait import (SCORE_COLUMNS, bootstrap_portrait, bootstrap_portraits, item_ratings,
+from .portrait import (SCORE_COLUMNS, PortraitBootstrap, bootstrap_portrait, bootstrap_portraits, item_ratings,
                        score_models, score_portrait, with_intervals)
 from .reliability import DEFAULT_RELIABLE, RELIABILITY_KEYS, icc_agreement, portrait_reliability, reliability_table
 from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
@@ -30,7 +30,7 @@ from .resample import (RaterMatrix, check_settings, item_means, item_weights, pe
 __all__ = ["HUMAN_ADJUSTMENTS", "adjusted_item_means", "center_on_groups", "check_adjust", "item_survey_groups",
            "survey_group_effect", "survey_group_levels", "group_replicate_means", "item_strata_scale",
            "merge_single_rater_strata", "rescale_replicates", "CENTERS", "CI_UNITS", "COMPARISON_COLUMNS", "DEFAULT_CI_OVER", "DEFAULT_RELIABLE", "Design", "FAMILY_INDEX",
-           "HUMAN_CI_UNITS", "HUMAN_MODEL", "RELIABILITY_KEYS", "RaterMatrix", "SCORE_COLUMNS", "SELECTION_COLUMNS",
+           "HUMAN_CI_UNITS", "HUMAN_MODEL", "PortraitBootstrap", "RELIABILITY_KEYS", "RaterMatrix", "SCORE_COLUMNS", "SELECTION_COLUMNS",
            "Scores", "bootstrap_portrait", "bootstrap_portraits", "center_rule", "check_ci_over", "check_settings",
            "compare_models", "compare_portraits", "group_portrait_replicates", "holm", "human_item_ratings",
            "icc_agreement", "interval_models", "interval_portrait", "item_means", "item_ratings", "item_weights",

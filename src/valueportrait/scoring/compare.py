@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_CONFIDENCE
+from ..settings import DEFAULT_LEVEL
 from ..errors import InputError
 from .design import Design
 from .intervals import (DEFAULT_CI_OVER, check_ci_over, ratings_spread, spread_on, t_interval, t_p_value,
@@ -51,7 +51,7 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 
 def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
-                      ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_CONFIDENCE,
+                      ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_LEVEL,
                       center: bool | str = True) -> pd.DataFrame:
     """Paired comparison of two portraits over the items both rated: difference, its CI, p, Holm-adjusted p.
 
@@ -93,7 +93,7 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
 
 
 def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str, *,
-                   ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_CONFIDENCE,
+                   ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_LEVEL,
                    center: bool | str = True) -> pd.DataFrame:
     """Every other ``model`` of a ratings table against ``baseline``: :func:`compare_portraits` rows, stacked.
 

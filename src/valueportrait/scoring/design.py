@@ -7,6 +7,10 @@ A *design* is the linear structure of the paper's scoring (Han et al. 2025, Sec.
 * ``valid`` (I x F): item *i* measures at least one dimension of family *f* (the items that enter the family
   mean, the model's overall scale use).
 
+The correlation-weighted rule (``scoring="weighted"``, :func:`valueportrait.selection.weighted_table`) is the
+same structure with real weights in ``key``: every item scores every dimension with weight equal to its
+item x dimension correlation (a negative weight counts the item reverse scored), through the same scorer.
+
 Every score in the package, point estimate or replicate, model or human raters, is computed from a design by
 :func:`valueportrait.scoring.engine.score_matrix`.
 """
@@ -40,7 +44,8 @@ class Design:
     item_ids : tuple of str
         The column order of every item-mean matrix scored with this design.
     key : ndarray, shape (I, D)
-        +1 / -1 where item *i* measures dimension *d* (-1: reverse scored), else 0.
+        +1 / -1 where item *i* measures dimension *d* (-1: reverse scored), else 0; under the weighted rule
+        the item's real weight (its correlation with the dimension).
     valid : ndarray, shape (I, F)
         1.0 where item *i* measures at least one dimension of family *f*.
 
@@ -62,7 +67,8 @@ class Design:
         """The design of ``selection`` over ``item_ids`` (default: the selection's items, sorted).
 
         Items of ``item_ids`` that the selection does not name get all-zero rows; selected items not in
-        ``item_ids`` are left out.
+        ``item_ids`` are left out. A ``weight`` column (the weighted rule's table) gives real weights instead of
+        the +1 / -1 keys.
         """
         missing = [c for c in SELECTION_COLUMNS[:3] if c not in selection.columns]
         if missing:
@@ -79,11 +85,17 @@ class Design:
                              f"{', '.join(f'{f}/{d}' for f, d in DIMENSIONS)}")
         rows = pd.Index(item_ids).get_indexer(sel_ids)
         cols = np.array([_COLUMN[fd] for fd in dims], dtype=np.int64)
-        keys = (selection["key"].to_numpy(dtype=float) if "key" in selection.columns
-                else np.ones(len(selection)))
-        bad = ~np.isin(keys, (1.0, -1.0))
-        if bad.any():
-            raise InputError(f"the selection's key must be +1 or -1; got {keys[bad][:5].tolist()}")
+        if "weight" in selection.columns:
+            keys = selection["weight"].to_numpy(dtype=float)
+            bad = ~np.isfinite(keys) | (keys == 0)
+            if bad.any():
+                raise InputError(f"the selection's weights must be finite and non-zero; got {keys[bad][:5].tolist()}")
+        else:
+            keys = (selection["key"].to_numpy(dtype=float) if "key" in selection.columns
+                    else np.ones(len(selection)))
+            bad = ~np.isin(keys, (1.0, -1.0))
+            if bad.any():
+                raise InputError(f"the selection's key must be +1 or -1; got {keys[bad][:5].tolist()}")
         key = np.zeros((len(item_ids), len(DIMENSIONS)))
         keep = rows >= 0
         key[rows[keep], cols[keep]] = keys[keep]
@@ -93,6 +105,21 @@ class Design:
     def member(self) -> np.ndarray:
         """(I, D) float: 1 where the item measures the dimension (either key)."""
         return (self.key != 0).astype(float)
+
+    @property
+    def positive_weights(self) -> np.ndarray:
+        """(I, D) float: the weight where it is positive (1 for a key +1), else 0."""
+        return np.clip(self.key, 0.0, None)
+
+    @property
+    def negative_weights(self) -> np.ndarray:
+        """(I, D) float: minus the weight where it is negative (1 for a key -1: reverse scored), else 0."""
+        return np.clip(-self.key, 0.0, None)
+
+    @property
+    def weighted(self) -> bool:
+        """True for a correlation-weighted design (some weight other than +1 / -1 / 0)."""
+        return bool(np.any(~np.isin(self.key, (-1.0, 0.0, 1.0))))
 
     @property
     def pos(self) -> np.ndarray:

@@ -14,7 +14,10 @@ replicate; 1 for a plain portrait), observed indicator :math:`o_i`, keys :math:`
     = \\frac{1}{n_d} \\sum_i u_i k_{id} (\\bar r_i - \\bar r_{f(d)}),
 
 the paper's centred score (a reverse-scored item counts its rating's distance below the family mean). With
-positive keys only (mode ``pos``, the paper's) the reference is the family mean :math:`\\bar r_f`. ``std`` is the
+positive keys only (mode ``pos``, the paper's) the reference is the family mean :math:`\\bar r_f`. The same
+formulas score a correlation-weighted design (:func:`valueportrait.selection.weighted_table`): there
+:math:`k_{id}` is a real weight, :math:`|k_{id}|` enters where 1 did, and the score is
+:math:`\\sum_i u_i k_{id} (\\bar r_i - \\bar r_{f(d)}) / \\sum_i u_i |k_{id}|`. ``std`` is the
 (weighted) population standard deviation of the :math:`x_{id}`. Checked against upstream's published scores of
 the four released models to 1e-9 (``tests/test_reproduction.py``).
 """
@@ -95,7 +98,7 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
     Mz = np.where(obs, M, 0.0)
     U = obs.astype(float) if W is None else np.asarray(W, dtype=float) * obs
     UM = U * Mz
-    pos, neg = (design.key > 0).astype(float), (design.key < 0).astype(float)
+    pos, neg = design.positive_weights, design.negative_weights
     n_pos, n_neg = U @ pos, U @ neg
     n = n_pos + n_neg
     # sum of x and x^2: x = r for key +1, 7 - r for key -1
@@ -109,8 +112,8 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
         fm = fmean[:, FAMILY_INDEX]
         if rule == "others":  # the family's sum and count without the dimension's own items
             fs, fn = (UM @ design.valid)[:, FAMILY_INDEX], (U @ design.valid)[:, FAMILY_INDEX]
-            member = (design.key != 0).astype(float)
-            fm = (fs - UM @ member) / (fn - n)
+            member = design.member
+            fm = (fs - UM @ member) / (fn - U @ member)
         ref = (n_pos * fm + n_neg * (REVERSE_SUM - fm)) / n
     score = raw - ref if rule != "none" else raw.copy()
     if rule == "none":
@@ -147,7 +150,7 @@ def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
     """
     rule = center_rule(center)
     o = np.ones(len(design.item_ids)) if rated is None else np.asarray(rated, dtype=float)
-    pos, neg = (design.key > 0) * o[:, None], (design.key < 0) * o[:, None]
+    pos, neg = design.positive_weights * o[:, None], design.negative_weights * o[:, None]
     n_pos, n_neg = pos.sum(axis=0), neg.sum(axis=0)
     n = n_pos + n_neg
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -157,7 +160,7 @@ def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
         if rule == "family":
             C = C - ((n_pos - n_neg) / n) * fam / fam.sum(axis=0)
         elif rule == "others":
-            rest = fam - (pos + neg)
+            rest = fam - design.member * o[:, None]
             C = C - ((n_pos - n_neg) / n) * rest / rest.sum(axis=0)
         else:
             c0 = REVERSE_SUM * n_neg / n

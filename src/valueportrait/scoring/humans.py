@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
+from ..settings import Intervals
 from ..errors import InputError
 from ..scale import DIMENSIONS
 from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_survey_groups
@@ -79,13 +79,14 @@ def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, 
     return point, score_matrix(adjusted(reps), design, center=center).score
 
 
-def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_over: str = "raters",
-                 n_boot: int = DEFAULT_N_BOOT, confidence: float = DEFAULT_CONFIDENCE, seed: int = 0,
-                 center: bool = True, min_items: int = 1, adjust: str = "none") -> pd.DataFrame:
-    """The human raters' portrait with intervals over ``ci_over`` (:data:`~.intervals.HUMAN_CI_UNITS` values).
+def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *,
+                 intervals: Intervals = Intervals(over="raters"), center: bool = True, min_items: int = 1,
+                 adjust: str = "none") -> pd.DataFrame:
+    """The human raters' portrait with intervals at ``intervals.level`` over ``intervals.over``
+    (:data:`~.intervals.HUMAN_CI_UNITS` values):
 
-    * ``raters`` (default): percentile CIs of a stratified bootstrap over raters (``n_boot`` replicates;
-      ``n_boot=0`` skips the intervals);
+    * ``raters`` (default): percentile CIs of a stratified bootstrap over raters (``intervals.n_boot``
+      replicates, ``intervals.seed``; ``n_boot=0`` skips the intervals);
     * ``items``: delete-one-item jackknife of the human item means, :math:`t_{n_d - 1}` interval (as a model's
       ``ci_over="items"``);
     * ``items+raters``: the two variances added (the bootstrap's with infinite degrees of freedom),
@@ -101,6 +102,7 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *, ci_ove
         As :func:`~valueportrait.scoring.portrait.score_portrait`, plus ``ci_low, ci_high, se`` and ``ci_over``
         (and ``df`` for the t intervals).
     """
+    ci_over, n_boot, confidence, seed = intervals.over, intervals.n_boot, intervals.level, intervals.seed
     check_ci_over(ci_over, tuple(HUMAN_CI_UNITS.values()))
     check_settings(n_boot, confidence, min_items)
     adjusted = check_adjust(adjust) == "survey_group"

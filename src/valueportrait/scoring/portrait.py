@@ -13,11 +13,12 @@ released models to 1e-9 (``tests/test_reproduction.py``), up to two documented u
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ..config import DEFAULT_CONFIDENCE, DEFAULT_N_BOOT
+from ..settings import DEFAULT_LEVEL, DEFAULT_N_BOOT
 from ..errors import InputError
 from ..ratings import item_ratings  # the ratings contract owns it
 from ..scale import DIMENSIONS
@@ -25,8 +26,9 @@ from .design import FAMILY_INDEX, Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "item_means_of", "item_ratings", "selected_items", "bootstrap_portrait", "bootstrap_portraits", "score_models",
-           "score_portrait", "with_intervals"]
+__all__ = ["SCORE_COLUMNS", "PortraitBootstrap", "item_means_of", "item_ratings", "selected_items",
+           "bootstrap_portrait",
+           "bootstrap_portraits", "score_models", "score_portrait", "with_intervals"]
 
 #: Columns of a portrait (one row per (family, dimension), in FAMILIES order).
 SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family_mean", "note"]
@@ -107,7 +109,7 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | 
     if isinstance(ratings, pd.DataFrame) and "model" in ratings and ratings["model"].nunique() > 1:
         raise InputError(f"score_portrait scores one model, got {ratings['model'].nunique()} "
                          f"({', '.join(map(str, ratings['model'].unique()[:5]))}); use score_models() or filter.")
-    check_settings(0, DEFAULT_CONFIDENCE, min_items)
+    check_settings(0, DEFAULT_LEVEL, min_items)
     means = item_means_of(ratings)
     items = selected_items(means, selection)
     design = Design.from_selection(selection, items)
@@ -123,9 +125,22 @@ def score_models(ratings: pd.DataFrame, selection: pd.DataFrame, **kwargs) -> di
     return {str(m): score_portrait(g, selection, **kwargs) for m, g in ratings.groupby("model", sort=False)}
 
 
+class PortraitBootstrap(NamedTuple):
+    """What :func:`bootstrap_portraits` made: ``portraits[label]`` (:func:`score_portrait`'s frame plus
+    ``ci_low, ci_high, se``), ``replicates[label]`` ((n_boot, 19) replicate scores, NaN where a replicate drew no
+    item of a dimension), and the draws themselves: ``weights`` ((n_boot, I) item multiplicities) over
+    ``item_ids`` (the I items drawn from, sorted). Pair another bootstrap with these replicates by reusing
+    ``weights``, not by replaying the seed."""
+
+    portraits: dict[str, pd.DataFrame]
+    replicates: dict[str, np.ndarray]
+    item_ids: list[str]
+    weights: np.ndarray
+
+
 def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                        confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
-                        min_items: int = 1) -> tuple[dict[str, pd.DataFrame], dict[str, np.ndarray]]:
+                        confidence: float = DEFAULT_LEVEL, seed: int = 0, center: bool | str = True,
+                        min_items: int = 1) -> PortraitBootstrap:
     """Several portraits (e.g. one model's personas) with percentile bootstrap CIs over items, sharing the draws.
 
     Each replicate draws, with replacement, as many items as the union of the portraits' rated selected items
@@ -134,28 +149,28 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
 
     Returns
     -------
-    (portraits, replicates)
-        ``portraits[label]``: :func:`score_portrait`'s frame plus ``ci_low, ci_high, se``;
-        ``replicates[label]``: the (n_boot, 19) replicate scores (NaN where a replicate drew no item of a
-        dimension). Seeded: the same inputs and seed give the same intervals.
+    PortraitBootstrap
+        The portraits, their replicates and the item draws (``item_ids``, ``weights``). Seeded: the same inputs
+        and seed give the same intervals.
     """
     check_settings(n_boot, confidence, min_items)
     means = {str(k): item_means_of(v) for k, v in ratings.items()}
     union = sorted({i for m in means.values() for i in selected_items(m, selection)})
     design = Design.from_selection(selection, union)
     M = np.stack([m.reindex(union).to_numpy(dtype=float) for m in means.values()]) if means else np.empty((0, 0))
-    W = item_weights(len(union), n_boot, np.random.default_rng(seed)) if union and n_boot > 0 else None
+    W = (item_weights(len(union), n_boot, np.random.default_rng(seed)) if union and n_boot > 0
+         else np.empty((0, len(union))))
     portraits, replicates = {}, {}
     for k, label in enumerate(means):
         out = score_portrait(means[label], selection, center=center, min_items=min_items)
-        reps = (score_matrix(M[k], design, W, center=center).score if W is not None
+        reps = (score_matrix(M[k], design, W, center=center).score if len(W)
                 else np.empty((0, len(DIMENSIONS))))
         portraits[label], replicates[label] = with_intervals(out, reps, confidence), reps
-    return portraits, replicates
+    return PortraitBootstrap(portraits, replicates, union, W)
 
 
 def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
-                       confidence: float = DEFAULT_CONFIDENCE, seed: int = 0, center: bool | str = True,
+                       confidence: float = DEFAULT_LEVEL, seed: int = 0, center: bool | str = True,
                        min_items: int = 1) -> pd.DataFrame:
     """:func:`score_portrait` plus percentile bootstrap confidence intervals over items.
 
@@ -167,6 +182,5 @@ def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int
     Returns the portrait with columns ``ci_low, ci_high, se`` (se = std of the replicates) added; null where
     the score is null, and all null with ``n_boot=0``.
     """
-    portraits, _ = bootstrap_portraits({"model": ratings}, selection, n_boot=n_boot, confidence=confidence,
-                                       seed=seed, center=center, min_items=min_items)
-    return portraits["model"]
+    return bootstrap_portraits({"model": ratings}, selection, n_boot=n_boot, confidence=confidence, seed=seed,
+                               center=center, min_items=min_items).portraits["model"]

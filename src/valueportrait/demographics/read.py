@@ -1,25 +1,21 @@
-"""Demographics of the human raters: read, validate and join to participants (group norms: :mod:`.norms`).
-
-The public Value Portrait release has no demographics. A user who holds them (e.g. the Prolific export of
-the study: ``Participant id``, ``Sex``, ``Age``, education, political orientation) passes them as a CSV or
-JSON table; :func:`read_demographics` reads it with a configurable column mapping, :func:`check_participants`
-matches it to the dataset's participants, :func:`join_demographics` adds the attribute columns to the
-``participants`` table; :func:`valueportrait.norms.human_group_norms` then gives each group's norms.
-"""
+"""Reading a demographics table (CSV / TSV / JSON / JSON lines; e.g. a Prolific export) into
+:class:`~valueportrait.demographics.groups.Demographics`: the participant id column found by name, attribute
+columns kept and renamed, numeric attributes binned, missing values recognised."""
 
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
-from .io import TABLE_SUFFIXES, read_table
+from ..errors import InputError
+from ..io import TABLE_SUFFIXES, read_table
+from ..settings import DemographicsFile
+from .groups import Demographics, DemographicsWarning
 
 #: Column names tried, in order and ignoring case / spaces / underscores, for the participant id.
 ID_COLUMNS: tuple[str, ...] = ("participant_id", "Participant id", "PROLIFIC_PID", "pid")
@@ -30,13 +26,6 @@ PROLIFIC_BOOKKEEPING: tuple[str, ...] = (
     "Submission id", "Status", "Custom study tncs accepted at", "Started at", "Completed at", "Reviewed at",
     "Archived at", "Time taken", "Completion code", "Total approvals",
 )
-#: Groups with fewer raters than this get no norms (a null row with a note).
-MIN_RATERS = 5
-
-
-class DemographicsWarning(UserWarning):
-    """Demographics rows that were dropped or participants left without demographics."""
-
 
 def attribute_name(column: str) -> str:
     """Normalised attribute name of a column: lower case, runs of other characters -> ``_``.
@@ -52,36 +41,6 @@ def attribute_name(column: str) -> str:
 
 def _norm(s: str) -> str:
     return re.sub(r"[\s_]+", "", str(s).lower())
-
-
-@dataclass(frozen=True)
-class Demographics:
-    """A demographics table: ``participant_id`` plus one string column per attribute (NaN = missing).
-
-    Attributes
-    ----------
-    table : DataFrame
-        ``participant_id`` (str) then the attribute columns (str).
-    attributes : tuple of str
-        The attribute column names, in table order.
-    source : str
-        Where it came from (a file path), for messages.
-    rows : tuple of str
-        Where each row of ``table`` came from (``"line 4"`` of a CSV, ``"record 3"`` of JSON), for messages.
-    """
-
-    table: pd.DataFrame
-    attributes: tuple[str, ...]
-    source: str = "<table>"
-    rows: tuple[str, ...] = ()
-
-    def groups(self, attribute: str) -> dict[str, list[str]]:
-        """group label -> participant ids (sorted), for one attribute; missing values are in no group."""
-        if attribute not in self.attributes:
-            raise InputError(f"no attribute {attribute!r} in the demographics ({self.source}); "
-                             f"available: {', '.join(self.attributes)}")
-        col = self.table[["participant_id", attribute]].dropna()
-        return {str(g): sorted(ids) for g, ids in col.groupby(attribute)["participant_id"]}
 
 
 def _bin_labels(edges: Sequence[float]) -> list[str]:
@@ -207,6 +166,17 @@ def demographics_from_frame(frame: pd.DataFrame, *, id_column: str | None = None
     return Demographics(table, tuple(mapping), source, tuple(rows))
 
 
+def demographics_of(source: Demographics | DemographicsFile | str | Path) -> Demographics:
+    """The :class:`Demographics` of a :class:`~valueportrait.settings.DemographicsFile` (or a bare path), read
+    with its id column, attributes and bins; a :class:`Demographics` is returned as is."""
+    if isinstance(source, Demographics):
+        return source
+    spec = source if isinstance(source, DemographicsFile) else DemographicsFile(source)
+    return read_demographics(spec.path, id_column=spec.id_column,
+                             attributes=dict(spec.attributes) if spec.attributes else None,
+                             bins={k: list(v) for k, v in spec.bins.items()} if spec.bins else None)
+
+
 def read_demographics(path: str | Path, *, id_column: str | None = None,
                       attributes: Mapping[str, str] | Sequence[str] | None = None,
                       bins: Mapping[str, Sequence[float]] | None = None,
@@ -226,87 +196,5 @@ def read_demographics(path: str | Path, *, id_column: str | None = None,
                                    missing_values=missing_values, source=str(path), rows=rows)
 
 
-def demographics_from_dataset(data) -> Demographics | None:
-    """The demographics a dataset was built with, rebuilt from its ``participants`` attribute columns.
-
-    A build with ``--demographics`` joins one string column per attribute into ``participants`` (and lists
-    them in ``build_info["demographics"]["attributes"]``); this reads them back as :class:`Demographics`, so
-    the full rater-level comparison (:func:`valueportrait.deviation.compare_personas`: bootstrap over raters,
-    permutation p-values, distribution alignment) runs from the dataset alone. Participants with a missing
-    value are in no group of that attribute, as at build time.
-
-    Returns
-    -------
-    Demographics or None
-        None when the dataset was built without demographics.
-
-    Raises
-    ------
-    DatasetError
-        When ``build_info`` names an attribute that ``participants`` lacks (an inconsistent folder).
-    """
-    from .errors import DatasetError
-
-    attrs = tuple(data.demographic_attributes)
-    if not attrs:
-        return None
-    missing = [a for a in attrs if a not in data.participants.columns]
-    if missing:
-        raise DatasetError(f"the dataset's build_info lists the demographic attribute(s) {missing}, but its "
-                           f"participants config has no such column(s) ({list(data.participants.columns)}); "
-                           "rebuild it with `valueportrait build --demographics FILE`.")
-    table = data.participants[["participant_id", *attrs]].copy()
-    table["participant_id"] = table["participant_id"].astype("str")
-    for a in attrs:
-        table[a] = table[a].astype("str")
-    return Demographics(table.reset_index(drop=True), attrs, "the dataset's participants config")
-
-
-def check_participants(demo: Demographics, participant_ids: Sequence[str]) -> Demographics:
-    """Match the demographics to the dataset's participants; drop unknown ids (warning naming the rows).
-
-    Raises
-    ------
-    InputError
-        When no id matches (a wrong file or id column).
-
-    Warns
-    -----
-    DemographicsWarning
-        Rows whose id is not a participant (dropped), and participants with no demographics row.
-    """
-    known = set(participant_ids)
-    ids = demo.table["participant_id"]
-    unknown = ~ids.isin(known).to_numpy()
-    if unknown.all():
-        raise InputError(f"{demo.source}: none of its {len(ids)} participant ids is a participant of the dataset "
-                         f"(e.g. {ids.iloc[0]!r}; the dataset's look like {sorted(known)[0]!r}). Check the file "
-                         "and the id column (--id-column).")
-    if unknown.any():
-        where = [f"{demo.rows[k] if demo.rows else k + 1} ({ids.iloc[k]!r})" for k in np.flatnonzero(unknown)[:10]]
-        warnings.warn(f"{demo.source}: {int(unknown.sum())} row(s) name no participant of the dataset and are "
-                      f"dropped: {', '.join(where)}{' ...' if unknown.sum() > 10 else ''}",
-                      DemographicsWarning, stacklevel=2)
-    absent = sorted(known - set(ids))
-    if absent:
-        warnings.warn(f"{demo.source}: {len(absent)} of {len(known)} participants have no demographics row "
-                      f"(e.g. {', '.join(absent[:5])}); they are in no group", DemographicsWarning, stacklevel=2)
-    keep = ~unknown
-    return Demographics(demo.table[keep].reset_index(drop=True), demo.attributes, demo.source,
-                        tuple(r for r, k in zip(demo.rows, keep) if k) if demo.rows else ())
-
-
-def join_demographics(participants: pd.DataFrame, demo: Demographics) -> pd.DataFrame:
-    """The ``participants`` table with one string column per attribute added (NaN where unknown).
-
-    Unknown ids are dropped and absent participants warned about (:func:`check_participants`).
-    """
-    clash = [a for a in demo.attributes if a in participants.columns]
-    if clash:
-        raise InputError(f"attribute name(s) {clash} clash with participants columns; rename them "
-                         "(attributes={'new_name': 'Column'} / --attribute NEW=Column)")
-    demo = check_participants(demo, participants["participant_id"].tolist())
-    out = participants.merge(demo.table, on="participant_id", how="left", validate="one_to_one")
-    for a in demo.attributes:
-        out[a] = out[a].astype("str")
-    return out
+__all__ = ["ID_COLUMNS", "MISSING_VALUES", "PROLIFIC_BOOKKEEPING", "attribute_name", "bin_numeric",
+           "demographics_from_frame", "demographics_of", "read_demographics"]

@@ -1,0 +1,203 @@
+"""What a figure shows, read once from a leaderboard: scores, intervals and their unit, caveats, chance-level
+dimensions and colours (:class:`FigureData`).
+
+Every surface draws from it (the matplotlib charts of :mod:`valueportrait.figures.mpl` and
+:mod:`~valueportrait.figures.heatmap`, the SVG of the HTML report), so a caveat computed here shows on all of them:
+
+* *unreliable*: ``reliability[model].reliable`` is False (profile split-half below its threshold);
+* *partial*: ``coverage[model].partial`` (or, for older leaderboards, fewer requests ``rated`` than expected);
+* *chance-level dimensions*: ``meta.above_chance[family][dimension]`` is False (the item selection of that
+  dimension is no better than chance; docs/validity.md); absent in older leaderboards, then nothing is marked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from ..errors import InputError
+from ..report import UNIT_WORDS
+from ..scale import FAMILIES
+from ..style import display_name, model_colors, radial_scale
+
+__all__ = ["CHANCE_MARK", "HUMAN", "FigureData", "caveats", "figure_data", "share_text"]
+
+HUMAN = "human raters"
+#: The mark on the axis label of a dimension whose item selection is not above chance.
+CHANCE_MARK = "\u2020"
+
+
+def share_text(share: float) -> str:
+    """A coverage share as a reader sees it: never rounded up to 100% (``0.9929`` -> ``'99.2%'``).
+
+    >>> share_text(962 / 3120), share_text(3098 / 3120), share_text(1.0)
+    ('30.8%', '99.2%', '100%')
+    """
+    if share >= 1.0:
+        return "100%"
+    return f"{math.floor(1000 * share) / 10:.1f}%"
+
+
+def caveats(board: Mapping[str, Any], model: str) -> tuple[str, ...]:
+    """The caveats of one portrait, in words a title can carry: ``('unreliable', 'partial: 30.8% rated')``."""
+    out = []
+    rel = (board.get("reliability") or {}).get(model)
+    if isinstance(rel, Mapping) and rel.get("reliable") is False:
+        out.append("unreliable")
+    cov = (board.get("coverage") or {}).get(model)
+    if isinstance(cov, Mapping):
+        rated, requests = cov.get("rated"), cov.get("requests")
+        partial = cov.get("partial")
+        if partial is None and rated is not None and requests:
+            partial = rated < requests
+        if partial:
+            share = cov.get("share")
+            share = share if share is not None else (rated / requests if requests else 0.0)
+            out.append(f"partial: {share_text(share)} rated")
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class FigureData:
+    """One family's portraits as every figure draws them.
+
+    ``score``, ``low``, ``high``: arrays (model x dimension), NaN where null (``low``/``high`` NaN: no interval);
+    ``units``: each row's interval unit (``ci_over``: variants, raters, ...); ``caveats``: each row's caveats
+    (:func:`caveats`); ``chance``: the dimensions whose selection is not above chance; ``colors``: one per row
+    (:func:`~valueportrait.style.model_colors` of the whole leaderboard, so a model keeps its colour).
+    """
+
+    family: str
+    dims: tuple[str, ...]
+    names: tuple[str, ...]
+    score: np.ndarray
+    low: np.ndarray
+    high: np.ndarray
+    units: Mapping[str, str | None]
+    caveats: Mapping[str, tuple[str, ...]]
+    chance: frozenset[str]
+    colors: Mapping[str, str]
+    confidence: float = 0.95
+
+    def row(self, name: str) -> int:
+        return self.names.index(name)
+
+    def flagged(self, name: str) -> bool:
+        """Drawn dashed and faded: an unreliable or partial portrait."""
+        return bool(self.caveats.get(name))
+
+    def label(self, name: str) -> str:
+        """The name with its caveats: ``'llama (unreliable; partial: 30.8% rated)'``."""
+        cav = self.caveats.get(name) or ()
+        return f"{name} ({'; '.join(cav)})" if cav else name
+
+    def axis_label(self, dim: str) -> str:
+        """The dimension's display name, marked :data:`CHANCE_MARK` when its selection is not above chance."""
+        return display_name(dim) + (f" {CHANCE_MARK}" if dim in self.chance else "")
+
+    def scale(self, limit: float | None = None) -> tuple[float, np.ndarray]:
+        """(limit, ticks) of the one radial scale: every score and interval end shown fits."""
+        return radial_scale(np.concatenate([self.score.ravel(), self.low.ravel(), self.high.ravel()]), limit)
+
+    def has_interval(self, name: str) -> bool:
+        k = self.row(name)
+        return bool(np.isfinite(self.low[k]).any() and np.isfinite(self.high[k]).any())
+
+    def includes_zero(self) -> np.ndarray:
+        """Cells (model x dimension) whose interval includes 0 (False where there is no interval)."""
+        with np.errstate(invalid="ignore"):
+            return (self.low <= 0) & (self.high >= 0)
+
+    def subset(self, names: Sequence[str]) -> FigureData:
+        """The same figure with only ``names`` (in that order); colours unchanged."""
+        rows = [self.row(n) for n in names]
+        return replace(self, names=tuple(names), score=self.score[rows], low=self.low[rows], high=self.high[rows])
+
+    def interval_caption(self) -> str:
+        """What the whiskers are, naming each row's unit: the human raters' intervals are over raters."""
+        groups: dict[str, list[str]] = {}
+        for n in self.names:
+            if self.has_interval(n):
+                groups.setdefault(UNIT_WORDS.get(self.units.get(n) or "", self.units.get(n) or "an unrecorded unit"),
+                                  []).append(n)
+        if not groups:
+            return "No intervals (the portraits have none)."
+        pct = f"{100 * self.confidence:g}%"
+        parts = []
+        for unit, names in groups.items():
+            who = "human raters" if names == [HUMAN] else ("models" if HUMAN not in names else "all rows")
+            parts.append(f"over {unit} ({who})" if len(groups) > 1 else f"over {unit}")
+        return f"Intervals: {pct} intervals " + "; ".join(parts) + "."
+
+    def notes(self, drawn: str = "Dashed and faded") -> list[str]:
+        """The legend lines a figure's caption carries: the chance-level mark and the faded portraits."""
+        out = []
+        if self.chance:
+            shown = ", ".join(display_name(d) for d in self.dims if d in self.chance)
+            out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md).")
+        flagged = [n for n in self.names if self.flagged(n)]
+        if flagged:
+            out.append(f"{drawn}: " + "; ".join(self.label(n) for n in flagged) + ".")
+        return out
+
+    def order(self, by: str | None = None) -> list[str]:
+        """Row order for a heatmap: by the dimension ``by`` (highest first), else by clustering (average linkage
+        on the scores, leaves in optimal order); the human raters last, set apart."""
+        models = [n for n in self.names if n != HUMAN]
+        rows = self.subset(models).score
+        if by is not None:
+            if by not in self.dims:
+                raise InputError(f"order by {by!r}: not a dimension of {self.family}; choose one of {list(self.dims)}")
+            col = np.nan_to_num(rows[:, self.dims.index(by)], nan=-np.inf)
+            ordered = [models[k] for k in np.argsort(-col, kind="stable")]
+        elif len(models) > 2:
+            from scipy.cluster.hierarchy import leaves_list, linkage, optimal_leaf_ordering
+
+            x = np.nan_to_num(rows, nan=0.0)
+            z = optimal_leaf_ordering(linkage(x, "average"), x)
+            ordered = [models[k] for k in leaves_list(z)]
+        else:
+            ordered = models
+        return ordered + [n for n in self.names if n == HUMAN]
+
+
+def _cells(fams: Mapping[str, Any], family: str, dims: Sequence[str], key: str) -> list[float]:
+    out = []
+    for d in dims:
+        v = ((fams.get(family) or {}).get(d) or {}).get(key)
+        out.append(np.nan if v is None else float(v))
+    return out
+
+
+def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[str] | None = None) -> FigureData:
+    """The :class:`FigureData` of one family of a leaderboard (the content of ``leaderboard.json``).
+
+    ``models``: the rows to show, in that order (default: all); colours are those of the whole leaderboard.
+    """
+    if family not in FAMILIES:
+        raise InputError(f"family must be one of {list(FAMILIES)}, got {family!r}")
+    every = list(board.get("models") or {})
+    names = list(models) if models is not None else every
+    unknown = [m for m in names if m not in every]
+    if unknown:
+        raise InputError(f"model(s) {unknown} are not in the scores; found {every}")
+    if not names:
+        raise InputError("no portraits to draw; score some ratings first (`valueportrait score`)")
+    dims = tuple(FAMILIES[family])
+    meta = board.get("meta") or {}
+    arr = {k: np.array([_cells(board["models"][m], family, dims, k) for m in names], dtype=float)
+           for k in ("score", "ci_low", "ci_high")}
+    units = {}
+    for m in names:
+        cells = (board["models"][m].get(family) or {}).values()
+        unit = next((c.get("ci_over") for c in cells if isinstance(c, Mapping) and c.get("ci_over")), None)
+        units[m] = unit or (meta.get("human_ci_over") if m == HUMAN else meta.get("ci_over"))
+    above = ((meta.get("above_chance") or {}).get(family) or {})
+    return FigureData(family=family, dims=dims, names=tuple(names), score=arr["score"], low=arr["ci_low"],
+                      high=arr["ci_high"], units=units, caveats={m: caveats(board, m) for m in names},
+                      chance=frozenset(d for d in dims if above.get(d) is False), colors=model_colors(every),
+                      confidence=float(meta.get("confidence") or 0.95))

@@ -1,0 +1,214 @@
+"""``valueportrait score`` as a library call: :func:`score_leaderboard` reads ratings, checks their item ids, scores
+every model (and the human raters) with one selection and one set of intervals, measures prompt sensitivity and
+coverage, and writes the files; :class:`Leaderboard` is what it made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..dataset import ValuePortraitData, dataset_name, dataset_of
+from ..errors import InputError, OutputExistsError
+from ..selection import chance_flags
+from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, revision_of
+
+#: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
+LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
+
+
+def check_item_ids(item_ids: Sequence[str], data: ValuePortraitData, *, what: str = "item id(s)",
+                   hint: str = "Is the dataset the right build?") -> None:
+    """Raise :class:`InputError` naming the ids (first ten) that are not items of ``data``."""
+    unknown = sorted(set(map(str, item_ids)) - set(data.item_ids))
+    if unknown:
+        shown = ", ".join(repr(v) for v in unknown[:10]) + (f" ... ({len(unknown)} in all)" if len(unknown) > 10 else "")
+        raise InputError(f"{len(unknown)} {what} are not item ids of this dataset: {shown}. {hint}")
+
+
+@dataclass
+class Leaderboard:
+    """What :func:`score_leaderboard` made: one portrait per model (the human raters last), and what it wrote.
+
+    ``ci_over``: the unit of the models' intervals (the human row's is ``HUMAN_CI_UNITS[ci_over]``);
+    ``reliability``: {model: :func:`~valueportrait.scoring.portrait_reliability` record}; ``coverage``:
+    {model: :func:`~valueportrait.coverage.coverage_record`}.
+    """
+
+    portraits: dict[str, pd.DataFrame]
+    ratings: pd.DataFrame
+    parse_summary: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    written: list[Path] = field(default_factory=list)
+    ci_over: str = "variants"
+    confidence: float = 0.95
+    reliability: dict[str, dict] = field(default_factory=dict)
+    coverage: dict[str, dict] = field(default_factory=dict)
+    dataset: str | None = None
+    above_chance: dict[str, dict[str, bool]] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    #: {model: how its ratings were produced} (run directories only: :func:`~valueportrait.ratings.runs.run_settings`)
+    runs: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def models(self) -> list[str]:
+        from ..scoring import HUMAN_MODEL
+
+        return [m for m in self.portraits if m != HUMAN_MODEL]
+
+    def text(self, width: int = 120) -> str:
+        """The leaderboard as printed: per family, scores with their intervals and unit, unreliable ones marked."""
+        from ..report import leaderboard_text
+
+        return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
+                                reliability=self.reliability, width=width, above_chance=self.above_chance)
+
+    def board(self) -> dict[str, Any]:
+        """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
+        from ..report import leaderboard_json
+
+        meta = self.meta or {"dataset": self.dataset, "ci_over": self.ci_over, "confidence": self.confidence}
+        if self.above_chance is not None:
+            meta = {**meta, "above_chance": self.above_chance}
+        return leaderboard_json(self.portraits, reliability=self.reliability, coverage=self.coverage,
+                                sensitivity=self.sensitivity, **meta)
+
+
+def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
+    """Refuse an ``out_dir`` that holds a previous leaderboard (or score files) unless ``overwrite``."""
+    if out_dir is None or overwrite or not Path(out_dir).is_dir():
+        return
+    out = Path(out_dir)
+    existing = sorted(str(p) for p in [*(out / f for f in LEADERBOARD_FILES), *out.glob("*_scores.json")]
+                      if p.exists())
+    if existing:
+        raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
+
+
+def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int) -> dict[str, int]:
+    """Expected requests per model: from the run manifests, else from the variants and personas rated."""
+    from ..coverage import expected_requests, requests_of_manifest
+    from ..ratings.runs import read_manifest, run_dirs
+
+    out = {str(m): expected_requests(g, n_items) for m, g in ratings.groupby("model", sort=True)}
+    for run in run_dirs(sources):
+        m = read_manifest(run)
+        out[str(m["model"])] = requests_of_manifest(m, n_items)
+    return out
+
+
+def _check_rated(ratings: pd.DataFrame, sources: Sequence[str | Path]) -> None:
+    """:class:`InputError` for a model none of whose answers gave a rating, with examples of its answers."""
+    from ..coverage import no_rating_message
+    from ..ratings.runs import read_manifest, run_dirs, run_without_ratings
+
+    rated = ratings["rating"].notna().groupby(ratings["model"]).sum()
+    empty = [str(m) for m, n in rated.items() if n == 0]
+    if not empty:
+        return
+    runs = {str(read_manifest(r)["model"]): r for r in run_dirs(sources)}
+    answers = ratings["model"].astype(str).value_counts()
+    raise InputError(" ".join((run_without_ratings(runs[m]) if m in runs else None)
+                              or no_rating_message(m, int(answers[m]), []) for m in empty))
+
+
+def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = (), *,
+                      dataset: str | Path | DatasetRef | ValuePortraitData | None = None,
+                      selection: Selection = Selection(), intervals: Intervals = Intervals(), humans: bool = True,
+                      out_dir: str | Path | None = None, overwrite: bool = False, progress: bool = False) -> Leaderboard:
+    """Score model ratings into a leaderboard of value portraits (``valueportrait score``).
+
+    Parameters
+    ----------
+    ratings_sources : run directories or ratings files (:func:`valueportrait.ratings.read_ratings`), and folders
+        in upstream's output layout (:class:`~valueportrait.settings.UpstreamOutputs`).
+    dataset : a built folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (with a revision), or a
+        :class:`ValuePortraitData`; None: the dataset the run directories among ``ratings_sources`` were run on
+        (:func:`~valueportrait.ratings.runs.run_dataset`).
+    selection : the item selection of every portrait, and how it scores (``center``, ``min_items``).
+    intervals : ``over``: the unit of the models' intervals (:data:`~valueportrait.scoring.CI_UNITS`; the human
+        row's is :data:`~valueportrait.scoring.HUMAN_CI_UNITS` of it); ``level`` of every interval; ``n_boot``
+        and ``seed`` of the human row's rater bootstrap.
+    humans : add the ``human raters`` row.
+    out_dir, overwrite : write ``<model>_scores.json`` (upstream's schema) and ``leaderboard.csv/.json/.md``
+        there; a folder holding a previous leaderboard is refused before any work unless ``overwrite``.
+    progress : show a progress bar while reading upstream's outputs.
+
+    Raises
+    ------
+    InputError
+        No ratings; item ids not in the dataset; a model none of whose answers gave a rating (with examples
+        of its answers); no dataset given and no run directory recording one.
+    """
+    from ..coverage import coverage_record
+    from ..ratings import read_ratings
+    from ..ratings.runs import runs_of
+    from ..report import write_leaderboard, write_upstream_scores
+    from ..scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
+    from ..sensitivity import sensitivity_table
+
+    upstream = [s for s in ratings_sources if isinstance(s, UpstreamOutputs)]
+    ratings_sources = [s for s in ratings_sources if not isinstance(s, UpstreamOutputs)]
+    if not ratings_sources and not upstream:
+        raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
+    ci_over = check_ci_over(intervals.over)
+    check_leaderboard_folder(out_dir, overwrite)
+    if dataset is None:
+        from ..ratings.runs import run_dataset
+
+        dataset = DatasetRef(*run_dataset(ratings_sources))
+    data = dataset_of(dataset)
+    frames, summaries = [], []
+    for source in upstream:
+        from ..ratings.upstream import parse_summary, read_upstream_outputs
+
+        up = read_upstream_outputs(source.folder, parse=source.parse, progress=progress)
+        frames.append(up)
+        summaries.append(parse_summary(up))
+    summary = pd.concat(summaries) if summaries else None
+    parse = upstream[0].parse if upstream else "valueportrait"
+    frames += [read_ratings(p) for p in ratings_sources]
+    ratings = pd.concat(frames, ignore_index=True)
+    check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
+    requests = _requests(ratings, ratings_sources, len(data.item_ids))
+    _check_rated(ratings, ratings_sources)
+    sel = data.selection(selection)
+    center = selection.center
+    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items)
+    groups = dict(tuple(ratings.groupby("model", sort=True)))
+    portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
+    coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
+                for m, g in groups.items()}
+    reliability = reliability_table(ratings, sel) if "variant" in ratings else {}
+    if humans:
+        portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel,
+                                              intervals=replace(intervals, over=HUMAN_CI_UNITS[ci_over]),
+                                              center=center, min_items=selection.min_items)
+    sens = None
+    if "variant" in ratings and ratings["variant"].notna().any():
+        sens = sensitivity_table(ratings)
+    name = dataset_name(dataset)
+    meta = dict(dataset=name, revision=revision_of(dataset), dataset_version=data.build_info.get("dataset_version"),
+                selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
+                human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
+                confidence=intervals.level, seed=intervals.seed, parse=parse)
+    flags = chance_flags(data.build_info)
+    if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
+        meta["above_chance"] = flags
+    board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
+                        ci_over=ci_over, confidence=intervals.level, reliability=reliability,
+                        coverage=coverage, dataset=name, meta=meta, above_chance=flags,
+                        runs=runs_of(ratings_sources))
+    if out_dir is not None:
+        out = Path(out_dir)
+        paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
+                                  coverage=coverage, runs=board.runs, **meta)
+        board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
+        board.written += list(paths.values())
+    return board
+
+
+__all__ = ["LEADERBOARD_FILES", "Leaderboard", "check_item_ids", "check_leaderboard_folder", "score_leaderboard"]
