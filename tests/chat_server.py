@@ -12,6 +12,9 @@ valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`
 (a bad key, echoed back in the message as OpenAI does) or ``"echo"`` (a 500 HTML error page, as a proxy might
 serve, echoing the request's headers, the bare credential and ``echo_text``).
 
+With ``slots`` set, ``GET /props`` answers ``{"total_slots": slots}`` as llama.cpp's server does (the server
+itself still answers every request at once).
+
 With ``completions`` set (a function of the request body returning the response JSON), it serves
 ``/v1/completions`` too, under the same faults (a request's key is then the hash of its ``prompt``).
 """
@@ -58,6 +61,7 @@ class ChatServer:
     latency: float = 0.0
     latency_sigma: float = 0.0  # > 0: each answer waits latency * exp(N(0, sigma)) (lognormal, median latency)
     fault: Callable[[str, int], str | None] = lambda key, attempt: None
+    slots: int | None = None
     retry_after: str = "1"
     slow_s: float = 2.0
     echo_text: str = ""
@@ -179,6 +183,9 @@ class ChatServer:
 
     async def _respond(self, method, path, headers, body, writer) -> bool:
         chat = path.endswith("/chat/completions")
+        if method == "GET" and path == "/props" and self.slots:  # llama.cpp's server properties
+            self._send(writer, 200, json.dumps({"total_slots": self.slots}).encode())
+            return True
         if method != "POST" or not (chat or (self.completions and path.endswith("/completions"))):
             self._send(writer, 404, json.dumps({"error": {"message": f"no route {method} {path}"}}).encode())
             return True

@@ -153,3 +153,17 @@ def test_batch_size_guarded_in_half_precision(built_dataset, tmp_path):
     # another chat template or dtype is refused
     res = run_cli([*base, "--limit", "3", "--out", str(full), "--dtype", "bfloat16"])
     assert res.exit_code == 1 and "dtype:" in res.output
+
+
+def test_server_slots_keep_queueing_out_of_the_timeout(built_dataset, tmp_path):
+    """A server whose /props says total_slots 1 (llama.cpp's), concurrency 8, answers after 0.4 s, timeout 1 s:
+    one request at a time reaches it (a one-slot llama.cpp would queue the rest, 2.8 s for the 8th, past the
+    timeout); the others wait here, untimed, and every request is rated within its 1 s."""
+    out = tmp_path / "run"
+    with ChatServer(latency=0.4, slots=1) as server:
+        res = run_cli(["--dataset", str(built_dataset), "--model", "scripted", "--base-url", server.base_url,
+                       "--variants", "v1", "--limit", "8", "--out", str(out), "--concurrency", "8", "--timeout", "1",
+                       "--max-attempts", "1", "--quiet"])
+        assert server.max_in_flight == 1
+    assert res.exit_code == 0, res.output
+    assert [r["status"] for r in load_records(out)] == ["rated"] * 8

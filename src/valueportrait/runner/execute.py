@@ -136,7 +136,7 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
 def make_backend(spec: RunSpec, api_key: str | None) -> tuple[Any, str]:
     """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest)."""
     if spec.backend == "openai":
-        from .openai_backend import OpenAIChatBackend
+        from .chat_backend import OpenAIChatBackend
 
         backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key), answer_format=spec.answer_format,
                                     parse_rule=spec.parse_rule)
@@ -201,7 +201,8 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
     base_url = spec.openai.base_url if spec.openai is not None else None
     manifest = make_manifest(spec, data, fp, scoring=scoring, local=local)
     say = echo if dry_run else note or (lambda line: None)
-    say(describe_line(spec, manifest))
+    if dry_run:
+        say(describe_line(spec, manifest))
     count = (lambda r: len(backend.context_ids(r.messages))) if spec.backend == "transformers" else None
     max_out = spec.openai.max_tokens if spec.backend == "openai" else None
     if dry_run:
@@ -214,7 +215,8 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
             echo(line)
         echo("Dry run: nothing was sent and nothing was written.")
         return None, run_dir
-    with RunLog.open(run_dir, manifest) as log:
+    with RunLog.open(run_dir, manifest) as log:  # a refused resume stops here, before the header
+        say(describe_line(spec, manifest))
         if log.repaired_bytes:
             echo(f"Repaired the run log: cut a torn last line ({log.repaired_bytes} bytes) left by an interrupted run.")
         if log.records_before:

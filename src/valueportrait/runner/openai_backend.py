@@ -14,6 +14,10 @@ at ``retry_after_max``). Other 4xx answers fail the request at once; 401 / 403 /
 certificate stop the whole run (:class:`FatalBackendError`: a bad key, an unknown model, a wrong URL or a
 certificate fail every request alike).
 
+A server that says how many requests it works on at once (llama.cpp's ``/props``: ``total_slots``) gets no more
+than that in flight; the others wait here, untimed, instead of in the server's queue, where the wait would count
+against ``timeout`` (a one-slot server and the default concurrency 8 left about 7.5 s for each answer).
+
 The API key is sent in the ``Authorization`` header only. It is never logged or stored, and any echo of it in
 a server's error message is replaced by ``***`` before the message is kept.
 """
@@ -21,6 +25,7 @@ a server's error message is replaced by ``***`` before the message is kept.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import ssl
@@ -31,9 +36,7 @@ from typing import Any, Callable
 
 import httpx
 
-from valueportrait.ratings.likert import parse_likert
 from valueportrait.secrets import scrub
-from .answer_format import RESPONSE_FORMAT, read_constrained, refused
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
@@ -60,6 +63,19 @@ class OpenAIConfig:
     concurrency: int = 8
     #: TLS settings for https (e.g. a private CA); default: httpx's (certifi, SSL_CERT_FILE / SSL_CERT_DIR).
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+
+
+async def server_slots(base_url: str, headers: dict, ssl_context) -> int | None:
+    """The number of requests the server works on at once, when it says: llama.cpp's ``GET /props`` has
+    ``total_slots``. None for servers without it (OpenAI, vLLM, Ollama: they queue or batch themselves)."""
+    root = base_url.rstrip("/").removesuffix("/v1")
+    try:
+        async with httpx.AsyncClient(headers=headers, timeout=2.0, verify=ssl_context) as client:
+            resp = await client.get(root + "/props")
+        slots = resp.json().get("total_slots") if resp.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
 
 
 def retry_after_seconds(headers: httpx.Headers) -> float | None:
@@ -121,6 +137,9 @@ class OpenAIBackend:
         self.url = config.base_url.rstrip("/") + self.path
         #: Called with the (scrubbed) message of every failed attempt; may raise to stop the run (runner.failfast).
         self.on_retry: Callable[[str], None] | None = None
+        #: The server's parallel slots when it says (llama.cpp's /props ``total_slots``), else None.
+        self.slots: int | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     async def __aenter__(self):
         # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
@@ -131,6 +150,10 @@ class OpenAIBackend:
         self._idle = asyncio.Queue()
         # one SSL context for all clients: loading the CA bundle costs ~40 ms each time
         ssl_context = self.config.ssl_context or httpx.create_ssl_context()
+        self.slots = await server_slots(self.config.base_url, headers, ssl_context)
+        if self.slots is not None and self.slots < self.config.concurrency:
+            # a request waiting for a slot here is not timed: a server's own queue would count against --timeout
+            self._slots = asyncio.Semaphore(self.slots)
         for _ in range(max(1, self.config.concurrency)):
             client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
                                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
@@ -185,8 +208,8 @@ class OpenAIBackend:
     async def _attempt(self, request: Request) -> Any:
         client = await self._idle.get()
         try:
-            async with asyncio.timeout(self.config.timeout):  # the whole attempt, not only each read
-                resp = await client.post(self.url, json=self.body(request))
+            async with self._slots or contextlib.nullcontext(), asyncio.timeout(self.config.timeout):
+                resp = await client.post(self.url, json=self.body(request))  # the whole attempt is timed
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
         except httpx.RequestError as exc:  # connection, protocol, decoding errors
@@ -209,72 +232,6 @@ class OpenAIBackend:
             return self.read(resp.json(), request)
         except (ValueError, KeyError, IndexError, TypeError):
             raise _Retry(f"malformed response body (not {self.expected_body}): {resp.text[:200]!r}") from None
-
-
-class OpenAIChatBackend(OpenAIBackend):
-    """Rates requests through ``POST {base_url}/chat/completions``: the answer's Likert phrase is the rating.
-
-    ``answer_format``: ``free`` (the text, read with the parser's ``parse_rule``) or ``constrained`` (the server
-    asked for one of the 6 phrases, :mod:`.answer_format`; free text again, with one warning through
-    ``on_warning``, when the server refuses or ignores that)."""
-
-    def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None, answer_format: str = "free",
-                 parse_rule: str = "strict"):
-        super().__init__(config, rng=rng)
-        self.answer_format, self.parse_rule = answer_format, parse_rule
-        self.constrained = answer_format == "constrained"
-        #: Why a constrained run fell back to free text (None while it has not).
-        self.fallback: str | None = None
-        self.on_warning: Callable[[str], None] | None = None
-
-    @property
-    def scoring(self) -> str:
-        """How ratings are obtained (recorded in the manifest)."""
-        return "generation+constrained:json-schema-enum" if self.constrained else f"generation+parse:{self.parse_rule}"
-
-    def body(self, request: Request) -> dict:
-        body = {"model": self.config.model, "messages": list(request.messages),
-                "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
-        if self.config.seed is not None:
-            body["seed"] = self.config.seed
-        if self.constrained and self.fallback is None:
-            body["response_format"] = RESPONSE_FORMAT
-        return body
-
-    def read(self, payload: Any, request: Request) -> str:
-        message = payload["choices"][0]["message"]
-        content = message.get("content") if isinstance(message, dict) else None
-        return content if isinstance(content, str) else ""
-
-    def fall_back(self, why: str) -> None:
-        """Stop asking for constrained answers (once), and say why."""
-        if self.fallback is None:
-            self.fallback = why
-            if self.on_warning is not None:
-                self.on_warning(f"Warning: --answer-format constrained: {why}; falling back to free text read by "
-                                f"the {self.parse_rule} parser for the rest of this run. Use a server that honours "
-                                "response_format (OpenAI, vLLM, SGLang, llama.cpp, Ollama; docs/runner.md) for "
-                                "constrained answers.")
-
-    def outcome(self, answer: str, *, attempts: int, latency_s: float) -> Outcome:
-        if self.constrained:
-            rating = read_constrained(answer)
-            if rating is not None:
-                return Outcome("rated", rating=float(rating), raw=self.redact(answer), attempts=attempts,
-                               latency_s=latency_s)
-            self.fall_back(f"the server answered {answer[:60]!r}, not the JSON asked for (it ignores "
-                           "response_format)")
-        rating = parse_likert(answer, rule=self.parse_rule)
-        return Outcome("rated" if rating is not None else "unparseable",
-                       rating=float(rating) if rating is not None else None, raw=self.redact(answer),
-                       attempts=attempts, latency_s=latency_s)
-
-    async def rate(self, request: Request) -> Outcome:
-        outcome = await super().rate(request)
-        if self.constrained and self.fallback is None and outcome.status == "failed" and refused(outcome.error):
-            self.fall_back(f"the server refused response_format ({outcome.error[:200]})")
-            outcome = await super().rate(request)
-        return outcome
 
 
 class _Fail(Exception):
