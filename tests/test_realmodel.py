@@ -4,7 +4,7 @@ transformers' GGUF support (the ``gguf`` package).
 
 A slice (4 items x 6 variants) goes through the local log-likelihood path (``--backend transformers``), through
 lm-eval's HF backend with our task files (the same numbers when the settings match: plain prompt, float32), and
-4 items through a real OpenAI-compatible server process on 127.0.0.1 serving the same model (``transformers
+2 items through a real OpenAI-compatible server process on 127.0.0.1 serving the same model (``transformers
 serve``, which serves a local folder offline); then everything is scored into one leaderboard and reported.
 
 The wheel is found at ``$VALUEPORTRAIT_SMOLLM2_WHEEL`` (.ci/run sets it); without it these tests are skipped and
@@ -42,6 +42,8 @@ from valueportrait.scale import VARIANTS  # noqa: E402
 pytestmark = pytest.mark.slow
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
 ITEMS = 4
+#: Requests through the server: free text is generated token by token (seconds each on a shared CPU).
+SERVER_ITEMS = 2
 
 
 @pytest.fixture(scope="module")
@@ -183,12 +185,12 @@ def server(model_dir):
 def test_real_server_free_text_one_leaderboard(server, model_dir, local_run, built_dataset, tmp_path):
     out = tmp_path / "smollm2-server"
     res = run_cli(["--dataset", str(built_dataset), "--model", str(model_dir), "--base-url", server,
-                   "--label", "smollm2-server", "--variants", "v1", "--limit", str(ITEMS), "--out", str(out),
-                   "--answer-format", "constrained", "--concurrency", "1", "--max-tokens", "24"])
+                   "--label", "smollm2-server", "--variants", "v1", "--limit", str(SERVER_ITEMS), "--out", str(out),
+                   "--answer-format", "constrained", "--concurrency", "1", "--max-tokens", "16", "--timeout", "300"])
     # transformers serve ignores response_format: one warning, then free text read by the strict parser
     assert res.output.count("Warning: --answer-format constrained: the server answered") == 1, res.output
     recs = load_records(out)
-    assert len(recs) == ITEMS and {r["status"] for r in recs} <= {"rated", "unparseable"}
+    assert len(recs) == SERVER_ITEMS and {r["status"] for r in recs} <= {"rated", "unparseable"}
     for r in recs:  # what was kept is exactly the strict reading of what the model said
         expected = parse_likert(r["raw"])
         assert r["rating"] == (None if expected is None else float(expected)), r["raw"]
