@@ -26,7 +26,8 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     builder writes, :mod:`valueportrait.dataset_script.valueportrait`)."""
     rule = build.rule
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
-                        mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial)
+                        mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,
+                        strict=build.strict)
     if build.demographics is not None:
         from valueportrait.demographics import demographics_of
 

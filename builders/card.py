@@ -17,16 +17,17 @@ from importlib import resources
 from pathlib import Path
 
 from valueportrait.builders import raw_release
+from valueportrait.builders.pinned import modified_note
 from valueportrait.builders.report import (
     cross_check_table,
     items_per_dimension,
     items_per_family,
-    markdown_table,
     reliability_table,
     validity_sentences,
     validity_table,
 )
 from valueportrait.changelog import ChangelogEntry, read_changelog
+from valueportrait.texttable import markdown_table
 from valueportrait.dataset import DATASET_VERSION, SPLIT, ValuePortraitData, parquet_path
 from valueportrait.scale import FAMILY_TITLES
 from valueportrait.selection import CORRELATION_COLUMNS
@@ -183,6 +184,7 @@ def render_card(data: ValuePortraitData, infos: dict | None = None,
             list(val.columns),
             [(r[0], f"`{r[1]}`", *r[2:]) for r in val.itertuples(index=False)], "l" * 2 + "r" * 12 + "l"),
         upstream=info["upstream"],
+        modified_release=modified_note(info["modified_release"]) if info.get("modified_release") else None,
         inputs=info["inputs"],
         upstream_repo=raw_release.UPSTREAM_REPO,
         demographics=info.get("demographics"),

@@ -14,8 +14,9 @@ files are verified against the pinned sums. An archive is
 unpacked into the cache (``$VALUEPORTRAIT_CACHE``, else ``$XDG_CACHE_HOME/valueportrait``, else
 ``~/.cache/valueportrait``) and every file the build reads is checked against the sha256 sums shipped with the
 package (``upstream_manifest.json``: path -> sha256 for the pinned commit, no data): a mismatch is an error naming
-the file and both sums, and nothing is built. A folder is the user's and is not checked here (its sums go into
-``build_info.json`` and :func:`manifest_mismatches` says how it differs from the pinned release).
+the file and both sums, and nothing is built. A folder is the user's and is not checked here: the build
+compares its sums with the same manifest (:mod:`.pinned`: a warning and ``build_info["modified_release"]``, or an
+error with ``--strict``).
 """
 
 from __future__ import annotations

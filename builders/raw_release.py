@@ -134,12 +134,35 @@ def raw_path(root: Path, rel: str) -> Path:
     return path
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, keys: list[str]):
+        super().__init__(key)
+        self.key, self.keys = key, keys
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """``json``'s object hook: the object as a dict, or :class:`_DuplicateKey` (JSON readers keep the last value
+    of a repeated key and drop the others silently)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        key = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise _DuplicateKey(key, [k for k, _ in pairs])
+    return obj
+
+
 def read_json(root: Path, rel: str) -> Any:
-    """Parse ``root/rel`` as JSON; errors name the file, line and column."""
+    """Parse ``root/rel`` as JSON; errors name the file, line and column. A key repeated within one object is an
+    error naming the key (a reader would keep the last value and drop the others silently)."""
     path = raw_path(root, rel)
     try:
         with path.open(encoding="utf-8") as fh:
-            return json.load(fh)
+            return json.load(fh, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as exc:
+        shown = ", ".join(repr(k) for k in exc.keys[:6]) + (", ..." if len(exc.keys) > 6 else "")
+        raise RawDataError(f"{rel}: duplicate key {exc.key!r} in one object (its keys: {shown}); a JSON reader keeps "
+                           f"only the last value of a repeated key, so the others would be dropped silently. Remove "
+                           f"or rename one of them; {RESTORE_HINT[0].lower()}{RESTORE_HINT[1:]}") from None
     except json.JSONDecodeError as exc:
         raise RawDataError(
             f"{rel}: invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}. {RESTORE_HINT}"

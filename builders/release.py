@@ -18,6 +18,7 @@ from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT
 
 from . import raw_release
 from .correlations import compute_correlations, cross_check, merge_published
+from .pinned import check_pinned
 from .reliability import reliability_report
 from .tables import read_release
 from .validity import validity_report
@@ -25,7 +26,8 @@ from .validity import validity_report
 
 def from_release(raw: str | Path | None = None, *, correlations: Literal["published", "computed"] | None = None,
                  threshold: float = DEFAULT_THRESHOLD, alpha: float = DEFAULT_ALPHA, mode: Mode = "pos",
-                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False) -> ValuePortraitData:
+                 correction: Correction = DEFAULT_CORRECTION, allow_partial: bool = False,
+                 strict: bool = False) -> ValuePortraitData:
     """Build every table in memory from the raw release (``raw`` or ``$VALUEPORTRAIT_RAW``).
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
@@ -33,13 +35,16 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
     report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
     published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
-    missing).
+    missing). A folder whose files differ from the pinned release (:mod:`.pinned`) is built with a warning and
+    ``build_info["modified_release"]`` listing them, or refused with ``strict``.
     """
     check_correction(correction)
     if correlations is not None and correlations not in CORRELATION_COLUMNS:
         raise InputError(f"correlations must be 'published' or 'computed' (or None: published when the release has "
                          f"them), got {correlations!r}")
     root = raw_release.resolve_raw_dir(raw)
+    sums = raw_release.input_fingerprints(root, list(raw_release.INPUT_FILES))
+    modified = check_pinned(root, sums, strict=strict)
     rel = read_release(root, allow_partial=allow_partial)
     corr = merge_published(compute_correlations(rel.human_ratings, rel.participants), rel.published_correlations)
     has_published = corr["rho_published"].notna().any()
@@ -76,7 +81,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,
                                     alpha=alpha, mode=mode, correction=correction),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
-        "inputs": raw_release.input_fingerprints(root, rel.input_files),
+        "inputs": {f: sums[f] for f in sorted(rel.input_files)},
+        **({"modified_release": modified} if modified else {}),
         **({"partial_release": rel.partial} if rel.partial else {}),
     }
     return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,

@@ -10,6 +10,7 @@ is also kept in ``notes`` (the build stores them in ``build_info["partial_releas
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import pandas as pd
@@ -116,3 +117,32 @@ def published_numbers(rho: object, p: object, rel: str, where: str) -> tuple[flo
     if not 0 <= p <= 1:
         rr.expect(False, rel, where, f"spearman_p_value = {p!r} is not a finite number in [0, 1].")
     return float(rho), float(p)
+
+
+#: The placeholders each prompt template fills (upstream's ``create_prompt``); any other ``{name}`` would be sent
+#: to the model literally.
+PLACEHOLDERS: dict[str, tuple[str, ...]] = {"reddit": ("title", "text", "content"), "sharegpt": ("text", "content")}
+_BRACE = re.compile(r"\{([^{}]*)\}|[{}]")
+
+
+def check_prompt(text: str, rel: str, template: str) -> None:
+    """A released prompt template, checked: no byte-order mark, no NUL, every ``{...}`` one of the template's
+    :data:`PLACEHOLDERS` (each present), and no stray ``{`` or ``}``. Errors name the line and column."""
+    rr.expect(not text.startswith("\ufeff"), rel, "line 1", "the file starts with a byte-order mark (U+FEFF), which "
+              "would be sent to the model; save it as UTF-8 without BOM.")
+    allowed = PLACEHOLDERS[template]
+    for m in _BRACE.finditer(text):
+        name = m.group(1)
+        if name is not None and name in allowed:
+            continue
+        line = text.count("\n", 0, m.start()) + 1
+        col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+        what = (f"unknown placeholder {m.group(0)!r} (the {template} template fills only "
+                f"{', '.join('{' + a + '}' for a in allowed)}; anything else is sent to the model literally)"
+                if name is not None else f"unbalanced {m.group(0)!r} (no matching brace; it would be sent literally)")
+        rr.expect(False, rel, f"line {line}, column {col}", f"{what}.")
+    nul = text.find("\x00")
+    if nul >= 0:
+        rr.expect(False, rel, f"line {text.count(chr(10), 0, nul) + 1}", "a NUL character (U+0000) in the prompt.")
+    lacking = [f"{{{a}}}" for a in allowed if f"{{{a}}}" not in text]
+    rr.expect(not lacking, rel, "template", f"placeholder(s) {lacking} are missing.")

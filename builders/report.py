@@ -7,11 +7,7 @@ small table formatters below.
 
 from __future__ import annotations
 
-import math
-import numbers
-from typing import Iterable, Sequence
 
-import numpy as np
 import pandas as pd
 
 from valueportrait.dataset import ValuePortraitData
@@ -165,47 +161,3 @@ def validity_table(build_info: dict) -> pd.DataFrame | None:
                           "r held thr": (r.get("convergent_held_out") or {}).get("threshold"),
                           "r held wtd": (r.get("convergent_held_out") or {}).get("weighted"), "flag": flag(r)}
                          for r in cells])
-
-
-def fmt(value: object, digits: int = 3) -> str:
-    """A value for display: floats with ``digits`` decimals (tiny ones in e-notation), NaN/None as an en dash.
-
-    >>> [fmt(0.12345), fmt(3), fmt(float("nan")), fmt(2.5e-13), fmt(True)]
-    ['0.123', '3', '–', '2.50e-13', 'yes']
-    """
-    if value is None:
-        return "–"
-    if isinstance(value, (bool, np.bool_)):
-        return "yes" if value else "no"
-    if isinstance(value, numbers.Integral):
-        return str(int(value))
-    if isinstance(value, numbers.Real):
-        v = float(value)
-        if math.isnan(v):
-            return "–"
-        if v != 0 and abs(v) < 10 ** -digits:
-            return f"{v:.2e}"
-        return f"{v:.{digits}f}"
-    return str(value)
-
-
-def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str | None = None) -> str:
-    """A GitHub-flavoured Markdown table; ``align`` is one letter per column (``l`` or ``r``)."""
-    rows = [[fmt(v) for v in r] for r in rows]
-    align = align or "l" * len(headers)
-    sep = ["---:" if a == "r" else "---" for a in align]
-    lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(sep) + " |"]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def text_table(headers: Sequence[str], rows: Iterable[Sequence[object]], align: str | None = None) -> str:
-    """A plain-text table with aligned columns for the terminal."""
-    rows = [[fmt(v) for v in r] for r in rows]
-    align = align or "l" * len(headers)
-    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
-
-    def line(cells: Sequence[str]) -> str:
-        return "  ".join(c.rjust(w) if a == "r" else c.ljust(w) for c, w, a in zip(cells, widths, align)).rstrip()
-
-    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])

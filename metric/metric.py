@@ -38,14 +38,20 @@ Args:
         selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
     center (`bool`, default True), min_items (`int`, default 1), confidence (`float`, default 0.95).
     ci_over (`str`, default "variants"): the unit of the intervals: "variants", "items" or "items+variants".
-    n_boot (`int`, default 1000), seed (`int`, default 0): the personas' item bootstrap.
+    n_boot (`int`, default 1000), seed (`int`, default 0): the deviation statistics' bootstrap.
+    duplicates (`str`, default "error"): an (item, variant[, persona]) rated twice is an error; "first" keeps the
+        first rating, "mean" averages them (counted in counts["duplicates"]).
 Returns:
-    scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, ci_over, note}}} for pvq, higher_pvq, bfi.
+    scores: {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high, ci_over, ci_method, note}}} for pvq,
+        higher_pvq, bfi.
     family_means: {family: mean rating over the family's items}.
     counts: {ratings, ratings_used, ratings_ignored, missing_or_unparseable, not_measuring, items_rated, items_used,
-        duplicates (ratings repeating an (item, variant[, persona]) already rated; averaged, with a warning)}.
-    settings: the dataset and selection used. prompt_sensitivity, reliability (order bias, ICC, profile
-        split-half, reliable), personas: None unless labels are given.
+        duplicates (ratings of an (item, variant[, persona]) already rated, removed by the duplicates policy)}.
+    coverage: {rated, requests, share, partial, short_dimensions} (requests: items x variants x personas given).
+    settings: the dataset and selection used. prompt_sensitivity, reliability (verdict, profile_reliability
+        over the 10 variant splits and its permutation p, reliable, profile_sd, profile_se, flat, order bias and
+        order_bias_flag, ICC, profile split-half; "not assessable" without all 6 variants), personas ({persona:
+        scores, family_means, counts, coverage}, the same interval as scores): None unless labels are given.
     deviation: None unless asked for; else {source, human, settings, attributes: {attribute: {groups: {group:
         {persona, n_raters, note, dimensions, agreement, distribution}}, gaps: [...], bias: {family: {...}}}}}.
 Examples:

@@ -12,8 +12,11 @@ valid answer in chunked transfer encoding / gzip content encoding), ``"garbage"`
 (a bad key, echoed back in the message as OpenAI does) or ``"echo"`` (a 500 HTML error page, as a proxy might
 serve, echoing the request's headers, the bare credential and ``echo_text``).
 
+``paths`` keeps every request target as sent (its query too); ``answered`` counts, per request key, the answers
+computed and written (a slow answer counts even when the client has left: it would have been billed).
+
 With ``slots`` set, ``GET /props`` answers ``{"total_slots": slots}`` as llama.cpp's server does (the server
-itself still answers every request at once).
+itself still answers every request at once; the probe is not in ``paths``).
 
 With ``completions`` set (a function of the request body returning the response JSON), it serves
 ``/v1/completions`` too, under the same faults (a request's key is then the hash of its ``prompt``).
@@ -72,6 +75,8 @@ class ChatServer:
     completions: Callable[[dict], dict] | None = None  # serves /v1/completions when set
     events: list[Event] = field(default_factory=list)
     attempts: Counter = field(default_factory=Counter)
+    answered: Counter = field(default_factory=Counter)
+    paths: list = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
     connections: int = 0
@@ -182,11 +187,16 @@ class ChatServer:
                      .encode() + b"\r\n" + payload)
 
     async def _respond(self, method, path, headers, body, writer) -> bool:
-        chat = path.endswith("/chat/completions")
-        if method == "GET" and path == "/props" and self.slots:  # llama.cpp's server properties
-            self._send(writer, 200, json.dumps({"total_slots": self.slots}).encode())
+        if method == "GET" and path == "/props":  # llama.cpp's server properties (the runner's slot probe)
+            if self.slots:
+                self._send(writer, 200, json.dumps({"total_slots": self.slots}).encode())
+            else:
+                self._send(writer, 404, json.dumps({"error": {"message": "no route GET /props"}}).encode())
             return True
-        if method != "POST" or not (chat or (self.completions and path.endswith("/completions"))):
+        self.paths.append(path)
+        route = path.split("?", 1)[0]
+        chat = route.endswith("/chat/completions")
+        if method != "POST" or not (chat or (self.completions and route.endswith("/completions"))):
             self._send(writer, 404, json.dumps({"error": {"message": f"no route {method} {path}"}}).encode())
             return True
         req = json.loads(body)
@@ -229,6 +239,7 @@ class ChatServer:
             elif fault == "slow":
                 await asyncio.sleep(self.slow_s)
                 self._send(writer, 200, ok())
+                self.answered[key] += 1
             elif fault == "malformed":
                 self._send(writer, 200, b'{"id": "x", "choices": [{"message": {"content": "like m')
             elif fault == "drop":
@@ -255,6 +266,7 @@ class ChatServer:
                 self._send(writer, 200, self._completion(req, "As an AI, I don't have thoughts of my own."))
             else:
                 self._send(writer, 200, ok())
+                self.answered[key] += 1
             await writer.drain()
             return True
         finally:

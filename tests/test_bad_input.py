@@ -77,7 +77,8 @@ def _duplicate_query(root):
 
 def _query_in_two_files(root):
     reddit = json.loads((root / rr.QUERY_RESPONSE_FILES["Reddit"]).read_text(encoding="utf-8"))
-    _edit_json(root, rr.QUERY_RESPONSE_FILES["ShareGPT"], lambda recs: recs.append(reddit[0]))
+    # relabelled as ShareGPT (a Reddit record in ShareGPT.json is refused first: its data_source is not the file's)
+    _edit_json(root, rr.QUERY_RESPONSE_FILES["ShareGPT"], lambda recs: recs.append({**reddit[0], "data_source": "ShareGPT"}))
 
 
 def _item_in_two_groups(root):

@@ -39,8 +39,12 @@ def test_score_upstream_outputs(scored, raw_dir):
     assert "+0.53 [+0.32, +0.75]" in bene and bene.split()[1:3] == ["†", "+0.54"]  # claude first, gpt-4o third
     assert "human raters" in res.output and "Self-Direction †  +0.54 [" in res.output
     assert "† not above chance" in res.output
-    # llama-3.1-8b-instruct's profile split-half is 0.57 (docs/metric.md, pingouin-checked tests/scoring)
-    assert "! unreliable portrait (profile split-half below its threshold, 0.7): llama-3.1-8b-instruct (0.57)" in res.output
+    # llama-3.1-8b-instruct's profile reliability is 0.46, p 0.129 (docs/metric.md; the definition checked in
+    # tests/scoring/test_scoring_reliability.py); its profile is flat (SD 0.064)
+    assert ("! profile not reproducible over prompt variants (reliability < 0.7 or p > 0.001): "
+            "llama-3.1-8b-instruct (0.46, p 0.13)") in " ".join(res.output.split())
+    assert ("flat profile (values differ by less than 0.1 points, SD over the 10 values): llama-3.1-8b-instruct"
+            in res.output)
     assert "gemini-2.0-flash-001: rated 3,098 of 3,120 requests (99.3%)" in res.output  # 22 unparseable
     assert "claude-3-5-sonnet-20241022: rated 3,120 of 3,120 requests (100.0%)" in res.output
     assert "llama-3.1-8b-instruct          3120           56" in res.output  # 56 unparseable answers
@@ -121,7 +125,7 @@ def test_plot_kinds(scored, tmp_path):
         assert res.exit_code == 0, res.output
         text = svg.read_text()
         assert says in text, kind
-        # llama's real reliability record says unreliable (profile split-half 0.57 < 0.7): labelled in every kind
+        # llama's real reliability record says unreliable (profile reliability 0.46 < 0.7, p 0.13): labelled in every kind
         assert board["reliability"]["llama-3.1-8b-instruct"]["reliable"] is False
         assert "llama-3.1-8b-instruct (unreliable" in text
         assert "95% intervals over prompt variants (models); over raters (human raters)" in text
@@ -175,3 +179,64 @@ def test_score_a_bad_ratings_file(built_dataset, tmp_path):
     assert (f"Error: ratings {str(path)!r}, line 5, column 'rating': 'kinda like me' is not a rating; expected a "
             "number 1-6 or a Likert phrase ('very much like me', 'like me', 'somewhat like me', 'a little like me', "
             "'not like me', 'not like me at all'), or an empty value for an unparseable answer\n") in res.output
+
+
+@pytest.fixture(scope="module")
+def gpt4o_csv(raw_dir, tmp_path_factory):
+    """gpt-4o's released ratings (all 6 variants) as a ratings file."""
+    from valueportrait.ratings.upstream import read_upstream_outputs
+
+    r = read_upstream_outputs(raw_dir / "lm_evaluation" / "outputs" / "final" / "openai")
+    path = tmp_path_factory.mktemp("gpt4o") / "gpt4o.csv"
+    r[["model", "item_id", "variant", "persona", "rating"]].to_csv(path, index=False)
+    return path
+
+
+def test_a_doubled_file_is_refused_or_gives_the_single_files_intervals(built_dataset, gpt4o_csv, tmp_path):
+    """Issue 21: every row twice shrank Self-Direction's CI (df 42 -> 93) silently. Now an error naming the
+    keys and the file; with --duplicates first (or mean: identical copies) exactly the single file's leaderboard;
+    the same file given twice is refused."""
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text(gpt4o_csv.read_text() + "".join(gpt4o_csv.read_text().splitlines(keepends=True)[1:]))
+    run = lambda *a: CliRunner().invoke(cli, ["score", *a, "--dataset", str(built_dataset), "--no-humans"])  # noqa: E731
+    res = run(str(doubled))
+    assert res.exit_code == 1
+    assert "Error: 3,120 rating(s) repeat a request already rated (model, persona, item, variant)" in res.output
+    assert "doubled.csv" in res.output and "--duplicates first" in res.output
+    single = run(str(gpt4o_csv), "--out", str(tmp_path / "single"))
+    assert single.exit_code == 0, single.output
+    for policy in ("first", "mean"):
+        res = run(str(doubled), "--duplicates", policy, "--out", str(tmp_path / policy))
+        assert res.exit_code == 0, res.output
+        assert res.output.startswith("Missing or failed ratings: 0 of 3120")
+        assert "Duplicates: 3,120 rating(s) repeated a request already rated" in res.output
+        got = json.loads((tmp_path / policy / "leaderboard.json").read_text())
+        want = json.loads((tmp_path / "single" / "leaderboard.json").read_text())
+        assert got["models"] == want["models"] and got["meta"]["duplicates_removed"] == 3120
+        assert "rated 3,120 of 3,120 requests (100.0%)" in res.output
+    twice = run(str(gpt4o_csv), str(gpt4o_csv.parent / ".." / gpt4o_csv.parent.name / gpt4o_csv.name))
+    assert twice.exit_code == 1 and "given twice" in twice.output
+
+
+def test_each_persona_is_its_own_portrait(built_dataset, gpt4o_csv, tmp_path):
+    """A 2-persona run was pooled as one model ('6,240 of 6,240'); now one portrait per persona, named
+    'model [persona]' in the printed tables and leaderboard.json, with coverage per persona. Both personas
+    carry gpt-4o's ratings, so each portrait equals gpt-4o's own."""
+    r = pd.read_csv(gpt4o_csv)
+    two = pd.concat([r.assign(persona="a woman"), r.assign(persona="a man")])
+    path = tmp_path / "personas.csv"
+    two.to_csv(path, index=False)
+    res = CliRunner().invoke(cli, ["score", str(path), "--dataset", str(built_dataset), "--no-humans",
+                                   "--out", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "gpt-4o-2024-11-20 [a man]: rated 3,120 of 3,120 requests (100.0%)" in res.output
+    assert "gpt-4o-2024-11-20 [a woman]: rated 3,120 of 3,120 requests (100.0%)" in res.output
+    board = json.loads((tmp_path / "out" / "leaderboard.json").read_text())
+    assert list(board["models"]) == ["gpt-4o-2024-11-20 [a man]", "gpt-4o-2024-11-20 [a woman]"]
+    assert board["coverage"]["gpt-4o-2024-11-20 [a man]"]["share"] == 1.0
+    assert board["coverage"]["gpt-4o-2024-11-20 [a man]"]["partial"] is False
+    assert set(board["reliability"]) == set(board["models"])
+    bene = board["models"]["gpt-4o-2024-11-20 [a woman]"]["pvq"]["Benevolence"]
+    # gpt-4o's Benevolence (docs/metric.md): +0.53 [0.32, 0.75] over prompt variants, t-analytic
+    assert (round(bene["score"], 2), round(bene["ci_low"], 2), round(bene["ci_high"], 2)) == (0.53, 0.32, 0.75)
+    assert (bene["ci_over"], bene["ci_method"]) == ("variants", "t-analytic")

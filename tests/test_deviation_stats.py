@@ -170,3 +170,11 @@ def test_parse_and_read_persona_map(tmp_path):
         read_persona_map(tmp_path / "bad.json")
     with pytest.raises(InputError, match=r"not found; expected a JSON file \{persona: 'attribute=group'\} or a CSV"):
         read_persona_map(tmp_path / "none.json")
+    # issue 20: every table format io.read_table reads, with the row named in errors
+    (tmp_path / "m.tsv").write_text("persona\tattribute\tgroup\na woman\tsex\tFemale\n")
+    assert read_persona_map(tmp_path / "m.tsv") == {"a woman": ("sex", "Female")}
+    (tmp_path / "m.jsonl").write_text('{"persona": "a man", "attribute": "sex", "group": "Male"}\n')
+    assert read_persona_map(tmp_path / "m.jsonl") == {"a man": ("sex", "Male")}
+    (tmp_path / "gap.csv").write_text("persona,attribute,group\na woman,sex,Female\na man,sex,\n")
+    with pytest.raises(InputError, match=r"persona map '.*gap.csv', line 3: persona, attribute and group must all"):
+        read_persona_map(tmp_path / "gap.csv")

@@ -254,6 +254,12 @@ def test_norms_csv_reads_back_the_exact_floats(tmp_path):
     table.to_csv(tmp_path / "norms.csv", index=False)
     back = read_norms(tmp_path / "norms.csv")
     assert np.array_equal(back["score"].to_numpy(), scores)
+    # issue 20: one table reader for every input table: TSV too, and a bad cell is named by its line
+    table.to_csv(tmp_path / "norms.tsv", index=False, sep="\t")
+    assert np.array_equal(read_norms(tmp_path / "norms.tsv")["score"].to_numpy(), scores)
+    (tmp_path / "bad.csv").write_text("attribute,group,family,dimension,score\nsex,Female,pvq,Power,high\n")
+    with pytest.raises(InputError, match=r"norms table '.*bad.csv', line 2: score must be a number, got 'high'"):
+        read_norms(tmp_path / "bad.csv")
 
 
 def test_likert_phrases_give_the_same_report_as_numbers(population):

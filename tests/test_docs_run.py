@@ -343,7 +343,7 @@ def _run_and_kill(words: list[str], env: dict, work: Path) -> None:
 
 def test_metric_page(tmp_path, raw_dir, built_dataset, servers):
     work, ran, skipped, outputs = run_page("metric.md", tmp_path, raw_dir, built_dataset, servers)
-    assert [ln.split()[1] for ln in ran] == ["examples/hand.csv", "score", "score"] and not skipped
+    assert [ln.split()[1] for ln in ran] == ["examples/hand.csv", "score", "score", "score"] and not skipped
 
 
 def test_dataset_page(tmp_path, raw_dir, servers, release_mirror):

@@ -100,3 +100,12 @@ def test_unknown_models_and_families_are_clear_errors():
         figure_data(board, models=["zz"])
     with pytest.raises(InputError, match="family must be one of"):
         figure_data(board, "mbti")
+
+
+def test_interval_caption_names_who_has_which_unit_and_who_has_none():
+    board = _board({"one-rating-each": [0.1] * 10, "human raters": [0.0] * 10})
+    for cell in board["models"]["one-rating-each"]["pvq"].values():  # no interval: a single rating per item
+        cell["ci_low"] = cell["ci_high"] = None
+    fd = figure_data(board)
+    assert fd.interval_caption() == "Intervals: 95% intervals over raters (human raters); none for one-rating-each."
+    assert figure_data(_board({"a": [0.1] * 10})).interval_caption() == "Intervals: 95% intervals over prompt variants."

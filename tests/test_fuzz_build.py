@@ -381,3 +381,166 @@ def test_fuzz_dataset_folders(built_dataset, raw_dir, tmp_path):
         assert tree_hash(case) == crafted
         shutil.rmtree(case)
     assert tree_hash(built_dataset) == before
+
+
+# -- the stress test's edits (issue 19): plausible edits caught by the sums, malformed files by the readers ---------
+
+def _case_release(tmp_path: Path, pristine: Path) -> Path:
+    root = tmp_path / "release"
+    for rel in INPUTS:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).symlink_to(pristine / rel)
+    return root
+
+
+def _rewrite(root: Path, rel: str, text: str | bytes) -> None:
+    (root / rel).unlink()
+    (root / rel).write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+
+
+def _edit_json(root: Path, pristine: Path, rel: str, change) -> None:
+    data = json.loads((pristine / rel).read_text(encoding="utf-8"))
+    change(data)
+    _rewrite(root, rel, json.dumps(data, ensure_ascii=False))
+
+
+def _first_option(survey):
+    group = survey[0]
+    return group[next(iter(group))][0]
+
+
+#: Seven edits a careful user could make by hand: valid JSON, every value in range, every record check passed.
+#: Only the sha256 manifest (builders/upstream_manifest.json) tells them from the pinned release.
+PLAUSIBLE_EDITS = {
+    "a rating flipped": (rr.SURVEY_FILE, lambda d: _first_option(d)["data"][0].__setitem__(
+        0, 7 - _first_option(d)["data"][0][0])),
+    "a value score changed": (rr.VALUE_FILE, lambda d: d[RATERS[0]]["bfi"].__setitem__(
+        "Extraversion", 3.0 if d[RATERS[0]]["bfi"]["Extraversion"] != 3.0 else 3.5)),
+    "a published rho changed": (rr.CORRELATION_FILES["pvq"], lambda d: d[0].__setitem__(
+        "spearman_corr", round(-d[0]["spearman_corr"] / 2, 6))),
+    "a response reworded": (rr.QUERY_RESPONSE_FILES["Reddit"], lambda d: d[0]["outputs"][0].__setitem__(
+        "content", d[0]["outputs"][0]["content"] + " Honestly.")),
+    "a title edited": (rr.QUERY_RESPONSE_FILES["DearAbby"], lambda d: d[1]["content"].__setitem__(
+        "title", d[1]["content"]["title"] + "!")),
+    "a category renamed": (rr.CATEGORIES_FILE, lambda d: d[0].__setitem__("categories", ["Renamed"])),
+    "a prompt reworded": ("lm_evaluation/prompts/v2/sharegpt_prompt.txt", None),
+}
+
+
+@pytest.mark.parametrize("name", list(PLAUSIBLE_EDITS))
+def test_plausible_edit_refused_under_strict(name, pristine, cached_json, tmp_path):
+    """Each edit is refused by --strict before anything is read or written, naming the file and both sums."""
+    root = _case_release(tmp_path, pristine)
+    rel, change = PLAUSIBLE_EDITS[name]
+    if change is None:
+        _rewrite(root, rel, (pristine / rel).read_text(encoding="utf-8").replace("Given", "Consider", 1))
+        assert (root / rel).read_bytes() != (pristine / rel).read_bytes()
+    else:
+        _edit_json(root, pristine, rel, change)
+    out = tmp_path / "outs" / "vp"
+    out.parent.mkdir()
+    result = CliRunner().invoke(cli, ["build", "--raw", str(root), "--out", str(out), "--strict"])
+    _check_clear_error(result, [rel])
+    assert "differs from the pinned release" in result.output and "Nothing was built (--strict)" in result.output
+    assert rr.sha256_of(root / rel)[:12] in result.output
+    assert list(out.parent.iterdir()) == []
+
+
+def test_plausible_edit_builds_with_warning_and_is_labelled(pristine, tmp_path):
+    """Without --strict the edited release builds, with a warning naming the file, and the build says it is not
+    of the pinned release: build_info.json's modified_release (file, both sums) and a warning on the card."""
+    root = _case_release(tmp_path, pristine)
+    rel, change = PLAUSIBLE_EDITS["a rating flipped"]
+    _edit_json(root, pristine, rel, change)
+    out = tmp_path / "vp"
+    result = CliRunner().invoke(cli, ["build", "--raw", str(root), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"Warning: the raw release at {str(root)!r} differs from the pinned release" in result.output
+    info = json.loads((out / "build_info.json").read_text(encoding="utf-8"))
+    assert info["modified_release"] == [{"file": rel, "sha256": rr.sha256_of(root / rel),
+                                         "expected": "7ba9e06ed8f479c7be1df331e9f05d7b6167df664ead7fef4364b5b95d845540"}]
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "> **Warning.** Not the pinned release: 1 input file(s) differ" in card and rel in card
+    shown = CliRunner().invoke(cli, ["info", "--dataset", str(out)])
+    assert "Warning: Not the pinned release" in shown.output
+
+
+def _dup_key(text: str, anchor: str, extra: str) -> str:
+    """``text`` with ``extra`` (``"key": value, ``) inserted before the first ``anchor``: a key twice in one object."""
+    at = text.index(anchor)
+    return text[:at] + extra + text[at:]
+
+
+def _prompt(rel: str, how) -> tuple[str, object]:
+    return rel, lambda text: how(text)
+
+
+REDDIT_PROMPT = "lm_evaluation/prompts/v1/reddit_prompt.txt"
+SHAREGPT_PROMPT = "lm_evaluation/prompts/v3/sharegpt_prompt.txt"
+#: The twelve malformed variants: each built with exit 0 before (issue 19); each must be an error naming the file
+#: and what is wrong, with nothing written.
+MALFORMED = {
+    "duplicate key: a rating list twice": (rr.SURVEY_FILE, lambda t: _dup_key(t, '"data": ', '"data": [[4, "P"]], '),
+                                           "duplicate key 'data'"),
+    "duplicate key: a participant twice": (rr.VALUE_FILE, lambda t: "{" + f'"{RATERS[0]}": {{}}, ' + t[1:],
+                                           lambda: f"duplicate key '{RATERS[0]}'"),
+    "duplicate key: rho twice": (rr.CORRELATION_FILES["bfi"],
+                                 lambda t: _dup_key(t, '"spearman_corr": ', '"spearman_corr": 0.9, '),
+                                 "duplicate key 'spearman_corr'"),
+    "data_source of another file": (rr.QUERY_RESPONSE_FILES["Reddit"],
+                                    lambda t: t.replace('"data_source": "Reddit"', '"data_source": "ShareGPT"', 1),
+                                    "data_source 'ShareGPT' does not match its file"),
+    "prompt with a BOM": (REDDIT_PROMPT, lambda t: "\ufeff" + t, "byte-order mark"),
+    "prompt with a NUL": (SHAREGPT_PROMPT, lambda t: t.replace(" ", " \x00", 1), "NUL character"),
+    "prompt with an unknown placeholder": (REDDIT_PROMPT, lambda t: t + " {foo}", "unknown placeholder '{foo}'"),
+    "prompt with a stray {": (SHAREGPT_PROMPT, lambda t: t.replace("{text}", "{ {text}", 1), "unbalanced '{'"),
+    "prompt with a stray }": (REDDIT_PROMPT, lambda t: t.replace("{title}", "{title}}", 1), "unbalanced '}'"),
+    "a categories key missing": (rr.CATEGORIES_FILE, lambda t: _drop_key(t, "categories"),
+                                 "field categories is missing"),
+    "a Reddit title missing": (rr.QUERY_RESPONSE_FILES["Reddit"], lambda t: _drop_key(t, "title"),
+                               "field content.title is missing"),
+    "a Dear Abby title empty": (rr.QUERY_RESPONSE_FILES["DearAbby"],
+                                lambda t: _set_first(t, lambda d: d[2]["content"].__setitem__("title", " ")),
+                                "field content.title is empty"),
+}
+
+
+def _drop_key(text: str, key: str) -> str:
+    def drop(obj):
+        if isinstance(obj, dict):
+            if key in obj:
+                del obj[key]
+                return True
+            return any(drop(v) for v in obj.values())
+        return isinstance(obj, list) and any(drop(v) for v in obj)
+
+    data = json.loads(text)
+    assert drop(data)
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _set_first(text: str, change) -> str:
+    data = json.loads(text)
+    change(data)
+    return json.dumps(data, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_release_refused(name, pristine, cached_json, tmp_path):
+    """Each malformed variant is an Error naming the file and the fault; the earlier build is kept byte for byte."""
+    root = _case_release(tmp_path, pristine)
+    rel, change, fault = MALFORMED[name]
+    fault = fault() if callable(fault) else fault
+    text = (pristine / rel).read_text(encoding="utf-8")
+    if rel.endswith(".json"):
+        text = json.dumps(json.loads(text), ensure_ascii=False)  # compact, so that the anchors are found
+    _rewrite(root, rel, change(text))
+    out = tmp_path / "outs" / "vp"
+    out.parent.mkdir()
+    _earlier_build(out)
+    before = tree_hash(out)
+    result = CliRunner().invoke(cli, ["build", "--raw", str(root), "--out", str(out), "--overwrite"])
+    _check_clear_error(result, [rel])
+    error = next(line for line in result.output.splitlines() if line.startswith("Error: "))
+    assert error.startswith(f"Error: {rel}: ") and fault in error, result.output
+    assert tree_hash(out) == before and sorted(p.name for p in out.parent.iterdir()) == ["vp"]

@@ -1,7 +1,8 @@
 """The layout rules of docs/ARCHITECTURE.md, checked on the source: imports run one way (raw -> tables ->
 dataset -> ratings -> scoring -> statistics -> report, with the shells on top), no import cycle between modules
 (lazy and type-checking imports included), no module imports another module's private name, every module
-appears in the module map, and no module is over 400 lines."""
+appears in the module map, and no module is over 300 lines (a few named ones, owned by other work this round,
+at most their size then)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FOLDERS = {"src/valueportrait": "valueportrait", "builders": "valueportrait.builders",
            "dataset_script": "valueportrait.dataset_script", "metric": "valueportrait.metric"}
-MAX_LINES = 400
+MAX_LINES = 300
+#: Modules over MAX_LINES when the limit came down from 400 (issue 20), each at most its size then: they may
+#: shrink, never grow, and leave this list once split by concept.
+OVER_LIMIT: dict[str, int] = {
+    "src/valueportrait/io.py": 347,  # atomic writes + read_table; the output rule's helpers
+    "src/valueportrait/outputs.py": 339,  # the one output rule
+    "src/valueportrait/runner/transformers_backend.py": 323,  # the local transformers backend
+    "src/valueportrait/selection.py": 303,  # the selection rule + chance marks
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -92,13 +101,13 @@ def test_no_private_names_across_modules():
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
     {"errors", "scale", "io", "outputs", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
-     "schema", "coverage"},
+     "schema", "coverage", "texttable"},
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
     {"report", "plot", "html_report", "figures"},
     {"norms", "deviation"},
-    {"pipelines", "evaluation", "metric_inputs"},
+    {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},
     {"cli", "metric", "valueportrait"},
@@ -133,8 +142,14 @@ def test_imports_follow_the_layers():
 
 @pytest.mark.parametrize("name", sorted(MODULES))
 def test_module_size(name):
+    rel = str(MODULES[name].relative_to(ROOT))
     lines = len(MODULES[name].read_text(encoding="utf-8").splitlines())
-    assert lines <= MAX_LINES, f"{MODULES[name].relative_to(ROOT)} has {lines} lines; split it by concept"
+    assert lines <= OVER_LIMIT.get(rel, MAX_LINES), f"{rel} has {lines} lines; split it by concept"
+
+
+def test_the_over_limit_list_only_names_modules_still_over():
+    sizes = {str(p.relative_to(ROOT)): len(p.read_text(encoding="utf-8").splitlines()) for p in MODULES.values()}
+    assert [m for m in OVER_LIMIT if sizes.get(m, 0) <= MAX_LINES] == [], "split: remove them from OVER_LIMIT"
 
 
 def _module_of(imported: str, names: list[str]) -> list[str]:

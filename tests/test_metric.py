@@ -89,10 +89,16 @@ def test_personas(metric):
     assert set(result["personas"]) == {"a", "b"}
     assert result["personas"]["a"]["family_means"]["pvq"] == 5.0  # persona a rated every item 5
     assert result["family_means"]["pvq"] == 3.5  # pooled: each item's mean of 5 and 2
-    # n_boot=0: no intervals for the personas (their item bootstrap); the pooled scores' interval is over the
-    # spread of each item's ratings (ci_over="variants", a t interval: symmetric about the score)
-    cells = [c for r in result["personas"].values() for dims in r["scores"].values() for c in dims.values()]
-    assert all(c["ci_low"] is None and c["ci_high"] is None and c["ci_over"] == "items" for c in cells)
+    # one unit, one estimator: a persona's interval is the scores' (ci_over="variants", t-analytic); one rating
+    # per item gives none, with the note that says why
+    cells = [c for r in result["personas"].values() for dims in r["scores"].values() for c in dims.values()
+             if c["score"] is not None]
+    assert cells and all(c["ci_low"] is None and c["ci_over"] == "variants" and c["ci_method"] == "t-analytic"
+                         and "needs >= 2 ratings per item" in c["note"] for c in cells)
+    # coverage per persona: 40 of the 520 items, one rating each (no variants given)
+    cov = result["personas"]["a"]["coverage"]
+    assert (cov["rated"], cov["requests"], cov["partial"]) == (40, 520, True)
+    assert result["coverage"]["requests"] == 520 * 2 and result["coverage"]["share"] == pytest.approx(80 / 1040)
     pooled = [c for dims in result["scores"].values() for c in dims.values() if c["score"] is not None]
     assert pooled and all(c["ci_over"] == "variants" for c in pooled)
     assert all(c["score"] - c["ci_low"] == pytest.approx(c["ci_high"] - c["score"]) for c in pooled)
@@ -186,12 +192,22 @@ def test_threshold_alpha_and_variant_labels_are_checked(metric, ids):
         metric.compute(predictions=[4] * len(ids), references=ids, n_boot=-5)
 
 
-def test_duplicated_item_variant_rows_are_counted_with_a_warning(metric, ids):
+def test_duplicated_item_variant_rows_are_an_error_unless_a_policy_is_chosen(metric, ids):
     preds = [4] * len(ids) + [6, 6]
     refs = ids + ids[:2]
-    with pytest.warns(UserWarning, match=r"2 rating\(s\) repeat an \(item, variant\) already rated"):
-        res = metric.compute(predictions=preds, references=refs, variants=["v1"] * len(refs), n_boot=0)
-    assert res["counts"]["duplicates"] == 2 and res["counts"]["ratings"] == len(ids) + 2
+    variants = ["v1"] * len(refs)
+    with pytest.raises(InputError, match=r"2 rating\(s\) repeat a request already rated .*item 1003-1, variant "
+                                         r"v1\) 2 times in predictions.*duplicates='first' or 'mean'"):
+        metric.compute(predictions=preds, references=refs, variants=variants, n_boot=0)
+    single = metric.compute(predictions=preds[:len(ids)], references=ids, variants=variants[:len(ids)], n_boot=0)
+    first = metric.compute(predictions=preds, references=refs, variants=variants, n_boot=0, duplicates="first")
+    assert first["counts"]["duplicates"] == 2 and first["counts"]["ratings"] == len(ids)
+    assert first["scores"] == single["scores"]  # keeping the first of each: the single file's portrait
+    mean = metric.compute(predictions=preds, references=refs, variants=variants, n_boot=0, duplicates="mean")
+    assert mean["counts"]["duplicates"] == 2
+    assert mean["family_means"]["bfi"] != single["family_means"]["bfi"]  # items 1003-1/-2 averaged to 5
+    with pytest.raises(InputError, match="unknown duplicates policy 'last'"):
+        metric.compute(predictions=preds, references=refs, variants=variants, n_boot=0, duplicates="last")
     # no variants: several ratings of an item are the documented average over prompts, not duplicates
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -200,3 +216,5 @@ def test_duplicated_item_variant_rows_are_counted_with_a_warning(metric, ids):
     # the same item under two variants is not a duplicate either
     res = metric.compute(predictions=[4, 5], references=[ids[0], ids[0]], variants=["v1", "v2"], n_boot=0)
     assert res["counts"]["duplicates"] == 0
+    with pytest.raises(InputError, match="1 persona label\\(s\\) are empty"):
+        metric.compute(predictions=[4, 5], references=ids[:2], personas=["a", " "], n_boot=0)

@@ -73,6 +73,8 @@ def test_rater_level_deviation(result, stored_norms, demo_build):
     json.dumps(result, allow_nan=False)  # JSON-serialisable, no NaN
     dev = result["deviation"]
     assert dev["source"] == "dataset raters" and dev["human"] == "raters"
+    assert dev["settings"]["ci_over"] == {"model": "item draws, paired with the human side", "human": "raters"}
+    assert dev["settings"]["ci_method"] == "bootstrap-percentile"
     assert list(dev["attributes"]) == ["sex", "education"]
     sex = dev["attributes"]["sex"]
     assert list(sex["groups"]) == ["Female", "Male"]
@@ -87,10 +89,12 @@ def test_rater_level_deviation(result, stored_norms, demo_build):
             # model side = the metric's own portrait of the persona (the scoring core)
             assert cell["model_score"] == pytest.approx(result["personas"][persona]["scores"]["pvq"][d]["score"],
                                                         abs=1e-12)
-            # ... with ONE interval: the deviation's model CI is the persona portrait's CI (one shared item
-            # bootstrap, issue 9: the two used to differ, e.g. Benevolence [0.217, 0.857] vs [0.225, 0.888])
+            # ... with two intervals that say what they are (issue 21: one label, one estimator): the persona
+            # portrait has the scores' interval (ci_over, t-analytic over prompt variants by default); the
+            # deviation's model CI is its paired item bootstrap, labelled so in the report's settings
             persona_cell = result["personas"][persona]["scores"]["pvq"][d]
-            assert (cell["model_ci_low"], cell["model_ci_high"]) == (persona_cell["ci_low"], persona_cell["ci_high"])
+            assert (persona_cell["ci_over"], persona_cell["ci_method"]) == ("variants", "t-analytic")
+            assert cell["model_ci_low"] <= cell["model_score"] <= cell["model_ci_high"]
             # human side = the group's norms stored at build time (same raters, same seed-0 200-replicate bootstrap)
             assert cell["human_score"] == pytest.approx(norms.loc[d, "score"], abs=1e-12)
             assert cell["human_ci_low"] == pytest.approx(norms.loc[d, "score_ci_low"], abs=1e-12)

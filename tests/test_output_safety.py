@@ -18,7 +18,8 @@ import pytest
 from click.testing import CliRunner
 
 from valueportrait.builders import raw_release as rr
-from valueportrait.builders.build import check_output_folder, clean_stale_temp_folders, write_dataset
+from valueportrait.builders.build import write_dataset
+from valueportrait.builders.outfolder import check_output_folder, clean_stale_temp_folders
 from valueportrait.cli.main import cli
 from valueportrait.builders.release import from_release
 from valueportrait.dataset import load_dataset, open_dataset

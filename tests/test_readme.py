@@ -49,6 +49,10 @@ def test_readme_worked_example_runs_and_matches_its_comments(built_dataset, raw_
             if isinstance(value, float):
                 digits = len(repr(value).split(".")[1])
                 assert got[key] == pytest.approx(value, abs=10 ** -digits), (expr, key)
+            elif isinstance(value, list) and value and all(isinstance(v, float) for v in value):
+                assert len(got[key]) == len(value), (expr, key)
+                for g, v in zip(got[key], value):
+                    assert g == pytest.approx(v, abs=10 ** -len(repr(v).split(".")[1])), (expr, key)
             else:
                 assert got[key] == value, (expr, key)
     assert os.getcwd() == str(tmp_path)

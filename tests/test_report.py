@@ -65,7 +65,12 @@ def test_leaderboard_text_intervals_units_unreliable_and_width():
     humans = base.assign(ci_low=base["score"] - 0.1, ci_high=base["score"] + 0.1, ci_over="raters")
     names = [f"model-number-{k:02d}" for k in range(8)]
     portraits = {**{n: with_ci for n in names}, "human raters": humans}
-    rel = {names[1]: {"reliable": False, "profile_split_half": 0.5, "threshold": 0.7}, names[0]: {"reliable": True}}
+    rel = {names[1]: {"reliable": False, "profile_reliability": 0.5, "profile_p": 0.2, "threshold": 0.7,
+                      "alpha": 0.001, "flat": True, "profile_sd": 0.05, "flat_below": 0.1},
+           names[0]: {"reliable": True},
+           names[2]: {"reliable": None, "assessable": False, "verdict": "not assessable: no rating in v1"},
+           names[3]: {"reliable": True, "order_bias_flag": True, "order_bias": 2.63, "item_sd": 0.4,
+                      "order_bias_p": 1e-53}}
     text = leaderboard_text(portraits, reliability=rel, width=120)
     lines = text.splitlines()
     assert max(map(len, lines)) <= 120
@@ -73,14 +78,26 @@ def test_leaderboard_text_intervals_units_unreliable_and_width():
             in lines)
     # Power +1.00, its interval [1 - 0.25, 1 + 0.5] as given; Hedonism has no rated item
     assert "+1.00 [+0.75, +1.50]" in text and "model-number-01 !" in text and "model-number-00 !" not in text
-    assert "! unreliable portrait (profile split-half below its threshold, 0.7): model-number-01 (0.50)" in text
+    words = " ".join(text.split())  # the caveat lines are wrapped to the width
+    assert ("! profile not reproducible over prompt variants (reliability < 0.7 or p > 0.001): "
+            "model-number-01 (0.50, p 0.2)") in words
+    assert "flat profile (values differ by less than 0.1 points, SD over the 10 values): model-number-01 (SD 0.050)" in words
+    assert ("the order of the answer options dominates (reversing it moves the answers more than the items do): "
+            "model-number-03 (+2.63 points, item SD 0.40, p 1e-53)") in words
+    assert "reliability not assessable: model-number-02 (no rating in v1)" in text
     # 9 portraits do not fit in 120 columns: each family's table is split into several blocks
     assert sum(line.startswith("Big Five (BFI-10)") for line in lines) >= 2
     md = leaderboard_text(portraits, reliability=rel, markdown=True)
     assert "| model-number-01 ! | —" in md and "| human raters |" in md
-    table = reliability_text({"m": {"order_bias": 0.5, "icc_a1": 0.25, "icc_ak": None, "split_half_r": 0.5,
-                                    "profile_split_half": 2 * 0.5 / 1.5, "reliable": False}})
-    assert "m          +0.500     0.250         —         0.500               0.667        NO" in table
+    table = reliability_text({"m": {"order_bias": 0.5, "order_bias_p": 0.001, "icc_a1": 0.25, "icc_ak": None,
+                                    "split_half_r": 0.5, "profile_split_half": 2 * 0.5 / 1.5, "reliable": False,
+                                    "profile_reliability": 0.4, "profile_p": 0.05, "profile_sd": 0.05, "flat": True,
+                                    "profile_se": 0.04, "order_bias_flag": True},
+                              "n": {"reliable": None}})
+    lines = table.splitlines()
+    assert lines[3].split() == ["m", "0.400", "0.05", "0.050", "flat", "0.040", "+0.500", "!", "0.001", "0.250", "—",
+                                "0.667", "NO"]
+    assert lines[4].split()[-2:] == ["not", "assessable"]
 
 
 def test_interval_heading_never_lends_the_human_unit_to_the_models():

@@ -5,6 +5,7 @@ tables are there, and a screenshot is taken. Expected values come from the leade
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import subprocess
@@ -57,10 +58,19 @@ def test_report_page(scores, tmp_path):
     assert "is above 0.3 with p below 0.05" in html and str(scores.parent) not in html
     # the human row's interval unit is its own (raters), the models' prompt variants
     assert html.count('<td class="unit">raters</td>') == 3 and '<td class="unit">prompt variants</td>' in html
-    # llama's real unreliability (profile split-half 0.57 < 0.7) is a banner, in the reliability table in words
+    # llama's real unreliability (profile reliability 0.46 over the 10 variant splits, p 0.13) is a banner, in the
+    # reliability table in words
     rel = board["reliability"]["llama-3.1-8b-instruct"]
-    assert rel["reliable"] is False and f"profile split-half {rel['profile_split_half']:.2f} below" in html
+    assert rel["reliable"] is False and f"profile reliability {rel['profile_reliability']:.2f} over the 10" in html
+    assert "permutation p 0.13: the profile&#x27;s shape is not reproducible" in html or \
+        "permutation p 0.13: the profile's shape is not reproducible" in html
     assert "icc_ak" not in html and "order bias p" in html and "&lt; 0.001" in html
+    # the three heatmaps share one colour scale: the largest |score| on the page (gpt-4o's Openness to Change,
+    # +0.87 in the real scores) rounded up to a tenth
+    top = max(abs(c["score"]) for fams in board["models"].values() for dims in fams.values() for c in dims.values()
+              if c["score"] is not None)
+    bars = re.findall(r'<div class="colorbar"><span>([^<]*)</span>', html)
+    assert bars == [f"\u2212{math.ceil(top * 10) / 10:.2f}"] * 3
     # --overwrite needed the second time; a missing leaderboard is a clear error
     res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)])
     assert res.exit_code == 1 and "exists; pass --overwrite" in res.output

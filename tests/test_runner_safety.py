@@ -187,9 +187,11 @@ def test_fail_fast_rules():
     lines = []
     ff = FailFast(lines.append, secrets=["s3cret"])
     ff.finished("rated", None)
-    for _ in range(20):  # once a request succeeded, nothing stops the run
+    for _ in range(7):  # after a success too (issue 19): 7 failed requests in a row do not stop the run...
         ff.attempt_failed("connection error: ConnectError: refused")
         ff.finished("failed", "gave up after 6 attempts; last error: HTTP 500 from x: s3cret")
+    with pytest.raises(RunStopped, match=r"the last 8 requests all failed the same way \(HTTP 500\): .*x: \*\*\*"):
+        ff.finished("failed", "gave up after 6 attempts; last error: HTTP 500 from x: s3cret")  # ...the 8th does
     assert lines == ["First connection error: ConnectError error (attempt failed): connection error: ConnectError: "
                      "refused",
                      "First HTTP 500 error (request failed): gave up after 6 attempts; last error: HTTP 500 from x: ***"]

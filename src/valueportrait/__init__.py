@@ -40,6 +40,7 @@ _LAZY: dict[str, str] = {
     # settings
     "Selection": "settings", "Intervals": "settings", "Deviation": "settings", "Build": "settings",
     "DemographicsFile": "settings", "DatasetRef": "settings", "UpstreamOutputs": "settings",
+    "Publish": "settings",
     # reports
     "render_report": "html_report", "radar_chart": "plot", "portrait_figure": "plot",
 }

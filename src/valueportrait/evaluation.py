@@ -6,7 +6,6 @@ also the plain-Python entry point for other pipelines.
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 from collections.abc import Sequence
 
@@ -15,26 +14,20 @@ import pandas as pd
 
 from .dataset import ValuePortraitData, dataset_name, dataset_of
 from .errors import InputError
-from .metric_inputs import load_data, persona_map, variant_labels
+from .metric_inputs import load_data, persona_labels, persona_map, variant_labels
 from .pipelines import check_item_ids, deviation_report, human_source
 from .ratings.likert import to_ratings
 from .io import json_safe
+from .coverage import coverage_record, expected_requests
+from .ratings.duplicates import resolve_duplicates
 from .selection import CHANCE_NOTE, chance_flags, chance_level
-from .scoring import bootstrap_portraits, check_ci_over, interval_portrait, portrait_reliability
+from .scoring import check_ci_over, interval_portrait, portrait_reliability
 from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity
 
 #: Keys of every result, in order (stable: the metric card documents them).
-RESULT_KEYS = ("scores", "family_means", "counts", "settings", "prompt_sensitivity", "reliability", "personas",
-               "deviation")
-
-
-def _duplicates(table: pd.DataFrame) -> int:
-    """Rows that repeat an earlier row's (item, variant[, persona]); 0 without variants (several ratings of an
-    item are then the documented average over prompts)."""
-    if "variant" not in table:
-        return 0
-    return int(table.duplicated([c for c in ("item_id", "variant", "persona") if c in table]).sum())
+RESULT_KEYS = ("scores", "family_means", "counts", "coverage", "settings", "prompt_sensitivity", "reliability",
+               "personas", "deviation")
 
 
 def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> tuple[dict, dict]:
@@ -44,7 +37,8 @@ def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> 
         cell = {k: (None if r.get(k) is None or (isinstance(r[k], float) and np.isnan(r[k])) else float(r[k]))
                 for k in ("score", "raw_mean", "std", "ci_low", "ci_high")}
         cell["n"] = int(r["n"])
-        cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
+        for k in ("ci_over", "ci_method"):
+            cell[k] = r.get(k) if isinstance(r.get(k), str) else None
         cell["note"] = r["note"] if isinstance(r["note"], str) else None
         cell["above_chance"] = None if above_chance is None else not chance_level(above_chance, r["family"],
                                                                                   r["dimension"])
@@ -56,27 +50,28 @@ def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> 
     return scores, fmeans
 
 
-def _counts(table: pd.DataFrame, sel_items: set) -> dict:
+def _counts(table: pd.DataFrame, sel_items: set, duplicates: int = 0) -> dict:
     valid = table["rating"].notna()
     used = valid & table["item_id"].isin(sel_items)
     return {
         "ratings": int(len(table)), "ratings_used": int(used.sum()), "ratings_ignored": int((~used).sum()),
         "missing_or_unparseable": int((~valid).sum()), "not_measuring": int((valid & ~used).sum()),
         "items_rated": int(table.loc[valid, "item_id"].nunique()), "items_used": int(table.loc[used, "item_id"].nunique()),
-        "duplicates": _duplicates(table),
+        "duplicates": duplicates,
     }
 
 
 def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, above_chance: dict | None,
-             **kw) -> dict[str, dict]:
-    """Portraits of several ratings tables with one shared item bootstrap (as the deviation statistics draw it)."""
-    portraits = bootstrap_portraits({k: g[["item_id", "rating"]] for k, g in groups.items()}, selection,
-                                    **kw).portraits
-    portraits = {k: p.assign(ci_over="items") for k, p in portraits.items()}  # a bootstrap over items
+             n_items: int, **kw) -> dict:
+    """Each persona's portrait with the same interval as ``scores`` (one ``ci_over``, one estimator), its counts
+    and its coverage."""
     out = {}
     for k, g in groups.items():
-        scores, fmeans = _portrait_dict(portraits[k], above_chance)
-        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items)}
+        portrait = interval_portrait(g[["item_id", "rating"]], selection, **kw)
+        scores, fmeans = _portrait_dict(portrait, above_chance)
+        out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items),
+                  "coverage": json_safe(coverage_record(g, portrait, selection,
+                                                        requests=expected_requests(g, n_items)))}
     return out
 
 
@@ -102,12 +97,15 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     selection : :class:`~valueportrait.settings.Selection`
         Re-select the items from the correlations (default: the build's selection; ``correction`` is the
         multiple-testing control, see :mod:`valueportrait.selection`); ``center``, ``min_items`` as
-        :func:`~valueportrait.scoring.interval_portrait`.
+        :func:`~valueportrait.scoring.interval_portrait`; ``duplicates``: a rating of an (item, variant[,
+        persona]) already rated is an error naming it (``"error"``, default), or ``"first"`` / ``"mean"`` keeps
+        one (counted in ``counts["duplicates"]``); ratings without variants are never duplicates (several ratings
+        of an item are then the documented average over prompts).
     intervals : :class:`~valueportrait.settings.Intervals`
         ``over``: the unit of the ``scores`` intervals (:data:`~valueportrait.scoring.CI_UNITS`): ``variants``
         (default; the spread of each item's several ratings: prompt variants or repeats; one rating per item
-        gives null intervals with a note), ``items`` or ``items+variants``; ``level``; ``n_boot``, ``seed``: the
-        item bootstrap of the persona portraits (shared with the deviation statistics; 0 gives them null CIs).
+        gives null intervals with a note), ``items`` or ``items+variants``; ``level`` (the persona portraits have the
+        same interval: one unit, one estimator); ``n_boot``, ``seed``: the deviation statistics' bootstrap.
     deviation : :class:`~valueportrait.settings.Deviation`, optional
         Ask for the deviation statistics (model persona vs real group), see :func:`deviation_for_ratings`; they
         need ``personas``.
@@ -119,14 +117,18 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     -------
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
-        ci_over, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension whose
-        selection is not above chance in the build's permutation test; None for builds without it),
+        ci_over, ci_method, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension
+        whose selection is not above chance in the build's permutation test; None for builds without it),
         ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
-        variant[, persona]) already rated: averaged, with a warning; 0 without variants)}, ``settings``,
+        variant[, persona]) already rated, removed by the ``duplicates`` policy)}, ``coverage``
+        (:func:`~valueportrait.coverage.coverage_record`: rated, requests, share, partial, short_dimensions;
+        requests = items x the variants x the personas given), ``settings``,
         ``prompt_sensitivity`` (None without variants), ``reliability`` (None without variants; else
-        :func:`~valueportrait.scoring.portrait_reliability`'s record: order bias, ICC, profile split-half,
-        ``reliable``), ``personas`` (None without personas), ``deviation`` (None unless asked for; else
+        :func:`~valueportrait.scoring.portrait_reliability`'s record: verdict, profile reliability and its
+        permutation p, ``reliable``, profile SD / SE, ``flat``, order bias and ``order_bias_flag``, ICC, the fixed
+        split-half; "not assessable" without all 6 variants), ``personas`` (None without personas; else
+        {persona: {scores, family_means, counts, coverage}}), ``deviation`` (None unless asked for; else
         :func:`valueportrait.deviation.report_to_dict` of the comparison).
     """
     preds, refs = list(predictions), list(references)
@@ -160,26 +162,23 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     if variants is not None:
         table["variant"] = variant_labels(variants)
     if personas is not None:
-        table["persona"] = [str(p) for p in personas]
-    duplicates = _duplicates(table)
-    if duplicates:
-        warnings.warn(f"{duplicates} rating(s) repeat an (item, variant{', persona' if personas is not None else ''}) "
-                      "already rated; all are averaged into the item's rating (counted in counts['duplicates'])",
-                      UserWarning, stacklevel=2)
+        table["persona"] = persona_labels(personas)
+    table, removed = resolve_duplicates(table.assign(source="predictions"), selection.duplicates)
+    table = table.drop(columns="source").reset_index(drop=True)
     center, min_items = selection.center, selection.min_items
-    kw = dict(center=center, min_items=min_items, n_boot=intervals.n_boot, confidence=intervals.level,
-              seed=intervals.seed)
-    portrait = interval_portrait(table, sel, ci_over=intervals.over, confidence=intervals.level, center=center,
-                                 min_items=min_items)
+    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items)
+    portrait = interval_portrait(table, sel, **kw)
     flags = chance_flags(data.build_info)
     scores, fmeans = _portrait_dict(portrait, flags)
-    out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items)}
+    out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items, removed),
+           "coverage": json_safe(coverage_record(table, portrait, sel,
+                                                 requests=expected_requests(table, len(data.item_ids))))}
     out["settings"] = {
         "dataset": dataset_name(dataset), "revision": revision_of(dataset),
         "dataset_version": data.build_info.get("dataset_version"),
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
-        "seed": intervals.seed, "ci_over": intervals.over, "above_chance": flags,
+        "seed": intervals.seed, "ci_over": intervals.over, "duplicates": selection.duplicates, "above_chance": flags,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
@@ -188,8 +187,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
         out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
     out["personas"] = None
     if personas is not None:
-        # one item bootstrap shared by the personas: the same draws as the deviation statistics' model side
-        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags, **kw)
+        out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags,
+                                   len(data.item_ids), **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,

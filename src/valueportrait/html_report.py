@@ -33,13 +33,13 @@ from .citation import CITATION
 from .errors import InputError
 from .figures.data import HUMAN, figure_data
 from .figures.heatmap import RADAR_MAX
-from .figures.svg import heatmap_html, radar_svg, scale_key_svg
+from .figures.svg import heatmap_html, radar_svg, scale_key_svg, side_room
 from .figures.tables import (about_html, banners_html, reliability_html, runs_html, sensitivity_html,
                              validity_html)
 from .io import read_json
 from .report import UNIT_WORDS
 from .scale import FAMILIES
-from .style import family_title, radial_scale, scale_caption, signed
+from .style import color_limit, family_title, radial_scale, scale_caption, signed
 
 __all__ = ["read_leaderboard", "render_report"]
 
@@ -65,6 +65,7 @@ font-size:.72rem;margin-left:.3em;white-space:nowrap}
 .banner{border-left:4px solid #c0392b;background:#fdf0ef;padding:.35rem .6rem;margin:.3rem 0;font-size:.88rem}
 .banner.partial{border-color:#b9770e;background:#fef5e7}
 .charts{display:flex;flex-wrap:wrap;gap:.6rem}.charts svg{flex:0 0 auto;max-width:100%;height:auto}
+.charts.portraits svg{width:calc(25% - .45rem)}.charts.overlay svg{width:calc(33.33% - .4rem)}
 .toggles label{margin-right:1rem;font-size:.88rem;white-space:nowrap;display:inline-block}
 pre{background:#f6f6f6;padding:.8rem;white-space:pre-wrap;font-size:.78rem}.note{color:#555;font-size:.86rem}
 .wide{max-width:100%;overflow-x:auto}ul.legend{font-size:.8rem;color:#444;margin:.3rem 0 0 1rem;padding:0}
@@ -183,11 +184,12 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     ids = {m: f"m{k}" for k, m in enumerate(models)}
     limit, ticks = _page_scale(board)
     pvq = figure_data(board, "pvq")
+    heat = color_limit(np.concatenate([figure_data(board, f).score.ravel() for f in FAMILIES]))  # one for the page
     many = len(models) > RADAR_MAX
     parts = [f"<h1>{_e(title)}</h1>", about_html(board, generated=generated, version=__version__),
              banners_html(board, models), "<h2>Validity of the benchmark</h2>", validity_html(board),
              f"<h2>Heatmap</h2><p class=\"note\">{_e(pvq.interval_caption())}</p>",
-             *(heatmap_html(figure_data(board, f)) for f in FAMILIES),
+             *(heatmap_html(figure_data(board, f), limit=heat) for f in FAMILIES),
              "<h2>Runs</h2>", runs_html(board, models), "<h2>Leaderboard</h2>"]
     parts += [_family_table(board, f) for f in FAMILIES]
     key = (f'<div class="scalekey">{scale_key_svg(limit, ticks)}<span>{_e(scale_caption(limit, ticks))}<br>'
@@ -200,10 +202,11 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
                  + (f'<p class="note">{len(models)} portraits: the first {RADAR_MAX} and the human raters are '
                     "ticked; the heatmap above shows them all.</p>" if many and not overlay else "")
                  + f'<div class="toggles">{toggles}</div><div class="charts overlay">')
-    for f in FAMILIES:
-        fd = figure_data(board, f)
-        parts.append(radar_svg(fd, limit=limit, ticks=ticks, title=family_title(f), ids=ids,
-                               css_class="chart overlay-chart", size=250))
+    overlays = [figure_data(board, f) for f in FAMILIES]
+    pad = max(side_room(fd, 300) for fd in overlays)  # one pad: the three circles come out the same size
+    for fd in overlays:
+        parts.append(radar_svg(fd, limit=limit, ticks=ticks, title=family_title(fd.family), ids=ids,
+                               css_class="chart overlay-chart", size=300, pad=pad))
     parts.append(f"</div><h2>Portraits: {_e(family_title('pvq'))}</h2>"
                  "<p class=\"note\">One chart per portrait, on the scale above; grey: the human raters.</p>"
                  '<div class="charts portraits">')

@@ -99,6 +99,16 @@ def summarise(values: Sequence, limit: int = 10) -> str:
     return shown + (f" ... ({len(values)} in all)" if len(values) > limit else "")
 
 
+def persona_labels(personas: Sequence) -> list[str]:
+    """The persona labels as text; an empty or blank label is an InputError (name every persona)."""
+    labels = ["" if p is None else str(p) for p in personas]
+    blank = [i for i, p in enumerate(labels) if not p.strip()]
+    if blank:
+        raise InputError(f"{len(blank)} persona label(s) are empty (at {summarise(blank)}); give every rating its "
+                         "persona's name (e.g. 'a woman'), or leave personas out for ratings without one")
+    return labels
+
+
 def variant_labels(variants: Sequence) -> list[str]:
     """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
     labels = [str(v) for v in variants]
@@ -135,4 +145,5 @@ def persona_map(personas: Sequence[str], persona_groups: Mapping[str, str] | Non
     return out
 
 
-__all__ = ["load_data", "metric_predictions", "metric_settings", "persona_map", "summarise", "variant_labels"]
+__all__ = ["load_data", "metric_predictions", "metric_settings", "persona_labels", "persona_map", "summarise",
+           "variant_labels"]

@@ -8,6 +8,7 @@ and JSON files; only the text and Markdown tables round.
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -62,11 +63,11 @@ def leaderboard_table(portraits: dict[str, pd.DataFrame], value: str = "score") 
 
 def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Long table: model, family, dimension, score, raw_mean, std, n, family_mean, [ci_low, ci_high, se, df,
-    ci_over], note."""
+    ci_over, ci_method], note."""
     frames = [p.assign(model=name) for name, p in portraits.items()]
     df = pd.concat(frames, ignore_index=True)
     first = ["model", "family", "dimension", "score", "raw_mean", "std", "n", "family_mean"]
-    extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over") if c in df]
+    extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over", "ci_method") if c in df]
     return df[first + extra + ["note"]]
 
 
@@ -74,7 +75,7 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
                      coverage: dict | None = None, sensitivity: pd.DataFrame | None = None,
                      runs: dict | None = None, **meta) -> dict:
     """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
-    ci_over, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
+    ci_over, ci_method, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
     models: dict = {}
     for name, p in portraits.items():
         fam: dict = {}
@@ -82,7 +83,8 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
             cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high",
                                                      "se")}
             cell["n"] = int(r["n"])
-            cell["ci_over"] = r.get("ci_over") if isinstance(r.get("ci_over"), str) else None
+            for k in ("ci_over", "ci_method"):
+                cell[k] = r.get(k) if isinstance(r.get(k), str) else None
             cell["note"] = r.get("note") if isinstance(r.get("note"), str) else None
             fam.setdefault(r["family"], {})[r["dimension"]] = cell
         models[name] = fam
@@ -116,9 +118,36 @@ def _cell(row: pd.Series | None, digits: int) -> str:
 
 
 def unreliable_models(reliability: dict | None) -> dict[str, float | None]:
-    """{model: profile split-half} of the portraits whose reliability record says ``reliable: False``."""
-    return {m: r.get("profile_split_half") for m, r in (reliability or {}).items()
+    """{model: profile reliability} of the portraits whose reliability record says ``reliable: False`` (profile
+    shape not reproducible across prompt variants)."""
+    return {m: r.get("profile_reliability") for m, r in (reliability or {}).items()
             if isinstance(r, dict) and r.get("reliable") is False}
+
+
+def caveat_lines(reliability: dict | None) -> list[str]:
+    """One line per caveat of the reliability records: shape not reproducible (``!``), flat, order of the options
+    dominating, not assessable (each naming its models and figures)."""
+    recs = {m: r for m, r in (reliability or {}).items() if isinstance(r, dict)}
+    bad, lines = unreliable_models(recs), []
+    if bad:
+        thr = next(iter(recs[m].get("threshold", 0.7) for m in bad))
+        shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')}, p {recs[m].get('profile_p'):.2g})" for m, v in bad.items())
+        lines.append(f"! profile not reproducible over prompt variants (reliability < {thr:g} or p > "
+                     f"{recs[next(iter(bad))].get('alpha', 0.001):g}): {shown}")
+    flat = [f"{m} (SD {r['profile_sd']:.3f})" for m, r in recs.items() if r.get("flat")]
+    if flat:
+        lines.append(f"flat profile (values differ by less than {next(iter(recs.values())).get('flat_below', 0.1):g} "
+                     f"points, SD over the 10 values): {', '.join(flat)}")
+    order = [f"{m} ({r['order_bias']:+.2f} points, item SD {r['item_sd']:.2f}, p {r['order_bias_p']:.2g})"
+             for m, r in recs.items() if r.get("order_bias_flag")]
+    if order:
+        lines.append("the order of the answer options dominates (reversing it moves the answers more than the items "
+                     f"do): {', '.join(order)}")
+    missing = [f"{m} ({r['verdict'].removeprefix('not assessable: ')})" for m, r in recs.items()
+               if r.get("assessable") is False and r.get("verdict")]
+    if missing:
+        lines.append(f"reliability not assessable: {'; '.join(missing)}")
+    return lines
 
 
 def interval_heading(portraits: dict[str, pd.DataFrame], confidence: float = 0.95) -> str:
@@ -151,9 +180,9 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
                      confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
                      ci_over: str | None = None, above_chance: dict | None = None) -> str:
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
-    marked ``!`` (with their profile split-half below the table); null scores shown as ``—``; dimensions whose
-    selection is not above chance (``above_chance``, :func:`~valueportrait.selection.chance_flags`) marked ``†``
-    with a footnote.
+    marked ``!`` (with their profile reliability below the table, and the other caveats); null scores shown as
+    ``—``; dimensions whose selection is not above chance (``above_chance``,
+    :func:`~valueportrait.selection.chance_flags`) marked ``†`` with a footnote.
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
     Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the
@@ -200,28 +229,36 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
     text = "\n\n".join(blocks) + "\n"
     if marked:
         text += f"\n{CHANCE_FOOTNOTE}\n"
-    if bad:
-        shown = ", ".join(f"{m} ({_fmt(v, 2).lstrip('+')})" if v is not None else m for m, v in bad.items())
-        text += (f"\n! unreliable portrait (profile split-half below its threshold, "
-                 f"{next(iter(reliability[m]['threshold'] for m in bad)):g}): {shown}\n")
+    caveats = [textwrap.fill(c, width, subsequent_indent="  ") for c in caveat_lines(reliability)]
+    if caveats:
+        text += "\n" + "\n".join(caveats) + "\n"
     return text
 
 
 def reliability_text(reliability: dict, *, markdown: bool = False) -> str:
-    """The reliability records as a table: order bias, ICC(A,1), ICC(A,k), profile split-half, reliable."""
-    header = ["model", "order_bias", "ICC(A,1)", "ICC(A,k)", "split-half r", "profile_split_half", "reliable"]
+    """The reliability records as a table: profile reliability (mean over the 10 variant splits) and its
+    permutation p, profile SD and SE (``sd``, ``se``; ``flat`` marked), order bias and its p (``!``: it
+    dominates), ICC(A,1), ICC(A,k), the fixed split-half, reliable."""
+    header = ["model", "profile_rel", "p", "sd", "se", "order_bias", "p", "ICC(A,1)", "ICC(A,k)", "split-half",
+              "reliable"]
 
-    def num(v, sign=False):
+    def num(v, sign=False, digits=3):
         return "—" if v is None or (isinstance(v, float) and not np.isfinite(v)) else (
-            f"{v:+.3f}" if sign else f"{v:.3f}")
+            f"{v:+.{digits}f}" if sign else f"{v:.{digits}f}")
 
-    body = [[m, num(r.get("order_bias"), True), num(r.get("icc_a1")), num(r.get("icc_ak")), num(r.get("split_half_r")),
-             num(r.get("profile_split_half")), {True: "yes", False: "NO"}.get(r.get("reliable"), "—")]
+    def pval(v):
+        return "—" if v is None else f"{v:.2g}"
+
+    body = [[m, num(r.get("profile_reliability")), pval(r.get("profile_p")),
+             num(r.get("profile_sd")) + (" flat" if r.get("flat") else ""), num(r.get("profile_se")),
+             num(r.get("order_bias"), True) + (" !" if r.get("order_bias_flag") else ""), pval(r.get("order_bias_p")),
+             num(r.get("icc_a1")), num(r.get("icc_ak")), num(r.get("profile_split_half")),
+             {True: "yes", False: "NO"}.get(r.get("reliable"), "not assessable")]
             for m, r in reliability.items()]
     if markdown:
-        return "\n".join(["| " + " | ".join(header) + " |", "|---|" + "---:|" * 5 + "---|",
+        return "\n".join(["| " + " | ".join(header) + " |", "|---|" + "---:|" * 9 + "---|",
                           *("| " + " | ".join(r) + " |" for r in body)])
-    return _text_block("Reliability (docs/metric.md: order bias forward minus reversed, ICC over the 6 variants)",
+    return _text_block("Reliability (docs/metric.md; reliable = profile shape reproducible across prompt variants)",
                        header, body) + "\n"
 
 

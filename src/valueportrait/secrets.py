@@ -56,14 +56,18 @@ def scrub_fields(record: dict, *extra_secrets: str | None) -> dict:
 
 
 def url_secrets(url: str | None) -> tuple[str, ...]:
-    """The password in a URL's userinfo, and the ``user:password`` Basic credential httpx makes of it, to scrub
-    by name where the URL's shape is lost (a server's echo).
+    """What to scrub by name for a URL, where its shape is lost (a server's echo): the password in its userinfo,
+    the ``user:password`` Basic credential httpx makes of it, and the value of every query parameter (a base
+    URL's query often carries a key: ``?api_key=...``, ``?code=...``, Azure's ``?api-version=`` too), both as
+    written and decoded.
 
-    The user name alone is not a secret, and a password shorter than 4 characters is not scrubbed by name (it
-    would mask ordinary words); the ``user:password@`` shape is masked in any case.
+    The user name alone is not a secret, and a value shorter than 4 characters is not scrubbed by name (it
+    would mask ordinary words); the ``user:password@`` shape and key-like parameters are masked in any case.
 
     >>> url_secrets("http://me:pw123@host/v1"), url_secrets("http://host/v1"), url_secrets("http://a:b@host")
     (('pw123', 'bWU6cHcxMjM='), (), ())
+    >>> url_secrets("https://host/v1?api_key=T0k%2Fen&v=1")
+    ('T0k%2Fen', 'T0k/en')
     """
     import base64
     from urllib.parse import unquote, urlsplit
@@ -73,9 +77,15 @@ def url_secrets(url: str | None) -> tuple[str, ...]:
         user, password = unquote(parts.username or ""), unquote(parts.password or "")
     except ValueError:
         return ()
-    if len(password) < 4:
-        return ()
-    return password, base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    out: list[str] = []
+    if len(password) >= 4:
+        out += [password, base64.b64encode(f"{user}:{password}".encode()).decode("ascii")]
+    for pair in parts.query.split("&"):
+        value = pair.split("=", 1)[1] if "=" in pair else pair
+        for form in (value, unquote(value.replace("+", " "))):
+            if len(form) >= 4 and form not in out:
+                out.append(form)
+    return tuple(out)
 
 
 __all__ = ["MASK", "scrub", "scrub_fields", "url_secrets"]

@@ -1,13 +1,7 @@
-"""The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made.
-
-* :class:`Selection`: which items measure which dimension (``|rho| > threshold``, ``p < alpha``, ``mode``,
-  ``correction``, ``correlations``) and how they score (``center``, ``min_items``);
-* :class:`Intervals`: what an interval is over, its level, and the bootstrap's replicates and seed;
-* :class:`Deviation`: the deviation statistics (the human side, the persona groups, permutations, minimums);
-* :class:`DemographicsFile`: a raters' demographics file and how to read it;
-* :class:`Build`: what a build takes (the datasets ``BuilderConfig`` holds one);
-* :class:`DatasetRef`: a built folder or Hub repo id and its revision; :class:`UpstreamOutputs`: a folder of
-  upstream's model outputs as a ratings source.
+"""The settings, one frozen dataclass per concern, the same name and type everywhere; checked when made:
+:class:`Selection` (which items, how they score), :class:`Intervals`, :class:`Deviation`, :class:`Build` (the
+datasets ``BuilderConfig`` holds one), :class:`Publish`; and the inputs they name: :class:`DemographicsFile`,
+:class:`DatasetRef` (a built folder or Hub repo id and its revision), :class:`UpstreamOutputs`.
 
 ``None`` in a field means "the build's setting" (selection) or "the documented default". :func:`over` is the
 one merge of given settings over a base (the build's, or the defaults). The CLI options
@@ -18,12 +12,6 @@ objects, each in one place.
 True
 >>> over(BUILD_SELECTION, Selection(alpha=0.01)).threshold
 0.3
->>> Intervals().n_boot == DEFAULT_N_BOOT == 1000
-True
->>> Intervals(level=95)
-Traceback (most recent call last):
-...
-valueportrait.errors.InputError: level must be a level strictly between 0 and 1 (e.g. 0.95), got 95
 """
 
 from __future__ import annotations
@@ -79,7 +67,7 @@ def over(base: S, given: S) -> S:
     """``base`` with every field ``given`` sets (not None): the one "given over the build's" merge.
 
     >>> over(Selection(threshold=0.3, alpha=0.05), Selection(alpha=0.01))
-    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1)
+    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, duplicates='error')
     """
     return replace(base, **{f.name: getattr(given, f.name) for f in fields(given)  # type: ignore[arg-type]
                             if getattr(given, f.name) is not None})
@@ -88,8 +76,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``:
-    subtract the family mean; ``min_items``: fewer rated items give a null score).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``: subtract
+    the family mean; ``min_items``: fewer rated items give a null score; ``duplicates``: a request rated twice).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -102,6 +90,7 @@ class Selection:
     correlations: Literal["published", "computed"] | None = None
     center: bool | str = True
     min_items: int = 1
+    duplicates: Literal["error", "first", "mean"] = "error"
 
     #: The fields that say which items are selected (the others say how they score).
     RULE = ("threshold", "alpha", "mode", "correction", "correlations")
@@ -239,8 +228,8 @@ class Build:
     None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
     :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
     ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), and ``allow_partial`` (build from a release missing survey groups or
-    published tables)."""
+    ``changelog`` (None: the package's), ``allow_partial`` (a release missing survey groups or published tables
+    builds) and ``strict`` (a release folder differing from the pinned sums is refused, not a warning)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
@@ -249,6 +238,7 @@ class Build:
     min_raters: int = DEFAULT_MIN_RATERS
     changelog: str | Path | None = None
     allow_partial: bool = False
+    strict: bool = False
 
     def __post_init__(self) -> None:
         if not isinstance(self.selection, Selection):
@@ -261,6 +251,17 @@ class Build:
     def rule(self) -> Selection:
         """The selection this build makes: the given fields over :data:`BUILD_SELECTION`."""
         return over(BUILD_SELECTION, self.selection)
+
+
+@dataclass(frozen=True)
+class Publish:
+    """Where and how a revision is published: the Hub ``endpoint`` (None: ``$HF_ENDPOINT`` or the public Hub),
+    ``private`` (a repo created private; None: the Hub's default), ``force`` (move an existing tag, publish
+    below a newer version)."""
+
+    endpoint: str | None = None
+    private: bool | None = None
+    force: bool = False
 
 
 @dataclass(frozen=True)
@@ -295,4 +296,4 @@ def revision_of(dataset: Any) -> str | None:
 
 __all__ = ["BUILD_SELECTION", "CORRELATION_SOURCES", "DEFAULT_LEVEL", "DEFAULT_MIN_RATERS", "DEFAULT_N_BOOT",
            "DEFAULT_N_PERM", "HUMAN_SOURCES", "INTERVAL_UNITS", "Build", "DatasetRef", "DemographicsFile", "Deviation",
-           "Intervals", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]
+           "Intervals", "Publish", "Selection", "UpstreamOutputs", "built_selection", "over", "revision_of"]

@@ -17,7 +17,7 @@ import numpy as np
 
 from .scale import FAMILY_TITLES
 
-__all__ = ["DIVERGING", "HUMAN_COLOR", "PALETTE", "PINNED", "diverging_color", "display_name", "family_title",
+__all__ = ["DIVERGING", "HUMAN_COLOR", "PALETTE", "PINNED", "color_limit", "diverging_color", "display_name", "family_title",
            "model_colors", "radial_scale", "scale_caption", "signed", "text_color"]
 
 #: Human-facing names where upstream's key is not simply its words (Schwartz 1992 / the paper's spellings).
@@ -100,6 +100,17 @@ def model_colors(models: Iterable[str], human: str = "human raters") -> dict[str
 #: below 0, white at 0, red above; the same stops in the PNG (matplotlib) and the HTML report.
 DIVERGING: tuple[str, ...] = ("#2166AC", "#4393C3", "#92C5DE", "#D1E5F0", "#F7F7F7", "#FDDBC7", "#F4A582",
                               "#D6604D", "#B2182B")
+
+
+def color_limit(scores: Sequence[float] | np.ndarray) -> float:
+    """The colour range of a heatmap: the largest |score| rounded up to a tenth (0.1 at least).
+
+    >>> color_limit([0.54, -0.53, float("nan")]), color_limit([])
+    (0.6, 1.0)
+    """
+    v = np.abs(np.asarray(scores, dtype=float))
+    v = v[np.isfinite(v)]
+    return float(np.ceil((v.max() if v.size else 1.0) * 10 - 1e-9) / 10) or 0.1
 
 
 def diverging_color(value: float | None, limit: float) -> str:

@@ -77,10 +77,90 @@ def test_cli_compare_writes_json_and_marks_survivors(raw_dir, built_dataset, tmp
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["ci_over"] == "variants" and data["adjustment"] == "holm" and len(data["comparisons"]) == 3 * 19
+    assert data["adjust"] == "comparison" and data["comparisons"][0]["ci_method"] == "t-analytic"
     assert list(data["comparisons"][0]) == COMPARISON_COLUMNS
     n_marked = sum(line.startswith("* ") for line in res.output.splitlines())
     assert n_marked == sum(c["p_adjusted"] < 0.05 for c in data["comparisons"])
     bad = CliRunner().invoke(cli, ["compare", "--upstream-outputs", str(outputs), "--dataset", str(built_dataset),
                                    "--baseline", "gpt-5"])
     assert bad.exit_code == 1 and "Error: unknown baseline 'gpt-5'" in bad.output
-    assert "llama-3.1-8b-instruct" in bad.output
+    assert "llama-3.1-8b-instruct" in bad.output and "'human raters'" in bad.output
+
+
+def _pvq(means: pd.Series, selection: pd.DataFrame) -> pd.Series:
+    """Independent centred pvq scores: mean of a value's items minus the mean of the family's items."""
+    pvq = selection[(selection["family"] == "pvq") & selection["item_id"].isin(means.index)]
+    return pvq.groupby("dimension")["item_id"].agg(lambda ids: means[list(ids)].mean()) - means[pvq["item_id"].unique()].mean()
+
+
+def test_models_against_the_human_raters_on_items(released, release_data):
+    """Independent computation of the differences (pandas item means, both sides on the items both rated), the
+    unit named, df = items - 1, and no other unit accepted."""
+    sel, human = release_data.selection(), release_data.human_ratings
+    out = compare_models(released, sel, "human raters", ci_over="items", human_ratings=human)
+    assert sorted(out["model"].unique()) == sorted(released["model"].unique()) and len(out) == 4 * 19
+    assert (out["ci_over"] == "items").all() and (out["ci_method"] == "jackknife-t").all()
+    h = human.groupby("item_id")["rating"].mean()
+    for model, g in released.groupby("model"):
+        m = g.dropna(subset=["rating"]).groupby("item_id")["rating"].mean()
+        shared = m.index.intersection(h.index)
+        want = _pvq(m[shared], sel) - _pvq(h[shared], sel)
+        rows = out[(out["model"] == model) & (out["family"] == "pvq")].set_index("dimension")
+        np.testing.assert_allclose(rows.loc[want.index, "difference"], want, atol=1e-12)
+        assert (rows["df"] == rows["n"] - 1).all()
+    # humans alone: Self-Direction +0.54, Security +0.50 (docs/metric.md's human row)
+    assert float(out["score_baseline"][(out["dimension"] == "Self_Direction")].iloc[0]) == pytest.approx(0.54, abs=5e-3)
+    with pytest.raises(InputError, match="share one unit with a model: items"):
+        compare_models(released, sel, "human raters", human_ratings=human)
+
+
+def test_leaderboard_adjustment_is_holm_over_every_test(released, release_data):
+    multipletests = pytest.importorskip("statsmodels.stats.multitest").multipletests
+    sel = release_data.selection()
+    out = compare_models(released, sel, "gpt-4o-2024-11-20", adjust="leaderboard")
+    p = out["p_value"].to_numpy()
+    np.testing.assert_allclose(out["p_adjusted"], multipletests(p, method="holm")[1], atol=1e-15)
+    per = compare_models(released, sel, "gpt-4o-2024-11-20")
+    assert (out["p_adjusted"] >= per["p_adjusted"] - 1e-15).all()  # a larger family: never smaller
+    with pytest.raises(InputError, match="unknown adjust 'global'"):
+        compare_models(released, sel, "gpt-4o-2024-11-20", adjust="global")
+
+
+def test_cli_compare_goes_through_the_checks_of_score(raw_dir, built_dataset, tmp_path):
+    """compare reads and checks its sources as score does: item ids, a file given twice, repeated requests,
+    personas as portraits of their own; the human raters as the baseline on items."""
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+
+    rows = ["model,item_id,variant,persona,rating"]
+    rows += [f"m{k},{i},{v},,{(n % 6) + 1}" for k in (1, 2) for n, i in enumerate(["1008-1", "1008-3", "1003-5",
+                                                                                  "1006-1"]) for v in ("v1", "v2")]
+    good = tmp_path / "good.csv"
+    good.write_text("\n".join(rows) + "\n")
+    run = lambda *a: CliRunner().invoke(cli, ["compare", *a, "--dataset", str(built_dataset)])  # noqa: E731
+    underscore = tmp_path / "underscore.csv"
+    underscore.write_text("\n".join(rows).replace("1008-1", "1008_1") + "\n")
+    res = run(str(underscore), "--baseline", "m1")
+    assert res.exit_code == 1 and "are not item ids of this dataset: '1008_1'" in res.output
+    res = run(str(good), str(good), "--baseline", "m1")
+    assert res.exit_code == 1 and "given twice" in res.output
+    doubled = tmp_path / "doubled.csv"
+    doubled.write_text("\n".join(rows + rows[1:]) + "\n")
+    res = run(str(doubled), "--baseline", "m1")
+    assert res.exit_code == 1 and "repeat a request already rated" in res.output and "doubled.csv" in res.output
+    res = run(str(doubled), "--baseline", "m1", "--duplicates", "first")
+    assert res.exit_code == 0 and res.output.startswith("Duplicates: 16 rating(s)")
+    elsewhere = tmp_path / "elsewhere.csv"
+    elsewhere.write_text("model,item_id,variant,persona,rating\nm3,1009-2,v1,,4\nm3,1009-2,v2,,5\n")
+    res = run(str(good), str(elsewhere), "--baseline", "m1")
+    assert res.exit_code == 1 and "m3 share(s) no rated selected item with the baseline 'm1'" in res.output
+    personas = tmp_path / "personas.csv"
+    personas.write_text("\n".join([rows[0]] + [r.replace("m1,", "m1,").replace(",,", ",a woman,") for r in rows[1:9]]
+                                  + [r.replace("m1,", "m1,").replace(",,", ",a man,") for r in rows[1:9]]) + "\n")
+    res = run(str(personas), "--baseline", "m1 [a man]", "--ci-over", "items")
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("m1 [a woman] - m1 [a man] (CI over items, jackknife-t;")
+    res = run(str(good), "--baseline", "human raters", "--ci-over", "items", "--adjust", "leaderboard")
+    assert res.exit_code == 0, res.output
+    assert "m1 - human raters (CI over items, jackknife-t; * = p_adjusted < 0.05, Holm over all" in res.output

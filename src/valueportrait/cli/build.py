@@ -40,14 +40,18 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @click.option("--allow-partial", is_flag=True,
               help="Build even if the release lacks survey groups or published correlation tables (each is a "
                    "warning, and build_info.json lists them). Default: such a release is an error.")
+@click.option("--strict", is_flag=True,
+              help="Refuse a release folder whose files differ from the pinned release's sha256 sums. Default: "
+                   "build with a warning listing them (build_info.json and the card say the build is not of the "
+                   "pinned release).")
 @demographics_options(prefix="With --demographics: ", path_type=Path,
                       help="The raters' demographics (CSV/TSV/JSON/JSONL, one row per participant): joined into "
                            "participants, and group norms written as the human_group_norms config.")
 @intervals_options(over="raters", prefix="With --demographics: ", what=" over raters for the group norms' CIs")
 @click.option("--min-raters", default=DEFAULT_MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, demographics, intervals,
-          min_raters: int) -> None:
+def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, strict: bool, demographics,
+          intervals, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -63,7 +67,7 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     from valueportrait.settings import Build
 
     settings = Build(raw=raw, selection=selection, demographics=demographics, norms=intervals, min_raters=min_raters,
-                     allow_partial=allow_partial)
+                     allow_partial=allow_partial, strict=strict)
     bars = []
 
     def progress(message: str, done: int, total: int) -> None:
@@ -121,10 +125,10 @@ def summary(data, sections: tuple[str, ...]) -> str:
         items_per_dimension,
         items_per_family,
         reliability_table,
-        text_table,
         validity_sentences,
         validity_table,
     )
+    from valueportrait.texttable import text_table
     info = data.build_info
     out: list[str] = []
     if "settings" in sections:
@@ -133,6 +137,10 @@ def summary(data, sections: tuple[str, ...]) -> str:
                    f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
+        if info.get("modified_release"):
+            from valueportrait.builders.pinned import modified_note
+
+            out.append(f"Warning: {modified_note(info['modified_release'])}")
     if "rows" in sections:
         out.append("\nRows per config (split test)")
         out.append(text_table(["config", "rows"], [(c, len(getattr(data, c))) for c in data.configs], "lr"))

@@ -8,10 +8,7 @@ import click
 import pandas as pd
 
 from valueportrait.cli.options import dataset_options, deviation_options, intervals_options, out_options
-
-
-def _fmt(x, spec: str = ".2f") -> str:
-    return "—" if x is None or pd.isna(x) else format(float(x), spec)
+from valueportrait.texttable import number
 
 
 def summary_text(report, model: str) -> str:
@@ -29,8 +26,8 @@ def summary_text(report, model: str) -> str:
         if pd.notna(v["note"]):
             line += "no statistics: " + v["note"].split(":")[0]
         else:
-            line += f"{_fmt(v['pearson']):>9}{_fmt(v['spearman']):>7}{_fmt(v['rmse']):>7}  " \
-                    f"{_fmt(t['pearson']):>9}{_fmt(t['spearman']):>7}{_fmt(t['rmse']):>7}"
+            line += f"{number(v['pearson']):>9}{number(v['spearman']):>7}{number(v['rmse']):>7}  " \
+                    f"{number(t['pearson']):>9}{number(t['spearman']):>7}{number(t['rmse']):>7}"
         lines.append(line)
     lines += ["", "Bias index = mean |model gap - human gap| over group pairs x dimensions (0 = the model's persona "
               "differences match the real ones)",
@@ -40,9 +37,9 @@ def summary_text(report, model: str) -> str:
         if pd.notna(row.note):
             lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}  {row.note}")
         else:
-            ci = f"[{_fmt(row.bias_index_ci_low, '.3f')}, {_fmt(row.bias_index_ci_high, '.3f')}]"
-            lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}{_fmt(row.bias_index, '.3f'):>12}  "
-                         f"{ci:<17}{_fmt(row.sign_agreement):>10}{_fmt(row.exaggeration):>14}")
+            ci = f"[{number(row.bias_index_ci_low, '.3f')}, {number(row.bias_index_ci_high, '.3f')}]"
+            lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}{number(row.bias_index, '.3f'):>12}  "
+                         f"{ci:<17}{number(row.sign_agreement):>10}{number(row.exaggeration):>14}")
     return "\n".join(lines)
 
 

@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 from valueportrait.selection import CORRECTIONS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES
+from valueportrait.ratings.duplicates import DUPLICATE_POLICIES
 from valueportrait.settings import (CORRELATION_SOURCES, DEFAULT_LEVEL, DEFAULT_N_BOOT, DEFAULT_N_PERM, DatasetRef,
-                                    DemographicsFile, Deviation, Intervals, Selection)
+                                    DemographicsFile, Deviation, Intervals, Publish, Selection)
 
 Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
 LEVEL = click.FloatRange(0, 1, min_open=True, max_open=True)
@@ -63,7 +64,7 @@ def dataset_options(*, envvar: bool = False, help: str = "Built dataset folder o
 
 def selection_options(*, build: bool = False, scoring: bool = False) -> Decorator:
     """``--threshold --alpha --mode --correlations --correction`` (and with ``scoring``, ``--center/--no-center
-    --min-items``) -> ``selection=Selection(...)``.
+    --min-items --duplicates``) -> ``selection=Selection(...)``.
 
     ``build``: the settings of a new build (defaults shown: 0.3, 0.05, pos); otherwise a re-selection of a
     built dataset's items (default: the build's own settings).
@@ -93,8 +94,12 @@ def selection_options(*, build: bool = False, scoring: bool = False) -> Decorato
                          help="Subtract the family mean (scale-use correction)."),
             click.option("--min-items", type=click.IntRange(1), default=1, show_default=True,
                          help="Null score for dimensions with fewer rated items."),
+            click.option("--duplicates", type=click.Choice(list(DUPLICATE_POLICIES)), default="error",
+                         show_default=True,
+                         help="A request (model, persona, item, variant) rated more than once (a file or run given "
+                              "twice): error, keep the first rating, or average them (counted in the output)."),
         ]
-        names += ("center", "min_items")
+        names += ("center", "min_items", "duplicates")
 
     def make(**given):
         return "selection", Selection(**given)
@@ -146,6 +151,24 @@ def out_options(*, required: bool, help: str, overwrite_help: str = "Replace wha
         return "overwrite", overwrite or force_alias
 
     return lambda f: _apply(_wrap(f, ("overwrite", "force_alias"), make), options)
+
+
+def publish_options(*, what: str = "repo", force: bool = False) -> Decorator:
+    """``--endpoint --private [--force]`` -> ``publish=Publish(...)``."""
+    options = [
+        click.option("--endpoint", envvar="HF_ENDPOINT", default=None,
+                     help="Hub endpoint for a private hub (default: $HF_ENDPOINT, else https://huggingface.co)."),
+        click.option("--private", is_flag=True, help=f"Create the {what} private (only when it is created)."),
+    ]
+    if force:
+        options.insert(0, click.option("--force", is_flag=True, help="Move the tag vX.Y.Z if it exists at other "
+                                                                     "content."))
+
+    def make(endpoint, private, force=False):
+        return "publish", Publish(endpoint=endpoint, private=private or None, force=force)
+
+    names = ("endpoint", "private") + (("force",) if force else ())
+    return lambda f: _apply(_wrap(f, names, make), options)
 
 
 def pairs_mapping(values: tuple[str, ...], option: str) -> dict[str, str] | None:
@@ -214,7 +237,7 @@ def deviation_options() -> Decorator:
     ``--norms-confidence``, ``--min-raters``, ``--no-plot``."""
     options = [
         click.option("--norms", "norms_path", default=None, type=click.Path(dir_okay=False),
-                     help="Instead of --demographics: group norms as a table (CSV, parquet, JSON or JSONL; columns "
+                     help="Instead of --demographics: group norms as a table (CSV, TSV, parquet, JSON or JSONL; columns "
                           "attribute, group, family, dimension, score[, score_ci_low, score_ci_high, n_raters]), "
                           "e.g. published norms. With neither, the dataset's own demographics (a build with "
                           "--demographics)."),
@@ -223,8 +246,8 @@ def deviation_options() -> Decorator:
                           "human_group_norms config instead of its raters (faster; no permutation p-values, no "
                           "distribution alignment)."),
         click.option("--persona-map", default=None, type=click.Path(dir_okay=False),
-                     help="JSON {persona: 'attribute=group'} or CSV persona,attribute,group; not needed when "
-                          "personas are labelled 'attribute=group'."),
+                     help="JSON {persona: 'attribute=group'} or a CSV / TSV / JSONL table persona,attribute,group; "
+                          "not needed when personas are labelled 'attribute=group'."),
         click.option("--n-perm", default=DEFAULT_N_PERM, show_default=True, type=click.IntRange(0),
                      help="Permutations for p-values."),
         click.option("--norms-confidence", default=DEFAULT_LEVEL, show_default=True, type=LEVEL,

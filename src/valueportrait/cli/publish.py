@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from valueportrait import hub
+from valueportrait.cli.options import publish_options
 
-_ENDPOINT_HELP = "Hub endpoint for a private hub (default: $HF_ENDPOINT, else https://huggingface.co)."
 _DRY_RUN_HELP = "Print the exact plan (files, sizes, sha256, commit{}); no network."
 _JSON_HELP = "Print the plan (and the result) as JSON."
 
@@ -31,14 +31,12 @@ def _print(publication: hub.Publication, as_json: bool) -> None:
               help="Dataset version being published; must equal the folder's build_info.json dataset_version. "
                    "The tag is vX.Y.Z.")
 @click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP.format(", tag"))
-@click.option("--force", is_flag=True, help="Move the tag vX.Y.Z if it exists at other content.")
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
-@click.option("--private", is_flag=True, help="Create the repo private (only when it is created).")
+@publish_options(force=True)
 @click.option("--changelog", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
               help="Changelog with a '## X.Y.Z (date)' entry per version (default: the package's cards/CHANGELOG.md).")
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
-def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: bool, endpoint: str | None,
-            private: bool, changelog: Path | None, as_json: bool) -> None:
+def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, publish, changelog: Path | None,
+            as_json: bool) -> None:
     """Publish a built dataset folder as one commit on main, tagged vX.Y.Z.
 
     The commit message names the version and the build's provenance (upstream commit, selection settings).
@@ -50,9 +48,8 @@ def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: boo
       valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run
       valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0
     """
-    publication = hub.publish_dataset(dataset, repo_id, version, dry_run=dry_run, force=force, endpoint=endpoint,
-                                      private=private or None, changelog=changelog,
-                                      on_plan=None if as_json else _announce)
+    publication = hub.publish_dataset(dataset, repo_id, version, publish=publish, changelog=changelog,
+                                      dry_run=dry_run, on_plan=None if as_json else _announce)
     _print(publication, as_json)
 
 
@@ -62,14 +59,13 @@ def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, force: boo
 @click.option("--metric-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Metric folder to upload (default: the installed package's metric folder).")
 @click.option("--dry-run", is_flag=True, help=_DRY_RUN_HELP.format(""))
-@click.option("--endpoint", envvar="HF_ENDPOINT", default=None, help=_ENDPOINT_HELP)
-@click.option("--private", is_flag=True, help="Create the Space private (only when it is created).")
+@publish_options(what="Space")
 @click.option("--json", "as_json", is_flag=True, help=_JSON_HELP)
 @click.option("--wheel", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="A built wheel of this version (python -m build) for the Space to install; without it the "
                    "Space's requirements pin valueportrait==<this version> from the package index.")
-def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoint: str | None,
-                   private: bool, as_json: bool, wheel: Path | None) -> None:
+def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, publish, as_json: bool,
+                   wheel: Path | None) -> None:
     """Publish the evaluate metric as a Docker Space (card, Dockerfile, app.py, requirements.txt, the script).
 
     The Space card's YAML (sdk: docker, app_port, tags evaluate/metric) is checked first.
@@ -80,6 +76,6 @@ def publish_metric(repo_id: str, metric_dir: Path | None, dry_run: bool, endpoin
       python -m build && valueportrait publish-metric --repo-id my-org/valueportrait --wheel dist/*.whl
       python -c "import evaluate; evaluate.load('my-org/valueportrait')"
     """
-    publication = hub.publish_metric(metric_dir, repo_id, dry_run=dry_run, endpoint=endpoint,
-                                     private=private or None, wheel=wheel, on_plan=None if as_json else _announce)
+    publication = hub.publish_metric(metric_dir, repo_id, publish=publish, wheel=wheel, dry_run=dry_run,
+                                     on_plan=None if as_json else _announce)
     _print(publication, as_json)

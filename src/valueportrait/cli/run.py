@@ -44,6 +44,10 @@ EXIT_INCOMPLETE = 3
               help="Seconds per attempt (openai backends).")
 @click.option("--max-attempts", type=click.IntRange(1, 50), default=6, show_default=True,
               help="Attempts per request before it is recorded as failed (openai backends).")
+@click.option("--deadline", type=click.FloatRange(0.001), default=180.0, show_default=True, metavar="SECONDS",
+              help="Seconds one request may take in all, its retries and waits included (openai backends).")
+@click.option("--max-unparseable", type=click.IntRange(0), default=20, show_default=True, metavar="N",
+              help="Stop the run when N of the last 30 answers hold no Likert phrase (openai backend; 0: never).")
 @click.option("--api-key-env", default="OPENAI_API_KEY", show_default=True, metavar="NAME",
               help="Environment variable holding the API key (never logged or written).")
 @click.option("--device", default=None, help="torch device for the transformers backend (default: cuda if any).")
@@ -76,8 +80,9 @@ EXIT_INCOMPLETE = 3
               help="Also write upstream's <model>_<variant>_results.json files to DIR.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
-        temperature, max_tokens, seed, limit, timeout, max_attempts, api_key_env, device, batch_size, dtype, threads,
-        chat_template, system_prompt, answer_format, parse_rule, dry_run, price_in, price_out, export_dir, quiet):
+        temperature, max_tokens, seed, limit, timeout, max_attempts, deadline, max_unparseable, api_key_env, device,
+        batch_size, dtype, threads, chat_template, system_prompt, answer_format, parse_rule, dry_run, price_in,
+        price_out, export_dir, quiet):
     """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
 
     Each item is asked under each prompt variant (and persona); every finished request is appended to
@@ -117,7 +122,7 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
 
         generation = OpenAIConfig(model=model, base_url=base_url or DEFAULT_BASE_URL, temperature=temperature,
                                   max_tokens=max_tokens, seed=seed, timeout=timeout, max_attempts=max_attempts,
-                                  concurrency=concurrency)
+                                  concurrency=concurrency, deadline=deadline, max_unparseable=max_unparseable)
     spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, openai=generation, out=out,
                    label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device,
                    batch_size=batch_size, system_prompt=system_prompt_of(system_prompt),

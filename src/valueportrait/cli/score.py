@@ -34,7 +34,8 @@ def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, p
     (--upstream-outputs), averages each item's ratings over prompt variants, scores every model with the
     dataset's item selection, adds the human raters, and prints how much of the benchmark each model's ratings
     cover, the leaderboard (each score with its interval; unreliable portraits marked), the reliability and
-    the prompt sensitivity. A model none of whose answers gave a rating is an error.
+    the prompt sensitivity. Each persona of a model is its own portrait, "MODEL [PERSONA]". A model none of
+    whose answers gave a rating is an error; so is a request rated twice (see --duplicates).
 
     \b
     Example:
@@ -72,6 +73,11 @@ def echo_board(board, *, table: bool = True) -> None:
         click.echo("Parsed answers (unparseable ones are left out of the averages):")
         click.echo(board.parse_summary.to_string() + "\n")
     _echo_missing(board.ratings)
+    if board.duplicates_removed:
+        policy = board.meta.get("duplicates")
+        how = "kept the first rating of each" if policy == "first" else "averaged them"
+        click.echo(f"Duplicates: {board.duplicates_removed:,} rating(s) repeated a request already rated; {how} "
+                   f"(--duplicates {policy})\n")
     lines, warnings = coverage_lines(board.coverage)
     click.echo("Coverage:\n  " + "\n  ".join(lines) + "\n")
     for w in warnings:

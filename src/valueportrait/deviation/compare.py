@@ -94,8 +94,8 @@ def compare_personas(data, demo: Demographics, model_ratings: pd.DataFrame, *, s
     design = Design.from_selection(selection, data.items["item_id"].tolist())
     min_raters = MIN_RATERS if deviation.min_raters is None else deviation.min_raters
     min_human = MIN_HUMAN_RATINGS if deviation.min_human_ratings is None else deviation.min_human_ratings
-    humans = partial(rater_groups, data.human_ratings, demo, design=design, n_boot=intervals.n_boot,
-                     seed=intervals.seed, min_raters=min_raters)
+    humans = partial(rater_groups, data.human_ratings, demo, design=design, intervals=intervals,
+                     min_raters=min_raters)
     settings = {"n_boot": intervals.n_boot, "n_perm": deviation.n_perm, "ci": intervals.level, "seed": intervals.seed,
                 "min_raters": min_raters, "min_model_samples": deviation.min_model_samples,
                 "min_human_ratings": min_human, "human": "raters"}
@@ -182,5 +182,10 @@ def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, selection: pd.DataFrame,
         rows["gaps"] += [row for g in gaps for row in g.rows]
         rows["bias"] += bias_rows(attr, [g for g in gaps if g.human is not None], opt)
     settings = {**settings, "families": list(PROFILE_FAMILIES), "dimensions": [f"{f}/{d}" for f, d in DIMENSIONS],
-                "n_items_model": model.n_items}
+                "n_items_model": model.n_items,
+                # what every interval of the report is over, and how it is made (one unit, one estimator)
+                "ci_over": {"model": "item draws, paired with the human side",
+                            "human": "raters" if settings.get("human") == "raters"
+                            else "norms (normal replicates from their intervals)"},
+                "ci_method": "bootstrap-percentile"}
     return DeviationReport(**{name: report_table(rows[name], cols) for name, cols in COLUMNS.items()}, settings=settings)

@@ -24,6 +24,7 @@ from ..demographics import Demographics
 from ..norms import group_seed
 from ..scale import DIMENSIONS
 from ..scoring import Design, RaterMatrix, group_replicate_means, rater_matrix, score_matrix
+from ..settings import Intervals
 from .distributions import rating_distributions
 
 __all__ = ["HumanGroup", "no_spread", "norm_groups", "rater_groups", "too_few_raters"]
@@ -73,17 +74,19 @@ def too_few_raters(n: int, min_raters: int) -> str:
 
 
 def rater_groups(human_ratings: pd.DataFrame, demo: Demographics, keys: Sequence[GroupKey], design: Design,
-                 *, n_boot: int, seed: int, min_raters: int, item_weights: np.ndarray | None = None,
+                 *, intervals: Intervals, min_raters: int, item_weights: np.ndarray | None = None,
                  item_mask: np.ndarray | None = None) -> dict[GroupKey, HumanGroup]:
-    """The groups ``keys`` from the dataset's raters, each with its own rater bootstrap.
+    """The groups ``keys`` from the dataset's raters, each with its own rater bootstrap (``intervals.n_boot``
+    replicates).
 
-    Each group's bootstrap is seeded by (seed, attribute, group) (:func:`valueportrait.norms.group_seed`),
+    Each group's bootstrap is seeded by (``intervals.seed``, attribute, group) (:func:`valueportrait.norms.group_seed`),
     so a group's replicates do not depend on which other groups are compared. Raters are redrawn within survey
     groups; single-rater strata are merged first and the replicate item means get the small-sample correction
     (:mod:`valueportrait.scoring.strata`). ``item_mask`` ((I,) in ``design`` order): the items the model rated,
     the only ones the group is scored on; ``item_weights`` ((B, I)): the model's item draws, reused for
     :attr:`HumanGroup.shared`.
     """
+    n_boot, seed = intervals.n_boot, intervals.seed
     items = list(design.item_ids)
     all_raters = rater_matrix(human_ratings, items)
     mask = None if item_mask is None else np.asarray(item_mask, dtype=float)[None, :]

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..io import read_table
 
 if TYPE_CHECKING:
     from .report import DeviationReport
@@ -22,12 +23,6 @@ __all__ = ["AGREEMENT_KEYS", "BIAS_KEYS", "DIMENSION_KEYS", "DISTRIBUTION_KEYS",
 NORMS_REQUIRED: tuple[str, ...] = ("attribute", "group", "family", "dimension", "score")
 
 
-#: ``read_csv`` options that read back the exact floats ``to_csv`` wrote: pandas 3.0's default parser can be
-#: 1 ulp off; 3.1 reads them exactly by default and deprecates ``float_precision``.
-_EXACT_CSV_FLOATS: dict[str, str] = (
-    {} if tuple(int(p) for p in pd.__version__.split(".")[:2]) >= (3, 1) else {"float_precision": "round_trip"})
-
-
 def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -> pd.DataFrame:
     """A group norms table (the ``human_group_norms`` schema) from a DataFrame, a list of records, or a file.
 
@@ -35,8 +30,9 @@ def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -
     ----------
     norms : DataFrame, list of dict, or path
         Records / rows with at least ``attribute, group, family, dimension, score`` (optionally
-        ``score_ci_low, score_ci_high, n_raters, note``). Files: ``.csv``, ``.parquet``, ``.json`` (a list of
-        records) or ``.jsonl``.
+        ``score_ci_low, score_ci_high, n_raters, note``). Files: ``.parquet``, or any table
+        :func:`valueportrait.io.read_table` reads (``.csv``, ``.tsv``, ``.json`` records, ``.jsonl``; numbers
+        read exactly, errors naming the line or record).
 
     Returns
     -------
@@ -61,23 +57,15 @@ def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -
         path = Path(norms)
         where = f"norms table {str(path)!r}"
         if not path.is_file():
-            raise InputError(f"{where} not found; pass a .csv, .parquet, .json or .jsonl file with columns "
+            raise InputError(f"{where} not found; pass a .csv, .tsv, .parquet, .json or .jsonl file with columns "
                              f"{', '.join(NORMS_REQUIRED)}")
-        suffix = path.suffix.lower()
-        str_cols = {"attribute": "str", "group": "str"}
-        try:
-            if suffix == ".parquet":
+        if path.suffix.lower() == ".parquet":
+            try:
                 frame = pd.read_parquet(path)
-            elif suffix == ".csv":
-                frame = pd.read_csv(path, dtype=str_cols, **_EXACT_CSV_FLOATS)
-            elif suffix in (".json", ".jsonl"):
-                frame = pd.read_json(path, lines=suffix == ".jsonl", dtype=str_cols)
-            else:
-                raise InputError(f"{where}: expected a .csv, .parquet, .json or .jsonl file")
-        except (ValueError, OSError, pd.errors.ParserError) as exc:
-            if isinstance(exc, InputError):
-                raise
-            raise InputError(f"{where} could not be read: {exc}") from None
+            except (ValueError, OSError) as exc:
+                raise InputError(f"{where} could not be read: {exc}") from None
+        else:
+            frame = _typed(*read_table(path, what="norms table"), where)
     elif isinstance(norms, Sequence) and all(isinstance(r, Mapping) for r in norms):
         frame = pd.DataFrame(list(norms))
     else:
@@ -89,6 +77,30 @@ def read_norms(norms: str | Path | pd.DataFrame | Sequence[Mapping[str, Any]]) -
     for c in ("attribute", "group", "family", "dimension"):
         frame[c] = frame[c].astype("str")
     return frame
+
+
+def _typed(frame: pd.DataFrame, rows: list[str], where: str) -> pd.DataFrame:
+    """A norms table read as text (:func:`valueportrait.io.read_table`) with the numeric columns of the
+    ``human_group_norms`` schema as numbers: each cell parsed by ``float`` (exact: the floats ``to_csv`` wrote
+    come back bit for bit), an empty cell missing, anything else an error naming the row; an empty note is none."""
+    from ..schema import NORMS_TYPES
+
+    out = frame.copy()
+    for column in out.columns:
+        kind = NORMS_TYPES.get(column)
+        if kind in ("float64", "int64"):
+            values = []
+            for row, cell in zip(rows, out[column]):
+                try:
+                    values.append(float(cell) if cell.strip() else np.nan)
+                except ValueError:
+                    raise InputError(f"{where}, {row}: {column} must be a number, got {cell!r}") from None
+            numbers = np.array(values, dtype=float)
+            whole = kind == "int64" and not np.isnan(numbers).any() and bool((numbers == np.round(numbers)).all())
+            out[column] = numbers.astype(np.int64) if whole else numbers
+        elif column == "note":
+            out[column] = [c if c.strip() else None for c in out[column]]
+    return out
 
 
 def _json_value(v: Any) -> Any:

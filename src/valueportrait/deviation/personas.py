@@ -15,6 +15,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from ..errors import InputError
+from ..io import read_table
 
 __all__ = ["parse_group_label", "read_persona_map", "resolve_personas"]
 
@@ -37,38 +38,41 @@ def read_persona_map(path: str | Path) -> dict[str, tuple[str, str]]:
     """Read a persona map: persona label -> (attribute, group).
 
     Formats: JSON ``{"persona label": "attribute=group", ...}`` (or values ``{"attribute": .., "group": ..}``);
-    CSV / JSON lines with columns ``persona, attribute, group``.
+    any table :func:`valueportrait.io.read_table` reads (CSV, TSV, JSON records, JSON lines) with columns
+    ``persona, attribute, group``; errors name the file and the line or record.
     """
     path = Path(path)
+    where = f"persona map {str(path)!r}"
     if not path.is_file():
-        raise InputError(f"persona map {str(path)!r} not found; expected a JSON file {{persona: 'attribute=group'}} "
-                         "or a CSV file with columns persona, attribute, group")
-    try:
-        if path.suffix.lower() == ".json":
+        raise InputError(f"{where} not found; expected a JSON file {{persona: 'attribute=group'}} "
+                         "or a CSV / TSV / JSON lines file with columns persona, attribute, group")
+    if path.suffix.lower() == ".json":
+        try:
             obj = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(obj, dict):
-                raise InputError(f"persona map {str(path)!r}: expected a JSON object "
-                                 '{"persona label": "attribute=group"}')
-            out = {}
-            for persona, v in obj.items():
-                if isinstance(v, dict):
-                    if not {"attribute", "group"} <= set(v):
-                        raise InputError(f"persona map {str(path)!r}, persona {persona!r}: expected keys attribute, "
-                                         f"group; got {sorted(v)}")
-                    out[str(persona)] = (str(v["attribute"]), str(v["group"]))
-                else:
-                    out[str(persona)] = parse_group_label(v, where=f"persona map {str(path)!r}, persona {persona!r}: ")
-            return out
-        frame = (pd.read_json(path, lines=True, dtype=str) if path.suffix.lower() == ".jsonl"
-                 else pd.read_csv(path, dtype=str, keep_default_na=False))
-    except (ValueError, pd.errors.ParserError) as exc:
-        if isinstance(exc, InputError):
-            raise
-        raise InputError(f"persona map {str(path)!r} could not be read: {exc}") from None
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise InputError(f"{where} could not be read as JSON: {exc}") from None
+        if isinstance(obj, dict) and all(isinstance(v, (str, dict)) for v in obj.values()):
+            return {str(persona): _group_of(v, f"{where}, persona {persona!r}: ") for persona, v in obj.items()}
+    frame, rows = read_table(path, what="persona map")
     missing = [c for c in ("persona", "attribute", "group") if c not in frame.columns]
     if missing:
-        raise InputError(f"persona map {str(path)!r} lacks column(s) {missing}; expected persona, attribute, group")
-    return {str(p): (str(a), str(g)) for p, a, g in zip(frame["persona"], frame["attribute"], frame["group"])}
+        raise InputError(f"{where} lacks column(s) {missing}; expected persona, attribute, group")
+    out = {}
+    for row, p, a, g in zip(rows, frame["persona"], frame["attribute"], frame["group"]):
+        if not (p.strip() and a.strip() and g.strip()):
+            raise InputError(f"{where}, {row}: persona, attribute and group must all be given, got {p!r}, {a!r}, "
+                             f"{g!r}")
+        out[p] = (a.strip(), g.strip())
+    return out
+
+
+def _group_of(value: str | dict, where: str) -> tuple[str, str]:
+    """A JSON persona map's value, ``"attribute=group"`` or ``{"attribute": .., "group": ..}``."""
+    if isinstance(value, dict):
+        if not {"attribute", "group"} <= set(value):
+            raise InputError(f"{where}expected keys attribute, group; got {sorted(value)}")
+        return str(value["attribute"]), str(value["group"])
+    return parse_group_label(value, where=where)
 
 
 def resolve_personas(personas: Sequence[str], persona_map: Mapping[str, Any] | None,

@@ -4,7 +4,7 @@ dimensions and colours (:class:`FigureData`).
 Every surface draws from it (the matplotlib charts of :mod:`valueportrait.figures.mpl` and
 :mod:`~valueportrait.figures.heatmap`, the SVG of the HTML report), so a caveat computed here shows on all of them:
 
-* *unreliable*: ``reliability[model].reliable`` is False (profile split-half below its threshold);
+* *unreliable*: ``reliability[model].reliable`` is False (profile shape not reproducible across prompt variants);
 * *partial*: ``coverage[model].partial`` (or, for older leaderboards, fewer requests ``rated`` than expected);
 * *chance-level dimensions*: ``meta.above_chance[family][dimension]`` is False (the item selection of that
   dimension is no better than chance; docs/validity.md); absent in older leaderboards, then nothing is marked.
@@ -22,13 +22,12 @@ import numpy as np
 from ..errors import InputError
 from ..report import UNIT_WORDS
 from ..scale import FAMILIES
+from ..selection import CHANCE_MARK  # the one mark of a chance-level dimension, as the tables print it
 from ..style import display_name, model_colors, radial_scale
 
 __all__ = ["CHANCE_MARK", "HUMAN", "FigureData", "caveats", "figure_data", "share_text"]
 
 HUMAN = "human raters"
-#: The mark on the axis label of a dimension whose item selection is not above chance.
-CHANCE_MARK = "\u2020"
 
 
 def share_text(share: float) -> str:
@@ -118,20 +117,29 @@ class FigureData:
         return replace(self, names=tuple(names), score=self.score[rows], low=self.low[rows], high=self.high[rows])
 
     def interval_caption(self) -> str:
-        """What the whiskers are, naming each row's unit: the human raters' intervals are over raters."""
+        """What the whiskers are, naming each row's unit (the human raters' intervals are over raters) and the
+        rows without one: ``'Intervals: 95% intervals over prompt variants (models); over raters (human
+        raters).'``"""
         groups: dict[str, list[str]] = {}
         for n in self.names:
             if self.has_interval(n):
-                groups.setdefault(UNIT_WORDS.get(self.units.get(n) or "", self.units.get(n) or "an unrecorded unit"),
-                                  []).append(n)
+                unit = self.units.get(n)
+                groups.setdefault(UNIT_WORDS.get(unit or "", unit or "an unrecorded unit"), []).append(n)
+        bare = [n for n in self.names if not self.has_interval(n)]
         if not groups:
             return "No intervals (the portraits have none)."
-        pct = f"{100 * self.confidence:g}%"
+        models = [n for n in self.names if n != HUMAN]
         parts = []
         for unit, names in groups.items():
-            who = "human raters" if names == [HUMAN] else ("models" if HUMAN not in names else "all rows")
-            parts.append(f"over {unit} ({who})" if len(groups) > 1 else f"over {unit}")
-        return f"Intervals: {pct} intervals " + "; ".join(parts) + "."
+            if len(groups) == 1 and not bare:
+                parts.append(f"over {unit}")
+                continue
+            who = ("human raters" if names == [HUMAN] else "models" if names == models
+                   else ", ".join(names))
+            parts.append(f"over {unit} ({who})")
+        if bare:
+            parts.append("none for " + ", ".join(bare))
+        return f"Intervals: {100 * self.confidence:g}% intervals " + "; ".join(parts) + "."
 
     def notes(self, drawn: str = "Dashed and faded") -> list[str]:
         """The legend lines a figure's caption carries: the chance-level mark and the faded portraits."""

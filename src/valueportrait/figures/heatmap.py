@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..style import diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, family_title, signed, text_color
 from .data import HUMAN, FigureData
 from .mpl import caption, pyplot
 
@@ -44,9 +44,7 @@ def heatmap_figure(fd: FigureData, *, title: str | None = None, limit: float | N
 
     rows = fd.order(order_by)
     n, d = len(rows), len(fd.dims)
-    if limit is None:
-        finite = np.abs(fd.score[np.isfinite(fd.score)])
-        limit = float(np.ceil((finite.max() if finite.size else 1.0) * 10) / 10) or 0.1
+    limit = limit or color_limit(fd.score)
     zero = fd.includes_zero()
     label_w = max(len(fd.label(r)) for r in rows)
     fig, ax = plt.subplots(figsize=(1.0 + 0.95 * d + 0.075 * label_w, 1.9 + 0.36 * (n + 1)))
@@ -89,8 +87,13 @@ def heatmap_figure(fd: FigureData, *, title: str | None = None, limit: float | N
     bar = fig.colorbar(sm, ax=ax, fraction=0.025, pad=0.02)
     bar.set_label("centred score", fontsize=9)
     order = f"by {order_by}, highest first" if order_by else "by clustering of the scores (average linkage)"
-    ax.set_title(title or f"{family_title(fd.family)}: centred scores", fontsize=12, pad=12, loc="left",
-                 y=1.0 + 1.2 / (n + 2))
+    for tick, dim in zip(ax.get_xticklabels(), fd.dims):
+        if dim in fd.chance:
+            tick.set_color("#A61B1B")
+            tick.set_style("italic")
+    longest = max(len(fd.axis_label(x)) for x in fd.dims)
+    ax.set_title(title or f"{family_title(fd.family)}: centred scores", fontsize=12, loc="left",
+                 pad=10 + 9 * 0.6 * longest * 0.574)  # above the labels rotated by 35 degrees (sin 35 = 0.574)
     fig.tight_layout()
     caption(fig, [fd.interval_caption(), f"Value in parentheses: its interval includes 0. Rows ordered {order}"
                   + ("; the human raters last." if HUMAN in rows else "."), *fd.notes("Faded")])

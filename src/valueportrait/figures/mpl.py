@@ -76,6 +76,10 @@ def draw_radar(ax, fd: FigureData, names: Sequence[str] | None = None, *, limit:
                                              capstyle="butt", zorder=3))
     ax.set_xticks(angles)
     ax.set_xticklabels([fd.axis_label(d) for d in dims], fontsize=label_size)
+    for tick, dim in zip(ax.get_xticklabels(), dims):
+        if dim in fd.chance:  # as in the report: a chance-level dimension in red italics
+            tick.set_color("#A61B1B")
+            tick.set_style("italic")
     ax.tick_params(axis="x", pad=max(2, label_size - 3))
     _, ticks = fd.scale(limit)
     ax.set_yticks(ticks)

@@ -11,11 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..style import diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, family_title, signed, text_color
 from .data import HUMAN, FigureData
 from .heatmap import cell_text
 
-__all__ = ["heatmap_html", "radar_svg", "scale_key_svg"]
+__all__ = ["heatmap_html", "radar_svg", "scale_key_svg", "side_room"]
 
 _REF = "#9A9A9A"
 
@@ -32,8 +32,10 @@ def _geometry(n: int, size: int, pad: int, top: int, limit: float):
     return R, cx, cy, point
 
 
-def _side_room(fd: FigureData, size: int, font: int) -> int:
-    """Room each side of the circle for the axis labels (their width estimated at 0.56 em a character)."""
+def side_room(fd: FigureData, size: int, font: int | None = None) -> int:
+    """Room each side of the circle for the axis labels (their width estimated at 0.56 em a character); charts
+    shown side by side take the largest of theirs, so their circles come out the same size."""
+    font = font or (12 if size >= 300 else 10)
     R, n = size / 2 - 22, len(fd.dims)
     need = 0.0
     for k, d in enumerate(fd.dims):
@@ -45,12 +47,12 @@ def _side_room(fd: FigureData, size: int, font: int) -> int:
 
 def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, limit: float, ticks: Sequence[float],
               title: str, size: int = 330, reference: str | None = None, css_class: str = "chart",
-              ids: dict[str, str] | None = None) -> str:
+              ids: dict[str, str] | None = None, pad: int | None = None) -> str:
     """An inline ``<svg>`` radar chart of the rows ``names`` of ``fd`` on the page's scale (``limit``, ``ticks``).
 
     Rings unlabelled (the page's scale key names them once); each portrait a closed line with dots and a
     whisker per axis for its interval; flagged portraits dashed and faded; ``reference`` (the human raters)
-    thin and grey behind. ``title``: the first line bold, a second line (after a newline) red, for caveats.
+    thin and grey behind. ``pad``: room each side for the labels (default :func:`side_room`). ``title``: the first line bold, a second line (after a newline) red, for caveats.
     ``data-limit`` on the ``<svg>`` records the scale; ``data-model`` (``ids``) on each portrait's group lets the
     page toggle it.
     """
@@ -58,7 +60,7 @@ def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, limit: floa
     ids = ids or {n: f"m{k}" for k, n in enumerate(fd.names)}
     n = len(fd.dims)
     font = 12 if size >= 300 else 10
-    pad = _side_room(fd, size, font)
+    pad = pad or side_room(fd, size, font)
     lines = title.split("\n")
     top = 8 + 16 * len(lines)
     R, cx, cy, point = _geometry(n, size, pad, top, limit)
@@ -141,12 +143,12 @@ def scale_key_svg(limit: float, ticks: Sequence[float], *, width: int = 460) -> 
     return "".join(out)
 
 
-def heatmap_html(fd: FigureData, *, order_by: str | None = None) -> str:
+def heatmap_html(fd: FigureData, *, order_by: str | None = None, limit: float | None = None) -> str:
     """The heatmap as an HTML table: rows in :meth:`FigureData.order` (the human raters last, set apart), cells
-    coloured on one diverging scale centred at 0 and holding their value (in parentheses when the interval
-    includes 0), a swatch of each model's colour, flagged rows faded and labelled."""
-    finite = np.abs(fd.score[np.isfinite(fd.score)])
-    limit = float(np.ceil((finite.max() if finite.size else 1.0) * 10) / 10) or 0.1
+    coloured on one diverging scale centred at 0 (from -``limit`` to +``limit``; default :func:`color_limit`;
+    a page gives all its heatmaps one) and holding their value (in parentheses when the interval includes 0), a
+    swatch of each model's colour, flagged rows faded and labelled."""
+    limit = limit or color_limit(fd.score)
     zero = fd.includes_zero()
     chance = ' class="chance"'
     head = "".join(f'<th{chance if d in fd.chance else ""}>{html.escape(fd.axis_label(d))}</th>' for d in fd.dims)

@@ -15,7 +15,8 @@ from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
-from .data import CHANCE_MARK, HUMAN, caveats, share_text
+from ..selection import CHANCE_MARK
+from .data import HUMAN, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
 
@@ -115,10 +116,16 @@ def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
                        "the benchmark's")
             else:
                 rel = board["reliability"][m]
-                psh, thr = rel.get("profile_split_half"), rel.get("threshold")
-                why = ("profile split-half " + (f"{psh:.2f}" if isinstance(psh, (int, float)) else "?")
-                       + (f" below the threshold {thr:g}" if isinstance(thr, (int, float)) else "")
-                       + ": the portrait's shape does not replicate between two halves of the prompt variants")
+                if isinstance(rel.get("profile_reliability"), (int, float)):  # the rule of issue 21
+                    pr, p = rel["profile_reliability"], rel.get("profile_p")
+                    why = (f"profile reliability {pr:.2f} over the 10 splits of the prompt variants"
+                           + (f", permutation p {p:.2g}" if isinstance(p, (int, float)) else "")
+                           + ": the profile's shape is not reproducible across prompt variants")
+                else:  # a leaderboard.json from before it
+                    psh, thr = rel.get("profile_split_half"), rel.get("threshold")
+                    why = ("profile split-half " + (f"{psh:.2f}" if isinstance(psh, (int, float)) else "?")
+                           + (f" below the threshold {thr:g}" if isinstance(thr, (int, float)) else "")
+                           + ": the portrait's shape does not replicate between two halves of the prompt variants")
             out.append(f'<div class="banner {kind}" data-model="{_e(m)}"><strong>{_e(m)}: {kind}</strong> '
                        f"\u2014 {_e(why)}.</div>")
     return "".join(out)
@@ -152,6 +159,10 @@ def runs_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
 
 #: The reliability columns: (key, heading, one-line legend, format).
 RELIABILITY_COLUMNS = (
+    ("profile_reliability", "profile reliability", "mean over the 10 ways of splitting the 6 prompt variants into "
+     "two halves of the Spearman-Brown corrected correlation of the halves' 10-value portraits; reliable when >= 0.7 "
+     "and no permutation of the items reaches it (p <= 0.001)", "r"),
+    ("profile_sd", "profile SD", "SD of the 10 centred values (scale points): below 0.1 the profile is flat", "r"),
     ("profile_split_half", "portrait split-half", "correlation of the 10-value portraits scored from two halves of "
      "the prompt variants ({v1, v2_reversed, v3} and {v1_reversed, v2, v3_reversed}), Spearman-Brown corrected",
      "r"),
@@ -255,6 +266,6 @@ def validity_html(board: Mapping[str, Any]) -> str:
         text = (f"{known - len(bad)} of {known} dimensions' item selection above chance"
                 + (f"; not above chance ({CHANCE_MARK} in every chart): {', '.join(bad)}" if bad else ""))
         items.append(f"<li><b>{_e(family_title(family))}</b>: {_e(text)}.</li>")
-    return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when the number of items '
-            f"selected for it exceeds what the selection rule finds in permuted data. More: {link} in the "
-            "valueportrait source.</p>")
+    return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when it selects more items '
+            "than questionnaire scores shuffled among the raters do (the build's permutation test, p &lt; 0.05); "
+            f"read the scores of the others as noise. More: {link} in the valueportrait source.</p>")

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..settings import Publish
 from .plan import PublishPlan, plan_dataset, plan_metric
 from .targets import PublishResult, publish, token_source
 
@@ -52,25 +53,22 @@ def _carry_out(plan: PublishPlan, dry_run: bool, on_plan: Callable[[PublishPlan]
     return Publication(plan, publish(plan, **target))
 
 
-def publish_dataset(folder: str | Path, repo_id: str, version: str, *, dry_run: bool = False, force: bool = False,
-                    endpoint: str | None = None, private: bool | None = None, changelog: str | Path | None = None,
-                    on_plan: Callable[[PublishPlan], None] | None = None, token: str | None = None,
-                    api: Any = None) -> Publication:
-    """Plan the dataset folder's publication as ``v<version>`` (:func:`plan_dataset`) and, unless ``dry_run``,
-    execute it (:func:`publish`; ``on_plan`` is called with the plan just before anything is sent)."""
-    plan = plan_dataset(folder, repo_id, version, force=force, endpoint=endpoint, private=private,
-                        changelog=changelog)
-    return _carry_out(plan, dry_run, on_plan, token=token, api=api)
-
-
-def publish_metric(folder: str | Path | None, repo_id: str, *, dry_run: bool = False, endpoint: str | None = None,
-                   private: bool | None = None, wheel: str | Path | None = None,
-                   on_plan: Callable[[PublishPlan], None] | None = None, **target: Any) -> Publication:
-    """Plan the metric Space (:func:`plan_metric`; ``folder`` None: the installed package's metric folder;
-    ``wheel``: a built wheel the Space installs) and, unless ``dry_run``, execute it (``target``: :func:`publish`'s
-    ``token`` / ``api``)."""
-    plan = plan_metric(folder, repo_id, endpoint=endpoint, private=private, wheel=wheel)
+def publish_dataset(folder: str | Path, repo_id: str, version: str, *, publish: Publish = Publish(),
+                    changelog: str | Path | None = None, dry_run: bool = False,
+                    on_plan: Callable[[PublishPlan], None] | None = None, **target: Any) -> Publication:
+    """Plan the dataset folder's publication as ``v<version>`` (:func:`plan_dataset`, with ``publish``'s
+    endpoint, privacy and force) and, unless ``dry_run``, execute it (:func:`~valueportrait.hub.targets.publish`;
+    ``target``: its ``token`` / ``api``; ``on_plan`` is called with the plan just before anything is sent)."""
+    plan = plan_dataset(folder, repo_id, version, force=publish.force, endpoint=publish.endpoint,
+                        private=publish.private, changelog=changelog)
     return _carry_out(plan, dry_run, on_plan, **target)
 
 
-__all__ = ["Publication", "publish_dataset", "publish_metric"]
+def publish_metric(folder: str | Path | None, repo_id: str, *, publish: Publish = Publish(),
+                   wheel: str | Path | None = None, dry_run: bool = False,
+                   on_plan: Callable[[PublishPlan], None] | None = None, **target: Any) -> Publication:
+    """Plan the metric Space (:func:`plan_metric`; ``folder`` None: the installed package's metric folder;
+    ``wheel``: a built wheel the Space installs; ``publish``: endpoint and privacy) and, unless ``dry_run``,
+    execute it (``target``: :func:`~valueportrait.hub.targets.publish`'s ``token`` / ``api``)."""
+    plan = plan_metric(folder, repo_id, endpoint=publish.endpoint, private=publish.private, wheel=wheel)
+    return _carry_out(plan, dry_run, on_plan, **target)

@@ -35,7 +35,9 @@ class Leaderboard:
 
     ``ci_over``: the unit of the models' intervals (the human row's is ``HUMAN_CI_UNITS[ci_over]``);
     ``reliability``: {model: :func:`~valueportrait.scoring.portrait_reliability` record}; ``coverage``:
-    {model: :func:`~valueportrait.coverage.coverage_record`}.
+    {model: :func:`~valueportrait.coverage.coverage_record`}; ``duplicates_removed``: ratings of a request
+    already rated that the ``selection.duplicates`` policy dropped or averaged in. A model's ratings under a
+    persona are the portrait ``"{model} [{persona}]"``.
     """
 
     portraits: dict[str, pd.DataFrame]
@@ -52,6 +54,7 @@ class Leaderboard:
     meta: dict[str, Any] = field(default_factory=dict)
     #: {model: how its ratings were produced} (run directories only: :func:`~valueportrait.ratings.runs.run_settings`)
     runs: dict[str, dict] = field(default_factory=dict)
+    duplicates_removed: int = 0
 
     @property
     def models(self) -> list[str]:
@@ -93,10 +96,16 @@ def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int
     from ..coverage import expected_requests, requests_of_manifest
     from ..ratings.runs import read_manifest, run_dirs
 
+    from ..ratings.sources import portrait_name
+
     out = {str(m): expected_requests(g, n_items) for m, g in ratings.groupby("model", sort=True)}
     for run in run_dirs(sources):
         m = read_manifest(run)
-        out[str(m["model"])] = requests_of_manifest(m, n_items)
+        personas = [p["label"] if isinstance(p, dict) else str(p) for p in m.get("personas") or []]
+        if not personas:
+            out[str(m["model"])] = requests_of_manifest(m, n_items)
+        for label in personas:  # each persona is a portrait of its own
+            out[portrait_name(str(m["model"]), label)] = requests_of_manifest({**m, "personas": []}, n_items)
     return out
 
 
@@ -128,7 +137,11 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     dataset : a built folder or Hub repo id, a :class:`~valueportrait.settings.DatasetRef` (with a revision), or a
         :class:`ValuePortraitData`; None: the dataset the run directories among ``ratings_sources`` were run on
         (:func:`~valueportrait.ratings.runs.run_dataset`).
-    selection : the item selection of every portrait, and how it scores (``center``, ``min_items``).
+    selection : the item selection of every portrait, and how it scores (``center``, ``min_items``;
+        ``duplicates``: a request (model, persona, item, variant) rated more than once across the sources is an
+        ``error`` (default), or ``first`` / ``mean`` keeps one, :func:`~valueportrait.ratings.duplicates.
+        resolve_duplicates`, the rows removed counted in ``Leaderboard.duplicates_removed``). Each (model,
+        persona) is its own portrait, named ``"{model} [{persona}]"``.
     intervals : ``over``: the unit of the models' intervals (:data:`~valueportrait.scoring.CI_UNITS`; the human
         row's is :data:`~valueportrait.scoring.HUMAN_CI_UNITS` of it); ``level`` of every interval; ``n_boot``
         and ``seed`` of the human row's rater bootstrap.
@@ -140,12 +153,13 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     Raises
     ------
     InputError
-        No ratings; item ids not in the dataset; a model none of whose answers gave a rating (with examples
-        of its answers); no dataset given and no run directory recording one.
+        No ratings; a source given twice; a repeated request (unless ``selection.duplicates``); item ids not in
+        the dataset; a model none of whose answers gave a rating (with examples of its answers); no dataset
+        given and no run directory recording one.
     """
     from ..coverage import coverage_record
-    from ..ratings import read_ratings
     from ..ratings.runs import runs_of
+    from ..ratings.sources import read_sources
     from ..report import write_leaderboard, write_upstream_scores
     from ..scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
     from ..sensitivity import sensitivity_table
@@ -161,17 +175,9 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
 
         dataset = DatasetRef(*run_dataset(ratings_sources))
     data = dataset_of(dataset)
-    frames, summaries = [], []
-    for source in upstream:
-        from ..ratings.upstream import parse_summary, read_upstream_outputs
-
-        up = read_upstream_outputs(source.folder, parse=source.parse, progress=progress)
-        frames.append(up)
-        summaries.append(parse_summary(up))
-    summary = pd.concat(summaries) if summaries else None
+    ratings, summary, removed = read_sources([*upstream, *ratings_sources], progress=progress,
+                                             duplicates=selection.duplicates)
     parse = upstream[0].parse if upstream else "valueportrait"
-    frames += [read_ratings(p) for p in ratings_sources]
-    ratings = pd.concat(frames, ignore_index=True)
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     requests = _requests(ratings, ratings_sources, len(data.item_ids))
     _check_rated(ratings, ratings_sources)
@@ -194,13 +200,14 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     meta = dict(dataset=name, revision=revision_of(dataset), dataset_version=data.build_info.get("dataset_version"),
                 selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
                 human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
-                confidence=intervals.level, seed=intervals.seed, parse=parse)
+                confidence=intervals.level, seed=intervals.seed, parse=parse, duplicates=selection.duplicates,
+                duplicates_removed=removed)
     flags = chance_flags(data.build_info)
     if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
         meta["above_chance"] = flags
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=intervals.level, reliability=reliability,
-                        coverage=coverage, dataset=name, meta=meta, above_chance=flags,
+                        coverage=coverage, dataset=name, meta=meta, above_chance=flags, duplicates_removed=removed,
                         runs=runs_of(ratings_sources))
     if out_dir is not None:
         out = Path(out_dir)

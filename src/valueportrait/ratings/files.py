@@ -17,7 +17,7 @@ __all__ = ["SUFFIXES", "read_ratings"]
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
 
 
-def read_ratings(path: str | Path) -> pd.DataFrame:
+def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.DataFrame:
     """Read a ratings table from a run directory or a ``.csv`` / ``.tsv`` / ``.jsonl`` / ``.json`` ratings file.
 
     A directory is read as a run directory written by ``valueportrait run``
@@ -32,6 +32,10 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     ----------
     path : str or Path
         A run directory or a ratings file.
+    duplicates : {"error", "first", "mean"} or None
+        A request (model, persona, item, variant) rated more than once: an error naming it (default), or kept
+        once (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`); ``None`` leaves the rows as read
+        (the caller resolves them across several sources, as ``valueportrait score`` does).
 
     Returns
     -------
@@ -42,8 +46,8 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     ------
     InputError
         The path does not exist or has another suffix; a file cannot be parsed, lacks a required column, holds
-        no rows, a row lacks its ``model`` or ``item_id``, or a rating is neither a number in 1-6 nor a Likert
-        phrase. The message names the file, the row (line of a CSV / JSONL file, record of a JSON list) and
+        no rows, a row lacks its ``model`` or ``item_id``, a rating is neither a number in 1-6 nor a Likert
+        phrase, or (``duplicates="error"``) a request is rated twice. The message names the file, the row (line of a CSV / JSONL file, record of a JSON list) and
         the column.
     RunError
         A directory that is not a readable run directory.
@@ -67,15 +71,15 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
     from valueportrait.ratings.inspect_logs import is_eval_log_source, read_eval_ratings
 
     if is_eval_log_source(path):  # an Inspect log of the value_portrait task, or a folder of them
-        return read_eval_ratings(path)
+        return read_eval_ratings(path, duplicates=duplicates)
     from valueportrait.ratings.lm_eval import is_lm_eval_source, samples_to_ratings
 
     if is_lm_eval_source(path):  # lm-eval's --output_path folder or one samples file
-        return samples_to_ratings(path)
+        return samples_to_ratings(path, duplicates=duplicates)
     if path.is_dir():
         from .runs import read_run_ratings
 
-        return read_run_ratings(path)
+        return read_run_ratings(path)  # one rating per request: the last record of each
     where = f"ratings {str(path)!r}"
     if not path.is_file():
         raise InputError(f"{where} not found; pass a ratings file ({', '.join(SUFFIXES)}) or a run "
@@ -84,4 +88,9 @@ def read_ratings(path: str | Path) -> pd.DataFrame:
         raise InputError(f"{where}: expected a {', '.join(SUFFIXES)} file or a run directory; "
                          "rename the file if it is one of those formats")
     frame, rows = read_table(path, what="ratings")
-    return validate_ratings(frame, source=where, rows=rows)
+    out = validate_ratings(frame, source=where, rows=rows)
+    if duplicates is not None:
+        from .duplicates import resolve_duplicates
+
+        out = resolve_duplicates(out.assign(source=str(path)), duplicates).ratings.drop(columns="source")
+    return out.reset_index(drop=True)

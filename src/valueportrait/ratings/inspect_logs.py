@@ -55,9 +55,13 @@ def eval_dataset(path: str | Path) -> tuple[str, str | None] | None:
     return (str(source), meta.get("valueportrait_revision") or args.get("revision")) if source else None
 
 
-def read_eval_ratings(path: str | Path) -> pd.DataFrame:
+def read_eval_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.DataFrame:
     """Ratings table (model, item_id, variant, persona, rating) from an Inspect log of the value_portrait task,
     or from every ``.eval`` log under a folder (all of them must be logs of this task).
+
+    ``duplicates``: a sample answering a request (model, persona, item, variant) another sample or log already
+    answered is an error naming the logs (``"error"``), or kept once (``"first"``, ``"mean"``,
+    :func:`~valueportrait.ratings.duplicates.resolve_duplicates`); ``None`` leaves them to the caller.
 
     Raises :class:`InputError` naming the file (and sample) when a log cannot be read, is another task's, or a
     sample lacks the task's metadata.
@@ -100,5 +104,10 @@ def read_eval_ratings(path: str | Path) -> pd.DataFrame:
                                ("persona", meta.get("persona")), ("rating", rating)):
                 cols[key].append(value)
         frames.append(ratings_frame(log.eval.model, cols["item_id"], cols["variant"], cols["persona"],
-                                    cols["rating"]))
-    return pd.concat(frames, ignore_index=True)
+                                    cols["rating"]).assign(source=str(file)))
+    out = pd.concat(frames, ignore_index=True)
+    if duplicates is not None:
+        from .duplicates import resolve_duplicates
+
+        out = resolve_duplicates(out, duplicates).ratings
+    return out.drop(columns="source").reset_index(drop=True)

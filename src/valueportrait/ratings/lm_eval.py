@@ -66,14 +66,16 @@ _ANY_SAMPLES = re.compile(r"^samples_(.+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$"
 _SAMPLES_NAME = re.compile(r"^samples_(valueportrait_[a-z0-9_]+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
 
 
-def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: str | None = None):
+def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: str | None = None,
+                       duplicates: str | None = "error"):
     """Ratings table from an lm-eval output folder (``--output_path`` of a run with ``--log_samples``) or one file.
 
     A folder is searched recursively for ``samples_valueportrait_<variant>_<timestamp>.jsonl``; when lm-eval wrote
     a task several times (runs into the same ``--output_path``), the latest timestamp is read. All files must sit in
     one folder (lm-eval writes one folder per model). ``model`` defaults to ``model_name`` of the latest
     ``results_<timestamp>.json`` beside them (what lm-eval was given as ``pretrained=``). Rows are in paper
-    variant order, then as lm-eval logged them.
+    variant order, then as lm-eval logged them. ``duplicates``: a request (item, variant) logged twice is an error
+    naming the files (``"error"``), or kept once (``"first"``, ``"mean"``); ``None`` leaves them to the caller.
     """
     path = Path(path)
     if path.is_file():
@@ -111,7 +113,13 @@ def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: s
         if not model:
             raise InputError(f"{files[0].parent}: no lm-eval results_*.json with model_name beside the samples; "
                              "pass model=...")
-    return pd.concat([ratings_from_samples(f, model, persona=persona) for f in files], ignore_index=True)
+    out = pd.concat([ratings_from_samples(f, model, persona=persona).assign(source=str(f)) for f in files],
+                    ignore_index=True)
+    if duplicates is not None:
+        from .duplicates import resolve_duplicates
+
+        out = resolve_duplicates(out, duplicates).ratings
+    return out.drop(columns="source").reset_index(drop=True)
 
 
 def is_lm_eval_source(path: str | Path) -> bool:

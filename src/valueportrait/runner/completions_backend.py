@@ -60,7 +60,7 @@ class OpenAICompletionsBackend(OpenAIBackend):
         choices = sorted(payload["choices"], key=lambda c: c["index"])
         if len(choices) < len(prompts):  # every request would get the same: stop the run with the reason
             raise FatalBackendError(
-                f"the server at {self.url} answered {len(choices)} choice(s) for the {len(prompts)} prompts of a "
+                f"the server at {self.shown_url} answered {len(choices)} choice(s) for the {len(prompts)} prompts of a "
                 "request: it takes one prompt per request (as llama.cpp's server does), and this backend sends "
                 "the context and its 6 answers together. Use a server that scores a list of prompts with echoed "
                 "log-probabilities (vLLM, SGLang), or --backend openai with this one")
@@ -71,7 +71,7 @@ class OpenAICompletionsBackend(OpenAIBackend):
             lp = choice.get("logprobs")
             if not isinstance(lp, dict) or not lp.get("token_logprobs"):
                 raise FatalBackendError(
-                    f"the server at {self.url} returned no log-probabilities of the prompt's tokens (asked with "
+                    f"the server at {self.shown_url} returned no log-probabilities of the prompt's tokens (asked with "
                     "echo: true, logprobs: 1); this backend needs them to score the answers. Use a server that "
                     "echoes prompt logprobs (vLLM, SGLang), or --backend openai with this one")
             tokens, logprobs = list(lp["tokens"]), list(lp["token_logprobs"])

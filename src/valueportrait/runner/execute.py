@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 from valueportrait.errors import RunError
 from valueportrait.secrets import url_secrets
 
-from .failfast import FailFast, RunStopped
+from .failfast import FailFast, Rules, RunStopped
 from .outcome import FatalBackendError, Outcome
 from .preview import eta_line
 from .prompts import Request, build_requests, fingerprint
@@ -69,15 +69,18 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
     Each outcome is appended to the log (flushed + fsynced, in a writer thread so the event loop keeps going)
     before the request counts as done; its texts pass through :func:`valueportrait.secrets.scrub` (with the
     ``secrets`` named) first. A :class:`FatalBackendError`, or a run that cannot work (:mod:`.failfast`),
-    cancels the rest and raises :class:`RunError`; records already written stay. The first error of each kind
-    is printed with ``echo`` (default: above the progress bar, on stderr).
+    cancels the rest and raises :class:`RunError`; records already written stay (how many of the last 30 answers
+    may be unparseable: the backend's ``config.max_unparseable``, if it has one). The first error of each kind is printed with ``echo``
+    (default: above the progress bar, on stderr).
     """
     from tqdm.auto import tqdm
 
     from valueportrait.secrets import scrub, scrub_fields
 
     say = echo or (lambda line: tqdm.write(line, file=sys.stderr))
-    monitor = FailFast(say, secrets=secrets)
+    monitor = FailFast(say, secrets=secrets,
+                       rules=Rules(max_unparseable=getattr(getattr(backend, "config", None), "max_unparseable", 0),
+                                   concurrency=concurrency))
     if hasattr(backend, "on_retry"):
         backend.on_retry = monitor.attempt_failed
     if hasattr(backend, "on_warning"):
@@ -109,7 +112,7 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
             bar.update(1)
             bar.set_postfix(failed=summary.failed, unparseable=summary.unparseable, retries=summary.retried,
                             refresh=False)
-            monitor.finished(record["status"], record["error"])
+            monitor.finished(record["status"], record["error"], record["raw"])
             if progress and summary.sent == eta_after:  # the time estimate, once the first requests are timed
                 say(eta_line(summary.sent, time.perf_counter() - start, len(pending) - summary.sent))
 

@@ -2,7 +2,11 @@
 
 Requests are sent with :mod:`httpx` (async; one single-connection client per concurrent slot; proxies from the
 environment, ``HTTP(S)_PROXY`` / ``NO_PROXY``, as httpx handles them). Each attempt
-has a deadline of ``timeout`` seconds (the whole exchange). A request is retried, up to ``max_attempts``
+has a deadline of ``timeout`` seconds (the whole exchange), and the whole request, its retries and the waits
+between them included, one of ``deadline`` seconds. An attempt that timed out is not abandoned at once: its
+exchange stays open during the wait before the retry, and an answer that arrives then is used and the request is
+not sent again (a slow server would otherwise answer, and bill, the same request twice). A request is retried,
+up to ``max_attempts``
 attempts in all, on what is usually transient: HTTP 408 / 409 / 425 / 429 / 5xx, timeouts, connection and
 protocol errors, and 200 responses whose body is not the expected JSON. The wait before retry ``k``
 (k = 1, 2, ...) is
@@ -25,18 +29,17 @@ a server's error message is replaced by ``***`` before the message is kept.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import email.utils
 import random
 import ssl
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable
 
 import httpx
 
-from valueportrait.secrets import scrub
+from valueportrait.secrets import scrub, url_secrets
+from .endpoint import check_base_url, endpoint_url
+from .retry import backoff_delay, retry_after_seconds
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
@@ -63,6 +66,13 @@ class OpenAIConfig:
     concurrency: int = 8
     #: TLS settings for https (e.g. a private CA); default: httpx's (certifi, SSL_CERT_FILE / SSL_CERT_DIR).
     ssl_context: ssl.SSLContext | None = field(default=None, repr=False)
+    #: Seconds one request may take in all, retries and the waits between them included (None: no limit).
+    deadline: float | None = 180.0
+    #: Unparseable answers among the last 30 that stop the run (0: never); see :mod:`.failfast`.
+    max_unparseable: int = 20
+
+    def __post_init__(self) -> None:
+        check_base_url(self.base_url)  # an ftp:// URL or a port 'notaport' is refused before anything is sent
 
 
 async def server_slots(base_url: str, headers: dict, ssl_context) -> int | None:
@@ -76,36 +86,6 @@ async def server_slots(base_url: str, headers: dict, ssl_context) -> int | None:
     except (httpx.HTTPError, ValueError, AttributeError):
         return None
     return slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
-
-
-def retry_after_seconds(headers: httpx.Headers) -> float | None:
-    """Seconds asked for by ``retry-after-ms`` or ``Retry-After`` (delta-seconds or HTTP date), else None."""
-    ms = headers.get("retry-after-ms")
-    if ms:
-        try:
-            return max(0.0, float(ms) / 1000.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
-
-
-def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random) -> float:
-    """Wait before retry number ``attempt`` (1-based): exponential, capped, with equal jitter."""
-    d = min(cap, base * 2 ** (attempt - 1))
-    return d / 2 + rng.uniform(0, d / 2)
 
 
 class _Retry(Exception):
@@ -134,7 +114,10 @@ class OpenAIBackend:
         self._rng = rng or random.Random()
         self._clients: list[httpx.AsyncClient] = []
         self._idle: asyncio.Queue[httpx.AsyncClient] | None = None
-        self.url = config.base_url.rstrip("/") + self.path
+        self.url = endpoint_url(config.base_url, self.path)  # a query (?api-version=) stays after the path
+        self.shown_url = self.url.split("?", 1)[0]  # in messages: the query may hold a key
+        self._secrets = (config.api_key, *url_secrets(config.base_url))
+        self._clock = time.monotonic
         #: Called with the (scrubbed) message of every failed attempt; may raise to stop the run (runner.failfast).
         self.on_retry: Callable[[str], None] | None = None
         #: The server's parallel slots when it says (llama.cpp's /props ``total_slots``), else None.
@@ -155,7 +138,9 @@ class OpenAIBackend:
             # a request waiting for a slot here is not timed: a server's own queue would count against --timeout
             self._slots = asyncio.Semaphore(self.slots)
         for _ in range(max(1, self.config.concurrency)):
-            client = httpx.AsyncClient(headers=headers, timeout=httpx.Timeout(self.config.timeout), verify=ssl_context,
+            # the attempt's deadline is kept by rate(); httpx only bounds connecting and sending
+            timeout = httpx.Timeout(self.config.timeout, read=None, pool=None)
+            client = httpx.AsyncClient(headers=headers, timeout=timeout, verify=ssl_context,
                                        limits=httpx.Limits(max_connections=1, max_keepalive_connections=1))
             self._clients.append(client)
             self._idle.put_nowait(client)
@@ -167,8 +152,9 @@ class OpenAIBackend:
 
     def redact(self, text: str | None) -> str | None:
         """``text`` through :func:`valueportrait.secrets.scrub`: the API key and anything shaped like a secret
-        (Authorization values, URL userinfo, key-like query parameters) replaced by ``***``."""
-        return None if text is None else scrub(text, self.config.api_key)
+        (Authorization values, URL userinfo, key-like query parameters) and every query value of the base URL
+        replaced by ``***``."""
+        return None if text is None else scrub(text, *self._secrets)
 
     def body(self, request: Request) -> dict:
         raise NotImplementedError
@@ -183,44 +169,87 @@ class OpenAIBackend:
         """Send one request with retries; never raises for a per-request failure (it returns ``failed``)."""
         assert self._idle is not None, f"use `async with {type(self).__name__}(...)`"
         cfg = self.config
-        start = time.perf_counter()
-        last_error = "no attempt made"
-        for attempt in range(1, cfg.max_attempts + 1):
+        start = self._clock()
+        end = None if cfg.deadline is None else start + cfg.deadline
+        last_error, note = "no attempt made", ""
+        attempt = 0
+        while attempt < cfg.max_attempts:
+            budget = cfg.timeout if end is None else min(cfg.timeout, end - self._clock())
+            if budget <= 0:
+                note = f" (the request's deadline of {cfg.deadline:g} s, retries included, ran out)"
+                break
+            attempt += 1
+            if self._slots is not None:  # the server's own slots (llama.cpp): wait for one here, untimed
+                await self._slots.acquire()
+            client = await self._idle.get()  # the attempt's clock starts once it has a connection slot
+            task = asyncio.create_task(client.post(self.url, json=self.body(request)))
             try:
-                answer = await self._attempt(request)
-            except _Retry as exc:
-                last_error = self.redact(str(exc))
-                if self.on_retry is not None:
-                    self.on_retry(last_error)
-                if attempt == cfg.max_attempts:
-                    break
-                wait = min(exc.wait, cfg.retry_after_max) if exc.wait is not None else \
-                    backoff_delay(attempt, cfg.backoff_base, cfg.backoff_max, self._rng)
-                await self.sleep(wait)
-                continue
+                try:
+                    answer = await self._settle(task, budget, request)
+                except _Retry as exc:
+                    last_error = self.redact(str(exc))
+                    if self.on_retry is not None:
+                        self.on_retry(last_error)
+                    if attempt == cfg.max_attempts:
+                        break
+                    wait = min(exc.wait, cfg.retry_after_max) if exc.wait is not None else \
+                        backoff_delay(attempt, cfg.backoff_base, cfg.backoff_max, self._rng)
+                    if end is not None and self._clock() + wait >= end:
+                        note = f" (the request's deadline of {cfg.deadline:g} s, retries included, ran out)"
+                        break
+                    answer = await self._late_answer(task, wait, request)
+                    if answer is _NONE:
+                        continue
             except _Fail as exc:
                 return Outcome("failed", error=self.redact(str(exc)), attempts=attempt,
-                               latency_s=time.perf_counter() - start)
-            return self.outcome(answer, attempts=attempt, latency_s=time.perf_counter() - start)
-        return Outcome("failed", error=f"gave up after {cfg.max_attempts} attempts; last error: {last_error}",
-                       attempts=cfg.max_attempts, latency_s=time.perf_counter() - start)
+                               latency_s=self._clock() - start)
+            finally:  # the slot is held until the exchange is over: answered, or cancelled before a retry
+                if not task.done():
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
+                self._idle.put_nowait(client)
+                if self._slots is not None:
+                    self._slots.release()
+            return self.outcome(answer, attempts=attempt, latency_s=self._clock() - start)
+        return Outcome("failed", error=f"gave up after {attempt} attempts; last error: {last_error}{note}",
+                       attempts=attempt, latency_s=self._clock() - start)
 
-    async def _attempt(self, request: Request) -> Any:
-        client = await self._idle.get()
+    async def _settle(self, task: asyncio.Task, budget: float, request: Request) -> Any:
+        """The answer of an attempt, or :class:`_Retry` / :class:`_Fail` / :class:`FatalBackendError`; a
+        timed-out exchange is left running (the caller may still take its answer: :meth:`_late_answer`)."""
+        done, _ = await asyncio.wait({task}, timeout=budget)
+        if not done:
+            raise _Retry(f"timeout after {budget:g} s (TimeoutError)")
+        return self._answer(task, request)
+
+    async def _late_answer(self, task: asyncio.Task, wait: float, request: Request) -> Any:
+        """Wait ``wait`` s before the retry; if the timed-out exchange ``task`` answers well meanwhile, that
+        answer (the request is then not sent again), else :data:`_NONE`."""
+        if task.done():  # it failed (refused, an HTTP error...): nothing can arrive
+            await self.sleep(wait)
+            return _NONE
+        start = self._clock()
+        await asyncio.wait({task}, timeout=wait)
+        if task.done() and not task.cancelled():
+            try:
+                return self._answer(task, request)
+            except (_Retry, _Fail, FatalBackendError):
+                await self.sleep(max(0.0, wait - (self._clock() - start)))  # a late failure: retried as planned
+        return _NONE
+
+    def _answer(self, task: asyncio.Task, request: Request) -> Any:
+        """The answer read from a finished exchange, or the error it stands for."""
         try:
-            async with self._slots or contextlib.nullcontext(), asyncio.timeout(self.config.timeout):
-                resp = await client.post(self.url, json=self.body(request))  # the whole attempt is timed
+            resp = task.result()
         except (TimeoutError, httpx.TimeoutException) as exc:
             raise _Retry(f"timeout after {self.config.timeout:g} s ({type(exc).__name__})") from None
         except httpx.RequestError as exc:  # connection, protocol, decoding errors
             if "CERTIFICATE_VERIFY_FAILED" in str(exc):  # retrying cannot help, and every request would hit it
-                raise FatalBackendError(f"the TLS certificate of {self.url} is not trusted ({exc}); for a private "
+                raise FatalBackendError(f"the TLS certificate of {self.shown_url} is not trusted ({exc}); for a private "
                                         "CA set SSL_CERT_FILE to its certificate bundle") from None
             raise _Retry(f"connection error: {type(exc).__name__}: {exc}") from None
-        finally:
-            self._idle.put_nowait(client)
         if resp.status_code != 200:
-            message = f"HTTP {resp.status_code} from {self.url}: {_error_text(resp)}"
+            message = f"HTTP {resp.status_code} from {self.shown_url}: {_error_text(resp)}"
             if resp.status_code in RETRY_STATUS or resp.status_code >= 500:
                 raise _Retry(message, retry_after_seconds(resp.headers))
             if resp.status_code in FATAL_STATUS:
@@ -236,6 +265,10 @@ class OpenAIBackend:
 
 class _Fail(Exception):
     """A request that will not succeed by retrying (e.g. HTTP 400)."""
+
+
+#: No late answer came (:meth:`OpenAIBackend._late_answer`).
+_NONE = object()
 
 
 def _error_text(resp: httpx.Response) -> str:

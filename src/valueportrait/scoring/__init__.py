@@ -6,7 +6,8 @@
 * :mod:`.portrait` — :func:`score_portrait`, :func:`bootstrap_portrait`;
 * :mod:`.intervals` — intervals with a named unit (``ci_over``: variants, items, items+variants);
 * :mod:`.compare` — :func:`compare_portraits`, :func:`compare_models` (Holm-adjusted p over 19 dimensions);
-* :mod:`.reliability` — order bias, ICC(A,1)/(A,k) over variants, the profile split-half of a portrait;
+* :mod:`.reliability` — order bias, ICC(A,1)/(A,k) over variants, profile reliability (:mod:`.profile`: over the
+  10 variant splits, with a permutation null), flat and order-bias flags;
 * :mod:`.humans` — the human raters' row and group portraits;
 * :mod:`.adjust` — the human row's optional survey-group adjustment;
 * :mod:`.strata` — single-rater strata merged, the small-sample correction of a rater bootstrap.
@@ -15,10 +16,10 @@
 from .adjust import (HUMAN_ADJUSTMENTS, adjusted_item_means, center_on_groups, check_adjust, item_survey_groups,
                      survey_group_effect, survey_group_levels)
 from .design import FAMILY_INDEX, SELECTION_COLUMNS, Design
-from .compare import COMPARISON_COLUMNS, compare_models, compare_portraits, holm
+from .compare import ADJUSTMENTS, COMPARISON_COLUMNS, check_adjustment, compare_models, compare_portraits, holm
 from .engine import CENTERS, Scores, center_rule, linear_coefficients, score_matrix
 from .humans import HUMAN_MODEL, group_portrait_replicates, group_replicate_means, human_item_ratings, score_humans
-from .intervals import (CI_UNITS, DEFAULT_CI_OVER, HUMAN_CI_UNITS, check_ci_over, interval_models, interval_portrait,
+from .intervals import (CI_METHODS, CI_UNITS, DEFAULT_CI_OVER, HUMAN_CI_UNITS, check_ci_over, interval_models, interval_portrait,
                         jackknife_se, variants_se)
 from .portrait import (SCORE_COLUMNS, PortraitBootstrap, bootstrap_portrait, bootstrap_portraits, item_ratings,
                        score_models, score_portrait, with_intervals)
@@ -27,9 +28,9 @@ from .strata import item_strata_scale, merge_single_rater_strata, rescale_replic
 from .resample import (RaterMatrix, check_settings, item_means, item_weights, percentile_ci, rater_matrix,
                        rater_weights, replicate_se)
 
-__all__ = ["HUMAN_ADJUSTMENTS", "adjusted_item_means", "center_on_groups", "check_adjust", "item_survey_groups",
+__all__ = ["ADJUSTMENTS", "check_adjustment", "HUMAN_ADJUSTMENTS", "adjusted_item_means", "center_on_groups", "check_adjust", "item_survey_groups",
            "survey_group_effect", "survey_group_levels", "group_replicate_means", "item_strata_scale",
-           "merge_single_rater_strata", "rescale_replicates", "CENTERS", "CI_UNITS", "COMPARISON_COLUMNS", "DEFAULT_CI_OVER", "DEFAULT_RELIABLE", "Design", "FAMILY_INDEX",
+           "merge_single_rater_strata", "rescale_replicates", "CENTERS", "CI_METHODS", "CI_UNITS", "COMPARISON_COLUMNS", "DEFAULT_CI_OVER", "DEFAULT_RELIABLE", "Design", "FAMILY_INDEX",
            "HUMAN_CI_UNITS", "HUMAN_MODEL", "PortraitBootstrap", "RELIABILITY_KEYS", "RaterMatrix", "SCORE_COLUMNS", "SELECTION_COLUMNS",
            "Scores", "bootstrap_portrait", "bootstrap_portraits", "center_rule", "check_ci_over", "check_settings",
            "compare_models", "compare_portraits", "group_portrait_replicates", "holm", "human_item_ratings",

@@ -10,8 +10,18 @@ same standard error and degrees of freedom as the portraits' intervals (:mod:`~v
   :math:`t` with :math:`n_d - 1` degrees of freedom;
 * ``ci_over="items+variants"``: the sum of the two variances.
 
-``p_value`` is two-sided; ``p_adjusted`` is Holm's (1979) step-down adjustment over the dimensions of the one
-comparison that have a p (at most 19), so ``p_adjusted < alpha`` rejects with family-wise error at most alpha.
+``p_value`` is two-sided; ``p_adjusted`` is Holm's (1979) step-down adjustment (:data:`ADJUSTMENTS`):
+
+* ``adjust="comparison"`` (default): over the dimensions of the one comparison that have a p (at most 19), so
+  ``p_adjusted < alpha`` rejects with family-wise error at most alpha *per compared model*;
+* ``adjust="leaderboard"``: over every model x dimension test of the call (Holm over all of them), so the chance
+  of any false finding on the whole leaderboard is at most alpha (null leaderboards of 32 models,
+  ``benchmarks/validate_compare.py``: any false finding in 61.5% under ``comparison``, 2.5% under
+  ``leaderboard``).
+
+The human raters as a baseline (:data:`~valueportrait.scoring.humans.HUMAN_MODEL`, their ``human_ratings``): the
+two sides share one unit only, ``items`` (prompt variants are a model's, raters the humans'): the paired
+delete-one-item jackknife of the difference over the items both rated; any other ``ci_over`` is an error.
 """
 
 from __future__ import annotations
@@ -22,16 +32,25 @@ import pandas as pd
 from ..settings import DEFAULT_LEVEL
 from ..errors import InputError
 from .design import Design
-from .intervals import (DEFAULT_CI_OVER, check_ci_over, ratings_spread, spread_on, t_interval, t_p_value,
+from .intervals import (CI_METHODS, DEFAULT_CI_OVER, check_ci_over, ratings_spread, spread_on, t_interval, t_p_value,
                         unit_se)
 from .portrait import Ratings, score_portrait, selected_items
 from .resample import check_settings
 
-__all__ = ["COMPARISON_COLUMNS", "compare_models", "compare_portraits", "holm"]
+__all__ = ["ADJUSTMENTS", "COMPARISON_COLUMNS", "check_adjustment", "compare_models", "compare_portraits", "holm"]
 
 #: Columns of :func:`compare_models` (the ``--json`` records of ``valueportrait compare``).
 COMPARISON_COLUMNS = ["model", "baseline", "family", "dimension", "difference", "ci_low", "ci_high", "p_value",
-                      "p_adjusted"]
+                      "p_adjusted", "ci_over", "ci_method"]
+#: The families Holm's adjustment can run over: each comparison's dimensions, or the whole call's tests.
+ADJUSTMENTS: tuple[str, ...] = ("comparison", "leaderboard")
+
+
+def check_adjustment(adjust: str) -> str:
+    """``adjust`` if it is one of :data:`ADJUSTMENTS`, else an InputError listing them."""
+    if adjust not in ADJUSTMENTS:
+        raise InputError(f"unknown adjust {adjust!r}; choose one of: {', '.join(ADJUSTMENTS)} (--adjust)")
+    return adjust
 
 
 def holm(p: np.ndarray) -> np.ndarray:
@@ -59,7 +78,7 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
     -------
     DataFrame
         ``family, dimension, score_a, score_b, difference, ci_low, ci_high, se, df, p_value, p_adjusted, n,
-        ci_over, note`` (n = shared items measuring the dimension; note: why an interval is null).
+        ci_over, ci_method, note`` (n = shared items measuring the dimension; note: why an interval is null).
 
     Examples
     --------
@@ -88,36 +107,51 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
     return pd.DataFrame({
         "family": pa["family"], "dimension": pa["dimension"], "score_a": pa["score"], "score_b": pb["score"],
         "difference": diff, "ci_low": lo, "ci_high": hi, "se": unit.se, "df": unit.df, "p_value": p,
-        "p_adjusted": holm(p), "n": pa["n"], "ci_over": ci_over, "note": pd.Series(notes, dtype=object),
+        "p_adjusted": holm(p), "n": pa["n"], "ci_over": ci_over, "ci_method": CI_METHODS[ci_over],
+        "note": pd.Series(notes, dtype=object),
     })
 
 
 def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str, *,
                    ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_LEVEL,
-                   center: bool | str = True) -> pd.DataFrame:
-    """Every other ``model`` of a ratings table against ``baseline``: :func:`compare_portraits` rows, stacked.
+                   center: bool | str = True, adjust: str = "comparison",
+                   human_ratings: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Every ``model`` of a ratings table against ``baseline``: :func:`compare_portraits` rows, stacked.
 
-    Returns :data:`COMPARISON_COLUMNS` plus ``score_model, score_baseline, se, df, n, ci_over, note``; Holm's
-    adjustment is within each comparison (model vs baseline). An unknown baseline is an InputError listing the
-    models.
+    ``baseline``: one of the models, or ``"human raters"`` with ``human_ratings`` (the dataset's
+    ``human_ratings``; then ``ci_over`` must be ``items``, the one unit both sides have). ``adjust``: Holm within
+    each comparison (``comparison``) or over all the call's tests (``leaderboard``).
+
+    Returns :data:`COMPARISON_COLUMNS` plus ``score_model, score_baseline, se, df, n, note``. An unknown
+    baseline is an InputError listing the models (and the human raters when given).
     """
+    from .humans import HUMAN_MODEL
+
+    check_adjustment(adjust)
     if "model" not in ratings.columns:
         raise InputError("the ratings table lacks column model; compare needs the ratings of several models")
-    models = [str(m) for m in pd.unique(ratings["model"])]
-    if baseline not in models:
-        raise InputError(f"unknown baseline {baseline!r}; the ratings hold the model(s): {', '.join(models)}")
-    if len(models) < 2:
-        raise InputError(f"compare needs at least one model besides the baseline {baseline!r}; got only it")
     check_ci_over(ci_over)
+    models = [str(m) for m in pd.unique(ratings["model"])]
+    human = baseline == HUMAN_MODEL and human_ratings is not None
+    if not human and baseline not in models:
+        choices = ", ".join(models + ([repr(HUMAN_MODEL)] if human_ratings is not None else []))
+        raise InputError(f"unknown baseline {baseline!r}; choose one of: {choices}")
+    if human and ci_over != "items":
+        raise InputError(f"the human raters share one unit with a model: items (a model's intervals are over prompt "
+                         f"variants, the humans' over raters); compare with --ci-over items (ci_over='items'), got "
+                         f"{ci_over!r}")
+    others = [m for m in models if m != baseline]
+    if not others:
+        raise InputError(f"compare needs at least one model besides the baseline {baseline!r}; got only it")
     by = {str(m): g for m, g in ratings.groupby("model", sort=False)}
+    base = human_ratings[["item_id", "rating"]] if human else by[baseline]
     rows = []
-    for m in models:
-        if m == baseline:
-            continue
-        c = compare_portraits(by[m], by[baseline], selection, ci_over=ci_over, confidence=confidence,
-                              center=center)
+    for m in others:
+        c = compare_portraits(by[m], base, selection, ci_over=ci_over, confidence=confidence, center=center)
         rows.append(c.rename(columns={"score_a": "score_model", "score_b": "score_baseline"})
                     .assign(model=m, baseline=baseline))
     out = pd.concat(rows, ignore_index=True)
+    if adjust == "leaderboard":
+        out["p_adjusted"] = holm(out["p_value"].to_numpy(dtype=float))
     rest = [c for c in out.columns if c not in COMPARISON_COLUMNS]
     return out[COMPARISON_COLUMNS + rest]

@@ -18,7 +18,7 @@ from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_su
 from .design import Design
 from .engine import score_matrix
 from .portrait import item_ratings, score_portrait, with_intervals
-from .intervals import HUMAN_CI_UNITS, UnitSE, check_ci_over, combine, jackknife_se, with_unit
+from .intervals import CI_METHODS, HUMAN_CI_UNITS, UnitSE, check_ci_over, combine, jackknife_se, with_unit
 from .resample import RaterMatrix, check_settings, rater_matrix, rater_weights, replicate_se
 from .strata import item_strata_scale, merge_single_rater_strata, rescale_replicates
 
@@ -119,7 +119,7 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *,
                                             Design.from_selection(selection, boot_items), n_boot,
                                             np.random.default_rng(seed), center=center, item_groups=groups)
     if ci_over == "raters":
-        return with_intervals(out, reps, confidence).assign(ci_over=ci_over)
+        return with_intervals(out, reps, confidence).assign(ci_over=ci_over, ci_method=CI_METHODS[ci_over])
     unit = jackknife_se([means[items].to_numpy(dtype=float)], design, center=center)
     if ci_over == "items+raters":
         boot = UnitSE(replicate_se(reps), np.full(len(DIMENSIONS), np.inf), [None] * len(DIMENSIONS))

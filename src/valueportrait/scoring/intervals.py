@@ -44,7 +44,7 @@ from ..ratings import numeric_ratings
 from .portrait import Ratings, score_portrait, selected_items
 from .resample import check_settings
 
-__all__ = ["CI_UNITS", "DEFAULT_CI_OVER", "HUMAN_CI_UNITS", "VARIANTS_NOTE", "Spread", "UnitSE", "check_ci_over",
+__all__ = ["CI_METHODS", "CI_UNITS", "DEFAULT_CI_OVER", "HUMAN_CI_UNITS", "VARIANTS_NOTE", "Spread", "UnitSE", "check_ci_over",
            "combine", "interval_models", "interval_portrait", "item_spread", "jackknife_se", "ratings_spread",
            "t_interval", "t_p_value", "unit_se", "variants_se", "with_unit"]
 
@@ -52,6 +52,10 @@ __all__ = ["CI_UNITS", "DEFAULT_CI_OVER", "HUMAN_CI_UNITS", "VARIANTS_NOTE", "Sp
 CI_UNITS: tuple[str, ...] = ("variants", "items", "items+variants")
 #: The human row's unit for each model unit (a model and the humans are compared on the same unit).
 HUMAN_CI_UNITS: dict[str, str] = {"variants": "raters", "items": "items", "items+variants": "items+raters"}
+#: How the interval of each unit is made (``ci_method``): one unit, one estimator, wherever it is used (model
+#: scores, persona portraits, the human row, comparisons).
+CI_METHODS: dict[str, str] = {"variants": "t-analytic", "items": "jackknife-t", "items+variants": "jackknife+analytic-t",
+                              "raters": "bootstrap-percentile", "items+raters": "jackknife+bootstrap-t"}
 #: The default unit: the precision of this model's measurement on this benchmark's items.
 DEFAULT_CI_OVER = "variants"
 #: The note of a dimension whose ratings cannot support ``ci_over='variants'``.
@@ -228,13 +232,14 @@ def unit_se(ci_over: str, spreads: list[Spread], design: Design, *, center: bool
 
 def with_unit(portrait: pd.DataFrame, unit: UnitSE, confidence: float, ci_over: str,
               estimate: str = "score") -> pd.DataFrame:
-    """``portrait`` plus ``ci_low, ci_high, se, df`` (t interval) and ``ci_over``; null where the estimate is,
+    """``portrait`` plus ``ci_low, ci_high, se, df`` (t interval), ``ci_over`` and ``ci_method``; null where the estimate is,
     and the unit's note added where the interval is null but the estimate is not."""
     est = portrait[estimate].to_numpy(dtype=float)
     lo, hi = t_interval(est, unit, confidence)
     null = np.isnan(est)
     out = portrait.assign(ci_low=np.where(null, np.nan, lo), ci_high=np.where(null, np.nan, hi),
-                          se=np.where(null, np.nan, unit.se), df=np.where(null, np.nan, unit.df), ci_over=ci_over)
+                          se=np.where(null, np.nan, unit.se), df=np.where(null, np.nan, unit.df), ci_over=ci_over,
+                          ci_method=CI_METHODS[ci_over])
     if "note" in out:
         old = out["note"].tolist()
         out["note"] = pd.Series([o if (o or n is None or z) else n for o, n, z in zip(old, unit.notes, null)],
