@@ -72,16 +72,14 @@ def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | None = None,
-                     coverage: dict | None = None, sensitivity: pd.DataFrame | None = None,
-                     runs: dict | None = None, **meta) -> dict:
+                     coverage: dict | None = None, sensitivity: pd.DataFrame | None = None, **meta) -> dict:
     """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
-    ci_over, ci_method, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
+    ci_over, ci_method, note}}}}, "reliability": {...}, "coverage": {...}[, "prompt_sensitivity": [...]][, "runs": {...}]}."""
     models: dict = {}
     for name, p in portraits.items():
         fam: dict = {}
         for r in p.to_dict("records"):
-            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high",
-                                                     "se")}
+            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high", "se")}
             cell["n"] = int(r["n"])
             for k in ("ci_over", "ci_method"):
                 cell[k] = r.get(k) if isinstance(r.get(k), str) else None
@@ -92,8 +90,7 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
            "coverage": json_safe(coverage or {})}
     if sensitivity is not None and len(sensitivity):
         out["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
-    if runs:  # how each model's ratings were produced (run directories only: ratings files record nothing)
-        out["runs"] = json_safe(runs)
+    out |= {"runs": json_safe(runs)} if (runs := out["meta"].pop("runs", None)) else {}
     return out
 
 
@@ -264,7 +261,7 @@ def reliability_text(reliability: dict, *, markdown: bool = False) -> str:
 
 def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *, overwrite: bool = False,
                       sensitivity: pd.DataFrame | None = None, reliability: dict | None = None,
-                      coverage: dict | None = None, runs: dict | None = None, **meta) -> dict[str, Path]:
+                      coverage: dict | None = None, **meta) -> dict[str, Path]:
     """Write ``leaderboard.csv`` (long, full precision), ``leaderboard.json`` and ``leaderboard.md``.
 
     ``sensitivity`` (from :func:`~valueportrait.sensitivity.sensitivity_table`), ``reliability``
@@ -276,8 +273,7 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
     existing = [str(p) for p in paths.values() if p.exists()]
     if existing and not overwrite:
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
-    data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, runs=runs,
-                            **meta)
+    data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, **meta)
     md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
     md += leaderboard_text(portraits, markdown=True, reliability=reliability,
                            confidence=meta.get("confidence") or 0.95, above_chance=meta.get("above_chance"))

@@ -77,7 +77,10 @@ class OpenAIConfig:
 
 async def server_slots(base_url: str, headers: dict, ssl_context) -> int | None:
     """The number of requests the server works on at once, when it says: llama.cpp's ``GET /props`` has
-    ``total_slots``. None for servers without it (OpenAI, vLLM, Ollama: they queue or batch themselves)."""
+    ``total_slots``. None for servers without it (OpenAI, vLLM, Ollama: they queue or batch themselves) and for a
+    base URL with a query (a hosted API's, never llama.cpp's)."""
+    if "?" in base_url:
+        return None
     root = base_url.rstrip("/").removesuffix("/v1")
     try:
         async with httpx.AsyncClient(headers=headers, timeout=2.0, verify=ssl_context) as client:
