@@ -20,7 +20,6 @@ from valueportrait.secrets import url_secrets
 
 from .failfast import FailFast, Rules, RunStopped
 from .outcome import FatalBackendError, Outcome
-from .preview import eta_line
 from .prompts import Request, build_requests, fingerprint
 from .rundir import RunLog
 from .spec import BACKENDS, HTTP_BACKENDS, RunSpec, make_manifest, public_url
@@ -113,10 +112,7 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
             bar.set_postfix(failed=summary.failed, unparseable=summary.unparseable, retries=summary.retried,
                             refresh=False)
             monitor.finished(record["status"], record["error"], record["raw"])
-            if progress and summary.sent == eta_after:  # the time estimate, once the first requests are timed
-                say(eta_line(summary.sent, time.perf_counter() - start, len(pending) - summary.sent))
 
-    eta_after = min(len(pending) - 1, max(10, 2 * concurrency)) if len(pending) > 1 else -1
     tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(pending))))]
     try:
         await asyncio.gather(*tasks)

@@ -4,7 +4,8 @@ Prompt tokens are counted with the model's own tokenizer where the run has one (
 exact context it scores, chat template included); otherwise they are estimated at 4 characters a token (labelled
 so: OpenAI's rule of thumb for English; a real tokenizer differs by 10-30%). A chat answer costs at most
 ``max_tokens`` output tokens; the cost line gives that upper bound and the cost of a bare phrase (6 tokens).
-Prices are per million tokens, as providers list them (``--price-in``, ``--price-out``).
+Prices are per million tokens, as providers list them (``--price-in``, ``--price-out``). Once requests are
+answered, the progress bar gives the time left at the rate so far.
 """
 
 from __future__ import annotations
@@ -57,12 +58,3 @@ def preview(requests: Sequence[Request], done: set, *, count: Callable[[Request]
         chars = sum(len(m["content"]) for r in todo for m in r.messages)
         tokens = int(round(chars / CHARS_PER_TOKEN))
     return RunPreview(len(requests), len(todo), tokens, count is not None, max_output_tokens)
-
-
-def eta_line(done: int, elapsed_s: float, left: int) -> str:
-    """``"First 10 requests: 12.3 s (1.23 s each); about 1 h 4 min for the 3110 left"``."""
-    each = elapsed_s / max(done, 1)
-    rest = each * left
-    h, m = divmod(int(round(rest / 60)), 60)
-    span = f"{h} h {m} min" if h else f"{m} min" if m else f"{rest:.0f} s"
-    return f"First {done} requests: {elapsed_s:.1f} s ({each:.2f} s each); about {span} for the {left} left"
