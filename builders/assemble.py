@@ -14,7 +14,7 @@ from valueportrait.dataset import ValuePortraitData
 from valueportrait.demographics import MIN_RATERS
 from valueportrait.settings import Build, Intervals
 
-from .release import from_release
+from .release import from_release, with_scoring
 
 if TYPE_CHECKING:
     from valueportrait.demographics import Demographics
@@ -28,6 +28,8 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,
                         strict=build.strict)
+    if rule.scoring not in (None, "threshold"):
+        data = with_scoring(data, rule.scoring)
     if build.demographics is not None:
         from valueportrait.demographics import demographics_of
 

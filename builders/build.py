@@ -32,12 +32,12 @@ from pathlib import Path
 
 from valueportrait.builders.raw_release import ENV_VAR
 from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS, ValuePortraitData, parquet_path
-from valueportrait.errors import DatasetError, OutputExistsError
-from valueportrait.io import replace_folder
+from valueportrait.errors import DatasetError
+from valueportrait.staging import output_folder
 from valueportrait.settings import Build
 
 from .assemble import attach_demographics, build_tables
-from .outfolder import BUILD_INFO_FILE, CARD_FILE, check_output_folder, make_temp_folder
+from .outfolder import BUILD_INFO_FILE, CARD_FILE, check_output_folder, names_if_built
 
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
@@ -111,9 +111,8 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
     check_output_folder(out, overwrite)
     entries = read_changelog(changelog, data.build_info.get("dataset_version"))
     say = progress or (lambda msg: None)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = make_temp_folder(out)
-    try:
+    # the output rule again, the lock, staging and the swap; build_info.json is a build's marker
+    with output_folder(out, overwrite=overwrite, command="build", names=names_if_built, marker=False) as tmp:
         infos = {}
         for config in data.configs:
             say(f"writing config {config}")
@@ -124,10 +123,6 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
         from valueportrait.builders.card import render_card
 
         (tmp / CARD_FILE).write_text(render_card(data, infos, changelog=entries), encoding="utf-8")
-        _replace(tmp, out, overwrite)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def _write_config(data: ValuePortraitData, config: str, tmp: Path):
@@ -175,11 +170,3 @@ def _quiet_datasets() -> Iterator[None]:
         datasets.logging.set_verbosity(level)
         if bars:
             datasets.enable_progress_bars()
-
-
-def _replace(tmp: Path, out: Path, overwrite: bool) -> None:
-    """Move the complete build ``tmp`` to ``out``; an existing ``out`` is removed only after the swap."""
-    if out.exists() and not overwrite:
-        raise OutputExistsError(f"the output folder {str(out)!r} appeared during the build; nothing was replaced. "
-                                "Run again with --overwrite, or choose another --out.")
-    replace_folder(tmp, out)

@@ -12,8 +12,9 @@ from typing import Literal
 
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
-from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD,
-                                     Correction, Mode, check_correction, select, selection_departures,
+from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING,
+                                     DEFAULT_THRESHOLD, Correction, Mode, check_correction, check_scoring, select,
+                                     selection_departures,
                                      version_label, warn_empty_families)
 
 from . import raw_release
@@ -32,7 +33,8 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
 
     ``correlations`` picks the values that drive the selection: ``published`` (default when the release has
     the published tables; paper-faithful) or ``computed``; ``correction`` the multiple-testing control
-    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``). ``build_info["validity"]`` holds the validity
+    (``none``, the paper's rule; ``fdr_bh``; ``bonferroni``); the scoring rule is the paper's ``threshold``
+    (:func:`with_scoring` changes it). ``build_info["validity"]`` holds the validity
     report (:func:`valueportrait.builders.validity.validity_report`). A release missing a survey group or a
     published table is an error unless ``allow_partial`` (then ``build_info["partial_release"]`` says what is
     missing). A folder whose files differ from the pinned release (:mod:`.pinned`) is built with a warning and
@@ -69,7 +71,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         items[family] = lists
     check = cross_check(corr, rel.human_ratings)
     selection = {"correlations": correlations, "threshold": threshold, "alpha": alpha, "mode": mode,
-                 "correction": correction}
+                 "correction": correction, "scoring": DEFAULT_SCORING}
     info = {
         "dataset_version": DATASET_VERSION,
         "selection": selection,
@@ -90,4 +92,18 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
                              build_info=info)
 
 
-__all__ = ["from_release"]
+def with_scoring(data: ValuePortraitData, scoring: str) -> ValuePortraitData:
+    """``data`` built for the scoring rule ``scoring`` (``threshold`` or ``weighted``): recorded in
+    ``build_info["selection"]`` (and the version label: weighted is not the paper's); the dataset's default
+    selection is then every item weighted by its correlation (:func:`valueportrait.selection.weighted_table`).
+    The ``selected`` column and the items' dimension lists stay the threshold rule's. Pure: a new object."""
+    from dataclasses import replace
+
+    check_scoring(scoring)
+    selection = {**data.build_info["selection"], "scoring": scoring}
+    info = {**data.build_info, "selection": selection, "paper_selection": not selection_departures(selection),
+            "version_label": version_label(DATASET_VERSION, selection)}
+    return replace(data, build_info=info)
+
+
+__all__ = ["from_release", "with_scoring"]

@@ -5,7 +5,7 @@ import evaluate
 
 from valueportrait.citation import CITATION
 from valueportrait.evaluation import evaluate_ratings
-from valueportrait.metric_inputs import metric_predictions, metric_settings
+from valueportrait.metric_inputs import metric_predictions, metric_references, metric_settings
 
 _CITATION = CITATION
 
@@ -36,6 +36,8 @@ Args:
     n_perm (`int`, default 1000), min_raters (`int`, default 5), norms_confidence (`float`, default 0.95).
     threshold, alpha, mode, correlations, correction (optional): re-select the items (default: the dataset's
         selection); correction: none (the paper's rule), fdr_bh or bonferroni within each family.
+    scoring (optional): ``threshold`` (the paper's: weight 1 for each selected item) or ``weighted`` (every item
+        weighted by its correlation with the dimension; better on held-out raters, docs/validity.md).
     center (`bool`, default True), min_items (`int`, default 1), confidence (`float`, default 0.95).
     ci_over (`str`, default "variants"): the unit of the intervals: "variants", "items" or "items+variants".
     n_boot (`int`, default 1000), seed (`int`, default 0): the deviation statistics' bootstrap.
@@ -104,16 +106,19 @@ class Valueportrait(evaluate.Metric):
     def add_batch(self, *, predictions=None, references=None, **kwargs):
         """Add a batch; predictions pass through ``metric_predictions`` first (a list with text is read as text,
         booleans are refused), before evaluate's features cast them by their first element."""
-        return super().add_batch(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().add_batch(predictions=metric_predictions(predictions), references=metric_references(references),
+                                 **kwargs)
 
     def add(self, *, prediction=None, reference=None, **kwargs):
         """Add one prediction (as text, see ``metric_predictions``; a boolean is refused: it is not a rating)."""
         (prediction,) = metric_predictions([prediction], what="prediction")
+        (reference,) = metric_references([reference])
         return super().add(prediction=prediction, reference=reference, **kwargs)
 
     def compute(self, *, predictions=None, references=None, **kwargs):
         """Score the predictions (see the inputs description below); an empty list is an error."""
-        return super().compute(predictions=metric_predictions(predictions), references=references, **kwargs)
+        return super().compute(predictions=metric_predictions(predictions), references=metric_references(references),
+                               **kwargs)
 
     def item_ids(self):
         """All item ids of the dataset, in the dataset's order."""

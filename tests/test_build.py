@@ -118,7 +118,7 @@ def test_build_info(built_dataset):
     info = json.loads((built_dataset / "build_info.json").read_text())
     assert info["dataset_version"] == DATASET_VERSION
     assert info["selection"] == {"correlations": "published", "threshold": 0.3, "alpha": 0.05, "mode": "pos",
-                                 "correction": "none"}
+                                 "correction": "none", "scoring": "threshold"}
     assert info["upstream"] == {"repository": "https://github.com/holi-lab/ValuePortrait",
                                 "commit": "08e1fb7903c619592bd8b3267f00191e36957f9e"}
     assert len(info["reliability"]["dimensions"]) == 19
@@ -170,6 +170,7 @@ def test_cli_build_errors(raw_dir, tmp_path, monkeypatch):
     assert "https://github.com/holi-lab/ValuePortrait at commit 08e1fb7" in result.stderr
     assert not (tmp_path / "x").exists()
     (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "mine.txt").write_text("mine")  # (an empty folder is written into: nothing to lose)
     result = runner.invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "taken")])
     assert result.exit_code == 1 and "exists; pass --overwrite" in result.stderr
     result = runner.invoke(cli, ["build", "--raw", str(raw_dir), "--out", str(tmp_path / "y"), "--alpha", "2"])

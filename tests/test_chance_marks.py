@@ -19,7 +19,7 @@ from valueportrait.pipelines import score_leaderboard
 from valueportrait.report import leaderboard_text
 from valueportrait.scoring import score_portrait
 from valueportrait.settings import Intervals
-from valueportrait.selection import CHANCE_FOOTNOTE, CHANCE_MARK, CHANCE_NOTE, chance_flags
+from valueportrait.chance import CHANCE_FOOTNOTE, CHANCE_MARK, CHANCE_NOTE, chance_flags
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "hand.csv"
 CHANCE_LEVEL = {("bfi", "Neuroticism"), ("higher_pvq", "Openness_to_Change"), ("pvq", "Self_Direction"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
+from valueportrait.dataset import DATASET_VERSION
 
 
 def invoke(*args: str):
@@ -15,7 +16,7 @@ def invoke(*args: str):
 def test_publish_help_has_an_example():
     res = invoke("publish", "--help")
     assert "Example:" in res.output
-    assert "valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run" in res.output
+    assert f"valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version {DATASET_VERSION} --dry-run" in res.output
 
 
 def test_publish_metric_help_has_an_example():

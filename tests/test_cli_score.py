@@ -23,7 +23,7 @@ def scored(raw_dir, built_dataset, tmp_path_factory):
 def test_score_upstream_outputs(scored, raw_dir):
     res, out = scored
     assert res.exit_code == 0, res.output
-    assert sorted(p.name for p in out.iterdir()) == [
+    assert sorted(p.name for p in out.iterdir()) == [".valueportrait-output.json",  # the output rule's marker
         "claude-3-5-sonnet-20241022_scores.json", "gemini-2.0-flash-001_scores.json", "gpt-4o-2024-11-20_scores.json",
         "leaderboard.csv", "leaderboard.json", "leaderboard.md", "llama-3.1-8b-instruct_scores.json"]
     # the printed leaderboard (fits 120 columns): one column per model, each score with its interval and the unit
@@ -78,7 +78,7 @@ def test_score_refuses_to_overwrite(scored, raw_dir, built_dataset):
     _, out = scored
     res = CliRunner().invoke(cli, ["score", "--upstream-outputs", str(raw_dir / "lm_evaluation" / "outputs" / "final"),
                                    "--dataset", str(built_dataset), "--out", str(out), "--n-boot", "0"])
-    assert res.exit_code == 1 and "exist(s); pass --overwrite" in res.output
+    assert res.exit_code == 1 and "exists; pass --overwrite" in res.output
 
 
 def test_score_needs_input(built_dataset):

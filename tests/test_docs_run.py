@@ -397,10 +397,19 @@ def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
     assert (work / "runs" / "llama3.1" / "records.jsonl").is_file()
 
 
+def test_findings_page(tmp_path, raw_dir, servers):
+    """docs/findings.md's commands on the release CI has (4 models); its 33-model figures are not run here (the
+    page says so and what CI checks instead)."""
+    work, ran, skipped, _ = run_page("findings.md", tmp_path, raw_dir, None, servers)
+    assert len(ran) == 2 and not skipped
+    cohort = json.loads((work / "cohort" / "cohort.json").read_text())
+    assert cohort["meta"]["n_models"] == 4 and cohort["focus"][0]["n"] == 4
+
+
 def test_dependencies_page_and_every_page_is_run(tmp_path, raw_dir, servers):
     """docs/dependencies.md holds only the minimum-versions recipe (a new venv from the registry: not run, each
     command listed with its reason), and every page with a command is one of the pages run above."""
     work, ran, skipped, _ = run_page("dependencies.md", tmp_path, raw_dir, None, servers)
     assert not ran and len(skipped) == 5, skipped
     with_commands = {p.name for p in DOCS.glob("*.md") if any(isinstance(s, Step) for s in page_steps(p))}
-    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md"}
+    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md", "findings.md"}

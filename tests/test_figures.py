@@ -109,3 +109,27 @@ def test_interval_caption_names_who_has_which_unit_and_who_has_none():
     fd = figure_data(board)
     assert fd.interval_caption() == "Intervals: 95% intervals over raters (human raters); none for one-rating-each."
     assert figure_data(_board({"a": [0.1] * 10})).interval_caption() == "Intervals: 95% intervals over prompt variants."
+
+
+def test_auto_is_a_radar_up_to_8_portraits_and_a_heatmap_above(tmp_path):
+    """matplotlib's SVG keeps each text as a comment: the caption says which figure was drawn."""
+    from valueportrait.plot import portrait_figure
+
+    for n, says in [(8, "Radial scale of every chart"), (9, "Value in parentheses: its interval includes 0")]:
+        board = _board({f"m{k}": [0.1 * k - 0.4] * 10 for k in range(n)})
+        path = portrait_figure(board, tmp_path / f"{n}.svg")
+        assert says in path.read_text(), n
+    with pytest.raises(InputError, match="kind must be one of"):
+        portrait_figure(board, tmp_path / "x.svg", kind="pie")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["8.svg", "9.svg"]  # nothing half-written
+
+
+def test_a_portrait_whose_reliability_cannot_be_assessed_says_so():
+    from valueportrait.figures.tables import banners_html
+
+    verdict = "not assessable: the ratings have no v2_reversed variant"
+    board = _board({"one-variant": [0.1] * 10},
+                   reliability={"one-variant": {"assessable": False, "reliable": None, "verdict": verdict}})
+    assert figure_data(board).label("one-variant") == "one-variant (reliability not assessable)"
+    html = banners_html(board, ["one-variant"])
+    assert 'class="banner unassessable"' in html and verdict in html

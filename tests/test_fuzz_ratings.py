@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
+from valueportrait.staging import output_folder
 
 pytestmark = pytest.mark.slow  # fuzz suite
 
@@ -68,9 +69,11 @@ def _file_case(rng: random.Random, folder: Path, ids: list[str]) -> tuple[Path, 
     path = folder / f"ratings{suffix}"
     k = rng.randrange(len(rows))
     text_format = suffix in (".csv", ".tsv")
-    kinds = ["drop column", "empty model", "empty item_id", "bad rating", "not utf-8", "empty file", "wrong suffix"]
+    kinds = ["drop column", "empty model", "empty item_id", "bad rating", "not utf-8", "empty file", "wrong suffix",
+             "unknown variant"]
     kinds += ["extra field", "duplicate header", "header only"] if text_format else \
-        ["broken json", "not an object", "json boolean rating"] + (["top-level scalar"] if suffix == ".json" else [])
+        ["broken json", "not an object", "json boolean rating", "lone surrogate", "huge integer"] + \
+        (["top-level scalar"] if suffix == ".json" else [])
     kind = rng.choice(kinds)
     if kind == "drop column":
         columns.remove(rng.choice(["model", "item_id", "rating"]))
@@ -80,7 +83,15 @@ def _file_case(rng: random.Random, folder: Path, ids: list[str]) -> tuple[Path, 
         rows[k]["item_id"] = ""
     elif kind == "bad rating":
         rows[k]["rating"] = rng.choice(BAD_RATINGS)
+    elif kind == "unknown variant":  # issue 19: score took these silently while the metric refused them
+        rows[k]["variant"] = rng.choice(["v9", "V1", "v1 ", " ", "v4_reversed"])
+    elif kind == "lone surrogate":  # issue 19: a JSON escape of half a UTF-16 pair (json.dumps writes \\udXXX)
+        rows[k][rng.choice(["model", "item_id", "persona", "rating"])] += chr(rng.choice([0xD800, 0xDC00, 0xDFFF]))
+    elif kind == "huge integer":  # issue 19: an integer of over 4,300 digits
+        rows[k]["rating"] = "__BIG__"
     _write_table(path, rows, columns)
+    if kind == "huge integer":
+        path.write_text(path.read_text().replace('"__BIG__"', "1" * rng.choice([4301, 5000, 20000])))
     data = path.read_bytes()
     lines = data.split(b"\n")
     at = 1 + k if len(lines) > 2 else 0
@@ -187,9 +198,9 @@ def test_fuzz_malformed_ratings_files_and_run_logs(tmp_path, built_dataset, item
         folder.mkdir()
         path, kind = (_file_case if n < N_FILE_CASES else _run_case)(rng, folder, item_ids)
         out = folder / "out"
-        out.mkdir()
-        (out / "earlier_scores.json").write_text('{"kept": true}\n')  # an earlier score: even --overwrite keeps it
-        (out / "leaderboard.csv").write_text("model\nearlier\n")
+        with output_folder(out, overwrite=False, command="score") as tmp:  # an earlier score: --overwrite keeps it
+            (tmp / "earlier_scores.json").write_text('{"kept": true}\n')
+            (tmp / "leaderboard.csv").write_text("model\nearlier\n")
         before, inputs = _digest(out), _digest(folder)
         res = runner.invoke(cli, ["score", str(path), "--dataset", str(built_dataset), "--out", str(out),
                                   "--n-boot", "0", "--no-humans", "--overwrite"])
@@ -203,3 +214,4 @@ def test_fuzz_malformed_ratings_files_and_run_logs(tmp_path, built_dataset, item
             failures.append(f"case {n} ({kind}): exit {res.exit_code}, {res.exception!r}: {res.output[-300:]!r}")
     assert not failures, f"{len(failures)} of {n + 1} cases:\n" + "\n".join(failures[:15])
     assert n + 1 == N_FILE_CASES + N_RUN_CASES and len(kinds) >= 30  # every mutation kind was drawn
+    assert {k.split(" ", 1)[1] for k in kinds} >= {"unknown variant", "lone surrogate", "huge integer"}  # issue 19

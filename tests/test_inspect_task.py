@@ -116,6 +116,15 @@ def test_mockllm_eval_metrics_are_the_core_portrait(built_dataset, data, tmp_pat
     assert not set(portrait.index[portrait.isna()]) & set(metrics)  # those are left out, not reported as 0
     assert is_eval_log_source(log.location) and is_eval_log_source(tmp_path / "logs")
     assert read_ratings(tmp_path / "logs").equals(table)  # the ratings reader dispatches to the log reader
+    # a log copied into the folder answers every request twice: an error naming both logs (issue 21), unless a
+    # policy keeps one
+    import shutil as _shutil
+
+    copy = tmp_path / "logs" / "copy.eval"
+    _shutil.copyfile(log.location, copy)
+    with pytest.raises(InputError, match=rf"{n} rating\(s\) repeat a request already rated .* 2 times in .*copy\.eval"):
+        read_ratings(tmp_path / "logs")
+    assert read_ratings(tmp_path / "logs", duplicates="first").equals(table)
 
 
 # The `inspect` command: the one installed beside this interpreter (its inspect_ai sees this package's entry point),

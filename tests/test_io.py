@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from valueportrait.errors import InputError
-from valueportrait.io import (atomic_write_json, atomic_write_text, inside, json_safe, read_table, replace_folder,
-                              safe_name)
+from valueportrait.io import atomic_write_json, atomic_write_text, inside, json_safe, replace_folder, safe_name
 from valueportrait.scale import item_id, item_sort_key, parse_item_id
+from valueportrait.table_files import read_table
 
 
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o077, 0o600), (0o002, 0o664)])

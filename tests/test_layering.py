@@ -18,9 +18,6 @@ MAX_LINES = 300
 #: Modules over MAX_LINES when the limit came down from 400 (issue 20), each at most its size then: they may
 #: shrink, never grow, and leave this list once split by concept.
 OVER_LIMIT: dict[str, int] = {
-    "src/valueportrait/io.py": 347,  # atomic writes + read_table; the output rule's helpers
-    "src/valueportrait/outputs.py": 339,  # the one output rule
-    "src/valueportrait/selection.py": 303,  # the selection rule + chance marks
 }
 
 
@@ -99,13 +96,13 @@ def test_no_private_names_across_modules():
 #: (builders and dataset_script are one layer: the build writes through the datasets builder, which can call the
 #: build's from_release when used standalone.)
 LAYERS: list[set[str]] = [
-    {"errors", "scale", "io", "outputs", "secrets", "citation", "style", "spearman", "changelog", "selection", "sensitivity",
-     "schema", "coverage", "texttable"},
+    {"errors", "scale", "io", "table_files", "outputs", "staging", "secrets", "citation", "style", "spearman",
+     "changelog", "selection", "chance", "sensitivity", "schema", "coverage", "texttable", "released_models"},
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
     {"report", "plot", "html_report", "figures"},
-    {"norms", "deviation"},
+    {"norms", "deviation", "analysis"},
     {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
     {"builders", "dataset_script"},

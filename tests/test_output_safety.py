@@ -42,8 +42,8 @@ def build(*args: str):
 # -- --out and --overwrite ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where, message", [
-    ("raw", r"holds the input .*; a build into it would replace its input"),
-    ("raw/data", r"lies inside the input .*; the build never writes into its inputs"),
+    ("raw", r"is the input .*; writing it would replace an input of `valueportrait build`"),
+    ("raw/data", r"lies inside the input .*; `valueportrait build` never writes into its inputs"),
     ("parent", r"holds the input"),
 ])
 def test_out_never_an_input_nor_around_one(release, where, message):
@@ -134,6 +134,7 @@ def test_stale_temp_folders_are_removed_or_reported(tmp_path):
 
 def test_stale_temp_folder_warning_on_the_cli(release, tmp_path):
     (tmp_path / "vp").mkdir()
+    (tmp_path / "vp" / "mine.txt").write_text("mine")  # (an empty folder is written into: nothing to lose)
     (tmp_path / f".vp.tmp-{_dead_pid()}-abc").mkdir()
     result = build("--raw", str(release), "--out", str(tmp_path / "vp"))
     assert result.exit_code == 1 and "Error: the output folder" in result.stderr

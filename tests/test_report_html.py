@@ -53,8 +53,9 @@ def test_report_page(scores, tmp_path):
     assert "han-etal-2025-value" in html
     # citable: the package version, the dataset version, the selection rule; the local path never shown
     from valueportrait import __version__
+    from valueportrait.dataset import DATASET_VERSION
 
-    assert f"by valueportrait {__version__}" in html and "version 1.0.0" in html
+    assert f"by valueportrait {__version__}" in html and f"version {DATASET_VERSION}" in html
     assert "is above 0.3 with p below 0.05" in html and str(scores.parent) not in html
     # the human row's interval unit is its own (raters), the models' prompt variants
     assert html.count('<td class="unit">raters</td>') == 3 and '<td class="unit">prompt variants</td>' in html
@@ -74,7 +75,8 @@ def test_report_page(scores, tmp_path):
     # --overwrite needed the second time; a missing leaderboard is a clear error
     res = CliRunner().invoke(cli, ["report", str(scores), "--out", str(page)])
     assert res.exit_code == 1 and "exists; pass --overwrite" in res.output
-    res = CliRunner().invoke(cli, ["report", str(tmp_path), "--out", str(tmp_path / "x.html")])
+    (tmp_path / "empty").mkdir()
+    res = CliRunner().invoke(cli, ["report", str(tmp_path / "empty"), "--out", str(tmp_path / "x.html")])
     assert res.exit_code == 1 and "leaderboard.json' is missing" in res.output and "--out folder" in res.output
 
 

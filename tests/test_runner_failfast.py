@@ -78,6 +78,17 @@ def test_a_stall_needs_the_same_kind_and_is_reset_by_a_success():
         ff.attempt_failed("HTTP 502 from x: bad gateway")
 
 
+def test_requests_failing_for_their_own_content_do_not_stop_a_run_that_works():
+    ff = FailFast(lambda line: None)
+    ff.finished("rated", None)
+    for _ in range(50):  # e.g. prompts too long for the model's context, in a row: the server answers each
+        ff.finished("failed", "HTTP 400 from x: maximum context length exceeded")
+    for _ in range(7):
+        ff.finished("failed", "gave up after 6 attempts; last error: HTTP 503 from x: overloaded")
+    with pytest.raises(RunStopped, match=r"the last 8 requests all failed the same way \(HTTP 503\)"):
+        ff.finished("failed", "gave up after 6 attempts; last error: HTTP 503 from x: overloaded")
+
+
 def test_rate_limits_never_stall_a_run_and_concurrency_1_needs_2_attempts():
     clock = Clock()
     ff = FailFast(lambda line: None, rules=Rules(concurrency=8), clock=clock)

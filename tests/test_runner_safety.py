@@ -261,4 +261,5 @@ def test_hostile_model_names_stay_inside_their_folders(tmp_path, built_dataset, 
     assert score_file.name.startswith("evil-") and \
         json.loads(score_file.read_text())["meta"]["model_name"] == "../../evil"
     assert not list(tmp_path.glob("**/evil_scores.json"))
-    assert sorted(p.name for p in (tmp_path / "exported").iterdir()) == [f"{score_file.name[:-12]}_v1_results.json"]
+    assert sorted(p.name for p in (tmp_path / "exported").iterdir()) == [".valueportrait-output.json",  # the marker
+                                                                         f"{score_file.name[:-12]}_v1_results.json"]

@@ -36,6 +36,7 @@ class Comparison:
     confidence: float
     adjust: str
     duplicates_removed: int = 0
+    selection: dict[str, Any] | None = None
 
     def text(self) -> str:
         return comparison_text(self.table, 1 - self.confidence, adjust=self.adjust)
@@ -46,7 +47,7 @@ class Comparison:
         from .scoring import COMPARISON_COLUMNS
 
         return {"baseline": self.baseline, "ci_over": self.ci_over, "confidence": self.confidence,
-                "adjustment": "holm", "adjust": self.adjust,
+                "adjustment": "holm", "adjust": self.adjust, "selection": self.selection,
                 "comparisons": json_safe(self.table[COMPARISON_COLUMNS].to_dict(orient="records"))}
 
 
@@ -120,4 +121,5 @@ def compare_leaderboard(sources: Sequence[str | Path | UpstreamOutputs] = (), *,
                          "there is nothing to compare; check that both were run on the same items")
     table = compare_models(ratings, sel, baseline, ci_over=intervals.over, confidence=intervals.level,
                            center=selection.center, adjust=adjust, human_ratings=data.human_ratings)
-    return Comparison(table, baseline, intervals.over, intervals.level, adjust, removed)
+    return Comparison(table, baseline, intervals.over, intervals.level, adjust, removed,
+                      selection.resolved(data.build_info.get("selection")))

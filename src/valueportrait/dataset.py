@@ -17,7 +17,7 @@ import pandas as pd
 
 from .scale import FAMILIES
 from .errors import DatasetError
-from .selection import CORRELATION_COLUMNS, selection_table
+from .selection import CORRELATION_COLUMNS, selection_table, weighted_table
 from .settings import DatasetRef, Selection, built_selection, over
 
 #: The configs every build has, in card order. ``items`` is the default config.
@@ -27,7 +27,7 @@ OPTIONAL_CONFIGS: tuple[str, ...] = ("human_group_norms",)
 #: Split name of every config.
 SPLIT = "test"
 #: Version of the dataset schema and content; bump when items, selection or scores can change (see the card's changelog).
-DATASET_VERSION = "1.0.0"
+DATASET_VERSION = "1.1.0"
 
 
 def parquet_path(config: str) -> str:
@@ -70,7 +70,9 @@ class ValuePortraitData:
         return self.build_info.get("selection", {}).get("correlations", "computed")
 
     def selection(self, given: Selection = Selection()) -> pd.DataFrame:
-        """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``).
+        """item_id, family, dimension, key (+1, or -1 for reverse-scored items in mode ``abs``); under
+        ``scoring="weighted"`` every pair with a correlation and its ``weight`` (the correlation,
+        :func:`~valueportrait.selection.weighted_table`).
 
         With no selection field given: the build's own selection (the ``selected`` column). Any field given
         re-selects from the correlations with the build's settings for the others (``correction``: none, fdr_bh
@@ -80,17 +82,19 @@ class ValuePortraitData:
         """
         if not isinstance(given, Selection):
             raise TypeError(f"selection() takes a valueportrait.settings.Selection, got {type(given).__name__}")
-        if not given.reselects and "selected" in self.correlations:
+        rule = over(built_selection(self.build_info.get("selection")), given)
+        if not given.reselects and "selected" in self.correlations and rule.scoring != "weighted":
             c = self.correlations
             rho = c[CORRELATION_COLUMNS[self.correlation_source][0]]
             m = c["selected"].to_numpy(dtype=bool)
             out = c.loc[m, ["item_id", "family", "dimension"]].copy()
             out["key"] = np.where(rho[m].to_numpy() < 0, -1, 1).astype(np.int64)
             return out.reset_index(drop=True)
-        rule = over(built_selection(self.build_info.get("selection")), given)
         use = rule.correlations or self.correlation_source
         if use in CORRELATION_COLUMNS and self.correlations[CORRELATION_COLUMNS[use][0]].isna().all():
             raise DatasetError(f"this dataset has no {use} correlations; choose correlations='computed'")
+        if rule.scoring == "weighted":
+            return weighted_table(self.correlations, use=use)
         return selection_table(self.correlations, use=use, threshold=rule.threshold, alpha=rule.alpha,
                                mode=rule.mode, correction=rule.correction)
 
@@ -250,7 +254,7 @@ def load_dataset(source: str | Path, config: str = "items", revision: str | None
     Examples
     --------
     >>> items = load_dataset("./valueportrait")                       # doctest: +SKIP
-    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.0.0")  # doctest: +SKIP
+    >>> ratings = load_dataset("ORG/valueportrait", "human_ratings", revision="v1.1.0")  # doctest: +SKIP
     """
     import datasets
 

@@ -20,7 +20,7 @@ from .ratings.likert import to_ratings
 from .io import json_safe
 from .coverage import coverage_record, expected_requests
 from .ratings.duplicates import resolve_duplicates
-from .selection import CHANCE_NOTE, chance_flags, chance_level
+from .chance import CHANCE_NOTE, chance_flags, chance_level
 from .scoring import check_ci_over, interval_portrait, portrait_reliability
 from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity

@@ -33,7 +33,7 @@ from .citation import CITATION
 from .errors import InputError
 from .figures.data import HUMAN, figure_data
 from .figures.heatmap import RADAR_MAX
-from .figures.svg import heatmap_html, radar_svg, scale_key_svg, side_room
+from .figures.svg import Box, heatmap_html, radar_svg, scale_key_svg, side_room
 from .figures.tables import (about_html, banners_html, reliability_html, runs_html, sensitivity_html,
                              validity_html)
 from .io import read_json
@@ -205,16 +205,16 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     overlays = [figure_data(board, f) for f in FAMILIES]
     pad = max(side_room(fd, 300) for fd in overlays)  # one pad: the three circles come out the same size
     for fd in overlays:
-        parts.append(radar_svg(fd, limit=limit, ticks=ticks, title=family_title(fd.family), ids=ids,
-                               css_class="chart overlay-chart", size=300, pad=pad))
+        parts.append(radar_svg(fd, scale=(limit, ticks), title=family_title(fd.family), ids=ids,
+                               box=Box(size=300, pad=pad, css_class="chart overlay-chart")))
     parts.append(f"</div><h2>Portraits: {_e(family_title('pvq'))}</h2>"
                  "<p class=\"note\">One chart per portrait, on the scale above; grey: the human raters.</p>"
                  '<div class="charts portraits">')
     for m in models:
         cav = "; ".join(pvq.caveats.get(m) or ())
-        parts.append(radar_svg(pvq, [m], limit=limit, ticks=ticks, title=m + (f"\n{cav}" if cav else ""), ids=ids,
-                               size=216,
-                               reference=HUMAN if m != HUMAN else None, css_class="chart portrait"))
+        parts.append(radar_svg(pvq, [m], scale=(limit, ticks), title=m + (f"\n{cav}" if cav else ""), ids=ids,
+                               box=Box(size=216, css_class="chart portrait"),
+                               reference=HUMAN if m != HUMAN else None))
     parts.append("</div>")
     if board.get("reliability"):
         parts.append("<h2>Reliability of each portrait</h2>" + reliability_html(board["reliability"]))
@@ -222,7 +222,8 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
         parts.append("<h2>Prompt and option-order sensitivity</h2>" + sensitivity_html(board["prompt_sensitivity"]))
     parts.append(f"<h2>Citation</h2><pre>{_e(CITATION)}</pre>")
     hidden = [ids[m] for m in models if m not in ticked]
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"generator\" "
+            "content=\"valueportrait\">"
             f"<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{_e(title)}"
             f"</title><style>{_CSS}</style></head><body>{''.join(parts)}<script>{_JS}</script>"
             f"{_initial_hide(hidden)}</body></html>")

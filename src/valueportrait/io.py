@@ -7,13 +7,11 @@
 - :func:`json_safe`: NaN / inf -> ``None``, numpy scalars and arrays -> Python values, recursively.
 - :func:`safe_name`: a label (model, persona, group) as one file-name component; :func:`inside`: the path of
   a name in a folder, refused unless it lies inside the folder.
-- :func:`read_table`: a CSV / TSV / JSON / JSON-lines table as text cells, with each row's location ("line 4",
-  "record 3") for error messages.
+- :func:`read_json`: a JSON file, or an error naming it (tables: :mod:`valueportrait.table_files`).
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
 import math
@@ -30,12 +28,8 @@ import pandas as pd
 
 from .errors import InputError
 
-__all__ = ["TABLE_SUFFIXES", "atomic_write_json", "atomic_write_text", "fsync_dir", "inside", "json_safe", "read_table",
-           "replace_folder", "safe_name"]
-
-#: File suffixes :func:`read_table` reads.
-TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".json", ".jsonl")
-
+__all__ = ["atomic_write_json", "atomic_write_text", "fsync_dir", "inside", "json_safe", "read_json", "replace_folder",
+           "safe_name"]
 
 def _umask() -> int:
     mask = os.umask(0o022)
@@ -135,7 +129,7 @@ def read_json(path: str | Path, *, error: type[Exception] = InputError, what: st
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise error(f"{str(path)!r} is missing (expected {what}). {fix}".rstrip()) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (OSError, ValueError) as exc:  # JSONDecodeError, UnicodeDecodeError, a 4,300-digit integer
         raise error(f"{str(path)!r} is not readable JSON ({exc}); expected {what}. {fix}".rstrip()) from None
 
 
@@ -165,25 +159,32 @@ def json_safe(obj: Any) -> Any:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._+-]+")
+#: The longest label :func:`safe_name` keeps whole (longer ones are cut and hashed).
+MAX_NAME = 120
 
 
 def safe_name(text: str) -> str:
     """``text`` as one file-name component: letters, digits, ``. _ + -`` only; no ``..``, no leading dot.
 
     Other characters (separators, spaces, control characters) become ``-``. When cleaning changed the text,
-    a short hash of the original is appended, so distinct labels stay distinct files. Upstream's model names
+    or it is longer than :data:`MAX_NAME` characters (cut there: room is left for ``_<variant>_results.json``
+    within a file system's 255 bytes), a short hash of the original is appended, so distinct labels stay
+    distinct files. Upstream's model names
     (``gpt-4o-2024-11-20``, ``Qwen2.5-72B-Instruct``, ``my_model``) are kept as they are.
 
     >>> safe_name("gpt-4o-2024-11-20"), safe_name("my_model.v2")
     ('gpt-4o-2024-11-20', 'my_model.v2')
     >>> safe_name("../../evil"), safe_name("a/b"), safe_name("a-b")
     ('evil-0fbfd372', 'a-b-c14cddc0', 'a-b')
+    >>> len(safe_name("m" * 300))
+    129
     """
     text = str(text)
     clean = re.sub(r"\.{2,}", "-", _UNSAFE.sub("-", text)).strip("-.")
-    if clean == text and clean:
+    if clean == text and 0 < len(clean) <= MAX_NAME:
         return clean
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    clean = clean[:MAX_NAME].rstrip("-.")
     return f"{clean}-{digest}" if clean else digest
 
 
@@ -203,145 +204,3 @@ def inside(folder: str | Path, name: str | Path) -> Path:
     if path == base or not path.is_relative_to(base):
         raise InputError(f"refusing to write {str(name)!r}: it resolves to {path}, outside the output folder {base}")
     return Path(folder) / name
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return str(value)
-
-
-def _records_frame(records: list, rows: list[str], where: str) -> pd.DataFrame:
-    for rec, row in zip(records, rows):
-        if not isinstance(rec, dict):
-            raise InputError(f"{where}, {row}: expected a JSON object (one per row), found "
-                             f"{json.dumps(rec)[:60]}")
-    columns: dict[str, None] = {}
-    for rec in records:
-        columns.update(dict.fromkeys(map(str, rec)))
-    data = {c: [_cell(rec.get(c)) for rec in records] for c in columns}
-    return pd.DataFrame(data, columns=list(columns), dtype=object)
-
-
-def _read_csv(path: Path, where: str, delimiter: str) -> tuple[pd.DataFrame, list[str]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            header = next(reader, None)
-            if header is None:
-                raise InputError(f"{where} is empty; expected a header line naming the columns")
-            header = [h.strip() for h in header]
-            dup = sorted({h for h in header if header.count(h) > 1})
-            if dup or "" in header:
-                raise InputError(f"{where}, line 1: the header has {'duplicate' if dup else 'empty'} column names "
-                                 f"({', '.join(map(repr, dup or ['']))}); give each column one distinct name")
-            cells, rows, start = [], [], reader.line_num + 1
-            for fields in reader:
-                row = f"line {start}"
-                start = reader.line_num + 1
-                if not any(f.strip() for f in fields):
-                    continue  # a blank line
-                if len(fields) > len(header):
-                    extra = ", ".join(repr(f) for f in fields[len(header):])
-                    raise InputError(f"{where}, {row}: {len(fields)} fields but the header names {len(header)} "
-                                     f"columns ({', '.join(header)}); the extra value(s) {extra} come after column "
-                                     f"{header[-1]!r}. Remove them, or quote a value that contains "
-                                     f"{'a tab' if delimiter == chr(9) else 'a comma'}")
-                cells.append(fields + [""] * (len(header) - len(fields)))
-                rows.append(row)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where} is not UTF-8 text ({exc}); save it as UTF-8") from None
-    except csv.Error as exc:
-        raise InputError(f"{where}, line {reader.line_num}: not readable as CSV ({exc})") from None
-    return pd.DataFrame(cells, columns=header, dtype=object), rows
-
-
-def _read_json(path: Path, where: str, lines: bool) -> tuple[pd.DataFrame, list[str]]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{where} is not UTF-8 text ({exc}); save it as UTF-8") from None
-    if lines:
-        records, rows = [], []
-        for n, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where}, line {n}: not valid JSON ({exc.msg}); expected one JSON object per "
-                                 "line") from None
-            rows.append(f"line {n}")
-        return _records_frame(records, rows, where), rows
-    try:
-        obj = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}); expected a list of objects, "
-                         "one per row") from None
-    if isinstance(obj, dict) and isinstance(obj.get("records"), list):
-        obj = obj["records"]
-    elif isinstance(obj, dict) and obj and all(isinstance(v, list) for v in obj.values()) \
-            and len({len(v) for v in obj.values()}) == 1:  # column-oriented: {column: [values]}
-        n = len(next(iter(obj.values())))
-        obj = [{k: v[i] for k, v in obj.items()} for i in range(n)]
-    if not isinstance(obj, list):
-        raise InputError(f"{where}: expected a JSON list of objects, one per row, found a {type(obj).__name__}; "
-                         "for one object per line use a .jsonl file")
-    rows = [f"record {n}" for n in range(1, len(obj) + 1)]
-    return _records_frame(obj, rows, where), rows
-
-
-def read_table(path: str | Path, *, what: str = "table") -> tuple[pd.DataFrame, list[str]]:
-    """Read a CSV / TSV (``.csv``, ``.txt``, ``.tsv``), JSON (a list of objects, ``{"records": [...]}`` or
-    ``{column: [values]}``) or JSON-lines file as text.
-
-    Every cell is a ``str``; an empty CSV cell, a JSON ``null`` and a key a record lacks are ``""``. Text
-    such as ``NA`` or ``None`` stays text. Blank lines are skipped. A CSV row with more fields than the
-    header is an error (it is not silently shifted into other columns); one with fewer is padded with ``""``.
-
-    Parameters
-    ----------
-    path : str or Path
-    what : str
-        What the file is, for messages (``"ratings"``, ``"personas file"``).
-
-    Returns
-    -------
-    (DataFrame, list of str)
-        The cells (object columns of ``str``, in file order) and each row's location: ``"line N"`` (the
-        file's line, for CSV / TSV / JSON lines) or ``"record N"`` (position in a JSON list, from 1).
-
-    Raises
-    ------
-    InputError
-        The file is missing, has another suffix, is not UTF-8, or cannot be parsed; the message names the
-        file and the line or record.
-
-    Examples
-    --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> p = Path(tempfile.mkdtemp()) / "t.csv"
-    >>> _ = p.write_text("model,rating\\nNA,5\\n\\nm,\\n")
-    >>> frame, rows = read_table(p)
-    >>> frame.values.tolist(), rows
-    ([['NA', '5'], ['m', '']], ['line 2', 'line 4'])
-    """
-    path = Path(path)
-    where = f"{what} {str(path)!r}"
-    if not path.is_file():
-        raise InputError(f"{where} not found; expected a file ({', '.join(TABLE_SUFFIXES)})")
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        raise InputError(f"{where}: expected a {', '.join(TABLE_SUFFIXES)} file; rename the file if it is one of "
-                         "those formats")
-    try:
-        if suffix in (".json", ".jsonl"):
-            return _read_json(path, where, lines=suffix == ".jsonl")
-        return _read_csv(path, where, "\t" if suffix == ".tsv" else ",")
-    except OSError as exc:
-        raise InputError(f"{where} cannot be read ({exc})") from None

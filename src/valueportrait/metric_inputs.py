@@ -11,6 +11,7 @@ import numpy as np
 
 from .dataset import ValuePortraitData, open_dataset
 from .errors import DatasetError, InputError
+from .ratings.contract import check_text
 from .scale import VARIANTS
 from .settings import Deviation, Intervals, Selection
 
@@ -90,8 +91,26 @@ def metric_predictions(predictions: Sequence | None, *, what: str = "predictions
         shown = summarise([f"[{i}] {preds[i]!r}" for i in flags])
         raise InputError(f"{len(flags)} of the {len(preds)} {what} are booleans ({shown}), not ratings: expected "
                          "numbers 1-6 or Likert answers such as 'somewhat like me'")
-    return ["" if v is None else v if isinstance(v, str) else repr(float(v)) if isinstance(v, (float, np.floating))
-            else str(v) for v in preds]
+    check_text(preds, what)
+    try:
+        return ["" if v is None else v if isinstance(v, str) else repr(float(v))
+                if isinstance(v, (float, np.floating)) else str(v) for v in preds]
+    except ValueError:  # str() of an integer of over 4,300 digits
+        raise InputError(f"{what} holds an integer of over 4,300 digits, not a rating: expected numbers 1-6 or "
+                         "Likert answers such as 'somewhat like me'") from None
+
+
+def metric_references(references: Sequence | None) -> list | None:
+    """The item ids as a list, checked for text pyarrow cannot hold (a lone surrogate) before evaluate casts them.
+
+    >>> metric_references(("1008-1", "1008-2"))
+    ['1008-1', '1008-2']
+    """
+    if references is None:
+        return None
+    references = list(references)
+    check_text(references, "references")
+    return references
 
 
 def summarise(values: Sequence, limit: int = 10) -> str:

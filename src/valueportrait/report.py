@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .scale import FAMILIES, FAMILY_TITLES
-from .selection import CHANCE_FOOTNOTE, CHANCE_MARK, chance_level
+from .chance import CHANCE_FOOTNOTE, CHANCE_MARK, chance_level
 from .style import display_name
 from .errors import OutputExistsError
 from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
@@ -179,7 +179,7 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
     marked ``!`` (with their profile reliability below the table, and the other caveats); null scores shown as
     ``—``; dimensions whose selection is not above chance (``above_chance``,
-    :func:`~valueportrait.selection.chance_flags`) marked ``†`` with a footnote.
+    :func:`~valueportrait.chance.chance_flags`) marked ``†`` with a footnote.
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
     Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the

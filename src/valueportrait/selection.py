@@ -48,7 +48,8 @@ CORRELATION_COLUMNS: dict[str, tuple[str, str]] = {"published": ("rho_published"
 PAPER_VERSION = "1.0.0"
 #: The paper's selection (Han et al. 2025, Sec. 3), the one a dataset version of the paper's benchmark has.
 PAPER_SELECTION: dict[str, object] = {"correlations": "published", "threshold": DEFAULT_THRESHOLD,
-                                      "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none"}
+                                      "alpha": DEFAULT_ALPHA, "mode": "pos", "correction": "none",
+                                      "scoring": "threshold"}
 
 
 def selection_departures(selection: dict) -> list[str]:
@@ -269,35 +270,3 @@ def warn_empty_families(families: np.ndarray, key: np.ndarray, correction: str =
                       "threshold to score it.", SelectionWarning, stacklevel=3)
     return empty
 
-
-#: The mark of a dimension whose selection is not above chance, in every table, and its footnote.
-CHANCE_MARK = "†"
-CHANCE_FOOTNOTE = ("† not above chance: the dimension selects no more items than questionnaire scores shuffled among "
-                   "the raters do (the build's permutation p >= 0.05; build_info.json validity, docs/validity.md): "
-                   "read its scores as noise")
-#: The same, as the note of a score (the metric's result).
-CHANCE_NOTE = "† not above chance: selects no more items than shuffled questionnaires do (docs/validity.md)"
-
-
-def chance_flags(build_info: dict) -> dict[str, dict[str, bool]] | None:
-    """{family: {dimension: bool}}: whether each dimension's selection is above chance, from a build's
-    ``validity.dimensions.<family>.<dimension>.above_chance``; None for builds without the permutation test.
-    What leaderboards copy into ``meta.above_chance`` and tables mark with :data:`CHANCE_MARK`.
-
-    >>> chance_flags({"validity": {"dimensions": {"bfi": {"Neuroticism": {"above_chance": False}}}}})
-    {'bfi': {'Neuroticism': False}}
-    >>> chance_flags({}) is None
-    True
-    """
-    dims = (build_info.get("validity") or {}).get("dimensions")
-    if not isinstance(dims, dict):
-        return None
-    flags = {f: {d: c.get("above_chance") for d, c in cells.items()} for f, cells in dims.items()}
-    if any(v is None for cells in flags.values() for v in cells.values()):
-        return None
-    return {f: {d: bool(v) for d, v in cells.items()} for f, cells in flags.items()}
-
-
-def chance_level(flags: dict[str, dict[str, bool]] | None, family: str, dimension: str) -> bool:
-    """True when ``flags`` (:func:`chance_flags`) says the dimension is not above chance."""
-    return bool(flags) and (flags.get(family) or {}).get(dimension) is False

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from .errors import InputError
-from .selection import DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES, check_correction
+from .selection import DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_THRESHOLD, MODES, SCORINGS, check_correction
 
 #: Bootstrap replicates of every entry point (CLI score / build / deviation, the metric, the library).
 DEFAULT_N_BOOT = 1000
@@ -67,7 +67,7 @@ def over(base: S, given: S) -> S:
     """``base`` with every field ``given`` sets (not None): the one "given over the build's" merge.
 
     >>> over(Selection(threshold=0.3, alpha=0.05), Selection(alpha=0.01))
-    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, duplicates='error')
+    Selection(threshold=0.3, alpha=0.01, mode=None, correction=None, correlations=None, center=True, min_items=1, duplicates='error', scoring=None)
     """
     return replace(base, **{f.name: getattr(given, f.name) for f in fields(given)  # type: ignore[arg-type]
                             if getattr(given, f.name) is not None})
@@ -76,8 +76,8 @@ def over(base: S, given: S) -> S:
 @dataclass(frozen=True)
 class Selection:
     """Which items measure which dimension (``|rho| > threshold`` and ``p < alpha`` of the chosen
-    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``center``: subtract
-    the family mean; ``min_items``: fewer rated items give a null score; ``duplicates``: a request rated twice).
+    ``correlations``, ``mode`` pos/abs, multiple-testing ``correction``) and how they score (``scoring``: the
+    paper's ``threshold`` or ``weighted``; ``center``, ``min_items``; ``duplicates``: a request rated twice).
 
     A selection field None (the default) is the build's own; any given re-selects with the build's settings for
     the others (:meth:`resolved`).
@@ -91,9 +91,10 @@ class Selection:
     center: bool | str = True
     min_items: int = 1
     duplicates: Literal["error", "first", "mean"] = "error"
+    scoring: Literal["threshold", "weighted"] | None = None
 
-    #: The fields that say which items are selected (the others say how they score).
-    RULE = ("threshold", "alpha", "mode", "correction", "correlations")
+    #: The fields that say which items are selected and with which weights (the others say how they score).
+    RULE = ("threshold", "alpha", "mode", "correction", "correlations", "scoring")
 
     def __post_init__(self) -> None:
         if self.threshold is not None and not (_number(self.threshold) and 0 <= self.threshold < 1):
@@ -103,7 +104,7 @@ class Selection:
             raise InputError(f"alpha must be in (0, 1] (a p-value cut-off, e.g. {DEFAULT_ALPHA}), got {self.alpha!r}")
         if self.correction is not None:
             check_correction(self.correction)
-        for name, choices in (("mode", MODES), ("correlations", CORRELATION_SOURCES)):
+        for name, choices in (("mode", MODES), ("correlations", CORRELATION_SOURCES), ("scoring", SCORINGS)):
             if getattr(self, name) is not None:
                 _choice(name, getattr(self, name), choices)
         _count("min_items", self.min_items, 1)
@@ -114,7 +115,7 @@ class Selection:
         return any(getattr(self, k) is not None for k in self.RULE)
 
     def rule(self) -> dict[str, Any]:
-        """The selection fields (``threshold, alpha, mode, correction, correlations``) as a dict."""
+        """The selection fields (``threshold, alpha, mode, correction, correlations, scoring``) as a dict."""
         return {k: getattr(self, k) for k in self.RULE}
 
     def resolved(self, build_selection: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -124,7 +125,7 @@ class Selection:
 
 #: The selection rule of a build that is given nothing (the paper's; ``correlations`` None: published when the
 #: release has the published tables, else computed).
-BUILD_SELECTION = Selection(threshold=DEFAULT_THRESHOLD, alpha=DEFAULT_ALPHA, mode="pos", correction=DEFAULT_CORRECTION)
+BUILD_SELECTION = Selection(DEFAULT_THRESHOLD, DEFAULT_ALPHA, "pos", DEFAULT_CORRECTION, scoring="threshold")
 
 
 def built_selection(build_selection: Mapping[str, Any] | None) -> Selection:

@@ -36,7 +36,7 @@ def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
     assert lines[2] == f"Version: {V}"
     assert lines[3] == f"Tag:     v{V} (refused if it exists at other content)"
     assert f"Commit:  Value Portrait dataset v{V} (upstream 08e1fb7)" in lines
-    assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in lines
+    assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, scoring=threshold, threshold=0.3" in lines
     files = hub_fingerprints(built_dataset, "my-org/valueportrait", f"v{V}")  # the card rendered for the repo
     assert len(files) == 8  # README.md, build_info.json and one parquet per config (6)
     assert f"Files:   8, {sum(s for s, _ in files.values()):,} bytes" in lines

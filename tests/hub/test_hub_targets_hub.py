@@ -58,7 +58,7 @@ def test_first_publish_calls(hub, built_dataset):
                       "commit_description": plan.commit_description, "repo_type": "dataset", "revision": "main",
                       "parent_commit": initial}
     assert "Upstream: https://github.com/holi-lab/ValuePortrait@08e1fb7903c619592bd8b3267f00191e36957f9e" in kwargs["commit_description"]
-    assert "Selection: alpha=0.05, correction=none, correlations=published, mode=pos, threshold=0.3" in kwargs["commit_description"]
+    assert "Selection: alpha=0.05, correction=none, correlations=published, mode=pos, scoring=threshold, threshold=0.3" in kwargs["commit_description"]
     ops = args[1]
     assert all(isinstance(op, CommitOperationAdd) for op in ops)
     assert sorted(op.path_in_repo for op in ops) == sorted(f.path for f in plan.files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -59,6 +60,25 @@ def test_item_ratings_means_and_range():
 
 
 def test_ratings_frame_and_validate_agree():
-    frame = ratings_frame("m", ["1008-1", "1008-2"], ["v1", None], [None, "p"], [np.inf, 3])
+    frame = ratings_frame("m", ["1008-1", "1008-2"], ["v1", "v2"], [None, "p"], [np.inf, 3])
     assert math.isnan(frame["rating"].iloc[0])  # not finite -> NaN
     pd.testing.assert_frame_equal(validate_ratings(frame), frame)
+    no_variants = ratings_frame("m", ["1008-1", "1008-2"], [None, None], [None, "p"], [4, 3])
+    pd.testing.assert_frame_equal(validate_ratings(no_variants), no_variants)
+
+
+@pytest.mark.parametrize("variants, said", [
+    (["v1", "v9"], "line 3, column 'variant': 'v9' is not a prompt variant; the known variants are v1, v1_reversed"),
+    (["V1", "v1"], "line 2, column 'variant': 'V1' is not a prompt variant"),
+    (["v1", " "], "line 3, column 'variant': ' ' is not a prompt variant"),
+])
+def test_unknown_variants_are_errors_as_in_the_metric(tmp_path, variants, said):
+    # issue 19: score accepted 'v9', 'V1' and a blank variant silently while the metric refused them (an empty
+    # cell is no variant: a repeat, averaged as documented, tests/ratings/test_files.py)
+    from valueportrait.ratings import read_ratings
+
+    path = tmp_path / "r.csv"
+    path.write_text("model,item_id,variant,rating\n" + "".join(f"m,1008-{k},{v},4\n" for k, v in
+                                                                  enumerate(variants, 1)))
+    with pytest.raises(InputError, match=re.escape(said)):
+        read_ratings(path)

@@ -107,3 +107,53 @@ def test_missing_path(tmp_path):
     path = tmp_path / "nope.csv"
     with pytest.raises(InputError, match=re.escape(f"ratings {str(path)!r} not found; pass a ratings file")):
         read_ratings(path)
+
+
+def test_a_request_rated_twice_is_an_error_unless_a_policy_is_chosen(tmp_path):
+    """Issue 21: a rating of a (model, persona, item, variant) already rated counted twice (intervals shrank);
+    now the readers refuse it, naming the request and the file; 'first' keeps one, 'mean' averages."""
+    from valueportrait.ratings.duplicates import resolve_duplicates
+
+    path = tmp_path / "r.csv"
+    path.write_text("model,item_id,variant,persona,rating\nm,1008-1,v1,,5\nm,1008-1,v1,,3\nm,1008-1,v2,,4\n"
+                    "m,1008-2,v1,,2\nm,1008-2,v2,,6\n")
+    with pytest.raises(InputError, match=r"1 rating\(s\) repeat a request already rated .*\(model 'm', item 1008-1, "
+                                         r"variant v1\) 2 times in .*r\.csv"):
+        read_ratings(path)
+    assert read_ratings(path, duplicates="first")["rating"].tolist() == [5.0, 4.0, 2.0, 6.0]
+    assert read_ratings(path, duplicates="mean")["rating"].tolist() == [4.0, 4.0, 2.0, 6.0]
+    assert len(read_ratings(path, duplicates=None)) == 5
+    plain = tmp_path / "plain.csv"  # no variants at all: repeats of an item, averaged as documented, never duplicates
+    plain.write_text("model,item_id,rating\nm,1008-2,2\nm,1008-2,6\n")
+    assert read_ratings(plain)["rating"].tolist() == [2.0, 6.0]
+    with pytest.raises(InputError, match="unknown duplicates policy 'last'; choose one of: error, first, mean"):
+        read_ratings(path, duplicates="last")
+    # the same request under two personas is two requests
+    two = read_ratings(path, duplicates=None).assign(persona=["a", "b", "a", "a", "a"])
+    assert resolve_duplicates(two).removed == 0
+
+
+def test_lm_eval_samples_logged_twice_are_an_error(tmp_path):
+    from valueportrait.ratings.lm_eval import samples_to_ratings
+
+    line = json.dumps({"doc_id": 0, "doc": {"item_id": "1003-1", "variant": "v1"}, "rating": 4.0})
+    path = tmp_path / "samples_valueportrait_v1_2026-01-01T00-00-00.jsonl"
+    path.write_text(line + "\n" + line + "\n")
+    with pytest.raises(InputError, match=r"item 1003-1, variant v1\) 2 times in .*samples_valueportrait_v1"):
+        samples_to_ratings(path, "tiny")
+    assert len(samples_to_ratings(path, "tiny", duplicates="first")) == 1
+
+
+def test_sources_name_persona_portraits_and_refuse_a_blank_persona(tmp_path):
+    from valueportrait.ratings.sources import read_sources
+
+    path = tmp_path / "p.csv"
+    path.write_text("model,item_id,variant,persona,rating\nm,1008-1,v1,a woman,5\nm,1008-1,v1,a man,3\n"
+                    "m,1008-1,v1,,4\n")
+    got = read_sources([path]).ratings
+    assert got["model"].tolist() == ["m [a woman]", "m [a man]", "m"]
+    path.write_text("model,item_id,variant,persona,rating\nm,1008-1,v1, ,5\n")
+    with pytest.raises(InputError, match="1 rating\\(s\\) of m have a persona with an empty name"):
+        read_sources([path])
+    with pytest.raises(InputError, match="is the same file as"):
+        read_sources([path, tmp_path / "." / "p.csv"])

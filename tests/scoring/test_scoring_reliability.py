@@ -194,3 +194,26 @@ def test_likert_phrases_are_parsed_not_dropped(selection):
     rec = portrait_reliability(pd.DataFrame(rows, columns=["item_id", "variant", "rating"]), selection)
     assert rec["order_bias"] == pytest.approx(1.0 - 6.0) and rec["n_items_order"] == 3
     assert rec["n_items_complete"] == 3
+
+
+def test_the_linear_path_of_the_permutation_null_equals_scoring_every_half(selection):
+    """A complete run's permutations use the linear form of the score (scoring.profile._linear_profiles); it must
+    give what scoring every half's item means with score_matrix gives, to rounding."""
+    import numpy as np
+
+    from valueportrait.scoring import FAMILY_INDEX, Design, score_matrix
+    from valueportrait.scoring.profile import VARIANT_SPLITS, _linear_profiles, pvq_part
+
+    design = Design.from_selection(selection)
+    rng = np.random.default_rng(5)
+    for count in (1.0, 3.0):
+        sums = rng.integers(1, 7, (2, len(design.item_ids), 6)) * count
+        s, c, d = pvq_part(sums, np.full_like(sums, count), design)
+        fast = _linear_profiles(s, count, d)
+        for b in range(2):
+            for k, (first, second) in enumerate(VARIANT_SPLITS):
+                for h, half in enumerate((first, second)):
+                    cols = [VARIANTS.index(v) for v in half]
+                    means = s[b][:, cols].sum(axis=1) / c[b][:, cols].sum(axis=1)
+                    want = score_matrix(means, d).score[0, FAMILY_INDEX == 0]
+                    np.testing.assert_allclose(fast[b, k, h], want, atol=1e-12)

@@ -134,7 +134,8 @@ def summary(data, sections: tuple[str, ...]) -> str:
     if "settings" in sections:
         s = info.get("selection", {})
         out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
-                   f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}")
+                   f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}"
+                   + (f", scoring {s['scoring']}" if s.get("scoring", "threshold") != "threshold" else ""))
         up = info.get("upstream", {})
         out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
         if info.get("modified_release"):

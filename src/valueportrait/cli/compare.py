@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import click
 
 from valueportrait.cli.options import LEVEL, dataset_options, selection_options
@@ -32,8 +34,9 @@ from valueportrait.settings import DEFAULT_LEVEL
 @click.option("--parse", "parse", type=click.Choice(["valueportrait", "upstream"]), default="valueportrait",
               show_default=True, help="Re-parse raw answers with parse_likert, or keep upstream's numeric_response.")
 @click.option("--json", "json_path", type=click.Path(dir_okay=False), help="Write the comparisons to this JSON file.")
+@click.option("--overwrite", is_flag=True, help="Replace a --json file an earlier compare wrote.")
 def compare(ratings_paths, upstream_outputs, dataset, selection, baseline, ci_over, adjust, confidence, parse,
-            json_path):
+            json_path, overwrite):
     """Compare every portrait with a baseline's, per dimension.
 
     RATINGS as for `valueportrait score` (run directories, ratings files; read and checked the same way, each
@@ -49,11 +52,17 @@ def compare(ratings_paths, upstream_outputs, dataset, selection, baseline, ci_ov
           --dataset ./valueportrait --baseline "human raters" --ci-over items --adjust leaderboard
     """
     from valueportrait.comparisons import compare_leaderboard
-    from valueportrait.io import atomic_write_json
+    from valueportrait.io import json_safe
+    from valueportrait.outputs import GENERATOR, check_output
     from valueportrait.settings import Intervals, UpstreamOutputs
+    from valueportrait.staging import output_file
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (RATINGS ...) and/or --upstream-outputs DIR")
+    rule = {"overwrite": overwrite, "command": "compare", "option": "--json",
+            "inputs": [*ratings_paths, upstream_outputs, getattr(dataset, "name", None)]}
+    if json_path:
+        check_output(json_path, folder=False, **rule)  # before any work
     sources = [UpstreamOutputs(upstream_outputs, parse)] if upstream_outputs else []
     result = compare_leaderboard([*sources, *ratings_paths], baseline=baseline, dataset=dataset, selection=selection,
                                  intervals=Intervals(over=ci_over, level=confidence), adjust=adjust)
@@ -62,5 +71,7 @@ def compare(ratings_paths, upstream_outputs, dataset, selection, baseline, ci_ov
                    f"(--duplicates {selection.duplicates})\n")
     click.echo(result.text())
     if json_path:
-        atomic_write_json(json_path, result.record())
+        with output_file(json_path, **rule) as tmp:  # the generator mark lets a later --overwrite replace it
+            tmp.write_text(json.dumps(json_safe({"generator": GENERATOR, **result.record()}), indent=2,
+                                      ensure_ascii=False, allow_nan=False) + "\n", encoding="utf-8")
         click.echo(f"Wrote {json_path}")

@@ -10,6 +10,7 @@ and traceback goes through :func:`valueportrait.secrets.scrub` first.
 
 from __future__ import annotations
 
+import errno
 import importlib
 import sys
 import traceback
@@ -27,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "info": ("build", "info", "Summarise a built dataset: items per dimension, reliability, cross-check."),
     "score": ("score", "score", "Score model ratings into value portraits and print a leaderboard."),
     "compare": ("compare", "compare", "Compare models' portraits with a baseline's (Holm-adjusted p per dimension)."),
+    "cohort": ("cohort", "cohort", "The cohort of models against the human raters: means, diversity, groups."),
     "plot": ("score", "plot", "Draw paper-style radar charts of value portraits."),
     "report": ("report", "report", "Write one self-contained HTML page of scored portraits."),
     "run": ("run", "run", "Run a model (OpenAI-compatible API or local transformers) on the benchmark."),
@@ -61,16 +63,26 @@ class LazyGroup(click.Group):
                 raise click.ClickException(scrub(str(exc))) from exc
             except (click.exceptions.Exit, click.ClickException, click.Abort):
                 raise
+            except OSError as exc:  # a full disk or a long name wherever it strikes: what happened, not "a bug"
+                if exc.errno not in (errno.ENOSPC, errno.EDQUOT, errno.ENAMETOOLONG, errno.EROFS):
+                    raise self._internal(ctx, exc) from exc
+                from valueportrait.outputs import write_error
+
+                raise click.ClickException(scrub(str(write_error(exc, exc.filename or "the output")))) from exc
             except Exception as exc:  # a bug: one line, the traceback only with --debug
-                if ctx.params.get("debug"):
-                    click.echo(scrub("".join(traceback.format_exception(exc))), err=True, nl=False)
-                first = (scrub(str(exc)).strip().splitlines() or [""])[0][:300]
-                raise click.ClickException(
-                    f"internal error ({type(exc).__name__}{': ' + first if first else ''}). This is a bug: please "
-                    "report it with the command you ran"
-                    + (" and the traceback above." if ctx.params.get("debug")
-                       else "; `valueportrait --debug ...` shows the traceback.")
-                ) from exc
+                raise self._internal(ctx, exc) from exc
+
+    @staticmethod
+    def _internal(ctx: click.Context, exc: BaseException) -> click.ClickException:
+        """The one-line ``internal error`` of a bug (its traceback first, with ``--debug``)."""
+        if ctx.params.get("debug"):
+            click.echo(scrub("".join(traceback.format_exception(exc))), err=True, nl=False)
+        first = (scrub(str(exc)).strip().splitlines() or [""])[0][:300]
+        return click.ClickException(
+            f"internal error ({type(exc).__name__}{': ' + first if first else ''}). This is a bug: please "
+            "report it with the command you ran"
+            + (" and the traceback above." if ctx.params.get("debug")
+               else "; `valueportrait --debug ...` shows the traceback."))
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

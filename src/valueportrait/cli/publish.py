@@ -45,8 +45,8 @@ def publish(dataset: Path, repo_id: str, version: str, dry_run: bool, publish, c
 
     \b
     Example:
-      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0 --dry-run
-      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.0.0
+      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.1.0 --dry-run
+      valueportrait publish --dataset ./valueportrait --repo-id my-org/valueportrait --version 1.1.0
     """
     publication = hub.publish_dataset(dataset, repo_id, version, publish=publish, changelog=changelog,
                                       dry_run=dry_run, on_plan=None if as_json else _announce)

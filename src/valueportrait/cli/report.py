@@ -33,12 +33,12 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
       valueportrait score runs/my-model runs/other --out scores
       valueportrait report scores --out scores.html
     """
-    from valueportrait.errors import OutputExistsError
     from valueportrait.html_report import read_leaderboard, render_report
-    from valueportrait.io import atomic_write_text
+    from valueportrait.outputs import check_output
+    from valueportrait.staging import output_file
 
-    if out_path.exists() and not overwrite:
-        raise OutputExistsError(f"{out_path} exists; pass --overwrite or choose another --out")
+    rule = {"overwrite": overwrite, "command": "report", "inputs": [scores, getattr(dataset, "name", None)]}
+    check_output(out_path, folder=False, **rule)  # before any work
     from valueportrait.ratings.runs import run_dirs
 
     if run_dirs([scores]):
@@ -57,5 +57,6 @@ def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwr
         board = read_leaderboard(scores)
     ticked = [m.strip() for m in overlay.split(",") if m.strip()] if overlay else None
     page = render_report(board, title=title, overlay=ticked)
-    atomic_write_text(out_path, page)
+    with output_file(out_path, **rule) as tmp:
+        tmp.write_text(page, encoding="utf-8", newline="\n")
     click.echo(f"Wrote {out_path.resolve()} ({len(page) // 1024} kB, {len(board['models'])} portrait(s))")

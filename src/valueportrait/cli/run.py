@@ -77,12 +77,13 @@ EXIT_INCOMPLETE = 3
 @click.option("--price-out", type=click.FloatRange(0), default=None, metavar="USD",
               help="Price per million output tokens, for the cost line.")
 @click.option("--export-upstream", "export_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Also write upstream's <model>_<variant>_results.json files to DIR.")
+              help="Also write upstream's <model>_<variant>_results.json files to DIR (a new folder).")
+@click.option("--overwrite-export", is_flag=True, help="Replace an --export-upstream DIR an earlier export wrote.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
         temperature, max_tokens, seed, limit, timeout, max_attempts, deadline, max_unparseable, api_key_env, device,
         batch_size, dtype, threads, chat_template, system_prompt, answer_format, parse_rule, dry_run, price_in,
-        price_out, export_dir, quiet):
+        price_out, export_dir, overwrite_export, quiet):
     """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
 
     Each item is asked under each prompt variant (and persona); every finished request is appended to
@@ -108,6 +109,12 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     from valueportrait.runner.local_model import LocalSettings
     from valueportrait.runner.prompts import Persona, load_personas, parse_variants, system_prompt_of
 
+    if export_dir:  # the output rule before any request is sent
+        from valueportrait.outputs import check_output
+        from valueportrait.runner.rundir import EXPORT_COMMAND
+
+        check_output(export_dir, overwrite=overwrite_export, command=EXPORT_COMMAND, inputs=[out, dataset],
+                     option="--export-upstream")
     if persona is not None and personas_file is not None:
         raise InputError("give either --persona TEXT or --personas FILE, not both")
     personas = load_personas(personas_file) if personas_file else \
@@ -148,7 +155,7 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     if export_dir:
         from valueportrait.runner.rundir import export_upstream
 
-        files = export_upstream(run_dir, export_dir, data)
+        files = export_upstream(run_dir, export_dir, data, overwrite=overwrite_export)
         click.echo(f"Exported {len(files)} upstream result file(s) to {export_dir}")
     from valueportrait.ratings.runs import run_without_ratings
 

@@ -42,7 +42,7 @@ def score(ratings_paths, upstream_outputs, dataset, out, overwrite, selection, p
       valueportrait score runs/gpt-4o-mini
       valueportrait score --upstream-outputs ../shared/upstream/lm_evaluation/outputs/final \\
           --dataset ./valueportrait --out ./scores
-      valueportrait score runs/gpt-4o runs/llama --dataset ORG/valueportrait --revision v1.0.0
+      valueportrait score runs/gpt-4o runs/llama --dataset ORG/valueportrait --revision v1.1.0
       valueportrait score my_ratings.csv --dataset ./valueportrait --ci-over items
     """
     from valueportrait.pipelines import LEADERBOARD_FILES, score_leaderboard
@@ -143,7 +143,8 @@ def _merge(boards: list[dict]) -> dict:
 @click.option("--order-by", help="Heatmap: order the rows by this dimension (default: clustering).")
 @dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score run directories with (default: the one each run was run on).")
-def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset):
+@click.option("--overwrite", is_flag=True, help="Replace an --out chart an earlier plot wrote.")
+def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset, overwrite):
     """Draw value portraits as a paper-style figure: radar chart, small multiples or heatmap.
 
     SCORES are run directories written by `valueportrait run` (scored first, with the human raters beside
@@ -159,9 +160,13 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
       valueportrait plot scores --kind heatmap --out heatmap.png
       valueportrait plot scores --models "gpt-4o-2024-11-20,human raters" --family bfi --out gpt4o.svg
     """
+    from valueportrait.outputs import check_output
     from valueportrait.plot import portrait_figure
     from valueportrait.ratings.runs import run_dirs
+    from valueportrait.staging import output_file
 
+    rule = {"overwrite": overwrite, "command": "plot", "inputs": [*scores, getattr(dataset, "name", None)]}
+    check_output(out_path, folder=False, **rule)  # before any work
     if Path(out_path).suffix.lower() not in (".png", ".svg", ".pdf"):
         raise InputError(f"--out {out_path}: the chart is written as .png, .svg or .pdf; got suffix "
                          f"{Path(out_path).suffix!r}")
@@ -180,6 +185,7 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
         unknown = [m for m in wanted if m not in board["models"]]
         if unknown:
             raise InputError(f"--models {unknown} not in the scores; found {list(board['models'])}")
-    path = portrait_figure(board, out_path, kind=kind, family=family, models=wanted, title=title, limit=limit,
-                           order_by=order_by)
-    click.echo(f"Wrote {path}")
+    with output_file(out_path, **rule) as tmp:
+        portrait_figure(board, tmp, kind=kind, family=family, models=wanted, title=title, limit=limit,
+                        order_by=order_by)
+    click.echo(f"Wrote {Path(out_path)}")

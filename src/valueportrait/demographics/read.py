@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import TABLE_SUFFIXES, read_table
+from ..table_files import TABLE_SUFFIXES, read_table
 from ..settings import DemographicsFile
 from .groups import Demographics, DemographicsWarning
 

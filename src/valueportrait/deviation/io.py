@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..io import read_table
+from ..table_files import read_table
 
 if TYPE_CHECKING:
     from .report import DeviationReport

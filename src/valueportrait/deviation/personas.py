@@ -15,7 +15,7 @@ from typing import Any, Mapping, Sequence
 import pandas as pd
 
 from ..errors import InputError
-from ..io import read_table
+from ..table_files import read_table
 
 __all__ = ["parse_group_label", "read_persona_map", "resolve_personas"]
 

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from ..report import UNIT_WORDS
 from ..scale import FAMILIES
-from ..selection import CHANCE_MARK  # the one mark of a chance-level dimension, as the tables print it
+from ..chance import CHANCE_MARK  # the one mark of a chance-level dimension, as the tables print it
 from ..style import display_name, model_colors, radial_scale
 
 __all__ = ["CHANCE_MARK", "HUMAN", "FigureData", "caveats", "figure_data", "share_text"]
@@ -47,6 +47,8 @@ def caveats(board: Mapping[str, Any], model: str) -> tuple[str, ...]:
     rel = (board.get("reliability") or {}).get(model)
     if isinstance(rel, Mapping) and rel.get("reliable") is False:
         out.append("unreliable")
+    elif isinstance(rel, Mapping) and rel.get("assessable") is False:
+        out.append("reliability not assessable")
     cov = (board.get("coverage") or {}).get(model)
     if isinstance(cov, Mapping):
         rated, requests = cov.get("rated"), cov.get("requests")

@@ -157,7 +157,8 @@ def save_figure(fig, path: str | Path, *, dpi: int = 150) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp{path.suffix}")
     try:
-        fig.savefig(tmp, dpi=dpi, bbox_inches="tight" if getattr(fig, "vp_tight", True) else None)
+        fig.savefig(tmp, dpi=dpi, bbox_inches="tight" if getattr(fig, "vp_tight", True) else None,
+                    metadata={"Creator": "valueportrait"})  # the output rule's generator mark
         tmp.replace(path)
     finally:
         plt.close(fig)

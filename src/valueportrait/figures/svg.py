@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,7 +16,7 @@ from ..style import color_limit, diverging_color, family_title, signed, text_col
 from .data import HUMAN, FigureData
 from .heatmap import cell_text
 
-__all__ = ["heatmap_html", "radar_svg", "scale_key_svg", "side_room"]
+__all__ = ["Box", "heatmap_html", "radar_svg", "scale_key_svg", "side_room"]
 
 _REF = "#9A9A9A"
 
@@ -45,22 +46,33 @@ def side_room(fd: FigureData, size: int, font: int | None = None) -> int:
     return max(8, math.ceil(need - size / 2 + 6))
 
 
-def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, limit: float, ticks: Sequence[float],
-              title: str, size: int = 330, reference: str | None = None, css_class: str = "chart",
-              ids: dict[str, str] | None = None, pad: int | None = None) -> str:
-    """An inline ``<svg>`` radar chart of the rows ``names`` of ``fd`` on the page's scale (``limit``, ``ticks``).
+@dataclass(frozen=True)
+class Box:
+    """Where a radar chart sits: the circle's ``size`` in px (labels at 12 px from 300 up, else 10), the
+    room each side for the axis labels (``pad``; None: :func:`side_room`), the ``<svg>``'s CSS class."""
+
+    size: int = 330
+    pad: int | None = None
+    css_class: str = "chart"
+
+
+def radar_svg(fd: FigureData, names: Sequence[str] | None = None, *, scale: tuple[float, Sequence[float]],
+              title: str, box: Box = Box(), reference: str | None = None, ids: dict[str, str] | None = None) -> str:
+    """An inline ``<svg>`` radar chart of the rows ``names`` of ``fd`` on the page's ``scale`` (limit, ticks).
 
     Rings unlabelled (the page's scale key names them once); each portrait a closed line with dots and a
     whisker per axis for its interval; flagged portraits dashed and faded; ``reference`` (the human raters)
-    thin and grey behind. ``pad``: room each side for the labels (default :func:`side_room`). ``title``: the first line bold, a second line (after a newline) red, for caveats.
+    thin and grey behind. ``title``: the first line bold, a second line (after a newline) red, for caveats.
     ``data-limit`` on the ``<svg>`` records the scale; ``data-model`` (``ids``) on each portrait's group lets the
     page toggle it.
     """
+    limit, ticks = scale
+    size, css_class = box.size, box.css_class
     names = list(names or fd.names)
     ids = ids or {n: f"m{k}" for k, n in enumerate(fd.names)}
     n = len(fd.dims)
     font = 12 if size >= 300 else 10
-    pad = pad or side_room(fd, size, font)
+    pad = box.pad or side_room(fd, size, font)
     lines = title.split("\n")
     top = 8 + 16 * len(lines)
     R, cx, cy, point = _geometry(n, size, pad, top, limit)

@@ -15,7 +15,7 @@ from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
-from ..selection import CHANCE_MARK
+from ..chance import CHANCE_MARK
 from .data import HUMAN, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
@@ -70,7 +70,9 @@ def selection_words(sel: Mapping[str, Any] | None) -> str:
     text = (f"items whose Spearman {rho} with the raters' questionnaire score is above {sel.get('threshold', '?')} "
             f"with p below {sel.get('alpha', '?')}")
     extra = [f"{sel['correlations']} correlations" if sel.get("correlations") else "",
-             f"correction: {sel['correction']}" if sel.get("correction") else ""]
+             f"correction: {sel['correction']}" if sel.get("correction") else "",
+             "scoring: weighted (every item weighted by its correlation with the dimension; not the paper's rule)"
+             if sel.get("scoring") == "weighted" else ""]
     return text + "".join(f"; {x}" for x in extra if x)
 
 
@@ -104,7 +106,8 @@ def about_html(board: Mapping[str, Any], *, generated: str, version: str) -> str
 
 
 def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
-    """One banner per caveat of each portrait (``partial``, ``unreliable``), with the figures behind it."""
+    """One banner per caveat of each portrait (``partial``, ``unreliable``, ``reliability not assessable``),
+    with the figures behind it."""
     out = []
     for m in models:
         for cav in caveats(board, m):
@@ -114,6 +117,10 @@ def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
                 why = (f"rated {cov.get('rated', 0):,} of {cov.get('requests', 0):,} requests "
                        f"({share_text(cov.get('share', 0.0) or 0.0)}): its dimensions rest on fewer items than "
                        "the benchmark's")
+            elif kind == "reliability not assessable":
+                rel = board["reliability"][m]
+                why = str(rel.get("verdict") or "the ratings cannot support a reliability figure (a prompt variant "
+                          "is missing)")
             else:
                 rel = board["reliability"][m]
                 if isinstance(rel.get("profile_reliability"), (int, float)):  # the rule of issue 21
@@ -126,7 +133,8 @@ def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
                     why = ("profile split-half " + (f"{psh:.2f}" if isinstance(psh, (int, float)) else "?")
                            + (f" below the threshold {thr:g}" if isinstance(thr, (int, float)) else "")
                            + ": the portrait's shape does not replicate between two halves of the prompt variants")
-            out.append(f'<div class="banner {kind}" data-model="{_e(m)}"><strong>{_e(m)}: {kind}</strong> '
+            slug = {"reliability not assessable": "unassessable"}.get(kind, kind)
+            out.append(f'<div class="banner {slug}" data-model="{_e(m)}"><strong>{_e(m)}: {kind}</strong> '
                        f"\u2014 {_e(why)}.</div>")
     return "".join(out)
 
@@ -162,6 +170,8 @@ RELIABILITY_COLUMNS = (
     ("profile_reliability", "profile reliability", "mean over the 10 ways of splitting the 6 prompt variants into "
      "two halves of the Spearman-Brown corrected correlation of the halves' 10-value portraits; reliable when >= 0.7 "
      "and no permutation of the items reaches it (p <= 0.001)", "r"),
+    ("profile_p", "its p", "permutation p of the profile reliability (the items permuted within each variant)",
+     "p"),
     ("profile_sd", "profile SD", "SD of the 10 centred values (scale points): below 0.1 the profile is flat", "r"),
     ("profile_split_half", "portrait split-half", "correlation of the 10-value portraits scored from two halves of "
      "the prompt variants ({v1, v2_reversed, v3} and {v1_reversed, v2, v3_reversed}), Spearman-Brown corrected",
@@ -203,13 +213,20 @@ def reliability_html(reliability: Mapping[str, Mapping[str, Any]]) -> str:
             verdict = "\u2014"
         if r.get("flat"):
             verdict += " (flat profile)"
+        if r.get("order_bias_flag"):
+            verdict += " (option order moves the answers)"
         cells = "".join(f"<td>{_e(_value(r.get(k), f))}</td>" for k, _, _, f in RELIABILITY_COLUMNS)
         cls = ' class="bad"' if verdict.startswith(("unreliable", "not")) else ""
         rows.append(f"<tr><td>{_e(m)}</td><td{cls}>{_e(verdict)}</td>{cells}</tr>")
-    thr = next((r.get("threshold") for r in reliability.values() if r and r.get("threshold") is not None), None)
+    first = next((r for r in reliability.values() if r and r.get("threshold") is not None), {})
+    thr, alpha = first.get("threshold"), first.get("alpha")
     legend = "".join(f"<li><b>{_e(h)}</b>: {_e(t)}.</li>" for _, h, t, _ in RELIABILITY_COLUMNS)
-    verdict = ("<li><b>verdict</b>: reliable when the portrait split-half reaches "
-               f"{_e(f'{thr:g}' if thr is not None else 'its threshold')}.</li>")
+    rule = (f"the profile reliability reaches {thr:g} and its permutation p is at most {alpha:g}"
+            if "profile_reliability" in first and thr is not None and alpha is not None
+            else f"the portrait split-half reaches {thr:g}" if thr is not None else "its threshold is reached")
+    verdict = (f"<li><b>verdict</b>: reliable (the profile's shape is reproducible across prompt variants) when "
+               f"{_e(rule)}; a flat profile's values barely differ (SD below 0.1 points); option order moves the "
+               "answers when the order bias exceeds the items' own spread (p &lt; 0.01).</li>")
     return (f'<div class="wide"><table class="sortable"><thead><tr><th>model</th><th>verdict</th>{head}</tr></thead>'
             f'<tbody>{"".join(rows)}</tbody></table></div><ul class="legend">{verdict}{legend}</ul>')
 

@@ -6,14 +6,17 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from ..errors import PublishError
 from ..secrets import scrub
+from ..staging import scratch_folder
 from .plan import BRANCH, PlannedFile, PublishPlan
 from .remote import RemoteFile, diff
+
+#: The system temp folder's ``<prefix><pid>-*`` scratch folders of a git target's clone.
+SCRATCH_PREFIX = "valueportrait-publish-"
 
 #: Author of git-target commits and tags when the user's git config names none (set in the temp clone only).
 GIT_FALLBACK_IDENTITY = ("valueportrait publish", "valueportrait-publish@localhost")
@@ -45,7 +48,8 @@ class GitTarget:
     def __enter__(self) -> GitTarget:
         if shutil.which("git") is None:
             raise PublishError("the git target needs the git command line tool; install git.")
-        self._tmp = tempfile.mkdtemp(prefix="valueportrait-publish-")
+        # the clone's scratch folder carries this pid: clones leaked by a killed publish are removed here
+        self._tmp = str(scratch_folder(SCRATCH_PREFIX))
         return self
 
     def __exit__(self, *exc) -> None:

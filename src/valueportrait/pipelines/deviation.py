@@ -13,7 +13,8 @@ import pandas as pd
 from ..dataset import ValuePortraitData, dataset_name, dataset_of
 from ..errors import InputError
 from ..io import atomic_write_json
-from ..outputs import check_output, output_folder
+from ..outputs import check_output
+from ..staging import output_folder
 from ..settings import DatasetRef, DemographicsFile, Deviation, Intervals, Selection
 
 #: The tables :func:`run_deviation` writes as ``<name>.csv`` (plus ``settings.json`` and the charts).

@@ -12,9 +12,11 @@ from typing import Any
 import pandas as pd
 
 from ..dataset import ValuePortraitData, dataset_name, dataset_of
-from ..errors import InputError, OutputExistsError
-from ..selection import chance_flags
+from ..chance import chance_flags
+from ..errors import InputError
+from ..outputs import check_output
 from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, revision_of
+from ..staging import output_folder
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -80,15 +82,12 @@ class Leaderboard:
                                 sensitivity=self.sensitivity, **meta)
 
 
-def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool) -> None:
-    """Refuse an ``out_dir`` that holds a previous leaderboard (or score files) unless ``overwrite``."""
-    if out_dir is None or overwrite or not Path(out_dir).is_dir():
-        return
-    out = Path(out_dir)
-    existing = sorted(str(p) for p in [*(out / f for f in LEADERBOARD_FILES), *out.glob("*_scores.json")]
-                      if p.exists())
-    if existing:
-        raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
+def check_leaderboard_folder(out_dir: str | Path | None, overwrite: bool, inputs: Sequence[Any] = ()) -> None:
+    """The output rule (:func:`valueportrait.outputs.check_output`) for ``score``'s ``out_dir``: refused unless
+    absent, empty, or (with ``overwrite``) a folder an earlier ``score`` wrote holding nothing else; never an
+    input (``inputs``: the ratings sources, the upstream outputs, the dataset folder) or around one."""
+    if out_dir is not None:
+        check_output(out_dir, overwrite=overwrite, command="score", inputs=inputs)
 
 
 def _requests(ratings: pd.DataFrame, sources: Sequence[str | Path], n_items: int) -> dict[str, int]:
@@ -169,7 +168,9 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     if not ratings_sources and not upstream:
         raise InputError("give run directories or ratings files and/or an upstream outputs folder to score")
     ci_over = check_ci_over(intervals.over)
-    check_leaderboard_folder(out_dir, overwrite)
+    inputs = (*ratings_sources, *(u.folder for u in upstream),
+              dataset.name if isinstance(dataset, DatasetRef) else dataset)
+    check_leaderboard_folder(out_dir, overwrite, inputs)
     if dataset is None:
         from ..ratings.runs import run_dataset
 
@@ -211,10 +212,11 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
                         runs=runs_of(ratings_sources))
     if out_dir is not None:
         out = Path(out_dir)
-        paths = write_leaderboard(out, portraits, overwrite=overwrite, sensitivity=sens, reliability=reliability,
-                                  coverage=coverage, runs=board.runs, **meta)
-        board.written = [write_upstream_scores(out, m, portraits[m], overwrite=overwrite) for m in board.models]
-        board.written += list(paths.values())
+        with output_folder(out, overwrite=overwrite, command="score", inputs=inputs) as tmp:  # whole or nothing
+            paths = write_leaderboard(tmp, portraits, sensitivity=sens, reliability=reliability, coverage=coverage,
+                                      runs=board.runs, **meta)
+            written = [write_upstream_scores(tmp, m, portraits[m]) for m in board.models] + list(paths.values())
+        board.written = [out / p.name for p in written]
     return board
 
 

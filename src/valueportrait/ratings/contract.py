@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 
 from valueportrait.errors import InputError
-from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN
+from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN, VARIANTS
 
 from .likert import rating_values, to_ratings
 
-__all__ = ["COLUMNS", "REQUIRED", "item_ratings", "missing_counts", "numeric_ratings", "ratings_frame",
+__all__ = ["COLUMNS", "REQUIRED", "check_text", "item_ratings", "missing_counts", "numeric_ratings", "ratings_frame",
            "validate_ratings"]
 
 #: The columns of a ratings table, in order.
@@ -132,10 +132,16 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
     out = {}
     for col in _STR_COLUMNS:
         values = frame[col] if col in frame.columns else pd.Series(None, index=frame.index, dtype=object)
+        raw = values.tolist()
+        _fail_at(np.array([isinstance(v, str) and not _encodable(v) for v in raw], dtype=bool), where,
+                 lambda i, col=col, raw=raw: f"column {col!r}: {raw[i]!a} holds a lone surrogate (half of a UTF-16 "
+                 "pair, as a JSON escape such as \\ud800 gives), which is not text; fix the escape or the file's "
+                 "encoding")
         out[col] = _text_column(values).reset_index(drop=True)
         if col in REQUIRED:
             _fail_at(out[col].isna().to_numpy(), where,
                      lambda i, col=col: f"column {col!r}: empty; every rating needs its {col}")
+    _check_variants(out["variant"], where)
     raw = frame["rating"].reset_index(drop=True)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         rating = raw.to_numpy(dtype=float)
@@ -146,6 +152,38 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
     _fail_at(bad, where, lambda i: f"column 'rating': {_rating_problem(raw.iloc[i])}")
     out["rating"] = pd.Series(rating, dtype="float64")
     return pd.DataFrame(out, columns=list(COLUMNS))
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def check_text(values: Sequence, what: str) -> None:
+    """:class:`InputError` naming the first of ``values`` (a list of inputs called ``what``) that is text with a
+    lone surrogate (not valid Unicode: pyarrow, JSON writers and files refuse it).
+
+    >>> check_text(["5", "like me" + chr(0xD800)], "predictions")
+    Traceback (most recent call last):
+    valueportrait.errors.InputError: predictions[1] 'like me\\ud800' holds a lone surrogate (half of a UTF-16 pair), which is not text; send valid Unicode
+    """
+    bad = [i for i, v in enumerate(values) if isinstance(v, str) and not _encodable(v)]
+    if bad:
+        more = f" ({len(bad) - 1} more like it)" if len(bad) > 1 else ""
+        raise InputError(f"{what}[{bad[0]}] {values[bad[0]]!a} holds a lone surrogate (half of a UTF-16 pair), "
+                         f"which is not text; send valid Unicode{more}")
+
+
+def _check_variants(variant: pd.Series, where: Sequence[str]) -> None:
+    """A variant label is one of :data:`~valueportrait.scale.VARIANTS`, as in the metric (``v9``, ``V1`` or a
+    blank ``" "`` are errors); an empty cell is no variant (a repeat of the item, averaged as documented)."""
+    given = variant.notna().to_numpy()
+    _fail_at(given & ~variant.isin(VARIANTS).to_numpy(), where, lambda i: (
+        f"column 'variant': {variant.iloc[i]!r} is not a prompt variant; the known variants are "
+        f"{', '.join(VARIANTS)} (lower case, as upstream names them), or leave the cell empty"))
 
 
 def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:

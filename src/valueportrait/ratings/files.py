@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from valueportrait.errors import InputError
-from valueportrait.io import read_table
+from valueportrait.table_files import read_table
 
 from .contract import validate_ratings
 

@@ -66,11 +66,19 @@ def parse_records(data: bytes, where: Path) -> tuple[list[dict[str, Any]], int]:
 
 
 def load_records(run_dir: str | Path) -> list[dict[str, Any]]:
-    """Every complete record of a run directory's log, in order (a torn last line is ignored, not repaired)."""
+    """Every complete record of a run directory's log, in order. A torn last line (a run killed while writing
+    it, or one still running) is left out, not repaired, with a warning that says so."""
     path = Path(run_dir) / RECORDS
     if not path.is_file():
         return []
-    return parse_records(path.read_bytes(), path)[0]
+    records, torn = parse_records(path.read_bytes(), path)
+    if torn:
+        import warnings
+
+        warnings.warn(f"{path}: the last line ({torn} bytes) is torn (the run was stopped while writing it, or is "
+                      "still running); that request is left out here. Re-running the same `valueportrait run` "
+                      "command repairs the log and sends it again.", stacklevel=2)
+    return records
 
 
 def latest_records(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,7 +9,8 @@ defaults) or be paid for in vain, and the run end hours later with the cause onl
 1. the first :attr:`Rules.first_attempts` attempts all failed to connect (connection refused, name not
    resolved, connect timeout) and the server has not answered once;
 2. the last :attr:`Rules.last_requests` finished requests all failed, with the same kind of error (e.g.
-   ``HTTP 500`` every time), at any point of the run;
+   ``HTTP 500`` every time), at any point of the run (after a success, only requests that failed after all
+   their retries count: one refused for its own content, an HTTP 400 or a prompt too long, does not);
 3. nothing has succeeded for :attr:`Rules.stall_s` seconds (since the last success, or the start) and the last
    ``min(Rules.stall_attempts, max(2, concurrency))`` attempts all failed the same way (not ``HTTP 429``, which
    asks to wait): a server that died or hangs mid-run; or
@@ -145,6 +146,9 @@ class FailFast:
         if status == "failed":
             kind = error_kind(error)
             self._announce(kind, error or "", "request failed")
+            if self.succeeded and not str(error or "").startswith("gave up after"):
+                self.recent.append(None)  # its own fault (HTTP 400, a prompt too long): the server answered
+                return
             self.recent.append(kind)
             n = self.rules.last_requests
             if len(self.recent) == n and len(set(self.recent)) == 1:

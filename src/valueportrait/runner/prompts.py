@@ -25,7 +25,7 @@ import pandas as pd
 
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
-from valueportrait.io import read_table
+from valueportrait.table_files import read_table
 
 #: The system message of a persona run; ``{persona}`` is the persona's text (e.g. "a 34-year-old woman from
 #: Texas who works as a nurse"). Changing it changes the ratings: the run directory records it.

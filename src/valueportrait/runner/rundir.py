@@ -29,6 +29,7 @@ import pandas as pd
 
 from valueportrait.errors import OutputExistsError, RunError
 from valueportrait.io import atomic_write_json, fsync_dir, inside, safe_name
+from valueportrait.staging import output_folder
 from valueportrait.ratings.runs import (DONE_STATUSES, MANIFEST, RECORDS, STATUSES, latest_records, load_records,
                                         parse_records, read_manifest, record_key)
 from valueportrait.scale import PHRASE_OF, item_sort_key, parse_item_id
@@ -164,7 +165,7 @@ def _correlation_lists(correlations: pd.DataFrame, threshold: float = 0.3) -> di
     return out
 
 
-def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path]:
+def export_upstream(run_dir: str | Path, out_dir: str | Path, data, *, overwrite: bool = False) -> list[Path]:
     """Write the run as upstream's ``<model>_<variant>_results.json`` files (one per variant and persona).
 
     Records follow upstream's ``processor.py``: ``portrait_id, option_id, raw_response, parsed_response,
@@ -173,8 +174,10 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
     ``<model>-<persona>_<variant>_results.json`` so upstream's ``response_average.py`` keeps them apart. The local
     backend's ``numeric_response`` is the expected rating (a float) and ``parsed_response`` the most likely phrase.
     ``data`` is the :class:`~valueportrait.dataset.ValuePortraitData` the run used (prompts are rebuilt from it).
+    ``out_dir`` follows the output rule (:mod:`valueportrait.outputs`): new, empty, or (``overwrite``) an
+    earlier export holding nothing else; it is written whole, and never over or around the run directory.
     """
-    from .prompts import fingerprint, render_prompt
+    from .prompts import fingerprint
 
     items = data.items
     manifest = read_manifest(run_dir)
@@ -182,8 +185,21 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
         raise RunError(f"{run_dir} was run on another dataset content (fingerprint "
                        f"{str(manifest['dataset_fingerprint'])[:12]}...); export it with the dataset it was run on "
                        f"({manifest.get('dataset_source')}, version {manifest.get('dataset_version')})")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    with output_folder(out_dir, overwrite=overwrite, command=EXPORT_COMMAND, inputs=(run_dir,),
+                       option="--export-upstream") as tmp:
+        names = _export(run_dir, tmp, data, manifest)
+    return [Path(out_dir) / n for n in names]
+
+
+#: The command named in an export folder's marker and in the output rule's messages.
+EXPORT_COMMAND = "run --export-upstream"
+
+
+def _export(run_dir: str | Path, out_dir: Path, data, manifest: dict) -> list[str]:
+    """Write the export's files into ``out_dir`` (a staging folder); their names."""
+    from .prompts import render_prompt
+
+    items = data.items
     by_id = items.set_index("item_id")
     corr = _correlation_lists(data.correlations)
     templates = {(v, t): x for v, t, x in zip(data.prompts["variant"], data.prompts["template"], data.prompts["text"])}
@@ -214,5 +230,5 @@ def export_upstream(run_dir: str | Path, out_dir: str | Path, data) -> list[Path
         name = base if persona is None else f"{base}-{safe_name(persona)}"
         path = inside(out_dir, f"{name}_{safe_name(variant)}_results.json")
         atomic_write_json(path, rows)
-        written.append(path)
+        written.append(path.name)
     return written

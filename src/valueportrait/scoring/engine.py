@@ -42,7 +42,8 @@ class Scores(NamedTuple):
     """What :func:`score_matrix` returns; every array has one row per replicate (B = 1 for one portrait).
 
     ``score`` (B, D): centred score (or the raw mean when ``center=False``); ``raw_mean`` (B, D); ``std`` (B, D);
-    ``n`` (B, D): (weighted) number of rated items per dimension; ``family_mean`` (B, F); ``reference`` (B, D):
+    ``n`` (B, D): (replicate-weighted) number of rated items per dimension (their count, also under the weighted
+    rule); ``family_mean`` (B, F); ``reference`` (B, D):
     what ``raw_mean`` is centred on (NaN with ``center="none"``); NaN where undefined (a dimension with no rated
     item).
     """
@@ -121,6 +122,8 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
     empty = n == 0
     for a in (score, raw, std, ref):
         a[empty] = np.nan
+    if design.weighted:  # n counts the rated items (not their weights) under the weighted rule too
+        n = U @ design.member
     return Scores(score, raw, std, n, fmean, ref)
 
 
