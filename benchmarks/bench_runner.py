@@ -53,7 +53,7 @@ def dataset_folder(args, tmp: Path) -> Path:
 def bench_api(data, tmp: Path, latency: float, levels: list[int], per_level: int, rounds: int,
               sigma: float = 0.0) -> list[tuple]:
     from valueportrait.runner.execute import run_requests
-    from valueportrait.runner.openai_backend import OpenAIChatBackend, OpenAIConfig
+    from valueportrait.runner.chat_backend import OpenAIChatBackend, OpenAIConfig
     from valueportrait.runner.prompts import build_requests
     from valueportrait.runner.rundir import RunLog
 

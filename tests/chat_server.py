@@ -15,6 +15,9 @@ serve, echoing the request's headers, the bare credential and ``echo_text``).
 ``paths`` keeps every request target as sent (its query too); ``answered`` counts, per request key, the answers
 computed and written (a slow answer counts even when the client has left: it would have been billed).
 
+With ``slots`` set, ``GET /props`` answers ``{"total_slots": slots}`` as llama.cpp's server does (the server
+itself still answers every request at once; the probe is not in ``paths``).
+
 With ``completions`` set (a function of the request body returning the response JSON), it serves
 ``/v1/completions`` too, under the same faults (a request's key is then the hash of its ``prompt``).
 """
@@ -61,6 +64,7 @@ class ChatServer:
     latency: float = 0.0
     latency_sigma: float = 0.0  # > 0: each answer waits latency * exp(N(0, sigma)) (lognormal, median latency)
     fault: Callable[[str, int], str | None] = lambda key, attempt: None
+    slots: int | None = None
     retry_after: str = "1"
     slow_s: float = 2.0
     echo_text: str = ""
@@ -183,6 +187,12 @@ class ChatServer:
                      .encode() + b"\r\n" + payload)
 
     async def _respond(self, method, path, headers, body, writer) -> bool:
+        if method == "GET" and path == "/props":  # llama.cpp's server properties (the runner's slot probe)
+            if self.slots:
+                self._send(writer, 200, json.dumps({"total_slots": self.slots}).encode())
+            else:
+                self._send(writer, 404, json.dumps({"error": {"message": "no route GET /props"}}).encode())
+            return True
         self.paths.append(path)
         route = path.split("?", 1)[0]
         chat = route.endswith("/chat/completions")

@@ -26,7 +26,7 @@ from valueportrait.cli.main import cli  # noqa: E402
 from valueportrait.dataset import open_dataset  # noqa: E402
 from valueportrait.errors import DatasetError, InputError  # noqa: E402
 from valueportrait.inspect_task import is_eval_log_source, read_eval_ratings  # noqa: E402
-from valueportrait.inspect_task.task import value_portrait  # noqa: E402
+from valueportrait.inspect_task.task import item_major, value_portrait  # noqa: E402
 from valueportrait.ratings import read_ratings  # noqa: E402
 from valueportrait.runner.prompts import Persona, build_requests  # noqa: E402
 from valueportrait.scoring import score_portrait  # noqa: E402
@@ -62,9 +62,13 @@ def test_samples_follow_the_runner_requests(built_dataset, data, tmp_path, monke
     personas.write_text('{"label": "nurse", "text": "a nurse from Ohio"}\n{"label": "cook", "text": "a cook"}\n')
     task = value_portrait(variants="v3,v1", personas=str(personas), dataset=str(built_dataset))
     samples = list(task.dataset)
-    reqs = build_requests(data.items, data.prompts, variants=["v1", "v3"],
-                          personas=[Persona("nurse", "a nurse from Ohio"), Persona("cook", "a cook")])
+    reqs = item_major(build_requests(data.items, data.prompts, variants=["v1", "v3"],
+                                     personas=[Persona("nurse", "a nurse from Ohio"), Persona("cook", "a cook")]))
     assert len(samples) == len(reqs) == 2 * 2 * 520
+    # item by item, each under every variant: --limit 4 covers 2 items under both variants
+    assert [(s.metadata["item_id"], s.metadata["variant"]) for s in samples[:4]] == [
+        (data.items["item_id"][0], "v1"), (data.items["item_id"][0], "v3"),
+        (data.items["item_id"][1], "v1"), (data.items["item_id"][1], "v3")]
     for s, r in zip(samples[::97], reqs[::97]):
         assert s.metadata == {"item_id": r.item_id, "variant": r.variant, "persona": r.persona}
         assert [(m.role, m.text) for m in s.input] == [(m["role"], m["content"]) for m in r.messages]
@@ -102,6 +106,8 @@ def test_mockllm_eval_metrics_are_the_core_portrait(built_dataset, data, tmp_pat
     np.testing.assert_array_equal(got.to_numpy(), expected["rating"].to_numpy())
     # the task's metrics: the mean rating and the portrait by valueportrait.scoring.score_portrait
     metrics = {m.name: m.value for s in log.results.scores for m in s.metrics.values()}
+    assert list(metrics)[-1] == "mean" and list(metrics)[0].replace("_", "-") == "Self-Direction"  # portrait first
+    assert log.eval.metadata["valueportrait_dataset"] == str(built_dataset.absolute())
     assert metrics["mean"] == pytest.approx(expected["rating"].mean(), abs=1e-12)
     portrait = score_portrait(expected, data.selection()).set_index("dimension")["score"]
     present = portrait.dropna()
@@ -145,16 +151,17 @@ def test_inspect_cli_against_a_local_server_then_valueportrait_score(built_datas
     assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
     assert len(seen) == 12 and seen[0][0] == {"role": "system", "content": Persona(
         "a retired farmer", "a retired farmer").system_message()}
-    reqs = build_requests(data.items, data.prompts, variants=["v1", "v3"],
-                          personas=[Persona("a retired farmer", "a retired farmer")])[:12]
+    reqs = item_major(build_requests(data.items, data.prompts, variants=["v1", "v3"],
+                                     personas=[Persona("a retired farmer", "a retired farmer")]))[:12]
+    assert {r.variant for r in reqs} == {"v1", "v3"}  # --limit 12 covers both variants
     table = read_eval_ratings(logs)
     assert table[["item_id", "variant", "persona"]].values.tolist() == [[r.item_id, r.variant, r.persona]
                                                                         for r in reqs]
     np.testing.assert_array_equal(table["rating"].to_numpy(),
                                   np.array([rating_of(r.prompt) for r in reqs], dtype=float))
     out = tmp_path / "scores"
-    score = CliRunner().invoke(cli, ["score", str(logs), "--dataset", str(built_dataset), "--n-boot", "0",
-                                     "--no-humans", "--out", str(out)])
+    # no --dataset: the log records the dataset it was run on
+    score = CliRunner().invoke(cli, ["score", str(logs), "--n-boot", "0", "--no-humans", "--out", str(out)])
     assert score.exit_code == 0, score.output
     board = json.loads((out / "leaderboard.json").read_text())
     assert "openai-api/local/scripted" in json.dumps(board)

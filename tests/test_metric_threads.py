@@ -70,12 +70,14 @@ def test_one_metric_behind_a_lock(built_dataset):
 
 def test_the_plain_function_is_thread_safe(built_dataset):
     from valueportrait.dataset import open_dataset
+    from valueportrait.settings import Intervals
 
     data = open_dataset(built_dataset)
     ids = data.item_ids
 
     class Plain:
-        def compute(self, **kw):
-            return valueportrait.evaluate_ratings(kw.pop("predictions"), kw.pop("references"), dataset=data, **kw)
+        def compute(self, n_boot, **kw):  # the metric's keyword n_boot is the function's Intervals(n_boot=...)
+            return valueportrait.evaluate_ratings(kw.pop("predictions"), kw.pop("references"), dataset=data,
+                                                  intervals=Intervals(n_boot=n_boot), **kw)
 
     assert _run(Plain, ids) == (N_THREADS, [])

@@ -144,9 +144,22 @@ def test_generated_tokens_are_cut_and_a_merged_boundary_fails(data, handler, ref
     assert "do not start with the prompt's own" in outcome.error and "--backend transformers" in outcome.error
 
 
-def test_a_body_without_logprobs_is_malformed(data):
+def test_servers_without_the_capability_stop_the_run_naming_it(data):
+    """One choice for the 7 prompts (llama.cpp's server takes one prompt per request), or no echoed prompt
+    logprobs: every request would fail alike, so the run stops with what is missing and what to use."""
+    from valueportrait.runner.outcome import FatalBackendError
+
     req = build_requests(data.items, data.prompts, variants=["v1"], limit=1)[0]
     with ChatServer(completions=lambda body: {"choices": [{"index": 0, "text": "x", "logprobs": None}]}) as server:
+        with pytest.raises(FatalBackendError, match=r"answered 1 choice\(s\) for the 7 prompts of a request: it "
+                                                    r"takes one prompt per request"):
+            _rate(server.base_url, [req])
+    no_echo = {"choices": [{"index": i, "text": "x", "logprobs": None} for i in range(7)]}
+    with ChatServer(completions=lambda body: no_echo) as server:
+        with pytest.raises(FatalBackendError, match="returned no log-probabilities of the prompt's tokens"):
+            _rate(server.base_url, [req])
+    truncated = {"choices": [{"index": 0, "text": "x", "logprobs": {"tokens": ["a"], "token_logprobs": [None]}}] * 7}
+    with ChatServer(completions=lambda body: {"choices": [dict(c, index=i) for i, c in
+                                                          enumerate(truncated["choices"])]}) as server:
         (outcome,) = _rate(server.base_url, [req])
-    assert outcome.status == "failed" and outcome.attempts == 3
-    assert "malformed response body (not completions JSON with echoed logprobs" in outcome.error
+    assert outcome.status == "failed"  # a body of the right shape with bad content: a per-request failure

@@ -20,7 +20,7 @@ from valueportrait.cli.main import cli
 from valueportrait.errors import RunError
 from valueportrait.ratings.runs import load_records, read_manifest
 from valueportrait.runner.failfast import FailFast, Rules, RunStopped
-from valueportrait.runner.openai_backend import OpenAIChatBackend, OpenAIConfig
+from valueportrait.runner.chat_backend import OpenAIChatBackend, OpenAIConfig
 from valueportrait.runner.prompts import Request
 from valueportrait.secrets import url_secrets
 

@@ -9,7 +9,7 @@ import pytest
 
 from chat_server import ChatServer, scripted_rating
 from valueportrait.dataset import open_dataset
-from valueportrait.runner.openai_backend import OpenAIChatBackend, OpenAIConfig
+from valueportrait.runner.chat_backend import OpenAIChatBackend, OpenAIConfig
 from valueportrait.runner.prompts import build_requests
 
 
@@ -49,7 +49,7 @@ def test_keep_alive_reuses_one_connection_per_slot(requests_):
     with ChatServer() as server:
         outcomes = asyncio.run(_rate_all(server.base_url, requests_, concurrency=3))
     assert all(o.attempts == 1 for o in outcomes)
-    assert server.connections == 3  # 30 requests over 3 kept-alive connections
+    assert server.connections == 3 + 1  # 30 requests over 3 kept-alive connections, + the /props probe (slots)
 
 
 def test_connection_closed_while_idle_is_not_reused(requests_):
@@ -66,7 +66,7 @@ def test_connection_closed_while_idle_is_not_reused(requests_):
                 return outs
 
         outcomes = asyncio.run(go())
-    assert [o.status for o in outcomes] == ["rated"] * 3 and server.connections == 3
+    assert [o.status for o in outcomes] == ["rated"] * 3 and server.connections == 3 + 1  # + the /props probe
 
 
 def test_https_with_a_local_certificate(tmp_path, requests_):

@@ -10,7 +10,7 @@ import pytest
 
 yaml = pytest.importorskip("yaml")
 
-from valueportrait.scale import LIKERT, VARIANTS  # noqa: E402
+from valueportrait.scale import DIMENSIONS, LIKERT, VARIANTS  # noqa: E402
 from valueportrait.errors import DatasetError, InputError  # noqa: E402
 from valueportrait.lm_eval import task_dir, utils  # noqa: E402
 from valueportrait.ratings.lm_eval import ratings_from_samples, samples_to_ratings  # noqa: E402
@@ -54,7 +54,11 @@ def test_variant_task_configs_load(variant):
     for key in ("custom_dataset", "doc_to_text", "doc_to_choice", "doc_to_target", "process_results"):
         assert callable(cfg[key]), key
     produced = set(utils.process_results({}, [(-1.0, False)] * 6))
-    assert {m["metric"] for m in cfg["metric_list"]} == produced == {"rating", "rating_argmax"}
+    dims = [utils.metric_name(d) for _, d in DIMENSIONS]
+    assert [m["metric"] for m in cfg["metric_list"]] == [*dims, "rating", "rating_argmax"]
+    assert set(dims) | {"rating", "rating_argmax"} == produced
+    assert all(m["higher_is_better"] is True for m in cfg["metric_list"])  # lm-eval warns where it is unset
+    assert [m["aggregation"].__name__ for m in cfg["metric_list"][:19]] == [f"portrait_{d}" for d in dims]
     assert cfg["metadata"]["version"] == 1.0
 
 
@@ -71,7 +75,9 @@ def test_load_docs_and_doc_functions(built_dataset):
     # lm-eval calls custom_dataset(**(dataset_kwargs | metadata)); --metadata adds "dataset"
     ds = cfg["custom_dataset"](**(cfg["dataset_kwargs"] | cfg["metadata"] | {"dataset": str(built_dataset)}))
     test = ds["test"]
-    assert len(test) == 520 and set(test.column_names) == {"item_id", "variant", "template", "prompt"}
+    assert len(test) == 520 and set(test.column_names) == {"item_id", "variant", "template", "prompt", "dataset",
+                                                           "revision"}
+    assert set(test["dataset"]) == {str(built_dataset.absolute())}  # recorded in every logged doc
     from valueportrait.dataset import open_dataset
 
     data = open_dataset(built_dataset)
@@ -99,6 +105,27 @@ def test_process_results_expected_and_argmax_rating():
     assert out["rating_argmax"] == 5.0
     with pytest.raises(InputError, match="item 1003-1: expected 6 log-likelihoods, got 2"):
         utils.process_results({"item_id": "1003-1"}, [(0.0, False)] * 2)
+
+
+def test_portrait_dimensions_are_the_core_portrait(built_dataset):
+    """Each dimension's aggregation of the cells process_results logs is score_portrait's centred score."""
+    import pandas as pd
+
+    from valueportrait.dataset import open_dataset
+    from valueportrait.scoring import score_portrait
+
+    data = open_dataset(built_dataset)
+    rng = np.random.default_rng(0)
+    items = data.items["item_id"].tolist()
+    docs = [{"item_id": i, "dataset": str(built_dataset), "revision": None} for i in items]
+    lls = [rng.normal(size=6).tolist() for _ in docs]
+    outs = [utils.process_results(d, [(x, False) for x in ll]) for d, ll in zip(docs, lls)]
+    expected = score_portrait(pd.DataFrame({"item_id": items, "rating": [o["rating"] for o in outs]}),
+                              data.selection()).set_index("dimension")["score"]
+    for _, dim in DIMENSIONS:
+        name = utils.metric_name(dim)
+        got = getattr(utils, f"portrait_{name}")([o[name] for o in outs])
+        assert got == pytest.approx(expected[dim], abs=1e-12), dim
 
 
 def test_ratings_from_samples(tmp_path):

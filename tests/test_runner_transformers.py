@@ -124,8 +124,8 @@ def test_cli_end_to_end_with_tiny_model(tmp_path, chat_model, built_dataset, dat
     exported = json.loads((tmp_path / "upstream" / f"{chat_model.name}_v1_results.json").read_text())
     assert [r["numeric_response"] for r in exported] == ratings[:4]
     # resuming a complete run sends nothing
-    again = CliRunner().invoke(cli, args)
-    assert again.exit_code == 0 and "8 already done, 0 sent now" in again.output
+    again = CliRunner().invoke(cli, [*args, "--overwrite-export"])  # the export folder exists now
+    assert again.exit_code == 0 and "8 already done, 0 sent now" in again.output, again.output
 
 
 def test_end_to_end_scored_portrait_local_model(tmp_path, plain_model, built_dataset, data):

@@ -74,13 +74,12 @@ def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | None = None,
                      coverage: dict | None = None, sensitivity: pd.DataFrame | None = None, **meta) -> dict:
     """{"meta": ..., "models": {model: {family: {dim: {score, raw_mean, std, n, family_mean, ci_low, ci_high, se,
-    ci_over, ci_method, note}}}}, "reliability": {model: {...}}, "coverage": {model: {...}}[, "prompt_sensitivity": [...]]}."""
+    ci_over, ci_method, note}}}}, "reliability": {...}, "coverage": {...}[, "prompt_sensitivity": [...]][, "runs": {...}]}."""
     models: dict = {}
     for name, p in portraits.items():
         fam: dict = {}
         for r in p.to_dict("records"):
-            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high",
-                                                     "se")}
+            cell = {k: json_safe(r.get(k)) for k in ("score", "raw_mean", "std", "family_mean", "ci_low", "ci_high", "se")}
             cell["n"] = int(r["n"])
             for k in ("ci_over", "ci_method"):
                 cell[k] = r.get(k) if isinstance(r.get(k), str) else None
@@ -91,6 +90,7 @@ def leaderboard_json(portraits: dict[str, pd.DataFrame], *, reliability: dict | 
            "coverage": json_safe(coverage or {})}
     if sensitivity is not None and len(sensitivity):
         out["prompt_sensitivity"] = json.loads(sensitivity.to_json(orient="records"))
+    out |= {"runs": json_safe(runs)} if (runs := out["meta"].pop("runs", None)) else {}
     return out
 
 

@@ -139,8 +139,9 @@ def test_prompt_sensitivity():
     })
     s = prompt_sensitivity(r)
     assert s["prompt_sensitivity"] == 0.5  # x: v1=v2=v3=4 agree; y: 3, 5, 3 do not
-    assert s["order"]["v2"] == {"disagree": 0.5, "mean_abs_diff": 0.5, "items": 2}
-    assert s["order"]["v3"] == {"disagree": 0.5, "mean_abs_diff": 1.0, "items": 2}
+    # two items: too few for a rank agreement (None)
+    assert s["order"]["v2"] == {"disagree": 0.5, "mean_abs_diff": 0.5, "items": 2, "rank_agreement": None}
+    assert s["order"]["v3"] == {"disagree": 0.5, "mean_abs_diff": 1.0, "items": 2, "rank_agreement": None}
     assert s["order_sensitivity"] == pytest.approx((0 + 0.5 + 0.5) / 3)
     # x: 5 of 15 pairs differ by 1 -> 1/3; y: the |diffs| of the 15 pairs of (3,3,5,5,3,1) sum to 26
     assert s["mean_pairwise_difference"] == pytest.approx((1 / 3 + 26 / 15) / 2)
@@ -199,3 +200,26 @@ def test_score_models_scores_each_model_as_score_portrait_does():
     assert got["b"].set_index("dimension").loc["Power", "score"] == pytest.approx(1.0)
     with pytest.raises(ValueError, match="use score_models"):
         score_portrait(ratings, sel)
+
+
+def test_prompt_sensitivity_of_continuous_ratings():
+    """Expected ratings (log-likelihood backends) are never exactly equal across prompts: exact disagreement would
+    read 1.0. Hand computation on 4 items: v1 = (1.2, 2.5, 4.0, 5.1), v1_reversed = (1.4, 2.4, 4.7, 5.0)."""
+    from valueportrait.sensitivity import sensitivity_table
+
+    v1, rev = [1.2, 2.5, 4.0, 5.1], [1.4, 2.4, 4.7, 5.0]
+    r = pd.DataFrame({"model": "m", "item_id": list("abcd") * 2, "variant": ["v1"] * 4 + ["v1_reversed"] * 4,
+                      "rating": v1 + rev})
+    s = prompt_sensitivity(r)
+    assert s["continuous"] is True and s["disagree_above"] == 0.5
+    # |differences| 0.2, 0.1, 0.7, 0.1: one of 4 above half a point
+    assert s["order"]["v1"]["disagree"] == pytest.approx(0.25)
+    assert s["order"]["v1"]["mean_abs_diff"] == pytest.approx((0.2 + 0.1 + 0.7 + 0.1) / 4)
+    assert s["order"]["v1"]["rank_agreement"] == pytest.approx(1.0)  # same order of the 4 items (scipy agrees)
+    assert s["order_rank_agreement"] == pytest.approx(1.0)
+    t = sensitivity_table(r)
+    assert t.loc[0, "order_sensitivity"] == pytest.approx(0.25) and t.loc[0, "order_rank_agreement"] == 1.0
+    # whole-number ratings: exact disagreement, and no rank columns in the table
+    ints = r.assign(rating=[1, 2, 4, 5, 1, 3, 4, 5])
+    assert prompt_sensitivity(ints)["order"]["v1"]["disagree"] == 0.25
+    assert "order_rank_agreement" not in sensitivity_table(ints)

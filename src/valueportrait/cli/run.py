@@ -53,13 +53,37 @@ EXIT_INCOMPLETE = 3
 @click.option("--device", default=None, help="torch device for the transformers backend (default: cuda if any).")
 @click.option("--batch-size", type=click.IntRange(1, 4096), default=1, show_default=True,
               help="Items per forward pass (transformers backend).")
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default="auto",
+              show_default=True, help="Weights' dtype (transformers backend). auto: float32 on CPU (bf16 moves ratings "
+                                      "by up to 0.15), bfloat16 on a GPU.")
+@click.option("--threads", type=click.IntRange(1, 1024), default=None, metavar="N",
+              help="CPU threads (transformers backend). Default: half the CPUs, at most 8 (all of them slowed a "
+                   "shared machine down 1.3-20x).")
+@click.option("--chat-template", type=click.Choice(["auto", "on", "off"]), default="auto", show_default=True,
+              help="Score the chat-formatted prompt (on), the plain prompt as lm-eval does (off), or the template "
+                   "when the tokenizer has one (auto). Transformers backend; it moves ratings more than anything.")
+@click.option("--system-prompt", default="default", show_default=True, metavar="default|none|TEXT",
+              help="default: no system message (a chat template may insert its own); none: an empty one (so it "
+                   "does not); TEXT: this text (a persona's text follows it).")
+@click.option("--answer-format", type=click.Choice(["free", "constrained"]), default="free", show_default=True,
+              help="openai backend: free text, or the server constrained to the 6 phrases (response_format JSON "
+                   "schema; free text with a warning where the server refuses).")
+@click.option("--parse", "parse_rule", type=click.Choice(["strict", "lenient"]), default="strict", show_default=True,
+              help="Reading free-text answers: strict skips quoted phrases and phrases talked about; lenient "
+                   "reads the first phrase anywhere.")
+@click.option("--dry-run", is_flag=True, help="Print requests, prompt tokens and cost, then stop (nothing sent).")
+@click.option("--price-in", type=click.FloatRange(0), default=None, metavar="USD",
+              help="Price per million input tokens, for the cost line.")
+@click.option("--price-out", type=click.FloatRange(0), default=None, metavar="USD",
+              help="Price per million output tokens, for the cost line.")
 @click.option("--export-upstream", "export_dir", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Also write upstream's <model>_<variant>_results.json files to DIR (a new folder).")
 @click.option("--overwrite-export", is_flag=True, help="Replace an --export-upstream DIR an earlier export wrote.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def run(dataset, revision, model, backend, base_url, variants, persona, personas_file, out, label, concurrency,
         temperature, max_tokens, seed, limit, timeout, max_attempts, deadline, max_unparseable, api_key_env, device,
-        batch_size, export_dir, overwrite_export, quiet):
+        batch_size, dtype, threads, chat_template, system_prompt, answer_format, parse_rule, dry_run, price_in,
+        price_out, export_dir, overwrite_export, quiet):
     """Rate every item of the benchmark with a model, into a run directory that `valueportrait score` reads.
 
     Each item is asked under each prompt variant (and persona); every finished request is appended to
@@ -74,12 +98,16 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
       valueportrait run --dataset ./valueportrait --model llama3.1 --base-url http://localhost:11434/v1 \\
           --variants v1,v1_reversed --personas personas.jsonl
       valueportrait run --dataset ./valueportrait --model Qwen/Qwen2.5-0.5B-Instruct --backend transformers
+      valueportrait run --dataset ./valueportrait --model SmolLM2-135M-Instruct.Q4_1.gguf --backend transformers \\
+          --chat-template off --dry-run
+      valueportrait run --dataset ./valueportrait --model gpt-4o-mini --dry-run --price-in 0.15 --price-out 0.6
       valueportrait score runs/gpt-4o-mini
       valueportrait plot runs/gpt-4o-mini --out portrait.png
       valueportrait report runs/gpt-4o-mini --out report.html
     """
     from valueportrait.runner.execute import RunSpec, run_benchmark
-    from valueportrait.runner.prompts import Persona, load_personas, parse_variants
+    from valueportrait.runner.local_model import LocalSettings
+    from valueportrait.runner.prompts import Persona, load_personas, parse_variants, system_prompt_of
 
     if export_dir:  # the output rule before any request is sent
         from valueportrait.outputs import check_output
@@ -92,7 +120,7 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     personas = load_personas(personas_file) if personas_file else \
         [Persona(persona.strip(), persona.strip())] if persona and persona.strip() else []
     api_key = os.environ.get(api_key_env) or None
-    if backend != "transformers" and base_url is None and api_key is None:
+    if backend != "transformers" and base_url is None and api_key is None and not dry_run:
         raise RunError(f"the OpenAI API needs a key: set the environment variable {api_key_env} (or name another "
                        "one with --api-key-env), or point --base-url at a local server.")
     generation = None
@@ -104,17 +132,23 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
                                   concurrency=concurrency, deadline=deadline, max_unparseable=max_unparseable)
     spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, openai=generation, out=out,
                    label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device,
-                   batch_size=batch_size)
+                   batch_size=batch_size, system_prompt=system_prompt_of(system_prompt),
+                   answer_format=answer_format, parse_rule=parse_rule,
+                   local=LocalSettings(dtype=dtype, threads=threads, chat_template=chat_template))
     data = None
     if export_dir:  # the export needs the dataset too: open it once for both
         from valueportrait.dataset import open_dataset
 
         data = open_dataset(dataset, revision=revision)
     try:
-        summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo, data=data)
+        summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo, data=data,
+                                         dry_run=dry_run, prices=(price_in, price_out),
+                                         note=None if quiet else lambda line: click.echo(line, err=True))
     except KeyboardInterrupt:
         click.echo("Interrupted. Every finished request is saved; re-run the same command to resume.", err=True)
         raise SystemExit(130) from None
+    if summary is None:  # --dry-run
+        return
     click.echo(f"Run directory: {run_dir}")
     for line in summary.lines():
         click.echo(line)

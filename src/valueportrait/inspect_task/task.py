@@ -5,13 +5,18 @@ Task arguments (``-T name=value``): ``variants`` (``all`` or a comma-separated l
 or ``personas`` (a .jsonl / .json / .csv file with label and text), ``dataset`` (a built dataset folder or Hub
 repo id; default ``$VALUEPORTRAIT_DATASET``) and ``revision``. A sample's input is exactly the runner's request
 (:func:`~valueportrait.runner.prompts.build_requests`), its metadata ``item_id``, ``variant`` and ``persona``.
+Samples are ordered item by item, each item under every requested variant in turn (then the next persona), so
+that Inspect's ``--limit N`` covers the first items under all the variants asked for. The dataset used (its
+absolute path for a folder, whether given with ``-T dataset`` or ``$VALUEPORTRAIT_DATASET``) and its revision are
+recorded in the log's metadata (``valueportrait_dataset``, ``valueportrait_revision``), where ``valueportrait
+score LOG`` finds them.
 
 The scorer :func:`likert_rating` reads the answer with :func:`~valueportrait.ratings.likert.parse_likert`: a rating 1-6,
 or NaN (Inspect's "unscored", left out of the metrics) when the answer holds no Likert phrase. The metric
 :func:`portrait` is the model's value portrait computed by our core
 (:func:`valueportrait.scoring.score_portrait` with the dataset's item selection; ratings averaged over variants):
 each of the 10 values, 4 higher-order values and 5 traits is a named metric (``persona:dimension`` when several
-personas are run). Generation defaults: temperature 0, at most 64 tokens (as ``valueportrait run``).
+personas are run), listed first; the mean rating comes last. Generation defaults: temperature 0, at most 64 tokens (as ``valueportrait run``).
 """
 
 from __future__ import annotations
@@ -66,13 +71,31 @@ def samples(source: str, *, revision: str | None = None, variants: str = "all",
     """The task's samples, in the runner's request order (persona, variant, item)."""
     data = _open(source, revision)
     out = []
-    for r in build_requests(data.items, data.prompts, variants=parse_variants(variants), personas=personas):
+    reqs = build_requests(data.items, data.prompts, variants=parse_variants(variants), personas=personas)
+    for r in item_major(reqs):
         messages = [ChatMessageSystem(content=m["content"]) if m["role"] == "system" else
                     ChatMessageUser(content=m["content"]) for m in r.messages]
         sample_id = f"{r.item_id}:{r.variant}" + (f":{r.persona}" if r.persona is not None else "")
         out.append(Sample(input=messages, id=sample_id,
                           metadata={"item_id": r.item_id, "variant": r.variant, "persona": r.persona}))
     return out
+
+
+def item_major(reqs: list) -> list:
+    """The requests item by item (each under every variant in turn), persona by persona: what ``--limit`` cuts."""
+    item_rank = {}
+    for r in reqs:
+        item_rank.setdefault(r.item_id, len(item_rank))
+    persona_rank, variant_rank = {}, {}
+    for r in reqs:
+        persona_rank.setdefault(r.persona, len(persona_rank))
+        variant_rank.setdefault(r.variant, len(variant_rank))
+    return sorted(reqs, key=lambda r: (persona_rank[r.persona], item_rank[r.item_id], variant_rank[r.variant]))
+
+
+def recorded_source(source: str) -> str:
+    """The dataset as the log records it: a local folder's absolute path (the log may be read from elsewhere)."""
+    return str(os.path.abspath(source)) if os.path.isdir(source) else source
 
 
 @metric
@@ -124,5 +147,6 @@ def value_portrait(variants: str = "all", persona: str | None = None, personas: 
     return Task(dataset=MemoryDataset(samples(source, revision=revision, variants=variants,
                                               personas=task_personas(persona, personas)), name="valueportrait"),
                 solver=generate(), scorer=likert_rating(),
-                metrics=[mean(), portrait(dataset=source, revision=revision)],
-                config=GenerateConfig(temperature=0.0, max_tokens=64), version=TASK_VERSION)
+                metrics=[portrait(dataset=source, revision=revision), mean()],
+                config=GenerateConfig(temperature=0.0, max_tokens=64), version=TASK_VERSION,
+                metadata={"valueportrait_dataset": recorded_source(source), "valueportrait_revision": revision})

@@ -15,14 +15,17 @@ environment variable ``VALUEPORTRAIT_DATASET``. Run and checked under lm-eval 0.
 
 from __future__ import annotations
 
+import functools
+import math
 import os
+import re
 from typing import Any
 
 from valueportrait.errors import DatasetError, InputError
 from valueportrait.runner.prompts import build_requests, parse_variants
 from valueportrait.ratings.lm_eval import loglik_rating
-from valueportrait.runner.transformers_backend import PLAIN_SUFFIX
-from valueportrait.scale import PHRASES
+from valueportrait.runner.loglik import PLAIN_SUFFIX
+from valueportrait.scale import DIMENSIONS, PHRASES
 
 
 def load_docs(**kwargs: Any):
@@ -43,9 +46,13 @@ def load_docs(**kwargs: Any):
     if variant is None:
         raise InputError("the task's dataset_kwargs lack 'variant' (one of v1 ... v3_reversed)")
     (variant,) = parse_variants([variant])
-    data = open_dataset(source, revision=kwargs.get("revision"))
+    revision = kwargs.get("revision")
+    data = open_dataset(source, revision=revision)
     templates = dict(zip(data.items["item_id"], data.items["template"]))
-    docs = [{"item_id": r.item_id, "variant": r.variant, "template": templates[r.item_id], "prompt": r.prompt}
+    # the dataset rides along in every doc (lm-eval logs docs with --log_samples): `valueportrait score` finds it
+    where = os.path.abspath(source) if os.path.isdir(source) else source
+    docs = [{"item_id": r.item_id, "variant": r.variant, "template": templates[r.item_id], "prompt": r.prompt,
+             "dataset": where, "revision": revision}
             for r in build_requests(data.items, data.prompts, variants=[variant])]
     return datasets.DatasetDict({"test": datasets.Dataset.from_list(docs)})
 
@@ -65,10 +72,49 @@ def doc_to_target(doc: dict) -> str:
     return ""
 
 
-def process_results(doc: dict, results: list) -> dict[str, float]:
-    """``results``: the 6 ``(loglikelihood, is_greedy)`` pairs -> expected rating and argmax rating.
+def process_results(doc: dict, results: list) -> dict[str, Any]:
+    """``results``: the 6 ``(loglikelihood, is_greedy)`` pairs -> expected rating and argmax rating, and for each
+    of the 19 portrait dimensions the item's (item_id, rating, dataset, revision), which the dimension's
+    aggregation (:func:`portrait_metric`) turns into the portrait's score.
 
     ``p_r = softmax(ll)_r``, ``rating = sum_r r p_r``, ``rating_argmax = argmax_r ll_r`` (r = 1..6).
     """
     rating, argmax = loglik_rating(results, item=doc.get("item_id"))
-    return {"rating": rating, "rating_argmax": float(argmax)}
+    cell = (doc.get("item_id"), rating, doc.get("dataset"), doc.get("revision"))
+    return {"rating": rating, "rating_argmax": float(argmax), **{metric_name(d): cell for _, d in DIMENSIONS}}
+
+
+def metric_name(dimension: str) -> str:
+    """lm-eval's metric name of a portrait dimension: ``Self-Direction`` -> ``self_direction``."""
+    return re.sub(r"[^a-z0-9]+", "_", dimension.lower()).strip("_")
+
+
+@functools.lru_cache(maxsize=4)
+def _selection(source: str, revision: str | None):
+    from valueportrait.dataset import open_dataset
+
+    return open_dataset(source, revision=revision).selection()
+
+
+def portrait_metric(family: str, dimension: str):
+    """The aggregation of one dimension: the portrait (:func:`valueportrait.scoring.score_portrait`, the dataset's
+    item selection) of the (item_id, rating) pairs lm-eval collected, that dimension's centred score (NaN when no
+    selected item of it was rated), as lm-eval's BBQ task aggregates per group."""
+
+    def aggregate(cells: list) -> float:
+        import pandas as pd
+
+        from valueportrait.scoring import score_portrait
+
+        frame = pd.DataFrame([c[:2] for c in cells], columns=["item_id", "rating"])
+        source, revision = cells[0][2], cells[0][3]
+        table = score_portrait(frame, _selection(source, revision))
+        row = table[(table["family"] == family) & (table["dimension"] == dimension)]
+        return float(row["score"].iloc[0]) if len(row) else math.nan
+
+    aggregate.__name__ = f"portrait_{metric_name(dimension)}"
+    return aggregate
+
+
+for _family, _dimension in DIMENSIONS:  # portrait_self_direction, ... : what the task files name
+    globals()[f"portrait_{metric_name(_dimension)}"] = portrait_metric(_family, _dimension)

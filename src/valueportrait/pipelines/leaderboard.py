@@ -55,6 +55,8 @@ class Leaderboard:
     dataset: str | None = None
     above_chance: dict[str, dict[str, bool]] | None = None
     meta: dict[str, Any] = field(default_factory=dict)
+    #: {model: how its ratings were produced} (run directories only: :func:`~valueportrait.ratings.runs.run_settings`)
+    runs: dict[str, dict] = field(default_factory=dict)
     duplicates_removed: int = 0
     reference: pd.DataFrame | None = None
 
@@ -157,6 +159,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
         given and no run directory recording one.
     """
     from ..coverage import coverage_record
+    from ..ratings.runs import runs_of
     from ..ratings.sources import read_sources
     from ..report import write_leaderboard, write_upstream_scores
     from ..scoring import HUMAN_CI_UNITS, HUMAN_MODEL, check_ci_over, interval_portrait, reliability_table, score_humans
@@ -211,12 +214,12 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     board = Leaderboard(portraits=portraits, ratings=ratings, parse_summary=summary, sensitivity=sens,
                         ci_over=ci_over, confidence=intervals.level, reliability=reliability,
                         coverage=coverage, dataset=name, meta=meta, above_chance=flags, duplicates_removed=removed,
-                        reference=data.reference_portraits if same else None)
+                        runs=runs_of(ratings_sources), reference=data.reference_portraits if same else None)
     if out_dir is not None:
         out = Path(out_dir)
         with output_folder(out, overwrite=overwrite, command="score", inputs=inputs) as tmp:  # whole or nothing
             paths = write_leaderboard(tmp, portraits, sensitivity=sens, reliability=reliability, coverage=coverage,
-                                      **meta)
+                                      runs=board.runs, **meta)
             written = [write_upstream_scores(tmp, m, portraits[m]) for m in board.models] + list(paths.values())
         board.written = [out / p.name for p in written]
     return board

@@ -72,6 +72,10 @@ def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.Da
 
     if is_eval_log_source(path):  # an Inspect log of the value_portrait task, or a folder of them
         return read_eval_ratings(path, duplicates=duplicates)
+    from valueportrait.ratings.lm_eval import is_lm_eval_source, samples_to_ratings
+
+    if is_lm_eval_source(path):  # lm-eval's --output_path folder or one samples file
+        return samples_to_ratings(path, duplicates=duplicates)
     if path.is_dir():
         from .runs import read_run_ratings
 

@@ -36,6 +36,25 @@ def is_eval_log_source(path: str | Path) -> bool:
     return path.is_dir() and not (path / "manifest.json").exists() and any(path.rglob("*.eval"))
 
 
+def eval_dataset(path: str | Path) -> tuple[str, str | None] | None:
+    """``(dataset, revision)`` the value_portrait task recorded in the first log at ``path`` (its metadata, else
+    ``-T dataset=``); None when the log records none (a log of an older task version)."""
+    try:
+        from inspect_ai.log import read_eval_log
+    except ImportError:
+        return None
+    files = _log_files(Path(path))
+    if not files:
+        return None
+    try:
+        spec = read_eval_log(str(files[0]), header_only=True).eval
+    except Exception:  # unreadable: read_eval_ratings names the problem
+        return None
+    meta, args = spec.metadata or {}, spec.task_args or {}
+    source = meta.get("valueportrait_dataset") or args.get("dataset")
+    return (str(source), meta.get("valueportrait_revision") or args.get("revision")) if source else None
+
+
 def read_eval_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.DataFrame:
     """Ratings table (model, item_id, variant, persona, rating) from an Inspect log of the value_portrait task,
     or from every ``.eval`` log under a folder (all of them must be logs of this task).

@@ -14,6 +14,12 @@ Rules, in order
 5. No answer (``None``) when the first phrase is negated in its clause (``"I don't think this is very much like
    me"``), when a bare ``like me`` carries a modifier that is not an option (``"some like me"``, ``"kinda like
    me"``), or when no option phrase occurs (``"I am somewhat like you"``, ``"NTA"``, an empty string).
+6. Strict rule (the default, ``rule="strict"``): a phrase inside quotes (``uses the phrase "like me" instead of
+   ...``) or in a clause about phrases (``the phrase``, ``the option``, ``instead of``, ``rather than``, ``such
+   as``, ...) is a mention, not an answer: it is skipped and the next phrase read. A real instruct model
+   (SmolLM2-135M-Instruct) answering free text gave 13 such quotes among 20 "parsed" answers of 200. The
+   lenient rule (``rule="lenient"``, the rule before) reads the leftmost phrase wherever it stands. An answer
+   that is only a quoted phrase (``'"Somewhat like me"'``) is an answer under both.
 
 Deliberate differences from upstream's ``numeric_response`` (``lm_evaluation`` of holi-lab/ValuePortrait):
 upstream reads ``"some like me"`` as ``like me`` (5); it takes the longest option phrase found anywhere in the
@@ -49,6 +55,10 @@ _MODIFIERS = {"some", "kinda", "kind", "sort", "sorta", "quite", "so", "more", "
               "really", "just", "most", "least", "rather", "fairly", "pretty", "slightly", "mostly", "partly"}
 _NEGATION = re.compile(r"(?<![a-z])(not|never|no|hardly|n't|dont|doesnt|isnt)(?![a-z])")
 _CLAUSE_END = re.compile(r"[.!?;:,\n]")
+#: words that make a clause talk about phrases rather than give one (strict rule)
+_META = re.compile(r"(?<![a-z])(phrases?|words?|terms?|expressions?|options?|choices?|labels?|instead of|rather than|"
+                   r"such as|quotes?|quoting|between|either)(?![a-z])")
+RULES = ("strict", "lenient")
 
 
 def _normalise(text: str) -> str:
@@ -58,13 +68,23 @@ def _normalise(text: str) -> str:
     return _WS.sub(" ", text).strip(" \"'.,!")
 
 
-def parse_likert(text: object) -> int | None:
+def _mention(norm: str, start: int, end: int) -> bool:
+    """Whether the phrase at ``norm[start:end]`` is quoted or stands in a clause about phrases (strict rule)."""
+    before = norm[:start]
+    if before.count('"') % 2 == 1 or before.rstrip().endswith("'") and norm[end:].lstrip().startswith("'"):
+        return True
+    return bool(_META.search(_CLAUSE_END.split(before)[-1]))
+
+
+def parse_likert(text: object, rule: str = "strict") -> int | None:
     """The rating (1-6) a free-text answer gives, or ``None`` when it gives none or an ambiguous one.
 
     Parameters
     ----------
     text : str
         The model's answer. Non-strings (``None``, NaN) give ``None``.
+    rule : {"strict", "lenient"}
+        ``strict`` skips quoted phrases and phrases in a clause about phrases (rule 6); ``lenient`` does not.
 
     Returns
     -------
@@ -84,7 +104,13 @@ def parse_likert(text: object) -> int | None:
     True
     >>> parse_likert("I am somewhat like you.") is None
     True
+    >>> parse_likert('It uses the phrase "like me" instead of "not like me".') is None
+    True
+    >>> parse_likert('It uses the phrase "like me" instead of "not like me".', rule="lenient")
+    5
     """
+    if rule not in RULES:
+        raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
     if not isinstance(text, str):
         return None
     norm = _normalise(text)
@@ -92,7 +118,7 @@ def parse_likert(text: object) -> int | None:
         return None
     if norm in _VALUES:
         return _VALUES[norm]
-    m = _FIND.search(norm)
+    m = next((m for m in _FIND.finditer(norm) if rule == "lenient" or not _mention(norm, m.start(), m.end())), None)
     if m is None:
         return None
     phrase = m.group(1)

@@ -19,7 +19,7 @@ from valueportrait.scale import N_OPTIONS, VARIANTS
 from .contract import ratings_frame, validate_ratings
 from .likert import distribution_from_loglik
 
-__all__ = ["loglik_rating", "ratings_from_samples", "samples_to_ratings"]
+__all__ = ["is_lm_eval_source", "lm_eval_dataset", "loglik_rating", "ratings_from_samples", "samples_to_ratings"]
 
 
 def loglik_rating(results: Sequence, *, item: object = None) -> tuple[float, int]:
@@ -62,6 +62,7 @@ def ratings_from_samples(path: str | Path, model: str, *, persona: str | None = 
     return validate_ratings(frame, source=f"lm-eval samples {str(path)!r}", rows=[r[3] for r in rows])
 
 
+_ANY_SAMPLES = re.compile(r"^samples_(.+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
 _SAMPLES_NAME = re.compile(r"^samples_(valueportrait_[a-z0-9_]+?)_(\d{4}-\d{2}-\d{2}T[\d.\-]+)\.jsonl$")
 
 
@@ -83,8 +84,12 @@ def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: s
         found = [(m.group(1), m.group(2), f) for f in path.rglob("samples_valueportrait_*.jsonl")
                  if (m := _SAMPLES_NAME.match(f.name))]
         if not found:
-            raise InputError(f"{path}: no samples_valueportrait_<variant>_<time>.jsonl file in it; run lm_eval with "
-                             "--log_samples --output_path and give that folder (or one samples file)")
+            other = sorted({m.group(1) for f in path.rglob("samples_*.jsonl") if (m := _ANY_SAMPLES.match(f.name))})
+            what = f"lm-eval samples of other task(s) ({', '.join(other[:5])}), none of a valueportrait task" \
+                if other else "no samples_valueportrait_<variant>_<time>.jsonl file in it"
+            raise InputError(f"{path}: {what}; run lm_eval with --tasks valueportrait (--include_path from "
+                             "valueportrait.lm_eval.task_dir()) --log_samples --output_path and give that folder "
+                             "(or one samples file)")
         folders = sorted({str(f.parent) for _, _, f in found})
         if len(folders) > 1:
             raise InputError(f"{path}: samples of several lm-eval runs/models ({', '.join(folders)}); "
@@ -115,3 +120,40 @@ def samples_to_ratings(path: str | Path, model: str | None = None, *, persona: s
 
         out = resolve_duplicates(out, duplicates).ratings
     return out.drop(columns="source").reset_index(drop=True)
+
+
+def is_lm_eval_source(path: str | Path) -> bool:
+    """Whether ``path`` is lm-eval output: a ``samples_<task>_<time>.jsonl`` file, or a folder (not a run
+    directory) holding samples or ``results_<time>.json`` files (``valueportrait score`` reads it directly)."""
+    path = Path(path)
+    if path.is_file():
+        return bool(_ANY_SAMPLES.match(path.name))
+    if not path.is_dir() or (path / "manifest.json").exists():
+        return False
+    return any(_ANY_SAMPLES.match(f.name) for f in path.rglob("samples_*.jsonl")) or any(path.rglob("results_*.json"))
+
+
+def lm_eval_dataset(path: str | Path) -> tuple[str, str | None] | None:
+    """``(dataset, revision)`` an lm-eval run of the valueportrait tasks used: from the docs it logged (the tasks
+    record it in every doc), else from the task metadata in ``results_*.json``; None when neither says."""
+    path = Path(path)
+    files = [path] if path.is_file() else sorted(path.rglob("samples_valueportrait_*.jsonl"))
+    for f in files[:1]:
+        try:
+            with open(f, encoding="utf-8") as fh:
+                doc = json.loads(fh.readline()).get("doc", {})
+        except (OSError, ValueError, AttributeError):
+            doc = {}
+        if isinstance(doc, dict) and doc.get("dataset"):
+            return str(doc["dataset"]), doc.get("revision")
+    base = path.parent if path.is_file() else path
+    for results in sorted(base.rglob("results_*.json"), reverse=True):
+        try:
+            configs = json.loads(results.read_text(encoding="utf-8")).get("configs", {})
+        except (OSError, ValueError, AttributeError):
+            continue
+        for name, cfg in configs.items():
+            meta = (cfg or {}).get("metadata") or {}
+            if name.startswith("valueportrait") and meta.get("dataset"):
+                return str(meta["dataset"]), meta.get("revision")
+    return None

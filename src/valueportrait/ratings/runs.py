@@ -27,6 +27,7 @@ from .contract import ratings_frame, validate_ratings
 
 __all__ = ["DONE_STATUSES", "FORMAT", "FORMAT_VERSION", "MANIFEST", "RECORDS", "STATUSES", "latest_records",
            "load_records", "parse_records", "read_manifest", "read_run_ratings", "record_key", "run_dataset", "run_dirs",
+           "run_settings", "runs_of",
            "run_without_ratings"]
 
 MANIFEST = "manifest.json"
@@ -142,9 +143,13 @@ def run_dataset(sources: Sequence[str | Path]) -> tuple[str, str | None]:
     """``(dataset, revision)`` the run directories among ``sources`` were run on, from their manifests.
 
     A local dataset is found at the absolute path the run recorded (``dataset_path``), else as typed
-    (``dataset_source``: a folder relative to here, or a Hub repo id). Runs on different datasets, or no run
+    (``dataset_source``: a folder relative to here, or a Hub repo id). Inspect logs and lm-eval outputs among
+    ``sources`` count with the dataset they recorded. Runs on different datasets, or no run
     directory at all, are an :class:`InputError` asking for ``--dataset``.
     """
+    from .inspect_logs import eval_dataset, is_eval_log_source
+    from .lm_eval import is_lm_eval_source, lm_eval_dataset
+
     found: dict[tuple[str, str | None], list[str]] = {}
     for run in run_dirs(sources):
         m = read_manifest(run)
@@ -152,13 +157,48 @@ def run_dataset(sources: Sequence[str | Path]) -> tuple[str, str | None]:
         source = path if path and Path(path).is_dir() else m.get("dataset_source")
         if source:
             found.setdefault((str(source), m.get("dataset_revision")), []).append(str(run))
+    for src in sources:  # harness outputs record it too: Inspect logs (metadata) and lm-eval samples (docs)
+        recorded = eval_dataset(src) if is_eval_log_source(src) else \
+            lm_eval_dataset(src) if is_lm_eval_source(src) else None
+        if recorded:
+            found.setdefault(recorded, []).append(str(src))
     if not found:
-        raise InputError("no dataset given: pass --dataset (a built folder or Hub repo id); only run directories "
-                         "written by `valueportrait run` record the dataset they were run on")
+        raise InputError("no dataset given: pass --dataset (a built folder or Hub repo id); run directories of "
+                         "`valueportrait run`, Inspect logs and lm-eval samples of this version record the dataset "
+                         "they were run on, these do not")
     if len(found) > 1:
         shown = "; ".join(f"{', '.join(runs)}: {ds}" + (f"@{rev}" if rev else "") for (ds, rev), runs in found.items())
         raise InputError(f"the run directories were run on different datasets ({shown}); choose one with --dataset")
     return next(iter(found))
+
+
+#: The answer-moving settings of a run, as leaderboard.json's ``runs[model]`` shows them (manifest field -> key).
+RUN_SETTINGS = (("backend", "backend"), ("scoring", "scoring"), ("answer_format", "answer_format"),
+                ("chat_template", "chat_template"), ("system_prompt", "system_prompt"), ("dtype", "dtype"),
+                ("batch_size", "batch_size"), ("base_url", "endpoint"), ("temperature", "temperature"),
+                ("max_tokens", "max_tokens"), ("variants", "variants"), ("dataset_source", "dataset"),
+                ("dataset_revision", "dataset_revision"), ("dataset_version", "dataset_version"),
+                ("package_version", "valueportrait_version"))
+
+
+def run_settings(manifest: dict[str, Any]) -> dict[str, Any]:
+    """How a run produced its ratings (leaderboard.json's ``runs[model]``): backend, scoring, answer format, chat
+    template, system prompt, dtype, threads, batch size, endpoint (no credentials: the manifest keeps none),
+    temperature, variants, dataset + revision, valueportrait version. A field a run predates is None."""
+    out = {key: manifest.get(field) for field, key in RUN_SETTINGS}
+    session = (manifest.get("sessions") or [{}])[-1]
+    out["threads"] = session.get("threads")
+    out["personas"] = [p.get("label") for p in manifest.get("personas") or []]
+    return out
+
+
+def runs_of(sources: Sequence[str | Path]) -> dict[str, dict[str, Any]]:
+    """``{model: run_settings(manifest)}`` for the run directories among ``sources`` (ratings files have none)."""
+    out = {}
+    for run in run_dirs(sources):
+        m = read_manifest(run)
+        out[str(m["model"])] = run_settings(m)
+    return out
 
 
 def run_without_ratings(run_dir: str | Path) -> str | None:

@@ -11,7 +11,7 @@ kept in the record (distribution, loglik, argmax) exactly as there. No text is s
 unparseable.
 
 One HTTP request per item carries 7 prompts (the OpenAI API takes a list): the context alone and the context
-followed by each phrase. The context is the plain-text prompt (:func:`.transformers_backend.plain_context`: the
+followed by each phrase. The context is the plain-text prompt (:func:`.loglik.plain_context`: the
 messages' contents, then ``"\\n\\nAnswer:"``; no chat template, as lm-evaluation-harness scores multiple choice)
 and each continuation is ``" " + phrase``. The context alone tells how many of the echoed tokens are the
 prompt's; the phrase's tokens are the rest. When the server's tokenizer merges the end of the context with the
@@ -29,9 +29,9 @@ from typing import Any
 from valueportrait.scale import PHRASES
 
 from .openai_backend import OpenAIBackend
-from .outcome import Outcome
+from .outcome import FatalBackendError, Outcome
 from .prompts import Request
-from .transformers_backend import loglik_outcome, plain_context
+from .loglik import loglik_outcome, plain_context
 
 #: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
 SCORING = "loglik-sum:6-phrases:expected-value:plain-prompt"
@@ -58,11 +58,22 @@ class OpenAICompletionsBackend(OpenAIBackend):
         ``max_tokens: 0`` (those starting at or after the prompt's end, by ``text_offset``) are cut off."""
         prompts = self.prompts(request)
         choices = sorted(payload["choices"], key=lambda c: c["index"])
+        if len(choices) < len(prompts):  # every request would get the same: stop the run with the reason
+            raise FatalBackendError(
+                f"the server at {self.shown_url} answered {len(choices)} choice(s) for the {len(prompts)} prompts of a "
+                "request: it takes one prompt per request (as llama.cpp's server does), and this backend sends "
+                "the context and its 6 answers together. Use a server that scores a list of prompts with echoed "
+                "log-probabilities (vLLM, SGLang), or --backend openai with this one")
         if [c["index"] for c in choices] != list(range(len(prompts))):
             raise ValueError("expected one choice per prompt")
         out = []
         for choice, prompt in zip(choices, prompts):
-            lp = choice["logprobs"]
+            lp = choice.get("logprobs")
+            if not isinstance(lp, dict) or not lp.get("token_logprobs"):
+                raise FatalBackendError(
+                    f"the server at {self.shown_url} returned no log-probabilities of the prompt's tokens (asked with "
+                    "echo: true, logprobs: 1); this backend needs them to score the answers. Use a server that "
+                    "echoes prompt logprobs (vLLM, SGLang), or --backend openai with this one")
             tokens, logprobs = list(lp["tokens"]), list(lp["token_logprobs"])
             if len(tokens) != len(logprobs) or not tokens:
                 raise ValueError("tokens and token_logprobs differ in length")

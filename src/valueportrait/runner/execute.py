@@ -13,27 +13,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any, Callable, Sequence
 
-from valueportrait.scale import VARIANTS
 from valueportrait.errors import RunError
-from valueportrait.io import safe_name
 from valueportrait.secrets import url_secrets
-from valueportrait.ratings.runs import FORMAT, FORMAT_VERSION
 
 from .failfast import FailFast, Rules, RunStopped
 from .outcome import FatalBackendError, Outcome
-from .prompts import PERSONA_TEMPLATE, Persona, Request, build_requests, fingerprint
-from .rundir import RunLog, now
+from .prompts import Request, build_requests, fingerprint
+from .rundir import RunLog
+from .spec import BACKENDS, HTTP_BACKENDS, RunSpec, make_manifest, public_url
 
-if TYPE_CHECKING:
-    from .openai_backend import OpenAIConfig
-
-
-#: The backends of ``valueportrait run --backend``; the first two talk HTTP to an OpenAI-compatible server.
-BACKENDS = ("openai", "openai-completions", "transformers")
-HTTP_BACKENDS = BACKENDS[:2]
+__all__ = ["BACKENDS", "HTTP_BACKENDS", "RunSpec", "RunSummary", "make_manifest", "public_url", "run_benchmark",
+           "run_requests"]
 
 
 @dataclass
@@ -84,11 +76,14 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
 
     from valueportrait.secrets import scrub, scrub_fields
 
-    monitor = FailFast(echo or (lambda line: tqdm.write(line, file=sys.stderr)), secrets=secrets,
+    say = echo or (lambda line: tqdm.write(line, file=sys.stderr))
+    monitor = FailFast(say, secrets=secrets,
                        rules=Rules(max_unparseable=getattr(getattr(backend, "config", None), "max_unparseable", 0),
                                    concurrency=concurrency))
     if hasattr(backend, "on_retry"):
         backend.on_retry = monitor.attempt_failed
+    if hasattr(backend, "on_warning"):
+        backend.on_warning = say
 
     pending = [r for r in requests if r.key not in log.done]
     summary = RunSummary(total=len(requests), already_done=len(requests) - len(pending),
@@ -137,139 +132,97 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
     return summary
 
 
-@dataclass
-class RunSpec:
-    """Everything the ``run`` command takes (see ``valueportrait run --help``).
+def make_backend(spec: RunSpec, api_key: str | None) -> tuple[Any, str]:
+    """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest)."""
+    if spec.backend == "openai":
+        from .chat_backend import OpenAIChatBackend
 
-    The generation settings of the ``openai`` backend (endpoint, temperature, max_tokens, seed, timeout,
-    attempts, concurrency) are its :class:`~valueportrait.runner.openai_backend.OpenAIConfig`, held as
-    ``openai`` (None: its defaults for ``model``); the key is never part of the spec (``run_benchmark(api_key=)``).
-    """
+        backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key), answer_format=spec.answer_format,
+                                    parse_rule=spec.parse_rule)
+        return backend, backend.scoring
+    if spec.backend == "openai-completions":
+        from .completions_backend import SCORING, OpenAICompletionsBackend
 
-    dataset: str
-    model: str
-    backend: str = "openai"
-    openai: OpenAIConfig | None = None
-    out: str | None = None
-    label: str | None = None
-    variants: list[str] = field(default_factory=lambda: list(VARIANTS))
-    personas: list[Persona] = field(default_factory=list)
-    persona_template: str = PERSONA_TEMPLATE
-    limit: int | None = None
-    device: str | None = None
-    batch_size: int = 1
-    revision: str | None = None
+        return OpenAICompletionsBackend(replace(spec.openai, api_key=api_key)), SCORING
+    from .transformers_backend import SCORING, TransformersBackend
 
-    def __post_init__(self) -> None:
-        if self.backend in HTTP_BACKENDS:
-            from .openai_backend import OpenAIConfig
-
-            config = self.openai or OpenAIConfig(model=self.model)
-            if config.model != self.model:
-                raise RunError(f"the openai settings are for model {config.model!r}, the run for {self.model!r}")
-            if config.api_key is not None:
-                raise RunError("keep the API key out of the run spec: pass it to run_benchmark(api_key=...)")
-            self.openai = config
-        elif self.openai is not None:
-            raise RunError(f"openai settings were given for the {self.backend!r} backend; they apply to {' and '.join(HTTP_BACKENDS)} only")
-
-    @property
-    def model_label(self) -> str:
-        """The ``model`` stored with every rating: ``--label``, else the last part of the model name or path."""
-        return self.label or self.model.rstrip("/").split("/")[-1]
-
-    @property
-    def concurrency(self) -> int:
-        """Requests in flight at once: the openai settings' ``concurrency``; one batch for a local model."""
-        return self.openai.concurrency if self.openai is not None else self.batch_size
-
-    def run_dir(self) -> Path:
-        if self.out:
-            return Path(self.out)
-        return Path("runs") / safe_name(self.model_label)
+    return TransformersBackend(spec.model, device=spec.device, batch_size=spec.batch_size,
+                               settings=spec.local), SCORING
 
 
-def public_url(url: str | None) -> str | None:
-    """A base URL without user info, query or fragment (where credentials sometimes hide)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = host + (f":{parts.port}" if parts.port else "")
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-
-
-def make_manifest(spec: RunSpec, data: Any, fp: str, *, scoring: str) -> dict[str, Any]:
-    from valueportrait import __version__
-
-    gen = spec.openai  # the HTTP settings (both HTTP backends)
-    sampled = gen if spec.backend == "openai" else None  # generation settings: the chat backend's only
-    return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "model": spec.model_label, "model_name": spec.model, "backend": spec.backend,
-        "base_url": public_url(gen.base_url) if gen else None,
-        "temperature": sampled.temperature if sampled else None,
-        "max_tokens": sampled.max_tokens if sampled else None,
-        "seed": sampled.seed if sampled else None,
-        "variants": list(spec.variants),
-        "personas": [{"label": p.label, "text": p.text} for p in spec.personas],
-        "persona_template": spec.persona_template if spec.personas else None,
-        "scoring": scoring,
-        "dataset_source": str(spec.dataset), "dataset_revision": spec.revision,
-        # where `valueportrait score RUN_DIR` finds a local dataset from any folder (not part of the run's identity)
-        "dataset_path": str(Path(spec.dataset).absolute()) if Path(str(spec.dataset)).is_dir() else None,
-        "dataset_version": data.build_info.get("dataset_version"),
-        "dataset_fingerprint": fp,
-        "dataset_selection": data.build_info.get("selection"),
-        "package_version": __version__,
-        "sessions": [{"started_at": now(), "package_version": __version__, "concurrency": spec.concurrency,
-                      "limit": spec.limit, "timeout": gen.timeout if gen else None,
-                      "max_attempts": gen.max_attempts if gen else None,
-                      "batch_size": None if gen else spec.batch_size}],
-    }
+def describe_line(spec: RunSpec, manifest: dict[str, Any]) -> str:
+    """The header's first line: model, backend and every setting that moves the answers (no secrets)."""
+    bits = [f"backend {spec.backend}", f"scoring {manifest['scoring']}", f"chat template {manifest['chat_template']}",
+            "system prompt " + ("(none sent)" if manifest["system_prompt"] is None else
+                                "(empty)" if manifest["system_prompt"] == "" else repr(manifest["system_prompt"][:40]))]
+    if manifest.get("base_url"):
+        bits.append(f"endpoint {manifest['base_url']}")
+    if manifest.get("answer_format"):
+        bits.append(f"answer format {manifest['answer_format']}")
+    if manifest.get("dtype"):
+        session = manifest["sessions"][-1]
+        bits.append(f"{manifest['dtype']} on {session['device']}" +
+                    (f", {session['threads']} thread(s)" if session.get("threads") else "") +
+                    f", batch size {manifest['batch_size']}")
+    return f"Model {spec.model_label}: " + "; ".join(bits)
 
 
 def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool = True,
-                  echo: Callable[[str], None] = print, data: Any = None) -> tuple[RunSummary, Path]:
+                  echo: Callable[[str], None] = print, data: Any = None, dry_run: bool = False,
+                  prices: tuple[float | None, float | None] = (None, None),
+                  note: Callable[[str], None] | None = None) -> tuple[RunSummary | None, Path]:
     """Open the dataset, build the requests, open or resume the run directory and rate what is not done yet.
 
     ``data``: the dataset of ``spec.dataset`` when the caller has it open already (it is opened otherwise).
+    Before rating, a header says how the model is run, how many requests and prompt tokens go out, and the cost
+    at ``prices`` (input, output; per million tokens), through ``note`` (None: not shown). ``dry_run``: only that
+    header, through ``echo`` (no weights loaded, nothing sent or written); the summary is then None.
     """
     from valueportrait.dataset import open_dataset
+    from valueportrait.ratings.runs import MANIFEST, latest_records, load_records
 
-    if spec.backend not in BACKENDS:
-        raise RunError(f"unknown backend {spec.backend!r}; expected one of {', '.join(BACKENDS)}")
+    from .preview import preview
+
     if spec.limit is not None and spec.limit < 1:
         raise RunError(f"--limit must be at least 1, got {spec.limit}")
     if data is None:
         data = open_dataset(spec.dataset, revision=spec.revision)
     requests = build_requests(data.items, data.prompts, variants=spec.variants,
                               personas=spec.personas or [None], limit=spec.limit,
-                              persona_template=spec.persona_template)
+                              persona_template=spec.persona_template, system_prompt=spec.system_prompt)
     fp = fingerprint(data.items, data.prompts)
-    if spec.backend == "openai":
-        from .openai_backend import OpenAIChatBackend
-
-        backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key))
-        scoring = "generation+parse"
-    elif spec.backend == "openai-completions":
-        from .completions_backend import SCORING, OpenAICompletionsBackend
-
-        backend = OpenAICompletionsBackend(replace(spec.openai, api_key=api_key))
-        scoring = SCORING
-    else:
-        from .transformers_backend import SCORING, TransformersBackend
-
-        backend = TransformersBackend(spec.model, device=spec.device, batch_size=spec.batch_size)
-        scoring = SCORING
+    backend, scoring = make_backend(spec, api_key)
+    local = None
+    if spec.backend == "transformers":
+        backend.load(weights=not dry_run)
+        local = backend.describe()
     run_dir = spec.run_dir()
     base_url = spec.openai.base_url if spec.openai is not None else None
-    manifest = make_manifest(spec, data, fp, scoring=scoring)
-    with RunLog.open(run_dir, manifest) as log:
+    manifest = make_manifest(spec, data, fp, scoring=scoring, local=local)
+    say = echo if dry_run else note or (lambda line: None)
+    if dry_run:
+        say(describe_line(spec, manifest))
+    count = (lambda r: len(backend.context_ids(r.messages))) if spec.backend == "transformers" else None
+    max_out = spec.openai.max_tokens if spec.backend == "openai" else None
+    if dry_run:
+        done = set()
+        if (run_dir / MANIFEST).is_file():
+            done = {(r["item_id"], r["variant"], r.get("persona")) for r in latest_records(load_records(run_dir))
+                    if r["status"] != "failed"}
+        for line in preview(requests, done, count=count, max_output_tokens=max_out).lines(
+                price_in=prices[0], price_out=prices[1]):
+            echo(line)
+        echo("Dry run: nothing was sent and nothing was written.")
+        return None, run_dir
+    with RunLog.open(run_dir, manifest) as log:  # a refused resume stops here, before the header
+        say(describe_line(spec, manifest))
         if log.repaired_bytes:
             echo(f"Repaired the run log: cut a torn last line ({log.repaired_bytes} bytes) left by an interrupted run.")
         if log.records_before:
             echo(f"Resuming {run_dir}: {len(log.done)} requests already done.")
+        for line in preview(requests, log.done, count=count, max_output_tokens=max_out).lines(
+                price_in=prices[0], price_out=prices[1]):
+            say(line)
 
         async def go() -> RunSummary:
             async with backend:

@@ -18,6 +18,10 @@ at ``retry_after_max``). Other 4xx answers fail the request at once; 401 / 403 /
 certificate stop the whole run (:class:`FatalBackendError`: a bad key, an unknown model, a wrong URL or a
 certificate fail every request alike).
 
+A server that says how many requests it works on at once (llama.cpp's ``/props``: ``total_slots``) gets no more
+than that in flight; the others wait here, untimed, instead of in the server's queue, where the wait would count
+against ``timeout`` (a one-slot server and the default concurrency 8 left about 7.5 s for each answer).
+
 The API key is sent in the ``Authorization`` header only. It is never logged or stored, and any echo of it in
 a server's error message is replaced by ``***`` before the message is kept.
 """
@@ -33,7 +37,6 @@ from typing import Any, Callable
 
 import httpx
 
-from valueportrait.ratings.likert import parse_likert
 from valueportrait.secrets import scrub, url_secrets
 from .endpoint import check_base_url, endpoint_url
 from .retry import backoff_delay, retry_after_seconds
@@ -72,6 +75,22 @@ class OpenAIConfig:
         check_base_url(self.base_url)  # an ftp:// URL or a port 'notaport' is refused before anything is sent
 
 
+async def server_slots(base_url: str, headers: dict, ssl_context) -> int | None:
+    """The number of requests the server works on at once, when it says: llama.cpp's ``GET /props`` has
+    ``total_slots``. None for servers without it (OpenAI, vLLM, Ollama: they queue or batch themselves) and for a
+    base URL with a query (a hosted API's, never llama.cpp's)."""
+    if "?" in base_url:
+        return None
+    root = base_url.rstrip("/").removesuffix("/v1")
+    try:
+        async with httpx.AsyncClient(headers=headers, timeout=2.0, verify=ssl_context) as client:
+            resp = await client.get(root + "/props")
+        slots = resp.json().get("total_slots") if resp.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return slots if isinstance(slots, int) and not isinstance(slots, bool) and slots > 0 else None
+
+
 class _Retry(Exception):
     def __init__(self, message: str, wait: float | None = None):
         super().__init__(message)
@@ -104,6 +123,9 @@ class OpenAIBackend:
         self._clock = time.monotonic
         #: Called with the (scrubbed) message of every failed attempt; may raise to stop the run (runner.failfast).
         self.on_retry: Callable[[str], None] | None = None
+        #: The server's parallel slots when it says (llama.cpp's /props ``total_slots``), else None.
+        self.slots: int | None = None
+        self._slots: asyncio.Semaphore | None = None
 
     async def __aenter__(self):
         # One single-connection client per concurrent slot, handed out from a queue: httpx's shared connection
@@ -114,6 +136,10 @@ class OpenAIBackend:
         self._idle = asyncio.Queue()
         # one SSL context for all clients: loading the CA bundle costs ~40 ms each time
         ssl_context = self.config.ssl_context or httpx.create_ssl_context()
+        self.slots = await server_slots(self.config.base_url, headers, ssl_context)
+        if self.slots is not None and self.slots < self.config.concurrency:
+            # a request waiting for a slot here is not timed: a server's own queue would count against --timeout
+            self._slots = asyncio.Semaphore(self.slots)
         for _ in range(max(1, self.config.concurrency)):
             # the attempt's deadline is kept by rate(); httpx only bounds connecting and sending
             timeout = httpx.Timeout(self.config.timeout, read=None, pool=None)
@@ -156,6 +182,8 @@ class OpenAIBackend:
                 note = f" (the request's deadline of {cfg.deadline:g} s, retries included, ran out)"
                 break
             attempt += 1
+            if self._slots is not None:  # the server's own slots (llama.cpp): wait for one here, untimed
+                await self._slots.acquire()
             client = await self._idle.get()  # the attempt's clock starts once it has a connection slot
             task = asyncio.create_task(client.post(self.url, json=self.body(request)))
             try:
@@ -183,6 +211,8 @@ class OpenAIBackend:
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
                 self._idle.put_nowait(client)
+                if self._slots is not None:
+                    self._slots.release()
             return self.outcome(answer, attempts=attempt, latency_s=self._clock() - start)
         return Outcome("failed", error=f"gave up after {attempt} attempts; last error: {last_error}{note}",
                        attempts=attempt, latency_s=self._clock() - start)
@@ -234,27 +264,6 @@ class OpenAIBackend:
             return self.read(resp.json(), request)
         except (ValueError, KeyError, IndexError, TypeError):
             raise _Retry(f"malformed response body (not {self.expected_body}): {resp.text[:200]!r}") from None
-
-class OpenAIChatBackend(OpenAIBackend):
-    """Rates requests through ``POST {base_url}/chat/completions``: the answer's Likert phrase is the rating."""
-
-    def body(self, request: Request) -> dict:
-        body = {"model": self.config.model, "messages": list(request.messages),
-                "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
-        if self.config.seed is not None:
-            body["seed"] = self.config.seed
-        return body
-
-    def read(self, payload: Any, request: Request) -> str:
-        message = payload["choices"][0]["message"]
-        content = message.get("content") if isinstance(message, dict) else None
-        return content if isinstance(content, str) else ""
-
-    def outcome(self, answer: str, *, attempts: int, latency_s: float) -> Outcome:
-        rating = parse_likert(answer)
-        return Outcome("rated" if rating is not None else "unparseable",
-                       rating=float(rating) if rating is not None else None, raw=self.redact(answer),
-                       attempts=attempts, latency_s=latency_s)
 
 
 class _Fail(Exception):

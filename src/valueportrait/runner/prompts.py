@@ -6,8 +6,11 @@ placeholders are filled as upstream's ``create_prompt`` does (``{title}``, then 
 replaced in turn, ``{content}`` being the response), so a prompt here is byte-identical to the ``prompt`` field
 of upstream's output files (checked in ``tests/test_runner_prompts.py``).
 
-A persona is sent as a system message made from :data:`PERSONA_TEMPLATE`; without a persona the request is the
-user message alone, exactly as upstream sent it.
+A persona is sent as a system message made from :data:`PERSONA_TEMPLATE`; without a persona (and without
+``--system-prompt``) the request is the user message alone, exactly as upstream sent it. ``--system-prompt``
+(:func:`system_prompt_of`) puts a text first in the system message; ``none`` sends an empty one, so a chat
+template that inserts a default system prompt when there is none (SmolLM2's "You are a helpful AI assistant
+named SmolLM...") does not.
 """
 
 from __future__ import annotations
@@ -129,19 +132,36 @@ def load_personas(path: str | Path) -> list[Persona]:
     return personas
 
 
+def system_prompt_of(option: str | None) -> str | None:
+    """``--system-prompt``: ``default`` / None -> None (no system message: a chat template may add its own),
+    ``none`` -> ``""`` (an empty system message), any other text -> that text.
+
+    >>> system_prompt_of("default") is None, system_prompt_of("none"), system_prompt_of("Be brief.")
+    (True, '', 'Be brief.')
+    """
+    if option is None or option == "default":
+        return None
+    return "" if option == "none" else option
+
+
 def build_requests(items: pd.DataFrame, prompts: pd.DataFrame, *, variants: Iterable[str],
                    personas: Iterable[Persona | None] = (None,), limit: int | None = None,
-                   persona_template: str = PERSONA_TEMPLATE) -> list[Request]:
+                   persona_template: str = PERSONA_TEMPLATE, system_prompt: str | None = None) -> list[Request]:
     """Every request of a run, persona by persona, variant by variant, items in dataset order.
 
-    ``items`` and ``prompts`` are the dataset's configs; ``limit`` keeps the first ``limit`` items (a smoke test).
+    ``items`` and ``prompts`` are the dataset's configs; ``limit`` keeps the first ``limit`` items (a smoke test);
+    ``system_prompt`` (:func:`system_prompt_of`) opens the system message, before a persona's text.
     """
     variants = list(variants)
     table = {(v, t): text for v, t, text in zip(prompts["variant"], prompts["template"], prompts["text"])}
     rows = items.iloc[:limit] if limit is not None else items
     out: list[Request] = []
     for persona in personas:
-        system = ({"role": "system", "content": persona.system_message(persona_template)},) if persona else ()
+        parts = [system_prompt] if system_prompt is not None else []
+        if persona:
+            parts.append(persona.system_message(persona_template))
+        text = "\n\n".join(p for p in parts if p)
+        system = ({"role": "system", "content": text},) if parts else ()
         for variant in variants:
             for item_id, template, title, text, response in zip(rows["item_id"], rows["template"], rows["title"],
                                                                 rows["text"], rows["response"]):

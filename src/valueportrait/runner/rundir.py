@@ -39,6 +39,21 @@ from .lock import LOCK_FILE, RunLock, now
 #: Manifest fields that must match to resume into a run directory.
 IDENTITY_FIELDS = ("model", "backend", "temperature", "max_tokens", "seed", "variants", "personas",
                    "persona_template", "dataset_fingerprint", "scoring")
+#: Fields added later (answer-moving settings): compared when the run directory records them (a run made before
+#: they existed resumes as it was made).
+SETTINGS_FIELDS = ("answer_format", "chat_template", "system_prompt", "dtype")
+#: dtypes in which the batch size moves the numbers (bf16: expected ratings by up to 0.14 between batch sizes 1
+#: and 8 on SmolLM2-135M; fp32: < 1e-5), so a resume must keep the batch size.
+HALF_DTYPES = ("bfloat16", "float16")
+
+
+def changed_settings(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """The manifest fields whose change refuses a resume (see :data:`IDENTITY_FIELDS`)."""
+    diff = [f for f in IDENTITY_FIELDS if old.get(f) != new.get(f)]
+    diff += [f for f in SETTINGS_FIELDS if f in old and old.get(f) != new.get(f)]
+    if old.get("dtype") in HALF_DTYPES and "batch_size" in old and old.get("batch_size") != new.get("batch_size"):
+        diff.append("batch_size")
+    return diff
 
 
 class RunLog:
@@ -80,7 +95,7 @@ class RunLog:
         mpath, rpath = path / MANIFEST, path / RECORDS
         if mpath.is_file():
             old = read_manifest(path)
-            diff = [f for f in IDENTITY_FIELDS if old.get(f) != manifest.get(f)]
+            diff = changed_settings(old, manifest)
             if diff:
                 shown = "; ".join(f"{f}: {_short(old.get(f))} in the run, {_short(manifest.get(f))} now" for f in diff)
                 raise RunError(f"{path} holds a run made with other parameters ({shown}). Resume it with the same "
@@ -93,7 +108,7 @@ class RunLog:
                     fh.flush()
                     os.fsync(fh.fileno())
             sessions = old.get("sessions", []) + manifest.get("sessions", [])
-            merged = {**old, "sessions": sessions}
+            merged = {**old, **{k: v for k, v in manifest.items() if k not in old}, "sessions": sessions}
             atomic_write_json(mpath, merged)
             return cls(path, merged, records, torn, lock)
         manifest = {**manifest, "created_at": manifest.get("created_at") or now()}

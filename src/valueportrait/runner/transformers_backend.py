@@ -1,26 +1,22 @@
 """Local backend: a causal LM from ``transformers`` rates an item by the likelihood of each Likert phrase.
 
-No text is sampled. For the prompt (the chat template applied when the tokenizer has one) the model scores
+No text is sampled. For the prompt (the chat template applied per ``--chat-template``: by default when the tokenizer
+has one; :mod:`.local_model` holds the settings and the loading, GGUF files included) the model scores
 each of the 6 answer phrases as a continuation; with ``ll_r`` the summed log-probability of the tokens of the
 phrase of rating ``r``:
 
     ``p_r = exp(ll_r) / sum_s exp(ll_s)``  (the distribution over the 6 answers, kept in the record),
     ``rating = sum_r r * p_r``  (expected value),  ``argmax = argmax_r ll_r``.
 
-The prompt is run once (its KV cache kept) and the 6 continuations are then scored together as one batch of 6
-short sequences on that cache, instead of 6 full passes over prompt + phrase (:meth:`loglikelihoods_separate`,
-kept as the reference and for the benchmark). There are no parse failures by construction. With
-``batch_size`` > 1 (``--batch-size``) that many prompts go through one forward pass (right-padded to the
-longest, unmasked: causal attention keeps the pads after a prompt out of what it reads), then their
-6 x batch_size continuations through a second one on the shared cache, the pads masked out; the engine keeps batch_size requests in flight and the
-backend gathers them into batches.
+The prompt is run once (its KV cache kept), then the 6 continuations as one batch on that cache, instead of 6
+full passes over prompt + phrase (:meth:`loglikelihoods_separate`, the reference). Nothing is unparseable. With
+``--batch-size`` > 1 that many prompts share one forward pass (right-padded, unmasked: causal attention keeps
+the pads out), then their 6 x batch_size continuations a second one (pads masked); the engine keeps batch_size
+requests in flight and the backend gathers them into batches.
 
-Without a chat template the context is ``[system text + "\\n\\n"] + prompt + "\\n\\nAnswer:"`` and each
-continuation is ``" " + phrase``; with one, the context is the rendered chat with the generation prompt and the
-continuation is the bare phrase. Context and continuation are tokenized separately and concatenated (as
-lm-evaluation-harness does), so the context's tokens are exactly shared.
-
-Needs the ``transformers`` extra (``pip install valueportrait[transformers]``).
+Without a chat template the context is :func:`.loglik.plain_context` and each continuation ``" " + phrase``;
+with one, the rendered chat with the generation prompt and the bare phrase. Context and continuation are
+tokenized separately and concatenated (as lm-evaluation-harness does). Needs ``valueportrait[transformers]``.
 """
 
 from __future__ import annotations
@@ -32,47 +28,20 @@ from typing import Any, Sequence
 import numpy as np
 
 from valueportrait.errors import RunError
-from valueportrait.ratings.likert import distribution_from_loglik
 from valueportrait.scale import PHRASES
 
+from .batching import BatchGatherer
+from .local_model import LocalSettings, default_threads, load_model, load_tokenizer, resolve_dtype
+from .loglik import SCORING, loglik_outcome, plain_context
 from .outcome import FatalBackendError, Outcome
 from .prompts import Request
 
-#: How ratings are obtained; stored in the manifest (a run only resumes with the same method).
-SCORING = "loglik-sum:6-phrases:expected-value"
-PLAIN_SUFFIX = "\n\nAnswer:"
-
-
-def plain_context(messages: Sequence[dict[str, str]]) -> str:
-    """The prompt as plain text, without a chat template: the messages' contents, then ``"\\n\\nAnswer:"``.
-
-    >>> plain_context([{"role": "user", "content": "Q?"}])
-    'Q?\\n\\nAnswer:'
-    """
-    return "\n\n".join(m["content"] for m in messages) + PLAIN_SUFFIX
-
-
-def loglik_outcome(loglik: Sequence[float], *, latency_s: float, attempts: int = 1) -> Outcome:
-    """The outcome of a request scored by the 6 phrase log-likelihoods: ``rated`` with the distribution, the
-    expected and the argmax rating; ``failed`` when a log-likelihood is not finite."""
-    ll = np.asarray(loglik, dtype=np.float64)
-    if not np.all(np.isfinite(ll)):
-        return Outcome("failed", error=f"non-finite log-likelihoods {ll.tolist()}", attempts=attempts,
-                       latency_s=latency_s)
-    p, rating, argmax = distribution_from_loglik(ll)
-    return Outcome("rated", rating=rating, distribution=[float(x) for x in p], loglik=[float(x) for x in ll],
-                   argmax=argmax, attempts=attempts, latency_s=latency_s)
-
-
-class TransformersBackend:
-    """Scores requests with a local causal LM. ``model`` is a Hub id or a folder; ``model_obj`` / ``tokenizer``
-    let a caller pass already-loaded objects."""
-
-    #: Seconds a partial batch waits for more requests before it runs (the run's last batch, mostly).
-    batch_wait = 0.05
+class TransformersBackend(BatchGatherer):
+    """Scores requests with a local causal LM. ``model`` is a Hub id, a folder or a ``.gguf`` file; ``model_obj`` /
+    ``tokenizer`` let a caller pass already-loaded objects; ``settings``: dtype, threads, chat template."""
 
     def __init__(self, model: str | None = None, *, device: str | None = None, model_obj: Any = None,
-                 tokenizer: Any = None, batch_size: int = 1):
+                 tokenizer: Any = None, batch_size: int = 1, settings: LocalSettings = LocalSettings()):
         if batch_size < 1:
             raise RunError(f"--batch-size must be at least 1, got {batch_size}")
         self.name = model
@@ -80,10 +49,12 @@ class TransformersBackend:
         self.model = model_obj
         self.tokenizer = tokenizer
         self.batch_size = batch_size
+        self.settings = settings
+        self.model_loaded = False
+        self.dtype: str | None = None
+        self.threads: int | None = None
         self._phrase_ids: dict[bool, list[list[int]]] = {}
-        self._pending: list[tuple[Request, asyncio.Future]] = []
-        self._arrived: asyncio.Event | None = None
-        self._runner: asyncio.Task | None = None
+        BatchGatherer.__init__(self)
 
     @property
     def concurrency(self) -> int:
@@ -91,43 +62,57 @@ class TransformersBackend:
         return self.batch_size
 
     # -- loading -------------------------------------------------------------------------------------------
-    def load(self) -> "TransformersBackend":
+    def load(self, *, weights: bool = True) -> "TransformersBackend":
+        """Load the model and tokenizer (unless given; only the tokenizer without ``weights``: a dry run), in the
+        settings' dtype; set torch's threads on CPU."""
         try:
             import torch
-            from transformers import AutoModelForCausalLM, AutoTokenizer
         except ImportError:
             raise RunError("the transformers backend needs torch and transformers: "
                            "pip install 'valueportrait[transformers]'") from None
         if self.device is None:
             self.device = "cuda" if torch.cuda.is_available() else "cpu"
-        try:
-            if self.tokenizer is None:
-                self.tokenizer = AutoTokenizer.from_pretrained(self.name)
-            if self.model is None:
-                self.model = AutoModelForCausalLM.from_pretrained(self.name, dtype="auto")
-        except (OSError, ValueError) as exc:
-            raise RunError(f"could not load the model {self.name!r} with transformers: {exc}. Expected a Hub model id "
-                           "(e.g. Qwen/Qwen2.5-0.5B-Instruct, downloaded beforehand when offline) or a local folder "
-                           "with config.json, the weights and the tokenizer; check --model.") from None
-        self.model.to(self.device).eval()
+        self.dtype = resolve_dtype(self.settings.dtype, self.device)
+        if weights and self.model is None:
+            self.model, self.tokenizer = load_model(self.name, self.dtype)
+        elif self.tokenizer is None:
+            self.tokenizer = load_tokenizer(self.name)
+        if self.settings.chat_template == "on" and not getattr(self.tokenizer, "chat_template", None):
+            raise RunError(f"--chat-template on: the tokenizer of {self.name!r} has no chat template; use "
+                           "--chat-template off (the plain prompt) or auto")
+        if self.device == "cpu":
+            self.threads = self.settings.threads or default_threads()
+            if weights:
+                torch.set_num_threads(self.threads)
+        if weights:
+            if self.settings.dtype != "auto":
+                self.model = self.model.to(getattr(torch, self.dtype))
+            self.dtype = str(self.model.dtype).removeprefix("torch.")
+            self.model.to(self.device).eval()
+            self.model_loaded = True
         return self
 
+    def describe(self) -> dict[str, Any]:
+        """The settings this backend scores with, once loaded: device, dtype, threads, chat template on/off."""
+        return {"device": self.device, "dtype": self.dtype, "threads": self.threads,
+                "chat_template": "on" if self.uses_chat_template else "off"}
+
     async def __aenter__(self) -> "TransformersBackend":
-        if self.model is None or self.tokenizer is None:
+        if self.model is None or not self.model_loaded:
+            if self.model is not None:
+                self.device = self.device or str(next(self.model.parameters()).device)
             await asyncio.to_thread(self.load)
-        else:
-            self.device = self.device or str(next(self.model.parameters()).device)
-            self.model.eval()
         return self
 
     async def __aexit__(self, *exc) -> None:
-        if self._runner is not None:
-            self._runner.cancel()
-            await asyncio.gather(self._runner, return_exceptions=True)
+        await self.stop_batches()
 
     # -- tokens --------------------------------------------------------------------------------------------
     @property
     def uses_chat_template(self) -> bool:
+        """``--chat-template``: on / off as asked; auto: whether the tokenizer has a template."""
+        if self.settings.chat_template != "auto":
+            return self.settings.chat_template == "on"
         return bool(getattr(self.tokenizer, "chat_template", None))
 
     def context_ids(self, messages: Sequence[dict[str, str]]) -> list[int]:
@@ -250,9 +235,6 @@ class TransformersBackend:
         """The model's context length (``max_position_embeddings``), if its config says."""
         return getattr(getattr(self.model, "config", None), "max_position_embeddings", None)
 
-    def rate_sync(self, request: Request) -> Outcome:
-        return self.rate_batch_sync([request])[0]
-
     def rate_batch_sync(self, requests: Sequence[Request]) -> list[Outcome]:
         """Outcomes of ``requests``, scored in one batch (a prompt too long for the model fails alone)."""
         start = time.perf_counter()
@@ -282,42 +264,5 @@ class TransformersBackend:
             o.latency_s = elapsed
         return outcomes
 
-    async def rate(self, request: Request) -> Outcome:
-        """Rate one request; with ``batch_size`` > 1 it joins the next batch (the engine keeps ``concurrency``
-        requests in flight, so a batch fills as fast as outcomes are logged)."""
-        if self.batch_size == 1:
-            return await asyncio.to_thread(self.rate_sync, request)
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((request, future))
-        if self._arrived is None:
-            self._arrived = asyncio.Event()
-        self._arrived.set()
-        if self._runner is None or self._runner.done():
-            self._runner = asyncio.create_task(self._run_batches())
-        return await future
 
-    async def _run_batches(self) -> None:
-        loop = asyncio.get_running_loop()
-        while self._pending:
-            deadline = loop.time() + self.batch_wait
-            while len(self._pending) < self.batch_size and (left := deadline - loop.time()) > 0:
-                self._arrived.clear()
-                try:
-                    await asyncio.wait_for(self._arrived.wait(), left)
-                except TimeoutError:
-                    break
-            batch, self._pending = self._pending[:self.batch_size], self._pending[self.batch_size:]
-            try:
-                outcomes = await asyncio.to_thread(self.rate_batch_sync, [r for r, _ in batch])
-            except Exception as exc:  # FatalBackendError: every waiting request gets it
-                for _, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
-                continue
-            for (_, future), outcome in zip(batch, outcomes):
-                if not future.done():
-                    future.set_result(outcome)
-
-
-__all__ = ["PHRASES", "SCORING", "TransformersBackend", "distribution_from_loglik", "loglik_outcome",
-           "plain_context"]
+__all__ = ["PHRASES", "SCORING", "TransformersBackend", "loglik_outcome", "plain_context"]
