@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..analysis import Cohort, cohort_of_models, diversity_table, focus_table, group_contrasts
-from ..dataset import ValuePortraitData, dataset_of
+from ..dataset import ValuePortraitData, dataset_name, dataset_of
 from ..errors import InputError
 from ..ratings import item_ratings
 from ..scoring import HUMAN_MODEL
@@ -59,9 +59,13 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
     ``intervals``: level, replicates and seed of every interval (their units are fixed by the statistic and
     named in the result); ``contrast``: group contrasts; ``focus``: one model's standing among the others.
     """
-    board = score_leaderboard(ratings_sources, dataset=dataset, selection=selection,
+    if dataset is None:  # as `score` does: the dataset the run directories were run on
+        from ..ratings.runs import run_dataset
+
+        dataset = DatasetRef(*run_dataset([s for s in ratings_sources if not isinstance(s, UpstreamOutputs)]))
+    data = dataset_of(dataset)  # loaded once, scored with below
+    board = score_leaderboard(ratings_sources, dataset=data, selection=selection,
                               intervals=intervals, humans=True, progress=progress)
-    data = dataset_of(board.dataset if dataset is None else dataset)
     sel = data.selection(selection)
     design = Design.from_selection(sel, sorted(set(sel["item_id"])))
     ids = list(design.item_ids)
@@ -86,7 +90,7 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
     if focus is not None:
         cohort.focus = focus_table(cohort.scores, focus, board.portraits.get(focus))
         cohort.meta["focus"] = focus
-    cohort.meta.update(dataset=board.dataset, models=list(models.index), human=HUMAN_MODEL,
+    cohort.meta.update(dataset=dataset_name(dataset), models=list(models.index), human=HUMAN_MODEL,
                        selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"))
     return cohort
 
