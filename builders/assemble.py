@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 
 def build_tables(build: Build = Build()) -> ValuePortraitData:
     """Every table of a build in memory, as ``build`` says: :func:`~valueportrait.builders.release.from_release`
-    with its selection, then :func:`attach_demographics` when it has demographics (what the ``datasets``
+    with its selection (or, for ``build.survey``, :func:`~valueportrait.builders.survey_build.from_survey`), then :func:`attach_demographics` when it has demographics (what the ``datasets``
     builder writes, :mod:`valueportrait.dataset_script.valueportrait`)."""
+    if build.survey is not None:
+        from .survey_build import from_survey
+
+        return from_survey(build.survey, build.selection)
     rule = build.rule
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,

@@ -7,7 +7,7 @@ measurement error) and ratings of the items of their survey group. A *planted* i
 the 5 points of the scale at the item's own thresholds; a *filler* item's latent rating is noise. So the item x
 dimension pairs a selection should find are known: ``planted.csv``.
 
-    python examples/survey_de/make_survey.py                 # writes examples/survey_de/survey/ (seed 0)
+    python examples/survey_de/make_survey.py                 # writes the survey files into examples/survey_de/ (seed 0)
     python examples/survey_de/make_survey.py --out DIR --raters 60 --seed 3
 
 :func:`generate` is also what ``benchmarks/sim_survey_size.py`` plants its surveys with.
@@ -150,7 +150,7 @@ def write(out: Path, seed: int = 0, **kwargs) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path(__file__).with_name("survey"))
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--raters", type=int, default=100, help="raters per survey group")
     args = parser.parse_args()
