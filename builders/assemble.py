@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from valueportrait.dataset import ValuePortraitData
+from valueportrait.errors import InputError
 from valueportrait.demographics import MIN_RATERS
 from valueportrait.settings import Build, Intervals
 
@@ -28,6 +29,11 @@ def build_tables(build: Build = Build()) -> ValuePortraitData:
     builder writes, :mod:`valueportrait.dataset_script.valueportrait`)."""
     if build.survey is not None:
         from .survey_build import from_survey
+
+        given = [n for n in ("raw", "demographics", "strict", "allow_partial") if getattr(build, n)]
+        if given:
+            raise InputError(f"a build from a survey folder takes no {', '.join(given)} (the Value Portrait "
+                             "release's settings); give either the survey or the raw release")
 
         return from_survey(build.survey, build.selection)
     rule = build.rule

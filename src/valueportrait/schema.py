@@ -14,7 +14,7 @@ import pyarrow as pa
 from .scale import FAMILIES
 
 __all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "REFERENCE_COLUMNS", "REFERENCE_TYPES", "SCHEMAS", "family_schemas",
-           "schema_for"]
+           "schema_for", "survey_families"]
 
 #: Columns of the ``human_group_norms`` table (the dataset config), in order, and their types.
 NORMS_COLUMNS: tuple[str, ...] = (
@@ -68,6 +68,13 @@ def schema_for(config: str, families: Mapping[str, Sequence[str]] | None = None)
     if families is None or config not in ("items", "participants"):
         return SCHEMAS[config]
     return family_schemas(families)[config]
+
+
+def survey_families(build_info: Mapping) -> dict[str, list[str]] | None:
+    """family -> dimensions of a survey build's instrument (``build_info["survey"]``); None for Value Portrait."""
+    if "survey" not in build_info:
+        return None
+    return {f["key"]: list(f["dimensions"]) for f in build_info["instrument"]["families"]}
 
 
 #: config -> its Arrow schema, columns in order (Value Portrait's families; a survey's: :func:`schema_for`).

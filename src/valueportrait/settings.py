@@ -225,14 +225,11 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Build:
-    """What a build takes: the raw release folder ``raw`` (None: ``$VALUEPORTRAIT_RAW``), the ``selection`` (its
-    None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
-    :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
-    ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), ``allow_partial`` (a release missing survey groups or published tables
-    builds) and ``strict`` (a release folder differing from the pinned sums is refused, not a warning).
-    ``survey``: a survey folder (instrument.yaml, items.csv, ratings.csv, scores.csv; docs/your-survey.md) to
-    build from instead of the raw release."""
+    """What a build takes: the raw release ``raw`` (None: ``$VALUEPORTRAIT_RAW``) or a ``survey`` folder (docs/your-survey.md),
+    the ``selection`` (its None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`
+    or a read :class:`~valueportrait.demographics.Demographics`; adds ``human_group_norms``), the group norms' ``norms``
+    (a rater bootstrap) and ``min_raters``, the card's ``changelog`` (None: the package's), ``allow_partial`` (a release
+    missing survey groups or published tables builds), ``strict`` (a release differing from the pinned sums is refused)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
@@ -245,11 +242,6 @@ class Build:
     survey: str | Path | None = None
 
     def __post_init__(self) -> None:
-        if self.survey is not None and (self.raw is not None or self.demographics is not None or self.strict
-                                        or self.allow_partial):
-            given = [n for n in ("raw", "demographics", "strict", "allow_partial") if getattr(self, n)]
-            raise InputError(f"a build from a survey folder takes no {', '.join(given)} (those are the Value "
-                             "Portrait release's settings); give either the survey or the raw release")
         if not isinstance(self.selection, Selection):
             raise InputError(f"selection must be a Selection, got {type(self.selection).__name__}")
         if not isinstance(self.norms, Intervals):
