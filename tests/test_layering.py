@@ -101,7 +101,7 @@ LAYERS: list[set[str]] = [
     {"settings", "dataset", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report", "figures", "reference"},
+    {"report", "plot", "html_report", "figures", "reference", "board"},
     {"norms", "deviation", "analysis"},
     {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
