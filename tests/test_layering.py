@@ -103,7 +103,7 @@ LAYERS: list[set[str]] = [
     {"settings", "dataset", "dataset_files", "demographics"},
     {"ratings"},
     {"scoring"},
-    {"report", "plot", "html_report", "figures", "reference"},
+    {"report", "plot", "html_report", "figures", "reference", "board"},
     {"norms", "deviation", "analysis"},
     {"pipelines", "evaluation", "metric_inputs", "comparisons"},
     {"runner", "lm_eval", "hub", "inspect_task"},
