@@ -5,7 +5,8 @@ builder of :mod:`valueportrait.dataset_script.valueportrait` writes each config 
 declared Features, and the files are laid out as a no-code Hub repository::
 
     OUT/README.md                                 dataset card (YAML front matter: configs, dataset_info)
-    OUT/build_info.json                           settings, cross-check, reliability, input sha256
+    OUT/build_info.json                           settings, cross-check, reliability, input sha256, instrument
+    OUT/instrument.yaml                           the instrument, for people (templates: the prompts config)
     OUT/<config>/test-00000-of-00001.parquet      one per config
 
 With demographics (:func:`~valueportrait.builders.assemble.attach_demographics`, ``valueportrait build
@@ -37,7 +38,7 @@ from valueportrait.staging import output_folder
 from valueportrait.settings import Build
 
 from .assemble import attach_demographics, build_tables
-from .outfolder import BUILD_INFO_FILE, CARD_FILE, check_output_folder, names_if_built
+from .outfolder import BUILD_INFO_FILE, CARD_FILE, INSTRUMENT_FILE, check_output_folder, names_if_built
 
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
@@ -108,6 +109,11 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     return data
 
 
+#: The first lines of a build's instrument.yaml.
+INSTRUMENT_HEADER = ("# The instrument this dataset measures with (also build_info.json's 'instrument'); its prompt\n"
+                     "# templates are the dataset's prompts config. valueportrait.instrument.load_instrument reads it.\n")
+
+
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
                   progress: Callable[[str], None] | None = None, changelog: str | Path | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
@@ -131,6 +137,8 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
             say(f"writing config {config}")
             infos[config] = _write_config(data, config, tmp)
         (tmp / BUILD_INFO_FILE).write_text(json.dumps(data.build_info, indent=2, sort_keys=True, allow_nan=False) + "\n",
+                                           encoding="utf-8")
+        (tmp / INSTRUMENT_FILE).write_text(INSTRUMENT_HEADER + data.instrument.to_yaml(templates=False),
                                            encoding="utf-8")
         say("rendering the dataset card")
         from valueportrait.builders.card import render_card

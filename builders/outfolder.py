@@ -16,6 +16,7 @@ from valueportrait.staging import clean_stale
 #: Names of the files a build writes besides the parquet files.
 CARD_FILE = "README.md"
 BUILD_INFO_FILE = "build_info.json"
+INSTRUMENT_FILE = "instrument.yaml"
 
 
 def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
@@ -54,7 +55,7 @@ def _built_names(folder: Path) -> set[str]:
     """Names a build writes at the top of its folder (or of its temporary folder)."""
     from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS
 
-    return {CARD_FILE, BUILD_INFO_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
+    return {CARD_FILE, BUILD_INFO_FILE, INSTRUMENT_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
 
 
 def clean_stale_temp_folders(out: Path) -> list[str]:
@@ -65,5 +66,5 @@ def clean_stale_temp_folders(out: Path) -> list[str]:
     return clean_stale(out, names=_built_names, what="build")
 
 
-__all__ = ["BUILD_INFO_FILE", "CARD_FILE", "check_output_folder", "clean_stale_temp_folders", "is_built_folder",
+__all__ = ["BUILD_INFO_FILE", "CARD_FILE", "INSTRUMENT_FILE", "check_output_folder", "clean_stale_temp_folders", "is_built_folder",
            "names_if_built"]
