@@ -23,6 +23,7 @@ from valueportrait.selection import PAPER_SELECTION, select, selection_departure
 from valueportrait.settings import BUILD_SELECTION, Selection, over
 
 from .correlations import compute_correlations
+from .release import instrument_info
 from .survey_input import Survey, read_survey
 from .survey_validity import survey_validity
 
@@ -64,7 +65,7 @@ def from_survey(survey: Survey | str | Path, selection: Selection = Selection())
         "cross_check": None,
         "reliability": None,
         "validity": survey_validity(survey.human_ratings, survey.participants, corr, inst.dimensions, chosen),
-        "instrument": _instrument_dict(inst),
+        "instrument": instrument_info(inst),
         "survey": {"folder": survey.folder.name, "groups": survey.groups,
                    "raters": int(len(survey.participants)), "ratings": int(len(survey.human_ratings)),
                    "items": int(len(items))},
@@ -74,14 +75,6 @@ def from_survey(survey: Survey | str | Path, selection: Selection = Selection())
                                                              "selected", "rho_published", "p_value_published"]],
                              human_ratings=survey.human_ratings, participants=survey.participants, prompts=prompts,
                              queries=queries, build_info=info)
-
-
-def _instrument_dict(instrument) -> dict:
-    """The instrument as build_info stores it: its ``to_dict()`` without the templates (they are the prompts
-    config)."""
-    out = dict(instrument.to_dict())
-    out.pop("templates", None)
-    return out
 
 
 __all__ = ["from_survey"]
