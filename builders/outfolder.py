@@ -42,12 +42,13 @@ def names_if_built(path: Path) -> set[str] | None:
 
 def is_built_folder(path: Path) -> bool:
     """True when ``path`` holds the ``build_info.json`` a build writes (a JSON object with the dataset version
-    and the upstream release): the marker that lets ``--overwrite`` replace it."""
+    and the upstream release, or the survey): the marker that lets ``--overwrite`` replace it."""
     try:
         info = json.loads((path / BUILD_INFO_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and isinstance(info.get("upstream"), dict)
+    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and (
+        isinstance(info.get("upstream"), dict) or isinstance(info.get("survey"), dict))  # a survey build's
 
 
 def _built_names(folder: Path) -> set[str]:

@@ -15,11 +15,12 @@ from valueportrait.scale import FAMILIES
 
 
 def items_per_dimension(data: ValuePortraitData) -> pd.DataFrame:
-    """family, dimension, items: how many items the build selected for each dimension (FAMILIES order)."""
+    """family, dimension, items: how many items the build selected for each dimension (its
+    instrument's order, :func:`family_dims`)."""
     sel = data.selection()
     counts = sel.groupby(["family", "dimension"]).size()
-    rows = [{"family": f, "dimension": d, "items": int(counts.get((f, d), 0))} for f, dims in FAMILIES.items()
-            for d in dims]
+    rows = [{"family": f, "dimension": d, "items": int(counts.get((f, d), 0))}
+            for f, dims in family_dims(data.build_info).items() for d in dims]
     return pd.DataFrame(rows)
 
 
@@ -27,7 +28,7 @@ def items_per_family(data: ValuePortraitData) -> pd.DataFrame:
     """family, pairs (selected item x dimension pairs), items (distinct items measuring at least one dimension)."""
     sel = data.selection()
     rows = [{"family": f, "pairs": int((sel["family"] == f).sum()),
-             "items": int(sel.loc[sel["family"] == f, "item_id"].nunique())} for f in FAMILIES]
+             "items": int(sel.loc[sel["family"] == f, "item_id"].nunique())} for f in family_dims(data.build_info)]
     return pd.DataFrame(rows)
 
 
@@ -57,8 +58,17 @@ def validity_cells(build_info: dict) -> list[dict]:
     dims = (build_info.get("validity") or {}).get("dimensions") or []
     if isinstance(dims, list):
         return [{**r, "selected": r.get("selected", r.get("items"))} for r in dims]
-    return [{"family": f, "dimension": d, **dims[f][d]} for f, ds in FAMILIES.items() for d in ds
+    return [{"family": f, "dimension": d, **dims[f][d]} for f, ds in family_dims(build_info).items() for d in ds
             if d in dims.get(f, {})]
+
+
+def family_dims(build_info: dict) -> dict[str, list[str]]:
+    """family -> dimensions in display order: the build's instrument's (``build_info["instrument"]``), else
+    Value Portrait's :data:`~valueportrait.scale.FAMILIES`."""
+    families = (build_info.get("instrument") or {}).get("families")
+    if not families:
+        return {f: list(ds) for f, ds in FAMILIES.items()}
+    return {f["key"]: list(f["dimensions"]) for f in families}
 
 
 def validity_sentences(build_info: dict) -> list[str] | None:
@@ -68,12 +78,9 @@ def validity_sentences(build_info: dict) -> list[str] | None:
     v = build_info.get("validity")
     if not v:
         return None
-    rule, rep, conv, rel = v["rule"], v["replication"], v["convergent"], v["reliability"]
+    rule = v["rule"]
     efp = v["expected_false_positives"]
-    null = v.get("null") or {}
-    nconv = null.get("convergent") or {}
-    few = ", ".join(rel["few_items"]) or "none"
-    by_family = ", ".join(f"{f} {efp[f]:.1f} of {v['selected'][f]:.0f}" for f in FAMILIES)
+    by_family = ", ".join(f"{f} {efp[f]:.1f} of {v['selected'][f]:.0f}" for f in family_dims(build_info) if f in efp)
 
     def num(x: object, spec: str) -> str:
         return "n/a" if x is None else format(x, spec)
@@ -98,6 +105,14 @@ def validity_sentences(build_info: dict) -> list[str] | None:
             f"(permutation p < {chance['p_below']}); NOT above chance ({len(chance['not_above'])}; selected vs "
             f"shuffled mean): {weak or 'none'}. Their scores rest on items chance alone would select: read them "
             "as noise (marked in every leaderboard).")
+    if v.get("not_computed"):  # a survey build: the figures below rest on Value Portrait's scoring design
+        out.append(f"Not computed for this build: {', '.join(v['not_computed'])} (the validity report of a survey "
+                   "build has the false positives and the per-dimension permutation test only).")
+        return out
+    rep, conv, rel = v["replication"], v["convergent"], v["reliability"]
+    null = v.get("null") or {}
+    nconv = null.get("convergent") or {}
+    few = ", ".join(rel["few_items"]) or "none"
     out += [
         f"Replication: over {v['n_splits']} random splits of the raters into halves (within survey group, seed "
         f"{v['seed']}), {num(rep['rate'], '.1%')}{shuffled(null.get('replication_rate'), '.1%')} of the pairs "
@@ -131,7 +146,7 @@ def validity_sentences(build_info: dict) -> list[str] | None:
         f"{rel['min_items']} items entered: {few}.")
     if centred is not None and inter:
         pairs = ", ".join(f"{f} {num(inter[f]['centred_same'], '.3f')} vs {num(inter[f]['centred_different'], '.3f')}"
-                          for f in FAMILIES if f in inter)
+                          for f in family_dims(build_info) if f in inter)
         out.append(
             f"On the family-centred ratings the benchmark scores, alpha is {num(centred, '.2f')} (median over "
             f"dimensions of the median over survey groups); same-dimension item pairs correlate vs different-dimension "
@@ -151,8 +166,13 @@ def validity_table(build_info: dict) -> pd.DataFrame | None:
 
     def flag(r: dict) -> str:
         marks = ["NOT above chance"] if r.get("above_chance") is False else []
-        return ", ".join(marks + (["few items"] if r["few_items"] else []))
+        return ", ".join(marks + (["few items"] if r.get("few_items") else []))
 
+    if "items_entered" not in cells[0]:  # a survey build: the chance figures only
+        return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
+                              "expected false": r["expected_false_positives"], "chance": r["null_mean"],
+                              "chance p95": r["null_p95"], "perm p": r["permutation_p"], "flag": flag(r)}
+                             for r in cells])
     return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
                           "chance": r.get("null_mean"), "perm p": r.get("permutation_p"),
                           "entered": r["items_entered"], "alpha": r["alpha"], "alpha c": r.get("alpha_centred"),

@@ -34,11 +34,12 @@ def read_build_info(path: Path) -> dict[str, Any]:
 
 def read_config_table(path: Path, config: str):
     """One config of a built folder as a :class:`pyarrow.Table`, checked against its declared Features (every
-    declared column there, with its type); an unreadable or foreign file is a :class:`DatasetError`."""
+    declared column there, with its type: a survey build's per its instrument); an unreadable or foreign file is a
+    :class:`DatasetError`."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from .schema import SCHEMAS
+    from .schema import schema_for, survey_families
 
     folder = path / config
     files = sorted(folder.glob("*.parquet"))
@@ -51,7 +52,9 @@ def read_config_table(path: Path, config: str):
         except (OSError, pa.ArrowException) as exc:
             raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
                                f"{_REBUILD}") from None
-    expected = SCHEMAS[config]
+    # a survey build's items / participants columns follow its instrument's families (build --survey)
+    survey = config in ("items", "participants") and (path / "build_info.json").is_file()
+    expected = schema_for(config, survey_families(read_build_info(path)) if survey else None)
     for f, table in zip(files, tables):
         for want in expected:
             have = table.schema.field(want.name).type if want.name in table.schema.names else None
