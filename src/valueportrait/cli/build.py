@@ -129,7 +129,7 @@ def info(dataset: str, revision: str | None) -> None:
     data = open_dataset(dataset, revision=revision)
     click.echo(f"{title_of(data.build_info)} {data.build_info.get('dataset_version', '?')} at {dataset}")
     click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "validity", "cross_check",
-                                       "demographics")))
+                                       "demographics", "reference")))
 
 
 def title_of(build_info: dict) -> str:
@@ -229,4 +229,11 @@ def summary(data, sections: tuple[str, ...]) -> str:
                        f"{norms.get('seed')}; none for groups under {norms.get('min_raters')} raters)")
             rows = [(a, g, n) for a in demo["attributes"] for g, n in demo["groups"][a].items()]
             out.append(text_table(["attribute", "group", "raters"], rows, "llr"))
+    ref = info.get("reference_portraits") or {}
+    if "reference" in sections and ref:
+        fp = ref.get("outputs") or {}
+        out.append(f"\nReference portraits: {len(ref.get('models', []))} released models and the human raters, "
+                   f"scored from {ref.get('source')}"
+                   + (f": {fp['n_files']} files, {fp['bytes'] / 1e6:.1f} MB, sha256 {fp['sha256']} (each file's in "
+                      "build_info.json 'reference_portraits.outputs')" if fp else " (no fingerprint: an older build)"))
     return "\n".join(out)
