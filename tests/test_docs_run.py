@@ -397,6 +397,14 @@ def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
     assert (work / "runs" / "llama3.1" / "records.jsonl").is_file()
 
 
+def test_your_survey_page(tmp_path, raw_dir, servers):
+    """docs/your-survey.md on the SYNTHETIC example survey: build, info, load, the planted pairs, a bad input
+    that writes nothing, publish --dry-run."""
+    work, ran, skipped, outputs = run_page("your-survey.md", tmp_path, raw_dir, None, servers)
+    assert not skipped and len(ran) >= 10
+    assert (work / "survey_de" / "instrument.yaml").is_file() and not (work / "my_ds").exists()
+
+
 def test_findings_page(tmp_path, raw_dir, servers):
     """docs/findings.md's commands on the release CI has (4 models); its 33-model figures are not run here (the
     page says so and what CI checks instead)."""
@@ -412,4 +420,5 @@ def test_dependencies_page_and_every_page_is_run(tmp_path, raw_dir, servers):
     work, ran, skipped, _ = run_page("dependencies.md", tmp_path, raw_dir, None, servers)
     assert not ran and len(skipped) == 5, skipped
     with_commands = {p.name for p in DOCS.glob("*.md") if any(isinstance(s, Step) for s in page_steps(p))}
-    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md", "findings.md"}
+    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md", "findings.md",
+                             "your-survey.md"}
