@@ -186,7 +186,8 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     _check_rated(ratings, ratings_sources)
     sel = data.selection(selection)
     center = selection.center
-    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items)
+    instrument = data.instrument
+    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items, instrument=instrument)
     groups = dict(tuple(ratings.groupby("model", sort=True)))
     portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
     coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
@@ -195,7 +196,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     if humans:
         portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel,
                                               intervals=replace(intervals, over=HUMAN_CI_UNITS[ci_over]),
-                                              center=center, min_items=selection.min_items)
+                                              center=center, min_items=selection.min_items, instrument=instrument)
     sens = None
     if "variant" in ratings and ratings["variant"].notna().any():
         sens = sensitivity_table(ratings)
