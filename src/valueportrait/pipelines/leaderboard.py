@@ -192,7 +192,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
     coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
                 for m, g in groups.items()}
-    reliability = reliability_table(ratings, sel) if "variant" in ratings else {}
+    reliability = reliability_table(ratings, sel, instrument=instrument) if "variant" in ratings else {}
     if humans:
         portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel,
                                               intervals=replace(intervals, over=HUMAN_CI_UNITS[ci_over]),
