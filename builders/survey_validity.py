@@ -7,13 +7,17 @@ against what chance would take, with the same nulls as the Value Portrait build.
   raters of each survey group (:mod:`valueportrait.builders.permutation`, 400 shuffles), the selection redone on
   each shuffle.
 
-The cells are the agreed ``build_info["validity"]["dimensions"][family][dimension]`` record (issue 22). The
-replication, convergent validity and reliability figures of :mod:`valueportrait.builders.validity` rest on the
-scoring core's Value Portrait design and are not computed for a survey yet (the report says so).
+The cells are the agreed ``build_info["validity"]["dimensions"][family][dimension]`` record (issue 22), with the
+alpha / omega of the dimension's items. The split-half replication and the reliability (Cronbach's alpha in
+sample and out of sample, McDonald's omega) are :func:`valueportrait.builders.validity.split_figures`' over
+20 seeded halves, each with its null baseline (the same figures on surveys with the questionnaires shuffled).
+The convergent and held-out validity of the release's report score raters with the scoring core's Value
+Portrait design and are not computed for a survey yet (the report says so).
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -24,10 +28,15 @@ from valueportrait.selection import select
 
 from .chance import family_order, null_pass_rates
 from .halves import survey_blocks
-from .permutation import ABOVE_CHANCE_P, DEFAULT_PERMUTATIONS, dimension_null, null_selection, permutations
+from .permutation import (ABOVE_CHANCE_P, DEFAULT_PERMUTATIONS, dimension_null, null_selection, permutations,
+                          shuffled_blocks)
+from .reliability import POOLED_METHOD, pooled_omega
+from .validity import DEFAULT_SPLITS, MIN_ITEMS, split_figures
 
 #: What the survey build's validity report leaves out, said wherever it is shown.
-NOT_COMPUTED = ("replication", "convergent", "held_out", "reliability")
+NOT_COMPUTED = ("convergent", "held_out")
+#: Shuffled surveys whose replication and alpha are the null baselines (each costs N_SPLITS // this halves).
+NULL_SHUFFLES = 4
 
 
 def survey_validity(human_ratings: pd.DataFrame, participants: pd.DataFrame, correlations: pd.DataFrame,
@@ -50,7 +59,13 @@ def survey_validity(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
                              **rule)
     selected = (key != 0).sum(axis=0)
     blocks = survey_blocks(human_ratings, participants, item_ids, dimensions)
-    counts, _ = null_selection(blocks, permutations(blocks, n_perm, seed + 1), rule, keep=0)
+    perms = permutations(blocks, n_perm, seed + 1)
+    counts, null_keys = null_selection(blocks, perms, rule, keep=min(NULL_SHUFFLES, n_perm))
+    real = split_figures(blocks, key, rule, DEFAULT_SPLITS, seed, convergent=False)
+    per = max(1, DEFAULT_SPLITS // max(1, len(null_keys)))
+    nulls = [split_figures(shuffled_blocks(blocks, perms, k), nk, rule, per, seed + 1 + k, convergent=False)
+             for k, nk in enumerate(null_keys)]
+    omega = pooled_omega(blocks, key)
     chance = dimension_null(selected, counts)
     rates = null_pass_rates(correlations["n"].to_numpy(), families, seed=seed, **rule)
     efp = np.bincount(cols, weights=rates, minlength=len(dimensions))
@@ -65,8 +80,25 @@ def survey_validity(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
         cells.setdefault(f, {})[d] = {
             "selected": int(selected[j]), "expected_false_positives": float(efp[j]),
             "null_mean": float(chance["null_mean"][j]), "null_p95": float(chance["null_p95"][j]),
-            "permutation_p": float(chance["permutation_p"][j]), "above_chance": bool(chance["above_chance"][j])}
+            "permutation_p": float(chance["permutation_p"][j]), "above_chance": bool(chance["above_chance"][j]),
+            "items_entered": int(real["entered"][j]), "few_items": bool(real["entered"][j] < MIN_ITEMS),
+            "alpha": float(real["alpha"][j]), "omega": float(omega[j]),
+            "alpha_in_half": float(real["alpha_in"][j]), "alpha_out_of_sample": float(real["alpha_out"][j])}
     above = [j for j in range(len(dimensions)) if chance["above_chance"][j]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a dimension with no estimate: NaN is the answer
+        rates = [n["replication"]["rate"] for n in nulls if n["replication"]["rate"] is not None]
+        null = {"method": f"questionnaire scores shuffled among the raters of each survey group ({len(nulls)} "
+                          f"shuffles, {per} splits each), selection and figures recomputed",
+                "replication_rate": float(np.mean(rates)) if rates else None,
+                "alpha_median": float(np.nanmedian(np.nanmean([n["alpha"] for n in nulls], axis=0))) if nulls else None,
+                "alpha_out_of_sample_median": float(np.nanmedian(np.nanmean([n["alpha_out"] for n in nulls], axis=0)))
+                if nulls else None}
+        reliability = {"method": POOLED_METHOD, "min_items": MIN_ITEMS,
+                       "median": {"alpha": float(np.nanmedian(real["alpha"])), "omega": float(np.nanmedian(omega)),
+                                  "alpha_in_half": float(np.nanmedian(real["alpha_in"])),
+                                  "alpha_out_of_sample": float(np.nanmedian(real["alpha_out"]))},
+                       "few_items": [f"{f}/{d}" for j, (f, d) in enumerate(dimensions) if real["entered"][j] < MIN_ITEMS]}
     return json_safe({
         "rule": {**rule, "correlations": "computed"},
         "seed": seed,
@@ -76,6 +108,10 @@ def survey_validity(human_ratings: pd.DataFrame, participants: pd.DataFrame, cor
         "expected_false_positives": per_family(efp),
         "above_chance": {"count": len(above), "of": len(dimensions), "p_below": ABOVE_CHANCE_P,
                          "not_above": [f"{f}/{d}" for j, (f, d) in enumerate(dimensions) if j not in above]},
+        "n_splits": DEFAULT_SPLITS,
+        "replication": real["replication"],
+        "reliability": reliability,
+        "null": null,
         "not_computed": list(NOT_COMPUTED),
         "dimensions": cells,
     })

@@ -101,7 +101,7 @@ def test_nothing_planted_selects_at_chance(tmp_path):
     # known truth: no item is associated with any dimension. About expected_false_positives pairs pass, and the
     # permutation test calls few dimensions above chance (5% each; 7 dimensions x 3 surveys here)
     gen = generator()
-    above, selected, expected = 0, 0, 0.0
+    above, selected, expected, replicated = 0, 0, 0.0, []
     for seed in (1, 2, 3):
         folder = tmp_path / f"null{seed}"
         gen.write(folder, seed=seed, strength=0.0)
@@ -109,8 +109,15 @@ def test_nothing_planted_selects_at_chance(tmp_path):
         above += v["above_chance"]["count"]
         selected += v["selected"]["total"]
         expected += v["expected_false_positives"]["total"]
+        replicated.append(v["replication"]["rate"] or 0.0)
     assert above <= 3  # of 21; under the null the expectation is ~1
     assert selected <= expected + 3 * np.sqrt(expected) + 1
+    # a pair selected on one half of the raters passes again on the other about as often as any pair passes
+    # (~2% at 50 raters a half); the planted example replicates far more often
+    assert max(replicated) < 0.15
+    real = from_survey(EXAMPLE).build_info["validity"]
+    assert real["replication"]["rate"] > 0.6 and real["null"]["replication_rate"] < 0.15
+    assert real["reliability"]["median"]["alpha_out_of_sample"] > 0.5 > real["null"]["alpha_out_of_sample_median"]
 
 
 def test_weighted_and_corrected_rules(tmp_path):

@@ -192,8 +192,8 @@ def summary(data, sections: tuple[str, ...]) -> str:
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
     if "validity" in sections and validity_sentences(info):
-        out.append("\nHow far to trust these scores: false positives and chance per dimension (build_info.json "
-                   "'validity'; docs/your-survey.md)" if info.get("survey") else
+        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, reliability "
+                   "(build_info.json 'validity'; docs/your-survey.md)" if info.get("survey") else
                    "\nHow far to trust these scores: false positives, chance per dimension, replication, convergent "
                    "and held-out validity, reliability (build_info.json 'validity'; docs/validity.md)")
         out += [f"- {line}" for line in validity_sentences(info)]
