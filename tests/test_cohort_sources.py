@@ -7,10 +7,12 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
+from valueportrait.errors import InputError
 from valueportrait.settings import Intervals, UpstreamOutputs
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
@@ -132,3 +134,33 @@ def test_build_info_fingerprints_the_outputs_of_reference_portraits(raw_dir, bui
     assert res.exit_code == 0, res.output
     assert f"Reference portraits: 4 released models and the human raters, scored from lm_evaluation/outputs: " \
            f"24 files, {fp['bytes'] / 1e6:.1f} MB, sha256 {fp['sha256']}" in res.output
+
+
+def test_size_contrast_by_a_numeric_column(board, tmp_path):
+    """--by COLUMN --split X: the models above X minus those at or below it, Welch's t as scipy computes it on the
+    same scores; a model with no value is left out and counted; a non-number is an error naming the model."""
+    from scipy import stats
+
+    from valueportrait.analysis.cohort import group_contrasts
+    from valueportrait.pipelines.cohort import Contrast
+
+    groups = tmp_path / "sizes.csv"
+    groups.write_text("model,params\nclaude-3-5-sonnet-20241022,100\ngemini-2.0-flash-001,\n"
+                      "gpt-4o-2024-11-20,200\nllama-3.1-8b-instruct,8\n")
+    res = CliRunner().invoke(cli, ["cohort", str(board), "--groups", str(groups), "--by", "params", "--split", "50",
+                                   "--out", str(tmp_path / "c")])
+    # one model at or below 50 (llama 8): the contrast needs two per group, and says so
+    assert res.exit_code == 1 and "at least 2 models in each group" in res.output
+    rng = np.random.default_rng(0)
+    names = ["a", "b", "c", "d", "e"]
+    scores = pd.DataFrame(rng.normal(size=(5, 19)), index=names)
+    table = pd.DataFrame({"params": [7.0, 24.0, 70.0, 405.0, None]}, index=names)
+    labels, values = Contrast("sizes.csv", "params", split=50).groups(table)
+    assert values == ("> 50", "<= 50") and labels.tolist() == ["<= 50", "<= 50", "> 50", "> 50", "unknown"]
+    out = group_contrasts(scores, labels, values=values)
+    ref = stats.ttest_ind(scores.loc[["c", "d"], 0], scores.loc[["a", "b"], 0], equal_var=False)
+    assert out.loc[0, "p"] == pytest.approx(ref.pvalue) and out.loc[0, "n_left_out"] == 1
+    table = table.astype(object)
+    table.loc["e", "params"] = "about 8"
+    with pytest.raises(InputError, match="--split needs numbers in column 'params'; model.s. e have 'about 8'"):
+        Contrast("sizes.csv", "params", split=50).groups(table)

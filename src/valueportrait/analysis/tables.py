@@ -65,7 +65,9 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
         c = cohort.contrasts.iloc[0]
         out += ["", f"Group contrast by {m['contrast']['by']}: {c.group_a} (n={c.n_a}) minus {c.group_b} "
                     f"(n={c.n_b}); {c.ci_method}, over {c.ci_over}; Holm over the dimensions"
-                + (f"; {c.n_left_out} model(s) with other values left out" if c.n_left_out else ""), ""]
+                + (f"; {c.n_left_out} model(s) with "
+                   + ("no value" if m["contrast"].get("split") is not None else "other values")
+                   + " left out" if c.n_left_out else ""), ""]
         out.append(table(["family", "dimension", "difference", f"{level}% CI", "p", "p (Holm)"],
                          [(r.family, _label(cohort, r.family, r.dimension), number(r["diff"], "+.2f"),
                            _ci(r.ci_low, r.ci_high), _p(r.p), _p(r.p_holm))

@@ -32,12 +32,31 @@ COHORT_FILES = ("cohort.json", "cohort.csv", "cohort.md")
 class Contrast:
     """A group contrast: the table ``path`` (CSV/TSV/JSON/JSONL; a ``model`` column and attribute columns), the
     attribute ``by`` to split on (two values, or the two ``values`` named), and optionally a ``cluster`` column to
-    resample (e.g. provider)."""
+    resample (e.g. provider). ``split``: ``by`` is numeric (e.g. parameters_billion); the models above ``split``
+    minus those at or below it, models with no value left out and counted."""
 
     path: str | Path
     by: str
     cluster: str | None = None
     values: tuple[str, str] | None = None
+    split: float | None = None
+
+    def groups(self, table: pd.DataFrame) -> tuple[pd.Series, tuple[str, str] | None]:
+        """The group label of each model of ``table`` and the two labels to contrast."""
+        column = table[self.by]
+        if self.split is None:
+            return column, self.values
+        text = column.astype(str).str.strip()
+        number = pd.to_numeric(text.where(text.ne("") & column.notna()), errors="coerce")
+        bad = text[number.isna() & text.ne("") & column.notna() & text.ne("nan")]
+        if len(bad):
+            raise InputError(f"{self.path}: --split needs numbers in column {self.by!r}; model(s) "
+                             f"{', '.join(map(str, bad.index[:5]))} have {', '.join(map(repr, bad.iloc[:5]))}. "
+                             "Leave an unknown value empty")
+        low, high = f"<= {self.split:g}", f"> {self.split:g}"
+        labels = pd.Series(np.where(number > self.split, high, np.where(number <= self.split, low, "unknown")),
+                           index=table.index)
+        return labels, (high, low)
 
 
 def _groups_table(contrast: Contrast) -> pd.DataFrame:
@@ -71,10 +90,11 @@ def _add_contrast_and_focus(cohort: Cohort, contrast: Contrast | None, focus: st
                             portraits: dict) -> None:
     if contrast is not None:
         table = _groups_table(contrast)
-        cohort.contrasts = group_contrasts(cohort.scores, table[contrast.by], level=intervals.level,
+        labels, values = contrast.groups(table)
+        cohort.contrasts = group_contrasts(cohort.scores, labels, level=intervals.level,
                                            clusters=table[contrast.cluster] if contrast.cluster else None,
-                                           n_boot=intervals.n_boot, seed=intervals.seed, values=contrast.values)
-        cohort.meta["contrast"] = dict(by=contrast.by, cluster=contrast.cluster, values=contrast.values)
+                                           n_boot=intervals.n_boot, seed=intervals.seed, values=values)
+        cohort.meta["contrast"] = dict(by=contrast.by, cluster=contrast.cluster, values=values, split=contrast.split)
     if focus is not None:
         cohort.focus = focus_table(cohort.scores, focus, portraits.get(focus))
         cohort.meta["focus"] = focus
