@@ -148,3 +148,33 @@ def test_value_portraits_split_halves_are_derived_unchanged():
 
     assert SPLIT_HALVES == (("v1", "v2_reversed", "v3"), ("v1_reversed", "v2", "v3_reversed"))
     assert len(VARIANT_SPLITS) == 10 and all(s[0][0] == "v1" and len(s[0]) == 3 for s in VARIANT_SPLITS)
+
+
+def test_score_reads_a_survey_build_end_to_end(tmp_path):
+    """`valueportrait score` on a dataset built from the SYNTHETIC German survey (examples/survey_de): ratings
+    given as its German phrases are read with them, and the leaderboard has its families and dimensions."""
+    import json
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+    from valueportrait.dataset import open_dataset
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+    res = CliRunner().invoke(cli, ["build", "--survey", str(example), "--out", str(tmp_path / "ds")])
+    assert res.exit_code == 0, res.output
+    inst = open_dataset(tmp_path / "ds").instrument
+    items = pd.read_csv(example / "items.csv")["item_id"].tolist()
+    ratings = pd.DataFrame([{"model": "m", "item_id": i, "variant": v, "rating": inst.scale.phrase_of(1 + k % 5)}
+                            for k, i in enumerate(items) for v in inst.variant_names])
+    ratings.to_csv(tmp_path / "r.csv", index=False)
+    res = CliRunner().invoke(cli, ["score", str(tmp_path / "r.csv"), "--dataset", str(tmp_path / "ds"),
+                                   "--out", str(tmp_path / "scores")])
+    assert res.exit_code == 0, res.output
+    board = json.loads((tmp_path / "scores" / "leaderboard.json").read_text(encoding="utf-8"))
+    text = res.output
+    for family, dims in inst.family_dims.items():
+        assert all(d in text for d in dims), (family, text)
+    assert "Power" not in text and "Schwartz" not in text
+    assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims

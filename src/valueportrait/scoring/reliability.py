@@ -103,7 +103,7 @@ def _item_variant(ratings: pd.DataFrame, design: Design) -> tuple[np.ndarray, np
     names = design.instrument.variant_names
     item = pd.Index(design.item_ids).get_indexer([str(i) for i in ratings["item_id"].tolist()])
     var = pd.Index(names).get_indexer(ratings["variant"].tolist())
-    rating = numeric_ratings(ratings).to_numpy(dtype=float)
+    rating = numeric_ratings(ratings, design.instrument).to_numpy(dtype=float)
     ok = (item >= 0) & (var >= 0) & ~np.isnan(rating)
     cell = item[ok] * len(names) + var[ok]
     size = len(design.item_ids) * len(names)
