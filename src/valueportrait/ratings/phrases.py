@@ -50,7 +50,7 @@ class PhraseParser:
         text = _THINK.sub(" ", text).translate(_QUOTES).casefold()
         text = _MARKDOWN.sub(" ", text)
         text = _LEADING.sub("", text)
-        return _WS.sub(" ", text).strip(" \"'.,!")
+        return _WS.sub(" ", text).strip(" .,!")
 
     def parse(self, text: object, rule: str = "strict") -> int | None:
         """The rating the answer gives, or None (the module's rules)."""
@@ -61,14 +61,15 @@ class PhraseParser:
         norm = self.normalise(text)
         if not norm:
             return None
-        exact = self.scale.rating_of(norm)
+        exact = self.scale.rating_of(norm.strip(" \"'.,!"))  # the phrase alone, quoted or not
         if exact is not None:
             return exact
         for m in self._pattern.finditer(norm):
             if rule == "lenient" or not _quoted(norm, m.start(), m.end()):
                 return self.scale.rating_of(m.group(1))
-        if _NUMBER.match(norm):
-            value = int(norm)
+        number = norm.strip(" \"'.,!")
+        if _NUMBER.match(number):
+            value = int(number)
             return value if self.scale.min <= value <= self.scale.max else None
         return None
 

@@ -200,13 +200,13 @@ def t_p_value(estimate: np.ndarray, unit: UnitSE) -> np.ndarray:
     return np.where((unit.se == 0) & (estimate == 0), 1.0, p)
 
 
-def ratings_spread(ratings: Ratings) -> Spread:
+def ratings_spread(ratings: Ratings, instrument: Instrument | None = None) -> Spread:
     """:class:`Spread` of a ratings table (``item_id, rating``); a Series of item means counts one rating each."""
     if isinstance(ratings, pd.Series):
         keep = ratings.notna().to_numpy()
         return item_spread(np.asarray(ratings.index.astype(str), dtype=object)[keep],
                            ratings.to_numpy(dtype=float)[keep])
-    rating = numeric_ratings(ratings)
+    rating = numeric_ratings(ratings, instrument)
     ok = rating.notna().to_numpy()
     return item_spread(np.asarray(ratings["item_id"].tolist(), dtype=object)[ok], rating.to_numpy(dtype=float)[ok])
 
@@ -272,7 +272,7 @@ def interval_portrait(ratings: Ratings, selection: pd.DataFrame, *, ci_over: str
     check_ci_over(ci_over)
     check_settings(0, confidence, min_items)
     out = score_portrait(ratings, selection, center=center, min_items=min_items, instrument=instrument)
-    spread = ratings_spread(ratings)
+    spread = ratings_spread(ratings, instrument)
     items = selected_items(pd.Series(0.0, index=list(spread.item_ids), dtype=float), selection)
     design = Design.from_selection(selection, items, instrument)
     return with_unit(out, unit_se(ci_over, [spread_on(spread, items)], design, center=center), confidence, ci_over)

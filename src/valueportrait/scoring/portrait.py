@@ -26,7 +26,7 @@ from .design import Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "PortraitBootstrap", "item_means_of", "item_ratings", "selected_items",
+__all__ = ["SCORE_COLUMNS", "PortraitBootstrap", "item_means_of", "item_ratings", "portrait_families", "selected_items",
            "bootstrap_portrait",
            "bootstrap_portraits", "score_models", "score_portrait", "with_intervals"]
 
@@ -36,9 +36,28 @@ SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family
 Ratings = pd.DataFrame | pd.Series
 
 
-def item_means_of(ratings: Ratings) -> pd.Series:
-    """Item means of a ratings table, or the Series of item means itself."""
-    return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
+def item_means_of(ratings: Ratings, instrument: Instrument | None = None) -> pd.Series:
+    """Item means of a ratings table (on ``instrument``'s scale), or the Series of item means itself."""
+    return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings, instrument)
+
+
+def portrait_families(portraits: Mapping[str, pd.DataFrame]) -> dict[str, tuple[str, ...]]:
+    """family -> its dimensions, in the order of the portraits' rows (their instrument's order; the first
+    portrait with rows decides); Value Portrait's families when there is none.
+
+    >>> p = pd.DataFrame({"family": ["werte", "werte", "person"], "dimension": ["Macht", "Sicherheit", "Ordnung"]})
+    >>> portrait_families({"m": p})
+    {'werte': ('Macht', 'Sicherheit'), 'person': ('Ordnung',)}
+    """
+    from ..scale import FAMILIES
+
+    first = next((p for p in portraits.values() if len(p)), None)
+    if first is None:
+        return dict(FAMILIES)
+    out: dict[str, list[str]] = {}
+    for family, dim in zip(first["family"].tolist(), first["dimension"].tolist()):
+        out.setdefault(str(family), []).append(str(dim))
+    return {f: tuple(d) for f, d in out.items()}
 
 
 def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
@@ -113,7 +132,7 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | 
         raise InputError(f"score_portrait scores one model, got {ratings['model'].nunique()} "
                          f"({', '.join(map(str, ratings['model'].unique()[:5]))}); use score_models() or filter.")
     check_settings(0, DEFAULT_LEVEL, min_items)
-    means = item_means_of(ratings)
+    means = item_means_of(ratings, instrument)
     items = selected_items(means, selection)
     design = Design.from_selection(selection, items, instrument)
     out = _frame(score_matrix(means[items].to_numpy(dtype=float), design, center=center), 0, design, min_items)
@@ -157,7 +176,7 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
         and seed give the same intervals.
     """
     check_settings(n_boot, confidence, min_items)
-    means = {str(k): item_means_of(v) for k, v in ratings.items()}
+    means = {str(k): item_means_of(v, instrument) for k, v in ratings.items()}
     union = sorted({i for m in means.values() for i in selected_items(m, selection)})
     design = Design.from_selection(selection, union, instrument)
     M = np.stack([m.reindex(union).to_numpy(dtype=float) for m in means.values()]) if means else np.empty((0, 0))
