@@ -24,11 +24,11 @@ import html
 import json
 import math
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .board import read_leaderboard
 from .citation import CITATION
 from .errors import InputError
 from .figures.data import HUMAN, figure_data
@@ -36,7 +36,6 @@ from .figures.heatmap import RADAR_MAX
 from .figures.svg import Box, heatmap_html, radar_svg, scale_key_svg, side_room
 from .figures.tables import (about_html, banners_html, reliability_html, runs_html, sensitivity_html,
                              validity_html)
-from .io import read_json
 from .report import UNIT_WORDS
 from .scale import FAMILIES
 from .style import color_limit, family_title, radial_scale, scale_caption, signed
@@ -102,19 +101,6 @@ _JS = """
   document.body.setAttribute('data-ready','1');
 })();
 """
-
-
-def read_leaderboard(path: str | Path) -> dict[str, Any]:
-    """The content of a ``leaderboard.json``, given the file or the ``--out`` folder of ``valueportrait score``."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / "leaderboard.json"
-    board = read_json(p, what="the leaderboard.json of `valueportrait score --out DIR`",
-                      fix="Give the --out folder of `valueportrait score` or its leaderboard.json.")
-    if not isinstance(board, dict) or not isinstance(board.get("models"), dict) or not board["models"]:
-        raise InputError(f"{p}: expected a leaderboard.json with a non-empty 'models' object (written by "
-                         "`valueportrait score --out`)")
-    return board
 
 
 def _e(v: Any) -> str:

@@ -14,6 +14,7 @@ import asyncio
 import random
 from typing import Any, Callable
 
+from valueportrait.instrument import Instrument
 from valueportrait.ratings.likert import parse_likert
 
 from .answer_format import RESPONSE_FORMAT, read_constrained, read_phrase, refused, transformers_serve_fields
@@ -33,9 +34,11 @@ class OpenAIChatBackend(OpenAIBackend):
     SPELLINGS = ("json-schema-enum", "sequence-bias")
 
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None, answer_format: str = "free",
-                 parse_rule: str = "strict"):
+                 parse_rule: str = "strict", instrument: Instrument | None = None):
         super().__init__(config, rng=rng)
         self.answer_format, self.parse_rule = answer_format, parse_rule
+        #: Whose answer phrases free text is read with (None: Value Portrait's).
+        self.instrument = instrument
         self.constrained = answer_format == "constrained"
         #: How the server is asked (a :data:`SPELLINGS` entry; None: free text). Settled on the first request.
         self.spelling: str | None = "json-schema-enum" if self.constrained else None
@@ -80,7 +83,7 @@ class OpenAIChatBackend(OpenAIBackend):
             if rating is not None:
                 return Outcome("rated", rating=float(rating), raw=self.redact(answer), attempts=attempts,
                                latency_s=latency_s)
-        rating = parse_likert(answer, rule=self.parse_rule)
+        rating = parse_likert(answer, rule=self.parse_rule, instrument=self.instrument)
         return Outcome("rated" if rating is not None else "unparseable",
                        rating=float(rating) if rating is not None else None, raw=self.redact(answer),
                        attempts=attempts, latency_s=latency_s)
