@@ -136,7 +136,14 @@ def make_backend(spec: RunSpec, api_key: str | None, instrument: Any = None) -> 
     """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest); the chat
     backend reads answers with ``instrument``'s phrases (the dataset's; default Value Portrait's)."""
     if spec.backend == "openai":
+        from valueportrait.scale import PHRASES
+
         from .chat_backend import OpenAIChatBackend
+
+        if spec.answer_format == "constrained" and instrument is not None and \
+                tuple(p.lower() for p in instrument.scale.phrases) != PHRASES:
+            raise RunError(f"--answer-format constrained asks the server for Value Portrait's 6 phrases; this "
+                           f"dataset's instrument ({instrument.name}) has other ones. Use --answer-format free.")
 
         backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key), answer_format=spec.answer_format,
                                     parse_rule=spec.parse_rule, instrument=instrument)
