@@ -68,7 +68,10 @@ def test_cohort_from_run_directories_finds_the_dataset_from_another_folder(outpu
     res = CliRunner().invoke(cli, ["cohort", *map(str, runs), "--n-boot", "100", "--out", "c"])
     assert res.exit_code == 0, res.output
     assert "Cohort of 4 models" in res.output and "Diversity" in res.output
+    assert "coverage in simulation under the release's design" in res.output  # the interval's caveat, printed
     got = json.loads((elsewhere / "c" / "cohort.json").read_text())
+    assert all("caveat" in row for row in got["diversity"])  # ... and in the JSON, per family
+    assert "coverage in simulation" in (elsewhere / "c" / "cohort.md").read_text()
     assert got["meta"]["dataset"] == str(built_dataset.absolute())
     # the same answers as the upstream files: the same scores (to 1e-12), model by model and on average
     for model in MODELS:

@@ -178,3 +178,8 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
         assert all(d in text for d in dims), (family, text)
     assert "Power" not in text and "Schwartz" not in text
     assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims
+    from valueportrait.html_report import render_report
+
+    page = render_report(board, generated="test")
+    assert "Selbsttranszendenz" in page and "Gewissenhaftigkeit" in page and "Power" not in page
+    assert "Schwartz" not in page and "werte</b>: 4 of 4 dimensions" in page  # its families' validity

@@ -148,6 +148,17 @@ def _ratios(mod: np.ndarray, hum: np.ndarray, w: np.ndarray, gcounts: np.ndarray
     return res
 
 
+def _caveat(ratio: float, lo: float, hi: float) -> str | None:
+    """Why a ratio is not to be read as a figure (None: nothing to say)."""
+    if not np.isfinite(ratio) or not np.isfinite(lo):
+        return "not estimable: too few items or raters per survey group"
+    if lo <= 0:
+        return "the models' true spread cannot be told from none (the interval reaches 0)"
+    if hi - lo > ratio:
+        return "imprecise: the interval is wider than the ratio"
+    return None
+
+
 def diversity_table(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, design: Design, *,
                     n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
     """Per family: the ratio of the models' to the humans' between-subject spread of true portraits, both
@@ -159,7 +170,8 @@ def diversity_table(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, 
     groups+models"``, percentile).
 
     Returns columns family, ratio (noise removed), ci_low, ci_high, naive_ratio (observed spreads, same items),
-    n_models, n_raters, n_groups (survey groups that measure the family), ci_over, ci_method.
+    n_models, n_raters, n_groups (survey groups that measure the family), caveat (None, or why the ratio is not
+    to be read: its interval reaches 0, or is wider than the ratio itself), ci_over, ci_method.
     """
     models, raters, strata = np.asarray(models, float), np.asarray(raters, float), np.asarray(strata)
     K = models.shape[0]
@@ -180,5 +192,6 @@ def diversity_table(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, 
         rows.append(dict(family=f, ratio=float(true[0]), ci_low=float(lo), ci_high=float(hi),
                          naive_ratio=float(naive[0]), n_models=K, n_raters=len(raters),
                          n_groups=int((w[:, FAMILY_INDEX == k] > 0).any(axis=1).sum()),
+                         caveat=_caveat(float(true[0]), float(lo), float(hi)),
                          ci_over="survey groups+models", ci_method="bootstrap-percentile"))
     return pd.DataFrame(rows)

@@ -61,6 +61,12 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
                          [(r.family, number(r.ratio, ".2f"), _ci(r.ci_low, r.ci_high).replace("+", ""),
                            number(r.naive_ratio, ".2f"), r.n_models, r.n_raters, r.get("n_groups"))
                           for _, r in cohort.diversity.iterrows()], "lrrrrrr"))
+        for _, r in cohort.diversity.iterrows():
+            if isinstance(r.get("caveat"), str):
+                out.append(f"{r.family}: {r.caveat}.")
+        out.append("The interval's coverage in simulation under the release's design (benchmarks/sim_diversity.py): "
+                   "92.5-97.5% for pvq and bfi (bfi's lies wholly below a true ratio of 1 in 6.5% of surveys); "
+                   "higher_pvq is not estimable there (docs/findings.md).")
     if cohort.contrasts is not None:
         c = cohort.contrasts.iloc[0]
         out += ["", f"Group contrast by {m['contrast']['by']}: {c.group_a} (n={c.n_a}) minus {c.group_b} "
