@@ -178,6 +178,10 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
         assert all(d in text for d in dims), (family, text)
     assert "Power" not in text and "Schwartz" not in text
     assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims
+    res = CliRunner().invoke(cli, ["compare", str(tmp_path / "r.csv"), "--dataset", str(tmp_path / "ds"),
+                                   "--baseline", "human raters", "--ci-over", "items"])
+    assert res.exit_code == 0, res.output
+    assert "Selbsttranszendenz" in res.output and "Power" not in res.output
     from valueportrait.html_report import render_report
 
     page = render_report(board, generated="test")
