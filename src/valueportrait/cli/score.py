@@ -145,6 +145,7 @@ def _merge(boards: list[dict]) -> dict:
         above = (b.get("meta") or {}).get("above_chance")
         if above and "above_chance" not in out["meta"]:
             out["meta"]["above_chance"] = above
+            out["meta"]["above_chance_rule"] = (b.get("meta") or {}).get("above_chance_rule")
     return out
 
 

@@ -91,7 +91,8 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
         cohort.focus = focus_table(cohort.scores, focus, board.portraits.get(focus))
         cohort.meta["focus"] = focus
     cohort.meta.update(dataset=dataset_name(dataset), models=list(models.index), human=HUMAN_MODEL,
-                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"))
+                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"),
+                       above_chance_rule=board.meta.get("above_chance_rule"))
     return cohort
 
 
