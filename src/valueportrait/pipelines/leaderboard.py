@@ -72,7 +72,7 @@ class Leaderboard:
 
         return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
                                 reliability=self.reliability, width=width, above_chance=self.above_chance,
-                                above_chance_rule=(self.meta or {}).get("above_chance_rule"))
+                                chance_rule=(self.meta or {}).get("above_chance_rule"))
 
     def board(self) -> dict[str, Any]:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
