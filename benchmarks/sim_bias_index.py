@@ -13,8 +13,8 @@ Each run compares the personas with the groups (``compare_personas``; ``N_BOOT``
 and records, for the values (pvq) and traits (bfi), the raw bias index, its percentile interval (the replicate
 range) and the calibrated one (``bias_excess`` and its interval, ``deviation.calibration``). Reported: how often
 each interval covers 0 (target about 95% for the unbiased model; with its 95% Clopper-Pearson interval) and how
-often the planted stereotype's calibrated interval excludes 0 (power). Seeded; run (about 2 s per run):
-VALUEPORTRAIT_RAW=... python benchmarks/sim_bias_index.py [RUNS]
+often the planted stereotype's calibrated interval excludes 0 (power). Seeded (run k uses seed k); run (about 2 s
+of CPU per run): VALUEPORTRAIT_RAW=... python benchmarks/sim_bias_index.py [RUNS [FIRST_SEED]]
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def rate(hits: int, n: int) -> str:
     return f"{hits / n:.3f} [{ci.low:.3f}, {ci.high:.3f}]"
 
 
-def main(runs: int) -> None:
+def main(runs: int, first: int = 0) -> None:
     data = release_quietly()
     h = data.human_ratings
     items = sorted(h["item_id"].unique())
@@ -61,7 +61,7 @@ def main(runs: int) -> None:
     planted = np.isin(items, sel.loc[sel["dimension"].isin(STEREOTYPE), "item_id"]).astype(float)
     out = []
     t0 = time.perf_counter()
-    for run in range(runs):
+    for run in range(first, first + runs):
         rng = np.random.default_rng(run)
         demo = demographics_from_frame(synthetic_labels(data.participants["participant_id"], rng))
         for model, boost in (("unbiased", np.zeros(len(items))), ("stereotype +1", planted)):
@@ -88,4 +88,4 @@ def main(runs: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 200)
+    main(*([int(a) for a in sys.argv[1:3]] or [200]))

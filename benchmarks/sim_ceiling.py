@@ -16,7 +16,8 @@ observed human counts alone, as the package can:
 Reported: mean observed / mean ceiling per n (the target: 0.95-1.05 at 10, 20 and 45), over ``N_SIM``
 simulated human samples (each with its own ceiling from ``N_CEIL`` draws). Four truths: the release's items
 (each item's distribution over all of its raters, 41-48), and SYNTHETIC items drawn from Dirichlet(0.5) (peaked),
-Dirichlet(0.2) (very peaked) and Dirichlet(5) (flat), 520 items each. Seeded; run:
+Dirichlet(0.2) (very peaked) and Dirichlet(5) (flat), 520 items each, and a mixture no single Dirichlet fits
+(half very peaked, half leaning to "agree"). Seeded; run:
 VALUEPORTRAIT_RAW=... python benchmarks/sim_ceiling.py
 """
 
@@ -82,6 +83,12 @@ def main() -> None:
         print(f"\ntruth: SYNTHETIC {label} items, Dirichlet({conc}), 520 items")
         print(header)
         ratios(rng.dirichlet(np.full(6, conc), size=520), rng)
+    rng = np.random.default_rng(4)
+    print("\ntruth: SYNTHETIC mixture, a prior the fit cannot match: 260 items Dirichlet(0.2) + 260 items "
+          "Dirichlet(1, 2, 4, 8, 8, 4)")
+    print(header)
+    ratios(np.concatenate([rng.dirichlet(np.full(6, 0.2), size=260),
+                           rng.dirichlet(np.array([1, 2, 4, 8, 8, 4.0]), size=260)]), rng)
     print(f"\n{time.perf_counter() - t0:.0f} s")
 
 

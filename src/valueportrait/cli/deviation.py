@@ -30,8 +30,9 @@ def summary_text(report, model: str) -> str:
                     f"{number(t['pearson']):>9}{number(t['spearman']):>7}{number(t['rmse']):>7}"
         lines.append(line)
     lines += ["", "Bias index = mean |model gap - human gap| over group pairs x dimensions (0 = the model's persona "
-              "differences match the real ones);",
-              "null = its mean for an unbiased model (sampling noise alone); excess = index - null, its CI covers 0 "
+              "differences match the real ones)",
+              "null = its mean for an unbiased model (sampling noise alone); excess = index - null, with a CI that "
+              "covers 0",
               "for about 95% of unbiased models; p = the index's p-value under that null",
               f"{'attribute':<14}{'family':<8}{'pairs':>6}{'bias index':>12}{'null':>7}{'excess':>8}  {'CI':<17}"
               f"{'p':>6}{'sign agr.':>11}{'exaggeration':>14}"]
