@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from valueportrait.dataset import ValuePortraitData
+from valueportrait.errors import InputError
 from valueportrait.demographics import MIN_RATERS
 from valueportrait.settings import Build, Intervals
 
@@ -24,8 +25,17 @@ if TYPE_CHECKING:
 
 def build_tables(build: Build = Build()) -> ValuePortraitData:
     """Every table of a build in memory, as ``build`` says: :func:`~valueportrait.builders.release.from_release`
-    with its selection, then :func:`attach_demographics` when it has demographics (what the ``datasets``
+    with its selection (or, for ``build.survey``, :func:`~valueportrait.builders.survey_build.from_survey`), then :func:`attach_demographics` when it has demographics (what the ``datasets``
     builder writes, :mod:`valueportrait.dataset_script.valueportrait`)."""
+    if build.survey is not None:
+        from .survey_build import from_survey
+
+        given = [n for n in ("raw", "demographics", "strict", "allow_partial") if getattr(build, n)]
+        if given:
+            raise InputError(f"a build from a survey folder takes no {', '.join(given)} (the Value Portrait "
+                             "release's settings); give either the survey or the raw release")
+
+        return from_survey(build.survey, build.selection)
     rule = build.rule
     data = from_release(build.raw, correlations=rule.correlations, threshold=rule.threshold, alpha=rule.alpha,
                         mode=rule.mode, correction=rule.correction, allow_partial=build.allow_partial,

@@ -5,7 +5,8 @@ builder of :mod:`valueportrait.dataset_script.valueportrait` writes each config 
 declared Features, and the files are laid out as a no-code Hub repository::
 
     OUT/README.md                                 dataset card (YAML front matter: configs, dataset_info)
-    OUT/build_info.json                           settings, cross-check, reliability, input sha256
+    OUT/build_info.json                           settings, cross-check, reliability, input sha256, instrument
+    OUT/instrument.yaml                           the instrument, for people (templates: the prompts config)
     OUT/<config>/test-00000-of-00001.parquet      one per config
 
 With demographics (:func:`~valueportrait.builders.assemble.attach_demographics`, ``valueportrait build
@@ -37,7 +38,7 @@ from valueportrait.staging import output_folder
 from valueportrait.settings import Build
 
 from .assemble import attach_demographics, build_tables
-from .outfolder import BUILD_INFO_FILE, CARD_FILE, check_output_folder, names_if_built
+from .outfolder import BUILD_INFO_FILE, CARD_FILE, INSTRUMENT_FILE, check_output_folder, names_if_built
 
 #: ``progress(message, done, total)`` of :func:`build_dataset`.
 Progress = Callable[[str, int, int], None]
@@ -50,7 +51,8 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     ----------
     out : the dataset folder to write. It must not exist unless ``overwrite`` (checked before any work); it
         is replaced only once the new build is complete.
-    build : :class:`~valueportrait.settings.Build`: the raw release (``raw``, or None for
+    build : :class:`~valueportrait.settings.Build`: a survey folder (``survey``: the build of
+        :func:`~valueportrait.builders.survey_build.from_survey`), or the raw release (``raw``, or None for
         ``$VALUEPORTRAIT_RAW``), the selection (None fields: 0.3, 0.05, ``pos``, published correlations when the
         release has them, see :func:`valueportrait.builders.release.from_release`), the raters'
         ``demographics`` (a :class:`~valueportrait.settings.DemographicsFile`, read before the long part, or a
@@ -74,7 +76,8 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     demographics = build.demographics
     file = demographics.path if isinstance(demographics, DemographicsFile) else (
         demographics if isinstance(demographics, (str, Path)) else None)
-    check_output_folder(out, overwrite, inputs=(build.raw if build.raw is not None else os.environ.get(ENV_VAR), file))
+    source = build.survey if build.survey is not None else build.raw if build.raw is not None else os.environ.get(ENV_VAR)
+    check_output_folder(out, overwrite, inputs=(source, file))
     if demographics is not None and not isinstance(demographics, Demographics):  # a bad file fails before the long part
         demographics = demographics_of(demographics)
     from .reference import has_outputs
@@ -82,7 +85,7 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     from .raw_release import resolve_raw_dir
 
     optional = {"human_group_norms": demographics is not None,
-                "reference_portraits": has_outputs(resolve_raw_dir(build.raw))}
+                "reference_portraits": build.survey is None and has_outputs(resolve_raw_dir(build.raw))}
     configs = CONFIGS + tuple(c for c in OPTIONAL_CONFIGS if optional[c])
     total = 1 + (demographics is not None) + len(configs) + 1  # read, [demographics], one per config, the card
     done = 0
@@ -93,7 +96,8 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
             progress(message, min(done, total), total)
         done += 1
 
-    say("reading the raw release, computing correlations"
+    say(("reading the survey folder" if build.survey is not None else "reading the raw release")
+        + ", computing correlations"
         + (" and scoring the released models" if optional["reference_portraits"] else ""))
     data = build_tables(replace(build, demographics=None))
     if demographics is not None:
@@ -105,18 +109,26 @@ def build_dataset(out: str | Path, build: Build = Build(), *, overwrite: bool = 
     return data
 
 
+#: The first lines of a build's instrument.yaml.
+INSTRUMENT_HEADER = ("# The instrument this dataset measures with (also build_info.json's 'instrument'); its prompt\n"
+                     "# templates are the dataset's prompts config. valueportrait.instrument.load_instrument reads it.\n")
+
+
 def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool = False,
                   progress: Callable[[str], None] | None = None, changelog: str | Path | None = None) -> None:
     """Write ``data`` as a no-code Hub dataset folder (atomically: temporary sibling folder, then rename).
 
     ``changelog`` is the changelog the card shows (default: the package's ``cards/CHANGELOG.md``); it must
     have an entry for ``build_info["dataset_version"]``, else :class:`DatasetError` before anything is written.
+    A survey build (``build_info["survey"]``) gets the card of its instrument
+    (:func:`~valueportrait.builders.survey_card.render_survey_card`) and needs no changelog entry.
     """
     from valueportrait.changelog import read_changelog
 
     out = Path(out)
     check_output_folder(out, overwrite)
-    entries = read_changelog(changelog, data.build_info.get("dataset_version"))
+    survey = "survey" in data.build_info  # a survey's card comes from its instrument, without the package's changelog
+    entries = None if survey else read_changelog(changelog, data.build_info.get("dataset_version"))
     say = progress or (lambda msg: None)
     # the output rule again, the lock, staging and the swap; build_info.json is a build's marker
     with output_folder(out, overwrite=overwrite, command="build", names=names_if_built, marker=False) as tmp:
@@ -126,10 +138,14 @@ def write_dataset(data: ValuePortraitData, out: str | Path, *, overwrite: bool =
             infos[config] = _write_config(data, config, tmp)
         (tmp / BUILD_INFO_FILE).write_text(json.dumps(data.build_info, indent=2, sort_keys=True, allow_nan=False) + "\n",
                                            encoding="utf-8")
+        (tmp / INSTRUMENT_FILE).write_text(INSTRUMENT_HEADER + data.instrument.to_yaml(templates=False),
+                                           encoding="utf-8")
         say("rendering the dataset card")
         from valueportrait.builders.card import render_card
+        from valueportrait.builders.survey_card import render_survey_card
 
-        (tmp / CARD_FILE).write_text(render_card(data, infos, changelog=entries), encoding="utf-8")
+        card = render_survey_card(data, infos) if survey else render_card(data, infos, changelog=entries)
+        (tmp / CARD_FILE).write_text(card, encoding="utf-8")
 
 
 def _write_config(data: ValuePortraitData, config: str, tmp: Path):

@@ -61,7 +61,7 @@ def null_pass_rates(n: np.ndarray, families: np.ndarray, *, threshold: float = D
     n, families = np.asarray(n, dtype=float), np.asarray(families)
     out = np.zeros(len(n))
     rng = np.random.default_rng(seed)
-    for family in FAMILIES:
+    for family in family_order(families):
         m = families == family
         if correction == "fdr_bh":
             p = rng.random((NULL_DRAWS, int(m.sum())))
@@ -79,10 +79,17 @@ def null_pass_rates(n: np.ndarray, families: np.ndarray, *, threshold: float = D
     return out
 
 
+def family_order(families: np.ndarray) -> list[str]:
+    """The families of ``families``: Value Portrait's in :data:`~valueportrait.scale.FAMILIES` order, then any
+    other (a survey instrument's) in order of first appearance."""
+    present = list(dict.fromkeys(np.asarray(families).tolist()))
+    return [f for f in FAMILIES if f in present] + [f for f in present if f not in FAMILIES]
+
+
 def expected_false_positives(n: np.ndarray, families: np.ndarray, **rule) -> dict[str, float]:
     """Expected number of pairs passing the rule with no association at all, per family and ``total``: the sums
     of :func:`null_pass_rates` (same arguments)."""
     rates, families = null_pass_rates(n, families, **rule), np.asarray(families)
-    out = {f: float(rates[families == f].sum()) for f in FAMILIES}
+    out = {f: float(rates[families == f].sum()) for f in family_order(families)}
     out["total"] = sum(out.values())
     return out

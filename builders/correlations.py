@@ -8,6 +8,7 @@ and all its pairs come out of one matrix product (:func:`valueportrait.spearman.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -23,8 +24,10 @@ MATCH_TOLERANCE = 1e-12
 DIMENSION_COLUMNS: list[tuple[str, str]] = [(f, d) for f, dims in FAMILIES.items() for d in dims]
 
 
-def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> pd.DataFrame:
-    """Spearman rho, two-sided p and n for every (item, family, dimension).
+def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame,
+                         dimensions: Sequence[tuple[str, str]] = tuple(DIMENSION_COLUMNS)) -> pd.DataFrame:
+    """Spearman rho, two-sided p and n for every (item, family, dimension) of ``dimensions`` (default Value
+    Portrait's 19; a survey's are its instrument's, :mod:`valueportrait.builders.survey_build`).
 
     Parameters
     ----------
@@ -38,7 +41,8 @@ def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> p
     A participant who rated an item in two survey groups counts once per group, as a separate rater of that
     group's items.
     """
-    value_cols = [f"{f}_{d}" for f, d in DIMENSION_COLUMNS]
+    dimensions = list(dimensions)
+    value_cols = [f"{f}_{d}" for f, d in dimensions]
     # Integer codes: items in order of first appearance, raters as (survey group, participant) rows.
     item_codes, item_ids = pd.factorize(ratings["item_id"])
     pid_codes, pids = pd.factorize(ratings["participant_id"], sort=True)
@@ -51,7 +55,7 @@ def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> p
     # Items whose rater set is identical form one block (one per survey group in the release).
     mask = ~np.isnan(wide)
     _, block_of = np.unique(np.packbits(mask, axis=0).T, axis=0, return_inverse=True)
-    b = len(DIMENSION_COLUMNS)
+    b = len(dimensions)
     rho = np.empty((len(item_ids), b))
     p = np.empty((len(item_ids), b))
     n = np.empty(len(item_ids), dtype=np.int64)
@@ -64,8 +68,8 @@ def compute_correlations(ratings: pd.DataFrame, participants: pd.DataFrame) -> p
     return pd.DataFrame(
         {
             "item_id": np.repeat(np.asarray(item_ids, dtype=object), b),
-            "family": np.tile(np.array([f for f, _ in DIMENSION_COLUMNS], dtype=object), a),
-            "dimension": np.tile(np.array([d for _, d in DIMENSION_COLUMNS], dtype=object), a),
+            "family": np.tile(np.array([f for f, _ in dimensions], dtype=object), a),
+            "dimension": np.tile(np.array([d for _, d in dimensions], dtype=object), a),
             "rho": rho.ravel(),
             "p_value": p.ravel(),
             "n": np.repeat(n, b),

@@ -41,15 +41,20 @@ class SurveyBlocks:
     values: np.ndarray
     strata: np.ndarray
     blocks: tuple[tuple[np.ndarray, np.ndarray], ...]
+    #: The (family, dimension) of each column of ``values`` (Value Portrait's 19, or a survey instrument's).
+    dimensions: tuple[tuple[str, str], ...] = DIMENSIONS
 
 
-def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_ids: Sequence[str]) -> SurveyBlocks:
-    """:class:`SurveyBlocks` of the ``human_ratings`` and ``participants`` tables over ``item_ids``."""
-    missing = [c for c in ["participant_id", *VALUE_COLUMNS] if c not in participants.columns]
+def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_ids: Sequence[str],
+                  dimensions: Sequence[tuple[str, str]] = DIMENSIONS) -> SurveyBlocks:
+    """:class:`SurveyBlocks` of the ``human_ratings`` and ``participants`` tables over ``item_ids``, with the
+    questionnaire scores of ``dimensions`` (participants' ``<family>_<dimension>`` columns)."""
+    value_columns = [f"{f}_{d}" for f, d in dimensions]
+    missing = [c for c in ["participant_id", *value_columns] if c not in participants.columns]
     if missing:
         raise InputError(f"participants lacks column(s) {missing[:5]}; expected the dataset's participants config")
     rm = rater_matrix(human_ratings, item_ids)
-    values = participants.set_index("participant_id").reindex(list(rm.participant_ids))[VALUE_COLUMNS]
+    values = participants.set_index("participant_id").reindex(list(rm.participant_ids))[value_columns]
     values = values.to_numpy(dtype=float)
     rated = ~np.isnan(rm.ratings)
     blocks = []
@@ -60,7 +65,8 @@ def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_
         if len(rows) >= 4 and len(cols):
             blocks.append((rows, cols))
     first = item_groups(human_ratings, rm.item_ids)[np.argmax(rated, axis=1)]
-    return SurveyBlocks(rm.participant_ids, first, rm.item_ids, rm.ratings, values, rm.strata, tuple(blocks))
+    return SurveyBlocks(rm.participant_ids, first, rm.item_ids, rm.ratings, values, rm.strata, tuple(blocks),
+                        tuple(dimensions))
 
 
 def item_groups(human_ratings: pd.DataFrame, item_ids: Sequence[str]) -> np.ndarray:
@@ -95,7 +101,7 @@ def half_correlations(blocks: SurveyBlocks, in_a: np.ndarray) -> tuple[np.ndarra
     """Item x dimension Spearman rho and p on half A and on half B of every split: four (n_splits, I, 19) arrays
     (NaN for items outside every block). Per block, the correlations are those of
     :func:`valueportrait.builders.correlations.compute_correlations` among that half's raters."""
-    shape = (in_a.shape[0], len(blocks.item_ids), len(DIMENSIONS))
+    shape = (in_a.shape[0], len(blocks.item_ids), len(blocks.dimensions))
     out = [np.full(shape, np.nan) for _ in range(4)]
     for rows, cols in blocks.blocks:
         for k, idx in enumerate(half_rows(rows, in_a)):

@@ -16,6 +16,7 @@ from valueportrait.staging import clean_stale
 #: Names of the files a build writes besides the parquet files.
 CARD_FILE = "README.md"
 BUILD_INFO_FILE = "build_info.json"
+INSTRUMENT_FILE = "instrument.yaml"
 
 
 def check_output_folder(out: Path, overwrite: bool, inputs: Sequence[str | os.PathLike[str] | None] = ()) -> None:
@@ -41,19 +42,20 @@ def names_if_built(path: Path) -> set[str] | None:
 
 def is_built_folder(path: Path) -> bool:
     """True when ``path`` holds the ``build_info.json`` a build writes (a JSON object with the dataset version
-    and the upstream release): the marker that lets ``--overwrite`` replace it."""
+    and the upstream release, or the survey): the marker that lets ``--overwrite`` replace it."""
     try:
         info = json.loads((path / BUILD_INFO_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
-    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and isinstance(info.get("upstream"), dict)
+    return isinstance(info, dict) and isinstance(info.get("dataset_version"), str) and (
+        isinstance(info.get("upstream"), dict) or isinstance(info.get("survey"), dict))  # a survey build's
 
 
 def _built_names(folder: Path) -> set[str]:
     """Names a build writes at the top of its folder (or of its temporary folder)."""
     from valueportrait.dataset import CONFIGS, OPTIONAL_CONFIGS
 
-    return {CARD_FILE, BUILD_INFO_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
+    return {CARD_FILE, BUILD_INFO_FILE, INSTRUMENT_FILE, ".work", *CONFIGS, *OPTIONAL_CONFIGS}
 
 
 def clean_stale_temp_folders(out: Path) -> list[str]:
@@ -64,5 +66,5 @@ def clean_stale_temp_folders(out: Path) -> list[str]:
     return clean_stale(out, names=_built_names, what="build")
 
 
-__all__ = ["BUILD_INFO_FILE", "CARD_FILE", "check_output_folder", "clean_stale_temp_folders", "is_built_folder",
+__all__ = ["BUILD_INFO_FILE", "CARD_FILE", "INSTRUMENT_FILE", "check_output_folder", "clean_stale_temp_folders", "is_built_folder",
            "names_if_built"]

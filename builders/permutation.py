@@ -20,7 +20,6 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
-from valueportrait.scale import DIMENSIONS
 from valueportrait.selection import select
 from valueportrait.spearman import p_value, spearman_permuted
 
@@ -30,7 +29,6 @@ NULL_SHUFFLES = 10
 #: A dimension selects more items than chance when its permutation p is below this.
 ABOVE_CHANCE_P = 0.05
 _CHUNK = 100
-_FAMILY_OF_DIM = np.array([f for f, _ in DIMENSIONS], dtype=object)
 
 
 def permutations(blocks, n_perm: int, seed: int) -> list[np.ndarray]:
@@ -55,12 +53,13 @@ def null_selection(blocks, perms: list[np.ndarray], rule: dict, keep: int = NULL
     those of the full survey blocks; a correction adjusts within each family over all its pairs, as the build.
     """
     n_perm, n_items = len(perms[0]) if perms else 0, len(blocks.item_ids)
-    families = np.tile(_FAMILY_OF_DIM, n_items)
-    counts = np.zeros((n_perm, len(DIMENSIONS)))
-    keys = np.zeros((min(keep, n_perm), n_items, len(DIMENSIONS)))
+    families = np.tile(np.array([f for f, _ in blocks.dimensions], dtype=object), n_items)
+    n_dims = len(blocks.dimensions)
+    counts = np.zeros((n_perm, n_dims))
+    keys = np.zeros((min(keep, n_perm), n_items, n_dims))
     for start in range(0, n_perm, _CHUNK):
         size = min(_CHUNK, n_perm - start)
-        rho = np.full((size, n_items, len(DIMENSIONS)), np.nan)
+        rho = np.full((size, n_items, n_dims), np.nan)
         p = np.full(rho.shape, np.nan)
         for (rows, cols), perm in zip(blocks.blocks, perms):
             r = spearman_permuted(blocks.ratings[np.ix_(rows, cols)], blocks.values[rows], perm[start:start + size],

@@ -6,10 +6,15 @@ selection through the one scoring pipeline (:func:`valueportrait.pipelines.leade
 :class:`~valueportrait.settings.UpstreamOutputs`, upstream's answers re-parsed), and keeps per model x dimension
 the centred score, its interval (with its unit and method), the number of items, the portrait's reliability and
 the model's coverage. ``valueportrait score --reference`` places a new model among these rows.
+
+``build_info["reference_portraits"]["outputs"]`` fingerprints the output files scored (:func:`outputs_fingerprint`:
+each file's path, size and sha256, and one sha256 over them all), so that two builds' reference rows can be told
+to come from the same answers; ``valueportrait info`` prints it.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,6 +31,26 @@ def has_outputs(root: Path) -> bool:
     """Whether the raw release ``root`` holds upstream's model outputs (at least one results file)."""
     folder = Path(root) / OUTPUTS
     return folder.is_dir() and next(folder.rglob("*_results.json"), None) is not None
+
+
+def outputs_fingerprint(folder: Path) -> dict:
+    """The output files under ``folder`` that scoring reads (``<model>_<variant>_results.json``, any depth):
+    ``{"files": [{"path", "bytes", "sha256"}...], "n_files", "bytes", "sha256"}``, paths relative to
+    ``folder`` with ``/``, sorted; the overall ``sha256`` is that of the lines ``"<sha256>  <path>\\n"`` (the
+    format of ``sha256sum``), so ``sha256sum`` over the same files, sorted by path, reproduces it."""
+    from valueportrait.ratings.upstream import find_output_files
+
+    files = []
+    for f in sorted(find_output_files(folder), key=lambda f: f.path.relative_to(folder).as_posix()):
+        digest = hashlib.sha256()
+        with open(f.path, "rb") as handle:
+            for chunk in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(chunk)
+        files.append({"path": f.path.relative_to(folder).as_posix(), "bytes": f.path.stat().st_size,
+                      "sha256": digest.hexdigest()})
+    listing = "".join(f"{f['sha256']}  {f['path']}\n" for f in files).encode()
+    return {"n_files": len(files), "bytes": sum(f["bytes"] for f in files),
+            "sha256": hashlib.sha256(listing).hexdigest(), "files": files}
 
 
 def reference_table(board) -> pd.DataFrame:
@@ -62,12 +87,15 @@ def attach_reference(data: ValuePortraitData, root: Path) -> ValuePortraitData:
     from valueportrait.pipelines.leaderboard import score_leaderboard
     from valueportrait.settings import UpstreamOutputs
 
-    board = score_leaderboard([UpstreamOutputs(Path(root) / OUTPUTS)], dataset=data)
+    folder = Path(root) / OUTPUTS
+    fingerprint = outputs_fingerprint(folder)
+    board = score_leaderboard([UpstreamOutputs(folder)], dataset=data)
     table = reference_table(board)
     info = {**data.build_info, "reference_portraits": {
         "models": board.models, "source": OUTPUTS, "parse": "valueportrait", "ci_over": board.ci_over,
-        "human_ci_over": board.meta.get("human_ci_over"), "confidence": board.confidence}}
+        "human_ci_over": board.meta.get("human_ci_over"), "confidence": board.confidence,
+        "outputs": fingerprint}}
     return replace(data, reference_portraits=table, build_info=info)
 
 
-__all__ = ["OUTPUTS", "attach_reference", "has_outputs", "reference_table"]
+__all__ = ["OUTPUTS", "attach_reference", "has_outputs", "outputs_fingerprint", "reference_table"]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from valueportrait.dataset import DATASET_VERSION, ValuePortraitData, item_dimension_lists
 from valueportrait.errors import DatasetError, InputError
+from valueportrait.instrument import VALUE_PORTRAIT
 from valueportrait.selection import (CORRELATION_COLUMNS, DEFAULT_ALPHA, DEFAULT_CORRECTION, DEFAULT_SCORING,
                                      DEFAULT_THRESHOLD, Correction, Mode, check_correction, check_scoring, select,
                                      selection_departures,
@@ -82,6 +83,7 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
         "reliability": reliability_report(rel.human_ratings, sel),
         "validity": validity_report(rel.human_ratings, rel.participants, corr, use=correlations, threshold=threshold,
                                     alpha=alpha, mode=mode, correction=correction),
+        "instrument": instrument_info(VALUE_PORTRAIT),
         "upstream": {"repository": raw_release.UPSTREAM_REPO, "commit": raw_release.UPSTREAM_COMMIT},
         "inputs": {f: sums[f] for f in sorted(rel.input_files)},
         **({"modified_release": modified} if modified else {}),
@@ -90,6 +92,14 @@ def from_release(raw: str | Path | None = None, *, correlations: Literal["publis
     return ValuePortraitData(items=items, correlations=corr, human_ratings=rel.human_ratings,
                              participants=rel.participants, prompts=rel.prompts, queries=rel.queries,
                              build_info=info)
+
+
+def instrument_info(instrument) -> dict:
+    """What ``build_info["instrument"]`` holds: the instrument's dict without its templates (a build's templates
+    are its ``prompts`` config)."""
+    d = instrument.to_dict(templates=False)
+    del d["templates"]
+    return d
 
 
 def with_scoring(data: ValuePortraitData, scoring: str) -> ValuePortraitData:
@@ -106,4 +116,4 @@ def with_scoring(data: ValuePortraitData, scoring: str) -> ValuePortraitData:
     return replace(data, build_info=info)
 
 
-__all__ = ["from_release", "with_scoring"]
+__all__ = ["from_release", "instrument_info", "with_scoring"]

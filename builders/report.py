@@ -15,11 +15,12 @@ from valueportrait.scale import FAMILIES
 
 
 def items_per_dimension(data: ValuePortraitData) -> pd.DataFrame:
-    """family, dimension, items: how many items the build selected for each dimension (FAMILIES order)."""
+    """family, dimension, items: how many items the build selected for each dimension (its
+    instrument's order, :func:`family_dims`)."""
     sel = data.selection()
     counts = sel.groupby(["family", "dimension"]).size()
-    rows = [{"family": f, "dimension": d, "items": int(counts.get((f, d), 0))} for f, dims in FAMILIES.items()
-            for d in dims]
+    rows = [{"family": f, "dimension": d, "items": int(counts.get((f, d), 0))}
+            for f, dims in family_dims(data.build_info).items() for d in dims]
     return pd.DataFrame(rows)
 
 
@@ -27,7 +28,7 @@ def items_per_family(data: ValuePortraitData) -> pd.DataFrame:
     """family, pairs (selected item x dimension pairs), items (distinct items measuring at least one dimension)."""
     sel = data.selection()
     rows = [{"family": f, "pairs": int((sel["family"] == f).sum()),
-             "items": int(sel.loc[sel["family"] == f, "item_id"].nunique())} for f in FAMILIES]
+             "items": int(sel.loc[sel["family"] == f, "item_id"].nunique())} for f in family_dims(data.build_info)]
     return pd.DataFrame(rows)
 
 
@@ -57,8 +58,17 @@ def validity_cells(build_info: dict) -> list[dict]:
     dims = (build_info.get("validity") or {}).get("dimensions") or []
     if isinstance(dims, list):
         return [{**r, "selected": r.get("selected", r.get("items"))} for r in dims]
-    return [{"family": f, "dimension": d, **dims[f][d]} for f, ds in FAMILIES.items() for d in ds
+    return [{"family": f, "dimension": d, **dims[f][d]} for f, ds in family_dims(build_info).items() for d in ds
             if d in dims.get(f, {})]
+
+
+def family_dims(build_info: dict) -> dict[str, list[str]]:
+    """family -> dimensions in display order: the build's instrument's (``build_info["instrument"]``), else
+    Value Portrait's :data:`~valueportrait.scale.FAMILIES`."""
+    families = (build_info.get("instrument") or {}).get("families")
+    if not families:
+        return {f: list(ds) for f, ds in FAMILIES.items()}
+    return {f["key"]: list(f["dimensions"]) for f in families}
 
 
 def validity_sentences(build_info: dict) -> list[str] | None:
@@ -68,12 +78,9 @@ def validity_sentences(build_info: dict) -> list[str] | None:
     v = build_info.get("validity")
     if not v:
         return None
-    rule, rep, conv, rel = v["rule"], v["replication"], v["convergent"], v["reliability"]
+    rule = v["rule"]
     efp = v["expected_false_positives"]
-    null = v.get("null") or {}
-    nconv = null.get("convergent") or {}
-    few = ", ".join(rel["few_items"]) or "none"
-    by_family = ", ".join(f"{f} {efp[f]:.1f} of {v['selected'][f]:.0f}" for f in FAMILIES)
+    by_family = ", ".join(f"{f} {efp[f]:.1f} of {v['selected'][f]:.0f}" for f in family_dims(build_info) if f in efp)
 
     def num(x: object, spec: str) -> str:
         return "n/a" if x is None else format(x, spec)
@@ -98,19 +105,27 @@ def validity_sentences(build_info: dict) -> list[str] | None:
             f"(permutation p < {chance['p_below']}); NOT above chance ({len(chance['not_above'])}; selected vs "
             f"shuffled mean): {weak or 'none'}. Their scores rest on items chance alone would select: read them "
             "as noise (marked in every leaderboard).")
+    if "replication" not in v:  # a survey build from before its replication figures
+        return out + [f"Not computed for this build: {', '.join(v.get('not_computed') or ())}."]
+    rep, conv, rel = v["replication"], v.get("convergent"), v["reliability"]
+    null = v.get("null") or {}
+    nconv = null.get("convergent") or {}
+    few = ", ".join(rel["few_items"]) or "none"
     out += [
         f"Replication: over {v['n_splits']} random splits of the raters into halves (within survey group, seed "
         f"{v['seed']}), {num(rep['rate'], '.1%')}{shuffled(null.get('replication_rate'), '.1%')} of the pairs "
         f"selected on one half pass the same rule on the other; they average rho {num(rep['mean_rho_selecting'], '.2f')} "
         f"on the half that selected them and {num(rep['mean_rho_held_out'], '.2f')} on the held-out half, and "
         f"item-level rho correlates {num(rep['split_half_r'], '.2f')} between halves.",
+    ]
+    if conv is not None:
+        out.append(
         f"Convergent validity: a rater's score from the selected items correlates "
         f"{num(conv['in_sample'], '.2f')}{shuffled(nconv.get('in_sample'), '.2f')} with their questionnaire score "
         f"when the items were selected on the same raters, and {num(conv['out_of_sample'], '.2f')}"
         f"{shuffled(nconv.get('out_of_sample'), '.2f')} on held-out raters (mean Spearman r over the dimensions; "
         f"{num(conv['full_sample'], '.2f')}{shuffled(nconv.get('full_sample'), '.2f')} with this build's selection "
-        f"on all raters).",
-    ]
+        f"on all raters).")
     held = v.get("held_out")
     if held:
         hnull = null.get("held_out") or {}
@@ -131,12 +146,15 @@ def validity_sentences(build_info: dict) -> list[str] | None:
         f"{rel['min_items']} items entered: {few}.")
     if centred is not None and inter:
         pairs = ", ".join(f"{f} {num(inter[f]['centred_same'], '.3f')} vs {num(inter[f]['centred_different'], '.3f')}"
-                          for f in FAMILIES if f in inter)
+                          for f in family_dims(build_info) if f in inter)
         out.append(
             f"On the family-centred ratings the benchmark scores, alpha is {num(centred, '.2f')} (median over "
             f"dimensions of the median over survey groups); same-dimension item pairs correlate vs different-dimension "
             f"pairs: {pairs}; on raw ratings even unrelated item pairs correlate "
             f"{num(next(iter(inter.values()))['raw_unrelated'], '.3f')} (a general tendency to agree).")
+    if v.get("not_computed"):  # a survey build: these rest on the scoring core's Value Portrait design
+        out.append(f"Not computed for this build: {', '.join(v['not_computed'])} validity (they score raters with "
+                   "Value Portrait's scoring design; docs/your-survey.md).")
     return out
 
 
@@ -151,8 +169,14 @@ def validity_table(build_info: dict) -> pd.DataFrame | None:
 
     def flag(r: dict) -> str:
         marks = ["NOT above chance"] if r.get("above_chance") is False else []
-        return ", ".join(marks + (["few items"] if r["few_items"] else []))
+        return ", ".join(marks + (["few items"] if r.get("few_items") else []))
 
+    if "convergent_in_sample" not in cells[0]:  # a survey build: no convergent validity
+        return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
+                              "expected false": r["expected_false_positives"], "chance": r["null_mean"],
+                              "perm p": r["permutation_p"], "entered": r.get("items_entered"), "alpha": r.get("alpha"),
+                              "omega": r.get("omega"), "alpha out": r.get("alpha_out_of_sample"), "flag": flag(r)}
+                             for r in cells])
     return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
                           "chance": r.get("null_mean"), "perm p": r.get("permutation_p"),
                           "entered": r["items_entered"], "alpha": r["alpha"], "alpha c": r.get("alpha_centred"),

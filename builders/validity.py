@@ -81,15 +81,16 @@ CROSSVAL_METHOD = ("held-out convergent validity: Spearman r over raters between
 _FAMILY_OF_DIM = np.array([f for f, _ in DIMENSIONS], dtype=object)
 
 
-def _per_family(count_by_dim: np.ndarray) -> dict[str, float]:
-    """Totals of a (..., 19) array over each family's dimensions, and ``total``."""
-    out = {f: float(count_by_dim[..., _FAMILY_OF_DIM == f].sum()) for f in FAMILIES}
+def _per_family(count_by_dim: np.ndarray, of_dim: np.ndarray = _FAMILY_OF_DIM) -> dict[str, float]:
+    """Totals of a (..., 19) array over each family's dimensions (``of_dim``: each dimension's family), and
+    ``total``."""
+    out = {f: float(count_by_dim[..., of_dim == f].sum()) for f in dict.fromkeys(of_dim.tolist())}
     out["total"] = float(count_by_dim.sum())
     return out
 
 
 def replication(key_sel: np.ndarray, rho_sel: np.ndarray, key_out: np.ndarray, rho_out: np.ndarray,
-                rho_a: np.ndarray, rho_b: np.ndarray) -> dict:
+                rho_a: np.ndarray, rho_b: np.ndarray, of_dim: np.ndarray = _FAMILY_OF_DIM) -> dict:
     """Replication of the selection across halves.
 
     ``key_sel``/``rho_sel`` (S, I, 19): keys and rho on the selecting half of S (split, direction) samples;
@@ -103,14 +104,14 @@ def replication(key_sel: np.ndarray, rho_sel: np.ndarray, key_out: np.ndarray, r
     kept = sel & (key_out == key_sel)
     n_sel = sel.sum(axis=(0, 1))
     with np.errstate(invalid="ignore", divide="ignore"):
-        fam_rate = {f: float(kept[..., _FAMILY_OF_DIM == f].sum() / n_sel[_FAMILY_OF_DIM == f].sum())
-                    for f in FAMILIES}
+        fam_rate = {f: float(kept[..., of_dim == f].sum() / n_sel[of_dim == f].sum())
+                    for f in dict.fromkeys(of_dim.tolist())}
     ok = ~np.isnan(rho_a) & ~np.isnan(rho_b)
     r = [np.corrcoef(a[m], b[m])[0, 1] for a, b, m in zip(rho_a, rho_b, ok)]
     return {
         "rate": float(kept.sum() / sel.sum()) if sel.any() else None,
         "rate_by_family": fam_rate,
-        "selected_per_half": {k: v / len(key_sel) for k, v in _per_family(n_sel).items()},
+        "selected_per_half": {k: v / len(key_sel) for k, v in _per_family(n_sel, of_dim).items()},
         "mean_rho_selecting": float((key_sel * rho_sel)[sel].mean()) if sel.any() else None,
         "mean_rho_held_out": float((key_sel * rho_out)[sel].mean()) if sel.any() else None,
         "split_half_r": float(np.nanmean(r)),
@@ -128,23 +129,28 @@ def rater_scores(blocks: SurveyBlocks, key: np.ndarray) -> np.ndarray:
     return out
 
 
-def split_figures(blocks: SurveyBlocks, key: np.ndarray, rule: dict, n_splits: int, seed: int) -> dict:
+def split_figures(blocks: SurveyBlocks, key: np.ndarray, rule: dict, n_splits: int, seed: int,
+                  convergent: bool = True) -> dict:
     """The figures of one survey (real, or shuffled for a null baseline) under the selection ``key`` (I, 19):
     replication over ``n_splits`` seeded halves, convergent r (19,) full / in / out of sample, alpha (19,) full /
-    in-half / out-of-sample, items entered, and the half-selections (``k_a``, ``k_b``, ``halves``)."""
-    families = np.tile(_FAMILY_OF_DIM, len(blocks.item_ids))
+    in-half / out-of-sample, items entered, and the half-selections (``k_a``, ``k_b``, ``halves``). Without
+    ``convergent`` (a survey build: it needs Value Portrait's scoring design) the convergent r are NaN."""
+    of_dim = np.array([f for f, _ in blocks.dimensions], dtype=object)
+    families = np.tile(of_dim, len(blocks.item_ids))
     in_a = random_halves(blocks, n_splits, seed)
     rho_a, p_a, rho_b, p_b = half_correlations(blocks, in_a)
     shape = rho_a.shape
     k_a = select(rho_a.reshape(n_splits, -1), p_a.reshape(n_splits, -1), families=families, **rule).reshape(shape)
     k_b = select(rho_b.reshape(n_splits, -1), p_b.reshape(n_splits, -1), families=families, **rule).reshape(shape)
     rep = replication(np.concatenate([k_a, k_b]), np.concatenate([rho_a, rho_b]), np.concatenate([k_b, k_a]),
-                      np.concatenate([rho_b, rho_a]), rho_a, rho_b)
+                      np.concatenate([rho_b, rho_a]), rho_a, rho_b, of_dim)
     halves = [half_rows(r, in_a) for r, _ in blocks.blocks]
     everyone = np.concatenate([r for r, _ in blocks.blocks])
-    conv_full = rank_correlation_by_column(rater_scores(blocks, key)[everyone], blocks.values[everyone])
-    conv_in, conv_out = [], []
-    for s in range(n_splits):
+    nan = np.full(len(of_dim), np.nan)
+    conv_full = rank_correlation_by_column(rater_scores(blocks, key)[everyone], blocks.values[everyone]) \
+        if convergent else nan
+    conv_in, conv_out = ([], []) if convergent else ([nan], [nan])
+    for s in range(n_splits if convergent else 0):
         a_rows, b_rows = (np.concatenate([h[k][s] for h in halves]) for k in (0, 1))
         for k, sel_rows, out_rows in ((k_a[s], a_rows, b_rows), (k_b[s], b_rows, a_rows)):
             scores = rater_scores(blocks, k)

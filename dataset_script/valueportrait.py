@@ -31,7 +31,7 @@ import pyarrow as pa
 
 from valueportrait.citation import CITATION
 from valueportrait.dataset import CONFIGS, DATASET_VERSION, OPTIONAL_CONFIGS, SPLIT, ValuePortraitData
-from valueportrait.schema import SCHEMAS
+from valueportrait.schema import SCHEMAS, schema_for, survey_families
 from valueportrait.scale import FAMILIES
 from valueportrait.settings import Build, Selection
 
@@ -71,7 +71,8 @@ FEATURES: dict[str, datasets.Features] = {c: datasets.Features.from_arrow_schema
 def features_for(data: ValuePortraitData | None, config: str) -> datasets.Features:
     """The Features of ``config`` in this build: :data:`FEATURES`, with ``participants`` gaining one string
     column per demographic attribute when the build has demographics (``data.demographic_attributes``)."""
-    features = FEATURES[config]
+    families = survey_families(data.build_info) if data is not None else None
+    features = FEATURES[config] if families is None else datasets.Features.from_arrow_schema(schema_for(config, families))
     attributes = data.demographic_attributes if data is not None else ()
     if config == "participants" and attributes:
         return datasets.Features({**features, **{a: _STR for a in attributes}})

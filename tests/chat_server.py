@@ -50,6 +50,12 @@ def scripted_rating(messages: list[dict]) -> int:
     return int(request_key(messages), 16) % 6 + 1
 
 
+def phrases_answer(phrases: tuple[str, ...]) -> Callable[[list[dict]], str]:
+    """An ``answer`` in another scale's phrases (lowest rating first): the phrase of rating
+    ``hash % len(phrases) + 1`` (docs/your-survey.md's German 5-point scale)."""
+    return lambda messages: phrases[int(request_key(messages), 16) % len(phrases)]
+
+
 @dataclass
 class Event:
     t: float
@@ -288,8 +294,12 @@ if __name__ == "__main__":  # pragma: no cover - manual use: a local endpoint fo
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--latency", type=float, default=0.0, help="seconds (the median with --latency-sigma)")
     ap.add_argument("--latency-sigma", type=float, default=0.0, help="lognormal spread of the latency")
+    ap.add_argument("--phrases", default=None, help="another scale's answer phrases, lowest rating first, comma "
+                                                     "separated (default: Value Portrait's six)")
     args = ap.parse_args()
     server = ChatServer(latency=args.latency, latency_sigma=args.latency_sigma, port=args.port)
+    if args.phrases:
+        server.answer = phrases_answer(tuple(p.strip() for p in args.phrases.split(",")))
     print(f"serving {server.start()}  (Ctrl-C to stop)", flush=True)
     try:
         threading.Event().wait()

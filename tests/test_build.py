@@ -30,7 +30,7 @@ def _files(folder: Path) -> dict[str, bytes]:
 
 def test_folder_layout(built_dataset):
     # the six configs, and reference_portraits: the test release holds 4 models' outputs (tests/test_reference.py)
-    assert sorted(_files(built_dataset)) == sorted(["README.md", "build_info.json",
+    assert sorted(_files(built_dataset)) == sorted(["README.md", "build_info.json", "instrument.yaml",
                                                     *(parquet_path(c) for c in (*CONFIGS, "reference_portraits"))])
 
 

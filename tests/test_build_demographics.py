@@ -152,7 +152,7 @@ def test_build_with_demographics_is_deterministic(demo_build, tmp_path):
     args = [a if a != str(demo_build["out"]) else str(out) for a in demo_build["args"]]
     assert CliRunner().invoke(cli, args).exit_code == 0
     files = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert files == sorted(["README.md", "build_info.json",
+    assert files == sorted(["README.md", "build_info.json", "instrument.yaml",
                             *(parquet_path(c) for c in (*CONFIGS, "human_group_norms", "reference_portraits"))])
     for f in files:
         assert (out / f).read_bytes() == (demo_build["out"] / f).read_bytes(), f

@@ -36,6 +36,9 @@ NOT_CHECKED = {
     "python": "pip installs (need the package registry) and the page's own helper script",
     "vp-min/bin/python": "the minimum-versions recipe: installs pinned versions from the registry, then the suite",
     "VALUEPORTRAIT_RAW=/path/to/upstream": "the test suite itself, in the minimum-versions environment",
+    "cp": "copies the page's example folder to break it (docs/your-survey.md, bad input)",
+    "sed": "breaks one rating of that copy (docs/your-survey.md, bad input)",
+    "printf": "writes the changelog file the page's publish command names (docs/your-survey.md)",
 }
 
 

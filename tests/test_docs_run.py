@@ -80,7 +80,10 @@ FILES_FROM = {"dataset.md": [("deviation.md", "make_synthetic.py")]}
 #: Ports of the local stand-ins the pages name (Ollama's default, the runner page's scripted server). Each is
 #: served on a free port instead (two suites can run on one machine): a command's ``127.0.0.1:PORT`` /
 #: ``localhost:PORT`` is rewritten to the free port before it runs, and back in what it printed.
-PAGE_PORTS = {"runner.md": (11434, 8765)}
+PAGE_PORTS = {"runner.md": (11434, 8765), "your-survey.md": (8766,)}
+#: docs/your-survey.md's scripted model answers in its instrument's German phrases (`python tests/chat_server.py
+#: --port 8766 --phrases ...`: rating 1-5 from the request's hash, as the English server's 1-6).
+GERMAN = ("überhaupt nicht wie ich", "nicht wie ich", "ein wenig wie ich", "wie ich", "sehr wie ich")
 _HOST_PORT = re.compile(r"\b(127\.0\.0\.1|localhost):(\d+)\b")
 
 
@@ -226,12 +229,13 @@ def assert_transcript(step: Step, output: str) -> None:
 def servers():
     """The local stand-ins, each on a free port: an OpenAI-compatible server, and one for each port a page names
     (keyed by that port; ``run_page`` maps the page's port to the server's)."""
-    from chat_server import ChatServer
+    from chat_server import ChatServer, phrases_answer
 
     started = {"openai": ChatServer()}
     started["openai"].start()
     for port in sorted({p for ports in PAGE_PORTS.values() for p in ports}):
-        started[port] = ChatServer(latency=0.05 if port == 8765 else 0.0)
+        started[port] = ChatServer(latency=0.05 if port == 8765 else 0.0) if port != 8766 else ChatServer(
+            answer=phrases_answer(GERMAN))
         started[port].start()
     yield started
     for server in started.values():
@@ -397,6 +401,14 @@ def test_runner_page(tmp_path, raw_dir, built_dataset, servers):
     assert (work / "runs" / "llama3.1" / "records.jsonl").is_file()
 
 
+def test_your_survey_page(tmp_path, raw_dir, servers):
+    """docs/your-survey.md on the SYNTHETIC example survey: build, info, load, the planted pairs, a bad input
+    that writes nothing, publish --dry-run."""
+    work, ran, skipped, outputs = run_page("your-survey.md", tmp_path, raw_dir, None, servers)
+    assert not skipped and len(ran) >= 10
+    assert (work / "survey_de" / "instrument.yaml").is_file() and not (work / "my_ds").exists()
+
+
 def test_findings_page(tmp_path, raw_dir, servers):
     """docs/findings.md's commands on the release CI has (4 models); its 33-model figures are not run here (the
     page says so and what CI checks instead)."""
@@ -412,4 +424,5 @@ def test_dependencies_page_and_every_page_is_run(tmp_path, raw_dir, servers):
     work, ran, skipped, _ = run_page("dependencies.md", tmp_path, raw_dir, None, servers)
     assert not ran and len(skipped) == 5, skipped
     with_commands = {p.name for p in DOCS.glob("*.md") if any(isinstance(s, Step) for s in page_steps(p))}
-    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md", "findings.md"}
+    assert with_commands == {"metric.md", "dataset.md", "deviation.md", "runner.md", "dependencies.md", "findings.md",
+                             "your-survey.md"}

@@ -76,3 +76,19 @@ def test_a_damaged_table_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr("valueportrait.released_models.released_models_path", lambda: str(bad))
     with pytest.raises(InputError, match=r"open_weights must be one of .*qwq-32b"):
         released_models()
+
+
+def test_every_row_says_whether_its_facts_were_checked():
+    """The spot-check of 2026-12-07 (stored copies of public pages): 4 rows confirmed in full (Meta's Llama 3.1
+    post: 8B/70B/405B, 2024-07-23; Mistral Small 3: 24B, 2025-01-30, Apache 2.0), 5 in part (each saying what
+    was and was not confirmed), the other 25 unchecked; every checked row says against what."""
+    table = released_models().set_index("model")
+    assert table.checked.value_counts().to_dict() == {"no": 25, "partly": 5, "yes": 4}
+    assert set(table.index[table.checked == "yes"]) == {
+        "llama-3.1-8b-instruct", "llama-3.1-70b-instruct", "llama-3.1-405b-instruct", "mistral-small-24b-instruct-2501"}
+    assert table.loc[table.checked != "no", "check_note"].notna().all()
+    assert table.loc[table.checked == "no", "check_note"].isna().all()
+    # the parameter counts that exist: 11 of 34, every one of them checked at least in part except deepseek-chat
+    # and mistral-tiny (unchecked)
+    known = table.parameters_billion.notna()
+    assert known.sum() == 11 and set(table.index[known & (table.checked == "no")]) == {"deepseek-chat", "mistral-tiny"}

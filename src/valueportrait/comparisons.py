@@ -21,6 +21,7 @@ import pandas as pd
 from .dataset import ValuePortraitData, dataset_of
 from .errors import InputError
 from .settings import DatasetRef, Intervals, Selection, UpstreamOutputs
+from .texttable import MISSING, number
 
 __all__ = ["Comparison", "compare_leaderboard", "comparison_text"]
 
@@ -64,9 +65,9 @@ def comparison_text(table: pd.DataFrame, alpha: float, *, adjust: str = "compari
                  f"  {'family':10s} {'dimension':20s} {'difference':>10s} {'CI':>17s} {'p':>8s} {'p_adj':>8s}"]
         for r in rows.itertuples():
             mark = "*" if r.p_adjusted < alpha else " "
-            ci = f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]" if pd.notna(r.ci_low) else "n/a"
-            lines.append(f"{mark} {r.family:10s} {r.dimension:20s} {r.difference:+10.3f} {ci:>17s} "
-                         f"{r.p_value:8.4f} {r.p_adjusted:8.4f}")
+            ci = f"[{r.ci_low:+.2f}, {r.ci_high:+.2f}]" if pd.notna(r.ci_low) else MISSING
+            lines.append(f"{mark} {r.family:10s} {r.dimension:20s} {number(r.difference, '+.3f'):>10s} {ci:>17s} "
+                         f"{number(r.p_value, '.4f'):>8s} {number(r.p_adjusted, '.4f'):>8s}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
 

@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from .scale import FAMILIES
+from .dataset_files import read_build_info, read_config_table
 from .errors import DatasetError
+from .instrument import VALUE_PORTRAIT, Instrument
 from .selection import CORRELATION_COLUMNS, selection_table, weighted_table
 from .settings import DatasetRef, Selection, built_selection, over
 
@@ -62,6 +64,17 @@ class ValuePortraitData:
     def demographic_attributes(self) -> tuple[str, ...]:
         """The attribute columns joined into ``participants`` at build time (empty without demographics)."""
         return tuple((self.build_info.get("demographics") or {}).get("attributes", ()))
+
+    @property
+    def instrument(self) -> Instrument:
+        """The instrument this dataset measures with: ``build_info["instrument"]`` (a build before it:
+        :data:`~valueportrait.instrument.VALUE_PORTRAIT`), with the ``prompts`` config as its templates."""
+        described = self.build_info.get("instrument")
+        base = (Instrument.from_dict(described, "build_info.json 'instrument'") if described is not None
+                else VALUE_PORTRAIT)
+        if self.prompts is None or not len(self.prompts):
+            return base
+        return base.with_templates(self.prompts)
 
     # -- selection ---------------------------------------------------------------------------------------
     @property
@@ -164,75 +177,6 @@ def open_dataset(source: str | Path, revision: str | None = None) -> ValuePortra
     info = read_build_info(path)
     tables = {c: read_config_table(path, c).to_pandas() for c in present}
     return ValuePortraitData(**tables, build_info=info)
-
-
-_REBUILD = "Rebuild the dataset with `valueportrait build --raw RAW --out DIR --overwrite` (or fetch it again)."
-
-
-def read_build_info(path: Path) -> dict[str, Any]:
-    """``path/build_info.json`` of a built folder, checked: a JSON object with ``dataset_version`` (a string)
-    and ``selection`` (an object); anything else is a :class:`DatasetError` naming the file and the fix."""
-    import json
-
-    file = path / "build_info.json"
-    try:
-        info = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
-        raise DatasetError(f"{str(file)!r} cannot be read as JSON ({type(exc).__name__}: {exc}). {_REBUILD}") from None
-    problem = ("is not a JSON object" if not isinstance(info, dict)
-               else "has no dataset_version string" if not isinstance(info.get("dataset_version"), str)
-               else "has no selection object" if not isinstance(info.get("selection"), dict)
-               else None)
-    if problem:
-        raise DatasetError(f"{str(file)!r} {problem}, so it is not the build_info.json of a Value Portrait build. "
-                           f"{_REBUILD}")
-    return info
-
-
-def read_config_table(path: Path, config: str):
-    """One config of a built folder as a :class:`pyarrow.Table`, checked against its declared Features (every
-    declared column there, with its type); an unreadable or foreign file is a :class:`DatasetError`."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    from .schema import SCHEMAS
-
-    folder = path / config
-    files = sorted(folder.glob("*.parquet"))
-    if not files:
-        raise DatasetError(f"{str(folder)!r} holds no parquet file. {_REBUILD}")
-    tables = []
-    for f in files:
-        try:
-            tables.append(pq.read_table(f))
-        except (OSError, pa.ArrowException) as exc:
-            raise DatasetError(f"{str(f)!r} is not a readable parquet file ({type(exc).__name__}: {exc}). "
-                               f"{_REBUILD}") from None
-    expected = SCHEMAS[config]
-    for f, table in zip(files, tables):
-        for want in expected:
-            have = table.schema.field(want.name).type if want.name in table.schema.names else None
-            if have is None or not _same_type(have, want.type):
-                raise DatasetError(
-                    f"{str(f)!r}: column {want.name!r} " + ("is missing" if have is None else f"has type {have}")
-                    + f"; the {config} config declares {want.type}. {_REBUILD}")
-    try:
-        return pa.concat_tables(tables, promote_options="default")
-    except pa.ArrowException as exc:
-        raise DatasetError(f"the parquet files of {str(folder)!r} do not fit together ({exc}). {_REBUILD}") from None
-
-
-def _same_type(have, want) -> bool:
-    """Equal Arrow types, taking string and large_string (and their lists) as the same."""
-    import pyarrow as pa
-
-    def norm(t):
-        if pa.types.is_large_string(t):
-            return pa.string()
-        if pa.types.is_list(t) or pa.types.is_large_list(t):
-            return pa.list_(norm(t.value_type))
-        return t
-    return norm(have) == norm(want)
 
 
 def load_dataset(source: str | Path, config: str = "items", revision: str | None = None):

@@ -14,9 +14,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .scale import FAMILIES, FAMILY_TITLES
 from .chance import CHANCE_MARK, chance_footnote, chance_level
-from .style import display_name
+from .scoring.portrait import portrait_families
+from .style import display_name, family_title
 from .errors import OutputExistsError
 from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
 
@@ -26,7 +26,7 @@ def upstream_scores(model: str, portrait: pd.DataFrame, *, prompt: str = "averag
     """The portrait in upstream's ``score_results`` schema.
 
     ``{"meta": {"model_name", "prompt"}, "scores": {family: {dim: {"centered_mean", "original_mean", "std_dev",
-    "n"}}}}``, dimensions in FAMILIES order; a null score stays ``null``.
+    "n"}}}}``, dimensions in the portrait's order; a null score stays ``null``.
     """
     scores: dict = {}
     for r in portrait.itertuples(index=False):
@@ -53,8 +53,8 @@ def write_upstream_scores(out_dir: str | Path, model: str, portrait: pd.DataFram
 
 # -- leaderboards ------------------------------------------------------------------------------------------------
 def leaderboard_table(portraits: dict[str, pd.DataFrame], value: str = "score") -> pd.DataFrame:
-    """Wide table: one row per model, one column per dimension (FAMILIES order), cells = ``value``."""
-    cols = [d for dims in FAMILIES.values() for d in dims]
+    """Wide table: one row per model, one column per dimension (the instrument's order), cells = ``value``."""
+    cols = [d for dims in portrait_families(portraits).values() for d in dims]
     rows = {name: p.set_index("dimension")[value].reindex(cols) for name, p in portraits.items()}
     out = pd.DataFrame(rows).T
     out.index.name = "model"
@@ -195,9 +195,9 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
 
     what = interval_heading(portraits, confidence)
     blocks = []
-    marked = any(chance_level(above_chance, f, d) for f, dims in FAMILIES.items() for d in dims)
-    for family, dims in FAMILIES.items():
-        title = f"{FAMILY_TITLES[family]}: {what}"
+    marked = any(chance_level(above_chance, f, d) for f, dims in portrait_families(portraits).items() for d in dims)
+    for family, dims in portrait_families(portraits).items():
+        title = f"{family_title(family)}: {what}"
 
         def label(d: str, family: str = family) -> str:
             return f"{display_name(d)} {CHANCE_MARK}" if chance_level(above_chance, family, d) else display_name(d)

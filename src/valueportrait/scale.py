@@ -1,8 +1,10 @@
-"""The measurement scale: the dimensions (upstream's keys and spellings), the 6-point Likert scale, item ids.
+"""The Value Portrait instrument's defaults as constants: the dimensions (upstream's keys and spellings), the
+6-point Likert scale, the prompt variants; and item ids.
 
-The one place that says what a rating is: :data:`LIKERT_MIN` .. :data:`LIKERT_MAX`, the answer phrases
-(:data:`LIKERT`, :data:`PHRASES`) and reverse scoring (:func:`reverse`). Every other module takes the scale
-from here.
+Every constant here is derived from :data:`valueportrait.instrument.VALUE_PORTRAIT` (the packaged
+``value_portrait.yaml``), so the values are the instrument's: :data:`LIKERT_MIN` .. :data:`LIKERT_MAX`, the
+answer phrases (:data:`LIKERT`, :data:`PHRASES`), reverse scoring (:func:`reverse`). Code that can be given
+another instrument reads it (``data.instrument``) instead; these names stay for what has no dataset at hand.
 
 Families keep the keys of the upstream release (``pvq``, ``higher_pvq``, ``bfi``) and its dimension
 spellings (``Self_Direction``, ``Openness_to_Change``, ...), so files written here line up with
@@ -11,72 +13,42 @@ upstream's ``correlation_results`` and ``score_results``.
 
 from __future__ import annotations
 
+from .instrument import VALUE_PORTRAIT
+
 #: Schwartz's 10 basic values in circumplex order (Schwartz 1992, Fig. 1: going round the circle),
 #: the order the paper's radar charts use.
-PVQ: tuple[str, ...] = (
-    "Self_Direction",
-    "Stimulation",
-    "Hedonism",
-    "Achievement",
-    "Power",
-    "Security",
-    "Conformity",
-    "Tradition",
-    "Benevolence",
-    "Universalism",
-)
+PVQ: tuple[str, ...] = VALUE_PORTRAIT.family_dims["pvq"]
 
 #: The 4 higher-order values.
-HIGHER_PVQ: tuple[str, ...] = (
-    "Openness_to_Change",
-    "Self_Enhancement",
-    "Conservation",
-    "Self_Transcendence",
-)
+HIGHER_PVQ: tuple[str, ...] = VALUE_PORTRAIT.family_dims["higher_pvq"]
 
 #: The Big Five (BFI-10).
-BFI: tuple[str, ...] = (
-    "Openness",
-    "Conscientiousness",
-    "Extraversion",
-    "Agreeableness",
-    "Neuroticism",
-)
+BFI: tuple[str, ...] = VALUE_PORTRAIT.family_dims["bfi"]
 
 #: family key -> its dimensions, in display order.
-FAMILIES: dict[str, tuple[str, ...]] = {"pvq": PVQ, "higher_pvq": HIGHER_PVQ, "bfi": BFI}
+FAMILIES: dict[str, tuple[str, ...]] = VALUE_PORTRAIT.family_dims
 
 #: The 19 scored dimensions as (family, dimension), in FAMILIES order: the rows of every portrait.
-DIMENSIONS: tuple[tuple[str, str], ...] = tuple((f, d) for f, dims in FAMILIES.items() for d in dims)
+DIMENSIONS: tuple[tuple[str, str], ...] = VALUE_PORTRAIT.dimensions
 
 #: Human-readable family names.
-FAMILY_TITLES: dict[str, str] = {
-    "pvq": "Schwartz basic values (PVQ-21)",
-    "higher_pvq": "Higher-order values",
-    "bfi": "Big Five (BFI-10)",
-}
+FAMILY_TITLES: dict[str, str] = VALUE_PORTRAIT.family_titles
 
+_SCALE = VALUE_PORTRAIT.scale
 #: The answer options of the prompts, rating 6 down to 1 (upstream's prompts list exactly these).
-LIKERT: dict[str, int] = {
-    "very much like me": 6,
-    "like me": 5,
-    "somewhat like me": 4,
-    "a little like me": 3,
-    "not like me": 2,
-    "not like me at all": 1,
-}
+LIKERT: dict[str, int] = {_SCALE.phrase_of(r): r for r in reversed(_SCALE.ratings)}
 
 #: The lowest and highest rating of the scale.
-LIKERT_MIN: int = 1
-LIKERT_MAX: int = 6
+LIKERT_MIN: int = _SCALE.min
+LIKERT_MAX: int = _SCALE.max
 #: A reverse-keyed item is scored as ``REVERSE_SUM - rating`` (7 on the 1-6 scale).
 REVERSE_SUM: float = float(LIKERT_MIN + LIKERT_MAX)
 #: Number of answer options.
-N_OPTIONS: int = LIKERT_MAX - LIKERT_MIN + 1
+N_OPTIONS: int = _SCALE.n_options
 #: rating -> answer phrase (1 -> "not like me at all", ..., 6 -> "very much like me").
 PHRASE_OF: dict[int, str] = {v: k for k, v in LIKERT.items()}
 #: The answer phrases in rating order, lowest first: ``PHRASES[r - 1]`` is the phrase of rating r.
-PHRASES: tuple[str, ...] = tuple(PHRASE_OF[r] for r in range(LIKERT_MIN, LIKERT_MAX + 1))
+PHRASES: tuple[str, ...] = _SCALE.phrases
 
 
 def reverse(rating):
@@ -89,18 +61,13 @@ def reverse(rating):
 
 
 #: The 6 prompt variants of the paper: 3 templates x 2 option orders.
-VARIANTS: tuple[str, ...] = ("v1", "v1_reversed", "v2", "v2_reversed", "v3", "v3_reversed")
+VARIANTS: tuple[str, ...] = VALUE_PORTRAIT.variant_names
 
 #: Prompt templates: ``reddit`` (title + scenario) for Reddit and Dear Abby, ``sharegpt`` for ShareGPT and LMSYS.
-TEMPLATES: tuple[str, ...] = ("reddit", "sharegpt")
+TEMPLATES: tuple[str, ...] = tuple(dict.fromkeys(kind for _, kind in VALUE_PORTRAIT.source_kind))
 
 #: Query source -> the prompt template its items use.
-SOURCE_TEMPLATE: dict[str, str] = {
-    "Reddit": "reddit",
-    "DearAbby": "reddit",
-    "ShareGPT": "sharegpt",
-    "LMSYS": "sharegpt",
-}
+SOURCE_TEMPLATE: dict[str, str] = dict(VALUE_PORTRAIT.source_kind)
 
 
 def family_of(dimension: str) -> str:

@@ -7,11 +7,14 @@ table to them, and :func:`valueportrait.dataset.open_dataset` checks a built fol
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import pyarrow as pa
 
 from .scale import FAMILIES
 
-__all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "REFERENCE_COLUMNS", "REFERENCE_TYPES", "SCHEMAS"]
+__all__ = ["NORMS_COLUMNS", "NORMS_TYPES", "REFERENCE_COLUMNS", "REFERENCE_TYPES", "SCHEMAS", "family_schemas",
+           "schema_for", "survey_families"]
 
 #: Columns of the ``human_group_norms`` table (the dataset config), in order, and their types.
 NORMS_COLUMNS: tuple[str, ...] = (
@@ -44,22 +47,45 @@ def _schema(fields: dict[str, pa.DataType]) -> pa.Schema:
     return pa.schema([pa.field(name, t) for name, t in fields.items()])
 
 
-#: config -> its Arrow schema, columns in order.
+def family_schemas(families: Mapping[str, Sequence[str]]) -> dict[str, pa.Schema]:
+    """The schemas of the two configs whose columns follow the instrument's ``families`` (family -> dimension
+    ids): ``items`` (a list column per family) and ``participants`` (a score column per dimension)."""
+    return {
+        "items": _schema({
+            "item_id": _STR, "query_id": _STR, "response_id": _I64, "source": _STR, "template": _STR, "title": _STR,
+            "text": _STR, "response": _STR, "categories": pa.list_(_STR),
+            **{family: pa.list_(_STR) for family in families},
+        }),
+        "participants": _schema({
+            "participant_id": _STR, "survey_groups": pa.list_(_I64),
+            **{f"{family}_{dim}": _F64 for family, dims in families.items() for dim in dims},
+        }),
+    }
+
+
+def schema_for(config: str, families: Mapping[str, Sequence[str]] | None = None) -> pa.Schema:
+    """The Arrow schema of ``config`` for an instrument's ``families`` (None: Value Portrait's, :data:`SCHEMAS`)."""
+    if families is None or config not in ("items", "participants"):
+        return SCHEMAS[config]
+    return family_schemas(families)[config]
+
+
+def survey_families(build_info: Mapping) -> dict[str, list[str]] | None:
+    """family -> dimensions of a survey build's instrument (``build_info["survey"]``); None for Value Portrait."""
+    if "survey" not in build_info:
+        return None
+    return {f["key"]: list(f["dimensions"]) for f in build_info["instrument"]["families"]}
+
+
+#: config -> its Arrow schema, columns in order (Value Portrait's families; a survey's: :func:`schema_for`).
 SCHEMAS: dict[str, pa.Schema] = {
-    "items": _schema({
-        "item_id": _STR, "query_id": _STR, "response_id": _I64, "source": _STR, "template": _STR, "title": _STR,
-        "text": _STR, "response": _STR, "categories": pa.list_(_STR),
-        **{family: pa.list_(_STR) for family in FAMILIES},
-    }),
+    "items": family_schemas(FAMILIES)["items"],
     "correlations": _schema({
         "item_id": _STR, "family": _STR, "dimension": _STR, "rho": _F64, "p_value": _F64, "n": _I64,
         "selected": pa.bool_(), "rho_published": _F64, "p_value_published": _F64,
     }),
     "human_ratings": _schema({"participant_id": _STR, "survey_group": _I64, "item_id": _STR, "rating": _I64}),
-    "participants": _schema({
-        "participant_id": _STR, "survey_groups": pa.list_(_I64),
-        **{f"{family}_{dim}": _F64 for family, dims in FAMILIES.items() for dim in dims},
-    }),
+    "participants": family_schemas(FAMILIES)["participants"],
     "prompts": _schema({"variant": _STR, "template": _STR, "text": _STR}),
     "queries": _schema({
         "query_id": _STR, "source": _STR, "template": _STR, "title": _STR, "text": _STR,

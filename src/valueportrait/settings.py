@@ -225,12 +225,11 @@ class Deviation:
 
 @dataclass(frozen=True)
 class Build:
-    """What a build takes: the raw release folder ``raw`` (None: ``$VALUEPORTRAIT_RAW``), the ``selection`` (its
-    None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`, or a read
-    :class:`~valueportrait.demographics.Demographics`; adds the ``human_group_norms`` config), the group norms'
-    ``norms`` intervals (a rater bootstrap: ``n_boot``, ``level``, ``seed``) and ``min_raters``, the card's
-    ``changelog`` (None: the package's), ``allow_partial`` (a release missing survey groups or published tables
-    builds) and ``strict`` (a release folder differing from the pinned sums is refused, not a warning)."""
+    """What a build takes: the raw release ``raw`` (None: ``$VALUEPORTRAIT_RAW``) or a ``survey`` folder (docs/your-survey.md),
+    the ``selection`` (its None fields: :data:`BUILD_SELECTION`), the raters' ``demographics`` (a :class:`DemographicsFile`
+    or a read :class:`~valueportrait.demographics.Demographics`; adds ``human_group_norms``), the group norms' ``norms``
+    (a rater bootstrap) and ``min_raters``, the card's ``changelog`` (None: the package's), ``allow_partial`` (a release
+    missing survey groups or published tables builds), ``strict`` (a release differing from the pinned sums is refused)."""
 
     raw: str | Path | None = None
     selection: Selection = Selection()
@@ -240,6 +239,7 @@ class Build:
     changelog: str | Path | None = None
     allow_partial: bool = False
     strict: bool = False
+    survey: str | Path | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.selection, Selection):

@@ -48,6 +48,19 @@ def test_version_without_changelog_entry_is_refused(built_dataset, tmp_path):
         core.plan_dataset(folder, "my-org/vp", NEXT)
 
 
+def test_build_of_a_modified_release_is_refused(built_dataset, tmp_path):
+    # builders/pinned.py records every file whose sha256 differs from the pinned manifest; such a build is not the
+    # paper's benchmark, so publishing it as version V is refused, naming the file and the fix.
+    folder = copy_folder(built_dataset, tmp_path / "ds-modified")
+    info = json.loads((folder / "build_info.json").read_text())
+    edited = {"file": "data/survey_1.json", "sha256": "0" * 64, "expected": "1" * 64}
+    (folder / "build_info.json").write_text(json.dumps({**info, "modified_release": [edited]}))
+    with pytest.raises(PublishError, match=r"differs from the pinned one \(1 file\(s\): data/survey_1\.json; "
+                       rf".*not version {re.escape(V)}.*valueportrait build --strict"):
+        core.plan_dataset(folder, "my-org/vp", V)
+    core.plan_dataset(built_dataset, "my-org/vp", V)  # the unmodified build still plans
+
+
 @pytest.mark.parametrize("repo_id", ["valueportrait", "my-org/vp/extra", "https://huggingface.co/x/y", "file://rel"])
 def test_bad_repo_id(built_dataset, repo_id):
     with pytest.raises(PublishError, match="--repo-id"):

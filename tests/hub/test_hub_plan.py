@@ -38,8 +38,8 @@ def test_dry_run_prints_every_file_with_size_and_sha256(built_dataset):
     assert f"Commit:  Value Portrait dataset v{V} (upstream 08e1fb7)" in lines
     assert "         Selection: alpha=0.05, correction=none, correlations=published, mode=pos, scoring=threshold, threshold=0.3" in lines
     files = hub_fingerprints(built_dataset, "my-org/valueportrait", f"v{V}")  # the card rendered for the repo
-    assert len(files) == 9  # README.md, build_info.json and one parquet per config (6 + reference_portraits)
-    assert f"Files:   9, {sum(s for s, _ in files.values()):,} bytes" in lines
+    assert len(files) == 10  # README.md, build_info.json, instrument.yaml, one parquet per config (6 + reference_portraits)
+    assert f"Files:   10, {sum(s for s, _ in files.values()):,} bytes" in lines
     for path, (size, sha) in files.items():  # sha256 computed here independently with hashlib
         assert any(line.split() == [f"{size:,}", sha, path] for line in lines), path
 

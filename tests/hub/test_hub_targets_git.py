@@ -105,9 +105,9 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     assert res.exit_code == 0, res.output
     commit1 = git("rev-parse", "refs/heads/main", cwd=path).strip()
     assert res.output.splitlines() == [
-        f"Publishing 9 files ({plan_json['total_size']:,} bytes) to {url} ...",
+        f"Publishing 10 files ({plan_json['total_size']:,} bytes) to {url} ...",
         f"Committed {commit1[:12]} to main: 'Value Portrait dataset v{V} (upstream 08e1fb7)' "
-        "(9 file(s) uploaded, 0 removed).",
+        "(10 file(s) uploaded, 0 removed).",
         f"Tagged {commit1[:12]} as v{V}.",
     ]
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
@@ -124,7 +124,7 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[1:] == [
-        f"Already published: tag v{V} names exactly these 9 files (commit {commit1[:12]}); nothing to do."]
+        f"Already published: tag v{V} names exactly these 10 files (commit {commit1[:12]}); nothing to do."]
     assert git("rev-list", "--count", "main", cwd=path).strip() == "1"
 
     # The next version: a changed build (threshold 0.35), its own commit and tag.
@@ -164,7 +164,7 @@ def test_git_round_trip_versions_tags_and_idempotency(built_dataset, built_v1_1,
     # Re-running today's version's publish now does nothing: main keeps serving the newer one.
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     assert res.output.splitlines()[1] == (
-        f"Already published: tag v{V} names exactly these 9 files (commit {commit1[:12]}); nothing to do.")
+        f"Already published: tag v{V} names exactly these 10 files (commit {commit1[:12]}); nothing to do.")
     assert git("rev-parse", "refs/heads/main", cwd=path).strip() == commit2
 
 
@@ -200,7 +200,7 @@ def test_missing_tag_is_created_on_unchanged_content(built_dataset, tmp_path):
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     commit = git("rev-parse", "main", cwd=path).strip()
     assert res.output.splitlines()[1:] == [
-        f"No changes: main already holds these 9 files at {commit[:12]}; no commit made.",
+        f"No changes: main already holds these 10 files at {commit[:12]}; no commit made.",
         f"Tagged {commit[:12]} as v{V}.",
     ]
     assert git("rev-parse", f"v{V}^{{commit}}", cwd=path).strip() == commit
@@ -228,7 +228,7 @@ def test_stale_files_are_removed_and_gitattributes_kept(built_dataset, tmp_path)
     res = invoke("publish", "--dataset", str(built_dataset), "--repo-id", url, "--version", V)
     commit = git("rev-parse", "main", cwd=path).strip()
     assert res.output.splitlines()[1] == (f"Committed {commit[:12]} to main: 'Value Portrait dataset v{V} (upstream "
-                                          "08e1fb7)' (9 file(s) uploaded, 1 removed).")
+                                          "08e1fb7)' (10 file(s) uploaded, 1 removed).")
     names = git("ls-tree", "-r", "--name-only", "main", cwd=path).split()
     assert sorted(names) == sorted([".gitattributes", *tree_fingerprints(built_dataset)])
 

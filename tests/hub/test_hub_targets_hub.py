@@ -71,7 +71,7 @@ def test_first_publish_calls(hub, built_dataset):
     assert repo["tags"] == {f"v{V}": new}
     assert res.output.splitlines()[1:] == [
         "Created the dataset repo my-org/vp.",
-        f"Committed {new[:12]} to main: 'Value Portrait dataset v{V} (upstream 08e1fb7)' (9 file(s) uploaded, 0 removed).",
+        f"Committed {new[:12]} to main: 'Value Portrait dataset v{V} (upstream 08e1fb7)' (10 file(s) uploaded, 0 removed).",
         f"Tagged {new[:12]} as v{V}.",
     ]
     # The Hub now holds exactly the planned bytes, plus its .gitattributes.
@@ -92,7 +92,7 @@ def test_republish_is_idempotent_and_a_changed_build_needs_force(hub, built_data
                          ("list_repo_refs", ("my-org/vp",), {"repo_type": "dataset"}),
                          ("list_repo_tree", ("my-org/vp",), {"recursive": True, "revision": first, "repo_type": "dataset"})]
     assert res.output.splitlines()[1:] == [
-        f"Already published: tag v{V} names exactly these 9 files (commit {first[:12]}); nothing to do."]
+        f"Already published: tag v{V} names exactly these 10 files (commit {first[:12]}); nothing to do."]
 
     changed = Path(shutil.copytree(built_dataset, tmp_path / "changed"))
     with (changed / "README.md").open("a", encoding="utf-8") as fh:
@@ -167,7 +167,7 @@ def test_execute_with_injected_api_directly(built_dataset):
     plan = core.plan_dataset(built_dataset, "my-org/vp", V)
     result = core.publish(plan, api=hub)
     assert result.committed and result.tag_action == "created" and result.repo_created
-    assert len(result.added) == 9 and result.deleted == []  # README.md, build_info.json, 7 config parquet files
+    assert len(result.added) == 10 and result.deleted == []  # README.md, build_info.json, instrument.yaml, 7 parquet files
     with pytest.raises(PublishError, match="already exists"):
         core.publish(core.plan_dataset(built_dataset, "my-org/vp", V), api=_with_other_tag(hub))
 

@@ -47,7 +47,7 @@ def test_to_ratings_parses_each_distinct_text_once(monkeypatch):
     """to_ratings goes through parse_likert_many's cache: 3,000 answers, 3 distinct texts -> 3 parses."""
     calls = []
     real = likert.parse_likert
-    monkeypatch.setattr(likert, "parse_likert", lambda t: calls.append(t) or real(t))
+    monkeypatch.setattr(likert, "parse_likert", lambda t, **kw: calls.append(t) or real(t, **kw))
     out = to_ratings(["like me", "Somewhat like me.", "not like me"] * 1000)
     assert len(calls) == 3 and out[:3].tolist() == [5.0, 4.0, 2.0] and len(out) == 3000
 

@@ -164,3 +164,20 @@ def test_cli_compare_goes_through_the_checks_of_score(raw_dir, built_dataset, tm
     res = run(str(good), "--baseline", "human raters", "--ci-over", "items", "--adjust", "leaderboard")
     assert res.exit_code == 0, res.output
     assert "m1 - human raters (CI over items, jackknife-t; * = p_adjusted < 0.05, Holm over all" in res.output
+
+
+def test_a_dimension_without_an_estimate_prints_the_one_missing_mark():
+    # a dimension the compared portrait cannot score (no item) has no difference, CI or p: texttable.MISSING ("—")
+    # in every column, as every other text table prints a missing value, and it is never marked significant.
+    from valueportrait.comparisons import comparison_text
+    from valueportrait.texttable import MISSING
+
+    nan = float("nan")
+    table = pd.DataFrame({"model": ["m", "m"], "baseline": ["human raters"] * 2, "family": ["bfi", "bfi"],
+                          "dimension": ["Openness", "Neuroticism"], "difference": [0.25, nan],
+                          "ci_low": [0.05, nan], "ci_high": [0.45, nan], "p_value": [0.01, nan],
+                          "p_adjusted": [0.02, nan], "ci_over": ["items"] * 2, "ci_method": ["t-analytic"] * 2})
+    lines = comparison_text(table, 0.05).splitlines()
+    assert lines[2].split() == ["*", "bfi", "Openness", "+0.250", "[+0.05,", "+0.45]", "0.0100", "0.0200"]
+    assert lines[3].split() == ["bfi", "Neuroticism", MISSING, MISSING, MISSING, MISSING]
+    assert "n/a" not in "\n".join(lines) and "nan" not in "\n".join(lines)

@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from valueportrait.errors import InputError
-from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import (Design, check_settings, item_means, item_weights, rater_matrix, rater_weights,
                                    score_matrix, score_portrait)
+from tiny_selection import RATINGS, ROW, SEL
 
-ROW = {fd: k for k, fd in enumerate(DIMENSIONS)}
-# Power <- i1, i2; Security <- i3; Tradition <- i3 reverse keyed; Openness (bfi) <- i4, i1.
-SEL = pd.DataFrame({
-    "item_id": ["i1", "i2", "i3", "i3", "i4", "i1"],
-    "family": ["pvq", "pvq", "pvq", "pvq", "bfi", "bfi"],
-    "dimension": ["Power", "Power", "Security", "Tradition", "Openness", "Openness"],
-    "key": [1, 1, 1, -1, 1, 1],
-})
-RATINGS = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i3", "i3", "i4"],
-                        "rating": [4.0, 6.0, 3.0, 2.0, np.nan, 6.0]})
 
 
 def test_design_keys_and_family_validity():

@@ -30,7 +30,7 @@ from ..scoring.engine import score_matrix
 from ..scoring.resample import item_weights
 from ..settings import Intervals
 
-__all__ = ["Cohort", "cohort_of_models", "focus_table", "group_contrasts"]
+__all__ = ["Cohort", "cohort_of_models", "cohort_of_scores", "focus_table", "group_contrasts"]
 
 MIN_MODELS = 3
 
@@ -78,6 +78,33 @@ def _t_interval(S: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np
     return mean, mean - half, mean + half, n
 
 
+def _check_size(index) -> None:
+    if len(index) < MIN_MODELS:
+        raise InputError(f"a cohort needs at least {MIN_MODELS} models, got {len(index)} "
+                         f"({', '.join(map(str, index))}); add models or use `valueportrait compare`")
+
+
+def cohort_of_scores(scores: pd.DataFrame, human: np.ndarray, *, level: float = 0.95) -> Cohort:
+    """The cohort table from the models' centred scores alone (models x the 19 dimensions in DIMENSIONS order,
+    e.g. a leaderboard.json's portraits) and the human raters' scores ``human`` (19 values; NaN: none).
+
+    Only what scores support: the cohort mean with its t interval over models, the humans and the difference.
+    The intervals over items and models, the test of the difference and the diversity need item ratings: their
+    columns are NaN and ``meta["item_level"]`` is False.
+    """
+    _check_size(scores.index)
+    S = scores.to_numpy(dtype=float)
+    mean, lo, hi, n = _t_interval(S, level)
+    nan = np.full(len(DIMENSIONS), np.nan)
+    table = pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
+                          "n_models": n, "cohort_mean": mean, "ci_low": lo, "ci_high": hi, "ci_low_im": nan,
+                          "ci_high_im": nan, "human": np.asarray(human, dtype=float), "diff": mean - human,
+                          "diff_ci_low": nan, "diff_ci_high": nan, "p": nan, "p_holm": nan})
+    meta = dict(n_models=len(S), level=level, n_boot=0, seed=None, item_level=False,
+                intervals={"ci": ("models", "t-analytic")})
+    return Cohort(table=table, scores=scores.copy(), meta=meta)
+
+
 def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
                      intervals: Intervals = Intervals(), center: bool | str = True) -> Cohort:
     """The cohort table of ``models`` (models x ``design.item_ids`` item means over prompt variants; NaN: not
@@ -87,9 +114,7 @@ def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
     ci_low / ci_high (over models, t), ci_low_im / ci_high_im (over items and models, bootstrap), human, diff
     (cohort - human), diff_ci_low / diff_ci_high (items+models), p, p_holm.
     """
-    if len(models) < MIN_MODELS:
-        raise InputError(f"a cohort needs at least {MIN_MODELS} models, got {len(models)} "
-                         f"({', '.join(map(str, models.index))}); add models or use `valueportrait compare`")
+    _check_size(models.index)
     ids = list(design.item_ids)
     M = models.reindex(columns=ids).to_numpy(dtype=float)
     H = humans.reindex(ids).to_numpy(dtype=float)
@@ -120,7 +145,7 @@ def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
                           "ci_low_im": cq[0], "ci_high_im": cq[1], "human": h, "diff": mean - h,
                           "diff_ci_low": dq[0], "diff_ci_high": dq[1], "p": p, "p_holm": holm(p)})
     scores = pd.DataFrame(S, index=models.index, columns=[f"{f}.{d}" for f, d in DIMENSIONS])
-    meta = dict(n_models=K, level=intervals.level, n_boot=B, seed=intervals.seed,
+    meta = dict(n_models=K, level=intervals.level, n_boot=B, seed=intervals.seed, item_level=True,
                 intervals={"ci": ("models", "t-analytic"), "ci_im": ("items+models", "bootstrap-percentile"),
                            "diff_ci": ("items+models", "bootstrap-percentile")})
     return Cohort(table=table, scores=scores, meta=meta)

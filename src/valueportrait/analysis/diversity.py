@@ -1,23 +1,32 @@
-r"""How far apart subjects' TRUE portraits are, measurement noise taken out (generalizability theory).
+r"""How far apart subjects' TRUE portraits are, measurement noise taken out (generalizability theory), models
+against human raters ON THE SAME ITEMS.
 
 A subject *s* (a model, or a human rater) rates items; for dimension *d* its centred item values are
 :math:`z_{si} = k_{id} r_{si} - m_{s f(d)}` (the keyed rating minus the subject's own family mean) for the
-*n* items measuring *d*, and its score is their mean. With subjects and items crossed (every subject rated every
-item), the two-way random-effects decomposition (Cronbach et al. 1972; Brennan 2001, ch. 3) gives
+*n* items measuring *d*, and its score is their mean. With subjects and items crossed, the two-way
+random-effects decomposition (Cronbach et al. 1972; Brennan 2001, ch. 3) gives
 
 .. math::
 
-    \hat\sigma^2_s = \frac{MS_{subjects} - MS_{residual}}{n},
+    \hat\sigma^2_s = \frac{MS_{subjects} - MS_{residual}}{n} + \frac{MS_{residual}}{N},
 
-the variance between subjects of their universe scores (the score on endlessly many such items), while the
-observed scores vary by :math:`\hat\sigma^2_s + MS_{residual}/n`. The item main effect is common to all subjects
-on the same items and does not enter either. Human raters of the release rated only their survey group's items,
-so humans are decomposed within each survey group and the groups' estimates pooled (weights: raters - 1).
+the variance between subjects of their universe scores (the score on endlessly many such items; the subject x
+item interaction counts as noise, for models and humans alike), where :math:`N` items enter the family mean
+(which shares the dimension's own items, so a centred score's noise is :math:`\sigma^2 (1/n - 1/N)`). The item
+main effect is common to all subjects on the same items and does not enter.
 
-The ratio of spreads (:func:`diversity_table`) is :math:`\sqrt{\sum_d \hat\sigma^2_{models,d} / \sum_d
-\hat\sigma^2_{humans,d}}` over a family's dimensions (sums, so that a dimension's negative estimate is averaged
-out rather than clipped); the *naive* ratio uses the observed variances instead. Checked in a simulation with a
-known ratio (tests/test_cohort.py).
+**The same items, the same centring.** The release's raters each rated only their survey group's items (16-58 of
+317), so a rater's portrait is centred on the group's few family items; models rate every item. A portrait's
+spread depends on which items enter the family mean (centring on a few items of a few dimensions spreads portraits
+far more than centring on all of them: on the 33 released models, 0.89 against 0.18 summed over the ten values),
+so both sides are measured within each survey group, on the group's items with the group's centring, and the
+groups pooled with the same weights (raters - 1) on both sides. The ratio (:func:`diversity_table`) is
+:math:`\sqrt{\sum_{g,d} w_{gd} \hat\sigma^2_{models,gd} / \sum_{g,d} w_{gd} \hat\sigma^2_{humans,gd}}` over a
+family's dimensions (sums, so that a negative estimate is averaged out rather than clipped); the *naive* ratio uses
+the observed variances on the same items. Comparing models centred on the whole benchmark with raters centred on
+their group's items (the estimator shipped before, pvq 0.27) mixes two estimands: biased even when the true ratio
+is the same for every item set (benchmarks/sim_diversity.py, docs/findings.md). The interval redraws survey groups
+(raters and items) and models; its coverage of a known ratio under the release's design is in docs/findings.md.
 """
 
 from __future__ import annotations
@@ -76,7 +85,7 @@ def centred_item_values(R: np.ndarray, design: Design, d: int) -> tuple[np.ndarr
     return keyed - fam[:, None], n_family
 
 
-def _weighted_components(Z: np.ndarray, counts: np.ndarray, n_family: float) -> tuple[np.ndarray, np.ndarray]:
+def _components(Z: np.ndarray, counts: np.ndarray, n_family: float) -> tuple[np.ndarray, np.ndarray]:
     """:func:`true_variance` of the rows of ``Z`` (K x n, complete) drawn ``counts`` times ((B, K), each row of
     counts summing to K): ``(true, observed)`` per replicate, vectorised over replicates."""
     K, n = Z.shape
@@ -91,52 +100,47 @@ def _weighted_components(Z: np.ndarray, counts: np.ndarray, n_family: float) -> 
         return ss_rows / (K - 1) - ms_res * (1 / n - 1 / n_family), ss_rows / (K - 1)
 
 
-def _model_parts(models: np.ndarray, design: Design, counts: np.ndarray) -> np.ndarray:
-    """(B, D, 2): the models' true and observed variance per dimension, for each row of model ``counts``."""
-    out = np.full((len(counts), len(DIMENSIONS), 2), np.nan)
-    for d in range(len(DIMENSIONS)):
-        if not np.any(design.key[:, d]):
-            continue
-        Z, N = centred_item_values(models, design, d)
-        ok = ~np.isnan(Z).any(axis=0)  # items every model rated
-        if ok.sum() >= 2:
-            out[:, d, 0], out[:, d, 1] = _weighted_components(Z[:, ok], counts, N)
-    return out
-
-
-def _group_parts(raters: np.ndarray, strata: np.ndarray, design: Design) -> np.ndarray:
-    """(G, D, 3): each survey group's (true, observed, raters) per dimension (NaN where < 2 items or raters)."""
+def _group_parts(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, design: Design,
+                 counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per survey group and dimension, on THAT group's items with THAT group's centring for both sides:
+    the models' (true, observed) variance for each row of model ``counts`` (B, G, D, 2), the raters' (true,
+    observed) (G, D, 2), and the pooling weight raters - 1 ((G, D); 0 where the group has < 2 items of the
+    dimension or < 2 complete raters)."""
     groups = np.unique(strata)
-    out = np.full((len(groups), len(DIMENSIONS), 3), np.nan)
+    B, G, D = len(counts), len(groups), len(DIMENSIONS)
+    mod, hum, w = np.full((B, G, D, 2), np.nan), np.full((G, D, 2), np.nan), np.zeros((G, D))
     for g, code in enumerate(groups):
-        G = raters[strata == code]
-        for d in range(len(DIMENSIONS)):
-            if not np.any(design.key[:, d]):
+        Rg = raters[strata == code]
+        seen = ~np.isnan(Rg).all(axis=0)
+        Mg = np.where(seen[None, :], models, np.nan)  # the models on this group's items only
+        for d in range(D):
+            if not np.any(design.key[seen, d]):
                 continue
-            Z, N = centred_item_values(G, design, d)
-            out[g, d] = true_variance(Z[:, ~np.isnan(Z).all(axis=0)], N)
-    return out
+            Zh, Nh = centred_item_values(Rg, design, d)
+            Zm, Nm = centred_item_values(Mg, design, d)
+            cols = ~np.isnan(Zh).all(axis=0) & ~np.isnan(Zm).any(axis=0)  # items raters saw, every model rated
+            if cols.sum() < 2:
+                continue
+            t, o, n = true_variance(Zh[:, cols], Nh)
+            if n < 2:
+                continue
+            hum[g, d], w[g, d] = (t, o), n - 1
+            mod[:, g, d, 0], mod[:, g, d, 1] = _components(Zm[:, cols], counts, Nm)
+    return mod, hum, w
 
 
-def _pool(parts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """(B, D, 2): the groups' components pooled with weights (raters - 1) x how often each group was drawn."""
-    w = np.where(np.isnan(parts[..., 0]), 0.0, parts[..., 2] - 1)  # (G, D)
-    tw = counts[:, :, None] * w[None]  # (B, G, D)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        den = tw.sum(axis=1)
-        t = (tw * np.nan_to_num(parts[None, ..., 0])).sum(axis=1) / den
-        o = (tw * np.nan_to_num(parts[None, ..., 1])).sum(axis=1) / den
-    return np.stack([t, o], axis=-1)
-
-
-def _ratios(models: np.ndarray, humans: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per family, (true, naive) ratios for each replicate from (B, D, 2) model and human components."""
+def _ratios(mod: np.ndarray, hum: np.ndarray, w: np.ndarray, gcounts: np.ndarray
+            ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per family, (true, naive) ratios for each replicate: sqrt of the models' over the raters' components,
+    both summed over the family's dimensions and the survey groups with the same weights (raters - 1, times how
+    often a replicate drew the group)."""
+    W = gcounts[:, :, None] * w[None]  # (B, G, D)
     res = {}
     for k, fam in enumerate(FAMILIES):
-        m, h = models[:, FAMILY_INDEX == k], humans[:, FAMILY_INDEX == k]
-        both = ~(np.isnan(m).any(axis=2) | np.isnan(h).any(axis=2))  # (B, Df)
-        mt, mo = (np.where(both, m[..., j], 0.0).sum(axis=1) for j in (0, 1))
-        ht, ho = (np.where(both, h[..., j], 0.0).sum(axis=1) for j in (0, 1))
+        c = FAMILY_INDEX == k
+        Wf = W[:, :, c]
+        mt, mo = ((Wf * np.nan_to_num(mod[:, :, c, j])).sum(axis=(1, 2)) for j in (0, 1))
+        ht, ho = ((Wf * np.nan_to_num(hum[None, :, c, j])).sum(axis=(1, 2)) for j in (0, 1))
         with np.errstate(invalid="ignore", divide="ignore"):
             true = np.where(ht > 0, np.sqrt(np.maximum(mt, 0.0) / ht), np.nan)
             naive = np.where(ho > 0, np.sqrt(mo / ho), np.nan)
@@ -144,34 +148,50 @@ def _ratios(models: np.ndarray, humans: np.ndarray) -> dict[str, tuple[np.ndarra
     return res
 
 
+def _caveat(ratio: float, lo: float, hi: float) -> str | None:
+    """Why a ratio is not to be read as a figure (None: nothing to say)."""
+    if not np.isfinite(ratio) or not np.isfinite(lo):
+        return "not estimable: too few items or raters per survey group"
+    if lo <= 0:
+        return "the models' true spread cannot be told from none (the interval reaches 0)"
+    if hi - lo > ratio:
+        return "imprecise: the interval is wider than the ratio"
+    return None
+
+
 def diversity_table(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, design: Design, *,
                     n_boot: int = 1000, level: float = 0.95, seed: int = 0) -> pd.DataFrame:
-    """Per family: the ratio of the models' to the humans' between-subject spread of true portraits.
+    """Per family: the ratio of the models' to the humans' between-subject spread of true portraits, both
+    measured on each survey group's items with that group's centring (module docstring).
 
     ``models``: models x ``design.item_ids`` item means (over prompt variants); ``raters``: raters x the same
     items (NaN where not rated); ``strata``: each rater's survey group. The interval resamples survey groups (with
-    their raters) and models, each with replacement (``ci_over="survey groups+models"``, percentile).
+    their raters and items, for both sides) and models, each with replacement (``ci_over="survey
+    groups+models"``, percentile).
 
-    Returns columns family, ratio (noise removed), ci_low, ci_high, naive_ratio (observed spreads), n_models,
-    n_raters, ci_over, ci_method.
+    Returns columns family, ratio (noise removed), ci_low, ci_high, naive_ratio (observed spreads, same items),
+    n_models, n_raters, n_groups (survey groups that measure the family), caveat (None, or why the ratio is not
+    to be read: its interval reaches 0, or is wider than the ratio itself), ci_over, ci_method.
     """
     models, raters, strata = np.asarray(models, float), np.asarray(raters, float), np.asarray(strata)
     K = models.shape[0]
     if K < 3:
         raise InputError(f"a cohort needs at least 3 models, got {K}")
-    parts = _group_parts(raters, strata, design)
-    G = parts.shape[0]
+    G = len(np.unique(strata))
     rng = np.random.default_rng(seed)
     mc = np.vstack([np.ones(K), rng.multinomial(K, np.full(K, 1.0 / K), size=n_boot)])  # row 0: the sample
     gc = np.vstack([np.ones(G), rng.multinomial(G, np.full(G, 1.0 / G), size=n_boot)])
-    ratios = _ratios(_model_parts(models, design, mc), _pool(parts, gc))
+    mod, hum, w = _group_parts(models, raters, strata, design, mc)
+    ratios = _ratios(mod, hum, w, gc)
     a = (1 - level) / 2
     rows = []
-    for f in FAMILIES:
+    for k, f in enumerate(FAMILIES):
         true, naive = ratios[f]
         reps = true[1:][~np.isnan(true[1:])]
         lo, hi = np.quantile(reps, [a, 1 - a]) if len(reps) else (np.nan, np.nan)
         rows.append(dict(family=f, ratio=float(true[0]), ci_low=float(lo), ci_high=float(hi),
                          naive_ratio=float(naive[0]), n_models=K, n_raters=len(raters),
+                         n_groups=int((w[:, FAMILY_INDEX == k] > 0).any(axis=1).sum()),
+                         caveat=_caveat(float(true[0]), float(lo), float(hi)),
                          ci_over="survey groups+models", ci_method="bootstrap-percentile"))
     return pd.DataFrame(rows)

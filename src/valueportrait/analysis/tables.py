@@ -15,6 +15,8 @@ __all__ = ["cohort_json", "cohort_text"]
 
 
 def _ci(lo, hi) -> str:
+    if (lo is None or lo != lo) and (hi is None or hi != hi):
+        return number(None)  # no interval: the one missing mark, not "[-, -]"
     return f"[{number(lo, '+.2f')}, {number(hi, '+.2f')}]"
 
 
@@ -32,9 +34,15 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
     table = markdown_table if markdown else text_table
     m = cohort.meta
     level = round(100 * m["level"])
-    out = [f"Cohort of {m['n_models']} models against the human raters on the same items "
-           f"({level}% intervals; cohort: over models, t; items+models: bootstrap over items and models, "
-           f"{m['n_boot']} replicates; p: bootstrap, Holm over the 19 dimensions)", ""]
+    if m.get("item_level", True):
+        out = [f"Cohort of {m['n_models']} models against the human raters on the same items "
+               f"({level}% intervals; cohort: over models, t; items+models: bootstrap over items and models, "
+               f"{m['n_boot']} replicates; p: bootstrap, Holm over the 19 dimensions)", ""]
+    else:
+        out = [f"Cohort of {m['n_models']} models from {m.get('leaderboard')}: their scores only ({level}% "
+               "intervals over models, t). The intervals over items and models, the test of cohort - humans and "
+               "the diversity need item ratings: give the run directories, ratings files or --upstream-outputs "
+               "instead.", ""]
     rows = [(f, _label(cohort, f, d), number(r.cohort_mean, "+.2f"), _ci(r.ci_low, r.ci_high),
              _ci(r.ci_low_im, r.ci_high_im), number(r.human, "+.2f"), number(r["diff"], "+.2f"),
              _ci(r.diff_ci_low, r.diff_ci_high), _p(r.p_holm))
@@ -48,18 +56,27 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
                    + (" (The build's selection rule; these scores use another: copied, not recomputed.)"
                       if other else ""))
     if cohort.diversity is not None:
-        out += ["", "Diversity: the models' spread of true portraits against the human raters' (noise removed; "
-                    "generalizability decomposition, docs/findings.md); naive = observed spreads", ""]
+        out += ["", "Diversity: the models' spread of true portraits against the human raters', both on each survey "
+                    "group's items (noise removed; generalizability decomposition, docs/findings.md); naive = "
+                    "observed spreads on the same items", ""]
         out.append(table(["family", "ratio", f"{level}% CI (survey groups+models)", "naive ratio", "models",
-                          "raters"],
+                          "raters", "groups"],
                          [(r.family, number(r.ratio, ".2f"), _ci(r.ci_low, r.ci_high).replace("+", ""),
-                           number(r.naive_ratio, ".2f"), r.n_models, r.n_raters)
-                          for _, r in cohort.diversity.iterrows()], "lrrrrr"))
+                           number(r.naive_ratio, ".2f"), r.n_models, r.n_raters, r.get("n_groups"))
+                          for _, r in cohort.diversity.iterrows()], "lrrrrrr"))
+        for _, r in cohort.diversity.iterrows():
+            if isinstance(r.get("caveat"), str):
+                out.append(f"{r.family}: {r.caveat}.")
+        out.append("The interval's coverage in simulation under the release's design (benchmarks/sim_diversity.py): "
+                   "92.5-97.5% for pvq and bfi (bfi's lies wholly below a true ratio of 1 in 6.5% of surveys); "
+                   "higher_pvq is not estimable there (docs/findings.md).")
     if cohort.contrasts is not None:
         c = cohort.contrasts.iloc[0]
         out += ["", f"Group contrast by {m['contrast']['by']}: {c.group_a} (n={c.n_a}) minus {c.group_b} "
                     f"(n={c.n_b}); {c.ci_method}, over {c.ci_over}; Holm over the dimensions"
-                + (f"; {c.n_left_out} model(s) with other values left out" if c.n_left_out else ""), ""]
+                + (f"; {c.n_left_out} model(s) with "
+                   + ("no value" if m["contrast"].get("split") is not None else "other values")
+                   + " left out" if c.n_left_out else ""), ""]
         out.append(table(["family", "dimension", "difference", f"{level}% CI", "p", "p (Holm)"],
                          [(r.family, _label(cohort, r.family, r.dimension), number(r["diff"], "+.2f"),
                            _ci(r.ci_low, r.ci_high), _p(r.p), _p(r.p_holm))

@@ -25,9 +25,17 @@ With the raters' demographics (not in the public release), e.g. a Prolific expor
       --bins age=18,30,45,60
 
 \b
+From your own survey (instrument.yaml, items.csv, ratings.csv, scores.csv; docs/your-survey.md):
+  valueportrait build --survey examples/survey_de/survey --out ./survey_de
+
+\b
 The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 """,
 )
+@click.option("--survey", "survey", default=None, type=click.Path(path_type=Path), metavar="DIR",
+              help="Build from your own survey folder instead of the Value Portrait release: instrument.yaml, "
+                   "items.csv, ratings.csv (long), scores.csv (docs/your-survey.md). Takes the selection options; "
+                   "not --raw, --demographics, --strict or --allow-partial.")
 @click.option("--raw", "raw", default=None, metavar="DIR|ARCHIVE|URL",
               help=f"The upstream release: its folder (holding data/ and lm_evaluation/), an archive of it "
                    f"(.tar.gz/.zip, GitHub's layout) or an http(s) URL of one. Default: ${ENV_VAR}, else GitHub's "
@@ -50,8 +58,8 @@ The raw release is {UPSTREAM_REPO} at commit {UPSTREAM_COMMIT[:7]}.
 @intervals_options(over="raters", prefix="With --demographics: ", what=" over raters for the group norms' CIs")
 @click.option("--min-raters", default=DEFAULT_MIN_RATERS, show_default=True, type=click.IntRange(1),
               help="With --demographics: groups with fewer raters get empty norms (a note says why).")
-def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool, strict: bool, demographics,
-          intervals, min_raters: int) -> None:
+def build(survey: Path | None, raw: Path | None, out: Path, overwrite: bool, selection, allow_partial: bool,
+          strict: bool, demographics, intervals, min_raters: int) -> None:
     """Build the Value Portrait dataset folder from the raw upstream release.
 
     Reads the release, computes the Spearman correlation of every item with every value and trait among
@@ -66,8 +74,14 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
     from valueportrait.builders.build import build_dataset
     from valueportrait.settings import Build
 
+    if survey is not None:
+        given = [o for o, v in (("--raw", raw), ("--demographics", demographics), ("--strict", strict),
+                                ("--allow-partial", allow_partial)) if v]
+        if given:
+            raise click.UsageError(f"--survey builds from your survey folder; {', '.join(given)} belong(s) to the "
+                                   "Value Portrait release. Drop them, or drop --survey")
     settings = Build(raw=raw, selection=selection, demographics=demographics, norms=intervals, min_raters=min_raters,
-                     allow_partial=allow_partial, strict=strict)
+                     allow_partial=allow_partial, strict=strict, survey=survey)
     bars = []
 
     def progress(message: str, done: int, total: int) -> None:
@@ -86,7 +100,7 @@ def build(raw: Path | None, out: Path, overwrite: bool, selection, allow_partial
             for w in caught:  # also when the build stopped: e.g. what the output-folder check cleaned up
                 if issubclass(w.category, UserWarning):
                     click.echo(f"Warning: {w.message}", err=True)
-    click.echo(f"Built Value Portrait {data.build_info.get('version_label') or data.build_info['dataset_version']} "
+    click.echo(f"Built {title_of(data.build_info)} {data.build_info.get('version_label') or data.build_info['dataset_version']} "
                f"into {out}")
     click.echo(summary(data, sections=("settings", "families", "dimensions", "validity", "cross_check",
                                        "demographics")))
@@ -113,9 +127,15 @@ def info(dataset: str, revision: str | None) -> None:
     from valueportrait.dataset import open_dataset
 
     data = open_dataset(dataset, revision=revision)
-    click.echo(f"Value Portrait {data.build_info.get('dataset_version', '?')} at {dataset}")
+    click.echo(f"{title_of(data.build_info)} {data.build_info.get('dataset_version', '?')} at {dataset}")
     click.echo(summary(data, sections=("settings", "rows", "families", "dimensions", "validity", "cross_check",
-                                       "demographics")))
+                                       "demographics", "reference")))
+
+
+def title_of(build_info: dict) -> str:
+    """What a build measures with: its instrument's name (a survey build), else Value Portrait."""
+    return (build_info.get("instrument") or {}).get("name", "Value Portrait") if "survey" in build_info \
+        else "Value Portrait"
 
 
 def summary(data, sections: tuple[str, ...]) -> str:
@@ -136,8 +156,15 @@ def summary(data, sections: tuple[str, ...]) -> str:
         out.append(f"Selection: {s.get('correlations')} correlations, rho > {s.get('threshold')} and "
                    f"p < {s.get('alpha')}, mode {s.get('mode')}, correction {s.get('correction', 'none')}"
                    + (f", scoring {s['scoring']}" if s.get("scoring", "threshold") != "threshold" else ""))
-        up = info.get("upstream", {})
-        out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
+        survey = info.get("survey")
+        if survey:
+            sections = tuple(x for x in sections if x not in ("cross_check", "demographics"))
+            out.append(f"Survey: {survey['folder']}, {survey['raters']} raters in {len(survey['groups'])} group(s), "
+                       f"{survey['ratings']:,} ratings of {survey['items']} items; instrument "
+                       f"{info['instrument']['name']} {info['instrument']['version']} ({info['instrument']['language']})")
+        else:
+            up = info.get("upstream", {})
+            out.append(f"Upstream: {up.get('repository')} @ {str(up.get('commit'))[:7]}")
         if info.get("modified_release"):
             from valueportrait.builders.pinned import modified_note
 
@@ -165,12 +192,14 @@ def summary(data, sections: tuple[str, ...]) -> str:
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
     if "validity" in sections and validity_sentences(info):
-        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, convergent and held-out "
-                   "validity, reliability "
-                   "(build_info.json 'validity'; docs/validity.md)")
+        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, reliability "
+                   "(build_info.json 'validity'; docs/your-survey.md)" if info.get("survey") else
+                   "\nHow far to trust these scores: false positives, chance per dimension, replication, convergent "
+                   "and held-out validity, reliability (build_info.json 'validity'; docs/validity.md)")
         out += [f"- {line}" for line in validity_sentences(info)]
-        out.append(text_table(list(validity_table(info).columns), validity_table(info).itertuples(index=False),
-                              "l" * 2 + "r" * 12 + "l"))
+        table = validity_table(info)
+        out.append(text_table(list(table.columns), table.itertuples(index=False),
+                              "l" * 2 + "r" * (len(table.columns) - 3) + "l"))
     if "cross_check" in sections:
         check = info.get("cross_check")
         if not check:
@@ -200,4 +229,11 @@ def summary(data, sections: tuple[str, ...]) -> str:
                        f"{norms.get('seed')}; none for groups under {norms.get('min_raters')} raters)")
             rows = [(a, g, n) for a in demo["attributes"] for g, n in demo["groups"][a].items()]
             out.append(text_table(["attribute", "group", "raters"], rows, "llr"))
+    ref = info.get("reference_portraits") or {}
+    if "reference" in sections and ref:
+        fp = ref.get("outputs") or {}
+        out.append(f"\nReference portraits: {len(ref.get('models', []))} released models and the human raters, "
+                   f"scored from {ref.get('source')}"
+                   + (f": {fp['n_files']} files, {fp['bytes'] / 1e6:.1f} MB, sha256 {fp['sha256']} (each file's in "
+                      "build_info.json 'reference_portraits.outputs')" if fp else " (no fingerprint: an older build)"))
     return "\n".join(out)

@@ -21,21 +21,25 @@ from valueportrait.cli.options import dataset_options, intervals_options, out_op
 @click.option("--by", "by", help="The --groups column to contrast (two values, e.g. open_weights).")
 @click.option("--values", "values", metavar="A,B", help="The two values of --by to contrast (A minus B); models with "
                                                           "other values are left out.")
+@click.option("--split", "split", type=float, metavar="X",
+              help="--by is numeric (e.g. parameters_billion): models above X minus those at or below it; models "
+                   "with no value are left out and counted.")
 @click.option("--cluster", "cluster", help="A --groups column whose clusters are resampled (e.g. provider).")
 @click.option("--focus", "focus", metavar="MODEL", help="Show where this model stands among the others.")
 @click.option("--diversity/--no-diversity", default=True, show_default=True,
               help="The models' spread of true portraits against the human raters'.")
 @out_options(required=False, help="Write cohort.json, cohort.csv and cohort.md here.",
              overwrite_help="Replace a previous cohort output in --out.")
-def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, groups, by, values, cluster, focus, diversity,
-           out, overwrite):
+def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, groups, by, values, split, cluster, focus,
+           diversity, out, overwrite):
     """The paper's cohort findings for a set of models: what they favour as a group, against the human raters.
 
     Scores every model (as `valueportrait score`), then per dimension the cohort mean (each model weight 1) with
     an interval over models and one over items and models, the human raters' score on the same items, the cohort
     minus the humans (Holm over the 19 dimensions), and the diversity of the models' true portraits against the
-    humans' (noise removed). --groups/--by adds a contrast between two groups of models; --focus one model's
-    standing. Needs at least 3 models.
+    humans' on the same items (noise removed). --groups/--by adds a contrast between two groups of models (--split
+    for a numeric column); --focus one model's standing. Needs at least 3 models. A leaderboard.json of `valueportrait
+    score --out` (alone) gives what its scores support: means, humans, contrasts, focus.
 
     \b
     Example:
@@ -43,6 +47,7 @@ def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, group
       valueportrait cohort runs/* --groups models.csv --by open_weights --values yes,no --cluster provider \\
           --out cohort/
       valueportrait cohort runs/* --focus my-model
+      valueportrait cohort scores/leaderboard.json --groups models.csv --by parameters_billion --split 50
     """
     from valueportrait.analysis.tables import cohort_text
     from valueportrait.pipelines.cohort import COHORT_FILES, Contrast, run_cohort, write_cohort
@@ -50,8 +55,11 @@ def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, group
 
     if not ratings_paths and not upstream_outputs:
         raise click.UsageError("give run directories or ratings files (PATH ...) and/or --upstream-outputs DIR")
-    if (groups is None) != (by is None) or ((cluster or values) and not groups):
-        raise click.UsageError("--groups FILE and --by COLUMN go together (--values and --cluster need them too)")
+    if (groups is None) != (by is None) or ((cluster or values or split is not None) and not groups):
+        raise click.UsageError("--groups FILE and --by COLUMN go together (--values, --split and --cluster need them "
+                               "too)")
+    if values and split is not None:
+        raise click.UsageError("--values names two values of a column, --split cuts a numeric one: give one of them")
     pair = tuple(v.strip() for v in values.split(",")) if values else None
     if pair is not None and len(pair) != 2:
         raise click.UsageError(f"--values takes two values, A,B; got {values!r}")
@@ -61,7 +69,7 @@ def cohort(ratings_paths, upstream_outputs, dataset, selection, intervals, group
         check_output(out, overwrite=overwrite, command="cohort", inputs=[*ratings_paths, upstream_outputs, groups])
     sources = [UpstreamOutputs(upstream_outputs)] if upstream_outputs else []
     result = run_cohort([*sources, *ratings_paths], dataset=dataset, selection=selection, intervals=intervals,
-                        contrast=Contrast(groups, by, cluster, pair) if groups else None, focus=focus, diversity=diversity,
+                        contrast=Contrast(groups, by, cluster, pair, split) if groups else None, focus=focus, diversity=diversity,
                         progress=True)
     click.echo(cohort_text(result))
     if out:

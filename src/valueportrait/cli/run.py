@@ -123,6 +123,9 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
     if backend != "transformers" and base_url is None and api_key is None and not dry_run:
         raise RunError(f"the OpenAI API needs a key: set the environment variable {api_key_env} (or name another "
                        "one with --api-key-env), or point --base-url at a local server.")
+    from valueportrait.dataset import open_dataset
+
+    data = open_dataset(dataset, revision=revision)  # once, for the variants, the run and the export
     generation = None
     if backend != "transformers":
         from valueportrait.runner.openai_backend import DEFAULT_BASE_URL, OpenAIConfig
@@ -131,15 +134,10 @@ def run(dataset, revision, model, backend, base_url, variants, persona, personas
                                   max_tokens=max_tokens, seed=seed, timeout=timeout, max_attempts=max_attempts,
                                   concurrency=concurrency, deadline=deadline, max_unparseable=max_unparseable)
     spec = RunSpec(dataset=dataset, revision=revision, model=model, backend=backend, openai=generation, out=out,
-                   label=label, variants=parse_variants(variants), personas=personas, limit=limit, device=device,
+                   label=label, variants=parse_variants(variants, data.instrument.variant_names), personas=personas, limit=limit, device=device,
                    batch_size=batch_size, system_prompt=system_prompt_of(system_prompt),
                    answer_format=answer_format, parse_rule=parse_rule,
                    local=LocalSettings(dtype=dtype, threads=threads, chat_template=chat_template))
-    data = None
-    if export_dir:  # the export needs the dataset too: open it once for both
-        from valueportrait.dataset import open_dataset
-
-        data = open_dataset(dataset, revision=revision)
     try:
         summary, run_dir = run_benchmark(spec, api_key=api_key, progress=not quiet, echo=click.echo, data=data,
                                          dry_run=dry_run, prices=(price_in, price_out),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -115,40 +114,6 @@ def _echo_missing(ratings: pd.DataFrame) -> None:
                + "".join(f"\n  {m}: {r.missing} of {r.ratings}" for m, r in counts.iterrows()) + "\n")
 
 
-def _read_board(path: Path) -> dict:
-    """A leaderboard (the content of leaderboard.json) from a leaderboard.json, its folder or a <model>_scores.json."""
-    if path.is_dir():
-        path = path / "leaderboard.json"
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise InputError(f"{path}: not a readable JSON file ({exc}); expected a run directory, a leaderboard.json "
-                         "(or the --out folder holding it) or a <model>_scores.json written by "
-                         "`valueportrait score --out`") from None
-    if isinstance(data, dict) and isinstance(data.get("models"), dict):  # leaderboard.json
-        return data
-    if isinstance(data, dict) and "scores" in data:  # upstream's <model>_scores.json
-        name = data.get("meta", {}).get("model_name", path.stem.removesuffix("_scores"))
-        return {"meta": {}, "models": {name: {f: {d: {"score": c.get("centered_mean"), "n": c.get("n")}
-                                                  for d, c in dims.items()} for f, dims in data["scores"].items()}}}
-    raise InputError(f"{path}: expected a leaderboard.json (key 'models') or a <model>_scores.json (key 'scores')")
-
-
-def _merge(boards: list[dict]) -> dict:
-    """One leaderboard of several: models, reliability, coverage and runs joined; the first one's meta, with
-    every board's chance-level marks."""
-    out: dict = {"meta": dict(boards[0].get("meta") or {}), "models": {}, "reliability": {}, "coverage": {},
-                 "runs": {}}
-    for b in boards:
-        for key in ("models", "reliability", "coverage", "runs"):
-            out[key].update(b.get(key) or {})
-        above = (b.get("meta") or {}).get("above_chance")
-        if above and "above_chance" not in out["meta"]:
-            out["meta"]["above_chance"] = above
-            out["meta"]["above_chance_rule"] = (b.get("meta") or {}).get("above_chance_rule")
-    return out
-
-
 @click.command(context_settings={"max_content_width": 100})
 @click.argument("scores", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
@@ -156,7 +121,8 @@ def _merge(boards: list[dict]) -> dict:
 @click.option("--kind", type=click.Choice(["auto", "radar", "heatmap", "multiples"]), default="auto",
               show_default=True, help="radar: portraits overlaid; multiples: one panel each on one scale; heatmap: "
                                       "models x dimensions; auto: radar up to 8 portraits, heatmap above.")
-@click.option("--family", type=click.Choice(["pvq", "higher_pvq", "bfi"]), default="pvq", show_default=True)
+@click.option("--family", default=None, metavar="FAMILY",
+              help="The family to draw: pvq (default), higher_pvq or bfi; a survey build's own family keys.")
 @click.option("--models", help="Comma-separated names to draw, in that order (default: all).")
 @click.option("--title", help="Chart title.")
 @click.option("--limit", type=float, help="Radial half-range, or the heatmap's colour range (default: fitted).")
@@ -180,6 +146,7 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
       valueportrait plot scores --kind heatmap --out heatmap.png
       valueportrait plot scores --models "gpt-4o-2024-11-20,human raters" --family bfi --out gpt4o.svg
     """
+    from valueportrait.board import merge_boards, read_leaderboard
     from valueportrait.outputs import check_output
     from valueportrait.plot import portrait_figure
     from valueportrait.ratings.runs import run_dirs
@@ -198,8 +165,8 @@ def plot(scores, out_path, kind, family, models, title, limit, order_by, dataset
         scored = score_leaderboard(runs, dataset=dataset)
         echo_board(scored, table=False)
         boards.append(scored.board())
-    boards += [_read_board(Path(s)) for s in scores if Path(s) not in runs]
-    board = _merge(boards)
+    boards += [read_leaderboard(s, upstream_scores=True) for s in scores if Path(s) not in runs]
+    board = merge_boards(boards)
     wanted = [m.strip() for m in models.split(",") if m.strip()] if models else None
     if wanted:
         unknown = [m for m in wanted if m not in board["models"]]

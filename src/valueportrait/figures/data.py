@@ -187,13 +187,26 @@ def _cells(fams: Mapping[str, Any], family: str, dims: Sequence[str], key: str) 
     return out
 
 
-def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[str] | None = None) -> FigureData:
-    """The :class:`FigureData` of one family of a leaderboard (the content of ``leaderboard.json``).
+def board_families(board: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """family -> its dimensions, as the leaderboard's portraits have them (their instrument's order: a survey
+    build's own families); Value Portrait's when the leaderboard has no portrait."""
+    first = next((p for p in (board.get("models") or {}).values() if isinstance(p, Mapping) and p), None)
+    if first is None:
+        return dict(FAMILIES)
+    return {str(f): tuple(map(str, dims)) for f, dims in first.items() if isinstance(dims, Mapping)}
+
+
+def figure_data(board: Mapping[str, Any], family: str | None = None,
+                models: Sequence[str] | None = None) -> FigureData:
+    """The :class:`FigureData` of one family of a leaderboard (the content of ``leaderboard.json``); ``family``
+    default: its first (Value Portrait: ``pvq``).
 
     ``models``: the rows to show, in that order (default: all); colours are those of the whole leaderboard.
     """
-    if family not in FAMILIES:
-        raise InputError(f"family must be one of {list(FAMILIES)}, got {family!r}")
+    families = board_families(board)
+    family = next(iter(families)) if family is None else family
+    if family not in families:
+        raise InputError(f"family must be one of {list(families)}, got {family!r}")
     every = list(board.get("models") or {})
     names = list(models) if models is not None else every
     unknown = [m for m in names if m not in every]
@@ -201,7 +214,7 @@ def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[
         raise InputError(f"model(s) {unknown} are not in the scores; found {every}")
     if not names:
         raise InputError("no portraits to draw; score some ratings first (`valueportrait score`)")
-    dims = tuple(FAMILIES[family])
+    dims = families[family]
     meta = board.get("meta") or {}
     arr = {k: np.array([_cells(board["models"][m], family, dims, k) for m in names], dtype=float)
            for k in ("score", "ci_low", "ci_high")}

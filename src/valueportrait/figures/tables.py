@@ -12,11 +12,10 @@ from pathlib import PurePath
 from typing import Any
 
 from ..report import UNIT_WORDS
-from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
 from ..chance import CHANCE_MARK
-from .data import HUMAN, caveats, share_text
+from .data import HUMAN, board_families, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
 
@@ -125,7 +124,9 @@ def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
                 rel = board["reliability"][m]
                 if isinstance(rel.get("profile_reliability"), (int, float)):  # the rule of issue 21
                     pr, p = rel["profile_reliability"], rel.get("profile_p")
-                    why = (f"profile reliability {pr:.2f} over the 10 splits of the prompt variants"
+                    n = len(rel.get("profile_splits") or []) or 10
+                    why = (f"profile reliability {pr:.2f} over the {n} split{'s' if n != 1 else ''} of the prompt "
+                           "variants"
                            + (f", permutation p {p:.2g}" if isinstance(p, (int, float)) else "")
                            + ": the profile's shape is not reproducible across prompt variants")
                 else:  # a leaderboard.json from before it
@@ -273,7 +274,7 @@ def validity_html(board: Mapping[str, Any]) -> str:
                 f"built before that check, or the scores were written before it). How far to trust the "
                 f"benchmark: {link} in the valueportrait source.</p>")
     items = []
-    for family, dims in FAMILIES.items():
+    for family, dims in board_families(board).items():
         got = above.get(family) or {}
         bad = [display_name(d) for d in dims if got.get(d) is False]
         known = sum(d in got for d in dims)

@@ -93,6 +93,16 @@ def check_build_version(folder: Path, version: str) -> dict[str, Any]:
             "the paper's selection (`valueportrait build` without --threshold / --alpha / --mode / --correlations / "
             "--correction); users re-select at scoring time (`valueportrait score --threshold ...`, the metric's "
             "threshold=...). A later dataset version may change the selection (with its changelog entry).")
+    modified = info.get("modified_release") or []
+    if modified and version in (PAPER_VERSION, DATASET_VERSION):
+        files = ", ".join(str(m.get("file")) for m in modified[:5] if isinstance(m, dict))
+        more = f" and {len(modified) - 5} more" if len(modified) > 5 else ""
+        raise PublishError(
+            f"{str(folder)!r} was built from a raw release that differs from the pinned one ({len(modified)} "
+            f"file(s): {files}{more}; build_info.json 'modified_release'): it is not version {version}, the "
+            f"paper's benchmark, and a tag v{version} would say it is. Rebuild from the pinned release "
+            "(`valueportrait build --strict` refuses a modified one), or publish the modified build under another "
+            "repo and version with its own changelog entry.")
     if built != version:
         raise PublishError(
             f"--version {version} does not match the folder: {str(info_path)!r} says dataset_version "

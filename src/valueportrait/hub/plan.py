@@ -204,23 +204,32 @@ def plan_dataset(folder: str | Path, repo_id: str, version: str, *, force: bool 
     settings = ", ".join(f"{k}={selection[k]}" for k in sorted(selection))
     info_sha = next(f.sha256 for f in files if f.path == "build_info.json")
     short = (upstream.get("commit") or "unknown")[:7]
+    # a survey build (build --survey) names its instrument and survey where a release build names upstream
+    name, source = survey_source(info) if info.get("survey") else (
+        "Value Portrait", f"upstream {upstream.get('repository', 'unknown')}@{short}")
     body = [
         f"Dataset version {version}{f' ({date})' if date else ''}, built by `valueportrait build`.",
         "",
+        f"Source: {source}" if info.get("survey") else
         f"Upstream: {upstream.get('repository', 'unknown')}@{upstream.get('commit', 'unknown')}",
         "Selection: " + (settings or "unknown"),
-        f"Inputs: {len(info.get('inputs') or {})} upstream files, sha256 in build_info.json "
-        f"(build_info.json sha256 {info_sha})",
+        f"Inputs: {len(info.get('inputs') or {})} {'survey' if info.get('survey') else 'upstream'} files, sha256 in "
+        f"build_info.json (build_info.json sha256 {info_sha})",
         "",
         "Changelog:",
         entry,
     ]
-    tag_message = (f"Value Portrait dataset {version}: upstream {upstream.get('repository', 'unknown')}@{short}, "
-                   f"selection {settings}")
+    tag_message = f"{name} dataset {version}: {source}, selection {settings}"
     return PublishPlan(repo_id=repo_id, repo_type="dataset", files=files,
-                       commit_title=f"Value Portrait dataset v{version} (upstream {short})",
+                       commit_title=f"{name} dataset v{version} ({source.split(',')[0] if info.get('survey') else f'upstream {short}'})",
                        commit_description="\n".join(body), tag=f"v{version}", tag_message=tag_message,
                        version=version, force=force, endpoint=endpoint, private=private)
+
+
+def survey_source(info: dict) -> tuple[str, str]:
+    """A survey build's name (its instrument's) and where it comes from, for the commit and the tag."""
+    i, s = info.get("instrument") or {}, info["survey"]
+    return i.get("name", "Survey"), f"survey {s.get('folder')}, {s.get('raters')} raters, {i.get('language')}"
 
 
 def default_metric_dir() -> Path:

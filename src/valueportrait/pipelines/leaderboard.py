@@ -179,24 +179,25 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
 
         dataset = DatasetRef(*run_dataset(ratings_sources))
     data = dataset_of(dataset)
+    instrument = data.instrument
     ratings, summary, removed = read_sources([*upstream, *ratings_sources], progress=progress,
-                                             duplicates=selection.duplicates)
+                                             duplicates=selection.duplicates, instrument=instrument)
     parse = upstream[0].parse if upstream else "valueportrait"
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     requests = _requests(ratings, ratings_sources, len(data.item_ids))
     _check_rated(ratings, ratings_sources)
     sel = data.selection(selection)
     center = selection.center
-    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items)
+    kw = dict(confidence=intervals.level, center=center, min_items=selection.min_items, instrument=instrument)
     groups = dict(tuple(ratings.groupby("model", sort=True)))
     portraits = {str(m): interval_portrait(g, sel, ci_over=ci_over, **kw) for m, g in groups.items()}
     coverage = {str(m): coverage_record(g, portraits[str(m)], sel, requests=requests[str(m)])
                 for m, g in groups.items()}
-    reliability = reliability_table(ratings, sel) if "variant" in ratings else {}
+    reliability = reliability_table(ratings, sel, instrument=instrument) if "variant" in ratings else {}
     if humans:
         portraits[HUMAN_MODEL] = score_humans(data.human_ratings, sel,
                                               intervals=replace(intervals, over=HUMAN_CI_UNITS[ci_over]),
-                                              center=center, min_items=selection.min_items)
+                                              center=center, min_items=selection.min_items, instrument=instrument)
     sens = None
     if "variant" in ratings and ratings["variant"].notna().any():
         sens = sensitivity_table(ratings)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from valueportrait.errors import InputError
+from valueportrait.instrument import VALUE_PORTRAIT, Instrument
 from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN, VARIANTS
 
 from .likert import rating_values, to_ratings
@@ -65,12 +66,19 @@ def _show(value) -> str:
         return repr(value)
 
 
-def _rating_problem(value) -> str:
+def _rating_problem(value, instrument: Instrument | None = None) -> str:
     """Why a rating cell is not a rating."""
     try:
         number = float(value) if not isinstance(value, (bool, np.bool_)) else None
     except (TypeError, ValueError):
         number = None
+    if instrument is not None and instrument.scale != VALUE_PORTRAIT.scale:
+        s = instrument.scale
+        if number is not None:
+            return (f"{format(number, 'g')} is outside {s.min}-{s.max}; ratings are on the {s.n_options}-point "
+                    f"scale of {instrument.name} ({s.min} = {s.phrase_of(s.min)} ... {s.max} = {s.phrase_of(s.max)})")
+        return (f"{_show(value)} is not a rating; expected a number {s.min}-{s.max} or an answer phrase of "
+                f"{instrument.name} ({', '.join(map(repr, s.options()))}), or an empty value for an unparseable answer")
     if number is not None:
         return (f"{format(number, 'g')} is outside {LIKERT_MIN}-{LIKERT_MAX}; ratings are on the 6-point Likert scale "
                 f"({LIKERT_MIN} = not like me at all ... {LIKERT_MAX} = very much like me)")
@@ -90,7 +98,7 @@ def _fail_at(bad: np.ndarray, rows: Sequence[str], message) -> None:
 
 
 def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
-                     rows: Sequence[str] | None = None) -> pd.DataFrame:
+                     rows: Sequence[str] | None = None, instrument: Instrument | None = None) -> pd.DataFrame:
     """Check a table against the ratings contract and return it as one (:data:`COLUMNS`, ``rating`` float64).
 
     ``rating`` cells may be numbers 1-6 (floats allowed: expected ratings) or Likert phrases (read with the
@@ -106,6 +114,8 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
         What the table is, for messages (e.g. ``"ratings 'r.csv'"``).
     rows : list of str, optional
         Each row's location for messages (``"line 4"``); default ``"row <index>"``.
+    instrument : Instrument, optional
+        Whose scale, answer phrases and variants (the dataset's); default Value Portrait's.
 
     Raises
     ------
@@ -141,15 +151,16 @@ def validate_ratings(frame: pd.DataFrame, *, source: str = "<ratings>",
         if col in REQUIRED:
             _fail_at(out[col].isna().to_numpy(), where,
                      lambda i, col=col: f"column {col!r}: empty; every rating needs its {col}")
-    _check_variants(out["variant"], where)
+    _check_variants(out["variant"], where, VARIANTS if instrument is None else instrument.variant_names)
     raw = frame["rating"].reset_index(drop=True)
+    lo, hi = _bounds(instrument)
     if pd.api.types.is_numeric_dtype(raw) and not pd.api.types.is_bool_dtype(raw):
         rating = raw.to_numpy(dtype=float)
         with np.errstate(invalid="ignore"):
-            bad = ~np.isnan(rating) & ~((rating >= LIKERT_MIN) & (rating <= LIKERT_MAX))
+            bad = ~np.isnan(rating) & ~((rating >= lo) & (rating <= hi))
     else:
-        rating, bad = rating_values(raw.tolist())
-    _fail_at(bad, where, lambda i: f"column 'rating': {_rating_problem(raw.iloc[i])}")
+        rating, bad = rating_values(raw.tolist(), instrument=instrument)
+    _fail_at(bad, where, lambda i: f"column 'rating': {_rating_problem(raw.iloc[i], instrument)}")
     out["rating"] = pd.Series(rating, dtype="float64")
     return pd.DataFrame(out, columns=list(COLUMNS))
 
@@ -177,13 +188,24 @@ def check_text(values: Sequence, what: str) -> None:
                          f"which is not text; send valid Unicode{more}")
 
 
-def _check_variants(variant: pd.Series, where: Sequence[str]) -> None:
-    """A variant label is one of :data:`~valueportrait.scale.VARIANTS`, as in the metric (``v9``, ``V1`` or a
-    blank ``" "`` are errors); an empty cell is no variant (a repeat of the item, averaged as documented)."""
+def _check_variants(variant: pd.Series, where: Sequence[str], names: Sequence[str] = VARIANTS) -> None:
+    """A variant label is one of ``names`` (the instrument's, :data:`~valueportrait.scale.VARIANTS` for Value
+    Portrait), as in the metric (``v9``, ``V1`` or a blank ``" "`` are errors); an empty cell is no variant (a
+    repeat of the item, averaged as documented)."""
     given = variant.notna().to_numpy()
-    _fail_at(given & ~variant.isin(VARIANTS).to_numpy(), where, lambda i: (
+    _fail_at(given & ~variant.isin(list(names)).to_numpy(), where, lambda i: (
         f"column 'variant': {variant.iloc[i]!r} is not a prompt variant; the known variants are "
-        f"{', '.join(VARIANTS)} (lower case, as upstream names them), or leave the cell empty"))
+        f"{', '.join(names)} (lower case, as upstream names them), or leave the cell empty"))
+
+
+def _bounds(instrument: Instrument | None) -> tuple[float, float]:
+    """The lowest and highest rating of ``instrument``'s scale (Value Portrait's 1-6 by default)."""
+    s = (instrument or VALUE_PORTRAIT).scale
+    return float(s.min), float(s.max)
+
+
+def _other(instrument: Instrument | None) -> bool:
+    return instrument is not None and instrument.scale != VALUE_PORTRAIT.scale
 
 
 def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:
@@ -201,10 +223,11 @@ def missing_counts(ratings: pd.DataFrame) -> pd.DataFrame:
     return counts[counts["missing"] > 0].astype("int64")
 
 
-def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:
+def numeric_ratings(ratings: pd.DataFrame, instrument: Instrument | None = None) -> pd.Series:
     """The ``rating`` column as floats 1-6 (Likert phrases parsed; NaN = missing), checked as by item_ratings.
 
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
+    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing);
+    ``instrument``: whose scale and phrases instead (default Value Portrait's).
     """
     missing = [c for c in ("item_id", "rating") if c not in ratings.columns]
     if missing:
@@ -212,10 +235,15 @@ def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:
                          "(one row per rating, several per item allowed)")
     rating = ratings["rating"]
     if not pd.api.types.is_numeric_dtype(rating):
-        rating = pd.Series(to_ratings(rating.tolist(), what="ratings"), index=ratings.index)
+        rating = pd.Series(to_ratings(rating.tolist(), what="ratings", instrument=instrument), index=ratings.index)
     else:
         rating = rating.astype(float)
-        bad = rating.notna() & ~rating.between(float(LIKERT_MIN), float(LIKERT_MAX))
+        bad = rating.notna() & ~rating.between(*_bounds(instrument))
+        if bad.any() and _other(instrument):
+            shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
+            s = instrument.scale
+            raise InputError(f"{int(bad.sum())} rating(s) outside {s.min}-{s.max} (row=value): {shown}. Ratings are "
+                             f"on the {s.n_options}-point scale of {instrument.name}; NaN marks a missing one.")
         if bad.any():
             shown = ", ".join(f"{i}={v!r}" for i, v in rating[bad].head(10).items())
             raise InputError(f"{int(bad.sum())} rating(s) outside 1-6 (row=value): {shown}. Ratings are on the "
@@ -223,12 +251,13 @@ def numeric_ratings(ratings: pd.DataFrame) -> pd.Series:
     return rating
 
 
-def item_ratings(ratings: pd.DataFrame) -> pd.Series:
+def item_ratings(ratings: pd.DataFrame, instrument: Instrument | None = None) -> pd.Series:
     """Mean valid rating per item (float Series indexed by item_id, sorted); items with no valid rating dropped.
 
-    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing).
+    ``ratings`` needs columns ``item_id`` and ``rating`` (numbers 1-6 or Likert phrases; NaN = missing; another
+    ``instrument``'s scale and phrases when given).
     """
-    rating = numeric_ratings(ratings)
+    rating = numeric_ratings(ratings, instrument)
     ok = rating.notna().to_numpy()
     ids = np.asarray(ratings["item_id"].tolist(), dtype=object)[ok]
     vals = rating.to_numpy(dtype=float)[ok]

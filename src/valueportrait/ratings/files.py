@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from valueportrait.errors import InputError
+from valueportrait.instrument import Instrument
 from valueportrait.table_files import read_table
 
 from .contract import validate_ratings
@@ -17,7 +18,8 @@ __all__ = ["SUFFIXES", "read_ratings"]
 SUFFIXES = (".csv", ".tsv", ".jsonl", ".json")
 
 
-def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.DataFrame:
+def read_ratings(path: str | Path, *, duplicates: str | None = "error",
+                 instrument: Instrument | None = None) -> pd.DataFrame:
     """Read a ratings table from a run directory or a ``.csv`` / ``.tsv`` / ``.jsonl`` / ``.json`` ratings file.
 
     A directory is read as a run directory written by ``valueportrait run``
@@ -36,6 +38,9 @@ def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.Da
         A request (model, persona, item, variant) rated more than once: an error naming it (default), or kept
         once (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`); ``None`` leaves the rows as read
         (the caller resolves them across several sources, as ``valueportrait score`` does).
+    instrument : Instrument, optional
+        Whose scale, answer phrases and variants the ratings are checked against (the dataset's); default
+        Value Portrait's.
 
     Returns
     -------
@@ -79,7 +84,7 @@ def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.Da
     if path.is_dir():
         from .runs import read_run_ratings
 
-        return read_run_ratings(path)  # one rating per request: the last record of each
+        return read_run_ratings(path, instrument)  # one rating per request: the last record of each
     where = f"ratings {str(path)!r}"
     if not path.is_file():
         raise InputError(f"{where} not found; pass a ratings file ({', '.join(SUFFIXES)}) or a run "
@@ -88,7 +93,7 @@ def read_ratings(path: str | Path, *, duplicates: str | None = "error") -> pd.Da
         raise InputError(f"{where}: expected a {', '.join(SUFFIXES)} file or a run directory; "
                          "rename the file if it is one of those formats")
     frame, rows = read_table(path, what="ratings")
-    out = validate_ratings(frame, source=where, rows=rows)
+    out = validate_ratings(frame, source=where, rows=rows, instrument=instrument)
     if duplicates is not None:
         from .duplicates import resolve_duplicates
 

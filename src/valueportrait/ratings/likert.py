@@ -37,7 +37,10 @@ import numpy as np
 import pandas as pd
 
 from valueportrait.errors import InputError
+from valueportrait.instrument import VALUE_PORTRAIT, Instrument
 from valueportrait.scale import LIKERT, LIKERT_MAX, LIKERT_MIN, N_OPTIONS
+
+from .phrases import phrase_parser
 
 __all__ = ["MISSING_TEXT", "distribution_from_loglik", "parse_likert", "parse_likert_many", "rating_values", "to_ratings"]
 
@@ -76,8 +79,16 @@ def _mention(norm: str, start: int, end: int) -> bool:
     return bool(_META.search(_CLAUSE_END.split(before)[-1]))
 
 
-def parse_likert(text: object, rule: str = "strict") -> int | None:
+def _other(instrument: Instrument | None) -> bool:
+    """True when ``instrument``'s answer phrases are not Value Portrait's (read by :mod:`.phrases`)."""
+    return instrument is not None and instrument.scale != VALUE_PORTRAIT.scale
+
+
+def parse_likert(text: object, rule: str = "strict", instrument: Instrument | None = None) -> int | None:
     """The rating (1-6) a free-text answer gives, or ``None`` when it gives none or an ambiguous one.
+
+    With an ``instrument`` whose answer phrases are not Value Portrait's, the answer is read with its phrases
+    (any language, :mod:`valueportrait.ratings.phrases`).
 
     Parameters
     ----------
@@ -111,6 +122,8 @@ def parse_likert(text: object, rule: str = "strict") -> int | None:
     """
     if rule not in RULES:
         raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+    if _other(instrument):
+        return phrase_parser(instrument.scale).parse(text, rule)
     if not isinstance(text, str):
         return None
     norm = _normalise(text)
@@ -133,22 +146,23 @@ def parse_likert(text: object, rule: str = "strict") -> int | None:
     return _VALUES[phrase]
 
 
-def parse_likert_many(texts: Iterable[object]) -> np.ndarray:
+def parse_likert_many(texts: Iterable[object], instrument: Instrument | None = None) -> np.ndarray:
     """:func:`parse_likert` over many answers: a float array, NaN where unparseable.
 
     Repeated answers (the common case: most models answer with the bare phrase) are parsed once.
     """
-    return _parse_cached(texts, {})
+    return _parse_cached(texts, {}, instrument)
 
 
-def _parse_cached(texts: Iterable[object], cache: dict[object, float]) -> np.ndarray:
+def _parse_cached(texts: Iterable[object], cache: dict[object, float],
+                  instrument: Instrument | None = None) -> np.ndarray:
     """The cached parse behind :func:`parse_likert_many` and :func:`rating_values`."""
     out = []
     for t in texts:
         key = t if isinstance(t, str) else None
         v = cache.get(key)
         if v is None:
-            r = parse_likert(t)
+            r = parse_likert(t, instrument=instrument)
             v = cache[key] = np.nan if r is None else float(r)
         out.append(v)
     return np.asarray(out, dtype=float)
@@ -169,14 +183,16 @@ def _number_of_text(text: str) -> float:
         return None
 
 
-def rating_values(values: Iterable[object], *, unparseable: str = "error") -> tuple[np.ndarray, np.ndarray]:
+def rating_values(values: Iterable[object], *, unparseable: str = "error",
+                  instrument: Instrument | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The one reading of rating cells: numbers (1-6, floats allowed) or Likert phrases -> float array.
 
     Returns ``(ratings, bad)``: ``ratings`` is NaN where a value is missing (None, NaN, an empty text or one of
     :data:`MISSING_TEXT`) or bad; ``bad`` marks values that are not ratings: numbers outside 1-6, booleans,
     other types, and texts that are neither a number nor a Likert phrase (with ``unparseable="missing"``
     those texts are missing instead: free-text model answers). Texts are read with the cached parser of
-    :func:`parse_likert_many`, numbers first (``"5"``), then as phrases (``"Like me."``).
+    :func:`parse_likert_many`, numbers first (``"5"``), then as phrases (``"Like me."``). ``instrument``: whose
+    scale and phrases (default Value Portrait's 1-6).
     """
     if unparseable not in ("error", "missing"):
         raise ValueError(f"unparseable must be 'error' or 'missing', got {unparseable!r}")
@@ -198,18 +214,20 @@ def rating_values(values: Iterable[object], *, unparseable: str = "error") -> tu
         elif v is not None and v is not pd.NA:
             bad[i] = True
     if text_at:
-        parsed = _parse_cached((vals[i] for i in text_at), {})
+        parsed = _parse_cached((vals[i] for i in text_at), {}, instrument)
         idx = np.asarray(text_at)
         out[idx] = parsed
         if unparseable == "error":
             bad[idx[np.isnan(parsed)]] = True
+    lo, hi = (instrument.scale.min, instrument.scale.max) if instrument is not None else (LIKERT_MIN, LIKERT_MAX)
     with np.errstate(invalid="ignore"):
-        bad |= ~np.isnan(out) & ~((out >= LIKERT_MIN) & (out <= LIKERT_MAX))
+        bad |= ~np.isnan(out) & ~((out >= lo) & (out <= hi))
     out[bad] = np.nan
     return out, bad
 
 
-def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseable: str = "error") -> np.ndarray:
+def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseable: str = "error",
+               instrument: Instrument | None = None) -> np.ndarray:
     """Ratings given as numbers (1-6, floats allowed) or Likert phrases -> float array (NaN for missing).
 
     Read by :func:`rating_values` (the cached parser); a string that gives no rating is an error here (unlike
@@ -228,14 +246,16 @@ def to_ratings(values: Iterable[object], *, what: str = "predictions", unparseab
     [1.0, 2.5, 5.0, nan, 4.0]
     """
     vals = list(values)
-    out, bad = rating_values(vals, unparseable=unparseable)
+    out, bad = rating_values(vals, unparseable=unparseable, instrument=instrument)
     if bad.any():
         where = np.flatnonzero(bad)
         shown = ", ".join(f"[{i}] {vals[i]!r}" for i in where[:10])
         more = f" (and {len(where) - 10} more)" if len(where) > 10 else ""
+        scale = (instrument or VALUE_PORTRAIT).scale
         raise InputError(
-            f"{len(where)} of the {len(vals)} {what} are not ratings: {shown}{more}. Expected a number from 1 to 6 "
-            f"or one of the phrases {', '.join(repr(p) for p in LIKERT)}; pass None for a missing rating."
+            f"{len(where)} of the {len(vals)} {what} are not ratings: {shown}{more}. Expected a number from "
+            f"{scale.min} to {scale.max} or one of the phrases {', '.join(repr(p) for p in scale.options())}; pass "
+            "None for a missing rating."
         )
     return out
 

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from valueportrait.errors import InputError, RunError
+from valueportrait.instrument import Instrument
 from valueportrait.scale import VARIANTS, item_sort_key
 
 from .contract import ratings_frame, validate_ratings
@@ -114,8 +115,9 @@ def request_order(record: dict[str, Any], persona_rank: dict[str, int]) -> tuple
             item_sort_key(record["item_id"]))
 
 
-def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
-    """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed).
+def read_run_ratings(run_dir: str | Path, instrument: Instrument | None = None) -> pd.DataFrame:
+    """The ratings table of a run: model, item_id, variant, persona, rating (NaN when unparseable or failed),
+    checked against ``instrument`` (the dataset's; default Value Portrait's).
 
     One row per request (the last record of each key), sorted by persona (the run's order), variant (paper
     order) and item id (numerically), whatever order the requests finished in; checked by
@@ -131,7 +133,7 @@ def read_run_ratings(run_dir: str | Path) -> pd.DataFrame:
                           "variant": [r["variant"] for r in recs], "persona": [r.get("persona") for r in recs],
                           "rating": pd.Series([r.get("rating") for r in recs], dtype=object)})
     rows = [f"{RECORDS} record of item {r['item_id']} ({r['variant']})" for r in recs]
-    return validate_ratings(frame, source=f"run directory {str(run_dir)!r}", rows=rows)
+    return validate_ratings(frame, source=f"run directory {str(run_dir)!r}", rows=rows, instrument=instrument)
 
 
 def run_dirs(sources: Sequence[str | Path]) -> list[Path]:

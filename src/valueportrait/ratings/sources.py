@@ -16,6 +16,7 @@ from typing import NamedTuple
 import pandas as pd
 
 from ..errors import InputError
+from ..instrument import Instrument
 from ..settings import UpstreamOutputs
 from .duplicates import check_policy, check_sources, resolve_duplicates
 from .files import read_ratings
@@ -58,7 +59,7 @@ def persona_portraits(ratings: pd.DataFrame) -> pd.DataFrame:
 
 
 def read_sources(sources: Sequence[str | Path | UpstreamOutputs], *, progress: bool = False,
-                 duplicates: str = "error") -> RatingsSources:
+                 duplicates: str = "error", instrument: Instrument | None = None) -> RatingsSources:
     """Read every source into one ratings table (one portrait per model and persona).
 
     Parameters
@@ -69,6 +70,8 @@ def read_sources(sources: Sequence[str | Path | UpstreamOutputs], *, progress: b
     progress : a progress bar while reading upstream's outputs.
     duplicates : a request (model, persona, item, variant) rated more than once, across all sources:
         ``error`` (default), ``first`` or ``mean`` (:func:`~valueportrait.ratings.duplicates.resolve_duplicates`).
+    instrument : the dataset's instrument: ratings files and run directories are checked against its scale,
+        answer phrases and variants (default Value Portrait's).
 
     Raises
     ------
@@ -89,7 +92,7 @@ def read_sources(sources: Sequence[str | Path | UpstreamOutputs], *, progress: b
             frames.append(up.assign(source=str(s.folder)))
             summaries.append(parse_summary(up))
         else:
-            frames.append(read_ratings(s, duplicates=None).assign(source=str(s)))
+            frames.append(read_ratings(s, duplicates=None, instrument=instrument).assign(source=str(s)))
     ratings, removed = resolve_duplicates(pd.concat(frames, ignore_index=True), duplicates)
     ratings = persona_portraits(ratings.drop(columns="source").reset_index(drop=True))
     return RatingsSources(ratings, pd.concat(summaries) if summaries else None, removed)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
+from valueportrait.instrument import Instrument
 from valueportrait.ratings.likert import parse_likert
 
 from .answer_format import RESPONSE_FORMAT, read_constrained, refused
@@ -26,9 +27,11 @@ class OpenAIChatBackend(OpenAIBackend):
     ``on_warning``, when the server refuses or ignores that)."""
 
     def __init__(self, config: OpenAIConfig, *, rng: random.Random | None = None, answer_format: str = "free",
-                 parse_rule: str = "strict"):
+                 parse_rule: str = "strict", instrument: Instrument | None = None):
         super().__init__(config, rng=rng)
         self.answer_format, self.parse_rule = answer_format, parse_rule
+        #: Whose answer phrases free text is read with (None: Value Portrait's).
+        self.instrument = instrument
         self.constrained = answer_format == "constrained"
         #: Why a constrained run fell back to free text (None while it has not).
         self.fallback: str | None = None
@@ -71,7 +74,7 @@ class OpenAIChatBackend(OpenAIBackend):
                                latency_s=latency_s)
             self.fall_back(f"the server answered {answer[:60]!r}, not the JSON asked for (it ignores "
                            "response_format)")
-        rating = parse_likert(answer, rule=self.parse_rule)
+        rating = parse_likert(answer, rule=self.parse_rule, instrument=self.instrument)
         return Outcome("rated" if rating is not None else "unparseable",
                        rating=float(rating) if rating is not None else None, raw=self.redact(answer),
                        attempts=attempts, latency_s=latency_s)

@@ -132,13 +132,14 @@ async def run_requests(backend: Any, requests: Sequence[Request], log: RunLog, *
     return summary
 
 
-def make_backend(spec: RunSpec, api_key: str | None) -> tuple[Any, str]:
-    """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest)."""
+def make_backend(spec: RunSpec, api_key: str | None, instrument: Any = None) -> tuple[Any, str]:
+    """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest); the chat
+    backend reads answers with ``instrument``'s phrases (the dataset's; default Value Portrait's)."""
     if spec.backend == "openai":
         from .chat_backend import OpenAIChatBackend
 
         backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key), answer_format=spec.answer_format,
-                                    parse_rule=spec.parse_rule)
+                                    parse_rule=spec.parse_rule, instrument=instrument)
         return backend, backend.scoring
     if spec.backend == "openai-completions":
         from .completions_backend import SCORING, OpenAICompletionsBackend
@@ -187,11 +188,13 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
         raise RunError(f"--limit must be at least 1, got {spec.limit}")
     if data is None:
         data = open_dataset(spec.dataset, revision=spec.revision)
+    instrument = data.instrument
     requests = build_requests(data.items, data.prompts, variants=spec.variants,
                               personas=spec.personas or [None], limit=spec.limit,
-                              persona_template=spec.persona_template, system_prompt=spec.system_prompt)
+                              persona_template=spec.persona_template, system_prompt=spec.system_prompt,
+                              instrument=instrument)
     fp = fingerprint(data.items, data.prompts)
-    backend, scoring = make_backend(spec, api_key)
+    backend, scoring = make_backend(spec, api_key, instrument)
     local = None
     if spec.backend == "transformers":
         backend.load(weights=not dry_run)

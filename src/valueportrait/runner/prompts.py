@@ -19,12 +19,13 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import pandas as pd
 
 from valueportrait.scale import VARIANTS
 from valueportrait.errors import InputError
+from valueportrait.instrument import Instrument
 from valueportrait.table_files import read_table
 
 #: The system message of a persona run; ``{persona}`` is the persona's text (e.g. "a 34-year-old woman from
@@ -66,28 +67,33 @@ class Request:
         return self.messages[-1]["content"]
 
 
-def render_prompt(template: str, *, title: str | None, text: str, content: str) -> str:
-    """Fill a released prompt template as upstream's ``create_prompt`` does (sequential replacement).
+def render_prompt(template: str, *, title: str | None, text: str, content: str, options: str = "") -> str:
+    """Fill a prompt template as upstream's ``create_prompt`` does (sequential replacement), ``{options}`` first
+    (the instrument's answer phrases, :meth:`~valueportrait.instrument.Instrument.options_text`; Value Portrait's
+    released templates list their options literally and have no ``{options}``).
 
     >>> render_prompt("T: {title} | {text} -> {content}", title="a", text="b", content="c")
     'T: a | b -> c'
+    >>> render_prompt("{text} / {options}", title=None, text="b", content="c", options="ja, nein")
+    'b / ja, nein'
     """
-    out = template
+    out = template.replace("{options}", options) if "{options}" in template else template
     if "{title}" in out:
         out = out.replace("{title}", title if isinstance(title, str) else "")
     return out.replace("{text}", text).replace("{content}", content)
 
 
-def parse_variants(spec: str | Iterable[str] | None) -> list[str]:
-    """``"all"`` / None -> the 6 variants; ``"v1,v2_reversed"`` -> those, in the paper's order, checked."""
+def parse_variants(spec: str | Iterable[str] | None, known: Sequence[str] = VARIANTS) -> list[str]:
+    """``"all"`` / None -> every variant of ``known`` (the instrument's ``variant_names``; default the paper's
+    6); ``"v1,v2_reversed"`` -> those, in the instrument's order, checked."""
     if spec is None or spec == "all":
-        return list(VARIANTS)
+        return list(known)
     names = [s.strip() for s in (spec.split(",") if isinstance(spec, str) else spec) if s.strip()]
-    unknown = [n for n in names if n not in VARIANTS]
+    unknown = [n for n in names if n not in known]
     if unknown or not names:
         raise InputError(f"unknown prompt variant(s) {unknown or names!r}; expected 'all' or a comma-separated "
-                         f"list of {', '.join(VARIANTS)}")
-    return [v for v in VARIANTS if v in names]
+                         f"list of {', '.join(known)}")
+    return [v for v in known if v in names]
 
 
 def load_personas(path: str | Path) -> list[Persona]:
@@ -146,13 +152,19 @@ def system_prompt_of(option: str | None) -> str | None:
 
 def build_requests(items: pd.DataFrame, prompts: pd.DataFrame, *, variants: Iterable[str],
                    personas: Iterable[Persona | None] = (None,), limit: int | None = None,
-                   persona_template: str = PERSONA_TEMPLATE, system_prompt: str | None = None) -> list[Request]:
+                   persona_template: str = PERSONA_TEMPLATE, system_prompt: str | None = None,
+                   instrument: Instrument | None = None) -> list[Request]:
     """Every request of a run, persona by persona, variant by variant, items in dataset order.
 
     ``items`` and ``prompts`` are the dataset's configs; ``limit`` keeps the first ``limit`` items (a smoke test);
-    ``system_prompt`` (:func:`system_prompt_of`) opens the system message, before a persona's text.
+    ``system_prompt`` (:func:`system_prompt_of`) opens the system message, before a persona's text;
+    ``instrument`` (the dataset's, ``data.instrument``) fills ``{options}`` with its answer phrases, in each
+    variant's order, and names the variants there are.
     """
     variants = list(variants)
+    if instrument is not None:
+        parse_variants(variants, instrument.variant_names)
+    options = {v: instrument.options_text(v) if instrument is not None else "" for v in variants}
     table = {(v, t): text for v, t, text in zip(prompts["variant"], prompts["template"], prompts["text"])}
     rows = items.iloc[:limit] if limit is not None else items
     out: list[Request] = []
@@ -168,7 +180,8 @@ def build_requests(items: pd.DataFrame, prompts: pd.DataFrame, *, variants: Iter
                 if (variant, template) not in table:
                     raise InputError(f"the dataset's prompts config has no {template!r} template for variant "
                                      f"{variant!r} (item {item_id}); rebuild the dataset")
-                prompt = render_prompt(table[variant, template], title=title, text=text, content=response)
+                prompt = render_prompt(table[variant, template], title=title, text=text, content=response,
+                                       options=options[variant])
                 out.append(Request(item_id, variant, persona.label if persona else None,
                                    (*system, {"role": "user", "content": prompt})))
     return out

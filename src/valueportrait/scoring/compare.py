@@ -31,6 +31,7 @@ import pandas as pd
 
 from ..settings import DEFAULT_LEVEL
 from ..errors import InputError
+from ..instrument import Instrument
 from .design import Design
 from .intervals import (CI_METHODS, DEFAULT_CI_OVER, check_ci_over, ratings_spread, spread_on, t_interval, t_p_value,
                         unit_se)
@@ -71,8 +72,9 @@ def holm(p: np.ndarray) -> np.ndarray:
 
 def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.DataFrame, *,
                       ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_LEVEL,
-                      center: bool | str = True) -> pd.DataFrame:
-    """Paired comparison of two portraits over the items both rated: difference, its CI, p, Holm-adjusted p.
+                      center: bool | str = True, instrument: Instrument | None = None) -> pd.DataFrame:
+    """Paired comparison of two portraits over the items both rated: difference, its CI, p, Holm-adjusted p
+    (``instrument``: whose dimensions and scale, default Value Portrait's).
 
     Returns
     -------
@@ -95,10 +97,12 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
     sa, sb = ratings_spread(ratings_a), ratings_spread(ratings_b)
     shared = sorted(set(sa.item_ids) & set(sb.item_ids))
     items = selected_items(pd.Series(0.0, index=shared, dtype=float), selection)
-    design = Design.from_selection(selection, items)
+    design = Design.from_selection(selection, items, instrument)
     a, b = spread_on(sa, items), spread_on(sb, items)
-    pa = score_portrait(pd.Series(a.mean, index=list(items), dtype=float), selection, center=center)
-    pb = score_portrait(pd.Series(b.mean, index=list(items), dtype=float), selection, center=center)
+    pa = score_portrait(pd.Series(a.mean, index=list(items), dtype=float), selection, center=center,
+                        instrument=instrument)
+    pb = score_portrait(pd.Series(b.mean, index=list(items), dtype=float), selection, center=center,
+                        instrument=instrument)
     diff = (pa["score"] - pb["score"]).to_numpy()
     unit = unit_se(ci_over, [a, b], design, center=center)
     lo, hi = t_interval(diff, unit, confidence)

@@ -24,20 +24,27 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..scale import DIMENSIONS, FAMILIES
+from ..instrument import VALUE_PORTRAIT, Instrument
 
-__all__ = ["SELECTION_COLUMNS", "Design", "FAMILY_INDEX"]
+__all__ = ["SELECTION_COLUMNS", "Design", "FAMILY_INDEX", "family_index", "family_valid"]
 
 #: Columns a selection table needs (``key`` may be left out: then every key is +1).
 SELECTION_COLUMNS: tuple[str, ...] = ("item_id", "family", "dimension", "key")
-#: For each of the 19 dimensions, the index of its family in FAMILIES order.
-FAMILY_INDEX: np.ndarray = np.array([list(FAMILIES).index(f) for f, _ in DIMENSIONS])
-_COLUMN = {fd: j for j, fd in enumerate(DIMENSIONS)}
+
+
+def family_index(instrument: Instrument) -> np.ndarray:
+    """For each dimension of ``instrument`` (its :attr:`~Instrument.dimensions` order), its family's index."""
+    keys = list(instrument.family_dims)
+    return np.array([keys.index(f) for f, _ in instrument.dimensions], dtype=np.int64)
+
+
+#: For each of Value Portrait's 19 dimensions, the index of its family in FAMILIES order.
+FAMILY_INDEX: np.ndarray = family_index(VALUE_PORTRAIT)
 
 
 @dataclass(frozen=True, eq=False)
 class Design:
-    """Items x 19 dimensions of one selection.
+    """Items x the instrument's dimensions (Value Portrait's 19 by default) of one selection.
 
     Attributes
     ----------
@@ -48,23 +55,43 @@ class Design:
         the item's real weight (its correlation with the dimension).
     valid : ndarray, shape (I, F)
         1.0 where item *i* measures at least one dimension of family *f*.
+    instrument : Instrument
+        Whose dimensions (columns of ``key``, in :attr:`Instrument.dimensions` order), families and scale.
 
     Examples
     --------
     >>> sel = pd.DataFrame({"item_id": ["1-1", "1-2"], "family": ["pvq", "bfi"],
     ...                     "dimension": ["Power", "Openness"], "key": [1, -1]})
     >>> d = Design.from_selection(sel)
-    >>> d.item_ids, int(d.key[0, DIMENSIONS.index(("pvq", "Power"))]), int(d.n_items.sum())
+    >>> d.item_ids, int(d.key[0, d.dimensions.index(("pvq", "Power"))]), int(d.n_items.sum())
     (('1-1', '1-2'), 1, 2)
     """
 
     item_ids: tuple[str, ...]
     key: np.ndarray
     valid: np.ndarray
+    instrument: Instrument = VALUE_PORTRAIT
+
+    @property
+    def dimensions(self) -> tuple[tuple[str, str], ...]:
+        """The (family, dimension) of each column of ``key``."""
+        return self.instrument.dimensions
+
+    @property
+    def family_index(self) -> np.ndarray:
+        """(D,) the index of each dimension's family (a column of ``valid``)."""
+        return FAMILY_INDEX if self.instrument is VALUE_PORTRAIT else family_index(self.instrument)
+
+    @property
+    def reverse_sum(self) -> float:
+        """A reverse-keyed rating r counts as ``reverse_sum - r`` (min + max of the scale: 7 on 1-6)."""
+        return float(self.instrument.scale.min + self.instrument.scale.max)
 
     @classmethod
-    def from_selection(cls, selection: pd.DataFrame, item_ids: Sequence[str] | None = None) -> Design:
-        """The design of ``selection`` over ``item_ids`` (default: the selection's items, sorted).
+    def from_selection(cls, selection: pd.DataFrame, item_ids: Sequence[str] | None = None,
+                       instrument: Instrument | None = None) -> Design:
+        """The design of ``selection`` over ``item_ids`` (default: the selection's items, sorted), with the
+        dimensions of ``instrument`` (default: Value Portrait's).
 
         Items of ``item_ids`` that the selection does not name get all-zero rows; selected items not in
         ``item_ids`` are left out. A ``weight`` column (the weighted rule's table) gives real weights instead of
@@ -78,13 +105,15 @@ class Design:
         if item_ids is None:
             item_ids = sorted(set(sel_ids))
         item_ids = tuple(str(i) for i in item_ids)
+        instrument = VALUE_PORTRAIT if instrument is None else instrument
+        column = {fd: j for j, fd in enumerate(instrument.dimensions)}
         dims = list(zip(map(str, selection["family"].tolist()), map(str, selection["dimension"].tolist())))
-        unknown = sorted({f"{f}/{d}" for f, d in dims if (f, d) not in _COLUMN})
+        unknown = sorted({f"{f}/{d}" for f, d in dims if (f, d) not in column})
         if unknown:
-            raise InputError(f"the selection names unknown dimension(s) {unknown[:10]}; known: "
-                             f"{', '.join(f'{f}/{d}' for f, d in DIMENSIONS)}")
+            raise InputError(f"the selection names unknown dimension(s) {unknown[:10]}; {instrument.name} has "
+                             f"{', '.join(f'{f}/{d}' for f, d in instrument.dimensions)}")
         rows = pd.Index(item_ids).get_indexer(sel_ids)
-        cols = np.array([_COLUMN[fd] for fd in dims], dtype=np.int64)
+        cols = np.array([column[fd] for fd in dims], dtype=np.int64)
         if "weight" in selection.columns:
             keys = selection["weight"].to_numpy(dtype=float)
             bad = ~np.isfinite(keys) | (keys == 0)
@@ -96,10 +125,10 @@ class Design:
             bad = ~np.isin(keys, (1.0, -1.0))
             if bad.any():
                 raise InputError(f"the selection's key must be +1 or -1; got {keys[bad][:5].tolist()}")
-        key = np.zeros((len(item_ids), len(DIMENSIONS)))
+        key = np.zeros((len(item_ids), len(instrument.dimensions)))
         keep = rows >= 0
         key[rows[keep], cols[keep]] = keys[keep]
-        return cls(item_ids, key, _family_valid(key))
+        return cls(item_ids, key, family_valid(key, instrument), instrument)
 
     @property
     def member(self) -> np.ndarray:
@@ -145,10 +174,12 @@ class Design:
         """The same keys over another item order (items not in this design get zero rows)."""
         idx = pd.Index(self.item_ids).get_indexer([str(i) for i in item_ids])
         key = np.where((idx >= 0)[:, None], self.key[np.maximum(idx, 0)], 0.0)
-        return Design(tuple(str(i) for i in item_ids), key, _family_valid(key))
+        return Design(tuple(str(i) for i in item_ids), key, family_valid(key, self.instrument), self.instrument)
 
 
-def _family_valid(key: np.ndarray) -> np.ndarray:
+def family_valid(key: np.ndarray, instrument: Instrument = VALUE_PORTRAIT) -> np.ndarray:
     """(I, F) float: 1 where the item measures at least one dimension of the family."""
     member = key != 0
-    return np.stack([member[:, FAMILY_INDEX == f].any(axis=1) for f in range(len(FAMILIES))], axis=1).astype(float)
+    index = FAMILY_INDEX if instrument is VALUE_PORTRAIT else family_index(instrument)
+    return np.stack([member[:, index == f].any(axis=1) for f in range(len(instrument.families))],
+                    axis=1).astype(float)

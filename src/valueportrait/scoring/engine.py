@@ -29,8 +29,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..errors import InputError
-from ..scale import REVERSE_SUM
-from .design import FAMILY_INDEX, Design
+from .design import Design
 
 __all__ = ["CENTERS", "Scores", "center_rule", "linear_coefficients", "score_matrix"]
 
@@ -103,19 +102,21 @@ def score_matrix(M: np.ndarray, design: Design, W: np.ndarray | None = None, *,
     n_pos, n_neg = U @ pos, U @ neg
     n = n_pos + n_neg
     # sum of x and x^2: x = r for key +1, 7 - r for key -1
-    s1 = UM @ pos + (REVERSE_SUM * U - UM) @ neg
+    R = design.reverse_sum
+    s1 = UM @ pos + (R * U - UM) @ neg
     UM2 = UM * Mz
-    s2 = UM2 @ pos + (REVERSE_SUM ** 2 * U - 2 * REVERSE_SUM * UM + UM2) @ neg
+    s2 = UM2 @ pos + (R ** 2 * U - 2 * R * UM + UM2) @ neg
     with np.errstate(invalid="ignore", divide="ignore"):
         fmean = (UM @ design.valid) / (U @ design.valid)
         raw = s1 / n
         std = np.sqrt(np.maximum(s2 / n - raw * raw, 0.0))
-        fm = fmean[:, FAMILY_INDEX]
+        fi = design.family_index
+        fm = fmean[:, fi]
         if rule == "others":  # the family's sum and count without the dimension's own items
-            fs, fn = (UM @ design.valid)[:, FAMILY_INDEX], (U @ design.valid)[:, FAMILY_INDEX]
+            fs, fn = (UM @ design.valid)[:, fi], (U @ design.valid)[:, fi]
             member = design.member
             fm = (fs - UM @ member) / (fn - U @ member)
-        ref = (n_pos * fm + n_neg * (REVERSE_SUM - fm)) / n
+        ref = (n_pos * fm + n_neg * (R - fm)) / n
     score = raw - ref if rule != "none" else raw.copy()
     if rule == "none":
         ref = np.full_like(raw, np.nan)
@@ -159,14 +160,14 @@ def linear_coefficients(design: Design, rated: np.ndarray | None = None, *,
     with np.errstate(invalid="ignore", divide="ignore"):
         C = (pos - neg) / n
         c0 = np.zeros(len(n))
-        fam = (o[:, None] * design.valid)[:, FAMILY_INDEX]  # (I, D): o_i v_{i f(d)}
+        fam = (o[:, None] * design.valid)[:, design.family_index]  # (I, D): o_i v_{i f(d)}
         if rule == "family":
             C = C - ((n_pos - n_neg) / n) * fam / fam.sum(axis=0)
         elif rule == "others":
             rest = fam - design.member * o[:, None]
             C = C - ((n_pos - n_neg) / n) * rest / rest.sum(axis=0)
         else:
-            c0 = REVERSE_SUM * n_neg / n
+            c0 = design.reverse_sum * n_neg / n
     empty = n == 0
     C[:, empty], c0[empty] = np.nan, np.nan
     return C, c0

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..settings import Intervals
 from ..errors import InputError
-from ..scale import DIMENSIONS
+from ..instrument import Instrument
 from .adjust import adjusted_item_means, center_on_groups, check_adjust, item_survey_groups
 from .design import Design
 from .engine import score_matrix
@@ -75,13 +75,13 @@ def group_portrait_replicates(raters: RaterMatrix, design: Design, n_boot: int, 
     mean, reps, _ = group_replicate_means(raters, max(n_boot, 0), rng)
     point = score_matrix(adjusted(mean), design, center=center).score[0]
     if n_boot <= 0:
-        return point, np.empty((0, len(DIMENSIONS)))
+        return point, np.empty((0, len(design.dimensions)))
     return point, score_matrix(adjusted(reps), design, center=center).score
 
 
 def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *,
                  intervals: Intervals = Intervals(over="raters"), center: bool = True, min_items: int = 1,
-                 adjust: str = "none") -> pd.DataFrame:
+                 adjust: str = "none", instrument: Instrument | None = None) -> pd.DataFrame:
     """The human raters' portrait with intervals at ``intervals.level`` over ``intervals.over``
     (:data:`~.intervals.HUMAN_CI_UNITS` values):
 
@@ -94,7 +94,8 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *,
 
     ``adjust="survey_group"`` centres each item mean on its survey group's mean first
     (:mod:`valueportrait.scoring.adjust`; recomputed in every rater replicate; the item jackknife deletes items
-    of the adjusted means); ``"none"`` (default) does not.
+    of the adjusted means); ``"none"`` (default) does not. ``instrument``: whose dimensions and scale (default
+    Value Portrait's).
 
     Returns
     -------
@@ -107,21 +108,22 @@ def score_humans(human_ratings: pd.DataFrame, selection: pd.DataFrame, *,
     check_settings(n_boot, confidence, min_items)
     adjusted = check_adjust(adjust) == "survey_group"
     means = adjusted_item_means(human_ratings) if adjusted else item_ratings(human_ratings[["item_id", "rating"]])
-    out = score_portrait(means, selection, center=center, min_items=min_items)
+    out = score_portrait(means, selection, center=center, min_items=min_items, instrument=instrument)
     chosen = set(selection["item_id"].astype(str))
     items = [i for i in means.index if i in chosen]
-    design = Design.from_selection(selection, items)
-    reps = np.empty((0, len(DIMENSIONS)))
+    design = Design.from_selection(selection, items, instrument)
+    n_dims = len(design.dimensions)
+    reps = np.empty((0, n_dims))
     if n_boot > 0 and ci_over != "items":
         boot_items = list(means.index) if adjusted else items  # the group means need every item
         groups = item_survey_groups(human_ratings, boot_items) if adjusted else None
         _, reps = group_portrait_replicates(rater_matrix(human_ratings, boot_items),
-                                            Design.from_selection(selection, boot_items), n_boot,
+                                            Design.from_selection(selection, boot_items, instrument), n_boot,
                                             np.random.default_rng(seed), center=center, item_groups=groups)
     if ci_over == "raters":
         return with_intervals(out, reps, confidence).assign(ci_over=ci_over, ci_method=CI_METHODS[ci_over])
     unit = jackknife_se([means[items].to_numpy(dtype=float)], design, center=center)
     if ci_over == "items+raters":
-        boot = UnitSE(replicate_se(reps), np.full(len(DIMENSIONS), np.inf), [None] * len(DIMENSIONS))
+        boot = UnitSE(replicate_se(reps), np.full(n_dims, np.inf), [None] * n_dims)
         unit = combine(unit, boot)
     return with_unit(out, unit, confidence, ci_over)

@@ -38,7 +38,8 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
-from .design import FAMILY_INDEX, Design
+from ..instrument import Instrument
+from .design import Design
 from .engine import linear_coefficients, score_matrix
 from ..ratings import numeric_ratings
 from .portrait import Ratings, score_portrait, selected_items
@@ -152,7 +153,7 @@ def jackknife_se(means: list[np.ndarray], design: Design, *, center: bool | str 
     reps = score_matrix(means[0], design, W, center=center).score
     for other in means[1:]:
         reps = reps - score_matrix(other, design, W, center=center).score
-    unit = design.valid[rated][:, FAMILY_INDEX] > 0  # (N, D): the item can move the dimension's score
+    unit = design.valid[rated][:, design.family_index] > 0  # (N, D): the item can move the dimension's score
     inside = design.key[rated] != 0
     n_d = inside.sum(axis=0)
     se2 = np.zeros(reps.shape[1])
@@ -199,13 +200,13 @@ def t_p_value(estimate: np.ndarray, unit: UnitSE) -> np.ndarray:
     return np.where((unit.se == 0) & (estimate == 0), 1.0, p)
 
 
-def ratings_spread(ratings: Ratings) -> Spread:
+def ratings_spread(ratings: Ratings, instrument: Instrument | None = None) -> Spread:
     """:class:`Spread` of a ratings table (``item_id, rating``); a Series of item means counts one rating each."""
     if isinstance(ratings, pd.Series):
         keep = ratings.notna().to_numpy()
         return item_spread(np.asarray(ratings.index.astype(str), dtype=object)[keep],
                            ratings.to_numpy(dtype=float)[keep])
-    rating = numeric_ratings(ratings)
+    rating = numeric_ratings(ratings, instrument)
     ok = rating.notna().to_numpy()
     return item_spread(np.asarray(ratings["item_id"].tolist(), dtype=object)[ok], rating.to_numpy(dtype=float)[ok])
 
@@ -248,8 +249,10 @@ def with_unit(portrait: pd.DataFrame, unit: UnitSE, confidence: float, ci_over: 
 
 
 def interval_portrait(ratings: Ratings, selection: pd.DataFrame, *, ci_over: str = DEFAULT_CI_OVER,
-                      confidence: float = 0.95, center: bool | str = True, min_items: int = 1) -> pd.DataFrame:
-    """:func:`~valueportrait.scoring.portrait.score_portrait` plus a ``confidence`` interval over ``ci_over``.
+                      confidence: float = 0.95, center: bool | str = True, min_items: int = 1,
+                      instrument: Instrument | None = None) -> pd.DataFrame:
+    """:func:`~valueportrait.scoring.portrait.score_portrait` plus a ``confidence`` interval over ``ci_over``
+    (``instrument``: whose dimensions and scale, default Value Portrait's).
 
     Returns
     -------
@@ -268,10 +271,10 @@ def interval_portrait(ratings: Ratings, selection: pd.DataFrame, *, ci_over: str
     """
     check_ci_over(ci_over)
     check_settings(0, confidence, min_items)
-    out = score_portrait(ratings, selection, center=center, min_items=min_items)
-    spread = ratings_spread(ratings)
+    out = score_portrait(ratings, selection, center=center, min_items=min_items, instrument=instrument)
+    spread = ratings_spread(ratings, instrument)
     items = selected_items(pd.Series(0.0, index=list(spread.item_ids), dtype=float), selection)
-    design = Design.from_selection(selection, items)
+    design = Design.from_selection(selection, items, instrument)
     return with_unit(out, unit_se(ci_over, [spread_on(spread, items)], design, center=center), confidence, ci_over)
 
 

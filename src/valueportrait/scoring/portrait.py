@@ -21,12 +21,12 @@ import pandas as pd
 from ..settings import DEFAULT_LEVEL, DEFAULT_N_BOOT
 from ..errors import InputError
 from ..ratings import item_ratings  # the ratings contract owns it
-from ..scale import DIMENSIONS
-from .design import FAMILY_INDEX, Design
+from ..instrument import Instrument
+from .design import Design
 from .engine import Scores, score_matrix
 from .resample import check_settings, item_weights, percentile_ci, replicate_se
 
-__all__ = ["SCORE_COLUMNS", "PortraitBootstrap", "item_means_of", "item_ratings", "selected_items",
+__all__ = ["SCORE_COLUMNS", "PortraitBootstrap", "item_means_of", "item_ratings", "portrait_families", "selected_items",
            "bootstrap_portrait",
            "bootstrap_portraits", "score_models", "score_portrait", "with_intervals"]
 
@@ -36,9 +36,28 @@ SCORE_COLUMNS = ["family", "dimension", "score", "raw_mean", "std", "n", "family
 Ratings = pd.DataFrame | pd.Series
 
 
-def item_means_of(ratings: Ratings) -> pd.Series:
-    """Item means of a ratings table, or the Series of item means itself."""
-    return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings)
+def item_means_of(ratings: Ratings, instrument: Instrument | None = None) -> pd.Series:
+    """Item means of a ratings table (on ``instrument``'s scale), or the Series of item means itself."""
+    return ratings if isinstance(ratings, pd.Series) else item_ratings(ratings, instrument)
+
+
+def portrait_families(portraits: Mapping[str, pd.DataFrame]) -> dict[str, tuple[str, ...]]:
+    """family -> its dimensions, in the order of the portraits' rows (their instrument's order; the first
+    portrait with rows decides); Value Portrait's families when there is none.
+
+    >>> p = pd.DataFrame({"family": ["werte", "werte", "person"], "dimension": ["Macht", "Sicherheit", "Ordnung"]})
+    >>> portrait_families({"m": p})
+    {'werte': ('Macht', 'Sicherheit'), 'person': ('Ordnung',)}
+    """
+    from ..scale import FAMILIES
+
+    first = next((p for p in portraits.values() if len(p)), None)
+    if first is None:
+        return dict(FAMILIES)
+    out: dict[str, list[str]] = {}
+    for family, dim in zip(first["family"].tolist(), first["dimension"].tolist()):
+        out.setdefault(str(family), []).append(str(dim))
+    return {f: tuple(d) for f, d in out.items()}
 
 
 def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
@@ -50,16 +69,17 @@ def selected_items(means: pd.Series, selection: pd.DataFrame) -> list[str]:
     return [i for i in map(str, means.index.tolist()) if i in chosen]
 
 
-def _frame(s: Scores, row: int, center: bool | str, min_items: int) -> pd.DataFrame:
+def _frame(s: Scores, row: int, design: Design, min_items: int) -> pd.DataFrame:
     n = s.n[row]
+    dims = design.dimensions
     notes = [f"no rated item measures {d}" if n[j] == 0 else
              f"only {int(n[j])} rated item(s) measure {d}; min_items={min_items}" if n[j] < min_items else None
-             for j, (_, d) in enumerate(DIMENSIONS)]
+             for j, (_, d) in enumerate(dims)]
     score = np.where(n < min_items, np.nan, s.score[row])
     return pd.DataFrame({
-        "family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
+        "family": [f for f, _ in dims], "dimension": [d for _, d in dims],
         "score": score, "raw_mean": s.raw_mean[row], "std": s.std[row], "n": n.astype(np.int64),
-        "family_mean": s.family_mean[row][FAMILY_INDEX], "note": pd.Series(notes, dtype=object),
+        "family_mean": s.family_mean[row][design.family_index], "note": pd.Series(notes, dtype=object),
     })
 
 
@@ -72,8 +92,8 @@ def with_intervals(portrait: pd.DataFrame, reps: np.ndarray, confidence: float) 
 
 
 def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | str = True,
-                   min_items: int = 1) -> pd.DataFrame:
-    """One model's value portrait: one row per (family, dimension), in FAMILIES order.
+                   min_items: int = 1, instrument: Instrument | None = None) -> pd.DataFrame:
+    """One model's value portrait: one row per (family, dimension) of the instrument, in its order.
 
     Parameters
     ----------
@@ -88,6 +108,8 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | 
         make up to 58% of a family and pull the reference towards the score); ``False`` / ``"none"``: raw means.
     min_items : int
         A dimension measured by fewer rated items gets a null score and a ``note``. Default 1.
+    instrument : Instrument, optional
+        Whose dimensions, families and scale (``data.instrument``); default Value Portrait's.
 
     Returns
     -------
@@ -110,10 +132,10 @@ def score_portrait(ratings: Ratings, selection: pd.DataFrame, *, center: bool | 
         raise InputError(f"score_portrait scores one model, got {ratings['model'].nunique()} "
                          f"({', '.join(map(str, ratings['model'].unique()[:5]))}); use score_models() or filter.")
     check_settings(0, DEFAULT_LEVEL, min_items)
-    means = item_means_of(ratings)
+    means = item_means_of(ratings, instrument)
     items = selected_items(means, selection)
-    design = Design.from_selection(selection, items)
-    out = _frame(score_matrix(means[items].to_numpy(dtype=float), design, center=center), 0, center, min_items)
+    design = Design.from_selection(selection, items, instrument)
+    out = _frame(score_matrix(means[items].to_numpy(dtype=float), design, center=center), 0, design, min_items)
     out.attrs.update(n_items_rated=int(len(means)), n_items_used=len(items))
     return out
 
@@ -140,7 +162,7 @@ class PortraitBootstrap(NamedTuple):
 
 def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
                         confidence: float = DEFAULT_LEVEL, seed: int = 0, center: bool | str = True,
-                        min_items: int = 1) -> PortraitBootstrap:
+                        min_items: int = 1, instrument: Instrument | None = None) -> PortraitBootstrap:
     """Several portraits (e.g. one model's personas) with percentile bootstrap CIs over items, sharing the draws.
 
     Each replicate draws, with replacement, as many items as the union of the portraits' rated selected items
@@ -154,24 +176,24 @@ def bootstrap_portraits(ratings: Mapping[str, Ratings], selection: pd.DataFrame,
         and seed give the same intervals.
     """
     check_settings(n_boot, confidence, min_items)
-    means = {str(k): item_means_of(v) for k, v in ratings.items()}
+    means = {str(k): item_means_of(v, instrument) for k, v in ratings.items()}
     union = sorted({i for m in means.values() for i in selected_items(m, selection)})
-    design = Design.from_selection(selection, union)
+    design = Design.from_selection(selection, union, instrument)
     M = np.stack([m.reindex(union).to_numpy(dtype=float) for m in means.values()]) if means else np.empty((0, 0))
     W = (item_weights(len(union), n_boot, np.random.default_rng(seed)) if union and n_boot > 0
          else np.empty((0, len(union))))
     portraits, replicates = {}, {}
     for k, label in enumerate(means):
-        out = score_portrait(means[label], selection, center=center, min_items=min_items)
+        out = score_portrait(means[label], selection, center=center, min_items=min_items, instrument=instrument)
         reps = (score_matrix(M[k], design, W, center=center).score if len(W)
-                else np.empty((0, len(DIMENSIONS))))
+                else np.empty((0, len(design.dimensions))))
         portraits[label], replicates[label] = with_intervals(out, reps, confidence), reps
     return PortraitBootstrap(portraits, replicates, union, W)
 
 
 def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int = DEFAULT_N_BOOT,
                        confidence: float = DEFAULT_LEVEL, seed: int = 0, center: bool | str = True,
-                       min_items: int = 1) -> pd.DataFrame:
+                       min_items: int = 1, instrument: Instrument | None = None) -> pd.DataFrame:
     """:func:`score_portrait` plus percentile bootstrap confidence intervals over items.
 
     Each replicate draws N of the N used items with replacement (all families at once, so a replicate is one
@@ -183,4 +205,4 @@ def bootstrap_portrait(ratings: Ratings, selection: pd.DataFrame, *, n_boot: int
     the score is null, and all null with ``n_boot=0``.
     """
     return bootstrap_portraits({"model": ratings}, selection, n_boot=n_boot, confidence=confidence, seed=seed,
-                               center=center, min_items=min_items).portraits["model"]
+                               center=center, min_items=min_items, instrument=instrument).portraits["model"]

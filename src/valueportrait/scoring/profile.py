@@ -16,51 +16,72 @@ variant's distribution of answers (and its missing cells). ``profile_p`` is
 
 from __future__ import annotations
 
+from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
 
 from ..scale import VARIANTS
-from .design import FAMILY_INDEX, Design
+from .design import Design
 from .engine import linear_coefficients, score_matrix
 
-__all__ = ["DEFAULT_N_PERM_PROFILE", "VARIANT_SPLITS", "permutation_p", "pvq_part", "split_profiles", "split_reliabilities"]
+__all__ = ["DEFAULT_N_PERM_PROFILE", "VARIANT_SPLITS", "permutation_p", "pvq_part", "split_profiles",
+           "split_reliabilities", "variant_splits"]
+
+
+def variant_splits(names: tuple[str, ...]) -> tuple[tuple[tuple[str, ...], tuple[str, ...]], ...]:
+    """Every split of an even number of variants into two halves of equal size, each once (the first half
+    holds the first variant); none for fewer than 2 or an odd number."""
+    if len(names) < 2 or len(names) % 2:
+        return ()
+    return tuple((tuple(a), tuple(v for v in names if v not in a))
+                 for a in combinations(names, len(names) // 2) if names[0] in a)
+
 
 #: The 10 ways of splitting the 6 variants into two groups of 3 (each split once: the first group holds v1).
-VARIANT_SPLITS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = tuple(
-    (tuple(a), tuple(v for v in VARIANTS if v not in a))
-    for a in combinations(VARIANTS, 3) if VARIANTS[0] in a)
+VARIANT_SPLITS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = variant_splits(VARIANTS)
 #: Permutations of the null of ``profile_p`` (p resolves down to 1 / 1000).
 DEFAULT_N_PERM_PROFILE = 999
-_PVQ = FAMILY_INDEX == 0
-#: (6, 20) indicator of the variants in each half (split-major: split 0 half 0, split 0 half 1, ...).
-_HALVES = np.array([[v in half for split in VARIANT_SPLITS for half in split] for v in VARIANTS], dtype=float)
+
+
+@lru_cache(maxsize=16)
+def _halves(names: tuple[str, ...]) -> np.ndarray:
+    """(V, 2 x splits) indicator of the variants in each half (split-major: split 0 half 0, split 0 half 1, ...)."""
+    return np.array([[v in half for split in variant_splits(names) for half in split] for v in names], dtype=float)
+
+
+def _profile_dims(design: Design) -> np.ndarray:
+    """(D,) bool: the dimensions of the profile, the instrument's first family (Value Portrait: pvq)."""
+    return design.family_index == 0
 
 
 def split_profiles(sums: np.ndarray, counts: np.ndarray, design: Design) -> np.ndarray:
-    """(B, 10, 2, 10): each split's two halves' centred pvq portraits.
+    """(B, 10, 2, 10): each split's two halves' centred pvq portraits (generally: (B, splits, 2, dimensions of
+    the instrument's first family)).
 
     ``sums``, ``counts``: (B, I, 6) or (I, 6) sums and counts of the valid ratings of each design item in each
-    variant (variants in :data:`~valueportrait.scale.VARIANTS` order).
+    variant (variants in the instrument's order, :data:`~valueportrait.scale.VARIANTS` for Value Portrait).
     """
+    names = design.instrument.variant_names
+    halves, dims = _halves(names), _profile_dims(design)
     sums, counts = np.asarray(sums, dtype=float), np.asarray(counts, dtype=float)
     if sums.ndim == 2:
         sums, counts = sums[None], counts[None]
     with np.errstate(invalid="ignore", divide="ignore"):
-        M = (sums @ _HALVES) / (counts @ _HALVES)  # (B, I, 20): each item's mean in each half of each split
+        M = (sums @ halves) / (counts @ halves)  # (B, I, 20): each item's mean in each half of each split
     B, n_items = M.shape[:2]
     if np.isnan(M).any():
         flat = np.swapaxes(M, 1, 2).reshape(-1, n_items)  # (B * 20, I)
-        pvq = score_matrix(flat, design).score[:, _PVQ]
+        pvq = score_matrix(flat, design).score[:, dims]
     else:  # every item rated in every half: the score is linear in the item means (one product)
         C, c0 = linear_coefficients(design)
-        pvq = np.einsum("bik,id->bkd", M, C[:, _PVQ]) + c0[_PVQ]
-    return pvq.reshape(B, len(VARIANT_SPLITS), 2, int(_PVQ.sum()))
+        pvq = np.einsum("bik,id->bkd", M, C[:, dims]) + c0[dims]
+    return pvq.reshape(B, len(variant_splits(names)), 2, int(dims.sum()))
 
 
 def pvq_part(sums: np.ndarray, counts: np.ndarray, design: Design) -> tuple[np.ndarray, np.ndarray, Design]:
     """The rows (last-but-one axis) of ``sums`` and ``counts`` and the design restricted to the items of the pvq
-    family: the only ones a pvq score depends on (its items and its family mean)."""
+    family (the instrument's first): the only ones a pvq score depends on (its items and its family mean)."""
     rows = np.flatnonzero(design.valid[:, 0] > 0)
     return sums[..., rows, :], counts[..., rows, :], design.subset([design.item_ids[i] for i in rows])
 
@@ -107,7 +128,9 @@ def permutation_p(sums: np.ndarray, counts: np.ndarray, design: Design, observed
 def _linear_profiles(sums: np.ndarray, count: float, design: Design) -> np.ndarray:
     """:func:`split_profiles` of (B, I, 6) sums when every cell holds ``count`` ratings: each half's item means
     are its variants' sums / (3 count), and the pvq scores are linear in them."""
+    names = design.instrument.variant_names
+    dims = _profile_dims(design)
     C, c0 = linear_coefficients(design)
-    per_variant = np.einsum("biv,id->bvd", sums, C[:, _PVQ])  # (B, 6, 10)
-    halves = np.einsum("bvd,vk->bkd", per_variant, _HALVES) / (3 * count) + c0[_PVQ]  # (B, 20, 10)
-    return halves.reshape(sums.shape[0], len(VARIANT_SPLITS), 2, int(_PVQ.sum()))
+    per_variant = np.einsum("biv,id->bvd", sums, C[:, dims])  # (B, 6, 10)
+    halves = np.einsum("bvd,vk->bkd", per_variant, _halves(names)) / (len(names) // 2 * count) + c0[dims]
+    return halves.reshape(sums.shape[0], len(variant_splits(names)), 2, int(dims.sum()))

@@ -1,0 +1,90 @@
+"""A model run against a survey build (issue 25, "Done when"): the SYNTHETIC German example built, a scripted
+model on a real local OpenAI-compatible server answering in the instrument's German phrases, scored, reported
+and compared. Known truth: the scripted model says "sehr wie ich" (5) to every response written for
+Gewissenhaftigkeit and "nicht wie ich" (2) to all others, so its portrait must put Gewissenhaftigkeit at the top
+of its family, by the hand computation below."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from chat_server import ChatServer
+from valueportrait.cli.main import cli
+from valueportrait.dataset import open_dataset
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("make_survey", EXAMPLE / "make_survey.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_survey"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+CONSCIENTIOUS = next(lines for _, d, _, lines in _generator().DIMENSIONS if d == "Gewissenhaftigkeit")
+
+
+def conscientious(messages: list[dict]) -> str:
+    text = messages[-1]["content"]
+    return "sehr wie ich" if any(line in text for line in CONSCIENTIOUS) else "nicht wie ich"
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("survey_run")
+    ds = work / "survey_de"
+    res = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(ds)])
+    assert res.exit_code == 0, res.output
+    with ChatServer(answer=conscientious) as server:
+        res = CliRunner().invoke(cli, ["run", "--dataset", str(ds), "--model", "gewissenhaft", "--base-url",
+                                       server.base_url, "--out", str(work / "runs" / "gewissenhaft")],
+                                 env={"OPENAI_API_KEY": "sk-test"})
+    assert res.exit_code == 0, res.output
+    return work, ds
+
+
+def test_prompts_carry_the_instrument(run):
+    work, ds = run
+    records = [json.loads(x) for x in (work / "runs" / "gewissenhaft" / "records.jsonl").read_text().splitlines()]
+    assert len(records) == 60 * 2  # 60 items x the instrument's 2 variants
+    assert {r["variant"] for r in records} == {"v1", "v1_reversed"}
+    assert all(r["status"] == "rated" for r in records)
+    assert {r["raw"] for r in records} == {"sehr wie ich", "nicht wie ich"}
+    assert {r["rating"] for r in records} == {5.0, 2.0}  # the German phrases parsed on the 1-5 scale
+
+
+def test_scored_portrait_is_the_hand_computation(run):
+    work, ds = run
+    out = work / "board"
+    res = CliRunner().invoke(cli, ["score", str(work / "runs" / "gewissenhaft"), "--dataset", str(ds),
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    board = json.loads((out / "leaderboard.json").read_text(encoding="utf-8"))
+    data = open_dataset(ds)
+    sel = data.selection()
+    items = data.items.set_index("item_id")
+    rating = pd.Series([5.0 if r in CONSCIENTIOUS else 2.0 for r in items["response"]], index=items.index)
+    # the paper's scoring by hand: a dimension's mean rating over its items minus the family's mean over the
+    # items measuring any of its dimensions (every variant gives the same rating here)
+    expected = {}
+    for family, dims in data.instrument.family_dims.items():
+        fam_items = sel.loc[sel["family"] == family, "item_id"].unique()
+        centre = rating[fam_items].mean()
+        for d in dims:
+            expected[(family, d)] = rating[sel.loc[(sel["family"] == family) & (sel["dimension"] == d),
+                                                   "item_id"]].mean() - centre
+    scores = {(f, d): cell["score"] for f, dims in board["models"]["gewissenhaft"].items() for d, cell in dims.items()}
+    assert scores.keys() == expected.keys()
+    for k, v in expected.items():
+        assert scores[k] == pytest.approx(v, abs=1e-9), k
+    big5 = {d: s for (f, d), s in scores.items() if f == "big5"}
+    assert max(big5, key=big5.get) == "Gewissenhaftigkeit"
