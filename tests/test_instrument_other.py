@@ -178,8 +178,42 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
         assert all(d in text for d in dims), (family, text)
     assert "Power" not in text and "Schwartz" not in text
     assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims
+    res = CliRunner().invoke(cli, ["compare", str(tmp_path / "r.csv"), "--dataset", str(tmp_path / "ds"),
+                                   "--baseline", "human raters", "--ci-over", "items"])
+    assert res.exit_code == 0, res.output
+    assert "Selbsttranszendenz" in res.output and "Power" not in res.output
     from valueportrait.html_report import render_report
 
     page = render_report(board, generated="test")
     assert "Selbsttranszendenz" in page and "Gewissenhaftigkeit" in page and "Power" not in page
     assert "Schwartz" not in page and "werte</b>: 4 of 4 dimensions" in page  # its families' validity
+
+
+def test_the_inspect_task_asks_and_reads_with_the_survey_instrument(tmp_path):
+    """The Inspect task on a build of the SYNTHETIC German survey: its variants, its {options} in German, and
+    the scorer reads German answers."""
+    import asyncio
+    from pathlib import Path
+
+    pytest.importorskip("inspect_ai")
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+    from valueportrait.inspect_task.task import likert_rating, samples
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+    res = CliRunner().invoke(cli, ["build", "--survey", str(example), "--out", str(tmp_path / "ds")])
+    assert res.exit_code == 0, res.output
+    got = samples(str(tmp_path / "ds"))
+    assert {s.metadata["variant"] for s in got} == {"v1", "v1_reversed"}
+    prompt = got[0].input[-1].content
+    assert "sehr wie ich" in prompt and "{options}" not in prompt and "very much like me" not in prompt
+
+    class _Out:
+        completion = "Ein wenig wie ich."
+
+    class _State:
+        output = _Out()
+
+    score = asyncio.run(likert_rating(dataset=str(tmp_path / "ds"))(_State(), None))
+    assert score.value == 3.0  # "ein wenig wie ich" is rating 3 of the survey's 1-5 scale

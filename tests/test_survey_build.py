@@ -140,3 +140,16 @@ def test_overwrite_replaces_a_survey_build(built):
     result = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(built), "--overwrite"])
     assert result.exit_code == 0, result.output
     assert (built / "build_info.json").read_bytes() == before  # deterministic
+
+
+def test_the_datasets_builder_takes_a_survey(tmp_path):
+    # the builder on its own (as datasets runs it): its config's survey field builds the tables, with the
+    # instrument's columns
+    import datasets
+
+    from valueportrait.dataset_script.valueportrait import ValuePortrait
+
+    builder = ValuePortrait(config_name="participants", survey=str(EXAMPLE), cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare(str(tmp_path / "out"), file_format="parquet")
+    table = datasets.Dataset.from_parquet(str(next((tmp_path / "out").glob("*.parquet"))))
+    assert table.num_rows == 200 and "big5_Gewissenhaftigkeit" in table.column_names
