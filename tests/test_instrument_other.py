@@ -109,6 +109,14 @@ def test_the_chat_backend_reads_answers_with_the_instrument(data):
     backend = OpenAIChatBackend(OpenAIConfig(model="m", base_url="http://127.0.0.1:9/v1"), instrument=data.instrument)
     out = backend.outcome("Etwas wie ich.", attempts=1, latency_s=0.0)
     assert out.status == "rated" and out.rating == 3.0
+    from valueportrait.runner.prompts import Request
+
+    constrained = OpenAIChatBackend(OpenAIConfig(model="m", base_url="http://127.0.0.1:9/v1"),
+                                    answer_format="constrained", instrument=data.instrument)
+    body = constrained.body(Request("i1", "a", None, ({"role": "user", "content": "x"},)))
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["answer"]["enum"] == list(reversed(PHRASES))
+    out = constrained.outcome('{"answer": "wie ich"}', attempts=1, latency_s=0.0)
+    assert out.status == "rated" and out.rating == 4.0
 
 
 def test_scored_with_its_families_and_its_scale(data):

@@ -68,7 +68,8 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
             if isinstance(r.get("caveat"), str):
                 out.append(f"{r.family}: {r.caveat}.")
         out.append("The interval's coverage in simulation under the release's design (benchmarks/sim_diversity.py): "
-                   "92.5-97.5% for pvq and bfi (bfi's lies wholly below a true ratio of 1 in 6.5% of surveys); "
+                   "91.5-97.5% for pvq and bfi (wholly below a true ratio of 1 in up to 4.5% (pvq) and 6.5% (bfi) of "
+                   "surveys, 2.5% nominal); "
                    "higher_pvq is not estimable there (docs/findings.md).")
     if cohort.contrasts is not None:
         c = cohort.contrasts.iloc[0]

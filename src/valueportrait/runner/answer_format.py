@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 
+from valueportrait.instrument import Instrument
 from valueportrait.scale import LIKERT
 
 #: The JSON schema of a constrained answer: {"answer": one of the 6 phrases}.
@@ -28,8 +29,25 @@ RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "likert_answer
 REFUSED = re.compile(r"^HTTP (400|415|422)\b")
 
 
-def read_constrained(text: str) -> int | None:
-    """The rating of a constrained answer (``{"answer": "like me"}`` -> 5), None when ``text`` is not one.
+def _phrases(instrument: Instrument | None) -> dict[str, int]:
+    """phrase -> rating of ``instrument``'s scale, the most "like me" first (Value Portrait's :data:`LIKERT`)."""
+    if instrument is None:
+        return LIKERT
+    s = instrument.scale
+    return {p: s.rating_of(p) for p in s.options()}
+
+
+def response_format(instrument: Instrument | None = None) -> dict:
+    """:data:`RESPONSE_FORMAT`, its enum the answer phrases of ``instrument`` (default Value Portrait's)."""
+    if instrument is None:
+        return RESPONSE_FORMAT
+    schema = {**SCHEMA, "properties": {"answer": {"type": "string", "enum": list(_phrases(instrument))}}}
+    return {"type": "json_schema", "json_schema": {"name": "likert_answer", "strict": True, "schema": schema}}
+
+
+def read_constrained(text: str, instrument: Instrument | None = None) -> int | None:
+    """The rating of a constrained answer (``{"answer": "like me"}`` -> 5), None when ``text`` is not one
+    (``instrument``: whose phrases; default Value Portrait's).
 
     >>> read_constrained('{"answer": "somewhat like me"}'), read_constrained("Like me.")
     (4, None)
@@ -38,8 +56,9 @@ def read_constrained(text: str) -> int | None:
         obj = json.loads(text)
     except (TypeError, ValueError):
         return None
-    if isinstance(obj, dict) and set(obj) == {"answer"} and obj["answer"] in LIKERT:
-        return LIKERT[obj["answer"]]
+    phrases = _phrases(instrument)
+    if isinstance(obj, dict) and set(obj) == {"answer"} and obj["answer"] in phrases:
+        return phrases[obj["answer"]]
     return None
 
 

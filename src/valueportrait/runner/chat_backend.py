@@ -13,7 +13,7 @@ from typing import Any, Callable
 from valueportrait.instrument import Instrument
 from valueportrait.ratings.likert import parse_likert
 
-from .answer_format import RESPONSE_FORMAT, read_constrained, refused
+from .answer_format import read_constrained, refused, response_format
 from .openai_backend import OpenAIBackend, OpenAIConfig
 from .outcome import Outcome
 from .prompts import Request
@@ -48,7 +48,7 @@ class OpenAIChatBackend(OpenAIBackend):
         if self.config.seed is not None:
             body["seed"] = self.config.seed
         if self.constrained and self.fallback is None:
-            body["response_format"] = RESPONSE_FORMAT
+            body["response_format"] = response_format(self.instrument)
         return body
 
     def read(self, payload: Any, request: Request) -> str:
@@ -68,7 +68,7 @@ class OpenAIChatBackend(OpenAIBackend):
 
     def outcome(self, answer: str, *, attempts: int, latency_s: float) -> Outcome:
         if self.constrained:
-            rating = read_constrained(answer)
+            rating = read_constrained(answer, self.instrument)
             if rating is not None:
                 return Outcome("rated", rating=float(rating), raw=self.redact(answer), attempts=attempts,
                                latency_s=latency_s)
