@@ -225,3 +225,16 @@ def test_the_inspect_task_asks_and_reads_with_the_survey_instrument(tmp_path):
 
     score = asyncio.run(likert_rating(dataset=str(tmp_path / "ds"))(_State(), None))
     assert score.value == 3.0  # "ein wenig wie ich" is rating 3 of the survey's 1-5 scale
+
+
+def test_the_likelihood_backends_refuse_another_instruments_phrases(data):
+    """The transformers and completions backends score Value Portrait's six English phrases: on a dataset whose
+    instrument has other phrases a run is refused before anything is loaded or sent, saying what to use."""
+    from valueportrait.errors import RunError
+    from valueportrait.runner.execute import RunSpec, run_benchmark
+
+    for backend in ("transformers", "openai-completions"):
+        spec = RunSpec(dataset="in-memory", model="m", backend=backend, variants=list(VARIANTS))
+        with pytest.raises(RunError, match=f"--backend {backend} scores the likelihood of Value Portrait's six "
+                                           r"English answer phrases; .*Run it with --backend openai"):
+            run_benchmark(spec, data=data, dry_run=True, progress=False, echo=lambda line: None)

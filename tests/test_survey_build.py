@@ -115,9 +115,13 @@ def test_nothing_planted_selects_at_chance(tmp_path):
     # a pair selected on one half of the raters passes again on the other about as often as any pair passes
     # (~2% at 50 raters a half); the planted example replicates far more often
     assert max(replicated) < 0.15
+    assert abs(v["convergent"]["out_of_sample"] or 0.0) < 0.15  # the last null survey: no held-out validity
     real = from_survey(EXAMPLE).build_info["validity"]
     assert real["replication"]["rate"] > 0.6 and real["null"]["replication_rate"] < 0.15
     assert real["reliability"]["median"]["alpha_out_of_sample"] > 0.5 > real["null"]["alpha_out_of_sample_median"]
+    # convergent validity on held-out raters: the planted items score the questionnaire, shuffled ones do not
+    assert real["convergent"]["out_of_sample"] > 0.4 > 0.15 > abs(real["null"]["convergent"]["out_of_sample"])
+    assert real["held_out"]["threshold"]["mean"] > 0.4 and real["null"]["held_out"]["threshold"] < 0.15
 
 
 def test_weighted_and_corrected_rules(tmp_path):
