@@ -50,8 +50,11 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
     out.append(table(["family", "dimension", "cohort", "CI over models", "CI items+models", "humans",
                       "cohort - humans", "CI items+models", "p (Holm)"], rows, "llrrrrrrr"))
     if m.get("above_chance") and any(v is False for fam in m["above_chance"].values() for v in fam.values()):
+        other = (m.get("above_chance_rule") or {}).get("same_as_scores") is False
         out.append(f"{CHANCE_MARK} the build's items select this dimension no better than chance "
-                   "(docs/validity.md): read its scores with care.")
+                   "(docs/validity.md): read its scores with care."
+                   + (" (The build's selection rule; these scores use another: copied, not recomputed.)"
+                      if other else ""))
     if cohort.diversity is not None:
         out += ["", "Diversity: the models' spread of true portraits against the human raters', both on each survey "
                     "group's items (noise removed; generalizability decomposition, docs/findings.md); naive = "

@@ -83,6 +83,8 @@ class FigureData:
     chance: frozenset[str]
     colors: Mapping[str, str]
     confidence: float = 0.95
+    #: ``meta.above_chance_rule`` (:func:`valueportrait.chance.chance_rule`): the build's rule the marks refer to.
+    chance_rule: Mapping[str, Any] | None = None
 
     def row(self, name: str) -> int:
         return self.names.index(name)
@@ -148,7 +150,9 @@ class FigureData:
         out = []
         if self.chance:
             shown = ", ".join(display_name(d) for d in self.dims if d in self.chance)
-            out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md).")
+            out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md)"
+                       + (" under the build's selection rule, not this one's (copied, not recomputed)."
+                          if (self.chance_rule or {}).get("same_as_scores") is False else "."))
         flagged = [n for n in self.names if self.flagged(n)]
         if flagged:
             out.append(f"{drawn}: " + "; ".join(self.label(n) for n in flagged) + ".")
@@ -223,4 +227,4 @@ def figure_data(board: Mapping[str, Any], family: str | None = None,
     return FigureData(family=family, dims=dims, names=tuple(names), score=arr["score"], low=arr["ci_low"],
                       high=arr["ci_high"], units=units, caveats={m: caveats(board, m) for m in names},
                       chance=frozenset(d for d in dims if above.get(d) is False), colors=model_colors(every),
-                      confidence=float(meta.get("confidence") or 0.95))
+                      confidence=float(meta.get("confidence") or 0.95), chance_rule=meta.get("above_chance_rule"))

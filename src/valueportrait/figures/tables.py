@@ -286,4 +286,15 @@ def validity_html(board: Mapping[str, Any]) -> str:
         items.append(f"<li><b>{_e(family_title(family))}</b>: {_e(text)}.</li>")
     return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when it selects more items '
             "than questionnaire scores shuffled among the raters do (the build's permutation test, p &lt; 0.05); "
-            f"read the scores of the others as noise. More: {link} in the valueportrait source.</p>")
+            f"read the scores of the others as noise.{_other_rule(board)} More: {link} in the valueportrait "
+            "source.</p>")
+
+
+def _other_rule(board: Mapping[str, Any]) -> str:
+    """A sentence when the chance flags come from the build's selection rule and the scores use another."""
+    rule = (board.get("meta") or {}).get("above_chance_rule") or {}
+    if rule.get("same_as_scores") is not False:
+        return ""
+    return (" These flags are the build's, for its selection rule (threshold "
+            f"{_e(str(rule.get('threshold')))}, threshold scoring); these scores use another rule, and the flags "
+            "were copied, not recomputed.")

@@ -189,7 +189,8 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
                                            n_boot=intervals.n_boot, level=intervals.level, seed=intervals.seed)
     _add_contrast_and_focus(cohort, contrast, focus, intervals, board.portraits)
     cohort.meta.update(dataset=dataset_name(dataset), models=list(models.index), human=HUMAN_MODEL,
-                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"))
+                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"),
+                       above_chance_rule=board.meta.get("above_chance_rule"))
     return cohort
 
 
