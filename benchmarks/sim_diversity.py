@@ -141,7 +141,7 @@ def main(n_sim: int = 200) -> None:
     print(f"{mask.shape[0]} raters in {len(np.unique(strata))} survey groups, {mask.shape[1]} items; 33 models; "
           f"{n_sim} simulations per row")
     print("Phi          k    family      matched mean (sd)  coverage 95%  CI below k  median width  full mean (sd)")
-    for kind, k in (("correlated", 0.5), ("independent", 0.5), ("correlated", 1.0)):
+    for kind, k in (("correlated", 0.5), ("independent", 0.5), ("correlated", 1.0), ("independent", 1.0)):
         Phi = phi(kind)
         rng = np.random.default_rng(0)
         est = {f: ([], [], [], [], []) for f in FAMILIES}

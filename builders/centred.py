@@ -23,14 +23,20 @@ from dataclasses import replace
 import numpy as np
 from valueportrait.builders.reliability import split_alpha
 
-from valueportrait.scale import FAMILIES
-from valueportrait.scoring.design import FAMILY_INDEX
+from valueportrait.instrument import VALUE_PORTRAIT
+from valueportrait.scoring.design import FAMILY_INDEX, family_index
+
+
+def _family_index(blocks) -> np.ndarray:
+    """Each dimension's family index under the blocks' instrument (Value Portrait's: FAMILY_INDEX)."""
+    inst = getattr(blocks, "instrument", VALUE_PORTRAIT)
+    return FAMILY_INDEX if inst is VALUE_PORTRAIT else family_index(inst)
 
 
 def centred_ratings(blocks, key: np.ndarray, family: int) -> np.ndarray:
     """(R, I) the ratings minus each rater's mean over the family's valid items of their survey group (items
     with a non-zero key on any of the family's dimensions); NaN outside the blocks."""
-    valid = (key[:, FAMILY_INDEX == family] != 0).any(axis=1)
+    valid = (key[:, _family_index(blocks) == family] != 0).any(axis=1)
     out = np.full(blocks.ratings.shape, np.nan)
     for rows, cols in blocks.blocks:
         x = blocks.ratings[np.ix_(rows, cols)]
@@ -44,8 +50,9 @@ def centred_alpha(blocks, key: np.ndarray) -> np.ndarray:
     """(19,) median over survey groups of each dimension's alpha on the family-centred ratings (NaN where no
     group holds 2 of its items)."""
     by_group = np.full((len(blocks.blocks), key.shape[1]), np.nan)
-    for f in range(len(FAMILIES)):
-        dims = FAMILY_INDEX == f
+    index = _family_index(blocks)
+    for f in range(int(index.max()) + 1):
+        dims = index == f
         centred = replace(blocks, ratings=centred_ratings(blocks, key, f))
         for g, block in enumerate(blocks.blocks):
             alpha, _ = split_alpha(replace(centred, blocks=(block,)), key[None], [block[0][None]])
@@ -61,8 +68,9 @@ def item_intercorrelations(blocks, key: np.ndarray) -> dict[str, dict[str, float
     raw pairs measuring nothing in common at all (``raw_unrelated``: no shared dimension in any family)."""
     member = key != 0
     out: dict[str, dict[str, float | None]] = {}
-    for f, family in enumerate(FAMILIES):
-        fam = member[:, FAMILY_INDEX == f]
+    index = _family_index(blocks)
+    for f, family in enumerate(getattr(blocks, "instrument", VALUE_PORTRAIT).family_dims):
+        fam = member[:, index == f]
         centred = centred_ratings(blocks, key, f)
         sums = {k: [0.0, 0] for k in ("raw_same", "raw_different", "centred_same", "centred_different", "raw_unrelated")}
         for rows, cols in blocks.blocks:

@@ -21,9 +21,9 @@ from collections.abc import Sequence
 import numpy as np
 from valueportrait.builders.permutation import needed_p_values
 
-from valueportrait.scale import DIMENSIONS, FAMILIES
+from valueportrait.instrument import VALUE_PORTRAIT, Instrument
 from valueportrait.scoring import score_matrix
-from valueportrait.scoring.design import FAMILY_INDEX, Design
+from valueportrait.scoring.design import FAMILY_INDEX, Design, family_index
 from valueportrait.selection import select
 from valueportrait.spearman import rank_columns, spearman_batch
 
@@ -31,14 +31,15 @@ from valueportrait.spearman import rank_columns, spearman_batch
 DEFAULT_FOLDS = 10
 #: The scoring rules the cross-validation compares.
 RULES: tuple[str, ...] = ("threshold", "weighted")
-_FAMILY_OF_DIM = np.array([f for f, _ in DIMENSIONS], dtype=object)
 
 
-def design_of(item_ids: Sequence[str], key: np.ndarray) -> Design:
-    """The :class:`Design` of an (I, 19) key or weight matrix over ``item_ids``."""
+def design_of(item_ids: Sequence[str], key: np.ndarray, instrument: Instrument = VALUE_PORTRAIT) -> Design:
+    """The :class:`Design` of an (I, D) key or weight matrix over ``item_ids`` (D: the ``instrument``'s
+    dimensions, Value Portrait's 19 by default)."""
     member = key != 0
-    valid = np.stack([member[:, FAMILY_INDEX == f].any(axis=1) for f in range(len(FAMILIES))], axis=1)
-    return Design(tuple(item_ids), key.astype(float), valid.astype(float))
+    index = FAMILY_INDEX if instrument is VALUE_PORTRAIT else family_index(instrument)
+    valid = np.stack([member[:, index == f].any(axis=1) for f in range(len(instrument.families))], axis=1)
+    return Design(tuple(item_ids), key.astype(float), valid.astype(float), instrument)
 
 
 def rank_correlation_by_column(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -65,19 +66,20 @@ def held_out_scores(blocks, rule: dict, folds: int = DEFAULT_FOLDS, seed: int = 
     the threshold rule selects no item of the rater's group for the dimension). ``rule``: the selection's
     threshold, alpha, mode, correction."""
     rng = np.random.default_rng(seed)
-    out = {r: np.full((len(blocks.strata), len(DIMENSIONS)), np.nan) for r in RULES}
+    out = {r: np.full((len(blocks.strata), len(blocks.dimensions)), np.nan) for r in RULES}
+    of_dim = np.array([f for f, _ in blocks.dimensions], dtype=object)
     for rows, cols in blocks.blocks:
         fold = rng.permutation(len(rows)) % folds
         x, y = blocks.ratings[np.ix_(rows, cols)], blocks.values[rows]
         ids = [blocks.item_ids[c] for c in cols]
-        families = np.tile(_FAMILY_OF_DIM, len(cols))
+        families = np.tile(of_dim, len(cols))
         for k in range(min(folds, len(rows))):
             train, test = fold != k, fold == k
             rho = spearman_batch(x[train][None], y[train][None], p_values=False)[0][0]
             p = needed_p_values(rho, int(train.sum()), rule)
             key = select(rho.reshape(-1), p.reshape(-1), families=families, **rule).reshape(rho.shape)
             for name, weights in (("threshold", key), ("weighted", np.nan_to_num(rho))):
-                out[name][rows[test]] = score_matrix(x[test], design_of(ids, weights)).score
+                out[name][rows[test]] = score_matrix(x[test], design_of(ids, weights, blocks.instrument)).score
     return out
 
 
@@ -87,10 +89,11 @@ def crossval_convergent(blocks, rule: dict, folds: int = DEFAULT_FOLDS, seed: in
     scores = held_out_scores(blocks, rule, folds, seed)
     everyone = np.concatenate([r for r, _ in blocks.blocks])
     out = {}
+    of_dim = np.array([f for f, _ in blocks.dimensions], dtype=object)
     for name, s in scores.items():
         r = rank_correlation_by_column(s[everyone], blocks.values[everyone])
         out[name] = {"by_dimension": r, "mean": _nanmean(r),
-                     "by_family": {f: _nanmean(r[_FAMILY_OF_DIM == f]) for f in FAMILIES},
+                     "by_family": {f: _nanmean(r[of_dim == f]) for f in blocks.instrument.family_dims},
                      "scored": float(np.isfinite(s[everyone]).mean())}
     return out
 

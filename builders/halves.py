@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from valueportrait.errors import InputError
+from valueportrait.instrument import VALUE_PORTRAIT, Instrument
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import rater_matrix
 from valueportrait.spearman import spearman_batch
@@ -41,15 +42,20 @@ class SurveyBlocks:
     values: np.ndarray
     strata: np.ndarray
     blocks: tuple[tuple[np.ndarray, np.ndarray], ...]
-    #: The (family, dimension) of each column of ``values`` (Value Portrait's 19, or a survey instrument's).
-    dimensions: tuple[tuple[str, str], ...] = DIMENSIONS
+    #: The instrument whose dimensions are the columns of ``values`` (Value Portrait's 19, or a survey's).
+    instrument: Instrument = VALUE_PORTRAIT
+
+    @property
+    def dimensions(self) -> tuple[tuple[str, str], ...]:
+        """The (family, dimension) of each column of ``values``."""
+        return self.instrument.dimensions
 
 
 def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_ids: Sequence[str],
-                  dimensions: Sequence[tuple[str, str]] = DIMENSIONS) -> SurveyBlocks:
+                  instrument: Instrument = VALUE_PORTRAIT) -> SurveyBlocks:
     """:class:`SurveyBlocks` of the ``human_ratings`` and ``participants`` tables over ``item_ids``, with the
-    questionnaire scores of ``dimensions`` (participants' ``<family>_<dimension>`` columns)."""
-    value_columns = [f"{f}_{d}" for f, d in dimensions]
+    questionnaire scores of the ``instrument``'s dimensions (participants' ``<family>_<dimension>`` columns)."""
+    value_columns = [f"{f}_{d}" for f, d in instrument.dimensions]
     missing = [c for c in ["participant_id", *value_columns] if c not in participants.columns]
     if missing:
         raise InputError(f"participants lacks column(s) {missing[:5]}; expected the dataset's participants config")
@@ -66,7 +72,7 @@ def survey_blocks(human_ratings: pd.DataFrame, participants: pd.DataFrame, item_
             blocks.append((rows, cols))
     first = item_groups(human_ratings, rm.item_ids)[np.argmax(rated, axis=1)]
     return SurveyBlocks(rm.participant_ids, first, rm.item_ids, rm.ratings, values, rm.strata, tuple(blocks),
-                        tuple(dimensions))
+                        instrument)
 
 
 def item_groups(human_ratings: pd.DataFrame, item_ids: Sequence[str]) -> np.ndarray:

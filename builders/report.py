@@ -105,9 +105,7 @@ def validity_sentences(build_info: dict) -> list[str] | None:
             f"(permutation p < {chance['p_below']}); NOT above chance ({len(chance['not_above'])}; selected vs "
             f"shuffled mean): {weak or 'none'}. Their scores rest on items chance alone would select: read them "
             "as noise (marked in every leaderboard).")
-    if "replication" not in v:  # a survey build from before its replication figures
-        return out + [f"Not computed for this build: {', '.join(v.get('not_computed') or ())}."]
-    rep, conv, rel = v["replication"], v.get("convergent"), v["reliability"]
+    rep, conv, rel = v["replication"], v["convergent"], v["reliability"]
     null = v.get("null") or {}
     nconv = null.get("convergent") or {}
     few = ", ".join(rel["few_items"]) or "none"
@@ -117,15 +115,13 @@ def validity_sentences(build_info: dict) -> list[str] | None:
         f"selected on one half pass the same rule on the other; they average rho {num(rep['mean_rho_selecting'], '.2f')} "
         f"on the half that selected them and {num(rep['mean_rho_held_out'], '.2f')} on the held-out half, and "
         f"item-level rho correlates {num(rep['split_half_r'], '.2f')} between halves.",
-    ]
-    if conv is not None:
-        out.append(
         f"Convergent validity: a rater's score from the selected items correlates "
         f"{num(conv['in_sample'], '.2f')}{shuffled(nconv.get('in_sample'), '.2f')} with their questionnaire score "
         f"when the items were selected on the same raters, and {num(conv['out_of_sample'], '.2f')}"
         f"{shuffled(nconv.get('out_of_sample'), '.2f')} on held-out raters (mean Spearman r over the dimensions; "
         f"{num(conv['full_sample'], '.2f')}{shuffled(nconv.get('full_sample'), '.2f')} with this build's selection "
-        f"on all raters).")
+        f"on all raters).",
+    ]
     held = v.get("held_out")
     if held:
         hnull = null.get("held_out") or {}
@@ -152,9 +148,6 @@ def validity_sentences(build_info: dict) -> list[str] | None:
             f"dimensions of the median over survey groups); same-dimension item pairs correlate vs different-dimension "
             f"pairs: {pairs}; on raw ratings even unrelated item pairs correlate "
             f"{num(next(iter(inter.values()))['raw_unrelated'], '.3f')} (a general tendency to agree).")
-    if v.get("not_computed"):  # a survey build: these rest on the scoring core's Value Portrait design
-        out.append(f"Not computed for this build: {', '.join(v['not_computed'])} validity (they score raters with "
-                   "Value Portrait's scoring design; docs/your-survey.md).")
     return out
 
 
@@ -169,14 +162,8 @@ def validity_table(build_info: dict) -> pd.DataFrame | None:
 
     def flag(r: dict) -> str:
         marks = ["NOT above chance"] if r.get("above_chance") is False else []
-        return ", ".join(marks + (["few items"] if r.get("few_items") else []))
+        return ", ".join(marks + (["few items"] if r["few_items"] else []))
 
-    if "convergent_in_sample" not in cells[0]:  # a survey build: no convergent validity
-        return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
-                              "expected false": r["expected_false_positives"], "chance": r["null_mean"],
-                              "perm p": r["permutation_p"], "entered": r.get("items_entered"), "alpha": r.get("alpha"),
-                              "omega": r.get("omega"), "alpha out": r.get("alpha_out_of_sample"), "flag": flag(r)}
-                             for r in cells])
     return pd.DataFrame([{"family": r["family"], "dimension": r["dimension"], "items": r["selected"],
                           "chance": r.get("null_mean"), "perm p": r.get("permutation_p"),
                           "entered": r["items_entered"], "alpha": r["alpha"], "alpha c": r.get("alpha_centred"),

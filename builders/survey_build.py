@@ -64,7 +64,7 @@ def from_survey(survey: Survey | str | Path, selection: Selection = Selection())
         "rule_departures": selection_departures({**chosen, "correlations": PAPER_SELECTION["correlations"]}),
         "cross_check": None,
         "reliability": None,
-        "validity": survey_validity(survey.human_ratings, survey.participants, corr, inst.dimensions, chosen),
+        "validity": survey_validity(survey.human_ratings, survey.participants, corr, inst, chosen),
         "instrument": instrument_info(inst),
         "survey": {"folder": survey.folder.name, "groups": survey.groups,
                    "raters": int(len(survey.participants)), "ratings": int(len(survey.human_ratings)),

@@ -13,6 +13,8 @@ The layout (docs/your-survey.md)::
     DIR/items.csv         item_id, kind, text, response, source [, title, categories (a;b), query_id]
     DIR/ratings.csv       participant, item_id, rating [, group]   (long: one row per rating)
     DIR/scores.csv        participant, one column per dimension (its id, or <family>_<dimension>)
+                          or, instead: DIR/answers.csv (participant, question, answer) and DIR/key.csv
+                          (question, dimension [, family, reverse, min, max]), scored here
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from .survey_checks import (MIN_RATERS_PER_ITEM, SurveyWarning, check_items, che
 
 #: The files of a survey folder.
 INSTRUMENT_FILE, ITEMS_FILE, RATINGS_FILE, SCORES_FILE = "instrument.yaml", "items.csv", "ratings.csv", "scores.csv"
+#: Instead of scores.csv: the questionnaire's item-level answers and its scoring key (:mod:`.survey_scoring`).
+ANSWERS_FILE, KEY_FILE = "answers.csv", "key.csv"
 SURVEY_FILES = (INSTRUMENT_FILE, ITEMS_FILE, RATINGS_FILE, SCORES_FILE)
 
 
@@ -57,7 +61,12 @@ def read_survey(folder: str | Path) -> Survey:
     if not folder.is_dir():
         raise InputError(f"survey folder {str(folder)!r} not found; expected a folder holding "
                          f"{', '.join(SURVEY_FILES)} (docs/your-survey.md; an example: examples/survey_de/)")
-    missing = [f for f in SURVEY_FILES if not (folder / f).is_file()]
+    answers = (folder / ANSWERS_FILE).is_file() or (folder / KEY_FILE).is_file()
+    if answers and (folder / SCORES_FILE).is_file():
+        raise InputError(f"survey folder {str(folder)!r} has both {SCORES_FILE} and {ANSWERS_FILE} / {KEY_FILE}; "
+                         f"expected one of them: the scored questionnaire, or its answers and scoring key. Remove one")
+    missing = [f for f in (*SURVEY_FILES[:3], *((ANSWERS_FILE, KEY_FILE) if answers else (SCORES_FILE,)))
+               if not (folder / f).is_file()]
     if missing:
         raise InputError(f"survey folder {str(folder)!r} lacks {', '.join(missing)}; expected {', '.join(SURVEY_FILES)} "
                          "side by side (docs/your-survey.md; an example: examples/survey_de/)")
@@ -66,19 +75,35 @@ def read_survey(folder: str | Path) -> Survey:
         raise InputError(f"{folder / INSTRUMENT_FILE}: templates: none; expected a prompt template per variant and "
                          "item kind (the prompts models are asked with). Add a templates list (docs/your-survey.md)")
     where = {f: str(folder / f) for f in SURVEY_FILES}
+    if answers:  # the scores are the answers' (messages about them name answers.csv)
+        where[SCORES_FILE] = str(folder / ANSWERS_FILE)
     items = check_items(*read_table(folder / ITEMS_FILE, what="items"), where[ITEMS_FILE], instrument)
     frame, rows = read_table(folder / RATINGS_FILE, what="ratings")
     ratings = check_ratings(frame, rows, where[RATINGS_FILE], instrument.scale, items["item_id"].tolist(),
                             where[ITEMS_FILE])
     labels = _group_labels(frame, ratings)
-    scores = check_scores(*read_table(folder / SCORES_FILE, what="scores"), where[SCORES_FILE], instrument.dimensions)
+    scores = check_scores(*(_answer_scores(folder, instrument) if answers else
+                            read_table(folder / SCORES_FILE, what="scores")), where[SCORES_FILE], instrument.dimensions)
     ratings, scores = join_raters(ratings, scores, where)
     check_raters_per_item(ratings, items["item_id"], where)
     groups = ratings.groupby("participant_id")["survey_group"].apply(lambda g: sorted(set(int(x) for x in g)))
     participants = scores.copy()
     participants.insert(1, "survey_groups", [groups[p] for p in scores["participant_id"]])
-    inputs = {f: sha256_of(folder / f) for f in SURVEY_FILES}
+    inputs = {f: sha256_of(folder / f) for f in (*SURVEY_FILES[:3], *((ANSWERS_FILE, KEY_FILE) if answers
+                                                                      else (SCORES_FILE,)))}
     return Survey(folder, instrument, items, ratings.reset_index(drop=True), participants, labels, inputs)
+
+
+def _answer_scores(folder: Path, instrument) -> tuple[pd.DataFrame, list[str]]:
+    """The questionnaire scores of ``answers.csv`` under ``key.csv`` as the text cells of a scores table
+    (:mod:`~valueportrait.builders.survey_scoring`), each row located as its participant's."""
+    from .survey_scoring import check_key, score_answers
+
+    key = check_key(*read_table(folder / KEY_FILE, what="scoring key"), str(folder / KEY_FILE), instrument.dimensions)
+    scores = score_answers(*read_table(folder / ANSWERS_FILE, what="answers"), str(folder / ANSWERS_FILE), key,
+                           str(folder / KEY_FILE), instrument.dimensions)
+    text = scores.astype(object).where(scores.notna(), "").map(lambda v: v if isinstance(v, str) else repr(float(v)))
+    return text, [f"participant {p}" for p in scores["participant"]]
 
 
 def _group_labels(frame: pd.DataFrame, ratings: pd.DataFrame) -> dict[str, int]:
@@ -122,5 +147,5 @@ def check_raters_per_item(ratings: pd.DataFrame, item_ids: pd.Series, where: dic
                          f"remove these items from {where[ITEMS_FILE]} and their ratings")
 
 
-__all__ = ["INSTRUMENT_FILE", "ITEMS_FILE", "RATINGS_FILE", "SCORES_FILE", "SURVEY_FILES", "Survey",
+__all__ = ["ANSWERS_FILE", "INSTRUMENT_FILE", "KEY_FILE", "ITEMS_FILE", "RATINGS_FILE", "SCORES_FILE", "SURVEY_FILES", "Survey",
            "check_raters_per_item", "join_raters", "read_survey"]

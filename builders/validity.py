@@ -122,9 +122,9 @@ def rater_scores(blocks: SurveyBlocks, key: np.ndarray) -> np.ndarray:
     """(R, 19) each rater's item-based scores under the selection ``key`` (I, 19): the benchmark's scoring
     (:func:`valueportrait.scoring.score_matrix`) of their own ratings, one survey group at a time (a rater rated
     only their group's items). NaN for raters outside every block and dimensions their group has no item of."""
-    out = np.full((len(blocks.strata), len(DIMENSIONS)), np.nan)
+    out = np.full((len(blocks.strata), len(blocks.dimensions)), np.nan)
     for rows, cols in blocks.blocks:
-        design = design_of(tuple(blocks.item_ids[c] for c in cols), key[cols])
+        design = design_of(tuple(blocks.item_ids[c] for c in cols), key[cols], blocks.instrument)
         out[rows] = score_matrix(blocks.ratings[np.ix_(rows, cols)], design).score
     return out
 

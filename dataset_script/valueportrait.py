@@ -144,7 +144,7 @@ class ValuePortrait(datasets.ArrowBasedBuilder):
         return datasets.DatasetInfo(
             description=DESCRIPTION,
             version=self.config.version,
-            features=features_for(self._data, self.config.name),
+            features=features_for(self.data if self.config.build.survey is not None else self._data, self.config.name),
             homepage=_HOMEPAGE,
             license=_LICENSE,
             citation=CITATION,

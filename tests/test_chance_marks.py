@@ -76,3 +76,40 @@ def test_metric_result_marks_chance_level_dimensions(built_dataset):
 def test_builds_without_the_test_mark_nothing():
     assert chance_flags({"validity": {"dimensions": [{"family": "bfi", "dimension": "Openness"}]}}) is None
     assert chance_flags({"validity": {"dimensions": {"bfi": {"Openness": {"above_chance": None}}}}}) is None
+
+
+def test_flags_under_another_rule_say_which_rule_they_refer_to(built_dataset, tmp_path):
+    """Re-selecting or scoring with the weighted rule copies the build's flags unchanged (not recomputed): every
+    surface names the build's rule then; with the build's own rule nothing is added."""
+    from valueportrait.chance import chance_footnote, chance_rule
+    from valueportrait.settings import Selection
+
+    info = open_dataset(built_dataset).build_info
+    built = info["validity"]["rule"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        same = score_leaderboard([EXAMPLE], dataset=built_dataset, intervals=Intervals(n_boot=0))
+        other = score_leaderboard([EXAMPLE], dataset=built_dataset, selection=Selection(scoring="weighted"),
+                                  intervals=Intervals(n_boot=0), out_dir=tmp_path / "lb")
+        metric = evaluate_ratings([3, 5, 2], ["1008-1", "1008-2", "1008-3"], dataset=str(built_dataset),
+                                  selection=Selection(threshold=0.2), intervals=Intervals(n_boot=0))
+    rule = {k: built[k] for k in ("threshold", "alpha", "mode", "correction", "correlations")}
+    assert same.meta["above_chance_rule"] == {**rule, "scoring": "threshold", "same_as_scores": True}
+    assert other.meta["above_chance_rule"] == {**rule, "scoring": "threshold", "same_as_scores": False}
+    meta = json.loads((tmp_path / "lb" / "leaderboard.json").read_text())["meta"]
+    assert meta["above_chance_rule"]["same_as_scores"] is False and meta["above_chance"] == same.above_chance
+    words = f"for its selection (threshold {built['threshold']}, alpha {built['alpha']}, mode {built['mode']}"
+    assert words in (tmp_path / "lb" / "leaderboard.md").read_text() and words in other.text()
+    assert "copied, not recomputed" not in same.text() and CHANCE_FOOTNOTE in same.text()
+    assert metric["settings"]["above_chance_rule"]["same_as_scores"] is False
+    assert "flag from the build's selection" in metric["scores"]["bfi"]["Neuroticism"]["note"]
+    assert chance_footnote(None) == CHANCE_FOOTNOTE and chance_rule({}) is None
+    # the HTML report's validity section and the figures' caption say it too
+    from valueportrait.figures.data import figure_data
+    from valueportrait.figures.tables import validity_html
+
+    for board, said in ((other.board(), True), (same.board(), False)):
+        assert ("the flags were copied, not recomputed" in validity_html(board)) is said
+        caption = " ".join(figure_data(board, "pvq").notes())
+        assert (f"{CHANCE_MARK} item selection not above chance" in caption
+                and ("under the build's selection rule, not this one's" in caption) is said)

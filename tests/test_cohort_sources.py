@@ -167,3 +167,10 @@ def test_size_contrast_by_a_numeric_column(board, tmp_path):
     table.loc["e", "params"] = "about 8"
     with pytest.raises(InputError, match="--split needs numbers in column 'params'; model.s. e have 'about 8'"):
         Contrast("sizes.csv", "params", split=50).groups(table)
+
+
+def test_a_malformed_leaderboard_is_an_error_naming_the_model(tmp_path):
+    bad = tmp_path / "leaderboard.json"
+    bad.write_text(json.dumps({"meta": {}, "models": {"a": {"pvq": {}}, "b": {"pvq": {}}, "c": [1, 2]}}))
+    res = CliRunner().invoke(cli, ["cohort", str(bad)])
+    assert res.exit_code == 1 and "models['c'] is not a portrait" in res.output and "Traceback" not in res.output

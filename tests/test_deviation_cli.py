@@ -69,6 +69,18 @@ def test_deviation_end_to_end(inputs):
                          "settings.json, radar_sex.png")
     settings = json.loads((out / "settings.json").read_text())
     assert settings["model"] == "synthetic-model" and settings["n_boot"] == 200 and settings["attributes"] == ["sex"]
+    # every interval names its unit and method (dimensions.csv per row, settings.json per interval)
+    assert (dims[["model_ci_over", "human_ci_over", "deviation_ci_over", "ci_method"]].drop_duplicates().values.tolist()
+            == [["items", "raters", "items+raters", "bootstrap-percentile"]])
+    assert {k: v["ci_over"] for k, v in settings["intervals"].items() if k != "bias_excess_ci"} == {
+        "model_ci": "items", "human_ci": "raters", "deviation_ci": "items+raters", "agreement_ci": "items+raters",
+        "model_gap_ci": "items", "human_gap_ci": "raters", "bias_index_ci": "items+raters"}
+    assert settings["intervals"]["bias_excess_ci"]["ci_method"] == "null-calibrated (index - null quantiles)"
+    assert settings["zero_width"] == {} and "zero-width" not in res.stdout
+    # the calibrated bias index, printed as in bias.csv (random ratings: no persona difference to find)
+    assert pvq["bias_excess"] == pytest.approx(pvq["bias_index"] - pvq["bias_null"])
+    assert (f"{pvq['bias_excess']:.3f}  [{pvq['bias_excess_ci_low']:.3f}, {pvq['bias_excess_ci_high']:.3f}]"
+            in res.stdout)
     # the demographics file is named synthetic (as examples/synthetic_demographics.csv): settings and chart say so
     assert settings["synthetic_demographics"].startswith("SYNTHETIC demographics (made up")
     # same seed, same numbers
@@ -148,6 +160,27 @@ def test_deviation_with_norms_table(inputs):
     dims = pd.read_csv(out / "dimensions.csv")
     got = dims.loc[dims["group"] == "Female", "human_score"].to_numpy()
     np.testing.assert_allclose(got, norms.loc[norms["group"] == "Female", "score"].to_numpy())
+    assert set(dims["human_ci_over"]) == {"norms (normal replicates from their CI)"} and dims["note"].isna().all()
+    # published norms without CI columns: every human interval is zero-width, and every surface says why
+    bare = inputs["root"] / "norms_no_ci.csv"
+    norms.drop(columns=["score_ci_low", "score_ci_high"]).to_csv(bare, index=False)
+    out = inputs["root"] / "norms_no_ci_out"
+    res = invoke("--dataset", inputs["dataset"], "--norms", bare, "--ratings", inputs["ratings"],
+                 "--persona-map", inputs["pmap"], "--n-boot", 100, "--out", out, "--no-plot")
+    assert res.exit_code == 0, res.output
+    dims = pd.read_csv(out / "dimensions.csv")
+    assert (dims["human_ci_low"] == dims["human_ci_high"]).all() and len(dims) == 38
+    assert dims["note"].str.startswith("the norms table has no CI columns: the group's scores are taken as exact").all()
+    assert set(dims["human_ci_over"]) == {"none (norms without CI: taken as exact)"}
+    assert set(dims["deviation_ci_over"]) == {"items (the norms taken as exact)"}
+    assert pd.read_csv(out / "gaps.csv")["note"].str.startswith("the norms table has no CI columns").all()
+    settings = json.loads((out / "settings.json").read_text())
+    assert settings["zero_width"]["human_ci"] == {"zero_width": 38, "of": 38}
+    assert settings["zero_width"]["human_gap_ci"] == {"zero_width": 19, "of": 19}
+    assert settings["zero_width"]["notes"][0].startswith("the norms table has no CI columns")
+    assert settings["intervals"]["human_ci"]["ci_over"] == "none (norms without CI: taken as exact)"
+    assert ("Note: zero-width intervals (a side without uncertainty): 38 of 38 human, 19 of 19 human gap; the rows' "
+            "note says why:") in res.stdout
     res = invoke("--dataset", inputs["dataset"], "--norms", path, "--demographics", inputs["demo"],
                  "--ratings", inputs["ratings"], "--out", inputs["root"] / "e4")
     assert res.exit_code == 1 and "give at most one of --demographics FILE" in res.output

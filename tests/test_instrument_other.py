@@ -109,6 +109,14 @@ def test_the_chat_backend_reads_answers_with_the_instrument(data):
     backend = OpenAIChatBackend(OpenAIConfig(model="m", base_url="http://127.0.0.1:9/v1"), instrument=data.instrument)
     out = backend.outcome("Etwas wie ich.", attempts=1, latency_s=0.0)
     assert out.status == "rated" and out.rating == 3.0
+    from valueportrait.runner.prompts import Request
+
+    constrained = OpenAIChatBackend(OpenAIConfig(model="m", base_url="http://127.0.0.1:9/v1"),
+                                    answer_format="constrained", instrument=data.instrument)
+    body = constrained.body(Request("i1", "a", None, ({"role": "user", "content": "x"},)))
+    assert body["response_format"]["json_schema"]["schema"]["properties"]["answer"]["enum"] == list(reversed(PHRASES))
+    out = constrained.outcome('{"answer": "wie ich"}', attempts=1, latency_s=0.0)
+    assert out.status == "rated" and out.rating == 4.0
 
 
 def test_scored_with_its_families_and_its_scale(data):
@@ -178,3 +186,71 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
         assert all(d in text for d in dims), (family, text)
     assert "Power" not in text and "Schwartz" not in text
     assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims
+    res = CliRunner().invoke(cli, ["compare", str(tmp_path / "r.csv"), "--dataset", str(tmp_path / "ds"),
+                                   "--baseline", "human raters", "--ci-over", "items"])
+    assert res.exit_code == 0, res.output
+    assert "Selbsttranszendenz" in res.output and "Power" not in res.output
+    from valueportrait.html_report import render_report
+
+    page = render_report(board, generated="test")
+    assert "Selbsttranszendenz" in page and "Gewissenhaftigkeit" in page and "Power" not in page
+    assert "Schwartz" not in page and "werte</b>: 4 of 4 dimensions" in page  # its families' validity
+
+
+def test_the_inspect_task_asks_and_reads_with_the_survey_instrument(tmp_path):
+    """The Inspect task on a build of the SYNTHETIC German survey: its variants, its {options} in German, and
+    the scorer reads German answers."""
+    import asyncio
+    from pathlib import Path
+
+    pytest.importorskip("inspect_ai")
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+    from valueportrait.inspect_task.task import likert_rating, samples
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+    res = CliRunner().invoke(cli, ["build", "--survey", str(example), "--out", str(tmp_path / "ds")])
+    assert res.exit_code == 0, res.output
+    got = samples(str(tmp_path / "ds"))
+    assert {s.metadata["variant"] for s in got} == {"v1", "v1_reversed"}
+    prompt = got[0].input[-1].content
+    assert "sehr wie ich" in prompt and "{options}" not in prompt and "very much like me" not in prompt
+
+    class _Out:
+        completion = "Ein wenig wie ich."
+
+    class _State:
+        output = _Out()
+
+    score = asyncio.run(likert_rating(dataset=str(tmp_path / "ds"))(_State(), None))
+    assert score.value == 3.0  # "ein wenig wie ich" is rating 3 of the survey's 1-5 scale
+
+
+def test_the_likelihood_backends_refuse_another_instruments_phrases(data):
+    """The transformers and completions backends score Value Portrait's six English phrases: on a dataset whose
+    instrument has other phrases a run is refused before anything is loaded or sent, saying what to use."""
+    from valueportrait.errors import RunError
+    from valueportrait.runner.execute import RunSpec, run_benchmark
+
+    for backend in ("transformers", "openai-completions"):
+        spec = RunSpec(dataset="in-memory", model="m", backend=backend, variants=list(VARIANTS))
+        with pytest.raises(RunError, match=f"--backend {backend} scores the likelihood of Value Portrait's six "
+                                           r"English answer phrases; .*Run it with --backend openai"):
+            run_benchmark(spec, data=data, dry_run=True, progress=False, echo=lambda line: None)
+
+
+def test_the_metric_scores_with_the_instrument(data):
+    """evaluate_ratings (the metric's plain function) on the in-memory dataset: German answers, its variants, its
+    dimensions; the scores are the hand computation of test_scored_with_its_families_and_its_scale."""
+    from valueportrait.evaluation import evaluate_ratings
+
+    ratings = _model_ratings(data)
+    out = evaluate_ratings(ratings["answer"].tolist(), ratings["item_id"].tolist(), dataset=data,
+                           variants=ratings["variant"].tolist())
+    assert list(out["scores"]) == ["werte", "person"]
+    got = {d: v["score"] for f in out["scores"].values() for d, v in f.items()}
+    assert got == pytest.approx({"Macht": 1.5, "Sicherheit": 0.5, "Offenheit": -0.5, "Ordnung": 0.5}, abs=1e-12)
+    assert out["reliability"]["n_items_complete"] == 6
+    with pytest.raises(InputError, match="the known variants are a, a_reversed, b, b_reversed"):
+        evaluate_ratings(["wie ich"], ["i1"], dataset=data, variants=["v1"])

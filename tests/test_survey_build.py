@@ -115,9 +115,13 @@ def test_nothing_planted_selects_at_chance(tmp_path):
     # a pair selected on one half of the raters passes again on the other about as often as any pair passes
     # (~2% at 50 raters a half); the planted example replicates far more often
     assert max(replicated) < 0.15
+    assert abs(v["convergent"]["out_of_sample"] or 0.0) < 0.15  # the last null survey: no held-out validity
     real = from_survey(EXAMPLE).build_info["validity"]
     assert real["replication"]["rate"] > 0.6 and real["null"]["replication_rate"] < 0.15
     assert real["reliability"]["median"]["alpha_out_of_sample"] > 0.5 > real["null"]["alpha_out_of_sample_median"]
+    # convergent validity on held-out raters: the planted items score the questionnaire, shuffled ones do not
+    assert real["convergent"]["out_of_sample"] > 0.4 > 0.15 > abs(real["null"]["convergent"]["out_of_sample"])
+    assert real["held_out"]["threshold"]["mean"] > 0.4 and real["null"]["held_out"]["threshold"] < 0.15
 
 
 def test_weighted_and_corrected_rules(tmp_path):
@@ -140,3 +144,16 @@ def test_overwrite_replaces_a_survey_build(built):
     result = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(built), "--overwrite"])
     assert result.exit_code == 0, result.output
     assert (built / "build_info.json").read_bytes() == before  # deterministic
+
+
+def test_the_datasets_builder_takes_a_survey(tmp_path):
+    # the builder on its own (as datasets runs it): its config's survey field builds the tables, with the
+    # instrument's columns
+    import datasets
+
+    from valueportrait.dataset_script.valueportrait import ValuePortrait
+
+    builder = ValuePortrait(config_name="participants", survey=str(EXAMPLE), cache_dir=str(tmp_path / "cache"))
+    builder.download_and_prepare(str(tmp_path / "out"), file_format="parquet")
+    table = datasets.Dataset.from_parquet(str(next((tmp_path / "out").glob("*.parquet"))))
+    assert table.num_rows == 200 and "big5_Gewissenhaftigkeit" in table.column_names

@@ -7,6 +7,7 @@ of its family, by the hand computation below."""
 from __future__ import annotations
 
 import importlib.util
+import shutil
 import json
 import sys
 from pathlib import Path
@@ -88,3 +89,33 @@ def test_scored_portrait_is_the_hand_computation(run):
         assert scores[k] == pytest.approx(v, abs=1e-9), k
     big5 = {d: s for (f, d), s in scores.items() if f == "big5"}
     assert max(big5, key=big5.get) == "Gewissenhaftigkeit"
+
+
+def test_a_dimension_at_chance_is_marked_on_every_surface(tmp_path):
+    # known truth: the Extraversion scores shuffled among the raters, so no item can measure it; the build's
+    # permutation test must call it not above chance, and info, the card and the leaderboard must say so
+    import numpy as np
+
+    folder = tmp_path / "survey"
+    shutil.copytree(EXAMPLE, folder)
+    scores = pd.read_csv(folder / "scores.csv")
+    scores["Extraversion"] = scores["Extraversion"].to_numpy()[np.random.default_rng(5).permutation(len(scores))]
+    scores.to_csv(folder / "scores.csv", index=False)
+    ds = tmp_path / "ds"
+    res = CliRunner().invoke(cli, ["build", "--survey", str(folder), "--out", str(ds)])
+    assert res.exit_code == 0, res.output
+    info = json.loads((ds / "build_info.json").read_text(encoding="utf-8"))
+    assert info["validity"]["dimensions"]["big5"]["Extraversion"]["above_chance"] is False
+    assert info["validity"]["above_chance"]["not_above"] == ["big5/Extraversion"]
+    assert "NOT above chance (1; selected vs shuffled mean): big5/Extraversion" in res.output
+    assert "NOT above chance" in (ds / "README.md").read_text(encoding="utf-8")
+    items = open_dataset(ds).items
+    ratings = pd.DataFrame({"model": "m", "item_id": items["item_id"], "variant": "v1", "persona": "",
+                            "rating": [5 if i % 3 else 2 for i in range(len(items))]})
+    ratings.to_csv(tmp_path / "ratings.csv", index=False)
+    res = CliRunner().invoke(cli, ["score", str(tmp_path / "ratings.csv"), "--dataset", str(ds), "--out",
+                                   str(tmp_path / "board")])
+    assert res.exit_code == 0, res.output
+    assert any(line.startswith("Extraversion") and "†" in line for line in res.output.splitlines()), res.output
+    board = json.loads((tmp_path / "board" / "leaderboard.json").read_text(encoding="utf-8"))
+    assert board["meta"]["above_chance"]["big5"]["Extraversion"] is False

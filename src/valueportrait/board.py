@@ -53,4 +53,5 @@ def merge_boards(boards: list[dict[str, Any]]) -> dict[str, Any]:
         above = (b.get("meta") or {}).get("above_chance")
         if above and "above_chance" not in out["meta"]:
             out["meta"]["above_chance"] = above
+            out["meta"]["above_chance_rule"] = (b.get("meta") or {}).get("above_chance_rule")
     return out

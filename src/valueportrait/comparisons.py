@@ -109,7 +109,8 @@ def compare_leaderboard(sources: Sequence[str | Path | UpstreamOutputs] = (), *,
 
         dataset = DatasetRef(*run_dataset([s for s in sources if not isinstance(s, UpstreamOutputs)]))
     data = dataset_of(dataset)
-    ratings, _, removed = read_sources(sources, duplicates=selection.duplicates)
+    instrument = data.instrument
+    ratings, _, removed = read_sources(sources, duplicates=selection.duplicates, instrument=instrument)
     check_item_ids(ratings["item_id"], data, hint="Is --dataset the right build?")
     sel = data.selection(selection)
     human = data.human_ratings if baseline == HUMAN_MODEL else None
@@ -120,7 +121,7 @@ def compare_leaderboard(sources: Sequence[str | Path | UpstreamOutputs] = (), *,
     if none and (baseline == HUMAN_MODEL or baseline in set(ratings["model"])):
         raise InputError(f"{', '.join(none)} share(s) no rated selected item with the baseline {baseline!r}: "
                          "there is nothing to compare; check that both were run on the same items")
-    table = compare_models(ratings, sel, baseline, ci_over=intervals.over, confidence=intervals.level,
-                           center=selection.center, adjust=adjust, human_ratings=data.human_ratings)
+    table = compare_models(ratings, sel, baseline, intervals=intervals, center=selection.center, adjust=adjust,
+                           human_ratings=data.human_ratings, instrument=instrument)
     return Comparison(table, baseline, intervals.over, intervals.level, adjust, removed,
                       selection.resolved(data.build_info.get("selection")))

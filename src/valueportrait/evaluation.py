@@ -20,7 +20,7 @@ from .ratings.likert import to_ratings
 from .io import json_safe
 from .coverage import coverage_record, expected_requests
 from .ratings.duplicates import resolve_duplicates
-from .chance import CHANCE_NOTE, chance_flags, chance_level
+from .chance import CHANCE_NOTE, chance_flags, chance_level, chance_note, chance_rule
 from .scoring import check_ci_over, interval_portrait, portrait_reliability
 from .settings import HUMAN_SOURCES, DatasetRef, Deviation, Intervals, Selection, revision_of
 from .sensitivity import prompt_sensitivity
@@ -30,7 +30,8 @@ RESULT_KEYS = ("scores", "family_means", "counts", "coverage", "settings", "prom
                "personas", "deviation")
 
 
-def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> tuple[dict, dict]:
+def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None,
+                   chance_text: str = CHANCE_NOTE) -> tuple[dict, dict]:
     scores: dict = {}
     fmeans: dict = {}
     for r in portrait.to_dict("records"):
@@ -43,7 +44,7 @@ def _portrait_dict(portrait: pd.DataFrame, above_chance: dict | None = None) -> 
         cell["above_chance"] = None if above_chance is None else not chance_level(above_chance, r["family"],
                                                                                   r["dimension"])
         if cell["above_chance"] is False:
-            cell["note"] = "; ".join(filter(None, [cell["note"], CHANCE_NOTE]))
+            cell["note"] = "; ".join(filter(None, [cell["note"], chance_text]))
         scores.setdefault(r["family"], {})[r["dimension"]] = cell
         fm = r["family_mean"]
         fmeans[r["family"]] = None if fm is None or np.isnan(fm) else float(fm)
@@ -62,13 +63,13 @@ def _counts(table: pd.DataFrame, sel_items: set, duplicates: int = 0) -> dict:
 
 
 def _results(groups: dict[str, pd.DataFrame], selection: pd.DataFrame, sel_items: set, above_chance: dict | None,
-             n_items: int, **kw) -> dict:
+             n_items: int, chance_text: str = CHANCE_NOTE, **kw) -> dict:
     """Each persona's portrait with the same interval as ``scores`` (one ``ci_over``, one estimator), its counts
     and its coverage."""
     out = {}
     for k, g in groups.items():
         portrait = interval_portrait(g[["item_id", "rating"]], selection, **kw)
-        scores, fmeans = _portrait_dict(portrait, above_chance)
+        scores, fmeans = _portrait_dict(portrait, above_chance, chance_text)
         out[k] = {"scores": scores, "family_means": fmeans, "counts": _counts(g, sel_items),
                   "coverage": json_safe(coverage_record(g, portrait, selection,
                                                         requests=expected_requests(g, n_items)))}
@@ -118,7 +119,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     dict
         Keys :data:`RESULT_KEYS`: ``scores`` {family: {dimension: {score, raw_mean, std, n, ci_low, ci_high,
         ci_over, ci_method, note, above_chance}}} (``above_chance`` False, and the note says so, for a dimension
-        whose selection is not above chance in the build's permutation test; None for builds without it),
+        whose selection is not above chance in the build's permutation test; None for builds without it;
+        ``settings.above_chance_rule`` names the build's rule the flags refer to and whether the scores use it),
         ``family_means`` {family: mean}, ``counts`` {ratings, ratings_used, ratings_ignored,
         missing_or_unparseable, not_measuring, items_rated, items_used, duplicates (ratings repeating an (item,
         variant[, persona]) already rated, removed by the ``duplicates`` policy)}, ``coverage``
@@ -149,7 +151,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
                          "'attribute=group'}")
     check_ci_over(intervals.over)
     data = load_data(dataset) if not isinstance(dataset, DatasetRef) else dataset_of(dataset)
-    ratings = to_ratings(preds, what="predictions", unparseable="missing")
+    instrument = data.instrument  # its scale, answer phrases, variants and dimensions
+    ratings = to_ratings(preds, what="predictions", unparseable="missing", instrument=instrument)
     ids = [str(r) for r in refs]
     check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
                    "(portrait_id-option_id), see the 'items' config.")
@@ -160,16 +163,18 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     if variants is not None:
-        table["variant"] = variant_labels(variants)
+        table["variant"] = variant_labels(variants, instrument.variant_names)
     if personas is not None:
         table["persona"] = persona_labels(personas)
     table, removed = resolve_duplicates(table.assign(source="predictions"), selection.duplicates)
     table = table.drop(columns="source").reset_index(drop=True)
     center, min_items = selection.center, selection.min_items
-    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items)
+    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items,
+              instrument=instrument)
     portrait = interval_portrait(table, sel, **kw)
     flags = chance_flags(data.build_info)
-    scores, fmeans = _portrait_dict(portrait, flags)
+    rule = chance_rule(data.build_info, selection.resolved(data.build_info.get("selection")))
+    scores, fmeans = _portrait_dict(portrait, flags, chance_note(rule))
     out = {"scores": scores, "family_means": fmeans, "counts": _counts(table, sel_items, removed),
            "coverage": json_safe(coverage_record(table, portrait, sel,
                                                  requests=expected_requests(table, len(data.item_ids))))}
@@ -179,16 +184,17 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
         **selection.resolved(data.build_info.get("selection")),
         "center": center, "min_items": min_items, "n_boot": intervals.n_boot, "confidence": intervals.level,
         "seed": intervals.seed, "ci_over": intervals.over, "duplicates": selection.duplicates, "above_chance": flags,
+        "above_chance_rule": rule,
     }
     out["prompt_sensitivity"] = out["reliability"] = None
     if variants is not None:
         with_variants = table[["item_id", "rating", "variant"]]
         out["prompt_sensitivity"] = prompt_sensitivity(with_variants)
-        out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
+        out["reliability"] = json_safe(portrait_reliability(with_variants, sel, instrument=instrument))
     out["personas"] = None
     if personas is not None:
         out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags,
-                                   len(data.item_ids), **kw)
+                                   len(data.item_ids), chance_note(rule), **kw)
     out["deviation"] = None
     if want_deviation:
         out["deviation"] = deviation_for_ratings(table, data, selection=selection, intervals=intervals,

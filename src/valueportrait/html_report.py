@@ -31,13 +31,12 @@ import numpy as np
 from .board import read_leaderboard
 from .citation import CITATION
 from .errors import InputError
-from .figures.data import HUMAN, figure_data
+from .figures.data import HUMAN, board_families, figure_data
 from .figures.heatmap import RADAR_MAX
 from .figures.svg import Box, heatmap_html, radar_svg, scale_key_svg, side_room
 from .figures.tables import (about_html, banners_html, reliability_html, runs_html, sensitivity_html,
                              validity_html)
 from .report import UNIT_WORDS
-from .scale import FAMILIES
 from .style import color_limit, family_title, radial_scale, scale_caption, signed
 
 __all__ = ["read_leaderboard", "render_report"]
@@ -145,7 +144,7 @@ def _family_table(board: Mapping[str, Any], family: str) -> str:
 def _page_scale(board: Mapping[str, Any]) -> tuple[float, np.ndarray]:
     """The one radial scale of every chart on the page: all families' scores and interval ends fit."""
     values = []
-    for f in FAMILIES:
+    for f in board_families(board):
         fd = figure_data(board, f)
         values += [fd.score.ravel(), fd.low.ravel(), fd.high.ravel()]
     return radial_scale(np.concatenate(values))
@@ -169,15 +168,16 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     ids = {m: f"m{k}" for k, m in enumerate(models)}
     limit, ticks = _page_scale(board)
-    pvq = figure_data(board, "pvq")
-    heat = color_limit(np.concatenate([figure_data(board, f).score.ravel() for f in FAMILIES]))  # one for the page
+    families = list(board_families(board))  # the instrument's, as the portraits have them
+    pvq = figure_data(board, families[0])
+    heat = color_limit(np.concatenate([figure_data(board, f).score.ravel() for f in families]))  # one for the page
     many = len(models) > RADAR_MAX
     parts = [f"<h1>{_e(title)}</h1>", about_html(board, generated=generated, version=__version__),
              banners_html(board, models), "<h2>Validity of the benchmark</h2>", validity_html(board),
              f"<h2>Heatmap</h2><p class=\"note\">{_e(pvq.interval_caption())}</p>",
-             *(heatmap_html(figure_data(board, f), limit=heat) for f in FAMILIES),
+             *(heatmap_html(figure_data(board, f), limit=heat) for f in families),
              "<h2>Runs</h2>", runs_html(board, models), "<h2>Leaderboard</h2>"]
-    parts += [_family_table(board, f) for f in FAMILIES]
+    parts += [_family_table(board, f) for f in families]
     key = (f'<div class="scalekey">{scale_key_svg(limit, ticks)}<span>{_e(scale_caption(limit, ticks))}<br>'
            f"{_e(pvq.interval_caption())} Whiskers: the intervals. Dashed and faded: partial or unreliable "
            "portraits.</span></div>")
@@ -188,12 +188,12 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
                  + (f'<p class="note">{len(models)} portraits: the first {RADAR_MAX} and the human raters are '
                     "ticked; the heatmap above shows them all.</p>" if many and not overlay else "")
                  + f'<div class="toggles">{toggles}</div><div class="charts overlay">')
-    overlays = [figure_data(board, f) for f in FAMILIES]
+    overlays = [figure_data(board, f) for f in families]
     pad = max(side_room(fd, 300) for fd in overlays)  # one pad: the three circles come out the same size
     for fd in overlays:
         parts.append(radar_svg(fd, scale=(limit, ticks), title=family_title(fd.family), ids=ids,
                                box=Box(size=300, pad=pad, css_class="chart overlay-chart")))
-    parts.append(f"</div><h2>Portraits: {_e(family_title('pvq'))}</h2>"
+    parts.append(f"</div><h2>Portraits: {_e(family_title(families[0]))}</h2>"
                  "<p class=\"note\">One chart per portrait, on the scale above; grey: the human raters.</p>"
                  '<div class="charts portraits">')
     for m in models:

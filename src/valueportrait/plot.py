@@ -36,7 +36,7 @@ def _check_path(path: str | Path) -> Path:
 
 
 def portrait_figure(board: Mapping[str, Any], path: str | Path, *, kind: Literal["auto", "radar", "heatmap",
-                    "multiples"] = "auto", family: str = "pvq", models: Sequence[str] | None = None,
+                    "multiples"] = "auto", family: str | None = None, models: Sequence[str] | None = None,
                     title: str | None = None, limit: float | None = None, order_by: str | None = None) -> Path:
     """Draw the portraits of a leaderboard as one figure; save PNG/SVG/PDF (by the suffix); return the path.
 
@@ -45,7 +45,8 @@ def portrait_figure(board: Mapping[str, Any], path: str | Path, *, kind: Literal
     board : the content of ``leaderboard.json`` (``valueportrait score --out``): scores, intervals, reliability,
         coverage and (when the dataset records it) ``meta.above_chance``.
     kind : ``radar``, ``multiples``, ``heatmap``, or ``auto`` (radar up to RADAR_MAX portraits, else heatmap).
-    family : ``pvq`` (default), ``higher_pvq`` or ``bfi``.
+    family : ``pvq`` (default: the first family of the portraits' instrument), ``higher_pvq`` or ``bfi``; a
+        survey build's own family keys.
     models : the portraits to draw, in that order (default: all). Colours follow the model names, so a model
         has the same colour in every figure.
     limit : the radial half-range of radar panels, or the colour range of the heatmap (default: fitted).
@@ -66,7 +67,7 @@ def portrait_figure(board: Mapping[str, Any], path: str | Path, *, kind: Literal
     return save_figure(fig, path)
 
 
-def radar_chart(portraits: dict[str, pd.DataFrame], path: str | Path, *, family: str = "pvq",
+def radar_chart(portraits: dict[str, pd.DataFrame], path: str | Path, *, family: str | None = None,
                 title: str | None = None, limit: float | None = None, reliability: Mapping[str, Any] | None = None,
                 coverage: Mapping[str, Any] | None = None, unreliable: Sequence[str] = ()) -> Path:
     """Draw the centred scores of one family for several portraits on one radar chart; save PNG/SVG/PDF.

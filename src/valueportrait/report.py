@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .chance import CHANCE_FOOTNOTE, CHANCE_MARK, chance_level
+from .chance import CHANCE_MARK, chance_footnote, chance_level
 from .scoring.portrait import portrait_families
 from .style import display_name, family_title
 from .errors import OutputExistsError
@@ -175,11 +175,11 @@ def _text_block(title: str, header: list[str], body: list[list[str]]) -> str:
 
 def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2,
                      confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
-                     ci_over: str | None = None, above_chance: dict | None = None) -> str:
+                     ci_over: str | None = None, above_chance: dict | None = None, chance_rule: dict | None = None) -> str:
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
     marked ``!`` (with their profile reliability below the table, and the other caveats); null scores shown as
     ``—``; dimensions whose selection is not above chance (``above_chance``,
-    :func:`~valueportrait.chance.chance_flags`) marked ``†`` with a footnote.
+    :func:`~valueportrait.chance.chance_flags`) marked ``†``, footnoted (``chance_rule``: if not the scores').
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
     Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the
@@ -225,7 +225,7 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
             blocks.append(_text_block(title, header, body))
     text = "\n\n".join(blocks) + "\n"
     if marked:
-        text += f"\n{CHANCE_FOOTNOTE}\n"
+        text += f"\n{chance_footnote(chance_rule)}\n"
     caveats = [textwrap.fill(c, width, subsequent_indent="  ") for c in caveat_lines(reliability)]
     if caveats:
         text += "\n" + "\n".join(caveats) + "\n"
@@ -275,8 +275,8 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
     data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, **meta)
     md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
-    md += leaderboard_text(portraits, markdown=True, reliability=reliability,
-                           confidence=meta.get("confidence") or 0.95, above_chance=meta.get("above_chance"))
+    md += leaderboard_text(portraits, markdown=True, reliability=reliability, confidence=meta.get("confidence") or 0.95,
+                           above_chance=meta.get("above_chance"), chance_rule=meta.get("above_chance_rule"))
     if reliability:
         md += "\n### Reliability\n\n" + reliability_text(reliability, markdown=True) + "\n"
     if sensitivity is not None and len(sensitivity):

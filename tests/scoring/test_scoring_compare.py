@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from valueportrait.errors import InputError
+from valueportrait.settings import Intervals
 from valueportrait.scoring import COMPARISON_COLUMNS, compare_models, compare_portraits, holm
 
 
@@ -51,7 +52,7 @@ def test_compare_models_on_the_release(released, release_data):
         half = stats.t.ppf(0.975, rows["df"]) * rows["se"]
         np.testing.assert_allclose(rows["ci_high"] - rows["difference"], half, rtol=1e-12)
         assert (rows["p_adjusted"] >= rows["p_value"]).all()
-    items = compare_models(released, sel, base, ci_over="items")
+    items = compare_models(released, sel, base, intervals=Intervals(over="items"))
     assert (items["ci_over"] == "items").all() and (items["df"] == items["n"] - 1).all()
 
 
@@ -97,7 +98,7 @@ def test_models_against_the_human_raters_on_items(released, release_data):
     """Independent computation of the differences (pandas item means, both sides on the items both rated), the
     unit named, df = items - 1, and no other unit accepted."""
     sel, human = release_data.selection(), release_data.human_ratings
-    out = compare_models(released, sel, "human raters", ci_over="items", human_ratings=human)
+    out = compare_models(released, sel, "human raters", intervals=Intervals(over="items"), human_ratings=human)
     assert sorted(out["model"].unique()) == sorted(released["model"].unique()) and len(out) == 4 * 19
     assert (out["ci_over"] == "items").all() and (out["ci_method"] == "jackknife-t").all()
     h = human.groupby("item_id")["rating"].mean()

@@ -50,8 +50,11 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
     out.append(table(["family", "dimension", "cohort", "CI over models", "CI items+models", "humans",
                       "cohort - humans", "CI items+models", "p (Holm)"], rows, "llrrrrrrr"))
     if m.get("above_chance") and any(v is False for fam in m["above_chance"].values() for v in fam.values()):
+        other = (m.get("above_chance_rule") or {}).get("same_as_scores") is False
         out.append(f"{CHANCE_MARK} the build's items select this dimension no better than chance "
-                   "(docs/validity.md): read its scores with care.")
+                   "(docs/validity.md): read its scores with care."
+                   + (" (The build's selection rule; these scores use another: copied, not recomputed.)"
+                      if other else ""))
     if cohort.diversity is not None:
         out += ["", "Diversity: the models' spread of true portraits against the human raters', both on each survey "
                     "group's items (noise removed; generalizability decomposition, docs/findings.md); naive = "
@@ -65,7 +68,8 @@ def cohort_text(cohort: Cohort, *, markdown: bool = False) -> str:
             if isinstance(r.get("caveat"), str):
                 out.append(f"{r.family}: {r.caveat}.")
         out.append("The interval's coverage in simulation under the release's design (benchmarks/sim_diversity.py): "
-                   "92.5-97.5% for pvq and bfi (bfi's lies wholly below a true ratio of 1 in 6.5% of surveys); "
+                   "91.5-97.5% for pvq and bfi (wholly below a true ratio of 1 in up to 4.5% (pvq) and 6.5% (bfi) of "
+                   "surveys, 2.5% nominal); "
                    "higher_pvq is not estimable there (docs/findings.md).")
     if cohort.contrasts is not None:
         c = cohort.contrasts.iloc[0]

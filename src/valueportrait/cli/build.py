@@ -192,10 +192,9 @@ def summary(data, sections: tuple[str, ...]) -> str:
             out.append(text_table(["family", "dimension", "items", "groups", "alpha median", "min", "max"], rows,
                                   "llrrrrr"))
     if "validity" in sections and validity_sentences(info):
-        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, reliability "
-                   "(build_info.json 'validity'; docs/your-survey.md)" if info.get("survey") else
-                   "\nHow far to trust these scores: false positives, chance per dimension, replication, convergent "
-                   "and held-out validity, reliability (build_info.json 'validity'; docs/validity.md)")
+        out.append("\nHow far to trust these scores: false positives, chance per dimension, replication, convergent "
+                   "and held-out validity, reliability (build_info.json 'validity'; "
+                   f"{'docs/your-survey.md' if info.get('survey') else 'docs/validity.md'})")
         out += [f"- {line}" for line in validity_sentences(info)]
         table = validity_table(info)
         out.append(text_table(list(table.columns), table.itertuples(index=False),

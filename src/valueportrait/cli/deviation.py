@@ -31,15 +31,26 @@ def summary_text(report, model: str) -> str:
         lines.append(line)
     lines += ["", "Bias index = mean |model gap - human gap| over group pairs x dimensions (0 = the model's persona "
               "differences match the real ones)",
-              f"{'attribute':<14}{'family':<8}{'pairs':>6}{'bias index':>12}  {'CI':<17}{'sign agr.':>10}"
-              f"{'exaggeration':>14}"]
+              "null = its mean for an unbiased model (sampling noise alone); excess = index - null, with a CI that "
+              "covers 0",
+              "for about 95% of unbiased models; p = the index's p-value under that null",
+              f"{'attribute':<14}{'family':<8}{'pairs':>6}{'bias index':>12}{'null':>7}{'excess':>8}  {'CI':<17}"
+              f"{'p':>6}{'sign agr.':>11}{'exaggeration':>14}"]
     for row in report.bias.itertuples(index=False):
         if pd.notna(row.note):
             lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}  {row.note}")
         else:
-            ci = f"[{number(row.bias_index_ci_low, '.3f')}, {number(row.bias_index_ci_high, '.3f')}]"
-            lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}{number(row.bias_index, '.3f'):>12}  "
-                         f"{ci:<17}{number(row.sign_agreement):>10}{number(row.exaggeration):>14}")
+            ci = f"[{number(row.bias_excess_ci_low, '.3f')}, {number(row.bias_excess_ci_high, '.3f')}]"
+            lines.append(f"{row.attribute:<14}{row.family:<8}{int(row.n_pairs):>6}{number(row.bias_index, '.3f'):>12}"
+                         f"{number(row.bias_null, '.3f'):>7}{number(row.bias_excess, '.3f'):>8}  {ci:<17}"
+                         f"{number(row.bias_p, '.3f'):>6}{number(row.sign_agreement):>11}"
+                         f"{number(row.exaggeration):>14}")
+    flat = report.settings.get("zero_width") or {}
+    if flat:
+        counts = ", ".join(f"{c['zero_width']} of {c['of']} {name[:-3].replace('_', ' ')}" for name, c in flat.items()
+                           if name != "notes")
+        lines += ["", f"Note: zero-width intervals (a side without uncertainty): {counts}; the rows' note says why:"]
+        lines += [f"  {note}" for note in flat.get("notes", [])]
     return "\n".join(lines)
 
 

@@ -121,7 +121,8 @@ def _echo_missing(ratings: pd.DataFrame) -> None:
 @click.option("--kind", type=click.Choice(["auto", "radar", "heatmap", "multiples"]), default="auto",
               show_default=True, help="radar: portraits overlaid; multiples: one panel each on one scale; heatmap: "
                                       "models x dimensions; auto: radar up to 8 portraits, heatmap above.")
-@click.option("--family", type=click.Choice(["pvq", "higher_pvq", "bfi"]), default="pvq", show_default=True)
+@click.option("--family", default=None, metavar="FAMILY",
+              help="The family to draw: pvq (default), higher_pvq or bfi; a survey build's own family keys.")
 @click.option("--models", help="Comma-separated names to draw, in that order (default: all).")
 @click.option("--title", help="Chart title.")
 @click.option("--limit", type=float, help="Radial half-range, or the heatmap's colour range (default: fitted).")

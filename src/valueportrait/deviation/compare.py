@@ -35,6 +35,7 @@ from .model import model_side, persona_ratings
 from .personas import resolve_personas
 from .report import COLUMNS, DeviationReport, report_table
 from .rows import Options, bias_rows, pair_rows, persona_rows
+from .units import interval_units, zero_width
 
 __all__ = ["DeviationReport", "compare_personas", "compare_with_norms"]
 
@@ -181,11 +182,19 @@ def _compare(ratings: pd.DataFrame, pmap: pd.DataFrame, selection: pd.DataFrame,
         gaps = [pair_rows(attr, a, b, model, human, design, opt) for a, b in pairs]
         rows["gaps"] += [row for g in gaps for row in g.rows]
         rows["bias"] += bias_rows(attr, [g for g in gaps if g.human is not None], opt)
+    units = interval_units("raters" if settings.get("human") == "raters"
+                           else "norms table" if settings.get("norms_ci") else "norms table without CI")
+    dims = {"model_ci_over": units["model_ci"]["ci_over"], "human_ci_over": units["human_ci"]["ci_over"],
+            "deviation_ci_over": units["deviation_ci"]["ci_over"], "ci_method": units["deviation_ci"]["ci_method"]}
+    rows["dimensions"] = [{**row, **dims} for row in rows["dimensions"]]
+    tables = {name: report_table(rows[name], cols) for name, cols in COLUMNS.items()}
     settings = {**settings, "families": list(PROFILE_FAMILIES), "dimensions": [f"{f}/{d}" for f, d in DIMENSIONS],
                 "n_items_model": model.n_items,
                 # what every interval of the report is over, and how it is made (one unit, one estimator)
                 "ci_over": {"model": "item draws, paired with the human side",
                             "human": "raters" if settings.get("human") == "raters"
                             else "norms (normal replicates from their intervals)"},
-                "ci_method": "bootstrap-percentile"}
-    return DeviationReport(**{name: report_table(rows[name], cols) for name, cols in COLUMNS.items()}, settings=settings)
+                "ci_method": "bootstrap-percentile",
+                # per interval, as the leaderboard's records; and the ones a side without uncertainty made zero-width
+                "intervals": units, "zero_width": zero_width(tables)}
+    return DeviationReport(**tables, settings=settings)

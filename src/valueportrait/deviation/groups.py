@@ -26,6 +26,7 @@ from ..scale import DIMENSIONS
 from ..scoring import Design, RaterMatrix, group_replicate_means, rater_matrix, score_matrix
 from ..settings import Intervals
 from .distributions import rating_distributions
+from .units import NO_CI_NORMS
 
 __all__ = ["HumanGroup", "no_spread", "norm_groups", "rater_groups", "too_few_raters"]
 
@@ -126,6 +127,19 @@ def no_spread(point: np.ndarray, reps: np.ndarray) -> str | None:
             "its zero-width interval is not a measure of certainty (too few raters per survey group)")
 
 
+def _exact_norms(point: np.ndarray, sd: np.ndarray, has_ci: bool) -> str | None:
+    """The caveat of norms taken as exact: no CI columns, or no (or a zero-width) CI for some dimensions."""
+    if not has_ci:
+        return NO_CI_NORMS
+    flat = np.isfinite(point) & ~(np.nan_to_num(sd) > 0)
+    if not flat.any():
+        return None
+    names = [d for (_, d), f in zip(DIMENSIONS, flat) if f]
+    return (f"the norms table gives no CI (or a zero-width one) for {', '.join(names[:5])}"
+            f"{' ...' if len(names) > 5 else ''}: taken as exact, so the human interval there is zero-width and "
+            "the deviation's interval carries the model's uncertainty only")
+
+
 def _join(*notes: str | None) -> str | None:
     kept = [n for n in notes if n]
     return "; ".join(kept) if kept else None
@@ -170,5 +184,5 @@ def norm_groups(norms: pd.DataFrame, keys: Sequence[GroupKey], *, n_boot: int, s
               else np.zeros(len(point)))
         rng = group_seed(seed, attr, group, "norms")
         boot = point + np.nan_to_num(sd) * rng.standard_normal((n_boot, len(point)))
-        out[(attr, group)] = HumanGroup(n, point=point, boot=boot)
+        out[(attr, group)] = HumanGroup(n, point=point, boot=boot, caveat=_exact_norms(point, sd, has_ci))
     return out

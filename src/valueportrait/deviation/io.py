@@ -135,7 +135,8 @@ AGREEMENT_KEYS: tuple[str, ...] = ("n_dims", *(f"{s}{e}" for s in ("pearson", "s
                                                for e in ("", "_ci_low", "_ci_high")), "note")
 GAP_KEYS: tuple[str, ...] = ("model_gap", "model_gap_ci_low", "model_gap_ci_high", "human_gap", "human_gap_ci_low",
                              "human_gap_ci_high", "p_value", "sign_agree", "amplification")
-BIAS_KEYS: tuple[str, ...] = ("n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "gap_rmse",
+BIAS_KEYS: tuple[str, ...] = ("n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "bias_null",
+                              "bias_excess", "bias_excess_ci_low", "bias_excess_ci_high", "bias_p", "gap_rmse",
                               "sign_agreement", "exaggeration", "note")
 DISTRIBUTION_KEYS: tuple[str, ...] = ("n_items", "wasserstein", "js", "wasserstein_replica", "js_replica",
                                       "wasserstein_split_half", "js_split_half", "note")

@@ -15,20 +15,21 @@ STATS4 = ("pearson", "spearman", "rmse", "mad")
 COLUMNS: dict[str, list[str]] = {
     "dimensions": ["attribute", "group", "persona", "family", "dimension", "n_raters", "model_score", "model_ci_low",
                    "model_ci_high", "human_score", "human_ci_low", "human_ci_high", "deviation", "deviation_ci_low",
-                   "deviation_ci_high", "note"],
+                   "deviation_ci_high", "model_ci_over", "human_ci_over", "deviation_ci_over", "ci_method", "note"],
     "agreement": ["attribute", "group", "persona", "family", "n_dims", *STATS4,
                   *(f"{s}_ci_{e}" for s in STATS4 for e in ("low", "high")), "note"],
     "gaps": ["attribute", "group_a", "group_b", "persona_a", "persona_b", "family", "dimension", "model_gap",
              "model_gap_ci_low", "model_gap_ci_high", "human_gap", "human_gap_ci_low", "human_gap_ci_high", "p_value",
              "sign_agree", "amplification", "note"],
-    "bias": ["attribute", "family", "n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "gap_rmse",
-             "sign_agreement", "exaggeration", "note"],
+    "bias": ["attribute", "family", "n_pairs", "bias_index", "bias_index_ci_low", "bias_index_ci_high", "bias_null",
+             "bias_excess", "bias_excess_ci_low", "bias_excess_ci_high", "bias_p", "gap_rmse", "sign_agreement",
+             "exaggeration", "note"],
     "distributions": ["attribute", "group", "persona", "n_items", "wasserstein", "js", "wasserstein_replica",
                       "js_replica", "wasserstein_split_half", "js_split_half", "note"],
 }
 #: The text columns (strings in every table, even when all missing).
 TEXT_COLUMNS = {"attribute", "group", "persona", "family", "dimension", "group_a", "group_b", "persona_a",
-                "persona_b", "note"}
+                "persona_b", "model_ci_over", "human_ci_over", "deviation_ci_over", "ci_method", "note"}
 
 
 @dataclass

@@ -13,6 +13,7 @@ import numpy as np
 from ..norms import group_seed
 from ..scale import DIMENSIONS
 from ..scoring import Design, percentile_ci
+from .calibration import calibrated_bias, null_bias_replicates
 from .ceiling import MIN_HUMAN_RATINGS, alignment_with_ceilings
 from .groups import GroupKey, HumanGroup
 from .measures import (PROFILE_FAMILIES, bias_index, deviation_ci, gap_comparison, permutation_gap_pvalue,
@@ -22,6 +23,16 @@ from .report import COLUMNS, STATS4
 
 _D = len(DIMENSIONS)
 _FAMILY_OF_ROW = np.array([f for f, _ in DIMENSIONS])
+
+
+#: The note of a dimension whose model interval is zero-width.
+MODEL_NO_SPREAD = ("the model's item bootstrap has no spread here (every drawn item gives the same score): its "
+                   "zero-width interval is not a measure of certainty")
+
+
+def _join(*notes: str | None) -> str | None:
+    kept = [n for n in notes if n]
+    return "; ".join(kept) if kept else None
 
 
 @dataclass(frozen=True)
@@ -59,6 +70,7 @@ def persona_rows(attr: str, group: str, persona: str, model: ModelSide, h: Human
     nan = np.full(_D, np.nan)
     mp, mb = model.point[persona], model.boot[persona]
     mlo, mhi = ci(mb, opt)
+    flat = np.isfinite(mlo) & (np.abs(mhi - mlo) <= 1e-12)
     if h.note is not None:
         hp = hlo = hhi = delta = dlo = dhi = nan
     else:
@@ -69,7 +81,7 @@ def persona_rows(attr: str, group: str, persona: str, model: ModelSide, h: Human
              "model_ci_high": mhi[k], "human_score": hp[k], "human_ci_low": hlo[k], "human_ci_high": hhi[k],
              "deviation": delta[k], "deviation_ci_low": dlo[k], "deviation_ci_high": dhi[k],
              "note": h.note or (None if np.isfinite(mp[k]) else "the model rated no item of this dimension")
-             or h.caveat}
+             or _join(h.caveat, MODEL_NO_SPREAD if flat[k] else None)}
             for k, (f, d) in enumerate(DIMENSIONS)]
     agreement = []
     for fam in PROFILE_FAMILIES:
@@ -111,13 +123,15 @@ def distribution_row(base: dict[str, str], counts: np.ndarray, h: HumanGroup, op
 @dataclass(frozen=True)
 class PairGaps:
     """A pair of groups: its gaps-table rows and, when both groups have a portrait, the gaps (D,) and their
-    replicates (B, D) the bias index needs."""
+    replicates (B, D) the bias index needs: ``human_boot`` paired with the model's item draws (its interval),
+    ``human_noise`` over the raters alone (its null, :mod:`~valueportrait.deviation.calibration`)."""
 
     rows: list[dict[str, Any]]
     model: np.ndarray
     model_boot: np.ndarray
     human: np.ndarray | None = None
     human_boot: np.ndarray | None = None
+    human_noise: np.ndarray | None = None
 
 
 def pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGroup], design: Design,
@@ -129,7 +143,7 @@ def pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGrou
     gm_b = model.boot[a.persona] - model.boot[b.persona]
     gmlo, gmhi = ci(gm_b, opt)
     null = ha.note is not None or hb.note is not None
-    note = ha.note or hb.note
+    note = ha.note or hb.note or _join(*dict.fromkeys(c for c in (ha.caveat, hb.caveat) if c))
     gh_b = None
     if null:
         gh = ghlo = ghhi = pv = nan
@@ -152,7 +166,7 @@ def pair_rows(attr: str, a, b, model: ModelSide, human: dict[GroupKey, HumanGrou
              "human_gap_ci_high": ghhi[k], "p_value": pv[k], "sign_agree": cmp["sign_agree"][k],
              "amplification": cmp["amplification"][k], "note": note}
             for k, (f, d) in enumerate(DIMENSIONS)]
-    return PairGaps(rows, gm, gm_b, None if null else gh, gh_b)
+    return PairGaps(rows, gm, gm_b, None if null else gh, gh_b, None if null else ha.boot - hb.boot)
 
 
 def bias_rows(attr: str, pairs: list[PairGaps], opt: Options) -> list[dict[str, Any]]:
@@ -171,6 +185,9 @@ def bias_rows(attr: str, pairs: list[PairGaps], opt: Options) -> list[dict[str, 
                 bb = bias_index(np.stack([p.model_boot for p in pairs], axis=1)[:, :, sel],
                                 np.stack([p.human_boot for p in pairs], axis=1)[:, :, sel])
                 row["bias_index_ci_low"], row["bias_index_ci_high"] = ci_scalar(bb["bias_index"], opt.ci)
+                null = null_bias_replicates(np.stack([p.model_boot for p in pairs], axis=1)[:, :, sel],
+                                            np.stack([p.human_noise for p in pairs], axis=1)[:, :, sel])
+                row.update(calibrated_bias(bi["bias_index"], null, opt.ci))
         rows.append(row)
     return rows
 

@@ -83,6 +83,8 @@ class FigureData:
     chance: frozenset[str]
     colors: Mapping[str, str]
     confidence: float = 0.95
+    #: ``meta.above_chance_rule`` (:func:`valueportrait.chance.chance_rule`): the build's rule the marks refer to.
+    chance_rule: Mapping[str, Any] | None = None
 
     def row(self, name: str) -> int:
         return self.names.index(name)
@@ -148,7 +150,9 @@ class FigureData:
         out = []
         if self.chance:
             shown = ", ".join(display_name(d) for d in self.dims if d in self.chance)
-            out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md).")
+            out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md)"
+                       + (" under the build's selection rule, not this one's (copied, not recomputed)."
+                          if (self.chance_rule or {}).get("same_as_scores") is False else "."))
         flagged = [n for n in self.names if self.flagged(n)]
         if flagged:
             out.append(f"{drawn}: " + "; ".join(self.label(n) for n in flagged) + ".")
@@ -183,13 +187,26 @@ def _cells(fams: Mapping[str, Any], family: str, dims: Sequence[str], key: str) 
     return out
 
 
-def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[str] | None = None) -> FigureData:
-    """The :class:`FigureData` of one family of a leaderboard (the content of ``leaderboard.json``).
+def board_families(board: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+    """family -> its dimensions, as the leaderboard's portraits have them (their instrument's order: a survey
+    build's own families); Value Portrait's when the leaderboard has no portrait."""
+    first = next((p for p in (board.get("models") or {}).values() if isinstance(p, Mapping) and p), None)
+    if first is None:
+        return dict(FAMILIES)
+    return {str(f): tuple(map(str, dims)) for f, dims in first.items() if isinstance(dims, Mapping)}
+
+
+def figure_data(board: Mapping[str, Any], family: str | None = None,
+                models: Sequence[str] | None = None) -> FigureData:
+    """The :class:`FigureData` of one family of a leaderboard (the content of ``leaderboard.json``); ``family``
+    default: its first (Value Portrait: ``pvq``).
 
     ``models``: the rows to show, in that order (default: all); colours are those of the whole leaderboard.
     """
-    if family not in FAMILIES:
-        raise InputError(f"family must be one of {list(FAMILIES)}, got {family!r}")
+    families = board_families(board)
+    family = next(iter(families)) if family is None else family
+    if family not in families:
+        raise InputError(f"family must be one of {list(families)}, got {family!r}")
     every = list(board.get("models") or {})
     names = list(models) if models is not None else every
     unknown = [m for m in names if m not in every]
@@ -197,7 +214,7 @@ def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[
         raise InputError(f"model(s) {unknown} are not in the scores; found {every}")
     if not names:
         raise InputError("no portraits to draw; score some ratings first (`valueportrait score`)")
-    dims = tuple(FAMILIES[family])
+    dims = families[family]
     meta = board.get("meta") or {}
     arr = {k: np.array([_cells(board["models"][m], family, dims, k) for m in names], dtype=float)
            for k in ("score", "ci_low", "ci_high")}
@@ -210,4 +227,4 @@ def figure_data(board: Mapping[str, Any], family: str = "pvq", models: Sequence[
     return FigureData(family=family, dims=dims, names=tuple(names), score=arr["score"], low=arr["ci_low"],
                       high=arr["ci_high"], units=units, caveats={m: caveats(board, m) for m in names},
                       chance=frozenset(d for d in dims if above.get(d) is False), colors=model_colors(every),
-                      confidence=float(meta.get("confidence") or 0.95))
+                      confidence=float(meta.get("confidence") or 0.95), chance_rule=meta.get("above_chance_rule"))

@@ -12,11 +12,10 @@ from pathlib import PurePath
 from typing import Any
 
 from ..report import UNIT_WORDS
-from ..scale import FAMILIES
 from ..secrets import scrub
 from ..style import display_name, family_title
 from ..chance import CHANCE_MARK
-from .data import HUMAN, caveats, share_text
+from .data import HUMAN, board_families, caveats, share_text
 
 __all__ = ["RUN_FIELDS", "about_html", "run_settings", "banners_html", "reliability_html", "runs_html", "sensitivity_html", "validity_html"]
 
@@ -125,7 +124,9 @@ def banners_html(board: Mapping[str, Any], models: Sequence[str]) -> str:
                 rel = board["reliability"][m]
                 if isinstance(rel.get("profile_reliability"), (int, float)):  # the rule of issue 21
                     pr, p = rel["profile_reliability"], rel.get("profile_p")
-                    why = (f"profile reliability {pr:.2f} over the 10 splits of the prompt variants"
+                    n = len(rel.get("profile_splits") or []) or 10
+                    why = (f"profile reliability {pr:.2f} over the {n} split{'s' if n != 1 else ''} of the prompt "
+                           "variants"
                            + (f", permutation p {p:.2g}" if isinstance(p, (int, float)) else "")
                            + ": the profile's shape is not reproducible across prompt variants")
                 else:  # a leaderboard.json from before it
@@ -273,7 +274,7 @@ def validity_html(board: Mapping[str, Any]) -> str:
                 f"built before that check, or the scores were written before it). How far to trust the "
                 f"benchmark: {link} in the valueportrait source.</p>")
     items = []
-    for family, dims in FAMILIES.items():
+    for family, dims in board_families(board).items():
         got = above.get(family) or {}
         bad = [display_name(d) for d in dims if got.get(d) is False]
         known = sum(d in got for d in dims)
@@ -285,4 +286,15 @@ def validity_html(board: Mapping[str, Any]) -> str:
         items.append(f"<li><b>{_e(family_title(family))}</b>: {_e(text)}.</li>")
     return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when it selects more items '
             "than questionnaire scores shuffled among the raters do (the build's permutation test, p &lt; 0.05); "
-            f"read the scores of the others as noise. More: {link} in the valueportrait source.</p>")
+            f"read the scores of the others as noise.{_other_rule(board)} More: {link} in the valueportrait "
+            "source.</p>")
+
+
+def _other_rule(board: Mapping[str, Any]) -> str:
+    """A sentence when the chance flags come from the build's selection rule and the scores use another."""
+    rule = (board.get("meta") or {}).get("above_chance_rule") or {}
+    if rule.get("same_as_scores") is not False:
+        return ""
+    return (" These flags are the build's, for its selection rule (threshold "
+            f"{_e(str(rule.get('threshold')))}, threshold scoring); these scores use another rule, and the flags "
+            "were copied, not recomputed.")

@@ -71,7 +71,9 @@ def samples(source: str, *, revision: str | None = None, variants: str = "all",
     """The task's samples, in the runner's request order (persona, variant, item)."""
     data = _open(source, revision)
     out = []
-    reqs = build_requests(data.items, data.prompts, variants=parse_variants(variants), personas=personas)
+    inst = data.instrument  # its variants, and its answer phrases for {options}
+    reqs = build_requests(data.items, data.prompts, variants=parse_variants(variants, inst.variant_names),
+                          personas=personas, instrument=inst)
     for r in item_major(reqs):
         messages = [ChatMessageSystem(content=m["content"]) if m["role"] == "system" else
                     ChatMessageUser(content=m["content"]) for m in r.messages]
@@ -111,11 +113,12 @@ def portrait(dataset: str, revision: str | None = None, center: bool = True) -> 
         rows = [((s.sample_metadata or {}).get("persona"), (s.sample_metadata or {}).get("item_id"),
                  s.score.as_float()) for s in scores]
         frame = pd.DataFrame(rows, columns=["persona", "item_id", "rating"])
-        selection = _open(dataset, revision).selection()
+        data = _open(dataset, revision)
+        selection, inst = data.selection(), data.instrument
         groups = list(frame.groupby(frame["persona"].fillna("\0"), sort=False))
         out: dict[str, float | None] = {}
         for label, group in groups:
-            table = score_portrait(group[["item_id", "rating"]], selection, center=center)
+            table = score_portrait(group[["item_id", "rating"]], selection, center=center, instrument=inst)
             prefix = f"{label}:" if len(groups) > 1 else ""
             for dim, value in zip(table["dimension"], table["score"]):
                 out[prefix + dim] = None if value is None or math.isnan(value) else float(value)
@@ -125,12 +128,14 @@ def portrait(dataset: str, revision: str | None = None, center: bool = True) -> 
 
 
 @scorer(metrics=[mean()])
-def likert_rating():
-    """The answer's rating by :func:`~valueportrait.ratings.likert.parse_likert` (NaN, unscored, without a phrase)."""
+def likert_rating(dataset: str | None = None, revision: str | None = None):
+    """The answer's rating by :func:`~valueportrait.ratings.likert.parse_likert` (NaN, unscored, without a phrase),
+    with the answer phrases of ``dataset``'s instrument (default: Value Portrait's)."""
+    instrument = _open(dataset, revision).instrument if dataset else None
 
     async def score(state: TaskState, target: Target) -> Score:
         answer = state.output.completion
-        rating = parse_likert(answer)
+        rating = parse_likert(answer, instrument=instrument)
         if rating is None:
             return Score(value=float("nan"), answer=answer, explanation="no Likert phrase in the answer")
         return Score(value=float(rating), answer=answer)
@@ -146,7 +151,7 @@ def value_portrait(variants: str = "all", persona: str | None = None, personas: 
     source = dataset_source(dataset)
     return Task(dataset=MemoryDataset(samples(source, revision=revision, variants=variants,
                                               personas=task_personas(persona, personas)), name="valueportrait"),
-                solver=generate(), scorer=likert_rating(),
+                solver=generate(), scorer=likert_rating(dataset=source, revision=revision),
                 metrics=[portrait(dataset=source, revision=revision), mean()],
                 config=GenerateConfig(temperature=0.0, max_tokens=64), version=TASK_VERSION,
                 metadata={"valueportrait_dataset": recorded_source(source), "valueportrait_revision": revision})

@@ -120,10 +120,14 @@ def cohort_from_leaderboard(path: str | Path, *, intervals: Intervals = Interval
 
     def portrait(name: str) -> pd.DataFrame:
         fams = board["models"][name]
-        rows = [dict(family=f, dimension=d, **((fams.get(f) or {}).get(d) or {})) for f, d in DIMENSIONS]
-        frame = pd.DataFrame(rows)
+        if not isinstance(fams, dict) or not all(isinstance(v, dict) for v in fams.values()):
+            raise InputError(f"{path}: models[{name!r}] is not a portrait ({{family: {{dimension: {{score, ...}}}}}} as "
+                             "`valueportrait score --out` writes it); score again")
+        cells = [(fams.get(f) or {}).get(d) for f, d in DIMENSIONS]
+        frame = pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS]})
         for col in ("score", "ci_low", "ci_high"):
-            frame[col] = pd.to_numeric(frame.get(col), errors="coerce")
+            frame[col] = pd.to_numeric(pd.Series([c.get(col) if isinstance(c, dict) else None for c in cells],
+                                                 dtype=object), errors="coerce")
         return frame
 
     portraits = {m: portrait(m) for m in [*names, *([HUMAN_MODEL] if HUMAN_MODEL in board["models"] else [])]}
@@ -185,7 +189,8 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
                                            n_boot=intervals.n_boot, level=intervals.level, seed=intervals.seed)
     _add_contrast_and_focus(cohort, contrast, focus, intervals, board.portraits)
     cohort.meta.update(dataset=dataset_name(dataset), models=list(models.index), human=HUMAN_MODEL,
-                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"))
+                       selection=board.meta.get("selection"), above_chance=board.meta.get("above_chance"),
+                       above_chance_rule=board.meta.get("above_chance_rule"))
     return cohort
 
 

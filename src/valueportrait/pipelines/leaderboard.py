@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from ..dataset import ValuePortraitData, dataset_name, dataset_of
-from ..chance import chance_flags
+from ..chance import chance_flags, chance_rule
 from ..errors import InputError
 from ..outputs import check_output
 from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, built_selection, revision_of
@@ -71,7 +71,8 @@ class Leaderboard:
         from ..report import leaderboard_text
 
         return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
-                                reliability=self.reliability, width=width, above_chance=self.above_chance)
+                                reliability=self.reliability, width=width, above_chance=self.above_chance,
+                                chance_rule=(self.meta or {}).get("above_chance_rule"))
 
     def board(self) -> dict[str, Any]:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
@@ -209,6 +210,8 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
     flags = chance_flags(data.build_info)
     if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
         meta["above_chance"] = flags
+        # the rule the flags refer to (the build's), and whether the scores use it: copied, not recomputed
+        meta["above_chance_rule"] = chance_rule(data.build_info, meta["selection"])
     # the released models, comparable only when scored with the build's own selection and centring
     same = (meta["selection"] == built_selection(data.build_info.get("selection")).rule()
             and (center, selection.min_items) == (Selection().center, Selection().min_items))

@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 
+from valueportrait.instrument import Instrument
 from valueportrait.scale import LIKERT
 
 #: Logits added per token of a phrase already written (see :func:`sequence_bias`).
@@ -37,8 +38,25 @@ RESPONSE_FORMAT = {"type": "json_schema", "json_schema": {"name": "likert_answer
 REFUSED = re.compile(r"^HTTP (400|415|422)\b")
 
 
-def read_constrained(text: str) -> int | None:
-    """The rating of a constrained answer (``{"answer": "like me"}`` -> 5), None when ``text`` is not one.
+def _phrases(instrument: Instrument | None) -> dict[str, int]:
+    """phrase -> rating of ``instrument``'s scale, the most "like me" first (Value Portrait's :data:`LIKERT`)."""
+    if instrument is None:
+        return LIKERT
+    s = instrument.scale
+    return {p: s.rating_of(p) for p in s.options()}
+
+
+def response_format(instrument: Instrument | None = None) -> dict:
+    """:data:`RESPONSE_FORMAT`, its enum the answer phrases of ``instrument`` (default Value Portrait's)."""
+    if instrument is None:
+        return RESPONSE_FORMAT
+    schema = {**SCHEMA, "properties": {"answer": {"type": "string", "enum": list(_phrases(instrument))}}}
+    return {"type": "json_schema", "json_schema": {"name": "likert_answer", "strict": True, "schema": schema}}
+
+
+def read_constrained(text: str, instrument: Instrument | None = None) -> int | None:
+    """The rating of a constrained answer (``{"answer": "like me"}`` -> 5), None when ``text`` is not one
+    (``instrument``: whose phrases; default Value Portrait's).
 
     >>> read_constrained('{"answer": "somewhat like me"}'), read_constrained("Like me.")
     (4, None)
@@ -47,8 +65,9 @@ def read_constrained(text: str) -> int | None:
         obj = json.loads(text)
     except (TypeError, ValueError):
         return None
-    if isinstance(obj, dict) and set(obj) == {"answer"} and obj["answer"] in LIKERT:
-        return LIKERT[obj["answer"]]
+    phrases = _phrases(instrument)
+    if isinstance(obj, dict) and set(obj) == {"answer"} and obj["answer"] in phrases:
+        return phrases[obj["answer"]]
     return None
 
 
@@ -75,9 +94,10 @@ def sequence_bias(phrase_ids: list[list[int]], eos_ids: list[int]) -> list[list]
     return [[list(p), MARGIN * 2 ** (len(p) - 1)] for p in sorted(prefixes)]
 
 
-def transformers_serve_fields(model: str) -> dict | None:
-    """The request fields with which ``transformers serve`` constrains ``model``'s answer to the 6 phrases
-    (``generation_config`` with :func:`sequence_bias`); None when the model's tokenizer is not on this machine."""
+def transformers_serve_fields(model: str, instrument: Instrument | None = None) -> dict | None:
+    """The request fields with which ``transformers serve`` constrains ``model``'s answer to the phrases of
+    ``instrument`` (default Value Portrait's 6; ``generation_config`` with :func:`sequence_bias`); None when the
+    model's tokenizer is not on this machine."""
     try:
         from transformers import AutoTokenizer, GenerationConfig
 
@@ -92,14 +112,16 @@ def transformers_serve_fields(model: str) -> dict | None:
         pass
     if not eos:
         return None
-    ids = [tok(p[0].upper() + p[1:], add_special_tokens=False)["input_ids"] for p in LIKERT]  # "Like me": an answer
+    ids = [tok(p[0].upper() + p[1:], add_special_tokens=False)["input_ids"]  # "Like me": an answer's first word
+           for p in _phrases(instrument)]
     return {"generation_config": json.dumps({"sequence_bias": sequence_bias(ids, sorted(eos))})}
 
 
-def read_phrase(text: str) -> int | None:
+def read_phrase(text: str, instrument: Instrument | None = None) -> int | None:
     """The rating of an answer that is exactly one of the 6 phrases, in any case (``"Like me"`` -> 5), else None.
 
     >>> read_phrase("Somewhat like me"), read_phrase("Like me, mostly.")
     (4, None)
     """
-    return LIKERT.get(text.strip().lower()) if isinstance(text, str) else None
+    phrases = {p.lower(): r for p, r in _phrases(instrument).items()}
+    return phrases.get(text.strip().lower()) if isinstance(text, str) else None

@@ -17,7 +17,7 @@ from typing import Any, Callable
 from valueportrait.instrument import Instrument
 from valueportrait.ratings.likert import parse_likert
 
-from .answer_format import RESPONSE_FORMAT, read_constrained, read_phrase, refused, transformers_serve_fields
+from .answer_format import read_constrained, read_phrase, refused, response_format, transformers_serve_fields
 from .openai_backend import OpenAIBackend, OpenAIConfig
 from .outcome import Outcome
 from .prompts import Request
@@ -27,7 +27,7 @@ class OpenAIChatBackend(OpenAIBackend):
     """Rates requests through ``POST {base_url}/chat/completions``: the answer's Likert phrase is the rating.
 
     ``answer_format``: ``free`` (the text, read with the parser's ``parse_rule``) or ``constrained`` (the server
-    asked for one of the 6 phrases, :mod:`.answer_format`; free text again, with one warning through
+    asked for one of the phrases of ``instrument``, default Value Portrait's 6, :mod:`.answer_format`; free text again, with one warning through
     ``on_warning``, when the server refuses or ignores every way of asking)."""
 
     #: The ways of asking for a constrained answer, in the order tried: request fields, how the answer reads.
@@ -67,7 +67,7 @@ class OpenAIChatBackend(OpenAIBackend):
         if self.config.seed is not None:
             body["seed"] = self.config.seed
         if spelling == "json-schema-enum":
-            body["response_format"] = RESPONSE_FORMAT
+            body["response_format"] = response_format(self.instrument)
         elif spelling == "sequence-bias":
             body.update(self._fields or {})
         return body
@@ -79,7 +79,7 @@ class OpenAIChatBackend(OpenAIBackend):
 
     def outcome(self, answer: str, *, attempts: int, latency_s: float, spelling: str | None = None) -> Outcome:
         if spelling is not None:
-            rating = _READ[spelling](answer)
+            rating = _READ[spelling](answer, self.instrument)
             if rating is not None:
                 return Outcome("rated", rating=float(rating), raw=self.redact(answer), attempts=attempts,
                                latency_s=latency_s)
@@ -107,7 +107,7 @@ class OpenAIChatBackend(OpenAIBackend):
         free: Any = None  # an answer given without constraint (the server ignored response_format)
         for spelling in self.SPELLINGS:
             if spelling == "sequence-bias":
-                self._fields = await asyncio.to_thread(transformers_serve_fields, self.config.model)
+                self._fields = await asyncio.to_thread(transformers_serve_fields, self.config.model, self.instrument)
                 if self._fields is None:
                     why.append(f"no tokenizer of {self.config.model!r} on this machine to ask as transformers serve "
                                "takes it (generation_config with sequence_bias)")
@@ -120,7 +120,7 @@ class OpenAIChatBackend(OpenAIBackend):
                 free = None
                 continue
             answer, attempts, latency_s = got
-            if _READ[spelling](answer) is not None:
+            if _READ[spelling](answer, self.instrument) is not None:
                 self.spelling, self.settled = spelling, True
                 if why and self.on_warning is not None:
                     self.on_warning(f"Note: --answer-format constrained: {'; '.join(why)}; asked with "

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from valueportrait.errors import RunError
+from valueportrait.instrument import VALUE_PORTRAIT
 from valueportrait.secrets import url_secrets
 
 from .failfast import FailFast, Rules, RunStopped
@@ -136,14 +137,7 @@ def make_backend(spec: RunSpec, api_key: str | None, instrument: Any = None) -> 
     """The backend of ``spec`` (not loaded yet) and its scoring method (recorded in the manifest); the chat
     backend reads answers with ``instrument``'s phrases (the dataset's; default Value Portrait's)."""
     if spec.backend == "openai":
-        from valueportrait.scale import PHRASES
-
         from .chat_backend import OpenAIChatBackend
-
-        if spec.answer_format == "constrained" and instrument is not None and \
-                tuple(p.lower() for p in instrument.scale.phrases) != PHRASES:
-            raise RunError(f"--answer-format constrained asks the server for Value Portrait's 6 phrases; this "
-                           f"dataset's instrument ({instrument.name}) has other ones. Use --answer-format free.")
 
         backend = OpenAIChatBackend(replace(spec.openai, api_key=api_key), answer_format=spec.answer_format,
                                     parse_rule=spec.parse_rule, instrument=instrument)
@@ -196,6 +190,11 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
     if data is None:
         data = open_dataset(spec.dataset, revision=spec.revision)
     instrument = data.instrument
+    if spec.backend != "openai" and instrument.scale != VALUE_PORTRAIT.scale:
+        raise RunError(f"--backend {spec.backend} scores the likelihood of Value Portrait's six English answer "
+                       f"phrases; this dataset's instrument ({instrument.name}) answers with its own "
+                       f"({', '.join(repr(p) for p in instrument.scale.options())}). Run it with --backend openai "
+                       "(a chat server, local or hosted), which asks for and reads the instrument's phrases.")
     requests = build_requests(data.items, data.prompts, variants=spec.variants,
                               personas=spec.personas or [None], limit=spec.limit,
                               persona_template=spec.persona_template, system_prompt=spec.system_prompt,

@@ -29,7 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..settings import DEFAULT_LEVEL
+from ..settings import DEFAULT_LEVEL, Intervals
 from ..errors import InputError
 from ..instrument import Instrument
 from .design import Design
@@ -94,7 +94,7 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
     """
     check_ci_over(ci_over)
     check_settings(0, confidence)
-    sa, sb = ratings_spread(ratings_a), ratings_spread(ratings_b)
+    sa, sb = ratings_spread(ratings_a, instrument), ratings_spread(ratings_b, instrument)
     shared = sorted(set(sa.item_ids) & set(sb.item_ids))
     items = selected_items(pd.Series(0.0, index=shared, dtype=float), selection)
     design = Design.from_selection(selection, items, instrument)
@@ -117,14 +117,14 @@ def compare_portraits(ratings_a: Ratings, ratings_b: Ratings, selection: pd.Data
 
 
 def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str, *,
-                   ci_over: str = DEFAULT_CI_OVER, confidence: float = DEFAULT_LEVEL,
-                   center: bool | str = True, adjust: str = "comparison",
-                   human_ratings: pd.DataFrame | None = None) -> pd.DataFrame:
+                   intervals: Intervals = Intervals(), center: bool | str = True, adjust: str = "comparison",
+                   human_ratings: pd.DataFrame | None = None, instrument: Instrument | None = None) -> pd.DataFrame:
     """Every ``model`` of a ratings table against ``baseline``: :func:`compare_portraits` rows, stacked.
 
-    ``baseline``: one of the models, or ``"human raters"`` with ``human_ratings`` (the dataset's
-    ``human_ratings``; then ``ci_over`` must be ``items``, the one unit both sides have). ``adjust``: Holm within
-    each comparison (``comparison``) or over all the call's tests (``leaderboard``).
+    ``intervals``: the unit (``over``) and ``level`` of the intervals. ``baseline``: one of the models, or
+    ``"human raters"`` with ``human_ratings`` (the dataset's ``human_ratings``; then ``intervals.over`` must be
+    ``items``, the one unit both sides have). ``adjust``: Holm within each comparison (``comparison``) or over
+    all the call's tests (``leaderboard``). ``instrument``: whose dimensions and scale (default Value Portrait's).
 
     Returns :data:`COMPARISON_COLUMNS` plus ``score_model, score_baseline, se, df, n, note``. An unknown
     baseline is an InputError listing the models (and the human raters when given).
@@ -134,7 +134,7 @@ def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str
     check_adjustment(adjust)
     if "model" not in ratings.columns:
         raise InputError("the ratings table lacks column model; compare needs the ratings of several models")
-    check_ci_over(ci_over)
+    ci_over, confidence = check_ci_over(intervals.over), intervals.level
     models = [str(m) for m in pd.unique(ratings["model"])]
     human = baseline == HUMAN_MODEL and human_ratings is not None
     if not human and baseline not in models:
@@ -142,8 +142,8 @@ def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str
         raise InputError(f"unknown baseline {baseline!r}; choose one of: {choices}")
     if human and ci_over != "items":
         raise InputError(f"the human raters share one unit with a model: items (a model's intervals are over prompt "
-                         f"variants, the humans' over raters); compare with --ci-over items (ci_over='items'), got "
-                         f"{ci_over!r}")
+                         f"variants, the humans' over raters); compare with --ci-over items "
+                         f"(intervals=Intervals(over='items')), got {ci_over!r}")
     others = [m for m in models if m != baseline]
     if not others:
         raise InputError(f"compare needs at least one model besides the baseline {baseline!r}; got only it")
@@ -151,7 +151,8 @@ def compare_models(ratings: pd.DataFrame, selection: pd.DataFrame, baseline: str
     base = human_ratings[["item_id", "rating"]] if human else by[baseline]
     rows = []
     for m in others:
-        c = compare_portraits(by[m], base, selection, ci_over=ci_over, confidence=confidence, center=center)
+        c = compare_portraits(by[m], base, selection, ci_over=ci_over, confidence=confidence, center=center,
+                              instrument=instrument)
         rows.append(c.rename(columns={"score_a": "score_model", "score_b": "score_baseline"})
                     .assign(model=m, baseline=baseline))
     out = pd.concat(rows, ignore_index=True)
