@@ -61,7 +61,10 @@ class OpenAIChatBackend(OpenAIBackend):
             return None
         return self.spelling or "free-text-fallback"
 
-    def body(self, request: Request, spelling: str | None = None) -> dict:
+    def body(self, request: Request, spelling: Any = "current") -> dict:
+        """The request's JSON, asking for a constrained answer as ``spelling`` says (default: as the run does now;
+        None: free text)."""
+        spelling = self.spelling if spelling == "current" else spelling
         body = {"model": self.config.model, "messages": list(request.messages),
                 "temperature": self.config.temperature, "max_tokens": self.config.max_tokens}
         if self.config.seed is not None:
@@ -77,7 +80,9 @@ class OpenAIChatBackend(OpenAIBackend):
         content = message.get("content") if isinstance(message, dict) else None
         return content if isinstance(content, str) else ""
 
-    def outcome(self, answer: str, *, attempts: int, latency_s: float, spelling: str | None = None) -> Outcome:
+    def outcome(self, answer: str, *, attempts: int, latency_s: float, spelling: Any = "current") -> Outcome:
+        """``answer`` read as ``spelling`` asked for it (default: as the run does now), else as free text."""
+        spelling = self.spelling if spelling == "current" else spelling
         if spelling is not None:
             rating = _READ[spelling](answer, self.instrument)
             if rating is not None:
