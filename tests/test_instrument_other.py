@@ -254,3 +254,20 @@ def test_the_metric_scores_with_the_instrument(data):
     assert out["reliability"]["n_items_complete"] == 6
     with pytest.raises(InputError, match="the known variants are a, a_reversed, b, b_reversed"):
         evaluate_ratings(["wie ich"], ["i1"], dataset=data, variants=["v1"])
+
+
+def test_the_lm_eval_tasks_refuse_another_instrument(tmp_path):
+    """The lm-eval tasks (Value Portrait's 19 dimensions, six English phrases as the choices) refuse a survey
+    build, naming what reads its instrument."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+    from valueportrait.errors import DatasetError
+    from valueportrait.lm_eval.utils import load_docs
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+    assert CliRunner().invoke(cli, ["build", "--survey", str(example), "--out", str(tmp_path / "ds")]).exit_code == 0
+    with pytest.raises(DatasetError, match="lm-eval tasks score Value Portrait's 19 dimensions.*Inspect task"):
+        load_docs(dataset=str(tmp_path / "ds"), variant="v1")
