@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from valueportrait.dataset import from_release
+from valueportrait.builders.release import from_release
 from valueportrait.deviation import js_alignment, rating_distributions, wasserstein_alignment
 
 

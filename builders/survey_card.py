@@ -58,7 +58,8 @@ def render_survey_card(data: ValuePortraitData, infos: dict | None = None) -> st
     body = [
         f"# {inst['name']} {info.get('version_label') or info['dataset_version']}",
         "",
-        f"A values benchmark built with [valueportrait](https://github.com/holi-lab/ValuePortrait) from the survey "
+        f"A values benchmark built with valueportrait (the Value Portrait method, Han et al., ACL 2025, "
+        f"[arXiv:2505.01015](https://arxiv.org/abs/2505.01015)) from the survey "
         f"`{survey['folder']}` ({survey['raters']} raters, {survey['ratings']:,} ratings of {survey['items']} items, "
         f"{len(survey['groups'])} survey group(s)), language `{inst['language']}`. People rated how much each "
         f"response is like them; an item measures a dimension when its ratings correlate with the raters' "

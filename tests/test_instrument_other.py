@@ -238,3 +238,36 @@ def test_the_likelihood_backends_refuse_another_instruments_phrases(data):
         with pytest.raises(RunError, match=f"--backend {backend} scores the likelihood of Value Portrait's six "
                                            r"English answer phrases; .*Run it with --backend openai"):
             run_benchmark(spec, data=data, dry_run=True, progress=False, echo=lambda line: None)
+
+
+def test_the_metric_scores_with_the_instrument(data):
+    """evaluate_ratings (the metric's plain function) on the in-memory dataset: German answers, its variants, its
+    dimensions; the scores are the hand computation of test_scored_with_its_families_and_its_scale."""
+    from valueportrait.evaluation import evaluate_ratings
+
+    ratings = _model_ratings(data)
+    out = evaluate_ratings(ratings["answer"].tolist(), ratings["item_id"].tolist(), dataset=data,
+                           variants=ratings["variant"].tolist())
+    assert list(out["scores"]) == ["werte", "person"]
+    got = {d: v["score"] for f in out["scores"].values() for d, v in f.items()}
+    assert got == pytest.approx({"Macht": 1.5, "Sicherheit": 0.5, "Offenheit": -0.5, "Ordnung": 0.5}, abs=1e-12)
+    assert out["reliability"]["n_items_complete"] == 6
+    with pytest.raises(InputError, match="the known variants are a, a_reversed, b, b_reversed"):
+        evaluate_ratings(["wie ich"], ["i1"], dataset=data, variants=["v1"])
+
+
+def test_the_lm_eval_tasks_refuse_another_instrument(tmp_path):
+    """The lm-eval tasks (Value Portrait's 19 dimensions, six English phrases as the choices) refuse a survey
+    build, naming what reads its instrument."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from valueportrait.cli.main import cli
+    from valueportrait.errors import DatasetError
+    from valueportrait.lm_eval.utils import load_docs
+
+    example = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
+    assert CliRunner().invoke(cli, ["build", "--survey", str(example), "--out", str(tmp_path / "ds")]).exit_code == 0
+    with pytest.raises(DatasetError, match="lm-eval tasks score Value Portrait's 19 dimensions.*Inspect task"):
+        load_docs(dataset=str(tmp_path / "ds"), variant="v1")

@@ -127,8 +127,7 @@ def instrument_yaml(seed: int) -> str:
     for variant in ("v1", "v1_reversed"):
         for kind in ("forum", "chat"):
             lines += [f"  - variant: {variant}", f"    kind: {kind}", f'    text: "{intro[kind]}{ask}"']
-    lines += ["licence: cc-by-4.0", "citation: Synthetic example of valueportrait (no real participants).",
-              "url: https://github.com/holi-lab/ValuePortrait"]
+    lines += ["licence: cc-by-4.0", "citation: Synthetic example of valueportrait (no real participants)."]
     return "\n".join(lines) + "\n"
 
 

@@ -151,7 +151,8 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
                          "'attribute=group'}")
     check_ci_over(intervals.over)
     data = load_data(dataset) if not isinstance(dataset, DatasetRef) else dataset_of(dataset)
-    ratings = to_ratings(preds, what="predictions", unparseable="missing")
+    instrument = data.instrument  # its scale, answer phrases, variants and dimensions
+    ratings = to_ratings(preds, what="predictions", unparseable="missing", instrument=instrument)
     ids = [str(r) for r in refs]
     check_item_ids(ids, data, what="reference(s)", hint="References are item ids like '1008-1' "
                    "(portrait_id-option_id), see the 'items' config.")
@@ -162,13 +163,14 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     sel_items = set(sel["item_id"])
     table = pd.DataFrame({"item_id": ids, "rating": ratings})
     if variants is not None:
-        table["variant"] = variant_labels(variants)
+        table["variant"] = variant_labels(variants, instrument.variant_names)
     if personas is not None:
         table["persona"] = persona_labels(personas)
     table, removed = resolve_duplicates(table.assign(source="predictions"), selection.duplicates)
     table = table.drop(columns="source").reset_index(drop=True)
     center, min_items = selection.center, selection.min_items
-    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items)
+    kw = dict(ci_over=intervals.over, confidence=intervals.level, center=center, min_items=min_items,
+              instrument=instrument)
     portrait = interval_portrait(table, sel, **kw)
     flags = chance_flags(data.build_info)
     rule = chance_rule(data.build_info, selection.resolved(data.build_info.get("selection")))
@@ -188,7 +190,7 @@ def evaluate_ratings(predictions: Sequence, references: Sequence, *,
     if variants is not None:
         with_variants = table[["item_id", "rating", "variant"]]
         out["prompt_sensitivity"] = prompt_sensitivity(with_variants)
-        out["reliability"] = json_safe(portrait_reliability(with_variants, sel))
+        out["reliability"] = json_safe(portrait_reliability(with_variants, sel, instrument=instrument))
     out["personas"] = None
     if personas is not None:
         out["personas"] = _results(dict(tuple(table.groupby("persona", sort=True))), sel, sel_items, flags,

@@ -128,13 +128,14 @@ def persona_labels(personas: Sequence) -> list[str]:
     return labels
 
 
-def variant_labels(variants: Sequence) -> list[str]:
-    """The variant labels as text, each one of :data:`~valueportrait.scale.VARIANTS`."""
+def variant_labels(variants: Sequence, known: Sequence[str] = VARIANTS) -> list[str]:
+    """The variant labels as text, each one of ``known`` (the dataset instrument's variants;
+    :data:`~valueportrait.scale.VARIANTS` for Value Portrait)."""
     labels = [str(v) for v in variants]
-    unknown = sorted(set(labels) - set(VARIANTS))
+    unknown = sorted(set(labels) - set(known))
     if unknown:
         raise InputError(f"variants holds label(s) that are not prompt variants: {summarise(unknown)}; the known "
-                         f"variants are {', '.join(VARIANTS)}")
+                         f"variants are {', '.join(known)}")
     return labels
 
 

@@ -25,6 +25,7 @@ from valueportrait.errors import DatasetError, InputError
 from valueportrait.runner.prompts import build_requests, parse_variants
 from valueportrait.ratings.lm_eval import loglik_rating
 from valueportrait.runner.loglik import PLAIN_SUFFIX
+from valueportrait.instrument import VALUE_PORTRAIT
 from valueportrait.scale import DIMENSIONS, PHRASES
 
 
@@ -48,6 +49,10 @@ def load_docs(**kwargs: Any):
     (variant,) = parse_variants([variant])
     revision = kwargs.get("revision")
     data = open_dataset(source, revision=revision)
+    if data.instrument.scale != VALUE_PORTRAIT.scale or data.instrument.family_dims != VALUE_PORTRAIT.family_dims:
+        raise DatasetError(f"the valueportrait lm-eval tasks score Value Portrait's 19 dimensions from its six English "
+                           f"answer phrases; {source!r} is built on the instrument {data.instrument.name!r}. Run it "
+                           "with the Inspect task or `valueportrait run --backend openai`, which read its instrument.")
     templates = dict(zip(data.items["item_id"], data.items["template"]))
     # the dataset rides along in every doc (lm-eval logs docs with --log_samples): `valueportrait score` finds it
     where = os.path.abspath(source) if os.path.isdir(source) else source
