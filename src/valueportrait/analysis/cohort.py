@@ -23,7 +23,6 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
-from ..scale import DIMENSIONS
 from ..scoring.compare import holm
 from ..scoring.design import Design
 from ..scoring.engine import score_matrix
@@ -78,6 +77,24 @@ def _t_interval(S: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray, np
     return mean, mean - half, mean + half, n
 
 
+def _rows(dimensions) -> dict[str, list[str]]:
+    """The family and dimension columns of a per-dimension table."""
+    return {"family": [f for f, _ in dimensions], "dimension": [d for _, d in dimensions]}
+
+
+def _dimensions_of(scores: pd.DataFrame) -> list[tuple[str, str]]:
+    """(family, dimension) of each ``family.dimension`` column of a models x dimensions table; unnamed columns
+    (e.g. 0..18) are Value Portrait's 19 dimensions in order."""
+    if all("." in str(c) for c in scores.columns):
+        return [tuple(str(c).split(".", 1)) for c in scores.columns]
+    from ..instrument import VALUE_PORTRAIT
+
+    if scores.shape[1] != len(VALUE_PORTRAIT.dimensions):
+        raise InputError(f"the scores' columns {list(scores.columns)[:5]}... are not named 'family.dimension'; name "
+                         f"them so (or give Value Portrait's {len(VALUE_PORTRAIT.dimensions)} dimensions in order)")
+    return list(VALUE_PORTRAIT.dimensions)
+
+
 def _check_size(index) -> None:
     if len(index) < MIN_MODELS:
         raise InputError(f"a cohort needs at least {MIN_MODELS} models, got {len(index)} "
@@ -85,8 +102,9 @@ def _check_size(index) -> None:
 
 
 def cohort_of_scores(scores: pd.DataFrame, human: np.ndarray, *, level: float = 0.95) -> Cohort:
-    """The cohort table from the models' centred scores alone (models x the 19 dimensions in DIMENSIONS order,
-    e.g. a leaderboard.json's portraits) and the human raters' scores ``human`` (19 values; NaN: none).
+    """The cohort table from the models' centred scores alone (models x dimensions, columns ``family.dimension``
+    in the instrument's order, e.g. a leaderboard.json's portraits) and the human raters' scores ``human`` (one
+    value per column; NaN: none).
 
     Only what scores support: the cohort mean with its t interval over models, the humans and the difference.
     The intervals over items and models, the test of the difference and the diversity need item ratings: their
@@ -95,9 +113,8 @@ def cohort_of_scores(scores: pd.DataFrame, human: np.ndarray, *, level: float = 
     _check_size(scores.index)
     S = scores.to_numpy(dtype=float)
     mean, lo, hi, n = _t_interval(S, level)
-    nan = np.full(len(DIMENSIONS), np.nan)
-    table = pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
-                          "n_models": n, "cohort_mean": mean, "ci_low": lo, "ci_high": hi, "ci_low_im": nan,
+    nan = np.full(S.shape[1], np.nan)
+    table = pd.DataFrame({**_rows(_dimensions_of(scores)), "n_models": n, "cohort_mean": mean, "ci_low": lo, "ci_high": hi, "ci_low_im": nan,
                           "ci_high_im": nan, "human": np.asarray(human, dtype=float), "diff": mean - human,
                           "diff_ci_low": nan, "diff_ci_high": nan, "p": nan, "p_holm": nan})
     meta = dict(n_models=len(S), level=level, n_boot=0, seed=None, item_level=False,
@@ -125,8 +142,9 @@ def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
     B, K = intervals.n_boot, len(M)
     W = item_weights(len(ids), B, rng)
     counts = rng.multinomial(K, np.full(K, 1.0 / K), size=B).astype(float)  # (B, K) model draws
-    num = np.zeros((B, len(DIMENSIONS)))
-    den = np.zeros((B, len(DIMENSIONS)))
+    dims = design.dimensions
+    num = np.zeros((B, len(dims)))
+    den = np.zeros((B, len(dims)))
     for k in range(K):
         Sk = score_matrix(M[k], design, W, center=center).score
         ok = ~np.isnan(Sk)
@@ -140,11 +158,10 @@ def cohort_of_models(models: pd.DataFrame, humans: pd.Series, design: Design, *,
         cq = np.nanquantile(cohort_reps, [a, 1 - a], axis=0)
         dq = np.nanquantile(diff_reps, [a, 1 - a], axis=0)
     p = _tail_p(diff_reps)
-    table = pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
-                          "n_models": n, "cohort_mean": mean, "ci_low": lo, "ci_high": hi,
+    table = pd.DataFrame({**_rows(dims), "n_models": n, "cohort_mean": mean, "ci_low": lo, "ci_high": hi,
                           "ci_low_im": cq[0], "ci_high_im": cq[1], "human": h, "diff": mean - h,
                           "diff_ci_low": dq[0], "diff_ci_high": dq[1], "p": p, "p_holm": holm(p)})
-    scores = pd.DataFrame(S, index=models.index, columns=[f"{f}.{d}" for f, d in DIMENSIONS])
+    scores = pd.DataFrame(S, index=models.index, columns=[f"{f}.{d}" for f, d in dims])
     meta = dict(n_models=K, level=intervals.level, n_boot=B, seed=intervals.seed, item_level=True,
                 intervals={"ci": ("models", "t-analytic"), "ci_im": ("items+models", "bootstrap-percentile"),
                            "diff_ci": ("items+models", "bootstrap-percentile")})
@@ -216,8 +233,7 @@ def group_contrasts(scores: pd.DataFrame, groups: pd.Series, *, level: float = 0
             lo, hi = np.nanquantile(reps, [q, 1 - q], axis=0)
         p = _tail_p(reps)
         over, method = "clusters", "bootstrap-percentile"
-    return pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS],
-                         "group_a": labels[0], "n_a": (~np.isnan(a)).sum(axis=0), "group_b": labels[1],
+    return pd.DataFrame({**_rows(_dimensions_of(scores)), "group_a": labels[0], "n_a": (~np.isnan(a)).sum(axis=0), "group_b": labels[1],
                          "n_b": (~np.isnan(b)).sum(axis=0), "diff": diff, "ci_low": lo, "ci_high": hi, "p": p,
                          "p_holm": holm(p), "ci_over": over, "ci_method": method, "n_left_out": left_out})
 
@@ -229,7 +245,7 @@ def focus_table(scores: pd.DataFrame, model: str, portrait: pd.DataFrame | None 
     if model not in scores.index:
         raise InputError(f"--focus {model!r} is not among the cohort's models: {', '.join(map(str, scores.index))}")
     rows = []
-    for j, (f, d) in enumerate(DIMENSIONS):
+    for j, (f, d) in enumerate(_dimensions_of(scores)):
         col = scores.iloc[:, j]
         x, others = col.loc[model], col.drop(index=model).dropna()
         if np.isnan(x) or others.empty:

@@ -35,8 +35,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
-from ..scale import DIMENSIONS, FAMILIES, REVERSE_SUM
-from ..scoring.design import FAMILY_INDEX, Design
+from ..scoring.design import Design
 
 __all__ = ["centred_item_values", "diversity_table", "true_variance"]
 
@@ -76,11 +75,11 @@ def centred_item_values(R: np.ndarray, design: Design, d: int) -> tuple[np.ndarr
     if np.any((key != 0) & (np.abs(key) != 1)):
         raise InputError("the diversity decomposition needs the paper's threshold rule (keys +1/-1); "
                          "score with --scoring threshold")
-    valid = design.valid[:, FAMILY_INDEX[d]] > 0
+    valid = design.valid[:, design.family_index[d]] > 0
     with np.errstate(invalid="ignore"):
         fam = np.nanmean(np.where(valid[None, :], R, np.nan), axis=1)
     items = np.flatnonzero(key != 0)
-    keyed = np.where(key[items] > 0, R[:, items], REVERSE_SUM - R[:, items])
+    keyed = np.where(key[items] > 0, R[:, items], design.reverse_sum - R[:, items])
     n_family = float(np.mean((~np.isnan(R[:, valid])).sum(axis=1))) if len(R) else np.inf
     return keyed - fam[:, None], n_family
 
@@ -107,7 +106,7 @@ def _group_parts(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, des
     observed) (G, D, 2), and the pooling weight raters - 1 ((G, D); 0 where the group has < 2 items of the
     dimension or < 2 complete raters)."""
     groups = np.unique(strata)
-    B, G, D = len(counts), len(groups), len(DIMENSIONS)
+    B, G, D = len(counts), len(groups), len(design.dimensions)
     mod, hum, w = np.full((B, G, D, 2), np.nan), np.full((G, D, 2), np.nan), np.zeros((G, D))
     for g, code in enumerate(groups):
         Rg = raters[strata == code]
@@ -129,15 +128,15 @@ def _group_parts(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, des
     return mod, hum, w
 
 
-def _ratios(mod: np.ndarray, hum: np.ndarray, w: np.ndarray, gcounts: np.ndarray
+def _ratios(mod: np.ndarray, hum: np.ndarray, w: np.ndarray, gcounts: np.ndarray, design: Design
             ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per family, (true, naive) ratios for each replicate: sqrt of the models' over the raters' components,
     both summed over the family's dimensions and the survey groups with the same weights (raters - 1, times how
     often a replicate drew the group)."""
     W = gcounts[:, :, None] * w[None]  # (B, G, D)
     res = {}
-    for k, fam in enumerate(FAMILIES):
-        c = FAMILY_INDEX == k
+    for k, fam in enumerate(design.instrument.family_dims):
+        c = design.family_index == k
         Wf = W[:, :, c]
         mt, mo = ((Wf * np.nan_to_num(mod[:, :, c, j])).sum(axis=(1, 2)) for j in (0, 1))
         ht, ho = ((Wf * np.nan_to_num(hum[None, :, c, j])).sum(axis=(1, 2)) for j in (0, 1))
@@ -182,16 +181,16 @@ def diversity_table(models: np.ndarray, raters: np.ndarray, strata: np.ndarray, 
     mc = np.vstack([np.ones(K), rng.multinomial(K, np.full(K, 1.0 / K), size=n_boot)])  # row 0: the sample
     gc = np.vstack([np.ones(G), rng.multinomial(G, np.full(G, 1.0 / G), size=n_boot)])
     mod, hum, w = _group_parts(models, raters, strata, design, mc)
-    ratios = _ratios(mod, hum, w, gc)
+    ratios = _ratios(mod, hum, w, gc, design)
     a = (1 - level) / 2
     rows = []
-    for k, f in enumerate(FAMILIES):
+    for k, f in enumerate(design.instrument.family_dims):
         true, naive = ratios[f]
         reps = true[1:][~np.isnan(true[1:])]
         lo, hi = np.quantile(reps, [a, 1 - a]) if len(reps) else (np.nan, np.nan)
         rows.append(dict(family=f, ratio=float(true[0]), ci_low=float(lo), ci_high=float(hi),
                          naive_ratio=float(naive[0]), n_models=K, n_raters=len(raters),
-                         n_groups=int((w[:, FAMILY_INDEX == k] > 0).any(axis=1).sum()),
+                         n_groups=int((w[:, design.family_index == k] > 0).any(axis=1).sum()),
                          caveat=_caveat(float(true[0]), float(lo), float(hi)),
                          ci_over="survey groups+models", ci_method="bootstrap-percentile"))
     return pd.DataFrame(rows)

@@ -108,8 +108,7 @@ def cohort_from_leaderboard(path: str | Path, *, intervals: Intervals = Interval
     test and the diversity need item ratings (run directories, ratings files, upstream outputs): left out, and
     ``meta["item_level"]`` says so."""
     from ..analysis.cohort import cohort_of_scores
-    from ..html_report import read_leaderboard
-    from ..scale import DIMENSIONS
+    from ..board import read_leaderboard
 
     board = read_leaderboard(path)
     names = [m for m in board["models"] if m != HUMAN_MODEL]
@@ -123,18 +122,21 @@ def cohort_from_leaderboard(path: str | Path, *, intervals: Intervals = Interval
         if not isinstance(fams, dict) or not all(isinstance(v, dict) for v in fams.values()):
             raise InputError(f"{path}: models[{name!r}] is not a portrait ({{family: {{dimension: {{score, ...}}}}}} as "
                              "`valueportrait score --out` writes it); score again")
-        cells = [(fams.get(f) or {}).get(d) for f, d in DIMENSIONS]
-        frame = pd.DataFrame({"family": [f for f, _ in DIMENSIONS], "dimension": [d for _, d in DIMENSIONS]})
+        cells = [(fams.get(f) or {}).get(d) for f, d in dims]
+        frame = pd.DataFrame({"family": [f for f, _ in dims], "dimension": [d for _, d in dims]})
         for col in ("score", "ci_low", "ci_high"):
             frame[col] = pd.to_numeric(pd.Series([c.get(col) if isinstance(c, dict) else None for c in cells],
                                                  dtype=object), errors="coerce")
         return frame
 
+    # the dimensions in the board's own order (its first portrait's, the dataset instrument's order)
+    first = board["models"][names[0]] if names else {}
+    dims = [(f, d) for f, fd in first.items() if isinstance(fd, dict) for d in fd] if isinstance(first, dict) else []
     portraits = {m: portrait(m) for m in [*names, *([HUMAN_MODEL] if HUMAN_MODEL in board["models"] else [])]}
     scores = pd.DataFrame([portraits[m]["score"].to_numpy(dtype=float) for m in names], index=names,
-                          columns=[f"{f}.{d}" for f, d in DIMENSIONS])
+                          columns=[f"{f}.{d}" for f, d in dims])
     human = portraits[HUMAN_MODEL]["score"].to_numpy(dtype=float) if HUMAN_MODEL in portraits \
-        else np.full(len(DIMENSIONS), np.nan)
+        else np.full(len(dims), np.nan)
     cohort = cohort_of_scores(scores, human, level=intervals.level)
     _add_contrast_and_focus(cohort, contrast, focus, intervals, portraits)
     meta = board.get("meta") or {}
@@ -173,15 +175,16 @@ def run_cohort(ratings_sources: Sequence[str | Path | UpstreamOutputs], *,
     board = score_leaderboard(ratings_sources, dataset=data, selection=selection,
                               intervals=intervals, humans=True, progress=progress)
     sel = data.selection(selection)
-    design = Design.from_selection(sel, sorted(set(sel["item_id"])))
+    design = Design.from_selection(sel, sorted(set(sel["item_id"])), data.instrument)
     ids = list(design.item_ids)
     ratings = board.ratings
     label = ratings["model"].astype(str)
     if "persona" in ratings and ratings["persona"].notna().any():
         raise InputError("the cohort is of models, but these ratings have personas; score the personas with "
                          "`valueportrait score` or give runs without personas")
-    models = pd.DataFrame({m: item_ratings(g) for m, g in ratings.groupby(label, sort=True)}).T.reindex(columns=ids)
-    humans = item_ratings(data.human_ratings[["item_id", "rating"]])
+    models = pd.DataFrame({m: item_ratings(g, data.instrument) for m, g in ratings.groupby(label, sort=True)}).T \
+        .reindex(columns=ids)
+    humans = item_ratings(data.human_ratings[["item_id", "rating"]], data.instrument)
     cohort = cohort_of_models(models, humans, design, intervals=intervals, center=selection.center)
     if diversity:
         raters = rater_matrix(data.human_ratings, ids)
