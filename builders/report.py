@@ -103,8 +103,9 @@ def validity_sentences(build_info: dict) -> list[str] | None:
             f"Per dimension, with the questionnaire scores shuffled among the raters of each survey group "
             f"{v['n_perm']} times, {chance['count']} of {chance['of']} dimensions select more items than chance "
             f"(permutation p < {chance['p_below']}); NOT above chance ({len(chance['not_above'])}; selected vs "
-            f"shuffled mean): {weak or 'none'}. Their scores rest on items chance alone would select: read them "
-            "as noise (marked in every leaderboard).")
+            f"shuffled mean): {weak or 'none'}."
+            + (" Their scores rest on items chance alone would select: read them as noise (marked in every "
+               "leaderboard)." if weak else ""))
     rep, conv, rel = v["replication"], v["convergent"], v["reliability"]
     null = v.get("null") or {}
     nconv = null.get("convergent") or {}
