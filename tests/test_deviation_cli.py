@@ -184,3 +184,29 @@ def test_deviation_with_norms_table(inputs):
     res = invoke("--dataset", inputs["dataset"], "--norms", path, "--demographics", inputs["demo"],
                  "--ratings", inputs["ratings"], "--out", inputs["root"] / "e4")
     assert res.exit_code == 1 and "give at most one of --demographics FILE" in res.output
+
+
+def test_a_model_without_spread_gets_a_note_too(inputs):
+    """Hand-checkable: both personas rate every item 4, so every model score is 0 in every item draw (a
+    zero-width model interval, no certainty); the norms table has no CI columns either. Both say so in the
+    rows' note, and settings count them."""
+    from valueportrait.dataset import open_dataset
+    from valueportrait.deviation import compare_with_norms
+    from valueportrait.deviation.rows import MODEL_NO_SPREAD
+    from valueportrait.deviation.units import NO_CI_NORMS
+    from valueportrait.settings import Intervals
+
+    data = open_dataset(inputs["dataset"])
+    ids = data.items["item_id"].tolist()
+    ratings = pd.DataFrame({"item_id": ids * 2, "persona": ["sex=Female"] * len(ids) + ["sex=Male"] * len(ids),
+                            "rating": 4.0})
+    norms = pd.DataFrame([{"attribute": "sex", "group": g, "family": "pvq", "dimension": d, "score": s}
+                          for g, d, s in (("Female", "Benevolence", 0.3), ("Female", "Power", -0.4),
+                                          ("Male", "Benevolence", 0.1), ("Male", "Power", -0.1))])
+    rep = compare_with_norms(ratings, norms, data.selection(), intervals=Intervals(over="items", n_boot=50))
+    dims = rep.dimensions.set_index(["group", "dimension"])
+    assert (dims["model_ci_low"] == 0).all() and (dims["model_ci_high"] == 0).all()
+    assert dims.loc[("Female", "Benevolence"), "note"] == f"{NO_CI_NORMS}; {MODEL_NO_SPREAD}"
+    assert dims.loc[("Female", "Hedonism"), "note"] == f"{NO_CI_NORMS}; {MODEL_NO_SPREAD}"  # the group's caveat
+    assert rep.settings["zero_width"]["model_ci"] == {"zero_width": 38, "of": 38}
+    assert rep.settings["zero_width"]["human_ci"] == {"zero_width": 4, "of": 4}

@@ -21,43 +21,51 @@ __all__ = ["ALPHA_BOUNDS", "fit_dirichlet_multinomial", "posterior_draws"]
 ALPHA_BOUNDS = (1e-4, 1e4)
 
 
-def fit_dirichlet_multinomial(counts: np.ndarray, max_iter: int = 1000, tol: float = 1e-9) -> np.ndarray:
+def fit_dirichlet_multinomial(counts: np.ndarray, tol: float = 1e-10) -> np.ndarray:
     r"""Maximum-likelihood Dirichlet-multinomial prior of the rows of ``counts`` (I, K): alpha (K,).
 
     Notes
     -----
-    Minka's (2000) fixed point for the Dirichlet-multinomial (Polya) likelihood
-    :math:`\prod_i \frac{\Gamma(\alpha_0)}{\Gamma(n_i+\alpha_0)}\prod_k\frac{\Gamma(c_{ik}+\alpha_k)}{\Gamma(\alpha_k)}`:
+    Maximises the Dirichlet-multinomial (Polya) log-likelihood over the items,
 
     .. math::
 
-        \alpha_k \leftarrow \alpha_k\,
-        \frac{\sum_i \psi(c_{ik}+\alpha_k) - \psi(\alpha_k)}{\sum_i \psi(n_i+\alpha_0) - \psi(\alpha_0)},
+        \ell(\alpha) = \sum_i \Bigl[\ln\Gamma(\alpha_0) - \ln\Gamma(n_i+\alpha_0)
+        + \sum_k \ln\Gamma(c_{ik}+\alpha_k) - \ln\Gamma(\alpha_k)\Bigr],\qquad
+        \frac{\partial\ell}{\partial\alpha_k} = \sum_i \bigl[\psi(\alpha_0) - \psi(n_i+\alpha_0)
+        + \psi(c_{ik}+\alpha_k) - \psi(\alpha_k)\bigr],
 
-    started at twice the pooled distribution, clipped to :data:`ALPHA_BOUNDS`. Rows with no count are
-    ignored; with none at all the result is uniform (ones). Checked against a direct numerical maximisation of
+    in :math:`\log\alpha` by L-BFGS-B (``scipy.optimize``) with that gradient, within :data:`ALPHA_BOUNDS`,
+    started at twice the pooled distribution (Minka's (2000) fixed point converges to the same optimum but
+    slowly when :math:`\alpha_0` is large). Rows with no count are ignored; with none at all the result is
+    uniform (ones). Checked against a direct numerical maximisation of
     ``scipy.stats.dirichlet_multinomial.logpmf`` in the tests.
 
     >>> a = fit_dirichlet_multinomial(np.array([[5, 5, 0], [0, 5, 5], [5, 0, 5], [4, 3, 3.]]))
     >>> [round(float(x), 2) for x in a]
     [1.23, 1.16, 1.16]
     """
+    from scipy.optimize import minimize
+    from scipy.special import gammaln
+
     c = np.asarray(counts, dtype=float)
     c = c[c.sum(axis=1) > 0]
     if c.size == 0:
         return np.ones(np.asarray(counts).shape[-1])
     n = c.sum(axis=1)
-    lo, hi = ALPHA_BOUNDS
-    a = np.clip(2.0 * c.sum(axis=0) / c.sum(), lo, hi)
-    for _ in range(max_iter):
+    lo, hi = np.log(ALPHA_BOUNDS)
+
+    def neg(log_a: np.ndarray) -> tuple[float, np.ndarray]:
+        a = np.exp(log_a)
         a0 = a.sum()
-        den = (digamma(n + a0) - digamma(a0)).sum()
-        num = (digamma(c + a) - digamma(a)).sum(axis=0)
-        new = np.clip(a * num / den, lo, hi) if den > 0 else a
-        if np.max(np.abs(new - a) / a) < tol:
-            return new
-        a = new
-    return a
+        ll = (len(c) * gammaln(a0) - gammaln(n + a0).sum() + (gammaln(c + a) - gammaln(a)).sum())
+        grad = len(c) * digamma(a0) - digamma(n + a0).sum() + (digamma(c + a) - digamma(a)).sum(axis=0)
+        return -ll, -grad * a
+
+    start = np.clip(np.log(2.0 * c.sum(axis=0) / c.sum() + ALPHA_BOUNDS[0]), lo, hi)
+    res = minimize(neg, start, jac=True, method="L-BFGS-B", bounds=[(lo, hi)] * c.shape[1],
+                   options={"ftol": tol, "gtol": 1e-9, "maxiter": 1000})
+    return np.exp(res.x)
 
 
 def posterior_draws(counts: np.ndarray, alpha: np.ndarray, rng: np.random.Generator, n_sim: int) -> np.ndarray:
