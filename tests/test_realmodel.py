@@ -4,8 +4,9 @@ transformers' GGUF support (the ``gguf`` package).
 
 A slice (4 items x 6 variants) goes through the local log-likelihood path (``--backend transformers``), through
 lm-eval's HF backend with our task files (the same numbers when the settings match: plain prompt, float32), and
-2 items through a real OpenAI-compatible server process on 127.0.0.1 serving the same model (``transformers
-serve``, which serves a local folder offline); then everything is scored into one leaderboard and reported.
+through a real OpenAI-compatible server process on 127.0.0.1 serving the same model (``transformers serve``,
+which serves a local folder offline): 2 items as free text, and the whole slice with ``--answer-format
+constrained`` (every answer one of the 6 phrases); then everything is scored into one leaderboard and reported.
 
 The wheel is found at ``$VALUEPORTRAIT_SMOLLM2_WHEEL`` (.ci/run sets it); without it these tests are skipped and
 say so. The GGUF is converted once into a transformers folder, cached under ``$VALUEPORTRAIT_CACHE``.
@@ -37,7 +38,7 @@ from valueportrait.errors import RunError  # noqa: E402
 from valueportrait.ratings.likert import parse_likert  # noqa: E402
 from valueportrait.ratings.runs import load_records, read_manifest, read_run_ratings  # noqa: E402
 from valueportrait.runner.prompts import build_requests  # noqa: E402
-from valueportrait.scale import VARIANTS  # noqa: E402
+from valueportrait.scale import LIKERT, VARIANTS  # noqa: E402
 
 pytestmark = pytest.mark.slow
 GGUF_NAME = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -182,31 +183,49 @@ def server(model_dir):
             proc.wait()
 
 
-def test_real_server_free_text_one_leaderboard(server, model_dir, local_run, built_dataset, tmp_path):
-    out = tmp_path / "smollm2-server"
+def test_real_server_free_text_strict_parser(server, model_dir, built_dataset, tmp_path):
+    """Free text from the real model through the real server: what is kept is exactly the strict reading."""
+    out = tmp_path / "smollm2-free"
     res = run_cli(["--dataset", str(built_dataset), "--model", str(model_dir), "--base-url", server,
-                   "--label", "smollm2-server", "--variants", "v1", "--limit", str(SERVER_ITEMS), "--out", str(out),
-                   "--answer-format", "constrained", "--concurrency", "1", "--max-tokens", "16", "--timeout", "300"])
-    # transformers serve ignores response_format: one warning, then free text read by the strict parser
-    assert res.output.count("Warning: --answer-format constrained: the server answered") == 1, res.output
+                   "--label", "smollm2-free", "--variants", "v1", "--limit", str(SERVER_ITEMS), "--out", str(out),
+                   "--concurrency", "1", "--max-tokens", "16", "--timeout", "300"])
     recs = load_records(out)
     assert len(recs) == SERVER_ITEMS and {r["status"] for r in recs} <= {"rated", "unparseable"}
     for r in recs:  # what was kept is exactly the strict reading of what the model said
         expected = parse_likert(r["raw"])
         assert r["rating"] == (None if expected is None else float(expected)), r["raw"]
-    rated = [r for r in recs if r["status"] == "rated"]
     # a run none of whose answers gave a rating ends with an error that shows the answers
-    assert res.exit_code == (0 if rated else 1), res.output
-    sources = [str(local_run)] + ([str(out)] if rated else [])
+    assert res.exit_code == (0 if any(r["status"] == "rated" for r in recs) else 1), res.output
+
+
+def test_real_server_constrained_all_parseable_one_leaderboard(server, model_dir, local_run, built_dataset, tmp_path):
+    """--answer-format constrained through transformers serve: it ignores response_format, so the backend asks with
+    generation_config's sequence_bias (the model's tokenizer is here): every answer of the real model is one of
+    the 6 phrases (100% rated), and the run scores into one leaderboard and report with the local run."""
+    out = tmp_path / "smollm2-server"
+    res = run_cli(["--dataset", str(built_dataset), "--model", str(model_dir), "--base-url", server,
+                   "--label", "smollm2-server", "--limit", str(ITEMS), "--out", str(out),
+                   "--answer-format", "constrained", "--concurrency", "2", "--max-tokens", "16", "--timeout", "300"])
+    assert res.exit_code == 0, res.output
+    assert "Warning" not in res.output
+    assert res.output.count("Note: --answer-format constrained: the server answered") == 1, res.output
+    assert "asked with generation_config's sequence_bias (transformers serve) instead, which it honours" in res.output
+    recs = load_records(out)
+    assert len(recs) == ITEMS * 6 and {r["status"] for r in recs} == {"rated"}, [r["raw"] for r in recs]
+    for r in recs:  # a phrase alone, nothing else
+        assert r["raw"].strip().lower() in LIKERT and r["rating"] == LIKERT[r["raw"].strip().lower()], r["raw"]
+    assert read_manifest(out)["sessions"][-1]["constrained_as"] == "sequence-bias"
+    sources = [str(local_run), str(out)]
     board = tmp_path / "board"
     res = CliRunner().invoke(cli, ["score", *sources, "--out", str(board)])
     assert res.exit_code == 0, res.output
     runs = json.loads((board / "leaderboard.json").read_text())["runs"]
     assert runs["smollm2-local"]["scoring"].startswith("loglik") and runs["smollm2-local"]["chat_template"] == "off"
     assert runs["smollm2-local"]["dtype"] == "float32" and runs["smollm2-local"]["backend"] == "transformers"
-    if rated:
-        assert runs["smollm2-server"]["scoring"] == "generation+constrained:json-schema-enum"
-        assert runs["smollm2-server"]["endpoint"] == server
+    assert runs["smollm2-server"]["scoring"] == "generation+constrained:json-schema-enum"
+    assert runs["smollm2-server"]["constrained_as"] == "sequence-bias"
+    assert runs["smollm2-server"]["endpoint"] == server
     report = tmp_path / "report.html"
-    res = CliRunner().invoke(cli, ["report", *sources, "--out", str(report)])
+    res = CliRunner().invoke(cli, ["report", str(board), "--out", str(report)])
     assert res.exit_code == 0 and report.stat().st_size > 1000, res.output
+    assert "smollm2-server" in report.read_text() and "smollm2-local" in report.read_text()

@@ -120,6 +120,94 @@ def test_constrained_falls_back_with_a_warning(built_dataset, tmp_path):
     recs = load_records(out)
     assert [r["status"] for r in recs] == ["rated"] * 5  # read as free text after the fallback
     assert read_manifest(out)["scoring"] == "generation+constrained:json-schema-enum"
+    # no tokenizer of "scripted" here, so transformers serve's way of asking could not be tried: the warning says so
+    assert "no tokenizer of 'scripted' on this machine" in res.output
+    assert read_manifest(out)["sessions"][-1]["constrained_as"] == "free-text-fallback"
+    assert len(server.events) == 5  # the first answer (response_format ignored) was read, not asked again
+
+
+class TransformersServeLike:
+    """A server on 127.0.0.1 that answers chat requests as ``transformers serve`` does with a greedy model: it
+    ignores ``response_format`` (free text), and with ``generation_config``'s ``sequence_bias`` writes the phrase
+    whose token ids the bias leads through (decoded with ``tokenizer``), as greedy decoding under the bias does."""
+
+    def __init__(self, tokenizer):
+        import http.server
+        import threading
+
+        outer = self
+        self.bodies: list[dict] = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                outer.bodies.append(body)
+                content = "I think that is somewhat like me, as far as I can tell."
+                if "generation_config" in body:
+                    bias = json.loads(body["generation_config"])["sequence_bias"]
+                    longest = max((ids for ids, _ in bias), key=len)  # "Not like me at all" + the end token
+                    content = tokenizer.decode(longest[:-1])
+                payload = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant",
+                                                                           "content": content}}]}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base_url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_constrained_through_transformers_serve_sequence_bias(built_dataset, tmp_path):
+    """A server that ignores response_format but takes generation_config (transformers serve): the first request
+    is asked again with sequence_bias over the phrases' tokens of the model's own tokenizer (here on this
+    machine), which settles it for the run; every answer is then a phrase alone, and the run records how."""
+    pytest.importorskip("transformers")
+    from tiny_lm import make_tiny_model
+    from transformers import AutoTokenizer
+
+    from valueportrait.runner.answer_format import MARGIN
+
+    data = open_dataset(built_dataset)
+    reqs = build_requests(data.items, data.prompts, variants=["v1"], limit=3)
+    folder = make_tiny_model(tmp_path / "tiny", [m["content"] for r in reqs for m in r.messages] +
+                             ["Not like me at all. Very much like me. A little like me. Somewhat like me."] * 5,
+                             chat=True)
+    tok = AutoTokenizer.from_pretrained(folder)
+    out = tmp_path / "run"
+    with TransformersServeLike(tok) as server:
+        res = run_cli(["--dataset", str(built_dataset), "--model", str(folder), "--base-url", server.base_url,
+                       "--variants", "v1", "--limit", "3", "--out", str(out), "--answer-format", "constrained",
+                       "--concurrency", "2", "--label", "served"])
+    assert res.exit_code == 0, res.output
+    assert "Warning" not in res.output
+    assert res.output.count("Note: --answer-format constrained: the server answered 'I think that is somewhat like "
+                            "me, as far as I can tell.', not the JSON asked for (it ignores response_format (a JSON "
+                            "schema)); asked with generation_config's sequence_bias (transformers serve) instead") == 1
+    recs = load_records(out)
+    assert [(r["status"], r["rating"], r["raw"]) for r in recs] == [("rated", 1.0, "Not like me at all")] * 3
+    # the first request twice (response_format, then sequence_bias), the other two once, with sequence_bias
+    assert ["response_format" in b for b in server.bodies] == [True, False, False, False]
+    bias = json.loads(server.bodies[1]["generation_config"])["sequence_bias"]
+    ids = tok("Not like me at all", add_special_tokens=False)["input_ids"] + [tok.eos_token_id]
+    assert [ids, MARGIN * 2 ** (len(ids) - 1)] in bias and [ids[:1], MARGIN] in bias
+    assert read_manifest(out)["sessions"][-1]["constrained_as"] == "sequence-bias"
+    board = tmp_path / "board"
+    assert CliRunner().invoke(cli, ["score", str(out), "--out", str(board)]).exit_code == 0
+    assert json.loads((board / "leaderboard.json").read_text())["runs"]["served"]["constrained_as"] == \
+        "sequence-bias"
 
 
 def test_local_options_refused_for_servers(built_dataset):

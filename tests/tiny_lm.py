@@ -46,7 +46,8 @@ def make_tiny_model(folder: Path, corpus: list[str], *, chat: bool, hidden: int 
 def echo_completions(folder: Path):
     """A ``/v1/completions`` handler computing prompt log-probabilities with the model in ``folder`` (as vLLM
     answers ``echo: true, logprobs: 1, max_tokens: 0``): for each prompt, its tokens (the tokenizer's defaults,
-    special tokens included), their log-probabilities (None for the first), text offsets and top-1 logprobs.
+    special tokens included), their log-probabilities (None for the first), text offsets and top-1 logprobs;
+    with ``max_tokens: 1`` one generated token more (the most likely one, at the prompt's end offset).
     Each prompt is one full forward pass, independent of how the client scores it."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -56,7 +57,7 @@ def echo_completions(folder: Path):
 
     def handle(body: dict) -> dict:
         prompts = body["prompt"] if isinstance(body["prompt"], list) else [body["prompt"]]
-        assert body.get("echo") is True and body.get("max_tokens") == 0, body
+        assert body.get("echo") is True and body.get("max_tokens") in (0, 1), body
         choices = []
         for index, prompt in enumerate(prompts):
             enc = tok(prompt, return_offsets_mapping=True)
@@ -66,9 +67,13 @@ def echo_completions(folder: Path):
             token_logprobs = [None] + [float(logp[i - 1, t]) for i, t in enumerate(ids) if i]
             top = [None] + [{tok.decode([int(logp[i - 1].argmax())]): float(logp[i - 1].max())}
                             for i in range(1, len(ids))]
-            choices.append({"index": index, "text": prompt, "finish_reason": "length", "logprobs": {
-                "tokens": [tok.decode([t]) for t in ids], "token_logprobs": token_logprobs,
-                "text_offset": [int(a) for a, _ in enc["offset_mapping"]], "top_logprobs": top}})
+            tokens, offsets, text = [tok.decode([t]) for t in ids], [int(a) for a, _ in enc["offset_mapping"]], prompt
+            if body["max_tokens"] == 1:
+                new = tok.decode([int(logp[-1].argmax())])
+                tokens, offsets, text = tokens + [new], offsets + [len(prompt)], prompt + new
+                token_logprobs, top = token_logprobs + [float(logp[-1].max())], top + [{new: float(logp[-1].max())}]
+            choices.append({"index": index, "text": text, "finish_reason": "length", "logprobs": {
+                "tokens": tokens, "token_logprobs": token_logprobs, "text_offset": offsets, "top_logprobs": top}})
         return {"id": "cmpl-test", "object": "text_completion", "model": body["model"], "choices": choices,
                 "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0}}
 

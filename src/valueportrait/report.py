@@ -175,15 +175,14 @@ def _text_block(title: str, header: list[str], body: list[list[str]]) -> str:
 
 def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2,
                      confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
-                     ci_over: str | None = None, above_chance: dict | None = None, chance_rule: dict | None = None) -> str:
+                     above_chance: dict | None = None, chance_rule: dict | None = None) -> str:
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
     marked ``!`` (with their profile reliability below the table, and the other caveats); null scores shown as
     ``—``; dimensions whose selection is not above chance (``above_chance``,
     :func:`~valueportrait.chance.chance_flags`) marked ``†``, footnoted (``chance_rule``: if not the scores').
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
-    Markdown: models down, dimensions across. ``ci_over`` is accepted for symmetry with the leaderboard (the
-    unit is read from the portraits' ``ci_over`` column).
+    Markdown: models down, dimensions across. The intervals' unit is read from the portraits' ``ci_over`` column.
     """
     bad = unreliable_models(reliability)
     names = [f"{m} !" if m in bad else str(m) for m in portraits]

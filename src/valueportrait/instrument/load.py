@@ -14,14 +14,14 @@ def load_instrument(path_or_text: str | Path) -> Instrument:
     """The instrument described by a YAML file (a :class:`~pathlib.Path`, or a string naming a file) or by
     YAML text (a string holding a newline).
 
-    >>> load_instrument("name: x")  # doctest: +ELLIPSIS
+    >>> load_instrument("name: x\\n")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     valueportrait.errors.InputError: <text>: version: expected a value, found nothing. Add `version:` here.
     """
     import yaml
 
-    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text) and ":" not in str(path_or_text):
+    if isinstance(path_or_text, Path) or "\n" not in str(path_or_text):
         path = Path(path_or_text).expanduser()
         source = str(path)
         try:

@@ -70,7 +70,7 @@ class Leaderboard:
         """The leaderboard as printed: per family, scores with their intervals and unit, unreliable ones marked."""
         from ..report import leaderboard_text
 
-        return leaderboard_text(self.portraits, ci_over=self.ci_over, confidence=self.confidence,
+        return leaderboard_text(self.portraits, confidence=self.confidence,
                                 reliability=self.reliability, width=width, above_chance=self.above_chance,
                                 chance_rule=(self.meta or {}).get("above_chance_rule"))
 

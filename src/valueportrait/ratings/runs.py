@@ -186,10 +186,15 @@ RUN_SETTINGS = (("backend", "backend"), ("scoring", "scoring"), ("answer_format"
 def run_settings(manifest: dict[str, Any]) -> dict[str, Any]:
     """How a run produced its ratings (leaderboard.json's ``runs[model]``): backend, scoring, answer format, chat
     template, system prompt, dtype, threads, batch size, endpoint (no credentials: the manifest keeps none),
-    temperature, variants, dataset + revision, valueportrait version. A field a run predates is None."""
+    temperature, variants, dataset + revision, valueportrait version, and for constrained answers how the server
+    was asked (``constrained_as``: ``json-schema-enum``, ``sequence-bias`` or ``free-text-fallback``; every
+    session's, joined). A field a run predates is None."""
     out = {key: manifest.get(field) for field, key in RUN_SETTINGS}
     session = (manifest.get("sessions") or [{}])[-1]
     out["threads"] = session.get("threads")
+    # --answer-format constrained: how the server was asked (json-schema-enum, sequence-bias) or the fallback
+    asked = sorted({s["constrained_as"] for s in manifest.get("sessions") or [] if s.get("constrained_as")})
+    out["constrained_as"] = ", ".join(asked) or None
     out["personas"] = [p.get("label") for p in manifest.get("personas") or []]
     return out
 

@@ -238,5 +238,9 @@ def run_benchmark(spec: RunSpec, *, api_key: str | None = None, progress: bool =
                 return await run_requests(backend, requests, log, concurrency=spec.concurrency, progress=progress,
                                           desc=spec.model_label, secrets=(api_key, *url_secrets(base_url)))
 
-        summary = asyncio.run(go())
+        try:
+            summary = asyncio.run(go())
+        finally:
+            if getattr(backend, "constrained_as", None):  # how the server was asked, once the first answer told
+                log.note_session(constrained_as=backend.constrained_as)
     return summary, run_dir

@@ -170,6 +170,15 @@ class OpenAIBackend:
 
     async def rate(self, request: Request) -> Outcome:
         """Send one request with retries; never raises for a per-request failure (it returns ``failed``)."""
+        got = await self.fetch(request)
+        if isinstance(got, Outcome):
+            return got
+        answer, attempts, latency_s = got
+        return self.outcome(answer, attempts=attempts, latency_s=latency_s)
+
+    async def fetch(self, request: Any, body: dict | None = None) -> tuple[Any, int, float] | Outcome:
+        """One exchange with retries: (the answer :meth:`read` took from the response, attempts, seconds), or the
+        ``failed`` :class:`Outcome`. ``body``: sent instead of :meth:`body` of ``request``."""
         assert self._idle is not None, f"use `async with {type(self).__name__}(...)`"
         cfg = self.config
         start = self._clock()
@@ -185,7 +194,7 @@ class OpenAIBackend:
             if self._slots is not None:  # the server's own slots (llama.cpp): wait for one here, untimed
                 await self._slots.acquire()
             client = await self._idle.get()  # the attempt's clock starts once it has a connection slot
-            task = asyncio.create_task(client.post(self.url, json=self.body(request)))
+            task = asyncio.create_task(client.post(self.url, json=body or self.body(request)))
             try:
                 try:
                     answer = await self._settle(task, budget, request)
@@ -213,7 +222,7 @@ class OpenAIBackend:
                 self._idle.put_nowait(client)
                 if self._slots is not None:
                     self._slots.release()
-            return self.outcome(answer, attempts=attempt, latency_s=self._clock() - start)
+            return answer, attempt, self._clock() - start
         return Outcome("failed", error=f"gave up after {attempt} attempts; last error: {last_error}{note}",
                        attempts=attempt, latency_s=self._clock() - start)
 

@@ -128,6 +128,12 @@ class RunLog:
         if record["status"] in DONE_STATUSES:
             self.done.add(record_key(record))
 
+    def note_session(self, **fields: Any) -> None:
+        """Add ``fields`` to this invocation's entry of the manifest's ``sessions`` (the manifest is rewritten
+        atomically): facts learnt while running, such as how a server was asked for constrained answers."""
+        self.manifest["sessions"][-1].update(fields)
+        atomic_write_json(self.path / MANIFEST, self.manifest)
+
     def close(self) -> None:
         if not self._fh.closed:
             self._fh.close()
