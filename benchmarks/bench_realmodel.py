@@ -78,7 +78,7 @@ def main() -> None:
     ap.add_argument("--raw", help="upstream release (default $VALUEPORTRAIT_RAW or ../shared/upstream)")
     ap.add_argument("--dataset", help="an already built dataset folder")
     ap.add_argument("--items", type=int, default=20)
-    ap.add_argument("--pairs", type=int, default=2, help="A B rounds (default 2: A B A B)")
+    ap.add_argument("--pairs", type=int, default=2, help="A B rounds (default 2: A B A B; 0: the bound alone)")
     args = ap.parse_args()
     import numpy as np
 
@@ -117,11 +117,13 @@ def main() -> None:
                 load = os.getloadavg()[0]
                 wall, cpu = timed(cmd, env)
                 rows.append((name, k, wall, cpu, load))
-                print(f"round {k + 1} {name}: wall {wall:.1f} s, CPU {cpu:.1f} s (load {load:.1f})", flush=True)
+                print(f"round {k + 1} {name}: wall {wall:.1f} s, CPU {cpu:.1f} s, {cpu / n:.3f} CPU s a request "
+                      f"(load {load:.1f})", flush=True)
             ours = read_run_ratings(run_dir).set_index(["item_id", "variant"])["rating"]
             theirs = samples_to_ratings(lm_out).set_index(["item_id", "variant"])["rating"]
             assert len(ours) == len(theirs) == n, (len(ours), len(theirs))
             diffs.append(float(np.max(np.abs(theirs.loc[ours.index].to_numpy() - ours.to_numpy()))))
+            print(f"round {k + 1}: ratings max |ours - lm-eval| = {diffs[-1]:.2e}", flush=True)
             shutil.rmtree(run_dir), shutil.rmtree(lm_out)
 
         backend = TransformersBackend(str(folder), device="cpu",
@@ -137,9 +139,12 @@ def main() -> None:
         gflops = matmul_gflops(cfg.hidden_size, int(t_ctx))
         flops = request_flops(cfg, n_params, n_embed, int(t_ctx), int(round(t_cont)), 1 + 6 * round(t_cont))
         bound = flops / (gflops * 1e9)
-        print(f"ratings: max |ours - lm-eval| = {max(diffs):.2e} over {n} requests, every round")
+        if diffs:
+            print(f"ratings: max |ours - lm-eval| = {max(diffs):.2e} over {n} requests, every round")
         print(f"prompt tokens (mean) {t_ctx:.0f}, answer tokens (mean) {t_cont:.1f}; {flops / 1e9:.1f} GFLOP a "
               f"request; matmul {gflops:.1f} GFLOP per CPU-second (1 thread) -> bound {bound:.3f} CPU s a request")
+        if not rows:  # --pairs 0: the bound alone
+            return
         print("| command | round | wall s | CPU s | CPU s / request | x bound | load at start |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for name, k, wall, cpu, load in rows:
