@@ -124,3 +124,14 @@ def test_the_chart_uses_the_titles_and_labels(scored, kind):
     assert "Werte höherer Ordnung (synthetisch): centred scores" in texts
     assert set(TITLES["werte"][1].values()) <= set(texts), texts
     assert "Selbststaerkung" not in texts
+
+
+def test_merged_boards_keep_the_first_instrument_found():
+    # plot merges the boards it is given: a first one without meta.instrument (an upstream scores file) must not
+    # drop the survey board's titles
+    from valueportrait.board import merge_boards
+
+    werte = {"families": {"werte": {"title": "Werte", "labels": {"Offenheit": "Offenheit für Wandel"}}}}
+    merged = merge_boards([{"meta": {}, "models": {"x": {}}}, {"meta": {"instrument": werte}, "models": {"y": {}}},
+                           {"meta": {"instrument": {"families": {}}}, "models": {"z": {}}}])
+    assert merged["meta"]["instrument"] == werte and list(merged["models"]) == ["x", "y", "z"]
