@@ -290,7 +290,10 @@ def test_ctrl_c_exits_130_and_resume_completes(tmp_path, built_dataset):
                 "--variants", "v1", "--limit", "40", "--out", str(out), "--concurrency", "2", "--quiet"]
         proc = subprocess.Popen([sys.executable, "-m", "valueportrait.cli.main", *args],
                                 env={**os.environ, "OPENAI_API_KEY": KEY}, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+                                stderr=subprocess.STDOUT,
+                                # a pytest-xdist worker ignores SIGINT and a child inherits that (Python then
+                                # installs no KeyboardInterrupt handler): give the run the default disposition
+                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         log = out / "records.jsonl"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not (log.is_file() and log.read_bytes().count(b"\n") >= 8):
