@@ -16,18 +16,7 @@ from valueportrait.errors import InputError
 from valueportrait.scale import DIMENSIONS
 from valueportrait.scoring import Design
 from valueportrait.scoring import score_portrait
-
-ROW = {fd: k for k, fd in enumerate(DIMENSIONS)}
-
-# A tiny selection: Power <- i1, i2; Security <- i3; Tradition <- i3 reverse keyed; Openness (bfi) <- i4, i1.
-SEL = pd.DataFrame({
-    "item_id": ["i1", "i2", "i3", "i3", "i4", "i1"],
-    "family": ["pvq", "pvq", "pvq", "pvq", "bfi", "bfi"],
-    "dimension": ["Power", "Power", "Security", "Tradition", "Openness", "Openness"],
-    "key": [1, 1, 1, -1, 1, 1],
-})
-RATINGS = pd.DataFrame({"item_id": ["i1", "i1", "i2", "i3", "i3", "i4"],
-                        "rating": [4.0, 6.0, 3.0, 2.0, np.nan, 6.0]})
+from tiny_selection import RATINGS, ROW, SEL
 
 
 def test_score_portrait_hand_computed():

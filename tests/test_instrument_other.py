@@ -182,8 +182,8 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
     assert res.exit_code == 0, res.output
     board = json.loads((tmp_path / "scores" / "leaderboard.json").read_text(encoding="utf-8"))
     text = res.output
-    for family, dims in inst.family_dims.items():
-        assert all(d in text for d in dims), (family, text)
+    for family in inst.families:  # headed by the instrument's titles, its dimensions named by their labels
+        assert family.title in text and all(family.label_of(d) in text for d in family.dimensions), text
     assert "Power" not in text and "Schwartz" not in text
     assert {f: tuple(dims) for f, dims in board["models"]["m"].items()} == inst.family_dims
     res = CliRunner().invoke(cli, ["compare", str(tmp_path / "r.csv"), "--dataset", str(tmp_path / "ds"),
@@ -194,7 +194,7 @@ def test_score_reads_a_survey_build_end_to_end(tmp_path):
 
     page = render_report(board, generated="test")
     assert "Selbsttranszendenz" in page and "Gewissenhaftigkeit" in page and "Power" not in page
-    assert "Schwartz" not in page and "werte</b>: 4 of 4 dimensions" in page  # its families' validity
+    assert "Schwartz" not in page and "Werte höherer Ordnung (synthetisch)</b>: 4 of 4 dimensions" in page  # its families' validity
 
 
 def test_the_inspect_task_asks_and_reads_with_the_survey_instrument(tmp_path):

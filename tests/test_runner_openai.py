@@ -283,7 +283,9 @@ def _http_date(seconds_from_now: float) -> str:
 
 def test_ctrl_c_exits_130_and_resume_completes(tmp_path, built_dataset):
     out = tmp_path / "run"
-    with ChatServer(latency=0.05) as server:
+    # 0.5 s an answer until the interrupt: the 40 requests take ~10 s at concurrency 2, so the run is still going
+    # when the 8th record is seen even on a loaded machine (at 0.05 s it could finish first); no latency after
+    with ChatServer(latency=0.5) as server:
         args = ["run", "--dataset", str(built_dataset), "--model", "scripted", "--base-url", server.base_url,
                 "--variants", "v1", "--limit", "40", "--out", str(out), "--concurrency", "2", "--quiet"]
         proc = subprocess.Popen([sys.executable, "-m", "valueportrait.cli.main", *args],
@@ -294,6 +296,7 @@ def test_ctrl_c_exits_130_and_resume_completes(tmp_path, built_dataset):
         while time.monotonic() < deadline and not (log.is_file() and log.read_bytes().count(b"\n") >= 8):
             time.sleep(0.01)
         proc.send_signal(signal.SIGINT)
+        server.latency = 0.0
         output, _ = proc.communicate(timeout=30)
         assert proc.returncode == 130
         assert output.decode().strip().endswith(

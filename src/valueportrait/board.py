@@ -44,7 +44,8 @@ def read_leaderboard(path: str | Path, *, upstream_scores: bool = False) -> dict
 
 def merge_boards(boards: list[dict[str, Any]]) -> dict[str, Any]:
     """One leaderboard of several: models, reliability, coverage and runs joined (a later board's model replaces
-    an earlier one of the same name); the first board's meta, with the first chance-level marks found."""
+    an earlier one of the same name); the first board's meta, with the first chance-level marks and the first
+    instrument (family titles, dimension labels) found."""
     out: dict[str, Any] = {"meta": dict(boards[0].get("meta") or {}), "models": {}, "reliability": {},
                            "coverage": {}, "runs": {}}
     for b in boards:
@@ -53,5 +54,8 @@ def merge_boards(boards: list[dict[str, Any]]) -> dict[str, Any]:
         above = (b.get("meta") or {}).get("above_chance")
         if above and "above_chance" not in out["meta"]:
             out["meta"]["above_chance"] = above
-            out["meta"]["above_chance_rule"] = (b.get("meta") or {}).get("above_chance_rule")
+            if (b.get("meta") or {}).get("above_chance_rule") is not None:  # the rule the marks refer to
+                out["meta"]["above_chance_rule"] = b["meta"]["above_chance_rule"]
+        if (b.get("meta") or {}).get("instrument") and "instrument" not in out["meta"]:
+            out["meta"]["instrument"] = b["meta"]["instrument"]
     return out

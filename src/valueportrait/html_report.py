@@ -37,7 +37,7 @@ from .figures.svg import Box, heatmap_html, radar_svg, scale_key_svg, side_room
 from .figures.tables import (about_html, banners_html, reliability_html, runs_html, sensitivity_html,
                              validity_html)
 from .report import UNIT_WORDS
-from .style import color_limit, family_title, radial_scale, scale_caption, signed
+from .style import color_limit, radial_scale, scale_caption, signed
 
 __all__ = ["read_leaderboard", "render_report"]
 
@@ -135,7 +135,7 @@ def _family_table(board: Mapping[str, Any], family: str) -> str:
         rows.append(f'<tr><td data-v="{_e(name)}">{_legend(fd, name)}</td>{"".join(cells)}'
                     f'<td class="unit">{_e(unit_text)}</td></tr>')
     pct = f"{100 * fd.confidence:g}%"
-    return (f"<h3>{_e(family_title(family))}</h3><p class=\"note\">Centred scores (dimension mean minus family "
+    return (f"<h3>{_e(fd.heading())}</h3><p class=\"note\">Centred scores (dimension mean minus family "
             f"mean) with their {pct} interval; the last column says what each row's interval is over. Click a "
             f'column to sort.</p><table class="scores sortable"><thead><tr><th>model</th>{head}'
             f'<th class="unit">interval over</th></tr></thead><tbody>{"".join(rows)}</tbody></table>')
@@ -150,12 +150,13 @@ def _page_scale(board: Mapping[str, Any]) -> tuple[float, np.ndarray]:
     return radial_scale(np.concatenate(values))
 
 
-def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait report",
+def render_report(board: Mapping[str, Any], *, title: str | None = None,
                   overlay: Sequence[str] | None = None, generated: str | None = None) -> str:
     """The report page for a leaderboard (the content of ``leaderboard.json``) as one HTML string.
 
     ``overlay``: the models ticked in the overlay chart at first (default: all, or the first 8 and the human
     raters when there are more); the reader can toggle them. ``generated``: the date line (default: now, UTC).
+    ``title`` default: "<the instrument's name> report" (``meta.instrument``; "Value Portrait report").
     """
     from . import __version__
 
@@ -165,6 +166,7 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     unknown = [m for m in (overlay or []) if m not in models]
     if unknown:
         raise InputError(f"overlay names model(s) {unknown} that are not in the leaderboard; models: {models}")
+    title = title or f"{((board.get('meta') or {}).get('instrument') or {}).get('name') or 'Value Portrait'} report"
     generated = generated or _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     ids = {m: f"m{k}" for k, m in enumerate(models)}
     limit, ticks = _page_scale(board)
@@ -191,9 +193,9 @@ def render_report(board: Mapping[str, Any], *, title: str = "Value Portrait repo
     overlays = [figure_data(board, f) for f in families]
     pad = max(side_room(fd, 300) for fd in overlays)  # one pad: the three circles come out the same size
     for fd in overlays:
-        parts.append(radar_svg(fd, scale=(limit, ticks), title=family_title(fd.family), ids=ids,
+        parts.append(radar_svg(fd, scale=(limit, ticks), title=fd.heading(), ids=ids,
                                box=Box(size=300, pad=pad, css_class="chart overlay-chart")))
-    parts.append(f"</div><h2>Portraits: {_e(family_title(families[0]))}</h2>"
+    parts.append(f"</div><h2>Portraits: {_e(pvq.heading())}</h2>"
                  "<p class=\"note\">One chart per portrait, on the scale above; grey: the human raters.</p>"
                  '<div class="charts portraits">')
     for m in models:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from .chance import CHANCE_MARK, chance_footnote, chance_level
 from .scoring.portrait import portrait_families
-from .style import display_name, family_title
+from .style import dimension_label, family_title
 from .errors import OutputExistsError
 from .io import atomic_write_json, atomic_write_text, inside, json_safe, safe_name
 
@@ -64,8 +64,7 @@ def leaderboard_table(portraits: dict[str, pd.DataFrame], value: str = "score") 
 def leaderboard_long(portraits: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Long table: model, family, dimension, score, raw_mean, std, n, family_mean, [ci_low, ci_high, se, df,
     ci_over, ci_method], note."""
-    frames = [p.assign(model=name) for name, p in portraits.items()]
-    df = pd.concat(frames, ignore_index=True)
+    df = pd.concat([p.assign(model=name) for name, p in portraits.items()], ignore_index=True)
     first = ["model", "family", "dimension", "score", "raw_mean", "std", "n", "family_mean"]
     extra = [c for c in ("ci_low", "ci_high", "se", "df", "ci_over", "ci_method") if c in df]
     return df[first + extra + ["note"]]
@@ -175,15 +174,16 @@ def _text_block(title: str, header: list[str], body: list[list[str]]) -> str:
 
 def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = False, digits: int = 2,
                      confidence: float = 0.95, reliability: dict | None = None, width: int = 120,
-                     above_chance: dict | None = None, chance_rule: dict | None = None) -> str:
+                     above_chance: dict | None = None, meta: dict | None = None) -> str:
     """One table per family: each score with its interval, the unit named in the heading, unreliable portraits
     marked ``!`` (with their profile reliability below the table, and the other caveats); null scores shown as
-    ``—``; dimensions whose selection is not above chance (``above_chance``,
-    :func:`~valueportrait.chance.chance_flags`) marked ``†``, footnoted (``chance_rule``: if not the scores').
+    ``—``; dimensions not above chance (``above_chance``) marked ``†``, footnoted. ``meta``: leaderboard.json's
+    (``above_chance_rule``: footnoted if not the scores'; ``instrument``: family titles, dimension labels).
 
     Plain text: dimensions down, models across, as many models per table as fit in ``width`` columns.
     Markdown: models down, dimensions across. The intervals' unit is read from the portraits' ``ci_over`` column.
     """
+    chance_rule, instrument = ((meta or {}).get(k) for k in ("above_chance_rule", "instrument"))
     bad = unreliable_models(reliability)
     names = [f"{m} !" if m in bad else str(m) for m in portraits]
     rows = {m: p.set_index(["family", "dimension"]) for m, p in portraits.items()}
@@ -196,18 +196,16 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
     blocks = []
     marked = any(chance_level(above_chance, f, d) for f, dims in portrait_families(portraits).items() for d in dims)
     for family, dims in portrait_families(portraits).items():
-        title = f"{family_title(family)}: {what}"
-
-        def label(d: str, family: str = family) -> str:
-            return f"{display_name(d)} {CHANCE_MARK}" if chance_level(above_chance, family, d) else display_name(d)
-
+        title = f"{family_title(family, instrument)}: {what}"
+        label = {d: dimension_label(family, d, instrument) + (f" {CHANCE_MARK}" if chance_level(above_chance, family, d)
+                                                              else "") for d in dims}
         if markdown:
-            lines = [f"### {title}", "", "| model | " + " | ".join(label(d) for d in dims) + " |",
+            lines = [f"### {title}", "", "| model | " + " | ".join(label[d] for d in dims) + " |",
                      "|" + "|".join(["---"] + ["---:"] * len(dims)) + "|"]
             lines += [f"| {n} | " + " | ".join(cell(m, family, d) for d in dims) + " |" for m, n in zip(portraits, names)]
             blocks.append("\n".join(lines))
             continue
-        label_w = max(len("dimension"), *(len(label(d)) for d in dims))
+        label_w = max(len("dimension"), *(len(label[d]) for d in dims))
         chunks: list[list[int]] = [[]]
         used = label_w
         for k, m in enumerate(portraits):
@@ -220,7 +218,7 @@ def leaderboard_text(portraits: dict[str, pd.DataFrame], *, markdown: bool = Fal
         models = list(portraits)
         for c in chunks:
             header = ["dimension", *(names[k] for k in c)]
-            body = [[label(d), *(cell(models[k], family, d) for k in c)] for d in dims]
+            body = [[label[d], *(cell(models[k], family, d) for k in c)] for d in dims]
             blocks.append(_text_block(title, header, body))
     text = "\n\n".join(blocks) + "\n"
     if marked:
@@ -273,9 +271,10 @@ def write_leaderboard(out_dir: str | Path, portraits: dict[str, pd.DataFrame], *
     if existing and not overwrite:
         raise OutputExistsError(f"{', '.join(existing)} exist(s); pass --overwrite or choose another --out")
     data = leaderboard_json(portraits, reliability=reliability, coverage=coverage, sensitivity=sensitivity, **meta)
-    md = "# Value Portrait leaderboard\n\nCentred scores (dimension mean minus family mean; Han et al. 2025).\n\n"
+    md = (f"# {(meta.get('instrument') or {}).get('name') or 'Value Portrait'} leaderboard\n\n"
+          "Centred scores (dimension mean minus family mean; Han et al. 2025).\n\n")
     md += leaderboard_text(portraits, markdown=True, reliability=reliability, confidence=meta.get("confidence") or 0.95,
-                           above_chance=meta.get("above_chance"), chance_rule=meta.get("above_chance_rule"))
+                           above_chance=meta.get("above_chance"), meta=meta)
     if reliability:
         md += "\n### Reliability\n\n" + reliability_text(reliability, markdown=True) + "\n"
     if sensitivity is not None and len(sensitivity):

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import colorsys
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
 from .scale import FAMILY_TITLES
 
-__all__ = ["DIVERGING", "HUMAN_COLOR", "PALETTE", "PINNED", "color_limit", "diverging_color", "display_name", "family_title",
-           "model_colors", "radial_scale", "scale_caption", "signed", "text_color"]
+__all__ = ["DIVERGING", "HUMAN_COLOR", "PALETTE", "PINNED", "color_limit", "diverging_color", "dimension_label", "display_name",
+           "family_title", "instrument_meta", "model_colors", "radial_scale", "scale_caption", "signed", "text_color"]
 
 #: Human-facing names where upstream's key is not simply its words (Schwartz 1992 / the paper's spellings).
 _DISPLAY = {"Self_Direction": "Self-Direction", "Self_Enhancement": "Self-Enhancement",
@@ -47,9 +48,43 @@ def display_name(dimension: str) -> str:
     return _DISPLAY.get(dimension, dimension.replace("_", " "))
 
 
-def family_title(family: str) -> str:
-    """``pvq`` -> 'Schwartz basic values (PVQ-21)'; unknown keys are returned as given."""
-    return FAMILY_TITLES.get(family, family)
+def _family_meta(family: str, instrument: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    fam = ((instrument or {}).get("families") or {}).get(family)
+    return fam if isinstance(fam, Mapping) else {}
+
+
+def family_title(family: str, instrument: Mapping[str, Any] | None = None) -> str:
+    """A family's heading: its title in ``instrument`` (a leaderboard's ``meta.instrument``, :func:`instrument_meta`)
+    when recorded there, else Value Portrait's; unknown keys are returned as given.
+
+    >>> family_title("pvq"), family_title("werte", {"families": {"werte": {"title": "Werte"}}}), family_title("x")
+    ('Schwartz basic values (PVQ-21)', 'Werte', 'x')
+    """
+    return str(_family_meta(family, instrument).get("title") or FAMILY_TITLES.get(family, family))
+
+
+def dimension_label(family: str, dimension: str, instrument: Mapping[str, Any] | None = None) -> str:
+    """A dimension's display name: its label in ``instrument`` (a leaderboard's ``meta.instrument``) when recorded
+    there, else :func:`display_name` of its id.
+
+    >>> meta = {"families": {"werte": {"labels": {"Offenheit": "Offenheit für Wandel"}}}}
+    >>> dimension_label("werte", "Offenheit", meta), dimension_label("pvq", "Self_Direction", meta)
+    ('Offenheit für Wandel', 'Self-Direction')
+    """
+    return str((_family_meta(family, instrument).get("labels") or {}).get(dimension) or display_name(dimension))
+
+
+def instrument_meta(instrument: Any) -> dict[str, Any]:
+    """What a leaderboard records of its dataset's instrument (:class:`valueportrait.instrument.Instrument`), so
+    every surface drawn from ``leaderboard.json`` heads a family with its title and names a dimension by its
+    label: ``{name, version, language, families: {key: {title, labels: {dimension: label}}}}``. A family without
+    labels gets :func:`display_name` of its ids (Value Portrait's: ``Self-Direction``)."""
+    families = {}
+    for f in instrument.families:
+        labels = f.labels or tuple(display_name(d) for d in f.dimensions)
+        families[f.key] = {"title": f.title, "labels": dict(zip(f.dimensions, labels))}
+    return {"name": instrument.name, "version": instrument.version, "language": instrument.language,
+            "families": families}
 
 
 def _slot(name: str) -> int:

@@ -14,11 +14,11 @@ from valueportrait.cli.options import dataset_options
 @click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The HTML file to write (one self-contained page).")
 @click.option("--overlay", help="Comma-separated models ticked in the overlay chart at first (default: all).")
-@click.option("--title", default="Value Portrait report", show_default=True, help="Page title.")
+@click.option("--title", help="Page title (default: '<the instrument's name> report', e.g. 'Value Portrait report').")
 @click.option("--overwrite", is_flag=True, help="Replace an existing --out file.")
 @dataset_options(envvar=True, required=False, ref=True,
                  help="Dataset to score a run directory with (default: the one the run was run on).")
-def report(scores: Path, out_path: Path, overlay: str | None, title: str, overwrite: bool, dataset) -> None:
+def report(scores: Path, out_path: Path, overlay: str | None, title: str | None, overwrite: bool, dataset) -> None:
     """Write one self-contained HTML page of scored portraits.
 
     SCORES is the --out folder of `valueportrait score` (or its leaderboard.json), or a run directory of

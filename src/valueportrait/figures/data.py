@@ -23,7 +23,7 @@ from ..errors import InputError
 from ..report import UNIT_WORDS
 from ..scale import FAMILIES
 from ..chance import CHANCE_MARK  # the one mark of a chance-level dimension, as the tables print it
-from ..style import display_name, model_colors, radial_scale
+from ..style import dimension_label, display_name, family_title, model_colors, radial_scale
 
 __all__ = ["CHANCE_MARK", "HUMAN", "FigureData", "caveats", "figure_data", "share_text"]
 
@@ -69,7 +69,9 @@ class FigureData:
     ``score``, ``low``, ``high``: arrays (model x dimension), NaN where null (``low``/``high`` NaN: no interval);
     ``units``: each row's interval unit (``ci_over``: variants, raters, ...); ``caveats``: each row's caveats
     (:func:`caveats`); ``chance``: the dimensions whose selection is not above chance; ``colors``: one per row
-    (:func:`~valueportrait.style.model_colors` of the whole leaderboard, so a model keeps its colour).
+    (:func:`~valueportrait.style.model_colors` of the whole leaderboard, so a model keeps its colour);
+    ``title``: the family's heading and ``labels``: {dimension: display name}, from the leaderboard's
+    ``meta.instrument`` (absent: Value Portrait's titles, :func:`~valueportrait.style.display_name`).
     """
 
     family: str
@@ -85,6 +87,8 @@ class FigureData:
     confidence: float = 0.95
     #: ``meta.above_chance_rule`` (:func:`valueportrait.chance.chance_rule`): the build's rule the marks refer to.
     chance_rule: Mapping[str, Any] | None = None
+    title: str = ""
+    labels: Mapping[str, str] | None = None
 
     def row(self, name: str) -> int:
         return self.names.index(name)
@@ -98,9 +102,17 @@ class FigureData:
         cav = self.caveats.get(name) or ()
         return f"{name} ({'; '.join(cav)})" if cav else name
 
+    def heading(self) -> str:
+        """The family's title (the instrument's; ``pvq`` -> 'Schwartz basic values (PVQ-21)')."""
+        return self.title or family_title(self.family)
+
+    def dim_label(self, dim: str) -> str:
+        """The dimension's display name (the instrument's label, else :func:`~valueportrait.style.display_name`)."""
+        return (self.labels or {}).get(dim) or display_name(dim)
+
     def axis_label(self, dim: str) -> str:
         """The dimension's display name, marked :data:`CHANCE_MARK` when its selection is not above chance."""
-        return display_name(dim) + (f" {CHANCE_MARK}" if dim in self.chance else "")
+        return self.dim_label(dim) + (f" {CHANCE_MARK}" if dim in self.chance else "")
 
     def scale(self, limit: float | None = None) -> tuple[float, np.ndarray]:
         """(limit, ticks) of the one radial scale: every score and interval end shown fits."""
@@ -149,7 +161,7 @@ class FigureData:
         """The legend lines a figure's caption carries: the chance-level mark and the faded portraits."""
         out = []
         if self.chance:
-            shown = ", ".join(display_name(d) for d in self.dims if d in self.chance)
+            shown = ", ".join(self.dim_label(d) for d in self.dims if d in self.chance)
             out.append(f"{CHANCE_MARK} item selection not above chance ({shown}; docs/validity.md)"
                        + (" under the build's selection rule, not this one's (copied, not recomputed)."
                           if (self.chance_rule or {}).get("same_as_scores") is False else "."))
@@ -224,7 +236,10 @@ def figure_data(board: Mapping[str, Any], family: str | None = None,
         unit = next((c.get("ci_over") for c in cells if isinstance(c, Mapping) and c.get("ci_over")), None)
         units[m] = unit or (meta.get("human_ci_over") if m == HUMAN else meta.get("ci_over"))
     above = ((meta.get("above_chance") or {}).get(family) or {})
+    instrument = meta.get("instrument") if isinstance(meta.get("instrument"), Mapping) else None
     return FigureData(family=family, dims=dims, names=tuple(names), score=arr["score"], low=arr["ci_low"],
                       high=arr["ci_high"], units=units, caveats={m: caveats(board, m) for m in names},
                       chance=frozenset(d for d in dims if above.get(d) is False), colors=model_colors(every),
-                      confidence=float(meta.get("confidence") or 0.95), chance_rule=meta.get("above_chance_rule"))
+                      confidence=float(meta.get("confidence") or 0.95), chance_rule=meta.get("above_chance_rule"),
+                      title=family_title(family, instrument),
+                      labels={d: dimension_label(family, d, instrument) for d in dims})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..style import color_limit, diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, signed, text_color
 from .data import HUMAN, FigureData
 from .mpl import caption, pyplot
 
@@ -92,7 +92,7 @@ def heatmap_figure(fd: FigureData, *, title: str | None = None, limit: float | N
             tick.set_color("#A61B1B")
             tick.set_style("italic")
     longest = max(len(fd.axis_label(x)) for x in fd.dims)
-    ax.set_title(title or f"{family_title(fd.family)}: centred scores", fontsize=12, loc="left",
+    ax.set_title(title or f"{fd.heading()}: centred scores", fontsize=12, loc="left",
                  pad=10 + 9 * 0.6 * longest * 0.574)  # above the labels rotated by 35 degrees (sin 35 = 0.574)
     fig.tight_layout()
     caption(fig, [fd.interval_caption(), f"Value in parentheses: its interval includes 0. Rows ordered {order}"

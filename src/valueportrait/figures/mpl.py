@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError
-from ..style import HUMAN_COLOR, family_title, scale_caption
+from ..style import HUMAN_COLOR, scale_caption
 from .data import HUMAN, FigureData
 
 __all__ = ["caption", "draw_radar", "multiples_figure", "pyplot", "radar_figure", "save_figure"]
@@ -107,7 +107,7 @@ def radar_figure(fd: FigureData, *, title: str | None = None, limit: float | Non
     limit, _ = fd.scale(limit)
     fig, ax = plt.subplots(figsize=(8, 8.6), subplot_kw={"projection": "polar"})
     draw_radar(ax, fd, limit=limit)
-    ax.set_title(title or f"{family_title(fd.family)}: centred scores", pad=26, fontsize=13)
+    ax.set_title(title or f"{fd.heading()}: centred scores", pad=26, fontsize=13)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.07), ncol=min(2, len(fd.names)), frameon=False,
               fontsize=9, handlelength=2.6)
     fig.tight_layout()
@@ -137,7 +137,7 @@ def multiples_figure(fd: FigureData, *, title: str | None = None, limit: float |
                      color="#A61B1B" if fd.flagged(name) else "black")
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
-    fig.suptitle(title or f"{family_title(fd.family)}: centred scores, one panel per portrait", fontsize=12,
+    fig.suptitle(title or f"{fd.heading()}: centred scores, one panel per portrait", fontsize=12,
                  y=1 - 0.15 / height)
     # a fixed layout (tight_layout over dozens of polar axes is slow): room for titles, labels and the caption
     bottom = (0.3 + 0.16 * (wrapped.count("\n") + 1)) / height

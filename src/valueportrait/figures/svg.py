@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..style import color_limit, diverging_color, family_title, signed, text_color
+from ..style import color_limit, diverging_color, signed, text_color
 from .data import HUMAN, FigureData
 from .heatmap import cell_text
 
@@ -183,6 +183,6 @@ def heatmap_html(fd: FigureData, *, order_by: str | None = None, limit: float | 
     legend = (f'<div class="colorbar"><span>{signed(-limit)}</span><span class="bar" style="background:'
               f'linear-gradient(90deg, {stops})"></span><span>{signed(limit)}</span> centred score</div>')
     order = f"by {html.escape(order_by)}, highest first" if order_by else "by clustering of the scores"
-    return (f'<h3>{html.escape(family_title(fd.family))}</h3><table class="heatmap"><thead><tr><th class="rowname"></th>{head}</tr>'
+    return (f'<h3>{html.escape(fd.heading())}</h3><table class="heatmap"><thead><tr><th class="rowname"></th>{head}</tr>'
             f'</thead><tbody>{"".join(rows)}</tbody></table>{legend}<p class="note">Value in parentheses: its '
             f"interval includes 0. Rows ordered {order}; the human raters last.</p>")

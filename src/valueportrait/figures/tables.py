@@ -13,7 +13,7 @@ from typing import Any
 
 from ..report import UNIT_WORDS
 from ..secrets import scrub
-from ..style import display_name, family_title
+from ..style import dimension_label, family_title
 from ..chance import CHANCE_MARK
 from .data import HUMAN, board_families, caveats, share_text
 
@@ -273,17 +273,17 @@ def validity_html(board: Mapping[str, Any]) -> str:
         return (f"<p>These scores do not record which dimensions' item selection is above chance (the dataset was "
                 f"built before that check, or the scores were written before it). How far to trust the "
                 f"benchmark: {link} in the valueportrait source.</p>")
-    items = []
+    items, instrument = [], (board.get("meta") or {}).get("instrument")
     for family, dims in board_families(board).items():
         got = above.get(family) or {}
-        bad = [display_name(d) for d in dims if got.get(d) is False]
+        bad = [dimension_label(family, d, instrument) for d in dims if got.get(d) is False]
         known = sum(d in got for d in dims)
         if not known:
-            items.append(f"<li><b>{_e(family_title(family))}</b>: not recorded.</li>")
+            items.append(f"<li><b>{_e(family_title(family, instrument))}</b>: not recorded.</li>")
             continue
         text = (f"{known - len(bad)} of {known} dimensions' item selection above chance"
                 + (f"; not above chance ({CHANCE_MARK} in every chart): {', '.join(bad)}" if bad else ""))
-        items.append(f"<li><b>{_e(family_title(family))}</b>: {_e(text)}.</li>")
+        items.append(f"<li><b>{_e(family_title(family, instrument))}</b>: {_e(text)}.</li>")
     return (f'<ul>{"".join(items)}</ul><p class="note">A dimension is above chance when it selects more items '
             "than questionnaire scores shuffled among the raters do (the build's permutation test, p &lt; 0.05); "
             f"read the scores of the others as noise.{_other_rule(board)} More: {link} in the valueportrait "

@@ -17,6 +17,7 @@ from ..errors import InputError
 from ..outputs import check_output
 from ..settings import DatasetRef, Intervals, Selection, UpstreamOutputs, built_selection, revision_of
 from ..staging import output_folder
+from ..style import instrument_meta
 
 #: The files :func:`score_leaderboard` writes besides one ``<model>_scores.json`` per model.
 LEADERBOARD_FILES = ("leaderboard.csv", "leaderboard.json", "leaderboard.md")
@@ -72,7 +73,7 @@ class Leaderboard:
 
         return leaderboard_text(self.portraits, confidence=self.confidence,
                                 reliability=self.reliability, width=width, above_chance=self.above_chance,
-                                chance_rule=(self.meta or {}).get("above_chance_rule"))
+                                meta=self.meta)
 
     def board(self) -> dict[str, Any]:
         """The leaderboard as :func:`valueportrait.report.leaderboard_json` writes it (what the HTML page reads)."""
@@ -206,7 +207,7 @@ def score_leaderboard(ratings_sources: Sequence[str | Path | UpstreamOutputs] = 
                 selection=selection.resolved(data.build_info.get("selection")), center=center, ci_over=ci_over,
                 human_ci_over=HUMAN_CI_UNITS[ci_over] if humans else None, n_boot=intervals.n_boot,
                 confidence=intervals.level, seed=intervals.seed, parse=parse, duplicates=selection.duplicates,
-                duplicates_removed=removed)
+                duplicates_removed=removed, instrument=instrument_meta(instrument))
     flags = chance_flags(data.build_info)
     if flags is not None:  # the build's per-dimension chance test (absent for datasets built before it)
         meta["above_chance"] = flags
