@@ -104,7 +104,9 @@ def main() -> None:
         ours_cmd = [str(bin_dir / "valueportrait"), "run", "--dataset", str(dataset), "--model", str(folder),
                     "--backend", "transformers", "--chat-template", "off", "--dtype", "float32", "--threads", "1",
                     "--batch-size", "1", "--limit", str(args.items), "--quiet", "--label", "smollm2"]
-        lm_cmd = [str(bin_dir / "lm_eval"), "--model", "hf", "--model_args", f"pretrained={folder},dtype=float32",
+        # `python -m lm_eval` with this interpreter: the `lm_eval` script's own shebang may name another Python,
+        # which may import another copy of valueportrait (the task files' functions come from this one)
+        lm_cmd = [sys.executable, "-m", "lm_eval", "--model", "hf", "--model_args", f"pretrained={folder},dtype=float32",
                   "--device", "cpu", "--batch_size", "1", "--tasks", ",".join(f"valueportrait_{v}" for v in VARIANT_TASKS),
                   "--include_path", str(task_dir()), "--metadata", json.dumps({"dataset": str(dataset)}),
                   "--limit", str(args.items), "--log_samples"]
