@@ -6,26 +6,23 @@ the survey's raters, the diversity table per family of that instrument."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from survey_example import build_example
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 
 
 @pytest.fixture(scope="module")
 def cohort(tmp_path_factory):
     work = tmp_path_factory.mktemp("cohort_survey")
-    ds = work / "survey_de"
-    res = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(ds)])
-    assert res.exit_code == 0, res.output
+    ds = build_example(work / "survey_de")
     data = open_dataset(ds)
     items = data.items["item_id"].tolist()
     rng = np.random.default_rng(7)

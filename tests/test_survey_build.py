@@ -5,9 +5,7 @@ planted."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,20 +14,10 @@ import pytest
 from click.testing import CliRunner
 from scipy import stats
 
+from survey_example import EXAMPLE, generator
 from valueportrait.builders.survey_build import from_survey
 from valueportrait.cli.main import cli
 from valueportrait.settings import Selection
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
-
-
-def generator():
-    spec = importlib.util.spec_from_file_location("make_survey", EXAMPLE / "make_survey.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_survey"] = module
-    spec.loader.exec_module(module)
-    return module
-
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory) -> Path:

@@ -6,32 +6,19 @@ of its family, by the hand computation below."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 import json
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from chat_server import ChatServer
+from survey_example import EXAMPLE, build_example, generator
 from valueportrait.cli.main import cli
 from valueportrait.dataset import open_dataset
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
-
-
-def _generator():
-    spec = importlib.util.spec_from_file_location("make_survey", EXAMPLE / "make_survey.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_survey"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-CONSCIENTIOUS = next(lines for _, d, _, lines in _generator().DIMENSIONS if d == "Gewissenhaftigkeit")
+CONSCIENTIOUS = next(lines for _, d, _, lines in generator().DIMENSIONS if d == "Gewissenhaftigkeit")
 
 
 def conscientious(messages: list[dict]) -> str:
@@ -42,9 +29,7 @@ def conscientious(messages: list[dict]) -> str:
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     work = tmp_path_factory.mktemp("survey_run")
-    ds = work / "survey_de"
-    res = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(ds)])
-    assert res.exit_code == 0, res.output
+    ds = build_example(work / "survey_de")
     with ChatServer(answer=conscientious) as server:
         res = CliRunner().invoke(cli, ["run", "--dataset", str(ds), "--model", "gewissenhaft", "--base-url",
                                        server.base_url, "--out", str(work / "runs" / "gewissenhaft")],

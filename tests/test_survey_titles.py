@@ -10,11 +10,8 @@ for Gewissenhaftigkeit and 2 to all others (as in tests/test_survey_run.py)."""
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
-import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,28 +19,22 @@ import yaml
 from click.testing import CliRunner
 
 from valueportrait.cli.main import cli
+from survey_example import EXAMPLE, build_example, generator
 from valueportrait.dataset import open_dataset
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "survey_de"
 DECLARED = yaml.safe_load((EXAMPLE / "instrument.yaml").read_text(encoding="utf-8"))
 #: {family key: (title, {dimension id: label})}, as the instrument file declares them
 TITLES = {f["key"]: (f["title"], dict(zip(f["dimensions"], f["labels"]))) for f in DECLARED["families"]}
 
 
 def _conscientious() -> tuple[str, ...]:
-    spec = importlib.util.spec_from_file_location("make_survey", EXAMPLE / "make_survey.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_survey"] = module
-    spec.loader.exec_module(module)
-    return next(lines for _, d, _, lines in module.DIMENSIONS if d == "Gewissenhaftigkeit")
+    return next(lines for _, d, _, lines in generator().DIMENSIONS if d == "Gewissenhaftigkeit")
 
 
 @pytest.fixture(scope="module")
 def scored(tmp_path_factory):
     work = tmp_path_factory.mktemp("survey_titles")
-    ds = work / "survey_de"
-    res = CliRunner().invoke(cli, ["build", "--survey", str(EXAMPLE), "--out", str(ds)])
-    assert res.exit_code == 0, res.output
+    ds = build_example(work / "survey_de")
     items = open_dataset(ds).items
     lines = _conscientious()
     rating = [5 if r in lines else 2 for r in items["response"]]
