@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,3 +38,13 @@ def synthetic_labels(participant_ids: pd.Series, rng: np.random.Generator, *, ag
     if age:
         frame["age"] = rng.integers(18, 80, len(participant_ids)).astype(str)
     return frame
+
+
+def survey_generator():
+    """examples/survey_de/make_survey.py (the SYNTHETIC example's generator) as a module."""
+    path = Path(__file__).resolve().parents[1] / "examples" / "survey_de" / "make_survey.py"
+    spec = importlib.util.spec_from_file_location("make_survey", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["make_survey"] = module
+    spec.loader.exec_module(module)
+    return module

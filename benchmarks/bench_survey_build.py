@@ -8,27 +8,17 @@ dimensions: 18,000 ratings). Run: python benchmarks/bench_survey_build.py   (fig
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 import tempfile
 import time
 import warnings
 from pathlib import Path
 
-from _shared import best_of
+from _shared import best_of, survey_generator as generator
 
 from valueportrait.builders.survey_build import from_survey
 from valueportrait.builders.survey_input import read_survey
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def generator():
-    spec = importlib.util.spec_from_file_location("make_survey", ROOT / "examples" / "survey_de" / "make_survey.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_survey"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def main() -> None:

@@ -20,27 +20,16 @@ Run: python benchmarks/sim_survey_size.py [--reps 20] [--null]   (figures in doc
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from _shared import survey_generator as generator
 from valueportrait.builders.correlations import compute_correlations
 from valueportrait.selection import select
 
-ROOT = Path(__file__).resolve().parents[1]
 RULES = ("none", "fdr_bh", "bonferroni")
-
-
-def generator():
-    spec = importlib.util.spec_from_file_location("make_survey", ROOT / "examples" / "survey_de" / "make_survey.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["make_survey"] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 def one_survey(gen, seed: int, raters: int, strength: float) -> dict[str, float]:
